@@ -1,0 +1,32 @@
+//! A cart for one account (`account_id`), placed by `placed_by_id`, paid by `payer_id`.
+use sea_orm::entity::prelude::*;
+
+use crate::enums::{OrderStatus, PaymentMethodKind};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub number: String,
+    pub account_id: i64,
+    pub placed_by_id: i64,
+    pub payer_id: i64,
+    pub status: OrderStatus,
+    pub subtotal_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub payment_method: Option<PaymentMethodKind>,
+    pub paid_at: Option<DateTimeUtc>,
+    pub invoice_id: Option<i64>,
+    pub rejection_reason: Option<String>,
+    pub failure_reason: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

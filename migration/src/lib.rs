@@ -1,0 +1,15 @@
+//! SeaORM migrations of portal-api. They never import the `entity` crate: a migration is a
+//! frozen picture of the schema at one point in time.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_create_schema::Migration)]
+    }
+}

@@ -1,0 +1,117 @@
+//! Who is asking: JWT access tokens (`jwt`), password hashing (`password`), and the `Viewer`
+//! built from the `Authorization: Bearer` header for each request.
+
+pub mod jwt;
+pub mod password;
+
+use entity::account;
+
+/// The authenticated subject of a request.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    /// No token: may only log in or refresh a session.
+    Anonymous,
+    /// ISP staff.
+    Admin(StaffViewer),
+    /// An account holder, with a snapshot of its account taken for this request.
+    Customer(Box<CustomerViewer>),
+}
+
+#[derive(Debug, Clone)]
+pub struct StaffViewer {
+    pub id: i64,
+    pub full_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CustomerViewer {
+    pub account: account::Model,
+    /// The global `independentSubAccountAccess` switch, read once per request.
+    pub independent_access: bool,
+}
+
+impl Viewer {
+    /// How the activity history names this viewer.
+    pub fn actor_label(&self) -> String {
+        match self {
+            Viewer::Anonymous => "anonymous".into(),
+            Viewer::Admin(staff) => format!("staff:{} ({})", staff.id, staff.full_name),
+            Viewer::Customer(c) => format!("account:{} ({})", c.account.id, c.account.full_name),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Viewer::Admin(_))
+    }
+
+    /// The viewer's own account, for customers.
+    pub fn account(&self) -> Option<&account::Model> {
+        match self {
+            Viewer::Customer(c) => Some(&c.account),
+            _ => None,
+        }
+    }
+}
+
+/// The `sub` claim of a token: which table the subject lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Staff(i64),
+    Account(i64),
+}
+
+impl Subject {
+    pub fn encode(self) -> String {
+        match self {
+            Subject::Staff(id) => format!("staff:{id}"),
+            Subject::Account(id) => format!("account:{id}"),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let (kind, id) = s.split_once(':')?;
+        let id: i64 = id.parse().ok()?;
+        match kind {
+            "staff" => Some(Subject::Staff(id)),
+            "account" => Some(Subject::Account(id)),
+            _ => None,
+        }
+    }
+
+    pub fn role(self) -> jwt::Role {
+        match self {
+            Subject::Staff(_) => jwt::Role::Admin,
+            Subject::Account(_) => jwt::Role::Customer,
+        }
+    }
+}
+
+/// Builds the viewer of a verified token: the subject must still exist. One statement for
+/// staff; for customers the account and the global switch the policy needs.
+pub async fn load_viewer(
+    db: &sea_orm::DatabaseConnection,
+    subject: Subject,
+) -> Result<Viewer, crate::error::AppError> {
+    use sea_orm::EntityTrait;
+    let gone = crate::error::AppError::Unauthenticated("invalid or expired access token");
+    match subject {
+        Subject::Staff(id) => {
+            let staff = entity::staff_user::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(gone)?;
+            Ok(Viewer::Admin(StaffViewer {
+                id: staff.id,
+                full_name: staff.full_name,
+            }))
+        }
+        Subject::Account(id) => {
+            let account = account::Entity::find_by_id(id).one(db).await?.ok_or(gone)?;
+            let settings = crate::domain::catalog::portal_settings(db).await?;
+            Ok(Viewer::Customer(Box::new(CustomerViewer {
+                account,
+                independent_access: settings.independent_sub_account_access,
+            })))
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! All settings, from command-line flags or environment variables, with embedded defaults.
+//! Secrets are never printed: `Debug` redacts them.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, ValueEnum};
+
+/// Development mode turns on introspection and field suggestions for everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+/// Settings shared by every command that touches the database.
+#[derive(Clone, Args)]
+pub struct DbArgs {
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://...`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://portal.db?mode=rwc"
+    )]
+    pub database_url: String,
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "PORTAL_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+/// Settings of the HTTP server and of token signing.
+#[derive(Clone, Args)]
+pub struct ServerArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PORTAL_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// HS256 secret for access tokens; when unset, one is generated once and kept in the database.
+    #[arg(long, env = "PORTAL_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// `development` or `production`.
+    #[arg(long, env = "PORTAL_MODE", value_enum, default_value = "development")]
+    pub mode: Mode,
+    /// Emit logs as JSON lines.
+    #[arg(long, env = "PORTAL_LOG_JSON", default_value_t = false)]
+    pub log_json: bool,
+    /// Folder for documents (invoice PDFs, uploads) when stored on disk.
+    #[arg(long, env = "PORTAL_STORAGE_DIR", default_value = "storage")]
+    pub storage_dir: PathBuf,
+}
+
+/// The resolved configuration the app is built from.
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub jwt_secret: Option<String>,
+    pub mode: Mode,
+    /// Issuer and audience claims of every token.
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Config {
+    pub fn new(db: &DbArgs, jwt_secret: Option<String>, mode: Mode) -> Self {
+        Self {
+            database_url: db.database_url.clone(),
+            db_max_connections: db.db_max_connections,
+            jwt_secret,
+            mode,
+            jwt_issuer: "portal-api".into(),
+            jwt_audience: "portal".into(),
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("db_max_connections", &self.db_max_connections)
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+/// Drops a password from a database URL before it is logged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{}@{}", &url[..scheme + 3], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn a_password_in_the_database_url_is_never_logged() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/portal"),
+            "postgres://app@db:5432/portal"
+        );
+        assert_eq!(
+            redact_url("sqlite://portal.db?mode=rwc"),
+            "sqlite://portal.db?mode=rwc"
+        );
+    }
+}

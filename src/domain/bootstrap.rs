@@ -1,0 +1,89 @@
+//! What every installation has from its first start: the default partner, the default
+//! `SERVICE_ORDER` email template, the global portal settings row and a staff user for
+//! `portal-api token --admin`. Idempotent; run after the migrations.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+
+use entity::{email_template, enums::EmailTemplateKind, partner, portal_settings, staff_user};
+
+use crate::error::AppResult;
+
+pub const DEFAULT_PARTNER: &str = "Default";
+pub const DEFAULT_TEMPLATE_SUBJECT: &str =
+    "{{sub_account.full_name}} placed order {{order.number}}";
+pub const DEFAULT_TEMPLATE_BODY: &str = "Hello {{main_account.full_name}},\n\n\
+{{sub_account.full_name}} placed order {{order.number}} for {{order.total}}.\n\
+Open Manage orders in your portal to approve it by paying, or to reject it.\n";
+/// The staff user that `token --admin` signs for when no other exists. Its password hash is
+/// unusable: nobody logs in as it with a password.
+pub const SYSTEM_STAFF_LOGIN: &str = "admin";
+pub const DISABLED_PASSWORD: &str = "!disabled";
+
+pub async fn ensure_defaults(db: &DatabaseConnection) -> AppResult<()> {
+    let now = super::now();
+    if portal_settings::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        portal_settings::ActiveModel {
+            id: Set(1),
+            independent_sub_account_access: Set(false),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    let template = match email_template::Entity::find()
+        .filter(email_template::Column::PartnerId.is_null())
+        .filter(email_template::Column::Kind.eq(EmailTemplateKind::ServiceOrder))
+        .one(db)
+        .await?
+    {
+        Some(t) => t,
+        None => {
+            email_template::ActiveModel {
+                partner_id: Set(None),
+                kind: Set(EmailTemplateKind::ServiceOrder),
+                name: Set("Sub-account placed an order".into()),
+                subject: Set(DEFAULT_TEMPLATE_SUBJECT.into()),
+                body: Set(DEFAULT_TEMPLATE_BODY.into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    if partner::Entity::find().count(db).await? == 0 {
+        let p = partner::ActiveModel {
+            name: Set(DEFAULT_PARTNER.into()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        super::catalog::insert_partner_settings(db, p.id, Some(template.id)).await?;
+    }
+    if staff_user::Entity::find()
+        .order_by_asc(staff_user::Column::Id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        staff_user::ActiveModel {
+            login: Set(SYSTEM_STAFF_LOGIN.into()),
+            password_hash: Set(DISABLED_PASSWORD.into()),
+            full_name: Set("Administrator".into()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,317 @@
+//! The admin-managed catalogue and configuration: partners and their portal settings, the
+//! global portal settings, tariffs and email templates.
+
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use entity::{
+    email_template,
+    enums::{BillingPeriod, TariffKind},
+    partner, partner_portal_settings, portal_settings, tariff,
+};
+
+use super::validate::Checks;
+use crate::{
+    auth::Viewer,
+    error::{AppError, AppResult, UserError},
+    money::Money,
+    policy,
+};
+
+/// Placeholders the `SERVICE_ORDER` template may use.
+pub const SERVICE_ORDER_PLACEHOLDERS: [&str; 5] = [
+    "sub_account.full_name",
+    "main_account.full_name",
+    "order.number",
+    "order.total",
+    "order.date",
+];
+
+pub async fn partners(db: &DatabaseConnection) -> AppResult<Vec<partner::Model>> {
+    Ok(partner::Entity::find()
+        .order_by_asc(partner::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn insert_partner_settings<C: ConnectionTrait>(
+    db: &C,
+    partner_id: i64,
+    template_id: Option<i64>,
+) -> AppResult<partner_portal_settings::Model> {
+    Ok(partner_portal_settings::ActiveModel {
+        partner_id: Set(partner_id),
+        sub_accounts_can_order: Set(false),
+        notify_main_on_sub_account_order: Set(true),
+        sub_account_order_template_id: Set(template_id),
+        updated_at: Set(super::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The global default `SERVICE_ORDER` template (what new partners start with).
+async fn default_template<C: ConnectionTrait>(db: &C) -> AppResult<Option<email_template::Model>> {
+    Ok(email_template::Entity::find()
+        .filter(email_template::Column::PartnerId.is_null())
+        .order_by_asc(email_template::Column::Id)
+        .one(db)
+        .await?)
+}
+
+pub async fn create_partner(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    name: &str,
+) -> AppResult<partner::Model> {
+    policy::require_admin(viewer)?;
+    let mut checks = Checks::default();
+    let name = checks.text("name", name, 1, 200);
+    checks.finish()?;
+    let txn = db.begin().await?;
+    let created = partner::ActiveModel {
+        name: Set(name),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| AppError::from(e).duplicate_on("name", "a partner with this name exists"))?;
+    let template = default_template(&txn).await?.map(|t| t.id);
+    insert_partner_settings(&txn, created.id, template).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn portal_settings(db: &impl ConnectionTrait) -> AppResult<portal_settings::Model> {
+    portal_settings::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("portal settings row missing")))
+}
+
+pub async fn update_portal_settings(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    independent_access: Option<bool>,
+) -> AppResult<portal_settings::Model> {
+    policy::require_admin(viewer)?;
+    let current = portal_settings(db).await?;
+    let Some(value) = independent_access else {
+        return Ok(current);
+    };
+    let mut active: portal_settings::ActiveModel = current.into();
+    active.independent_sub_account_access = Set(value);
+    active.updated_at = Set(super::now());
+    Ok(active.update(db).await?)
+}
+
+pub async fn partner_settings<C: ConnectionTrait>(
+    db: &C,
+    partner_ids: &[i64],
+) -> AppResult<Vec<partner_portal_settings::Model>> {
+    Ok(partner_portal_settings::Entity::find()
+        .filter(partner_portal_settings::Column::PartnerId.is_in(partner_ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// Changes of a partner's portal settings; `None` leaves a setting as it is.
+pub struct PartnerSettingsChange {
+    pub sub_accounts_can_order: Option<bool>,
+    pub notify_main_on_sub_account_order: Option<bool>,
+    pub template_id: Option<i64>,
+}
+
+pub async fn update_partner_settings(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    partner_id: i64,
+    change: PartnerSettingsChange,
+) -> AppResult<partner::Model> {
+    policy::require_admin(viewer)?;
+    let txn = db.begin().await?;
+    let partner = partner::Entity::find_by_id(partner_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let current = match partner_portal_settings::Entity::find_by_id(partner_id)
+        .one(&txn)
+        .await?
+    {
+        Some(s) => s,
+        None => insert_partner_settings(&txn, partner_id, None).await?,
+    };
+    if let Some(template_id) = change.template_id {
+        let template = email_template::Entity::find_by_id(template_id)
+            .one(&txn)
+            .await?;
+        let usable =
+            template.is_some_and(|t| t.partner_id.is_none() || t.partner_id == Some(partner_id));
+        if !usable {
+            return Err(AppError::user(UserError::invalid(
+                "subAccountOrderTemplateId",
+                "no such email template for this partner",
+            )));
+        }
+    }
+    let mut active: partner_portal_settings::ActiveModel = current.into();
+    if let Some(v) = change.sub_accounts_can_order {
+        active.sub_accounts_can_order = Set(v);
+    }
+    if let Some(v) = change.notify_main_on_sub_account_order {
+        active.notify_main_on_sub_account_order = Set(v);
+    }
+    if let Some(id) = change.template_id {
+        active.sub_account_order_template_id = Set(Some(id));
+    }
+    active.updated_at = Set(super::now());
+    active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(partner)
+}
+
+/// What an admin gives to create a tariff.
+pub struct NewTariff {
+    pub name: String,
+    pub kind: TariffKind,
+    pub period: BillingPeriod,
+    pub price: Decimal,
+    pub tax_percent: Decimal,
+    pub allows_self_change: bool,
+    pub download_speed_kbps: Option<i32>,
+    pub upload_speed_kbps: Option<i32>,
+}
+
+pub async fn create_tariff(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    input: NewTariff,
+) -> AppResult<tariff::Model> {
+    policy::require_admin(viewer)?;
+    let mut checks = Checks::default();
+    let name = checks.text("name", &input.name, 1, 200);
+    let price = checks.money("price", input.price);
+    let tax = checks.money("taxPercent", input.tax_percent);
+    if let Some(price) = price {
+        checks.require(!price.is_negative(), "price", "price must not be negative");
+    }
+    if let Some(tax) = tax {
+        checks.require(
+            !tax.is_negative() && tax <= Money::from_minor(100 * 10_000),
+            "taxPercent",
+            "taxPercent must be between 0 and 100",
+        );
+    }
+    for (field, speed) in [
+        ("downloadSpeedKbps", input.download_speed_kbps),
+        ("uploadSpeedKbps", input.upload_speed_kbps),
+    ] {
+        checks.require(
+            speed.is_none_or(|s| s > 0),
+            field,
+            format!("{field} must be positive"),
+        );
+    }
+    checks.finish()?;
+    let (price, tax) = (price.unwrap_or_default(), tax.unwrap_or_default());
+    Ok(tariff::ActiveModel {
+        name: Set(name),
+        kind: Set(input.kind),
+        period: Set(input.period),
+        price_minor: Set(price.minor()),
+        tax_percent_minor: Set(tax.minor()),
+        allows_self_change: Set(input.allows_self_change),
+        download_speed_kbps: Set(input.download_speed_kbps),
+        upload_speed_kbps: Set(input.upload_speed_kbps),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn tariffs(
+    db: &DatabaseConnection,
+    kind: Option<TariffKind>,
+) -> AppResult<Vec<tariff::Model>> {
+    let mut q = tariff::Entity::find().order_by_asc(tariff::Column::Id);
+    if let Some(kind) = kind {
+        q = q.filter(tariff::Column::Kind.eq(kind));
+    }
+    Ok(q.all(db).await?)
+}
+
+pub async fn email_templates(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+) -> AppResult<Vec<email_template::Model>> {
+    policy::require_admin(viewer)?;
+    Ok(email_template::Entity::find()
+        .order_by_asc(email_template::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The `{{...}}` placeholders a template text uses that are not known.
+pub fn unknown_placeholders(text: &str) -> Vec<String> {
+    let mut unknown = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            unknown.push(after.chars().take(40).collect());
+            break;
+        };
+        let name = after[..end].trim();
+        if !SERVICE_ORDER_PLACEHOLDERS.contains(&name) {
+            unknown.push(name.to_string());
+        }
+        rest = &after[end + 2..];
+    }
+    unknown
+}
+
+pub async fn update_email_template(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+    subject: Option<String>,
+    body: Option<String>,
+) -> AppResult<email_template::Model> {
+    policy::require_admin(viewer)?;
+    let template = email_template::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut checks = Checks::default();
+    let subject = subject.map(|s| checks.text("subject", &s, 1, 300));
+    let body = body.map(|b| checks.text("body", &b, 1, 20_000));
+    for (field, text) in [("subject", &subject), ("body", &body)] {
+        if let Some(text) = text {
+            let unknown = unknown_placeholders(text);
+            checks.require(
+                unknown.is_empty(),
+                field,
+                format!("unknown placeholder(s): {}", unknown.join(", ")),
+            );
+        }
+    }
+    checks.finish()?;
+    let before = json!({ "subject": template.subject, "body": template.body });
+    let mut active: email_template::ActiveModel = template.into();
+    if let Some(s) = subject {
+        active.subject = Set(s);
+    }
+    if let Some(b) = body {
+        active.body = Set(b);
+    }
+    active.updated_at = Set(super::now());
+    let updated = active.update(db).await?;
+    tracing::info!(template = updated.id, actor = %viewer.actor_label(), ?before, "email template updated");
+    Ok(updated)
+}

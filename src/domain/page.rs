@@ -1,0 +1,348 @@
+//! Keyset pagination for every list: a page is asked for by limit, direction and cursors
+//! (sort key + primary key), and fetched with one statement (plus one for the count when the
+//! client asks for `totalCount`). Cursors stay valid when rows are inserted between pages.
+//! Nested lists of many parents at once (DataLoaders) use window functions: one statement
+//! for all parents.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+    sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query, SimpleExpr, Value},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+/// The sort value a cursor remembers, next to the row's id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SortKey {
+    Int(i64),
+    Text(String),
+    Time(DateTime<Utc>),
+}
+
+impl SortKey {
+    fn value(&self) -> Value {
+        match self {
+            SortKey::Int(v) => (*v).into(),
+            SortKey::Text(v) => v.clone().into(),
+            SortKey::Time(v) => (*v).into(),
+        }
+    }
+}
+
+/// A position in a list: after (or before) the row with this sort key and id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    pub key: Option<SortKey>,
+    pub id: i64,
+}
+
+/// A validated request for one page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageRequest {
+    pub limit: u64,
+    /// `last/before`: the page ends at `before` and is counted from the end.
+    pub backward: bool,
+    pub after: Option<Cursor>,
+    pub before: Option<Cursor>,
+}
+
+impl PageRequest {
+    pub fn first(limit: u64) -> Self {
+        Self {
+            limit,
+            backward: false,
+            after: None,
+            before: None,
+        }
+    }
+}
+
+/// One page of rows, each with its cursor.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<(Cursor, T)>,
+    pub has_previous: bool,
+    pub has_next: bool,
+}
+
+impl<T> Page<T> {
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            has_previous: false,
+            has_next: false,
+        }
+    }
+
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(|(c, t)| (c, f(t))).collect(),
+            has_previous: self.has_previous,
+            has_next: self.has_next,
+        }
+    }
+}
+
+/// The order of a list: an optional sort expression, then the id as tie-breaker.
+#[derive(Debug, Clone)]
+pub struct Sort {
+    pub key: Option<SimpleExpr>,
+    pub id: SimpleExpr,
+    pub descending: bool,
+}
+
+impl Sort {
+    pub fn by_id(id: impl Into<SimpleExpr>, descending: bool) -> Self {
+        Self {
+            key: None,
+            id: id.into(),
+            descending,
+        }
+    }
+
+    /// Rows strictly beyond `cursor` in this sort's direction (`forward`) or strictly before it.
+    fn beyond(&self, cursor: &Cursor, forward: bool) -> AppResult<Condition> {
+        let greater = forward != self.descending;
+        let cmp = |lhs: SimpleExpr, rhs: Value| -> SimpleExpr {
+            if greater {
+                lhs.gt(Expr::val(rhs))
+            } else {
+                lhs.lt(Expr::val(rhs))
+            }
+        };
+        let id_beyond = cmp(self.id.clone(), cursor.id.into());
+        Ok(match (&self.key, &cursor.key) {
+            (None, None) => Condition::all().add(id_beyond),
+            (Some(key), Some(value)) => Condition::any().add(cmp(key.clone(), value.value())).add(
+                Condition::all()
+                    .add(key.clone().eq(Expr::val(value.value())))
+                    .add(id_beyond),
+            ),
+            // A cursor from another sort order.
+            _ => {
+                return Err(AppError::BadUserInput(
+                    "cursor does not match this ordering".into(),
+                ));
+            }
+        })
+    }
+}
+
+/// Fetches one page of `select` under `sort`. `key_of` reads a row's sort key for its cursor.
+pub async fn fetch<E, C>(
+    db: &C,
+    mut select: Select<E>,
+    sort: &Sort,
+    req: &PageRequest,
+    key_of: impl Fn(&E::Model) -> Option<SortKey>,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    if let Some(after) = &req.after {
+        select = select.filter(sort.beyond(after, true)?);
+    }
+    if let Some(before) = &req.before {
+        select = select.filter(sort.beyond(before, false)?);
+    }
+    let ascending = sort.descending == req.backward;
+    let order = if ascending { Order::Asc } else { Order::Desc };
+    if let Some(key) = &sort.key {
+        select = select.order_by(key.clone(), order.clone());
+    }
+    select = select.order_by(sort.id.clone(), order).limit(req.limit + 1);
+    let mut rows = select.all(db).await?;
+    let more = rows.len() as u64 > req.limit;
+    rows.truncate(req.limit as usize);
+    if req.backward {
+        rows.reverse();
+    }
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let id = model_id::<E>(&row)?;
+            Ok((
+                Cursor {
+                    key: key_of(&row),
+                    id,
+                },
+                row,
+            ))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(if req.backward {
+        Page {
+            items,
+            has_previous: more,
+            has_next: req.before.is_some(),
+        }
+    } else {
+        Page {
+            items,
+            has_previous: req.after.is_some(),
+            has_next: more,
+        }
+    })
+}
+
+/// Counts the rows of `select` (without cursors), for `totalCount`.
+pub async fn count<E, C>(db: &C, select: Select<E>) -> AppResult<i64>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let n = select.count(db).await?;
+    Ok(n as i64)
+}
+
+/// The id of a row, read through its primary key (all our tables have an `i64` id).
+pub fn model_id<E: EntityTrait>(row: &E::Model) -> AppResult<i64> {
+    use sea_orm::{Iterable, ModelTrait, PrimaryKeyToColumn};
+    let pk = E::PrimaryKey::iter()
+        .next()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("entity without primary key")))?;
+    match row.get(pk.into_column()) {
+        Value::BigInt(Some(id)) => Ok(id),
+        Value::Int(Some(id)) => Ok(id as i64),
+        other => Err(AppError::Internal(anyhow::anyhow!(
+            "unexpected id value {other:?}"
+        ))),
+    }
+}
+
+/// Pages of the children of many parents at once, ordered by id: one statement with
+/// window functions (`ROW_NUMBER` for the page, `COUNT` for each parent's total).
+/// `filter` narrows the children (e.g. by status); it must not mention the cursor.
+pub async fn fetch_children<E, C>(
+    db: &C,
+    parent_column: E::Column,
+    parent_ids: &[i64],
+    filter: Condition,
+    descending: bool,
+    req: &PageRequest,
+) -> AppResult<HashMap<i64, (Page<E::Model>, i64)>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, IdenStatic};
+    let table = E::default().table_name().to_string();
+    let parent = parent_column.as_str().to_string();
+    let id_col = "id";
+    // Innermost: the filtered children with each parent's total.
+    let mut inner = Query::select();
+    inner
+        .column(Asterisk)
+        .expr_as(
+            Expr::cust(format!("COUNT(*) OVER (PARTITION BY \"{parent}\")")),
+            Alias::new("total__"),
+        )
+        .from(Alias::new(table.as_str()))
+        .and_where(parent_column.is_in(parent_ids.iter().copied()))
+        .cond_where(filter);
+    // Middle: whether each row lies within the cursors (rows outside still carry the total).
+    let sort = Sort::by_id(Expr::col(Alias::new(id_col)), descending);
+    let mut window = Condition::all();
+    if let Some(after) = &req.after {
+        window = window.add(sort.beyond(after, true)?);
+    }
+    if let Some(before) = &req.before {
+        window = window.add(sort.beyond(before, false)?);
+    }
+    let mut middle = Query::select();
+    middle
+        .column(Asterisk)
+        .expr_as(
+            Expr::case(window, Expr::cust("1")).finally(Expr::cust("0")),
+            Alias::new("in__"),
+        )
+        .from_subquery(inner, Alias::new("f"));
+    // Then the position of each row in its parent's page.
+    let ascending = descending == req.backward;
+    let dir = if ascending { "ASC" } else { "DESC" };
+    let mut numbered = Query::select();
+    numbered
+        .column(Asterisk)
+        .expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY \"{parent}\", \"in__\" ORDER BY \"{id_col}\" {dir})"
+            )),
+            Alias::new("rn__"),
+        )
+        .from_subquery(middle, Alias::new("m"));
+    let mut outer = Query::select();
+    outer
+        .column(Asterisk)
+        .from_subquery(numbered, Alias::new("n"))
+        .cond_where(
+            Condition::any()
+                .add(
+                    Expr::col(Alias::new("in__"))
+                        .eq(1)
+                        .and(Expr::col(Alias::new("rn__")).lte(req.limit as i64 + 1)),
+                )
+                .add(
+                    Expr::col(Alias::new("in__"))
+                        .eq(0)
+                        .and(Expr::col(Alias::new("rn__")).eq(1)),
+                ),
+        )
+        .order_by(Alias::new(parent.as_str()), Order::Asc)
+        .order_by(Alias::new("rn__"), Order::Asc);
+    let stmt = db.get_database_backend().build(&outer);
+    let rows = db.query_all_raw(stmt).await?;
+    let mut grouped: HashMap<i64, (Vec<E::Model>, i64)> = HashMap::new();
+    for row in rows {
+        let parent_id: i64 = row.try_get("", &parent)?;
+        let total: i64 = row.try_get("", "total__")?;
+        let inside: i32 = row.try_get("", "in__")?;
+        let entry = grouped
+            .entry(parent_id)
+            .or_insert_with(|| (Vec::new(), total));
+        if inside == 1 {
+            entry.0.push(E::Model::from_query_result(&row, "")?);
+        }
+    }
+    let mut pages = HashMap::new();
+    for (parent_id, (mut rows, total)) in grouped {
+        let more = rows.len() as u64 > req.limit;
+        rows.truncate(req.limit as usize);
+        if req.backward {
+            rows.reverse();
+        }
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                Ok((
+                    Cursor {
+                        key: None,
+                        id: model_id::<E>(&row)?,
+                    },
+                    row,
+                ))
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        let page = if req.backward {
+            Page {
+                items,
+                has_previous: more,
+                has_next: req.before.is_some(),
+            }
+        } else {
+            Page {
+                items,
+                has_previous: req.after.is_some(),
+                has_next: more,
+            }
+        };
+        pages.insert(parent_id, (page, total));
+    }
+    Ok(pages)
+}

@@ -1,0 +1,138 @@
+//! The one error type of portal-api and how it reaches clients: a GraphQL error with
+//! `extensions.code`, or a `userErrors` entry in a mutation payload. Internal causes are
+//! logged once (inside the request's span, which carries the request id) and never sent out.
+
+use async_graphql::ErrorExtensions;
+
+/// Machine-readable reason of a business refusal, listed in a payload's `userErrors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserErrorCode {
+    InvalidInput,
+    InsufficientBalance,
+    PaymentDeclined,
+    InvalidState,
+    NotAllowedBySettings,
+    Duplicate,
+    InvalidCredentials,
+}
+
+/// One business refusal: nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserError {
+    pub code: UserErrorCode,
+    pub message: String,
+    /// Path of the input field at fault, e.g. `["input", "login"]`.
+    pub field: Option<Vec<String>>,
+}
+
+impl UserError {
+    pub fn new(code: UserErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// Names the offending field of the mutation's `input`.
+    pub fn at(mut self, field: &str) -> Self {
+        self.field = Some(vec!["input".to_string(), field.to_string()]);
+        self
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::new(UserErrorCode::InvalidInput, message).at(field)
+    }
+}
+
+/// Everything that can go wrong while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No, a malformed, expired or wrongly signed token: `UNAUTHENTICATED` (HTTP 401).
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// The viewer may see the object but not do this: `FORBIDDEN`.
+    #[error("you are not allowed to do this")]
+    Forbidden,
+    /// The object does not exist or the viewer may not see it (the two are not told apart): `NOT_FOUND`.
+    #[error("not found")]
+    NotFound,
+    /// Arguments that are malformed outside a mutation's `input` rules: `BAD_USER_INPUT`.
+    #[error("{0}")]
+    BadUserInput(String),
+    /// Business refusals: become the payload's `userErrors`; nothing was changed.
+    #[error("the request was refused")]
+    User(Vec<UserError>),
+    /// The subject spent its request budget: `RATE_LIMITED` (HTTP 429).
+    #[error("too many requests, slow down")]
+    RateLimited,
+    /// A database failure: `INTERNAL_SERVER_ERROR`, details only in the log.
+    #[error("internal error")]
+    Db(#[from] sea_orm::DbErr),
+    /// Any other internal failure: `INTERNAL_SERVER_ERROR`, details only in the log.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// One business refusal.
+    pub fn user(error: UserError) -> Self {
+        AppError::User(vec![error])
+    }
+
+    /// The code put in `extensions.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::Forbidden => "FORBIDDEN",
+            AppError::NotFound => "NOT_FOUND",
+            AppError::BadUserInput(_) | AppError::User(_) => "BAD_USER_INPUT",
+            AppError::RateLimited => "RATE_LIMITED",
+            AppError::Db(_) | AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// Turns a unique-constraint violation into a `DUPLICATE` user error on `field`.
+    pub fn duplicate_on(self, field: &str, message: &str) -> Self {
+        match &self {
+            AppError::Db(err) if is_unique_violation(err) => {
+                AppError::user(UserError::new(UserErrorCode::Duplicate, message).at(field))
+            }
+            _ => self,
+        }
+    }
+}
+
+/// Whether a database error is a unique-constraint violation, on either engine.
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        match self {
+            AppError::Db(err) => tracing::error!(error = %err, "database error"),
+            AppError::Internal(err) => tracing::error!(error = ?err, "internal error"),
+            _ => {}
+        }
+        let code = self.code();
+        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| ext.set("code", code))
+    }
+}
+
+/// The one conversion from domain results to resolver results, so no `?` ever turns a
+/// `DbErr` into a message with SQL text and no code.
+pub trait ResultExt<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> ResultExt<T> for Result<T, AppError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| e.extend())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,613 @@
+//! The `Account` type: the row columns of the portal's Sub-accounts table, the viewer's
+//! capabilities, and the nested lists, each behind the policy and a DataLoader.
+
+use async_graphql::{
+    Context, ID, InputObject, InputType, Lookahead, Name, Object, SimpleObject, Value,
+};
+use chrono::{DateTime, Utc};
+
+use entity::{account, enums};
+
+use super::{
+    activity::ActivityEntry,
+    catalog::Partner,
+    connection::{Connection, page_request, wants_total},
+    enums::{
+        AccountSortField, AccountStatus, BillingMode, ServiceStatus, SortDirection, SubAccountType,
+    },
+    ids::{self, Kind},
+    loaders::{ChildPageKey, gql},
+    scalars::Decimal,
+    service::Service,
+};
+use crate::{
+    auth::Viewer,
+    domain::{
+        account::{AccountFilter as DomainFilter, AccountSort},
+        page::PageRequest,
+    },
+    error::{AppError, ResultExt},
+    policy::{self, Action, Target},
+};
+
+/// A customer account: standalone, a main account, or a sub-account linked to a main.
+#[derive(Clone)]
+pub struct Account(pub account::Model);
+
+crate::connection_names!(Account => "AccountConnection", "AccountEdge";);
+
+/// A postal address.
+#[derive(SimpleObject, Clone)]
+pub struct Address {
+    /// Street and house number.
+    pub street: String,
+    /// City.
+    pub city: String,
+    /// Postal code.
+    pub zip_code: String,
+    /// Country (ISO 3166-1 alpha-2 code or name).
+    pub country: String,
+}
+
+/// What the viewer may do with an account, so a portal can grey out buttons without guessing.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct AccountCapabilities {
+    /// Open the account's details: services list, activity.
+    pub view_details: bool,
+    /// Order new services for it.
+    pub order: bool,
+    /// Pause and resume its services.
+    pub pause_services: bool,
+    /// Change its services (self-change or request to change).
+    pub change_services: bool,
+    /// See its Internet usage statistics.
+    pub view_internet_usage: bool,
+    /// See its Voice usage statistics.
+    pub view_voice_usage: bool,
+    /// See and download its documents and contracts.
+    pub view_documents: bool,
+    /// Create, list, reply to and close its tickets.
+    pub manage_tickets: bool,
+    /// Approve (by paying) or reject orders it placed.
+    pub manage_orders: bool,
+}
+
+/// Filter of a main account's sub-accounts list.
+#[derive(InputObject, Default)]
+pub struct SubAccountFilter {
+    /// Only these statuses (any of them); at most 4 values.
+    pub status: Option<Vec<AccountStatus>>,
+    /// Only this sub-account type.
+    #[graphql(name = "type")]
+    pub kind: Option<SubAccountType>,
+    /// Case-insensitive text search over full name, login and address.
+    pub search: Option<String>,
+}
+
+/// Filter of the admin's accounts list.
+#[derive(InputObject, Default)]
+pub struct AccountFilter {
+    /// Only these statuses (any of them).
+    pub status: Option<Vec<AccountStatus>>,
+    /// Case-insensitive text search over full name, login and address.
+    pub search: Option<String>,
+    /// Only accounts of this partner.
+    pub partner_id: Option<ID>,
+    /// Only the sub-accounts of this main account.
+    pub main_account_id: Option<ID>,
+}
+
+/// Sort order of an account list; ties are broken by id.
+#[derive(InputObject)]
+pub struct AccountOrder {
+    /// What to sort by.
+    pub field: AccountSortField,
+    /// Which way.
+    #[graphql(default_with = "SortDirection::Asc")]
+    pub direction: SortDirection,
+}
+
+const MAX_SEARCH: usize = 200;
+
+fn statuses(list: Option<Vec<AccountStatus>>) -> Result<Vec<enums::AccountStatus>, AppError> {
+    let list = list.unwrap_or_default();
+    if list.len() > 100 {
+        return Err(AppError::BadUserInput("at most 100 statuses".into()));
+    }
+    Ok(list.into_iter().map(Into::into).collect())
+}
+
+fn search(s: Option<String>) -> Result<Option<String>, AppError> {
+    match s {
+        Some(s) if s.chars().count() > MAX_SEARCH => Err(AppError::BadUserInput(format!(
+            "search is at most {MAX_SEARCH} characters"
+        ))),
+        other => Ok(other),
+    }
+}
+
+impl SubAccountFilter {
+    fn into_domain(self, main_id: i64) -> Result<DomainFilter, AppError> {
+        Ok(DomainFilter {
+            statuses: statuses(self.status)?,
+            kind: self.kind.map(Into::into),
+            search: search(self.search)?,
+            partner_id: None,
+            main_account_id: Some(main_id),
+        })
+    }
+}
+
+impl AccountFilter {
+    pub fn into_domain(self) -> Result<DomainFilter, AppError> {
+        Ok(DomainFilter {
+            statuses: statuses(self.status)?,
+            kind: None,
+            search: search(self.search)?,
+            partner_id: self
+                .partner_id
+                .as_ref()
+                .map(|id| ids::decode(Kind::Partner, id))
+                .transpose()?,
+            main_account_id: self
+                .main_account_id
+                .as_ref()
+                .map(|id| ids::decode(Kind::Account, id))
+                .transpose()?,
+        })
+    }
+}
+
+fn sort_of(order: Option<AccountOrder>) -> (AccountSort, bool) {
+    match order {
+        None => (AccountSort::FullName, false),
+        Some(o) => (
+            match o.field {
+                AccountSortField::FullName => AccountSort::FullName,
+                AccountSortField::Status => AccountSort::Status,
+                AccountSortField::LinkedAt => AccountSort::LinkedAt,
+                AccountSortField::TotalServiceCost => AccountSort::TotalServiceCost,
+            },
+            o.direction == SortDirection::Desc,
+        ),
+    }
+}
+
+/// One page of accounts under a filter, as a connection, keeping only rows the viewer may see.
+pub async fn account_connection(
+    ctx: &Context<'_>,
+    filter: DomainFilter,
+    order: Option<AccountOrder>,
+    req: PageRequest,
+) -> async_graphql::Result<Connection<Account>> {
+    let db = super::db(ctx)?;
+    let viewer = super::viewer(ctx)?;
+    let (sort, descending) = sort_of(order);
+    let page = crate::domain::account::list(db, &filter, sort, descending, &req)
+        .await
+        .gql()?;
+    let total = if wants_total(ctx) {
+        crate::domain::account::count(db, &filter).await.gql()?
+    } else {
+        0
+    };
+    let mut page = page;
+    page.items
+        .retain(|(_, a)| policy::allows(viewer, Action::See, Target::Account(a)));
+    let rows: Vec<account::Model> = page.items.iter().map(|(_, a)| a.clone()).collect();
+    prefetch(ctx, &rows).await?;
+    Ok(Connection::new(page.map(Account), total))
+}
+
+/// The loader key of `Account.services` from its arguments.
+pub fn services_key(
+    parent: i64,
+    status: Option<Vec<ServiceStatus>>,
+    page: PageRequest,
+) -> Result<ChildPageKey<Vec<enums::ServiceStatus>>, AppError> {
+    let mut filter: Vec<enums::ServiceStatus> = status
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    if filter.len() > 100 {
+        return Err(AppError::BadUserInput("at most 100 statuses".into()));
+    }
+    filter.sort_by_key(|s| s.as_str());
+    filter.dedup();
+    Ok(ChildPageKey {
+        parent,
+        filter,
+        page,
+    })
+}
+
+/// Reads one argument of a looked-ahead field, as the resolver would receive it.
+fn arg<T: InputType>(args: &[(Name, Value)], name: &str) -> Option<T> {
+    let value = args
+        .iter()
+        .find(|(n, _)| n.as_str() == name)
+        .map(|(_, v)| v.clone());
+    T::parse(value).ok()
+}
+
+/// The page arguments of a looked-ahead connection field.
+fn page_args(args: &[(Name, Value)]) -> Option<PageRequest> {
+    page_request(
+        arg(args, "first")?,
+        arg(args, "after")?,
+        arg(args, "last")?,
+        arg(args, "before")?,
+    )
+    .ok()
+}
+
+/// Whether a looked-ahead connection selects `field` on its nodes.
+fn selects(connection: &Lookahead<'_>, field: &str) -> bool {
+    connection.field("nodes").field(field).exists()
+        || connection
+            .field("edges")
+            .field("node")
+            .field(field)
+            .exists()
+}
+
+/// Loads, for a whole page of accounts at once, what the client selected on its rows: the
+/// totals, the nested services (with their tariffs and pending changes) and the activity.
+/// The per-row resolvers then read the request's loader caches: the statement count of a
+/// page does not depend on its size or on how the executor interleaves the rows.
+async fn prefetch(ctx: &Context<'_>, rows: &[account::Model]) -> async_graphql::Result<()> {
+    let viewer = super::viewer(ctx)?;
+    let loaders = super::loaders(ctx)?;
+    let look = ctx.look_ahead();
+    let row_views = [look.field("nodes"), look.field("edges").field("node")];
+    if row_views
+        .iter()
+        .any(|r| r.field("activeServicesCount").exists() || r.field("totalServiceCost").exists())
+    {
+        loaders
+            .totals
+            .load_many(rows.iter().map(|a| a.id))
+            .await
+            .map_err(gql)?;
+    }
+    let detailed: Vec<i64> = rows
+        .iter()
+        .filter(|a| policy::allows(viewer, Action::ViewDetails, Target::Account(a)))
+        .map(|a| a.id)
+        .collect();
+    for row in &row_views {
+        for field in row.field("services").selection_fields() {
+            let Ok(args) = field.arguments() else {
+                continue;
+            };
+            let (Some(status), Some(page)) = (
+                arg::<Option<Vec<ServiceStatus>>>(&args, "status"),
+                page_args(&args),
+            ) else {
+                continue;
+            };
+            let keys: Vec<_> = detailed
+                .iter()
+                .filter_map(|id| services_key(*id, status.clone(), page.clone()).ok())
+                .collect();
+            let pages = loaders.services.load_many(keys).await.map_err(gql)?;
+            let services: Vec<&entity::service::Model> = pages
+                .values()
+                .flat_map(|(p, _)| p.items.iter().map(|(_, s)| s))
+                .collect();
+            let nested = Lookahead::from(field);
+            if selects(&nested, "tariff") {
+                loaders
+                    .tariff
+                    .load_many(services.iter().map(|s| s.tariff_id))
+                    .await
+                    .map_err(gql)?;
+            }
+            if selects(&nested, "pendingChange") {
+                loaders
+                    .pending_change
+                    .load_many(services.iter().map(|s| s.id))
+                    .await
+                    .map_err(gql)?;
+            }
+        }
+        for field in row.field("activity").selection_fields() {
+            let Some(page) = field.arguments().ok().and_then(|args| page_args(&args)) else {
+                continue;
+            };
+            let keys = detailed.iter().map(|id| ChildPageKey {
+                parent: *id,
+                filter: (),
+                page: page.clone(),
+            });
+            loaders.activity.load_many(keys).await.map_err(gql)?;
+        }
+    }
+    Ok(())
+}
+
+impl Account {
+    fn check(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<()> {
+        policy::authorize(super::viewer(ctx)?, action, Target::Account(&self.0)).gql()
+    }
+
+    async fn totals(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<crate::domain::service::Totals> {
+        Ok(super::loaders(ctx)?
+            .totals
+            .load_one(self.0.id)
+            .await
+            .map_err(gql)?
+            .unwrap_or_default())
+    }
+}
+
+#[Object]
+impl Account {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Account, self.0.id)
+    }
+
+    /// Login name.
+    async fn login(&self) -> &str {
+        &self.0.login
+    }
+
+    /// Full name (person or company).
+    async fn full_name(&self) -> &str {
+        &self.0.full_name
+    }
+
+    /// Contact email; needs `viewDetails`.
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        super::nullable(
+            ctx,
+            self.check(ctx, Action::ViewDetails)
+                .map(|_| self.0.email.as_deref()),
+        )
+    }
+
+    /// Account status.
+    async fn status(&self) -> AccountStatus {
+        self.0.status.into()
+    }
+
+    /// Service address.
+    async fn address(&self) -> Address {
+        Address {
+            street: self.0.street.clone(),
+            city: self.0.city.clone(),
+            zip_code: self.0.zip_code.clone(),
+            country: self.0.country.clone(),
+        }
+    }
+
+    /// How the account pays.
+    async fn billing_mode(&self) -> BillingMode {
+        self.0.billing_mode.into()
+    }
+
+    /// Current balance in the account's currency; null (with `FORBIDDEN`) where the viewer may not see it.
+    async fn balance(&self, ctx: &Context<'_>) -> Option<Decimal> {
+        let result = self
+            .check(ctx, Action::ViewBalance)
+            .map(|_| Some(Decimal::from_minor(self.0.balance_minor)));
+        super::nullable(ctx, result)
+    }
+
+    /// ISO 4217 currency of all amounts of this account.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+
+    /// The partner (branch or reseller) the account belongs to.
+    async fn partner(&self, ctx: &Context<'_>) -> async_graphql::Result<Partner> {
+        super::loaders(ctx)?
+            .partner
+            .load_one(self.0.partner_id)
+            .await
+            .map_err(gql)?
+            .map(Partner)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("account without partner")))
+            .gql()
+    }
+
+    /// The main account this sub-account is linked to; null for others, and for a
+    /// sub-account itself (a sub-account never reaches its main account's data).
+    async fn main_account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+        let Some(main_id) = self.0.main_account_id else {
+            return Ok(None);
+        };
+        let viewer = super::viewer(ctx)?;
+        let main = super::loaders(ctx)?
+            .account
+            .load_one(main_id)
+            .await
+            .map_err(gql)?;
+        Ok(main
+            .filter(|m| policy::allows(viewer, Action::See, Target::Account(m)))
+            .map(Account))
+    }
+
+    /// Aggregated or independent, for a sub-account; null otherwise.
+    async fn sub_account_type(&self) -> Option<SubAccountType> {
+        self.0.sub_account_type.map(Into::into)
+    }
+
+    /// When the sub-account was linked to its main account.
+    async fn linked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.linked_at
+    }
+
+    /// Whether this main account may manage its sub-accounts (set by admins).
+    async fn sub_account_management(&self) -> bool {
+        self.0.sub_account_management
+    }
+
+    /// Number of active services.
+    async fn active_services_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(self.totals(ctx).await?.active_count)
+    }
+
+    /// Sum of the monthly prices of active services, exact, in the account's currency.
+    async fn total_service_cost(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
+        Ok(Decimal::from_minor(self.totals(ctx).await?.cost_minor))
+    }
+
+    /// What the viewer may do with this account.
+    async fn capabilities(&self, ctx: &Context<'_>) -> async_graphql::Result<AccountCapabilities> {
+        let viewer: &Viewer = super::viewer(ctx)?;
+        let can = |action| policy::allows(viewer, action, Target::Account(&self.0));
+        Ok(AccountCapabilities {
+            view_details: can(Action::ViewDetails),
+            order: can(Action::Order),
+            pause_services: can(Action::PauseServices),
+            change_services: can(Action::ChangeServices),
+            view_internet_usage: can(Action::ViewInternetUsage),
+            view_voice_usage: can(Action::ViewVoiceUsage),
+            view_documents: can(Action::ViewDocuments),
+            manage_tickets: can(Action::ManageTickets),
+            manage_orders: can(Action::ManageOrders),
+        })
+    }
+
+    /// The sub-accounts linked to this main account (the portal's Sub-accounts section).
+    #[allow(clippy::too_many_arguments)]
+    async fn sub_accounts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Narrow the list by status, type or text.")] filter: Option<
+            SubAccountFilter,
+        >,
+        #[graphql(desc = "Sort order; by full name when omitted.")] order_by: Option<AccountOrder>,
+        #[graphql(desc = "Page size from the start (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1..100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> async_graphql::Result<Connection<Account>> {
+        self.check(ctx, Action::See)?;
+        let req = page_request(first, after, last, before).gql()?;
+        let filter = filter.unwrap_or_default().into_domain(self.0.id).gql()?;
+        account_connection(ctx, filter, order_by, req).await
+    }
+
+    /// The most recently linked sub-accounts, newest first (the dashboard widget).
+    async fn recently_linked_sub_accounts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many (1..20).", default_with = "Some(5)")] limit: Option<i32>,
+    ) -> async_graphql::Result<Vec<Account>> {
+        self.check(ctx, Action::See)?;
+        let limit = limit.unwrap_or(5);
+        if !(1..=20).contains(&limit) {
+            return Err(AppError::BadUserInput(
+                "limit must be between 1 and 20".into(),
+            ))
+            .gql();
+        }
+        let viewer = super::viewer(ctx)?;
+        let rows =
+            crate::domain::account::recently_linked(super::db(ctx)?, self.0.id, limit as u64)
+                .await
+                .gql()?;
+        Ok(rows
+            .into_iter()
+            .filter(|a| policy::allows(viewer, Action::See, Target::Account(a)))
+            .map(Account)
+            .collect())
+    }
+
+    /// The account's services, oldest first; needs `viewDetails`.
+    async fn services(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these statuses (any of them).")] status: Option<Vec<ServiceStatus>>,
+        #[graphql(desc = "Page size from the start (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1..100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> Option<Connection<Service>> {
+        super::nullable(
+            ctx,
+            self.services_page(ctx, status, first, after, last, before)
+                .await,
+        )
+    }
+
+    /// The account's activity history, newest first; needs `viewDetails`.
+    async fn activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1..100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
+    ) -> Option<Connection<ActivityEntry>> {
+        super::nullable(
+            ctx,
+            self.activity_page(ctx, first, after, last, before).await,
+        )
+    }
+}
+
+impl Account {
+    async fn services_page(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<Vec<ServiceStatus>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Option<Connection<Service>>> {
+        self.check(ctx, Action::ViewDetails)?;
+        let page = page_request(first, after, last, before).gql()?;
+        let key = services_key(self.0.id, status, page).gql()?;
+        let (page, total) = super::loaders(ctx)?
+            .services
+            .load_one(key)
+            .await
+            .map_err(gql)?
+            .unwrap_or_default_page();
+        Ok(Some(Connection::new(page.map(Service), total)))
+    }
+
+    async fn activity_page(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Option<Connection<ActivityEntry>>> {
+        self.check(ctx, Action::ViewDetails)?;
+        let page = page_request(first, after, last, before).gql()?;
+        let key = ChildPageKey {
+            parent: self.0.id,
+            filter: (),
+            page,
+        };
+        let (page, total) = super::loaders(ctx)?
+            .activity
+            .load_one(key)
+            .await
+            .map_err(gql)?
+            .unwrap_or_default_page();
+        Ok(Some(Connection::new(page.map(ActivityEntry), total)))
+    }
+}
+
+/// A missing nested page is an empty one.
+trait OrEmptyPage<T> {
+    fn unwrap_or_default_page(self) -> (crate::domain::page::Page<T>, i64);
+}
+
+impl<T> OrEmptyPage<T> for Option<(crate::domain::page::Page<T>, i64)> {
+    fn unwrap_or_default_page(self) -> (crate::domain::page::Page<T>, i64) {
+        self.unwrap_or_else(|| (crate::domain::page::Page::empty(), 0))
+    }
+}

@@ -1,0 +1,201 @@
+//! Partners and their portal settings, the global portal settings, email templates and
+//! tariffs; `tariffs` is the one catalogue query customers use.
+
+use async_graphql::{Context, ID, Object};
+
+use entity::{email_template, partner, partner_portal_settings, portal_settings, tariff};
+
+use super::{
+    enums::{BillingPeriod, EmailTemplateKind, TariffKind},
+    ids::{self, Kind},
+    loaders::gql,
+    scalars::Decimal,
+};
+use crate::{
+    domain::catalog::{self, SERVICE_ORDER_PLACEHOLDERS},
+    error::{AppError, ResultExt},
+};
+
+/// An ISP branch or reseller; every account belongs to one.
+#[derive(Clone)]
+pub struct Partner(pub partner::Model);
+
+#[Object]
+impl Partner {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Partner, self.0.id)
+    }
+
+    /// Name of the branch or reseller.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Portal settings that apply to this partner's accounts.
+    async fn settings(&self, ctx: &Context<'_>) -> async_graphql::Result<PartnerPortalSettings> {
+        let found = super::loaders(ctx)?
+            .partner_settings
+            .load_one(self.0.id)
+            .await
+            .map_err(gql)?;
+        found
+            .map(PartnerPortalSettings)
+            .ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("partner {} has no settings row", self.0.id))
+            })
+            .gql()
+    }
+}
+
+/// Per-partner portal switches.
+pub struct PartnerPortalSettings(pub partner_portal_settings::Model);
+
+#[Object]
+impl PartnerPortalSettings {
+    /// Aggregated sub-accounts may place orders in their own portal (the main approves and pays).
+    async fn sub_accounts_can_order(&self) -> bool {
+        self.0.sub_accounts_can_order
+    }
+
+    /// Email the main account when a sub-account places an order.
+    async fn notify_main_on_sub_account_order(&self) -> bool {
+        self.0.notify_main_on_sub_account_order
+    }
+
+    /// The template of that email.
+    async fn sub_account_order_template(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<EmailTemplate>> {
+        let Some(id) = self.0.sub_account_order_template_id else {
+            return Ok(None);
+        };
+        let template = super::loaders(ctx)?
+            .email_template
+            .load_one(id)
+            .await
+            .map_err(gql)?;
+        Ok(template.map(EmailTemplate))
+    }
+}
+
+/// Global portal configuration.
+pub struct PortalSettings(pub portal_settings::Model);
+
+#[Object]
+impl PortalSettings {
+    /// Main accounts with management on may also manage their independent sub-accounts (limited).
+    async fn independent_sub_account_access(&self) -> bool {
+        self.0.independent_sub_account_access
+    }
+}
+
+/// An email template.
+#[derive(Clone)]
+pub struct EmailTemplate(pub email_template::Model);
+
+#[Object]
+impl EmailTemplate {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::EmailTemplate, self.0.id)
+    }
+
+    /// What the template is used for.
+    async fn kind(&self) -> EmailTemplateKind {
+        self.0.kind.into()
+    }
+
+    /// Name shown to staff.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Subject line, with `{{placeholders}}`.
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+
+    /// Body text, with `{{placeholders}}`.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// The placeholders this kind of template may use.
+    async fn placeholders(&self) -> Vec<&'static str> {
+        SERVICE_ORDER_PLACEHOLDERS.to_vec()
+    }
+}
+
+/// A product customers can order.
+#[derive(Clone)]
+pub struct Tariff(pub tariff::Model);
+
+#[Object]
+impl Tariff {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Tariff, self.0.id)
+    }
+
+    /// Product name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// What it provides.
+    async fn kind(&self) -> TariffKind {
+        self.0.kind.into()
+    }
+
+    /// Monthly or one-time.
+    async fn period(&self) -> BillingPeriod {
+        self.0.period.into()
+    }
+
+    /// Price per period, before tax.
+    async fn price(&self) -> Decimal {
+        Decimal::from_minor(self.0.price_minor)
+    }
+
+    /// Tax rate in percent, e.g. "19".
+    async fn tax_percent(&self) -> Decimal {
+        Decimal::from_minor(self.0.tax_percent_minor)
+    }
+
+    /// Whether services on this tariff may switch tariff themselves (self-change).
+    async fn allows_self_change(&self) -> bool {
+        self.0.allows_self_change
+    }
+
+    /// Download speed in kbit/s, for Internet tariffs.
+    async fn download_speed_kbps(&self) -> Option<i32> {
+        self.0.download_speed_kbps
+    }
+
+    /// Upload speed in kbit/s, for Internet tariffs.
+    async fn upload_speed_kbps(&self) -> Option<i32> {
+        self.0.upload_speed_kbps
+    }
+}
+
+/// Catalogue queries open to every signed-in viewer.
+#[derive(Default)]
+pub struct CatalogQuery;
+
+#[Object]
+impl CatalogQuery {
+    /// The tariffs that can be ordered, optionally of one kind.
+    async fn tariffs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this kind.")] kind: Option<TariffKind>,
+    ) -> async_graphql::Result<Vec<Tariff>> {
+        super::viewer(ctx)?;
+        let rows = catalog::tariffs(super::db(ctx)?, kind.map(Into::into))
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(Tariff).collect())
+    }
+}

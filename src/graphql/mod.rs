@@ -1,0 +1,100 @@
+//! The GraphQL schema: one module per area, merged into the roots here. Resolvers are thin:
+//! parse input, ask the policy, call a domain function or a DataLoader, map the result.
+
+pub mod account;
+pub mod activity;
+pub mod admin;
+pub mod auth;
+pub mod catalog;
+pub mod connection;
+pub mod enums;
+pub mod ids;
+pub mod loaders;
+pub mod node;
+pub mod payload;
+pub mod scalars;
+pub mod service;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::{AppState, auth::Viewer, error::AppError};
+
+/// All queries.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(node::NodeQuery, catalog::CatalogQuery, admin::AdminQuery);
+
+/// All mutations.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(auth::AuthMutation, admin::AdminMutation);
+
+pub type PortalSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Builds the schema. Per-request data (the viewer, the DataLoaders) is added per request.
+pub fn build_schema(state: Option<AppState>) -> PortalSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .register_output_type::<node::Node>();
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None).sdl()
+}
+
+fn internal(what: &str) -> async_graphql::Error {
+    use async_graphql::ErrorExtensions;
+    AppError::Internal(anyhow::anyhow!("request data missing: {what}")).extend()
+}
+
+/// The app's shared state.
+pub fn state<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a AppState> {
+    ctx.data::<AppState>().map_err(|_| internal("state"))
+}
+
+/// The database.
+pub fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
+    Ok(&state(ctx)?.db)
+}
+
+/// The viewer, whoever it is (anonymous included).
+pub fn any_viewer<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Viewer> {
+    ctx.data::<Viewer>().map_err(|_| internal("viewer"))
+}
+
+/// The viewer, who must be authenticated.
+pub fn viewer<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Viewer> {
+    use async_graphql::ErrorExtensions;
+    match any_viewer(ctx)? {
+        Viewer::Anonymous => Err(AppError::Unauthenticated("authentication required").extend()),
+        v => Ok(v),
+    }
+}
+
+/// The request's DataLoaders.
+pub fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a loaders::Loaders> {
+    ctx.data::<loaders::Loaders>()
+        .map_err(|_| internal("loaders"))
+}
+
+/// Resolves a nullable field the way the GraphQL spec says: an error is reported at this
+/// field's path and the field answers `null` (async-graphql would otherwise drop the key).
+pub fn nullable<T>(ctx: &Context<'_>, result: async_graphql::Result<Option<T>>) -> Option<T> {
+    match result {
+        Ok(value) => value,
+        Err(e) => {
+            let error = ctx.set_error_path(e.into_server_error(ctx.item.pos));
+            ctx.add_error(error);
+            None
+        }
+    }
+}

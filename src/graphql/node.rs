@@ -1,0 +1,117 @@
+//! `node(id)` and `viewer`: any entity by global ID, under exactly the authorization of its
+//! direct path, and who the caller is.
+
+use async_graphql::{Context, ID, Interface, Object};
+use sea_orm::{EntityTrait, PrimaryKeyTrait};
+
+use entity::{change_request, email_template, partner, service, tariff};
+
+use super::{
+    account::Account,
+    catalog::{EmailTemplate, Partner, Tariff},
+    enums::Role,
+    ids::{self, Kind},
+    service::{ChangeRequest, Service, authorized_service, visible_account},
+};
+use crate::{
+    auth::Viewer as AuthViewer,
+    error::{AppError, ResultExt},
+    policy,
+};
+
+/// An object with a global ID, fetchable with `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Global ID."))]
+pub enum Node {
+    Account(Account),
+    Partner(Partner),
+    Tariff(Tariff),
+    EmailTemplate(EmailTemplate),
+    Service(Service),
+    ChangeRequest(ChangeRequest),
+}
+
+/// The caller.
+pub struct Viewer(pub AuthViewer);
+
+#[Object]
+impl Viewer {
+    /// The token's role.
+    async fn role(&self) -> Role {
+        match self.0 {
+            AuthViewer::Admin(_) => Role::Admin,
+            _ => Role::Customer,
+        }
+    }
+
+    /// The viewer's own account; null for admins.
+    async fn account(&self) -> Option<Account> {
+        self.0.account().cloned().map(Account)
+    }
+}
+
+async fn load<E: EntityTrait>(ctx: &Context<'_>, id: i64) -> async_graphql::Result<E::Model>
+where
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    E::find_by_id(id)
+        .one(super::db(ctx)?)
+        .await
+        .map_err(AppError::from)
+        .gql()?
+        .ok_or(AppError::NotFound)
+        .gql()
+}
+
+/// Root fields every signed-in viewer uses.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object by its global ID; `NOT_FOUND` when it does not exist or the viewer may not see it.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
+        let viewer = super::viewer(ctx)?;
+        let (kind, pk) = ids::decode_any(&id).gql()?;
+        let node = match kind {
+            Kind::Account => Node::Account(visible_account(ctx, pk).await?),
+            Kind::Service => Node::Service(
+                authorized_service(ctx, load::<service::Entity>(ctx, pk).await?).await?,
+            ),
+            Kind::ChangeRequest => {
+                let change = load::<change_request::Entity>(ctx, pk).await?;
+                authorized_service(ctx, load::<service::Entity>(ctx, change.service_id).await?)
+                    .await?;
+                Node::ChangeRequest(ChangeRequest(change))
+            }
+            Kind::Tariff => Node::Tariff(Tariff(load::<tariff::Entity>(ctx, pk).await?)),
+            Kind::Partner => {
+                // Customers see only their own partner (as `Account.partner`).
+                let own = viewer.account().is_some_and(|a| a.partner_id == pk);
+                if !viewer.is_admin() && !own {
+                    return Err(AppError::NotFound).gql();
+                }
+                Node::Partner(Partner(load::<partner::Entity>(ctx, pk).await?))
+            }
+            Kind::EmailTemplate => {
+                policy::require_admin(viewer)
+                    .map_err(|_| AppError::NotFound)
+                    .gql()?;
+                Node::EmailTemplate(EmailTemplate(
+                    load::<email_template::Entity>(ctx, pk).await?,
+                ))
+            }
+            Kind::Activity => return Err(AppError::NotFound).gql(),
+        };
+        Ok(Some(node))
+    }
+
+    /// Who is asking.
+    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
+        Ok(Viewer(super::viewer(ctx)?.clone()))
+    }
+}

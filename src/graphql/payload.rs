@@ -1,0 +1,71 @@
+//! Mutation payloads: the changed object, or `userErrors` saying why nothing was changed.
+
+use async_graphql::{Enum, ErrorExtensions, SimpleObject};
+
+use crate::error::{self, AppError, AppResult};
+
+/// Why a mutation was refused.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::error::UserErrorCode")]
+pub enum UserErrorCode {
+    InvalidInput,
+    InsufficientBalance,
+    PaymentDeclined,
+    InvalidState,
+    NotAllowedBySettings,
+    Duplicate,
+    InvalidCredentials,
+}
+
+/// A business refusal: nothing was charged, granted or changed.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct UserError {
+    /// Machine-readable reason.
+    pub code: UserErrorCode,
+    /// Human-readable explanation.
+    pub message: String,
+    /// Path of the input field at fault, e.g. `["input", "login"]`.
+    pub field: Option<Vec<String>>,
+}
+
+impl From<error::UserError> for UserError {
+    fn from(e: error::UserError) -> Self {
+        Self {
+            code: e.code.into(),
+            message: e.message,
+            field: e.field,
+        }
+    }
+}
+
+/// Splits a domain result into the payload's object and its user errors; every other error
+/// becomes a GraphQL error with its code.
+pub fn split<T>(result: AppResult<T>) -> async_graphql::Result<(Option<T>, Vec<UserError>)> {
+    match result {
+        Ok(v) => Ok((Some(v), Vec::new())),
+        Err(AppError::User(errors)) => Ok((None, errors.into_iter().map(Into::into).collect())),
+        Err(e) => Err(e.extend()),
+    }
+}
+
+/// Declares a payload type `{ <field>: T, userErrors }` and its constructor from a result.
+macro_rules! payload {
+    ($(#[$meta:meta])* $name:ident { $field:ident : $ty:ty }) => {
+        $(#[$meta])*
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            #[doc = "The result; null when the mutation was refused."]
+            pub $field: Option<$ty>,
+            #[doc = "Why nothing was changed; empty on success."]
+            pub user_errors: Vec<$crate::graphql::payload::UserError>,
+        }
+
+        impl $name {
+            pub fn from_result(result: $crate::error::AppResult<$ty>) -> async_graphql::Result<Self> {
+                let ($field, user_errors) = $crate::graphql::payload::split(result)?;
+                Ok(Self { $field, user_errors })
+            }
+        }
+    };
+}
+pub(crate) use payload;

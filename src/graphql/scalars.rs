@@ -1,0 +1,102 @@
+//! Custom scalars of the contract: `Decimal` (exact, a JSON string both ways; a JSON number
+//! is refused because floats lose cents), `Date` (ISO calendar date) and `BigInt` (64-bit
+//! integer as a JSON number). `DateTime` and `JSON` come from async-graphql.
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::NaiveDate;
+
+use crate::money::Money;
+
+/// An exact decimal amount, serialized as a JSON string such as `"19.90"`. Input must be a
+/// string too: a JSON number is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decimal(pub rust_decimal::Decimal);
+
+#[Scalar(name = "Decimal")]
+impl ScalarType for Decimal {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => {
+                let s = s.trim();
+                // Plain decimal notation only: no exponents, no thousands separators.
+                let plain = !s.is_empty()
+                    && s.len() <= 40
+                    && s.chars()
+                        .enumerate()
+                        .all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'));
+                if !plain {
+                    return Err(InputValueError::custom(
+                        "a Decimal is a string such as \"19.90\"",
+                    ));
+                }
+                s.parse::<rust_decimal::Decimal>()
+                    .map(Decimal)
+                    .map_err(|_| InputValueError::custom("a Decimal is a string such as \"19.90\""))
+            }
+            Value::Number(_) => Err(InputValueError::custom(
+                "a Decimal must be sent as a string (e.g. \"19.90\"): JSON numbers lose cents",
+            )),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+impl From<Money> for Decimal {
+    fn from(m: Money) -> Self {
+        Decimal(m.to_decimal())
+    }
+}
+
+impl Decimal {
+    pub fn from_minor(minor: i64) -> Self {
+        Money::from_minor(minor).into()
+    }
+}
+
+/// An ISO 8601 calendar date, e.g. `"2026-11-27"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date(pub NaiveDate);
+
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Date)
+                .map_err(|_| InputValueError::custom("a Date is a string such as \"2026-11-27\"")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// A 64-bit integer as a JSON number (byte counts above 2^32 are normal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BigInt(pub i64);
+
+#[Scalar(name = "BigInt")]
+impl ScalarType for BigInt {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::Number(n) => n.as_i64().map(BigInt).ok_or_else(|| {
+                InputValueError::custom("a BigInt is a whole number within 64 bits")
+            }),
+            Value::String(s) => s
+                .parse()
+                .map(BigInt)
+                .map_err(|_| InputValueError::custom("a BigInt is a whole number within 64 bits")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::Number(self.0.into())
+    }
+}

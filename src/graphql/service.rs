@@ -1,0 +1,183 @@
+//! Services and their change requests (the reading side).
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use entity::{change_request, service};
+
+use super::{
+    account::Account,
+    catalog::Tariff,
+    enums::{ChangeMode, ChangeRequestStatus, ServiceStatus},
+    ids::{self, Kind},
+    loaders::gql,
+    scalars::{Date, Decimal},
+};
+use crate::{
+    error::{AppError, ResultExt},
+    policy::{self, Action, Target},
+};
+
+/// A service an account subscribes to.
+#[derive(Clone)]
+pub struct Service(pub service::Model);
+
+crate::connection_names!(Service => "ServiceConnection", "ServiceEdge";);
+
+async fn tariff(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Tariff> {
+    super::loaders(ctx)?
+        .tariff
+        .load_one(id)
+        .await
+        .map_err(gql)?
+        .map(Tariff)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("tariff {id} missing")))
+        .gql()
+}
+
+/// The account `id`, which the viewer must be allowed to see.
+pub async fn visible_account(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Account> {
+    let viewer = super::viewer(ctx)?;
+    let found = super::loaders(ctx)?
+        .account
+        .load_one(id)
+        .await
+        .map_err(gql)?
+        .ok_or(AppError::NotFound)
+        .gql()?;
+    policy::authorize(viewer, Action::See, Target::Account(&found)).gql()?;
+    Ok(Account(found))
+}
+
+/// A service, if the viewer may open its account's details (the same rule as
+/// `Account.services`): `NOT_FOUND` for strangers, `FORBIDDEN` for a main without management.
+pub async fn authorized_service(
+    ctx: &Context<'_>,
+    found: service::Model,
+) -> async_graphql::Result<Service> {
+    let account = visible_account(ctx, found.account_id).await?;
+    policy::authorize(
+        super::viewer(ctx)?,
+        Action::ViewDetails,
+        Target::Account(&account.0),
+    )
+    .gql()?;
+    Ok(Service(found))
+}
+
+#[Object]
+impl Service {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Service, self.0.id)
+    }
+
+    /// The account the service belongs to.
+    async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
+        visible_account(ctx, self.0.account_id).await
+    }
+
+    /// The current tariff.
+    async fn tariff(&self, ctx: &Context<'_>) -> async_graphql::Result<Tariff> {
+        tariff(ctx, self.0.tariff_id).await
+    }
+
+    /// What the service is (e.g. the tariff name and the line it runs on).
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// Lifecycle state.
+    async fn status(&self) -> ServiceStatus {
+        self.0.status.into()
+    }
+
+    /// Price per period, before tax.
+    async fn price(&self) -> Decimal {
+        Decimal::from_minor(self.0.price_minor)
+    }
+
+    /// First day of service (charged from this day).
+    async fn start_date(&self) -> Option<Date> {
+        self.0.start_date.map(Date)
+    }
+
+    /// Last day of service, when it has ended or will end.
+    async fn end_date(&self) -> Option<Date> {
+        self.0.end_date.map(Date)
+    }
+
+    /// The last day already paid for.
+    async fn paid_through(&self) -> Option<Date> {
+        self.0.paid_through.map(Date)
+    }
+
+    /// The open change request, if any.
+    async fn pending_change(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<ChangeRequest>> {
+        let found = super::loaders(ctx)?
+            .pending_change
+            .load_one(self.0.id)
+            .await
+            .map_err(gql)?;
+        Ok(found.flatten().map(ChangeRequest))
+    }
+}
+
+/// A change of a service's tariff.
+#[derive(Clone)]
+pub struct ChangeRequest(pub change_request::Model);
+
+crate::connection_names!(ChangeRequest => "ChangeRequestConnection", "ChangeRequestEdge";);
+
+#[Object]
+impl ChangeRequest {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::ChangeRequest, self.0.id)
+    }
+
+    /// The service to change.
+    async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Service> {
+        let found = crate::domain::service::find(super::db(ctx)?, self.0.service_id)
+            .await
+            .gql()?;
+        authorized_service(ctx, found).await
+    }
+
+    /// The tariff before the change.
+    #[allow(clippy::wrong_self_convention)] // the contract names this field `fromTariff`
+    async fn from_tariff(&self, ctx: &Context<'_>) -> async_graphql::Result<Tariff> {
+        tariff(ctx, self.0.from_tariff_id).await
+    }
+
+    /// The tariff after the change.
+    async fn to_tariff(&self, ctx: &Context<'_>) -> async_graphql::Result<Tariff> {
+        tariff(ctx, self.0.to_tariff_id).await
+    }
+
+    /// Self-change or request.
+    async fn mode(&self) -> ChangeMode {
+        self.0.mode.into()
+    }
+
+    /// Where the change stands.
+    async fn status(&self) -> ChangeRequestStatus {
+        self.0.status.into()
+    }
+
+    /// Who asked for it; null when staff did, or when the viewer may not see that account.
+    async fn requested_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+        let Some(id) = self.0.requested_by_id else {
+            return Ok(None);
+        };
+        Ok(visible_account(ctx, id).await.ok())
+    }
+
+    /// When it was asked for.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

@@ -1,0 +1,355 @@
+//! The HTTP surface: `POST /graphql` (and `GET` for queries), GraphiQL for browsers,
+//! `/healthz`, `/readyz`, `/metrics`. The GraphQL handler is our own (not async-graphql-axum's
+//! service) so that status codes, content types and authentication follow CONVENTIONS.md.
+
+use std::time::{Duration, Instant};
+
+use async_graphql::{ErrorExtensions, ServerError, http::GraphiQLSource};
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Query, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use serde::Deserialize;
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::{
+    AppState,
+    auth::{Viewer, load_viewer},
+    db,
+    error::AppError,
+    graphql::{PortalSchema, loaders::Loaders},
+};
+
+/// Largest accepted `/graphql` body.
+pub const BODY_LIMIT: usize = 64 * 1024;
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+#[derive(Clone)]
+struct Ctx {
+    state: AppState,
+    schema: PortalSchema,
+}
+
+pub fn router(state: AppState, schema: PortalSchema) -> Router {
+    let timeout = state.config.request_timeout;
+    let ctx = Ctx {
+        state: state.clone(),
+        schema,
+    };
+    let x_request_id = header::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(ctx)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state, count_requests))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}
+
+async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let response = next.run(req).await;
+    state
+        .metrics
+        .record_request(response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn readyz(State(ctx): State<Ctx>) -> impl IntoResponse {
+    let ok = tokio::time::timeout(Duration::from_secs(2), db::ping(&ctx.state.db))
+        .await
+        .unwrap_or(false);
+    if ok {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+async fn metrics(State(ctx): State<Ctx>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        ctx.state.metrics.render(),
+    )
+}
+
+/// A GraphQL response with errors only.
+fn error_response(
+    status: StatusCode,
+    errors: Vec<async_graphql::Error>,
+    json_type: &'static str,
+) -> Response {
+    let errors: Vec<_> = errors
+        .into_iter()
+        .map(|e| e.into_server_error(Default::default()))
+        .collect();
+    let body = serde_json::json!({ "errors": errors });
+    (
+        status,
+        [(header::CONTENT_TYPE, json_type)],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn coded(message: &str, code: &str) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code.to_string()))
+}
+
+/// The response content type the client accepts.
+fn response_type(headers: &HeaderMap) -> &'static str {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains(GRAPHQL_RESPONSE_JSON) {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    }
+}
+
+/// The viewer from the `Authorization` header: none is anonymous; anything wrong is an error.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Viewer, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Viewer::Anonymous);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| AppError::Unauthenticated("malformed Authorization header"))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or(AppError::Unauthenticated(
+            "the Authorization header must be `Bearer <token>`",
+        ))?;
+    let subject = state.jwt.verify(token.trim())?;
+    load_viewer(&state.db, subject).await
+}
+
+async fn graphql_post(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
+    let json_type = response_type(&headers);
+    let request: async_graphql::Request = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(serde_json::Value::Array(_)) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                vec![coded("batched requests are not supported", "BAD_REQUEST")],
+                json_type,
+            );
+        }
+        Ok(value) => match serde_json::from_value(value) {
+            Ok(r) => r,
+            Err(_) => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    vec![coded("the body is not a GraphQL request", "BAD_REQUEST")],
+                    json_type,
+                );
+            }
+        },
+        Err(_) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                vec![coded("the body is not valid JSON", "BAD_REQUEST")],
+                json_type,
+            );
+        }
+    };
+    execute(ctx, headers, request, false).await
+}
+
+#[derive(Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+async fn graphql_get(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Query(params): Query<GetParams>,
+) -> Response {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if params.query.is_none() && accept.contains("text/html") {
+        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+    }
+    let json_type = response_type(&headers);
+    let Some(query) = params.query else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            vec![coded("missing query", "BAD_REQUEST")],
+            json_type,
+        );
+    };
+    let mut request = async_graphql::Request::new(query);
+    request.operation_name = params.operation_name;
+    if let Some(vars) = params.variables {
+        match serde_json::from_str(&vars) {
+            Ok(v) => request.variables = async_graphql::Variables::from_json(v),
+            Err(_) => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    vec![coded("variables are not valid JSON", "BAD_REQUEST")],
+                    json_type,
+                );
+            }
+        }
+    }
+    execute(ctx, headers, request, true).await
+}
+
+fn is_mutation(doc: &async_graphql::parser::types::ExecutableDocument, name: Option<&str>) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let ty = match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    };
+    ty.is_some_and(|t| t != OperationType::Query)
+}
+
+async fn execute(
+    ctx: Ctx,
+    headers: HeaderMap,
+    mut request: async_graphql::Request,
+    via_get: bool,
+) -> Response {
+    let json_type = response_type(&headers);
+    let viewer = match authenticate(&ctx.state, &headers).await {
+        Ok(v) => v,
+        Err(e) => {
+            let status = if matches!(e, AppError::Unauthenticated(_)) {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+            let mut response = error_response(status, vec![e.extend()], json_type);
+            if status == StatusCode::UNAUTHORIZED {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            return response;
+        }
+    };
+    let operation_name = request.operation_name.clone();
+    match request.parsed_query() {
+        Ok(doc) => {
+            if via_get && is_mutation(doc, operation_name.as_deref()) {
+                let mut response = error_response(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    vec![coded(
+                        "mutations are not allowed over GET; use POST",
+                        "BAD_REQUEST",
+                    )],
+                    json_type,
+                );
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                return response;
+            }
+        }
+        Err(e) => {
+            let error = async_graphql::Error::new(e.message)
+                .extend_with(|_, x| x.set("code", "GRAPHQL_PARSE_FAILED"));
+            return error_response(StatusCode::BAD_REQUEST, vec![error], json_type);
+        }
+    }
+    let request = request.data(Loaders::new(&ctx.state.db)).data(viewer);
+    let mut response = ctx.schema.execute(request).await;
+    let mut status = StatusCode::OK;
+    let nothing_ran = response.data == async_graphql::Value::Null;
+    if nothing_ran
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+    {
+        // Nothing executed: a validation failure (or bad variables).
+        status = StatusCode::BAD_REQUEST;
+        for e in response.errors.iter_mut() {
+            let code = if is_coercion_error(e) {
+                "BAD_USER_INPUT"
+            } else {
+                "GRAPHQL_VALIDATION_FAILED"
+            };
+            set_code_if_missing(e, code);
+        }
+    }
+    for e in response.errors.iter_mut() {
+        // Argument values that failed to parse (e.g. a Decimal sent as a JSON number).
+        if is_coercion_error(e) {
+            set_code_if_missing(e, "BAD_USER_INPUT");
+        }
+    }
+    if nothing_ran && !response.errors.is_empty() && response.errors.iter().all(is_coercion_error) {
+        status = StatusCode::BAD_REQUEST;
+    }
+    for e in response.errors.iter_mut() {
+        set_code_if_missing(e, "INTERNAL_SERVER_ERROR");
+    }
+    if response
+        .errors
+        .iter()
+        .any(|e| code_of(e) == Some("UNAUTHENTICATED"))
+    {
+        status = StatusCode::UNAUTHORIZED;
+    }
+    let body = match serde_json::to_string(&response) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "response serialization failed");
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                vec![coded("internal error", "INTERNAL_SERVER_ERROR")],
+                json_type,
+            );
+        }
+    };
+    (status, [(header::CONTENT_TYPE, json_type)], body).into_response()
+}
+
+fn code_of(e: &ServerError) -> Option<&str> {
+    match e.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(s) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+fn set_code_if_missing(e: &mut ServerError, code: &str) {
+    if code_of(e).is_none() {
+        e.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code.to_string());
+    }
+}
+
+/// Errors async-graphql raises when an argument or variable value does not fit its type.
+fn is_coercion_error(e: &ServerError) -> bool {
+    e.message.starts_with("Failed to parse") || e.message.starts_with("Invalid value for argument")
+}

@@ -1,0 +1,70 @@
+//! portal-api: the GraphQL API of an ISP's customer portal, centred on sub-accounts.
+//!
+//! A tour in reading order:
+//! - [`config`]: settings from flags and environment variables.
+//! - [`error`]: the one error type and how it reaches clients (`extensions.code`, `userErrors`).
+//! - [`money`]: exact amounts as integer minor units.
+//! - [`auth`]: JWT access tokens, password hashing, the `Viewer` of a request.
+//! - [`policy`]: the one authorization function (viewer, action, target).
+//! - [`domain`]: workflows over the database, in transactions; no GraphQL here.
+//! - [`graphql`]: the schema, one module per area, DataLoaders, Relay connections.
+//! - [`http`]: the axum router: `/graphql`, GraphiQL, health, readiness, metrics.
+//! - [`db`] and [`metrics`]: the connection pool (every statement counted) and Prometheus text.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod metrics;
+pub mod money;
+pub mod policy;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{auth::jwt::JwtKeys, config::Config, metrics::Metrics};
+
+/// What every request handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub jwt: JwtKeys,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Name of the server key holding the generated JWT secret.
+const JWT_SECRET_KEY: &str = "jwt_secret";
+
+impl AppState {
+    /// Connects, migrates, ensures the defaults every installation has, and resolves the JWT
+    /// secret (configured, or generated once and kept in the database).
+    pub async fn init(config: Config) -> anyhow::Result<Self> {
+        let metrics = Arc::new(Metrics::default());
+        let db = db::connect(&config, metrics.clone()).await?;
+        db::migrate(&db).await?;
+        domain::bootstrap::ensure_defaults(&db).await?;
+        let secret = match &config.jwt_secret {
+            Some(secret) if secret.len() >= 32 => secret.clone(),
+            Some(_) => anyhow::bail!("PORTAL_JWT_SECRET must be at least 32 characters"),
+            None => domain::keys::get_or_create(&db, JWT_SECRET_KEY).await?,
+        };
+        let jwt = JwtKeys::new(secret.as_bytes(), &config.jwt_issuer, &config.jwt_audience);
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            jwt,
+            metrics,
+        })
+    }
+}
+
+/// The whole application as an axum router, testable without a socket.
+pub fn app(state: AppState) -> axum::Router {
+    let schema = graphql::build_schema(Some(state.clone()));
+    http::router(state, schema)
+}

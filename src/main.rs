@@ -1,0 +1,217 @@
+//! The `portal-api` command: serve, migrate, seed, export-schema, token.
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::{Parser, Subcommand};
+use portal_api::{
+    AppState,
+    auth::Subject,
+    config::{Config, DbArgs, Mode, ServerArgs},
+    domain::{self, bootstrap::SYSTEM_STAFF_LOGIN},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "portal-api",
+    version,
+    about = "GraphQL API of an ISP customer portal, centred on sub-accounts"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (migrates the database first).
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Seed demo data into an empty database and print the demo logins.
+        #[arg(long, env = "PORTAL_DEMO", default_value_t = false)]
+        demo: bool,
+    },
+    /// Apply the database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Fill the database with data.
+    Seed {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The demo data set (a main account with a dozen sub-accounts, tariffs, services).
+        #[arg(long, default_value_t = false)]
+        demo: bool,
+    },
+    /// Write the GraphQL schema (SDL).
+    ExportSchema {
+        /// File to write; stdout without it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print a signed access token for the configuration the server uses.
+    Token {
+        #[command(flatten)]
+        db: DbArgs,
+        /// For the first staff user.
+        #[arg(long, conflicts_with = "login", required_unless_present = "login")]
+        admin: bool,
+        /// For the customer account with this login.
+        #[arg(long)]
+        login: Option<String>,
+        /// Lifetime, e.g. `15m`, `2h`, `1d`.
+        #[arg(long, default_value = "15m", value_parser = parse_duration)]
+        ttl: Duration,
+        /// HS256 secret, when the server is configured with one.
+        #[arg(long, env = "PORTAL_JWT_SECRET", hide_env_values = true)]
+        jwt_secret: Option<String>,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("bad duration {s:?}: use e.g. 15m, 2h, 1d"))?;
+    let secs = match unit {
+        "s" | "" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("bad duration unit in {s:?}: use s, m, h or d")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+fn init_tracing(json: bool) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init()
+    } else {
+        builder.init()
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { db, server, demo } => {
+            init_tracing(server.log_json);
+            let state =
+                AppState::init(Config::new(&db, server.jwt_secret.clone(), server.mode)).await?;
+            if demo {
+                if domain::seed::demo(&state.db).await? {
+                    println!("Seeded demo data.");
+                }
+                println!("{}", domain::seed::credentials());
+            }
+            serve(state, server).await
+        }
+        Command::Migrate { db } => {
+            init_tracing(false);
+            AppState::init(Config::new(&db, None, Mode::Development)).await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::Seed { db, demo } => {
+            init_tracing(false);
+            anyhow::ensure!(demo, "say which data set: --demo");
+            let state = AppState::init(Config::new(&db, None, Mode::Development)).await?;
+            if domain::seed::demo(&state.db).await? {
+                println!("Seeded demo data.");
+            } else {
+                println!("The database already has accounts; nothing seeded.");
+            }
+            println!("{}", domain::seed::credentials());
+            Ok(())
+        }
+        Command::ExportSchema { out } => {
+            let sdl = portal_api::graphql::sdl();
+            match out {
+                Some(path) => std::fs::write(path, sdl)?,
+                None => print!("{sdl}"),
+            }
+            Ok(())
+        }
+        Command::Token {
+            db,
+            admin,
+            login,
+            ttl,
+            jwt_secret,
+        } => {
+            init_tracing(false);
+            let state = AppState::init(Config::new(&db, jwt_secret, Mode::Development)).await?;
+            let subject = if admin {
+                let staff = entity::staff_user::Entity::find()
+                    .order_by_asc(entity::staff_user::Column::Id)
+                    .one(&state.db)
+                    .await?
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("no staff user (expected {SYSTEM_STAFF_LOGIN})")
+                    })?;
+                Subject::Staff(staff.id)
+            } else {
+                let login = login.unwrap_or_default();
+                let account = entity::account::Entity::find()
+                    .filter(entity::account::Column::Login.eq(login.as_str()))
+                    .one(&state.db)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no account with login {login:?}"))?;
+                Subject::Account(account.id)
+            };
+            let (token, _) = state.jwt.issue(subject, ttl)?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(server.bind).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "listening");
+    println!("portal-api listening on http://{addr} — GraphiQL at http://{addr}/graphql");
+    axum::serve(listener, portal_api::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

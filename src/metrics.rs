@@ -1,0 +1,131 @@
+//! Prometheus metrics in text format: HTTP requests by status class, request latency
+//! histogram, and `portal_db_queries_total` (every SQL statement executed). One `Metrics`
+//! per app instance, so parallel test servers in one process do not mix their counts.
+
+use std::{
+    fmt::Write,
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
+
+const BUCKETS_MS: [u64; 10] = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000];
+
+#[derive(Default)]
+pub struct Metrics {
+    requests_2xx: AtomicU64,
+    requests_4xx: AtomicU64,
+    requests_5xx: AtomicU64,
+    latency_buckets: [AtomicU64; BUCKETS_MS.len()],
+    latency_sum_us: AtomicU64,
+    latency_count: AtomicU64,
+    db_queries: AtomicU64,
+    db_query_errors: AtomicU64,
+    db_query_time_us: AtomicU64,
+}
+
+impl Metrics {
+    pub fn record_request(&self, status: u16, elapsed: Duration) {
+        let counter = match status {
+            500.. => &self.requests_5xx,
+            400..500 => &self.requests_4xx,
+            _ => &self.requests_2xx,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        let ms = elapsed.as_millis() as u64;
+        for (i, bound) in BUCKETS_MS.iter().enumerate() {
+            if ms <= *bound {
+                self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_sum_us
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn record_query(&self, elapsed: Duration, failed: bool) {
+        self.db_queries.fetch_add(1, Ordering::Relaxed);
+        if failed {
+            self.db_query_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        self.db_query_time_us
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// SQL statements executed so far.
+    pub fn db_queries(&self) -> u64 {
+        self.db_queries.load(Ordering::Relaxed)
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "# HELP portal_http_requests_total HTTP requests served, by status class."
+        );
+        let _ = writeln!(out, "# TYPE portal_http_requests_total counter");
+        for (class, c) in [
+            ("2xx", &self.requests_2xx),
+            ("4xx", &self.requests_4xx),
+            ("5xx", &self.requests_5xx),
+        ] {
+            let _ = writeln!(
+                out,
+                "portal_http_requests_total{{status=\"{class}\"}} {}",
+                get(c)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP portal_http_request_duration_seconds HTTP request latency."
+        );
+        let _ = writeln!(out, "# TYPE portal_http_request_duration_seconds histogram");
+        for (i, bound) in BUCKETS_MS.iter().enumerate() {
+            let le = *bound as f64 / 1000.0;
+            let _ = writeln!(
+                out,
+                "portal_http_request_duration_seconds_bucket{{le=\"{le}\"}} {}",
+                get(&self.latency_buckets[i])
+            );
+        }
+        let count = get(&self.latency_count);
+        let _ = writeln!(
+            out,
+            "portal_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            out,
+            "portal_http_request_duration_seconds_sum {}",
+            get(&self.latency_sum_us) as f64 / 1e6
+        );
+        let _ = writeln!(out, "portal_http_request_duration_seconds_count {count}");
+        let _ = writeln!(
+            out,
+            "# HELP portal_db_queries_total SQL statements executed."
+        );
+        let _ = writeln!(out, "# TYPE portal_db_queries_total counter");
+        let _ = writeln!(out, "portal_db_queries_total {}", get(&self.db_queries));
+        let _ = writeln!(
+            out,
+            "# HELP portal_db_query_errors_total SQL statements that failed."
+        );
+        let _ = writeln!(out, "# TYPE portal_db_query_errors_total counter");
+        let _ = writeln!(
+            out,
+            "portal_db_query_errors_total {}",
+            get(&self.db_query_errors)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP portal_db_query_seconds_total Time spent in SQL statements."
+        );
+        let _ = writeln!(out, "# TYPE portal_db_query_seconds_total counter");
+        let _ = writeln!(
+            out,
+            "portal_db_query_seconds_total {}",
+            get(&self.db_query_time_us) as f64 / 1e6
+        );
+        out
+    }
+}

@@ -1,0 +1,365 @@
+//! `TestApp`: a real server on 127.0.0.1:0 with its own fresh database, and the fixtures
+//! the tests share (accounts, links, switches).
+
+use std::{path::PathBuf, time::Duration};
+
+use portal_api::{
+    AppState,
+    auth::Subject,
+    config::{Config, DbArgs, Mode},
+};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database, EntityTrait, QueryOrder};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// Where the test's database lives, removed when the app is dropped.
+enum TestDb {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    admin_token: String,
+    db: TestDb,
+}
+
+impl TestApp {
+    /// Starts a server with a fresh, migrated database; returns once `/readyz` answers.
+    pub async fn spawn() -> TestApp {
+        let (url, db) = match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("TEST_DATABASE_URL reachable");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .expect("URL with a database");
+                (
+                    format!("{base}/{name}"),
+                    TestDb::Postgres { admin_url, name },
+                )
+            }
+            _ => {
+                let path =
+                    std::env::temp_dir().join(format!("portal-test-{}.db", uuid::Uuid::new_v4()));
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    TestDb::Sqlite(path),
+                )
+            }
+        };
+        let args = DbArgs {
+            database_url: url,
+            db_max_connections: 8,
+        };
+        let config = Config::new(
+            &args,
+            Some("test-secret-test-secret-test-secret!".into()),
+            Mode::Development,
+        );
+        let state = AppState::init(config).await.expect("app starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let app = portal_api::app(state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("server runs");
+        });
+        let staff = entity::staff_user::Entity::find()
+            .order_by_asc(entity::staff_user::Column::Id)
+            .one(&state.db)
+            .await
+            .expect("query")
+            .expect("bootstrap staff user");
+        let (admin_token, _) = state
+            .jwt
+            .issue(Subject::Staff(staff.id), Duration::from_secs(600))
+            .expect("token");
+        let client = reqwest::Client::new();
+        let app = TestApp {
+            addr,
+            state,
+            client,
+            admin_token,
+            db,
+        };
+        app.wait_ready().await;
+        app
+    }
+
+    async fn wait_ready(&self) {
+        for _ in 0..200 {
+            if let Ok(r) = self.client.get(self.url("/readyz")).send().await
+                && r.status() == StatusCode::OK
+            {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("server never became ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn admin(&self) -> &str {
+        &self.admin_token
+    }
+
+    /// POSTs a GraphQL request; returns the status and the JSON body.
+    pub async fn graphql(
+        &self,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let body = resp.json::<Value>().await.expect("JSON body");
+        (status, body)
+    }
+
+    /// A request that must succeed without errors; returns `data`.
+    pub async fn ok(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let (status, body) = self.graphql(query, variables, token).await;
+        assert_eq!(status, StatusCode::OK, "unexpected status, body: {body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// SQL statements executed so far by this app.
+    pub fn statements(&self) -> u64 {
+        self.state.metrics.db_queries()
+    }
+
+    /// A token for the account, without the cost of a password check.
+    pub async fn token_for(&self, account_id: &str) -> String {
+        let pk = decode_pk(account_id);
+        self.state
+            .jwt
+            .issue(Subject::Account(pk), Duration::from_secs(600))
+            .expect("token")
+            .0
+    }
+
+    /// Creates an account (admin) and returns its global ID.
+    pub async fn create_account(&self, login: &str, extra: Value) -> String {
+        let mut input = json!({
+            "login": login, "password": PASSWORD, "fullName": format!("Name of {login}"),
+            "address": { "street": "1 Main St", "city": "Springfield", "zipCode": "12345", "country": "US" },
+        });
+        if let (Some(obj), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+            for (k, v) in extra {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+        let data = self
+            .ok(
+                "mutation($i: CreateAccountInput!) { createAccount(input: $i) { account { id } userErrors { code message field } } }",
+                json!({ "i": input }),
+                Some(self.admin()),
+            )
+            .await;
+        assert_eq!(
+            data["createAccount"]["userErrors"],
+            json!([]),
+            "create {login}"
+        );
+        data["createAccount"]["account"]["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    }
+
+    /// Links `sub` to `main`; returns the payload's userErrors.
+    pub async fn link(&self, main: &str, sub: &str, kind: &str) -> Value {
+        let data = self
+            .ok(
+                "mutation($m: ID!, $s: ID!, $t: SubAccountType!) { linkSubAccount(input: {mainAccountId: $m, subAccountId: $s, type: $t}) { account { id mainAccount { id } } userErrors { code message field } } }",
+                json!({ "m": main, "s": sub, "t": kind }),
+                Some(self.admin()),
+            )
+            .await;
+        data["linkSubAccount"]["userErrors"].clone()
+    }
+
+    pub async fn set_management(&self, account: &str, enabled: bool) {
+        let data = self
+            .ok(
+                "mutation($a: ID!, $e: Boolean!) { setSubAccountManagement(input: {accountId: $a, enabled: $e}) { userErrors { code } } }",
+                json!({ "a": account, "e": enabled }),
+                Some(self.admin()),
+            )
+            .await;
+        assert_eq!(data["setSubAccountManagement"]["userErrors"], json!([]));
+    }
+
+    pub async fn set_independent_access(&self, enabled: bool) {
+        let data = self
+            .ok(
+                "mutation($e: Boolean) { updatePortalSettings(input: {independentSubAccountAccess: $e}) { portalSettings { independentSubAccountAccess } userErrors { code } } }",
+                json!({ "e": enabled }),
+                Some(self.admin()),
+            )
+            .await;
+        assert_eq!(
+            data["updatePortalSettings"]["portalSettings"]["independentSubAccountAccess"],
+            json!(enabled)
+        );
+    }
+
+    /// Creates a tariff and returns its ID.
+    pub async fn create_tariff(&self, name: &str, price: &str) -> String {
+        let data = self
+            .ok(
+                "mutation($n: String!, $p: Decimal!) { createTariff(input: {name: $n, kind: INTERNET, price: $p, taxPercent: \"19\"}) { tariff { id } userErrors { code } } }",
+                json!({ "n": name, "p": price }),
+                Some(self.admin()),
+            )
+            .await;
+        data["createTariff"]["tariff"]["id"]
+            .as_str()
+            .expect("tariff id")
+            .to_string()
+    }
+
+    /// Places a service directly (service ordering has its own workflow and tests).
+    pub async fn add_service(
+        &self,
+        account: &str,
+        tariff: &str,
+        status: entity::enums::ServiceStatus,
+    ) -> i64 {
+        let t = entity::tariff::Entity::find_by_id(decode_pk(tariff))
+            .one(&self.state.db)
+            .await
+            .expect("query")
+            .expect("tariff");
+        let start = chrono::Utc::now().date_naive();
+        portal_api::domain::seed::place_service(
+            &self.state.db,
+            decode_pk(account),
+            &t,
+            status,
+            start,
+        )
+        .await
+        .expect("service placed")
+        .id
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        match &self.db {
+            TestDb::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            TestDb::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return;
+                    };
+                    rt.block_on(async move {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The primary key inside a global ID (tests only: clients treat IDs as opaque).
+pub fn decode_pk(id: &str) -> i64 {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id)
+        .expect("base64 id");
+    let text = String::from_utf8(raw).expect("utf8 id");
+    text.split_once(':')
+        .expect("Type:pk")
+        .1
+        .parse()
+        .expect("numeric pk")
+}
+
+/// The global ID of a row (tests only).
+pub fn encode_id(kind: &str, pk: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{pk}"))
+}
+
+/// The `extensions.code` of the first error.
+pub fn first_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<no code>")
+}
+
+/// A tenant: a main account (management on) with an aggregated and an independent sub.
+pub struct Tenant {
+    pub main: String,
+    pub aggregated: String,
+    pub independent: String,
+}
+
+impl TestApp {
+    pub async fn tenant(&self, prefix: &str) -> Tenant {
+        let main = self
+            .create_account(&format!("{prefix}-main"), json!({ "status": "ACTIVE" }))
+            .await;
+        let aggregated = self
+            .create_account(&format!("{prefix}-agg"), json!({ "status": "ACTIVE" }))
+            .await;
+        let independent = self
+            .create_account(&format!("{prefix}-ind"), json!({ "status": "ACTIVE" }))
+            .await;
+        assert_eq!(self.link(&main, &aggregated, "AGGREGATED").await, json!([]));
+        assert_eq!(
+            self.link(&main, &independent, "INDEPENDENT").await,
+            json!([])
+        );
+        self.set_management(&main, true).await;
+        Tenant {
+            main,
+            aggregated,
+            independent,
+        }
+    }
+}

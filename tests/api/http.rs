@@ -1,0 +1,183 @@
+//! The HTTP surface: health, readiness, metrics, GraphiQL, status codes and content types.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, first_code};
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        StatusCode::OK
+    );
+    app.ok("{ tariffs { id } }", json!({}), Some(app.admin()))
+        .await;
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1.0)
+    };
+    assert!(value("portal_db_queries_total") > 0.0, "{text}");
+    assert!(
+        value("portal_http_requests_total{status=\"2xx\"}") >= 2.0,
+        "{text}"
+    );
+    assert!(
+        value("portal_http_request_duration_seconds_count") >= 2.0,
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_browser_gets_graphiql() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .get(app.url("/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.text()
+            .await
+            .expect("html")
+            .to_lowercase()
+            .contains("graphiql")
+    );
+}
+
+#[tokio::test]
+async fn queries_run_over_get_but_mutations_do_not() {
+    let app = TestApp::spawn().await;
+    let get = |q: &str| {
+        app.client
+            .get(app.url("/graphql"))
+            .query(&[("query", q)])
+            .bearer_auth(app.admin())
+            .send()
+    };
+    let resp = get("{ viewer { role } }").await.expect("sent");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        resp.json::<Value>().await.expect("json")["data"]["viewer"]["role"],
+        "ADMIN"
+    );
+    let resp = get("mutation { createPartner(input: {name: \"via get\"}) { partner { id } } }")
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let partners = app
+        .ok("{ partners { name } }", json!({}), Some(app.admin()))
+        .await;
+    assert_eq!(partners["partners"], json!([{ "name": "Default" }]));
+}
+
+#[tokio::test]
+async fn malformed_requests_get_400_with_a_code() {
+    let app = TestApp::spawn().await;
+    let raw = |body: &'static str| {
+        app.client
+            .post(app.url("/graphql"))
+            .header("content-type", "application/json")
+            .bearer_auth(app.admin())
+            .body(body)
+            .send()
+    };
+    let resp = raw("{ not json").await.expect("sent");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let (status, body) = app
+        .graphql("{ viewer { role ", json!({}), Some(app.admin()))
+        .await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::BAD_REQUEST, "GRAPHQL_PARSE_FAILED")
+    );
+    let (status, body) = app
+        .graphql("{ viewer { noSuchField } }", json!({}), Some(app.admin()))
+        .await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::BAD_REQUEST, "GRAPHQL_VALIDATION_FAILED")
+    );
+    // The server still serves.
+    app.ok("{ viewer { role } }", json!({}), Some(app.admin()))
+        .await;
+}
+
+#[tokio::test]
+async fn the_graphql_response_media_type_is_used_when_accepted() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header(
+            "accept",
+            "application/graphql-response+json, application/json",
+        )
+        .bearer_auth(app.admin())
+        .json(&json!({ "query": "{ viewer { role } }" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        resp.headers()["content-type"],
+        "application/graphql-response+json"
+    );
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(app.admin())
+        .json(&json!({ "query": "{ viewer { role } }" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.headers()["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn internal_details_never_reach_the_client() {
+    let app = TestApp::spawn().await;
+    // A node id whose pk overflows is just NOT_FOUND, not a database error.
+    use base64::Engine;
+    let id =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("Account:99999999999999999999");
+    let (_, body) = app
+        .graphql(
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": id }),
+            Some(app.admin()),
+        )
+        .await;
+    assert_eq!(first_code(&body), "NOT_FOUND");
+    let text = body.to_string().to_lowercase();
+    assert!(!text.contains("sql") && !text.contains("select"), "{text}");
+}

@@ -1,0 +1,202 @@
+//! Tenant isolation: with another tenant's IDs a customer gets no data and `NOT_FOUND`
+//! (or `FORBIDDEN` for staff-only fields, which customers cannot call at all). A schema walk
+//! fails when a field that takes an ID has no case here.
+
+use std::collections::BTreeSet;
+
+use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+use serde_json::{Value, json};
+
+use crate::helpers::{Tenant, TestApp, encode_id, first_code};
+
+/// Every field that takes an ID (directly or inside an input object), and the check for it.
+/// `{id}` is replaced with the other tenant's ID of the right kind.
+const CASES: &[(&str, &str, &str)] = &[
+    (
+        "Query.node",
+        "NOT_FOUND",
+        "query($id: ID!) { node(id: $id) { id } }",
+    ),
+    (
+        "Query.accounts",
+        "FORBIDDEN",
+        "query($id: ID!) { accounts(filter: {mainAccountId: $id}) { totalCount } }",
+    ),
+    (
+        "Mutation.createAccount",
+        "FORBIDDEN",
+        "mutation($id: ID!) { createAccount(input: {login: \"x-new\", password: \"password\", fullName: \"x\", partnerId: $id, address: {street: \"s\", city: \"c\", zipCode: \"z\", country: \"c\"}}) { account { id } } }",
+    ),
+    (
+        "Mutation.linkSubAccount",
+        "FORBIDDEN",
+        "mutation($id: ID!) { linkSubAccount(input: {mainAccountId: $id, subAccountId: $id, type: AGGREGATED}) { account { id } } }",
+    ),
+    (
+        "Mutation.unlinkSubAccount",
+        "FORBIDDEN",
+        "mutation($id: ID!) { unlinkSubAccount(input: {subAccountId: $id}) { account { id } } }",
+    ),
+    (
+        "Mutation.setSubAccountManagement",
+        "FORBIDDEN",
+        "mutation($id: ID!) { setSubAccountManagement(input: {accountId: $id, enabled: false}) { account { id } } }",
+    ),
+    (
+        "Mutation.updatePartnerPortalSettings",
+        "FORBIDDEN",
+        "mutation($id: ID!) { updatePartnerPortalSettings(input: {partnerId: $id}) { partner { id } } }",
+    ),
+    (
+        "Mutation.updateEmailTemplate",
+        "FORBIDDEN",
+        "mutation($id: ID!) { updateEmailTemplate(input: {id: $id, body: \"x\"}) { template { id } } }",
+    ),
+    (
+        "Mutation.adjustBalance",
+        "FORBIDDEN",
+        "mutation($id: ID!) { adjustBalance(input: {accountId: $id, amount: \"1\", reason: \"x\"}) { account { id } } }",
+    ),
+];
+
+fn base_name(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(name) => name.as_str(),
+        BaseType::List(inner) => base_name(inner),
+    }
+}
+
+/// Names `Type.field` of every field with an argument that is, or contains, an ID.
+fn id_taking_fields() -> BTreeSet<String> {
+    let sdl = portal_api::graphql::sdl();
+    let doc = async_graphql::parser::parse_schema(&sdl).expect("our SDL parses");
+    let mut inputs_with_ids = BTreeSet::new();
+    // Input objects holding IDs (one level of nesting is all the contract uses; loop to be sure).
+    let types: Vec<_> = doc
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            TypeSystemDefinition::Type(t) => Some(&t.node),
+            _ => None,
+        })
+        .collect();
+    // Input objects holding IDs, directly or through other input objects.
+    loop {
+        let before = inputs_with_ids.len();
+        for t in &types {
+            if let TypeKind::InputObject(input) = &t.kind
+                && input.fields.iter().any(|f| {
+                    let n = base_name(&f.node.ty.node);
+                    n == "ID" || inputs_with_ids.contains(n)
+                })
+            {
+                inputs_with_ids.insert(t.name.node.to_string());
+            }
+        }
+        if inputs_with_ids.len() == before {
+            break;
+        }
+    }
+    let mut fields = BTreeSet::new();
+    for t in &types {
+        let TypeKind::Object(obj) = &t.kind else {
+            continue;
+        };
+        for f in &obj.fields {
+            let takes_id = f.node.arguments.iter().any(|a| {
+                let n = base_name(&a.node.ty.node);
+                n == "ID" || inputs_with_ids.contains(n)
+            });
+            if takes_id {
+                fields.insert(format!("{}.{}", t.name.node, f.node.name.node));
+            }
+        }
+    }
+    fields
+}
+
+#[test]
+fn every_field_that_takes_an_id_has_an_isolation_case() {
+    let covered: BTreeSet<String> = CASES.iter().map(|(f, _, _)| f.to_string()).collect();
+    let missing: Vec<_> = id_taking_fields().difference(&covered).cloned().collect();
+    assert!(
+        missing.is_empty(),
+        "fields taking an ID without an isolation case: {missing:?}"
+    );
+}
+
+async fn other_tenant_ids(app: &TestApp, other: &Tenant) -> Vec<String> {
+    let mut ids = vec![
+        other.main.clone(),
+        other.aggregated.clone(),
+        other.independent.clone(),
+    ];
+    let tariff = app.create_tariff("Other tariff", "5.00").await;
+    let service = app
+        .add_service(
+            &other.aggregated,
+            &tariff,
+            entity::enums::ServiceStatus::Active,
+        )
+        .await;
+    ids.push(encode_id("Service", service));
+    ids.push(encode_id("Service", 999_999));
+    ids.push("garbage".into());
+    ids
+}
+
+#[tokio::test]
+async fn another_tenants_ids_answer_not_found_and_no_data() {
+    let app = TestApp::spawn().await;
+    app.set_independent_access(true).await;
+    let a = app.tenant("a").await;
+    let b = app.tenant("b").await;
+    let foreign = other_tenant_ids(&app, &b).await;
+    for viewer in [&a.main, &a.aggregated, &a.independent] {
+        let token = app.token_for(viewer).await;
+        for (field, code, query) in CASES {
+            for id in &foreign {
+                let (_, body) = app.graphql(query, json!({ "id": id }), Some(&token)).await;
+                assert_eq!(first_code(&body), *code, "{field} with {id}: {body}");
+                let data = &body["data"];
+                let empty = data.is_null()
+                    || data
+                        .as_object()
+                        .is_some_and(|o| o.values().all(Value::is_null));
+                assert!(empty, "{field} leaked data: {body}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_sub_account_of_one_tenant_cannot_read_its_sibling() {
+    let app = TestApp::spawn().await;
+    let a = app.tenant("a").await;
+    let token = app.token_for(&a.aggregated).await;
+    let (_, body) = app
+        .graphql(
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": a.independent }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(first_code(&body), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn the_main_account_reaches_its_own_tenant_through_node() {
+    let app = TestApp::spawn().await;
+    let a = app.tenant("a").await;
+    let token = app.token_for(&a.main).await;
+    for id in [&a.main, &a.aggregated, &a.independent] {
+        let data = app
+            .ok(
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": id }),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(data["node"]["id"], json!(id));
+    }
+}

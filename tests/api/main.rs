@@ -1,0 +1,15 @@
+//! Integration tests: each starts the real server on 127.0.0.1:0 against a fresh database
+//! (a new SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set) and
+//! talks GraphQL over HTTP, as a client would.
+
+mod helpers;
+
+mod accounts;
+mod auth;
+mod http;
+mod isolation;
+mod money;
+mod pagination;
+mod permissions;
+mod schema;
+mod statements;

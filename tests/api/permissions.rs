@@ -1,0 +1,236 @@
+//! SPEC.md's permission table, both ways, generated from one table: for each column (the
+//! state of the switches and the sub-account's type) and each capability, the capability
+//! flag matches, and the operations that exist answer with data or with `FORBIDDEN`.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, first_code};
+
+/// The capabilities of `Account.capabilities`, in the table's order.
+const CAPABILITIES: [&str; 9] = [
+    "viewDetails",
+    "order",
+    "pauseServices",
+    "changeServices",
+    "viewInternetUsage",
+    "viewVoiceUsage",
+    "viewDocuments",
+    "manageTickets",
+    "manageOrders",
+];
+
+/// One column of the table.
+struct Column {
+    name: &'static str,
+    management: bool,
+    independent_access: bool,
+    sub_type: &'static str,
+    /// Expected value per capability, in `CAPABILITIES` order.
+    allowed: [bool; 9],
+}
+
+const NONE: [bool; 9] = [false; 9];
+const AGGREGATED: [bool; 9] = [true; 9];
+//                          view   order  pause  change inet   voice  docs   tickets orders
+const INDEPENDENT: [bool; 9] = [true, false, true, false, true, false, true, true, false];
+
+const TABLE: [Column; 6] = [
+    Column {
+        name: "management off, aggregated",
+        management: false,
+        independent_access: false,
+        sub_type: "AGGREGATED",
+        allowed: NONE,
+    },
+    Column {
+        name: "management off, independent (access on)",
+        management: false,
+        independent_access: true,
+        sub_type: "INDEPENDENT",
+        allowed: NONE,
+    },
+    Column {
+        name: "management on, aggregated",
+        management: true,
+        independent_access: false,
+        sub_type: "AGGREGATED",
+        allowed: AGGREGATED,
+    },
+    Column {
+        name: "management on, aggregated (access on)",
+        management: true,
+        independent_access: true,
+        sub_type: "AGGREGATED",
+        allowed: AGGREGATED,
+    },
+    Column {
+        name: "management on, independent, access off",
+        management: true,
+        independent_access: false,
+        sub_type: "INDEPENDENT",
+        allowed: NONE,
+    },
+    Column {
+        name: "management on + independent access, independent",
+        management: true,
+        independent_access: true,
+        sub_type: "INDEPENDENT",
+        allowed: INDEPENDENT,
+    },
+];
+
+const PROBE: &str = "query($id: ID!) { node(id: $id) { ... on Account { fullName status activeServicesCount totalServiceCost billingMode address { city }
+  capabilities { viewDetails order pauseServices changeServices viewInternetUsage viewVoiceUsage viewDocuments manageTickets manageOrders } } } }";
+
+/// Each capability with an operation that already exists, and the query that exercises it.
+const OPERATIONS: [(&str, &str); 3] = [
+    (
+        "viewDetails",
+        "query($id: ID!) { node(id: $id) { ... on Account { services(first: 5) { totalCount nodes { status } } } } }",
+    ),
+    (
+        "viewDetails",
+        "query($id: ID!) { node(id: $id) { ... on Account { activity(first: 5) { totalCount } } } }",
+    ),
+    (
+        "viewDetails",
+        "query($id: ID!) { node(id: $id) { ... on Account { email } } }",
+    ),
+];
+
+async fn check_column(app: &TestApp, main: &str, sub: &str, token: &str, column: &Column) {
+    // Always: the sub-account is in the list with every row column.
+    let list = app
+        .ok("{ viewer { account { subAccounts(first: 10) { nodes { id fullName status activeServicesCount totalServiceCost billingMode } } } } }", json!({}), Some(token))
+        .await;
+    let nodes = list["viewer"]["account"]["subAccounts"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
+    assert!(
+        nodes.iter().any(|n| n["id"] == json!(sub)),
+        "{}: listed",
+        column.name
+    );
+
+    let probe = app.ok(PROBE, json!({ "id": sub }), Some(token)).await;
+    for (i, cap) in CAPABILITIES.iter().enumerate() {
+        assert_eq!(
+            probe["node"]["capabilities"][cap],
+            json!(column.allowed[i]),
+            "{}: capability {cap}",
+            column.name
+        );
+    }
+    for (cap, query) in OPERATIONS {
+        let allowed = column.allowed[CAPABILITIES
+            .iter()
+            .position(|c| *c == cap)
+            .expect("known capability")];
+        let (_, body) = app.graphql(query, json!({ "id": sub }), Some(token)).await;
+        if allowed {
+            assert!(
+                body.get("errors").is_none(),
+                "{}: {cap} allowed: {body}",
+                column.name
+            );
+        } else {
+            assert_eq!(
+                first_code(&body),
+                "FORBIDDEN",
+                "{}: {cap} refused: {body}",
+                column.name
+            );
+            // The refusal nulls that field only; the account itself is still there.
+            assert!(
+                body["data"]["node"].is_object(),
+                "{}: row kept: {body}",
+                column.name
+            );
+        }
+    }
+    let _ = main;
+}
+
+#[tokio::test]
+async fn the_permission_table_holds_in_every_column_both_ways() {
+    let app = TestApp::spawn().await;
+    let tariff = app.create_tariff("Fiber", "20.00").await;
+    for (i, column) in TABLE.iter().enumerate() {
+        let main = app.create_account(&format!("main{i}"), json!({})).await;
+        let sub = app
+            .create_account(&format!("sub{i}"), json!({ "email": "sub@example.net" }))
+            .await;
+        assert_eq!(app.link(&main, &sub, column.sub_type).await, json!([]));
+        app.add_service(&sub, &tariff, entity::enums::ServiceStatus::Active)
+            .await;
+        app.set_management(&main, column.management).await;
+        app.set_independent_access(column.independent_access).await;
+        let token = app.token_for(&main).await;
+        check_column(&app, &main, &sub, &token, column).await;
+    }
+}
+
+#[tokio::test]
+async fn turning_management_off_again_takes_every_capability_away() {
+    let app = TestApp::spawn().await;
+    let main = app.create_account("main", json!({})).await;
+    let sub = app.create_account("sub", json!({})).await;
+    app.link(&main, &sub, "AGGREGATED").await;
+    let token = app.token_for(&main).await;
+    app.set_management(&main, true).await;
+    check_column(&app, &main, &sub, &token, &TABLE[2]).await;
+    app.set_management(&main, false).await;
+    check_column(&app, &main, &sub, &token, &TABLE[0]).await;
+}
+
+#[tokio::test]
+async fn an_account_has_every_capability_on_itself_but_approving_its_own_orders() {
+    let app = TestApp::spawn().await;
+    let main = app.create_account("main", json!({})).await;
+    let sub = app.create_account("sub", json!({})).await;
+    app.link(&main, &sub, "AGGREGATED").await;
+    for id in [&main, &sub] {
+        let token = app.token_for(id).await;
+        let data = app.ok("{ viewer { account { balance email services { totalCount } capabilities { viewDetails order pauseServices changeServices viewInternetUsage viewVoiceUsage viewDocuments manageTickets manageOrders } } } }", json!({}), Some(&token)).await;
+        let caps = &data["viewer"]["account"]["capabilities"];
+        for cap in CAPABILITIES {
+            assert_eq!(caps[cap], json!(cap != "manageOrders"), "own {cap}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_sub_account_never_reaches_its_main_account() {
+    let app = TestApp::spawn().await;
+    let main = app.create_account("main", json!({})).await;
+    let sub = app.create_account("sub", json!({})).await;
+    app.link(&main, &sub, "AGGREGATED").await;
+    app.set_management(&main, true).await;
+    let token = app.token_for(&sub).await;
+    let (_, body) = app
+        .graphql(PROBE, json!({ "id": main }), Some(&token))
+        .await;
+    assert_eq!(first_code(&body), "NOT_FOUND");
+    assert_eq!(body["data"]["node"], Value::Null);
+    let me = app
+        .ok(
+            "{ viewer { account { subAccountType mainAccount { id } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        me["viewer"]["account"],
+        json!({ "subAccountType": "AGGREGATED", "mainAccount": null })
+    );
+    // Nor through the main's sub-account list.
+    let (_, body) = app
+        .graphql(
+            "query($id: ID!) { node(id: $id) { ... on Account { subAccounts { totalCount } } } }",
+            json!({ "id": main }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(first_code(&body), "NOT_FOUND");
+}
