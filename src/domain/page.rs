@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
-    sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query, SimpleExpr, Value},
+    sea_query::{
+        Alias, Asterisk, Condition, Expr, ExprTrait, IntoColumnRef, Query, SimpleExpr, Value,
+    },
 };
 use serde::{Deserialize, Serialize};
 
@@ -97,10 +99,10 @@ pub struct Sort {
 }
 
 impl Sort {
-    pub fn by_id(id: impl Into<SimpleExpr>, descending: bool) -> Self {
+    pub fn by_id(id: impl IntoColumnRef, descending: bool) -> Self {
         Self {
             key: None,
-            id: id.into(),
+            id: Expr::col(id),
             descending,
         }
     }
@@ -248,7 +250,7 @@ where
         .and_where(parent_column.is_in(parent_ids.iter().copied()))
         .cond_where(filter);
     // Middle: whether each row lies within the cursors (rows outside still carry the total).
-    let sort = Sort::by_id(Expr::col(Alias::new(id_col)), descending);
+    let sort = Sort::by_id(Alias::new(id_col), descending);
     let mut window = Condition::all();
     if let Some(after) = &req.after {
         window = window.add(sort.beyond(after, true)?);

@@ -16,7 +16,7 @@ use super::{
         AccountSortField, AccountStatus, BillingMode, ServiceStatus, SortDirection, SubAccountType,
     },
     ids::{self, Kind},
-    loaders::{ChildPageKey, gql},
+    loaders::{ChildPageKey, PageKey, gql},
     scalars::Decimal,
     service::Service,
 };
@@ -204,16 +204,25 @@ pub fn services_key(
     parent: i64,
     status: Option<Vec<ServiceStatus>>,
     page: PageRequest,
-) -> Result<ChildPageKey<Vec<enums::ServiceStatus>>, AppError> {
-    let mut filter: Vec<enums::ServiceStatus> = status
+) -> Result<PageKey, AppError> {
+    let values = status
         .unwrap_or_default()
         .into_iter()
-        .map(Into::into)
-        .collect();
+        .map(|s| enums::ServiceStatus::from(s).as_str());
+    page_key(parent, values, page)
+}
+
+/// A nested page key with a list filter (at most 100 values; order and repeats do not matter).
+pub fn page_key<'a>(
+    parent: i64,
+    values: impl Iterator<Item = &'a str>,
+    page: PageRequest,
+) -> Result<PageKey, AppError> {
+    let mut filter: Vec<String> = values.map(String::from).collect();
     if filter.len() > 100 {
-        return Err(AppError::BadUserInput("at most 100 statuses".into()));
+        return Err(AppError::BadUserInput("at most 100 filter values".into()));
     }
-    filter.sort_by_key(|s| s.as_str());
+    filter.sort();
     filter.dedup();
     Ok(ChildPageKey {
         parent,
@@ -318,7 +327,7 @@ async fn prefetch(ctx: &Context<'_>, rows: &[account::Model]) -> async_graphql::
             };
             let keys = detailed.iter().map(|id| ChildPageKey {
                 parent: *id,
-                filter: (),
+                filter: Vec::new(),
                 page: page.clone(),
             });
             loaders.activity.load_many(keys).await.map_err(gql)?;
@@ -588,7 +597,7 @@ impl Account {
         let page = page_request(first, after, last, before).gql()?;
         let key = ChildPageKey {
             parent: self.0.id,
-            filter: (),
+            filter: Vec::new(),
             page,
         };
         let (page, total) = super::loaders(ctx)?

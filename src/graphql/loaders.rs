@@ -11,11 +11,12 @@ use async_graphql::{
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
+    sea_query::{Condition, Expr, ExprTrait},
 };
 
 use entity::{
-    account, activity, change_request, email_template, enums::ServiceStatus, partner,
-    partner_portal_settings, service, tariff,
+    account, activity, change_request, document, email_template, invoice, invoice_line, order,
+    order_item, partner, partner_portal_settings, service, service_request, tariff,
 };
 
 use crate::{
@@ -103,28 +104,73 @@ fn group<F: Clone + Eq + std::hash::Hash>(
     groups
 }
 
-/// Pages of services per account, by status filter.
-pub struct ServicesPageLoader(DatabaseConnection);
+/// Pages of the children of many parents (one statement per distinct page request):
+/// `filter_column` narrows by a list of text values (statuses, kinds), `extra` adds a fixed
+/// condition.
+pub struct PagesOf<E: EntityTrait> {
+    db: DatabaseConnection,
+    parent: E::Column,
+    filter_column: Option<E::Column>,
+    extra: fn() -> Condition,
+    descending: bool,
+}
 
-impl Loader<ChildPageKey<Vec<ServiceStatus>>> for ServicesPageLoader {
-    type Value = (Page<service::Model>, i64);
+fn no_condition() -> Condition {
+    Condition::all()
+}
+
+impl<E: EntityTrait> PagesOf<E> {
+    fn new(
+        db: &DatabaseConnection,
+        parent: E::Column,
+        filter_column: Option<E::Column>,
+        descending: bool,
+    ) -> Self {
+        Self {
+            db: db.clone(),
+            parent,
+            filter_column,
+            extra: no_condition,
+            descending,
+        }
+    }
+}
+
+/// The key of a nested page whose filter is a list of text values.
+pub type PageKey = ChildPageKey<Vec<String>>;
+
+impl<E> Loader<PageKey> for PagesOf<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    type Value = (Page<E::Model>, i64);
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[ChildPageKey<Vec<ServiceStatus>>],
-    ) -> Result<HashMap<ChildPageKey<Vec<ServiceStatus>>, Self::Value>, LoadError> {
+    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Self::Value>, LoadError> {
         let mut out = HashMap::new();
-        for ((statuses, page), parents) in group(keys) {
-            let mut pages = domain::service::pages_for(&self.0, &parents, &statuses, &page)
-                .await
-                .map_err(Arc::new)?;
+        for ((values, page), parents) in group(keys) {
+            let mut filter = (self.extra)();
+            if let (Some(column), false) = (self.filter_column, values.is_empty()) {
+                filter = filter.add(column.is_in(values.iter().cloned()));
+            }
+            let mut pages = domain::page::fetch_children::<E, _>(
+                &self.db,
+                self.parent,
+                &parents,
+                filter,
+                self.descending,
+                &page,
+            )
+            .await
+            .map_err(Arc::new)?;
             for parent in parents {
                 let value = pages.remove(&parent).unwrap_or_else(|| (Page::empty(), 0));
                 out.insert(
                     ChildPageKey {
                         parent,
-                        filter: statuses.clone(),
+                        filter: values.clone(),
                         page: page.clone(),
                     },
                     value,
@@ -135,39 +181,33 @@ impl Loader<ChildPageKey<Vec<ServiceStatus>>> for ServicesPageLoader {
     }
 }
 
-/// Pages of activity entries per account, newest first.
-pub struct ActivityPageLoader(DatabaseConnection);
+/// All children of many parents, in id order (order items, invoice lines, ...).
+pub struct ChildrenOf<E: EntityTrait> {
+    db: DatabaseConnection,
+    parent: E::Column,
+}
 
-impl Loader<ChildPageKey<()>> for ActivityPageLoader {
-    type Value = (Page<activity::Model>, i64);
+impl<E> Loader<i64> for ChildrenOf<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    type Value = Vec<E::Model>;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[ChildPageKey<()>],
-    ) -> Result<HashMap<ChildPageKey<()>, Self::Value>, LoadError> {
-        let mut out = HashMap::new();
-        for (((), page), parents) in group(keys) {
-            let mut pages = domain::page::fetch_children::<activity::Entity, _>(
-                &self.0,
-                activity::Column::AccountId,
-                &parents,
-                sea_orm::sea_query::Condition::all(),
-                true,
-                &page,
-            )
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<E::Model>>, LoadError> {
+        use sea_orm::{ModelTrait, QueryOrder};
+        let rows = E::find()
+            .filter(self.parent.is_in(keys.iter().copied()))
+            .order_by_asc(Expr::col(sea_orm::sea_query::Alias::new("id")))
+            .all(&self.db)
             .await
-            .map_err(Arc::new)?;
-            for parent in parents {
-                let value = pages.remove(&parent).unwrap_or_else(|| (Page::empty(), 0));
-                out.insert(
-                    ChildPageKey {
-                        parent,
-                        filter: (),
-                        page: page.clone(),
-                    },
-                    value,
-                );
+            .map_err(|e| Arc::new(AppError::from(e)))?;
+        let mut out: HashMap<i64, Vec<E::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            if let sea_orm::Value::BigInt(Some(parent)) = row.get(self.parent) {
+                out.entry(parent).or_default().push(row);
             }
         }
         Ok(out)
@@ -201,10 +241,25 @@ pub struct Loaders {
     pub partner_settings: Cached<ById<partner_portal_settings::Entity>>,
     pub email_template: Cached<ById<email_template::Entity>>,
     pub tariff: Cached<ById<tariff::Entity>>,
+    pub order: Cached<ById<order::Entity>>,
+    pub invoice: Cached<ById<invoice::Entity>>,
+    pub document: Cached<ById<document::Entity>>,
     pub totals: Cached<TotalsLoader>,
-    pub services: Cached<ServicesPageLoader>,
+    pub services: Cached<PagesOf<service::Entity>>,
     pub pending_change: Cached<PendingChangeLoader>,
-    pub activity: Cached<ActivityPageLoader>,
+    pub activity: Cached<PagesOf<activity::Entity>>,
+    pub orders: Cached<PagesOf<order::Entity>>,
+    pub sub_account_orders: Cached<PagesOf<order::Entity>>,
+    pub invoices: Cached<PagesOf<invoice::Entity>>,
+    pub documents: Cached<PagesOf<document::Entity>>,
+    pub order_items: Cached<ChildrenOf<order_item::Entity>>,
+    pub item_requests: Cached<ChildrenOf<service_request::Entity>>,
+    pub invoice_lines: Cached<ChildrenOf<invoice_line::Entity>>,
+}
+
+/// Orders a main account pays for, or is asked to pay for, that are not its own.
+fn others_orders() -> Condition {
+    Condition::all().add(Expr::col(order::Column::AccountId).ne(Expr::col(order::Column::PayerId)))
 }
 
 fn cached<T: Send + Sync + 'static>(loader: T) -> Cached<T> {
@@ -219,10 +274,52 @@ impl Loaders {
             partner_settings: cached(ById(db.clone(), PhantomData)),
             email_template: cached(ById(db.clone(), PhantomData)),
             tariff: cached(ById(db.clone(), PhantomData)),
+            order: cached(ById(db.clone(), PhantomData)),
+            invoice: cached(ById(db.clone(), PhantomData)),
+            document: cached(ById(db.clone(), PhantomData)),
             totals: cached(TotalsLoader(db.clone())),
-            services: cached(ServicesPageLoader(db.clone())),
+            services: cached(PagesOf::new(
+                db,
+                service::Column::AccountId,
+                Some(service::Column::Status),
+                false,
+            )),
             pending_change: cached(PendingChangeLoader(db.clone())),
-            activity: cached(ActivityPageLoader(db.clone())),
+            activity: cached(PagesOf::new(db, activity::Column::AccountId, None, true)),
+            orders: cached(PagesOf::new(
+                db,
+                order::Column::AccountId,
+                Some(order::Column::Status),
+                true,
+            )),
+            sub_account_orders: cached(PagesOf {
+                extra: others_orders,
+                ..PagesOf::new(
+                    db,
+                    order::Column::PayerId,
+                    Some(order::Column::Status),
+                    true,
+                )
+            }),
+            invoices: cached(PagesOf::new(db, invoice::Column::AccountId, None, true)),
+            documents: cached(PagesOf::new(
+                db,
+                document::Column::AccountId,
+                Some(document::Column::Kind),
+                true,
+            )),
+            order_items: cached(ChildrenOf {
+                db: db.clone(),
+                parent: order_item::Column::OrderId,
+            }),
+            item_requests: cached(ChildrenOf {
+                db: db.clone(),
+                parent: service_request::Column::OrderItemId,
+            }),
+            invoice_lines: cached(ChildrenOf {
+                db: db.clone(),
+                parent: invoice_line::Column::InvoiceId,
+            }),
         }
     }
 }

@@ -1,0 +1,169 @@
+//! Invoices: issued to the payer with lines and totals (total = sum of lines to the cent),
+//! numbered without gaps per year, and rendered to a PDF stored as an `INVOICE` document.
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+use entity::{
+    account,
+    enums::{DocumentKind, InvoiceKind, InvoiceStatus},
+    invoice, invoice_line,
+};
+
+use super::{
+    document,
+    pdf::{self, InvoiceDocument, PdfLine},
+};
+use crate::{
+    error::{AppError, AppResult},
+    money::Money,
+};
+
+/// One line to invoice.
+#[derive(Debug, Clone)]
+pub struct NewLine {
+    pub description: String,
+    pub service_id: Option<i64>,
+    /// The sub-account whose service the line bills (with its name for the PDF).
+    pub sub_account: Option<(i64, String)>,
+    pub quantity: i32,
+    pub unit_price: Money,
+    pub tax_percent: Money,
+    pub net: Money,
+    pub tax: Money,
+    pub period_from: Option<NaiveDate>,
+    pub period_to: Option<NaiveDate>,
+}
+
+impl NewLine {
+    pub fn total(&self) -> Option<Money> {
+        self.net.checked_add(self.tax)
+    }
+}
+
+fn overflow() -> AppError {
+    AppError::Internal(anyhow::anyhow!("invoice amount out of range"))
+}
+
+/// Issues an invoice to `payer` in the caller's transaction, with its PDF.
+pub async fn issue<C: ConnectionTrait>(
+    db: &C,
+    payer: &account::Model,
+    kind: InvoiceKind,
+    status: InvoiceStatus,
+    lines: &[NewLine],
+    order_id: Option<i64>,
+    period_start: Option<NaiveDate>,
+) -> AppResult<invoice::Model> {
+    let now = super::now();
+    let year = now.year();
+    let number = format!(
+        "INV-{year}-{:06}",
+        super::next_number(db, &format!("invoice:{year}")).await?
+    );
+    let mut subtotal = Money::ZERO;
+    let mut tax = Money::ZERO;
+    for line in lines {
+        subtotal = subtotal.checked_add(line.net).ok_or_else(overflow)?;
+        tax = tax.checked_add(line.tax).ok_or_else(overflow)?;
+    }
+    let total = subtotal.checked_add(tax).ok_or_else(overflow)?;
+    let created = invoice::ActiveModel {
+        number: Set(number.clone()),
+        account_id: Set(payer.id),
+        kind: Set(kind),
+        status: Set(status),
+        subtotal_minor: Set(subtotal.minor()),
+        tax_minor: Set(tax.minor()),
+        total_minor: Set(total.minor()),
+        period_start: Set(period_start),
+        order_id: Set(order_id),
+        document_id: Set(None),
+        issued_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let mut subtotals: Vec<(String, Money)> = Vec::new();
+    for line in lines {
+        let line_total = line.total().ok_or_else(overflow)?;
+        invoice_line::ActiveModel {
+            invoice_id: Set(created.id),
+            service_id: Set(line.service_id),
+            sub_account_id: Set(line.sub_account.as_ref().map(|s| s.0)),
+            description: Set(line.description.clone()),
+            quantity: Set(line.quantity),
+            unit_price_minor: Set(line.unit_price.minor()),
+            tax_percent_minor: Set(line.tax_percent.minor()),
+            net_minor: Set(line.net.minor()),
+            tax_minor: Set(line.tax.minor()),
+            total_minor: Set(line_total.minor()),
+            period_from: Set(line.period_from),
+            period_to: Set(line.period_to),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        if let Some((_, name)) = &line.sub_account {
+            match subtotals.iter_mut().find(|(n, _)| n == name) {
+                Some((_, sum)) => *sum = sum.checked_add(line_total).ok_or_else(overflow)?,
+                None => subtotals.push((name.clone(), line_total)),
+            }
+        }
+    }
+    let pdf = pdf::render_invoice(&InvoiceDocument {
+        number: number.clone(),
+        issued_on: now.format("%Y-%m-%d").to_string(),
+        payer_name: payer.full_name.clone(),
+        payer_address: format!(
+            "{}, {} {}, {}",
+            payer.street, payer.zip_code, payer.city, payer.country
+        ),
+        currency: payer.currency.clone(),
+        lines: lines
+            .iter()
+            .map(|l| PdfLine {
+                description: match &l.sub_account {
+                    Some((_, name)) => format!("{} ({name})", l.description),
+                    None => l.description.clone(),
+                },
+                quantity: l.quantity,
+                unit_price: l.unit_price.to_string(),
+                tax_percent: l.tax_percent.to_string(),
+                total: l.total().map(|t| t.to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        subtotals: subtotals
+            .into_iter()
+            .map(|(n, m)| (n, m.to_string()))
+            .collect(),
+        subtotal: subtotal.to_string(),
+        tax: tax.to_string(),
+        total: total.to_string(),
+    });
+    let doc = document::store(
+        db,
+        payer.id,
+        DocumentKind::Invoice,
+        &format!("Invoice {number}"),
+        "application/pdf",
+        pdf,
+    )
+    .await?;
+    let mut active: invoice::ActiveModel = created.into();
+    active.document_id = Set(Some(doc.id));
+    Ok(active.update(db).await?)
+}
+
+/// The lines of these invoices, in order.
+pub async fn lines_for<C: ConnectionTrait>(
+    db: &C,
+    invoice_ids: &[i64],
+) -> AppResult<Vec<invoice_line::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(invoice_line::Entity::find()
+        .filter(invoice_line::Column::InvoiceId.is_in(invoice_ids.iter().copied()))
+        .order_by_asc(invoice_line::Column::Id)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,199 @@
+//! Portal notifications (written in the workflow's transaction) and the emails that go
+//! with them, rendered from the partner's template into the outbox.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, sea_query::Expr,
+};
+
+use entity::{
+    account, email_outbox, email_template,
+    enums::{NotificationKind, OutboxStatus},
+    notification, order, partner_portal_settings,
+};
+
+use super::page::{self, Page, PageRequest, Sort};
+use crate::{error::AppResult, money::Money};
+
+/// Adds a notification for `account_id`.
+pub async fn notify<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    kind: NotificationKind,
+    message: String,
+    order_id: Option<i64>,
+    ticket_id: Option<i64>,
+) -> AppResult<notification::Model> {
+    Ok(notification::ActiveModel {
+        account_id: Set(account_id),
+        kind: Set(kind),
+        message: Set(message),
+        order_id: Set(order_id),
+        ticket_id: Set(ticket_id),
+        created_at: Set(super::now()),
+        read_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+fn mine(account_id: i64, unread_only: bool) -> sea_orm::Select<notification::Entity> {
+    let mut q = notification::Entity::find().filter(notification::Column::AccountId.eq(account_id));
+    if unread_only {
+        q = q.filter(notification::Column::ReadAt.is_null());
+    }
+    q
+}
+
+/// A page of an account's notifications, newest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    account_id: i64,
+    unread_only: bool,
+    req: &PageRequest,
+) -> AppResult<Page<notification::Model>> {
+    page::fetch(
+        db,
+        mine(account_id, unread_only),
+        &Sort::by_id((notification::Entity, notification::Column::Id), true),
+        req,
+        |_| None,
+    )
+    .await
+}
+
+pub async fn count(db: &DatabaseConnection, account_id: i64, unread_only: bool) -> AppResult<i64> {
+    Ok(mine(account_id, unread_only).count(db).await? as i64)
+}
+
+/// Marks some (or all) of an account's notifications read; others' ids are ignored.
+pub async fn mark_read(
+    db: &DatabaseConnection,
+    account_id: i64,
+    ids: &[i64],
+    all: bool,
+) -> AppResult<()> {
+    let mut q = notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, Expr::value(super::now()))
+        .filter(notification::Column::AccountId.eq(account_id))
+        .filter(notification::Column::ReadAt.is_null());
+    if !all {
+        q = q.filter(notification::Column::Id.is_in(ids.iter().copied()));
+    }
+    q.exec(db).await?;
+    Ok(())
+}
+
+/// Replaces the `{{placeholders}}` of a template.
+pub fn render(template: &str, values: &[(&str, String)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{{{name}}}}}"), value);
+        out = out.replace(&format!("{{{{ {name} }}}}"), value);
+    }
+    out
+}
+
+/// Queues an email in the outbox (same transaction as the change it reports).
+pub async fn enqueue_email<C: ConnectionTrait>(
+    db: &C,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> AppResult<()> {
+    let now = super::now();
+    email_outbox::ActiveModel {
+        to_address: Set(to.to_string()),
+        subject: Set(subject.to_string()),
+        body: Set(body.to_string()),
+        status: Set(OutboxStatus::Pending),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// "A sub-account placed an order": the main account's notification and, when its partner
+/// wants it and the main has an address, the `SERVICE_ORDER` email.
+pub async fn sub_account_ordered<C: ConnectionTrait>(
+    db: &C,
+    main: &account::Model,
+    sub: &account::Model,
+    order: &order::Model,
+) -> AppResult<()> {
+    let total = format!("{} {}", Money::from_minor(order.total_minor), sub.currency);
+    notify(
+        db,
+        main.id,
+        NotificationKind::SubAccountOrderPlaced,
+        format!(
+            "{} placed order {} ({total}); approve or reject it under Manage orders.",
+            sub.full_name, order.number
+        ),
+        Some(order.id),
+        None,
+    )
+    .await?;
+    let Some(settings) = partner_portal_settings::Entity::find_by_id(sub.partner_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    if !settings.notify_main_on_sub_account_order {
+        return Ok(());
+    }
+    let Some(to) = main.email.as_deref() else {
+        tracing::info!(
+            main = main.id,
+            "main account has no email address; order email skipped"
+        );
+        return Ok(());
+    };
+    let template = match settings.sub_account_order_template_id {
+        Some(id) => email_template::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let (subject, body) = match &template {
+        Some(t) => (t.subject.as_str(), t.body.as_str()),
+        None => (
+            super::bootstrap::DEFAULT_TEMPLATE_SUBJECT,
+            super::bootstrap::DEFAULT_TEMPLATE_BODY,
+        ),
+    };
+    let values = [
+        ("sub_account.full_name", sub.full_name.clone()),
+        ("main_account.full_name", main.full_name.clone()),
+        ("order.number", order.number.clone()),
+        ("order.total", total),
+        (
+            "order.date",
+            order.created_at.format("%Y-%m-%d").to_string(),
+        ),
+    ];
+    enqueue_email(db, to, &render(subject, &values), &render(body, &values)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn placeholders_are_replaced_with_or_without_spaces() {
+        let out = render(
+            "{{sub_account.full_name}} / {{ order.number }}",
+            &[
+                ("sub_account.full_name", "Anna".into()),
+                ("order.number", "ORD-1".into()),
+            ],
+        );
+        assert_eq!(out, "Anna / ORD-1");
+    }
+}
