@@ -42,9 +42,64 @@ pub struct ServerArgs {
     /// Emit logs as JSON lines.
     #[arg(long, env = "PORTAL_LOG_JSON", default_value_t = false)]
     pub log_json: bool,
-    /// Folder for documents (invoice PDFs, uploads) when stored on disk.
-    #[arg(long, env = "PORTAL_STORAGE_DIR", default_value = "storage")]
-    pub storage_dir: PathBuf,
+    #[command(flatten)]
+    pub mail: MailArgs,
+    /// Payment gateway for `GATEWAY` payments; this build ships `test` (tok_ok / tok_declined).
+    #[arg(long, env = "PORTAL_PAYMENT_GATEWAY", default_value = "test")]
+    pub payment_gateway: String,
+}
+
+/// Where email goes: an SMTP server, or (without `--smtp-host`) `.eml` files in a folder.
+#[derive(Clone, Args)]
+pub struct MailArgs {
+    /// SMTP server host; unset writes each message to `--outbox-dir` instead.
+    #[arg(long, env = "PORTAL_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port.
+    #[arg(long, env = "PORTAL_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// Use STARTTLS (off only for a local relay or tests).
+    #[arg(long, env = "PORTAL_SMTP_STARTTLS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub smtp_starttls: bool,
+    /// SMTP user name.
+    #[arg(long, env = "PORTAL_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// SMTP password.
+    #[arg(long, env = "PORTAL_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// Sender address.
+    #[arg(
+        long,
+        env = "PORTAL_MAIL_FROM",
+        default_value = "Customer Portal <portal@localhost>"
+    )]
+    pub mail_from: String,
+    /// Folder for `.eml` files when no SMTP server is set.
+    #[arg(long, env = "PORTAL_OUTBOX_DIR", default_value = "outbox")]
+    pub outbox_dir: PathBuf,
+    /// How often the outbox worker looks for mail to send, in milliseconds.
+    #[arg(long, env = "PORTAL_OUTBOX_POLL_MS", default_value_t = 2000)]
+    pub outbox_poll_ms: u64,
+}
+
+impl MailArgs {
+    /// The delivery these settings describe.
+    pub fn delivery(&self) -> crate::domain::outbox::Delivery {
+        use crate::domain::outbox::Delivery;
+        match &self.smtp_host {
+            Some(host) => Delivery::Smtp {
+                host: host.clone(),
+                port: self.smtp_port,
+                starttls: self.smtp_starttls,
+                credentials: self.smtp_username.clone().zip(self.smtp_password.clone()),
+                from: self.mail_from.clone(),
+            },
+            None => Delivery::Folder {
+                dir: self.outbox_dir.clone(),
+                from: self.mail_from.clone(),
+            },
+        }
+    }
 }
 
 /// The resolved configuration the app is built from.
@@ -60,6 +115,8 @@ pub struct Config {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub request_timeout: Duration,
+    /// Name of the payment gateway (`test`).
+    pub payment_gateway: String,
 }
 
 impl Config {
@@ -74,6 +131,7 @@ impl Config {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             request_timeout: Duration::from_secs(10),
+            payment_gateway: "test".into(),
         }
     }
 }

@@ -26,7 +26,9 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::jwt::JwtKeys, config::Config, metrics::Metrics};
+use crate::{
+    auth::jwt::JwtKeys, config::Config, domain::payment::PaymentGateway, metrics::Metrics,
+};
 
 /// What every request handler shares. Cheap to clone.
 #[derive(Clone)]
@@ -35,6 +37,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jwt: JwtKeys,
     pub metrics: Arc<Metrics>,
+    pub gateway: Arc<dyn PaymentGateway>,
+    /// Signs document download links.
+    pub link_key: Arc<Vec<u8>>,
 }
 
 /// Name of the server key holding the generated JWT secret.
@@ -54,11 +59,15 @@ impl AppState {
             None => domain::keys::get_or_create(&db, JWT_SECRET_KEY).await?,
         };
         let jwt = JwtKeys::new(secret.as_bytes(), &config.jwt_issuer, &config.jwt_audience);
+        let gateway = domain::payment::from_name(&config.payment_gateway)?;
+        let link_key = domain::keys::get_or_create(&db, domain::document::LINK_KEY).await?;
         Ok(Self {
             db,
             config: Arc::new(config),
             jwt,
             metrics,
+            gateway,
+            link_key: Arc::new(link_key.into_bytes()),
         })
     }
 }

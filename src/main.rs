@@ -178,6 +178,13 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
+    let delivery = server.mail.delivery();
+    tracing::info!(?delivery, "email delivery");
+    domain::outbox::spawn(
+        state.db.clone(),
+        delivery,
+        Duration::from_millis(server.mail.outbox_poll_ms.max(50)),
+    );
     let listener = tokio::net::TcpListener::bind(server.bind).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");

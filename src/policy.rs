@@ -3,7 +3,7 @@
 //! anonymous callers. Not visible → `NOT_FOUND`; visible but not allowed → `FORBIDDEN`.
 //! Resolvers and domain functions ask it; nothing else compares account ids.
 
-use entity::{account, enums::SubAccountType, ticket};
+use entity::{account, enums::SubAccountType, order, ticket};
 
 use crate::{
     auth::{CustomerViewer, Viewer},
@@ -58,6 +58,8 @@ pub enum Target<'a> {
     Account(&'a account::Model),
     /// A ticket, which a sub-account may hide from its main account.
     Ticket(&'a ticket::Model, &'a account::Model),
+    /// An order and the account it is for; its payer may always see it.
+    Order(&'a order::Model, &'a account::Model),
 }
 
 /// How the viewer stands to an account.
@@ -96,6 +98,22 @@ pub fn authorize(viewer: &Viewer, action: Action, target: Target<'_>) -> Result<
         Target::Ticket(ticket, a) => {
             // A ticket hidden from the main account does not exist for it.
             if ticket.hidden_from_main && matches!(relation(customer, a), Relation::Sub(_)) {
+                return Err(AppError::NotFound);
+            }
+            a
+        }
+        Target::Order(order, a) => {
+            if order.payer_id == customer.account.id
+                && matches!(action, Action::See | Action::ViewOrders)
+            {
+                return Ok(());
+            }
+            // A sub-account sees the orders it placed, not those its main placed for it
+            // (they would lead it to its main account).
+            if a.id == customer.account.id
+                && a.main_account_id.is_some()
+                && order.placed_by_id != a.id
+            {
                 return Err(AppError::NotFound);
             }
             a

@@ -67,13 +67,25 @@ pub async fn count(db: &DatabaseConnection, account_id: i64, unread_only: bool) 
     Ok(mine(account_id, unread_only).count(db).await? as i64)
 }
 
-/// Marks some (or all) of an account's notifications read; others' ids are ignored.
+/// Marks some (or all) of an account's notifications read.
 pub async fn mark_read(
     db: &DatabaseConnection,
     account_id: i64,
     ids: &[i64],
     all: bool,
 ) -> AppResult<()> {
+    // An id that is not one of the account's notifications is NOT_FOUND; nothing is marked.
+    let mut unique = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let owned = notification::Entity::find()
+        .filter(notification::Column::AccountId.eq(account_id))
+        .filter(notification::Column::Id.is_in(unique.iter().copied()))
+        .count(db)
+        .await?;
+    if owned != unique.len() as u64 {
+        return Err(crate::error::AppError::NotFound);
+    }
     let mut q = notification::Entity::update_many()
         .col_expr(notification::Column::ReadAt, Expr::value(super::now()))
         .filter(notification::Column::AccountId.eq(account_id))

@@ -17,6 +17,7 @@ use super::{
     },
     ids::{self, Kind},
     loaders::{ChildPageKey, PageKey, gql},
+    order::{Document, DocumentKind, Invoice, Order, OrderStatus, account_page},
     scalars::Decimal,
     service::Service,
 };
@@ -561,6 +562,103 @@ impl Account {
             self.activity_page(ctx, first, after, last, before).await,
         )
     }
+
+    /// Orders for this account, newest first. A sub-account sees the orders it placed.
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these statuses (any of them).")] status: Option<Vec<OrderStatus>>,
+        #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+    ) -> Option<Connection<Order>> {
+        let result = async {
+            self.check(ctx, Action::ViewOrders)?;
+            let key = order_key(self.0.id, status, first, after).gql()?;
+            let loaders = super::loaders(ctx)?;
+            // A sub-account's own view leaves out what its main placed for it (see policy).
+            let own_sub_view = super::viewer(ctx)?
+                .account()
+                .is_some_and(|me| me.id == self.0.id)
+                && self.0.main_account_id.is_some();
+            let loader = if own_sub_view {
+                &loaders.self_placed_orders
+            } else {
+                &loaders.orders
+            };
+            account_page(loader, key, Order).await.map(Some)
+        };
+        super::nullable(ctx, result.await)
+    }
+
+    /// "Manage orders": orders this main account paid for its sub-accounts or that they
+    /// placed for it to approve, newest first.
+    async fn sub_account_orders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these statuses (any of them).")] status: Option<Vec<OrderStatus>>,
+        #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+    ) -> Option<Connection<Order>> {
+        let result = async {
+            self.check(ctx, Action::ViewBilling)?;
+            let key = order_key(self.0.id, status, first, after).gql()?;
+            account_page(&super::loaders(ctx)?.sub_account_orders, key, Order)
+                .await
+                .map(Some)
+        };
+        super::nullable(ctx, result.await)
+    }
+
+    /// Invoices issued to this account, newest first.
+    async fn invoices(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+    ) -> Option<Connection<Invoice>> {
+        let result = async {
+            self.check(ctx, Action::ViewBilling)?;
+            let page = page_request(first, after, None, None).gql()?;
+            let key = page_key(self.0.id, std::iter::empty(), page).gql()?;
+            account_page(&super::loaders(ctx)?.invoices, key, Invoice)
+                .await
+                .map(Some)
+        };
+        super::nullable(ctx, result.await)
+    }
+
+    /// Documents and contracts of this account, newest first.
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this kind.")] kind: Option<DocumentKind>,
+        #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+    ) -> Option<Connection<Document>> {
+        let result = async {
+            self.check(ctx, Action::ViewDocuments)?;
+            let kinds = kind.map(|k| entity::enums::DocumentKind::from(k).as_str());
+            let page = page_request(first, after, None, None).gql()?;
+            let key = page_key(self.0.id, kinds.into_iter(), page).gql()?;
+            account_page(&super::loaders(ctx)?.documents, key, Document)
+                .await
+                .map(Some)
+        };
+        super::nullable(ctx, result.await)
+    }
+}
+
+fn order_key(
+    account: i64,
+    status: Option<Vec<OrderStatus>>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<PageKey, AppError> {
+    let values = status
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| entity::enums::OrderStatus::from(s).as_str());
+    page_key(account, values, page_request(first, after, None, None)?)
 }
 
 impl Account {

@@ -16,10 +16,15 @@ pub enum Kind {
     Service,
     ChangeRequest,
     Activity,
+    Order,
+    ServiceRequest,
+    Invoice,
+    Document,
+    Notification,
 }
 
 impl Kind {
-    const ALL: [Kind; 7] = [
+    const ALL: [Kind; 12] = [
         Kind::Account,
         Kind::Partner,
         Kind::Tariff,
@@ -27,6 +32,11 @@ impl Kind {
         Kind::Service,
         Kind::ChangeRequest,
         Kind::Activity,
+        Kind::Order,
+        Kind::ServiceRequest,
+        Kind::Invoice,
+        Kind::Document,
+        Kind::Notification,
     ];
 
     fn name(self) -> &'static str {
@@ -38,6 +48,11 @@ impl Kind {
             Kind::Service => "Service",
             Kind::ChangeRequest => "ChangeRequest",
             Kind::Activity => "ActivityEntry",
+            Kind::Order => "Order",
+            Kind::ServiceRequest => "ServiceRequest",
+            Kind::Invoice => "Invoice",
+            Kind::Document => "Document",
+            Kind::Notification => "Notification",
         }
     }
 }

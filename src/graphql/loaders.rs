@@ -250,11 +250,18 @@ pub struct Loaders {
     pub activity: Cached<PagesOf<activity::Entity>>,
     pub orders: Cached<PagesOf<order::Entity>>,
     pub sub_account_orders: Cached<PagesOf<order::Entity>>,
+    pub self_placed_orders: Cached<PagesOf<order::Entity>>,
     pub invoices: Cached<PagesOf<invoice::Entity>>,
     pub documents: Cached<PagesOf<document::Entity>>,
     pub order_items: Cached<ChildrenOf<order_item::Entity>>,
     pub item_requests: Cached<ChildrenOf<service_request::Entity>>,
     pub invoice_lines: Cached<ChildrenOf<invoice_line::Entity>>,
+}
+
+/// Orders an account placed for itself.
+fn own_orders() -> Condition {
+    Condition::all()
+        .add(Expr::col(order::Column::AccountId).eq(Expr::col(order::Column::PlacedById)))
 }
 
 /// Orders a main account pays for, or is asked to pay for, that are not its own.
@@ -297,6 +304,15 @@ impl Loaders {
                 ..PagesOf::new(
                     db,
                     order::Column::PayerId,
+                    Some(order::Column::Status),
+                    true,
+                )
+            }),
+            self_placed_orders: cached(PagesOf {
+                extra: own_orders,
+                ..PagesOf::new(
+                    db,
+                    order::Column::PlacedById,
                     Some(order::Column::Status),
                     true,
                 )

@@ -11,6 +11,7 @@ pub mod enums;
 pub mod ids;
 pub mod loaders;
 pub mod node;
+pub mod order;
 pub mod payload;
 pub mod scalars;
 pub mod service;
@@ -23,12 +24,21 @@ use crate::{AppState, auth::Viewer, error::AppError};
 /// All queries.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(node::NodeQuery, catalog::CatalogQuery, admin::AdminQuery);
+pub struct QueryRoot(
+    node::NodeQuery,
+    catalog::CatalogQuery,
+    admin::AdminQuery,
+    order::OrderQuery,
+);
 
 /// All mutations.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(auth::AuthMutation, admin::AdminMutation);
+pub struct MutationRoot(
+    auth::AuthMutation,
+    order::OrderMutation,
+    admin::AdminMutation,
+);
 
 pub type PortalSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

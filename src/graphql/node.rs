@@ -4,13 +4,21 @@
 use async_graphql::{Context, ID, Interface, Object};
 use sea_orm::{EntityTrait, PrimaryKeyTrait};
 
-use entity::{change_request, email_template, partner, service, tariff};
+use entity::{
+    change_request, document, email_template, invoice, notification, order, partner, service,
+    service_request, tariff,
+};
 
 use super::{
     account::Account,
     catalog::{EmailTemplate, Partner, Tariff},
+    connection::{Connection, page_request},
     enums::Role,
     ids::{self, Kind},
+    order::{
+        Document, Invoice, Notification, Order, ServiceRequest, document_visible, invoice_visible,
+        order_visible,
+    },
     service::{ChangeRequest, Service, authorized_service, visible_account},
 };
 use crate::{
@@ -29,6 +37,11 @@ pub enum Node {
     EmailTemplate(EmailTemplate),
     Service(Service),
     ChangeRequest(ChangeRequest),
+    Order(Order),
+    ServiceRequest(ServiceRequest),
+    Invoice(Invoice),
+    Document(Document),
+    Notification(Notification),
 }
 
 /// The caller.
@@ -47,6 +60,30 @@ impl Viewer {
     /// The viewer's own account; null for admins.
     async fn account(&self) -> Option<Account> {
         self.0.account().cloned().map(Account)
+    }
+
+    /// The viewer's portal notifications, newest first (empty for admins).
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only unread ones.", default_with = "Some(false)")] unread_only: Option<
+            bool,
+        >,
+        #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<Notification>> {
+        let req = page_request(first, after, None, None).gql()?;
+        super::order::notifications(ctx, &self.0, unread_only.unwrap_or(false), req).await
+    }
+
+    /// How many notifications are unread.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let Some(me) = self.0.account() else {
+            return Ok(0);
+        };
+        crate::domain::notification::count(super::db(ctx)?, me.id, true)
+            .await
+            .gql()
     }
 }
 
@@ -104,6 +141,36 @@ impl NodeQuery {
                 Node::EmailTemplate(EmailTemplate(
                     load::<email_template::Entity>(ctx, pk).await?,
                 ))
+            }
+            Kind::Order => {
+                let found = load::<order::Entity>(ctx, pk).await?;
+                order_visible(ctx, &found).await?;
+                Node::Order(Order(found))
+            }
+            Kind::ServiceRequest => {
+                let found = load::<service_request::Entity>(ctx, pk).await?;
+                order_visible(ctx, &load::<order::Entity>(ctx, found.order_id).await?).await?;
+                Node::ServiceRequest(ServiceRequest(found))
+            }
+            Kind::Invoice => {
+                let found = load::<invoice::Entity>(ctx, pk).await?;
+                invoice_visible(ctx, &found)
+                    .await
+                    .map_err(|_| AppError::NotFound)
+                    .gql()?;
+                Node::Invoice(Invoice(found))
+            }
+            Kind::Document => {
+                let found = load::<document::Entity>(ctx, pk).await?;
+                document_visible(ctx, &found).await?;
+                Node::Document(Document(found))
+            }
+            Kind::Notification => {
+                let found = load::<notification::Entity>(ctx, pk).await?;
+                if viewer.account().map(|a| a.id) != Some(found.account_id) {
+                    return Err(AppError::NotFound).gql();
+                }
+                Node::Notification(Notification(found))
             }
             Kind::Activity => return Err(AppError::NotFound).gql(),
         };

@@ -24,7 +24,7 @@ pub struct Service(pub service::Model);
 
 crate::connection_names!(Service => "ServiceConnection", "ServiceEdge";);
 
-async fn tariff(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Tariff> {
+pub async fn tariff(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Tariff> {
     super::loaders(ctx)?
         .tariff
         .load_one(id)

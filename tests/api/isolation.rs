@@ -57,6 +57,36 @@ const CASES: &[(&str, &str, &str)] = &[
         "FORBIDDEN",
         "mutation($id: ID!) { adjustBalance(input: {accountId: $id, amount: \"1\", reason: \"x\"}) { account { id } } }",
     ),
+    (
+        "Mutation.placeOrder",
+        "NOT_FOUND",
+        "mutation($id: ID!) { placeOrder(input: {accountId: $id, items: [], paymentMethod: {kind: ACCOUNT_BALANCE}}) { order { id } } }",
+    ),
+    (
+        "Mutation.approveOrder",
+        "NOT_FOUND",
+        "mutation($id: ID!) { approveOrder(input: {orderId: $id, paymentMethod: {kind: ACCOUNT_BALANCE}}) { order { id } } }",
+    ),
+    (
+        "Mutation.rejectOrder",
+        "NOT_FOUND",
+        "mutation($id: ID!) { rejectOrder(input: {orderId: $id, reason: \"x\"}) { order { id } } }",
+    ),
+    (
+        "Mutation.approveServiceRequest",
+        "FORBIDDEN",
+        "mutation($id: ID!) { approveServiceRequest(input: {serviceRequestId: $id, startDate: \"2026-12-01\"}) { serviceRequest { id } } }",
+    ),
+    (
+        "Mutation.rejectServiceRequest",
+        "FORBIDDEN",
+        "mutation($id: ID!) { rejectServiceRequest(input: {serviceRequestId: $id, reason: \"x\"}) { serviceRequest { id } } }",
+    ),
+    (
+        "Mutation.markNotificationsRead",
+        "NOT_FOUND",
+        "mutation($id: ID!) { markNotificationsRead(input: {ids: [$id]}) { unreadNotificationCount } }",
+    ),
 ];
 
 fn base_name(ty: &Type) -> &str {
@@ -140,6 +170,38 @@ async fn other_tenant_ids(app: &TestApp, other: &Tenant) -> Vec<String> {
         )
         .await;
     ids.push(encode_id("Service", service));
+    // An order of the other tenant with its request, invoice, PDF and notification.
+    let token = app.token_for(&other.main).await;
+    let placed = app
+        .ok(
+            "mutation($a: ID!, $t: ID!) { placeOrder(input: {accountId: $a, items: [{tariffId: $t}], paymentMethod: {kind: GATEWAY, gatewayToken: \"tok_ok\"}}) { order { id items { serviceRequests { id } } invoice { id document { id } } } } }",
+            json!({ "a": other.aggregated, "t": tariff }),
+            Some(&token),
+        )
+        .await["placeOrder"]["order"]
+        .clone();
+    for id in [
+        &placed["id"],
+        &placed["items"][0]["serviceRequests"][0]["id"],
+        &placed["invoice"]["id"],
+        &placed["invoice"]["document"]["id"],
+    ] {
+        ids.push(id.as_str().expect("an id").to_string());
+    }
+    let sub_token = app.token_for(&other.aggregated).await;
+    let notes = app
+        .ok(
+            "{ viewer { notifications { nodes { id } } } }",
+            json!({}),
+            Some(&sub_token),
+        )
+        .await;
+    ids.push(
+        notes["viewer"]["notifications"]["nodes"][0]["id"]
+            .as_str()
+            .expect("notification")
+            .to_string(),
+    );
     ids.push(encode_id("Service", 999_999));
     ids.push("garbage".into());
     ids
