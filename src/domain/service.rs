@@ -103,3 +103,285 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<service::Mod
         .await?
         .ok_or(crate::error::AppError::NotFound)
 }
+
+// ---------------------------------------------------------------------------------------
+// Pause, resume and change (SPEC.md "Services").
+
+use sea_orm::{ActiveModelTrait, DatabaseConnection, QueryOrder, Set};
+use serde_json::json;
+
+use entity::{
+    account,
+    enums::{ChangeMode, TariffKind},
+    service_pause, tariff,
+};
+
+use super::activity;
+use crate::{
+    auth::Viewer,
+    error::{AppError, UserError, UserErrorCode},
+    policy::{self, Action, Target},
+};
+
+fn state_error(message: String) -> AppError {
+    AppError::user(UserError::new(UserErrorCode::InvalidState, message))
+}
+
+/// Loads a service for change, locked, after asking the policy about its account.
+async fn lock_for<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    id: i64,
+    action: Action,
+) -> AppResult<(service::Model, account::Model)> {
+    let found = service::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let owner = account::Entity::find_by_id(found.account_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    policy::authorize(viewer, Action::See, Target::Account(&owner))?;
+    policy::authorize(viewer, action, Target::Account(&owner))?;
+    Ok((found, owner))
+}
+
+async fn set_status<C: ConnectionTrait>(
+    db: &C,
+    found: service::Model,
+    status: ServiceStatus,
+) -> AppResult<service::Model> {
+    let mut active: service::ActiveModel = found.into();
+    active.status = Set(status);
+    active.updated_at = Set(super::now());
+    Ok(active.update(db).await?)
+}
+
+/// Pauses an active service (not billed while paused).
+pub async fn pause(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> AppResult<service::Model> {
+    let txn = super::write_txn(db).await?;
+    let (found, owner) = lock_for(&txn, viewer, id, Action::PauseServices).await?;
+    if found.status != ServiceStatus::Active {
+        return Err(state_error(format!(
+            "only an ACTIVE service can be paused; this one is {}",
+            found.status.as_str()
+        )));
+    }
+    let paused = set_status(&txn, found, ServiceStatus::Paused).await?;
+    service_pause::ActiveModel {
+        service_id: Set(paused.id),
+        paused_on: Set(super::now().date_naive()),
+        resumed_on: Set(None),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    activity::record(&txn, owner.id, viewer, "service.paused", json!({ "serviceId": paused.id, "before": { "status": "ACTIVE" }, "after": { "status": "PAUSED" } })).await?;
+    txn.commit().await?;
+    Ok(paused)
+}
+
+/// Resumes a paused service.
+pub async fn resume(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<service::Model> {
+    let txn = super::write_txn(db).await?;
+    let (found, owner) = lock_for(&txn, viewer, id, Action::PauseServices).await?;
+    if found.status != ServiceStatus::Paused {
+        return Err(state_error(format!(
+            "only a PAUSED service can be resumed; this one is {}",
+            found.status.as_str()
+        )));
+    }
+    let resumed = set_status(&txn, found, ServiceStatus::Active).await?;
+    if let Some(open) = service_pause::Entity::find()
+        .filter(service_pause::Column::ServiceId.eq(resumed.id))
+        .filter(service_pause::Column::ResumedOn.is_null())
+        .order_by_desc(service_pause::Column::Id)
+        .one(&txn)
+        .await?
+    {
+        let mut active: service_pause::ActiveModel = open.into();
+        active.resumed_on = Set(Some(super::now().date_naive()));
+        active.update(&txn).await?;
+    }
+    activity::record(&txn, owner.id, viewer, "service.resumed", json!({ "serviceId": resumed.id, "before": { "status": "PAUSED" }, "after": { "status": "ACTIVE" } })).await?;
+    txn.commit().await?;
+    Ok(resumed)
+}
+
+/// Switches a service to `to` (inside the caller's transaction).
+async fn switch_tariff<C: ConnectionTrait>(
+    db: &C,
+    found: service::Model,
+    to: &tariff::Model,
+) -> AppResult<service::Model> {
+    let mut active: service::ActiveModel = found.into();
+    active.tariff_id = Set(to.id);
+    active.price_minor = Set(to.price_minor);
+    active.billing_period = Set(to.period);
+    active.description = Set(to.name.clone());
+    active.updated_at = Set(super::now());
+    Ok(active.update(db).await?)
+}
+
+/// Changes a service's tariff: at once (`SELF_CHANGE`, when the current tariff allows it)
+/// or by a request an admin decides (`REQUEST`, one open request per service).
+pub async fn change(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+    to_tariff: Option<i64>,
+    mode: ChangeMode,
+) -> AppResult<(service::Model, change_request::Model)> {
+    let txn = super::write_txn(db).await?;
+    let (found, owner) = lock_for(&txn, viewer, id, Action::ChangeServices).await?;
+    if !matches!(found.status, ServiceStatus::Active | ServiceStatus::Paused) {
+        return Err(state_error(format!(
+            "a {} service cannot be changed",
+            found.status.as_str()
+        )));
+    }
+    let no_tariff = || AppError::user(UserError::invalid("tariffId", "no such tariff"));
+    let to = tariff::Entity::find_by_id(to_tariff.ok_or_else(no_tariff)?)
+        .one(&txn)
+        .await?
+        .ok_or_else(no_tariff)?;
+    let from = tariff::Entity::find_by_id(found.tariff_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if to.id == from.id {
+        return Err(AppError::user(UserError::invalid(
+            "tariffId",
+            "the service is already on this tariff",
+        )));
+    }
+    if to.kind != from.kind || (to.kind == TariffKind::Custom && to.period != from.period) {
+        return Err(AppError::user(UserError::invalid(
+            "tariffId",
+            "the new tariff must be of the same kind",
+        )));
+    }
+    let open = change_request::Entity::find()
+        .filter(change_request::Column::ServiceId.eq(found.id))
+        .filter(change_request::Column::Status.eq(ChangeRequestStatus::Pending))
+        .one(&txn)
+        .await?;
+    if open.is_some() {
+        return Err(state_error(
+            "the service already has an open change request".into(),
+        ));
+    }
+    if mode == ChangeMode::SelfChange && !from.allows_self_change {
+        return Err(AppError::user(UserError::new(
+            UserErrorCode::NotAllowedBySettings,
+            format!(
+                "the tariff {} does not allow self-change; file a change request",
+                from.name
+            ),
+        )));
+    }
+    let now = super::now();
+    let request = change_request::ActiveModel {
+        service_id: Set(found.id),
+        from_tariff_id: Set(from.id),
+        to_tariff_id: Set(to.id),
+        mode: Set(mode),
+        status: Set(if mode == ChangeMode::SelfChange {
+            ChangeRequestStatus::Applied
+        } else {
+            ChangeRequestStatus::Pending
+        }),
+        requested_by_id: Set(viewer.account().map(|a| a.id)),
+        created_at: Set(now),
+        decided_at: Set((mode == ChangeMode::SelfChange).then_some(now)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let service = if mode == ChangeMode::SelfChange {
+        switch_tariff(&txn, found, &to).await?
+    } else {
+        found
+    };
+    let action = if mode == ChangeMode::SelfChange {
+        "service.changed"
+    } else {
+        "service.change_requested"
+    };
+    activity::record(
+        &txn,
+        owner.id,
+        viewer,
+        action,
+        json!({ "serviceId": service.id, "changeRequestId": request.id,
+        "before": { "tariff": from.name }, "after": { "tariff": to.name } }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((service, request))
+}
+
+/// An admin approves (applies) or rejects a pending change request.
+pub async fn decide_change(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+    approve: bool,
+) -> AppResult<(service::Model, change_request::Model)> {
+    policy::require_admin(viewer)?;
+    let txn = super::write_txn(db).await?;
+    let request = change_request::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if request.status != ChangeRequestStatus::Pending {
+        return Err(state_error(format!(
+            "the change request is already {}",
+            request.status.as_str()
+        )));
+    }
+    let found = service::Entity::find_by_id(request.service_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut service = found.clone();
+    if approve {
+        let to = tariff::Entity::find_by_id(request.to_tariff_id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        service = switch_tariff(&txn, found, &to).await?;
+    }
+    let mut active: change_request::ActiveModel = request.clone().into();
+    active.status = Set(if approve {
+        ChangeRequestStatus::Approved
+    } else {
+        ChangeRequestStatus::Rejected
+    });
+    active.decided_at = Set(Some(super::now()));
+    let decided = active.update(&txn).await?;
+    let action = if approve {
+        "service.change_approved"
+    } else {
+        "service.change_rejected"
+    };
+    activity::record(
+        &txn,
+        service.account_id,
+        viewer,
+        action,
+        json!({ "serviceId": service.id, "changeRequestId": request.id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((service, decided))
+}

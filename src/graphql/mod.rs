@@ -29,6 +29,7 @@ pub struct QueryRoot(
     catalog::CatalogQuery,
     admin::AdminQuery,
     order::OrderQuery,
+    service::ServiceQuery,
 );
 
 /// All mutations.
@@ -37,6 +38,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     auth::AuthMutation,
     order::OrderMutation,
+    service::ServiceMutation,
     admin::AdminMutation,
 );
 

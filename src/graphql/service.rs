@@ -181,3 +181,181 @@ impl ChangeRequest {
         self.0.created_at
     }
 }
+
+/// A service to act on.
+#[derive(async_graphql::InputObject)]
+pub struct ServiceIdInput {
+    /// The service.
+    pub service_id: ID,
+}
+
+/// Change a service's tariff.
+#[derive(async_graphql::InputObject)]
+pub struct ChangeServiceInput {
+    /// The service.
+    pub service_id: ID,
+    /// The new tariff (same kind).
+    pub tariff_id: ID,
+    /// `SELF_CHANGE` switches at once (when the tariff allows it); `REQUEST` asks an admin.
+    pub mode: ChangeMode,
+}
+
+/// A change request to decide.
+#[derive(async_graphql::InputObject)]
+pub struct ChangeRequestIdInput {
+    /// The change request.
+    pub change_request_id: ID,
+}
+
+crate::graphql::payload::payload!(
+    /// Result of pausing or resuming a service.
+    ServicePayload { service: Service });
+
+/// Result of a tariff change: the service and the change request.
+#[derive(async_graphql::SimpleObject)]
+pub struct ChangeServicePayload {
+    /// The service (on its new tariff after a self-change or an approval).
+    pub service: Option<Service>,
+    /// The change request (`APPLIED` for a self-change).
+    pub change_request: Option<ChangeRequest>,
+    /// Why nothing was changed.
+    pub user_errors: Vec<crate::graphql::payload::UserError>,
+}
+
+impl ChangeServicePayload {
+    fn from_result(
+        result: crate::error::AppResult<(entity::service::Model, entity::change_request::Model)>,
+    ) -> async_graphql::Result<Self> {
+        let (found, user_errors) = crate::graphql::payload::split(result)?;
+        let (service, change_request) = match found {
+            Some((s, c)) => (Some(Service(s)), Some(ChangeRequest(c))),
+            None => (None, None),
+        };
+        Ok(Self {
+            service,
+            change_request,
+            user_errors,
+        })
+    }
+}
+
+/// Service mutations.
+#[derive(Default)]
+pub struct ServiceMutation;
+
+#[Object]
+impl ServiceMutation {
+    /// Pause an active service (own, or a sub-account's when allowed).
+    async fn pause_service(
+        &self,
+        ctx: &Context<'_>,
+        input: ServiceIdInput,
+    ) -> async_graphql::Result<ServicePayload> {
+        let id = ids::decode(Kind::Service, &input.service_id).gql()?;
+        let result = crate::domain::service::pause(super::db(ctx)?, super::viewer(ctx)?, id).await;
+        ServicePayload::from_result(result.map(Service))
+    }
+
+    /// Resume a paused service.
+    async fn resume_service(
+        &self,
+        ctx: &Context<'_>,
+        input: ServiceIdInput,
+    ) -> async_graphql::Result<ServicePayload> {
+        let id = ids::decode(Kind::Service, &input.service_id).gql()?;
+        let result = crate::domain::service::resume(super::db(ctx)?, super::viewer(ctx)?, id).await;
+        ServicePayload::from_result(result.map(Service))
+    }
+
+    /// Change a service's tariff (self-change or request to change).
+    async fn change_service(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeServiceInput,
+    ) -> async_graphql::Result<ChangeServicePayload> {
+        let id = ids::decode(Kind::Service, &input.service_id).gql()?;
+        // A malformed tariff id is refused after the service is authorized, so that a
+        // foreign service answers NOT_FOUND whatever else is wrong.
+        let tariff = ids::decode(Kind::Tariff, &input.tariff_id).ok();
+        let result = crate::domain::service::change(
+            super::db(ctx)?,
+            super::viewer(ctx)?,
+            id,
+            tariff,
+            input.mode.into(),
+        )
+        .await;
+        ChangeServicePayload::from_result(result)
+    }
+
+    /// Approve (and apply) a change request (admins).
+    async fn approve_change_request(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeRequestIdInput,
+    ) -> async_graphql::Result<ChangeServicePayload> {
+        let viewer = super::viewer(ctx)?;
+        policy::require_admin(viewer).gql()?;
+        let id = ids::decode(Kind::ChangeRequest, &input.change_request_id).gql()?;
+        ChangeServicePayload::from_result(
+            crate::domain::service::decide_change(super::db(ctx)?, viewer, id, true).await,
+        )
+    }
+
+    /// Reject a change request (admins).
+    async fn reject_change_request(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeRequestIdInput,
+    ) -> async_graphql::Result<ChangeServicePayload> {
+        let viewer = super::viewer(ctx)?;
+        policy::require_admin(viewer).gql()?;
+        let id = ids::decode(Kind::ChangeRequest, &input.change_request_id).gql()?;
+        ChangeServicePayload::from_result(
+            crate::domain::service::decide_change(super::db(ctx)?, viewer, id, false).await,
+        )
+    }
+}
+
+/// The admin's queue of change requests.
+#[derive(Default)]
+pub struct ServiceQuery;
+
+#[Object]
+impl ServiceQuery {
+    /// Change requests, newest first, optionally by status (admins).
+    async fn change_requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this status.")] status: Option<ChangeRequestStatus>,
+        #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+    ) -> async_graphql::Result<super::connection::Connection<ChangeRequest>> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        policy::require_admin(super::viewer(ctx)?).gql()?;
+        let req = super::connection::page_request(first, after, None, None).gql()?;
+        let mut q = change_request::Entity::find();
+        if let Some(s) = status {
+            q = q.filter(
+                change_request::Column::Status.eq(entity::enums::ChangeRequestStatus::from(s)),
+            );
+        }
+        let db = super::db(ctx)?;
+        let total = if super::connection::wants_total(ctx) {
+            crate::domain::page::count(db, q.clone()).await.gql()?
+        } else {
+            0
+        };
+        let sort = crate::domain::page::Sort::by_id(
+            (change_request::Entity, change_request::Column::Id),
+            true,
+        );
+        let page = crate::domain::page::fetch(db, q, &sort, &req, |_| None)
+            .await
+            .gql()?;
+        Ok(super::connection::Connection::new(
+            page.map(ChangeRequest),
+            total,
+        ))
+    }
+}

@@ -83,6 +83,31 @@ const CASES: &[(&str, &str, &str)] = &[
         "mutation($id: ID!) { rejectServiceRequest(input: {serviceRequestId: $id, reason: \"x\"}) { serviceRequest { id } } }",
     ),
     (
+        "Mutation.pauseService",
+        "NOT_FOUND",
+        "mutation($id: ID!) { pauseService(input: {serviceId: $id}) { service { id } } }",
+    ),
+    (
+        "Mutation.resumeService",
+        "NOT_FOUND",
+        "mutation($id: ID!) { resumeService(input: {serviceId: $id}) { service { id } } }",
+    ),
+    (
+        "Mutation.changeService",
+        "NOT_FOUND",
+        "mutation($id: ID!) { changeService(input: {serviceId: $id, tariffId: $id, mode: REQUEST}) { service { id } } }",
+    ),
+    (
+        "Mutation.approveChangeRequest",
+        "FORBIDDEN",
+        "mutation($id: ID!) { approveChangeRequest(input: {changeRequestId: $id}) { service { id } } }",
+    ),
+    (
+        "Mutation.rejectChangeRequest",
+        "FORBIDDEN",
+        "mutation($id: ID!) { rejectChangeRequest(input: {changeRequestId: $id}) { service { id } } }",
+    ),
+    (
         "Mutation.markNotificationsRead",
         "NOT_FOUND",
         "mutation($id: ID!) { markNotificationsRead(input: {ids: [$id]}) { unreadNotificationCount } }",

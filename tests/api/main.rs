@@ -15,4 +15,5 @@ mod orders;
 mod pagination;
 mod permissions;
 mod schema;
+mod services;
 mod statements;

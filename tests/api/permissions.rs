@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, first_code};
+use crate::helpers::{TestApp, encode_id, first_code};
 
 /// The capabilities of `Account.capabilities`, in the table's order.
 const CAPABILITIES: [&str; 9] = [
@@ -83,8 +83,9 @@ const PROBE: &str = "query($id: ID!) { node(id: $id) { ... on Account { fullName
   capabilities { viewDetails order pauseServices changeServices viewInternetUsage viewVoiceUsage viewDocuments manageTickets manageOrders } } } }";
 
 /// Each capability with an operation that exists, and the request that exercises it.
-/// Variables: `$id` the sub-account, `$t` a tariff, `$o` an order the sub-account placed.
-const OPERATIONS: [(&str, &str); 6] = [
+/// Variables: `$id` the sub-account, `$s` its active service, `$t` a tariff and `$t2` another
+/// of the same kind, `$o` an order the sub-account placed.
+const OPERATIONS: [(&str, &str); 8] = [
     (
         "viewDetails",
         "query($id: ID!) { node(id: $id) { ... on Account { services(first: 5) { totalCount nodes { status } } } } }",
@@ -96,6 +97,14 @@ const OPERATIONS: [(&str, &str); 6] = [
     (
         "viewDetails",
         "query($id: ID!) { node(id: $id) { ... on Account { email } } }",
+    ),
+    (
+        "pauseServices",
+        "mutation($s: ID!) { pauseService(input: {serviceId: $s}) { service { status } userErrors { code } } }",
+    ),
+    (
+        "changeServices",
+        "mutation($s: ID!, $t2: ID!) { changeService(input: {serviceId: $s, tariffId: $t2, mode: REQUEST}) { changeRequest { status } userErrors { code } } }",
     ),
     (
         "viewDocuments",
@@ -140,6 +149,20 @@ async fn sub_order(app: &TestApp, sub: &str, tariff: &str) -> String {
         .to_string()
 }
 
+/// What the probes act on: an active service and an order of the sub-account.
+async fn probe(app: &TestApp, sub: &str, tariff: &str, other_tariff: &str) -> Probe {
+    let service = app
+        .add_service(sub, tariff, entity::enums::ServiceStatus::Active)
+        .await;
+    Probe {
+        sub: sub.to_string(),
+        service: encode_id("Service", service),
+        tariff: tariff.to_string(),
+        other_tariff: other_tariff.to_string(),
+        order: sub_order(app, sub, tariff).await,
+    }
+}
+
 /// Lets aggregated sub-accounts place orders (so there are orders to manage).
 async fn allow_sub_orders(app: &TestApp) {
     let partner = app
@@ -154,14 +177,16 @@ async fn allow_sub_orders(app: &TestApp) {
     .await;
 }
 
-async fn check_column(
-    app: &TestApp,
-    sub: &str,
-    tariff: &str,
-    order: &str,
-    token: &str,
-    column: &Column,
-) {
+struct Probe {
+    sub: String,
+    service: String,
+    tariff: String,
+    other_tariff: String,
+    order: String,
+}
+
+async fn check_column(app: &TestApp, p: &Probe, token: &str, column: &Column) {
+    let (sub, tariff, order) = (&p.sub, &p.tariff, &p.order);
     // Always: the sub-account is in the list with every row column.
     let list = app
         .ok("{ viewer { account { subAccounts(first: 10) { nodes { id fullName status activeServicesCount totalServiceCost billingMode } } } } }", json!({}), Some(token))
@@ -190,7 +215,8 @@ async fn check_column(
             .iter()
             .position(|c| *c == cap)
             .expect("known capability")];
-        let vars = json!({ "id": sub, "t": tariff, "o": order });
+        let vars =
+            json!({ "id": sub, "s": p.service, "t": tariff, "t2": p.other_tariff, "o": order });
         let (_, body) = app.graphql(query, vars, Some(token)).await;
         if allowed {
             assert!(
@@ -221,6 +247,7 @@ async fn check_column(
 async fn the_permission_table_holds_in_every_column_both_ways() {
     let app = TestApp::spawn().await;
     let tariff = app.create_tariff("Fiber", "20.00").await;
+    let other_tariff = app.create_tariff("Fiber Plus", "30.00").await;
     allow_sub_orders(&app).await;
     for (i, column) in TABLE.iter().enumerate() {
         let main = app.create_account(&format!("main{i}"), json!({})).await;
@@ -228,13 +255,11 @@ async fn the_permission_table_holds_in_every_column_both_ways() {
             .create_account(&format!("sub{i}"), json!({ "email": "sub@example.net" }))
             .await;
         assert_eq!(app.link(&main, &sub, column.sub_type).await, json!([]));
-        app.add_service(&sub, &tariff, entity::enums::ServiceStatus::Active)
-            .await;
         app.set_management(&main, column.management).await;
         app.set_independent_access(column.independent_access).await;
-        let order = sub_order(&app, &sub, &tariff).await;
+        let probe = probe(&app, &sub, &tariff, &other_tariff).await;
         let token = app.token_for(&main).await;
-        check_column(&app, &sub, &tariff, &order, &token, column).await;
+        check_column(&app, &probe, &token, column).await;
     }
 }
 
@@ -245,13 +270,14 @@ async fn turning_management_off_again_takes_every_capability_away() {
     let sub = app.create_account("sub", json!({})).await;
     app.link(&main, &sub, "AGGREGATED").await;
     let tariff = app.create_tariff("Fiber", "20.00").await;
+    let other_tariff = app.create_tariff("Fiber Plus", "30.00").await;
     allow_sub_orders(&app).await;
-    let order = sub_order(&app, &sub, &tariff).await;
+    let probe = probe(&app, &sub, &tariff, &other_tariff).await;
     let token = app.token_for(&main).await;
     app.set_management(&main, true).await;
-    check_column(&app, &sub, &tariff, &order, &token, &TABLE[2]).await;
+    check_column(&app, &probe, &token, &TABLE[2]).await;
     app.set_management(&main, false).await;
-    check_column(&app, &sub, &tariff, &order, &token, &TABLE[0]).await;
+    check_column(&app, &probe, &token, &TABLE[0]).await;
 }
 
 #[tokio::test]
