@@ -18,6 +18,7 @@ pub mod pdf;
 pub mod seed;
 pub mod service;
 pub mod session;
+pub mod ticket;
 pub mod validate;
 
 use chrono::{DateTime, Utc};

@@ -609,6 +609,23 @@ impl Account {
         super::nullable(ctx, result.await)
     }
 
+    /// Tickets of this account, newest first (a main account's own list also shows its
+    /// sub-accounts' tickets that were not hidden from it).
+    async fn tickets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these statuses (any of them).")] status: Option<
+            Vec<super::ticket::TicketStatus>,
+        >,
+        #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+    ) -> Option<Connection<super::ticket::Ticket>> {
+        let result = super::ticket::account_tickets(ctx, &self.0, status, first, after)
+            .await
+            .map(Some);
+        super::nullable(ctx, result)
+    }
+
     /// Invoices issued to this account, newest first.
     async fn invoices(
         &self,

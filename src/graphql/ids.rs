@@ -21,10 +21,12 @@ pub enum Kind {
     Invoice,
     Document,
     Notification,
+    Ticket,
+    TicketMessage,
 }
 
 impl Kind {
-    const ALL: [Kind; 12] = [
+    const ALL: [Kind; 14] = [
         Kind::Account,
         Kind::Partner,
         Kind::Tariff,
@@ -37,6 +39,8 @@ impl Kind {
         Kind::Invoice,
         Kind::Document,
         Kind::Notification,
+        Kind::Ticket,
+        Kind::TicketMessage,
     ];
 
     fn name(self) -> &'static str {
@@ -53,6 +57,8 @@ impl Kind {
             Kind::Invoice => "Invoice",
             Kind::Document => "Document",
             Kind::Notification => "Notification",
+            Kind::Ticket => "Ticket",
+            Kind::TicketMessage => "TicketMessage",
         }
     }
 }

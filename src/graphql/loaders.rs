@@ -16,7 +16,8 @@ use sea_orm::{
 
 use entity::{
     account, activity, change_request, document, email_template, invoice, invoice_line, order,
-    order_item, partner, partner_portal_settings, service, service_request, tariff,
+    order_item, partner, partner_portal_settings, service, service_request, tariff, ticket,
+    ticket_message,
 };
 
 use crate::{
@@ -253,9 +254,18 @@ pub struct Loaders {
     pub self_placed_orders: Cached<PagesOf<order::Entity>>,
     pub invoices: Cached<PagesOf<invoice::Entity>>,
     pub documents: Cached<PagesOf<document::Entity>>,
+    pub tickets: Cached<PagesOf<ticket::Entity>>,
+    pub unhidden_tickets: Cached<PagesOf<ticket::Entity>>,
+    pub ticket_messages: Cached<PagesOf<ticket_message::Entity>>,
+    pub ticket: Cached<ById<ticket::Entity>>,
     pub order_items: Cached<ChildrenOf<order_item::Entity>>,
     pub item_requests: Cached<ChildrenOf<service_request::Entity>>,
     pub invoice_lines: Cached<ChildrenOf<invoice_line::Entity>>,
+}
+
+/// Tickets a sub-account did not hide from its main account.
+fn not_hidden() -> Condition {
+    Condition::all().add(ticket::Column::HiddenFromMain.eq(false))
 }
 
 /// Orders an account placed for itself.
@@ -324,6 +334,28 @@ impl Loaders {
                 Some(document::Column::Kind),
                 true,
             )),
+            tickets: cached(PagesOf::new(
+                db,
+                ticket::Column::AccountId,
+                Some(ticket::Column::Status),
+                true,
+            )),
+            unhidden_tickets: cached(PagesOf {
+                extra: not_hidden,
+                ..PagesOf::new(
+                    db,
+                    ticket::Column::AccountId,
+                    Some(ticket::Column::Status),
+                    true,
+                )
+            }),
+            ticket_messages: cached(PagesOf::new(
+                db,
+                ticket_message::Column::TicketId,
+                None,
+                false,
+            )),
+            ticket: cached(ById(db.clone(), PhantomData)),
             order_items: cached(ChildrenOf {
                 db: db.clone(),
                 parent: order_item::Column::OrderId,

@@ -15,6 +15,7 @@ pub mod order;
 pub mod payload;
 pub mod scalars;
 pub mod service;
+pub mod ticket;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -39,6 +40,7 @@ pub struct MutationRoot(
     auth::AuthMutation,
     order::OrderMutation,
     service::ServiceMutation,
+    ticket::TicketMutation,
     admin::AdminMutation,
 );
 

@@ -6,7 +6,7 @@ use sea_orm::{EntityTrait, PrimaryKeyTrait};
 
 use entity::{
     change_request, document, email_template, invoice, notification, order, partner, service,
-    service_request, tariff,
+    service_request, tariff, ticket,
 };
 
 use super::{
@@ -20,6 +20,7 @@ use super::{
         order_visible,
     },
     service::{ChangeRequest, Service, authorized_service, visible_account},
+    ticket::{Ticket, ticket_visible},
 };
 use crate::{
     auth::Viewer as AuthViewer,
@@ -42,6 +43,7 @@ pub enum Node {
     Invoice(Invoice),
     Document(Document),
     Notification(Notification),
+    Ticket(Ticket),
 }
 
 /// The caller.
@@ -172,7 +174,12 @@ impl NodeQuery {
                 }
                 Node::Notification(Notification(found))
             }
-            Kind::Activity => return Err(AppError::NotFound).gql(),
+            Kind::Ticket => {
+                let found = load::<ticket::Entity>(ctx, pk).await?;
+                ticket_visible(ctx, &found).await?;
+                Node::Ticket(Ticket(found))
+            }
+            Kind::Activity | Kind::TicketMessage => return Err(AppError::NotFound).gql(),
         };
         Ok(Some(node))
     }

@@ -532,6 +532,28 @@ impl Notification {
         Ok(order_visible(ctx, &found).await.ok().map(|_| Order(found)))
     }
 
+    /// The ticket it is about.
+    async fn ticket(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::ticket::Ticket>> {
+        let Some(id) = self.0.ticket_id else {
+            return Ok(None);
+        };
+        let Some(found) = super::loaders(ctx)?
+            .ticket
+            .load_one(id)
+            .await
+            .map_err(gql)?
+        else {
+            return Ok(None);
+        };
+        Ok(super::ticket::ticket_visible(ctx, &found)
+            .await
+            .ok()
+            .map(|_| super::ticket::Ticket(found)))
+    }
+
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

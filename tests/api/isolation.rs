@@ -108,6 +108,21 @@ const CASES: &[(&str, &str, &str)] = &[
         "mutation($id: ID!) { rejectChangeRequest(input: {changeRequestId: $id}) { service { id } } }",
     ),
     (
+        "Mutation.createTicket",
+        "NOT_FOUND",
+        "mutation($id: ID!) { createTicket(input: {accountId: $id, subject: \"s\", message: \"m\"}) { ticket { id } } }",
+    ),
+    (
+        "Mutation.replyToTicket",
+        "NOT_FOUND",
+        "mutation($id: ID!) { replyToTicket(input: {ticketId: $id, message: \"m\"}) { ticket { id } } }",
+    ),
+    (
+        "Mutation.closeTicket",
+        "NOT_FOUND",
+        "mutation($id: ID!) { closeTicket(input: {ticketId: $id}) { ticket { id } } }",
+    ),
+    (
         "Mutation.markNotificationsRead",
         "NOT_FOUND",
         "mutation($id: ID!) { markNotificationsRead(input: {ids: [$id]}) { unreadNotificationCount } }",
@@ -214,6 +229,19 @@ async fn other_tenant_ids(app: &TestApp, other: &Tenant) -> Vec<String> {
         ids.push(id.as_str().expect("an id").to_string());
     }
     let sub_token = app.token_for(&other.aggregated).await;
+    let ticket = app
+        .ok(
+            "mutation { createTicket(input: {subject: \"s\", message: \"m\"}) { ticket { id } } }",
+            json!({}),
+            Some(&sub_token),
+        )
+        .await;
+    ids.push(
+        ticket["createTicket"]["ticket"]["id"]
+            .as_str()
+            .expect("ticket")
+            .to_string(),
+    );
     let notes = app
         .ok(
             "{ viewer { notifications { nodes { id } } } }",

@@ -17,3 +17,4 @@ mod permissions;
 mod schema;
 mod services;
 mod statements;
+mod tickets;

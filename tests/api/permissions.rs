@@ -85,7 +85,7 @@ const PROBE: &str = "query($id: ID!) { node(id: $id) { ... on Account { fullName
 /// Each capability with an operation that exists, and the request that exercises it.
 /// Variables: `$id` the sub-account, `$s` its active service, `$t` a tariff and `$t2` another
 /// of the same kind, `$o` an order the sub-account placed.
-const OPERATIONS: [(&str, &str); 8] = [
+const OPERATIONS: [(&str, &str); 9] = [
     (
         "viewDetails",
         "query($id: ID!) { node(id: $id) { ... on Account { services(first: 5) { totalCount nodes { status } } } } }",
@@ -105,6 +105,10 @@ const OPERATIONS: [(&str, &str); 8] = [
     (
         "changeServices",
         "mutation($s: ID!, $t2: ID!) { changeService(input: {serviceId: $s, tariffId: $t2, mode: REQUEST}) { changeRequest { status } userErrors { code } } }",
+    ),
+    (
+        "manageTickets",
+        "mutation($id: ID!) { createTicket(input: {accountId: $id, subject: \"probe\", message: \"probe\"}) { ticket { id } userErrors { code } } }",
     ),
     (
         "viewDocuments",
