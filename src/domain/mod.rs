@@ -19,6 +19,7 @@ pub mod seed;
 pub mod service;
 pub mod session;
 pub mod ticket;
+pub mod usage;
 pub mod validate;
 
 use chrono::{DateTime, Utc};

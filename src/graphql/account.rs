@@ -626,6 +626,44 @@ impl Account {
         super::nullable(ctx, result)
     }
 
+    /// Internet traffic in `[from, to)` (at most 366 days), with points per day or month.
+    async fn internet_usage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "First day (inclusive).")] from: super::scalars::Date,
+        #[graphql(desc = "Last day (exclusive).")] to: super::scalars::Date,
+        #[graphql(
+            desc = "Points per day or per month.",
+            default_with = "Some(super::usage::UsagePeriod::Day)"
+        )]
+        group_by: Option<super::usage::UsagePeriod>,
+    ) -> Option<super::usage::InternetUsage> {
+        let result = async {
+            self.check(ctx, Action::ViewInternetUsage)?;
+            let by = group_by.unwrap_or(super::usage::UsagePeriod::Day);
+            super::usage::internet(ctx, self.0.id, from.0, to.0, by)
+                .await
+                .map(Some)
+        };
+        super::nullable(ctx, result.await)
+    }
+
+    /// Voice calls in `[from, to)` (at most 366 days), with totals.
+    async fn voice_usage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "First day (inclusive).")] from: super::scalars::Date,
+        #[graphql(desc = "Last day (exclusive).")] to: super::scalars::Date,
+    ) -> Option<super::usage::VoiceUsage> {
+        let result = async {
+            self.check(ctx, Action::ViewVoiceUsage)?;
+            super::usage::voice(ctx, self.0.id, from.0, to.0)
+                .await
+                .map(Some)
+        };
+        super::nullable(ctx, result.await)
+    }
+
     /// Invoices issued to this account, newest first.
     async fn invoices(
         &self,

@@ -23,10 +23,11 @@ pub enum Kind {
     Notification,
     Ticket,
     TicketMessage,
+    VoiceCall,
 }
 
 impl Kind {
-    const ALL: [Kind; 14] = [
+    const ALL: [Kind; 15] = [
         Kind::Account,
         Kind::Partner,
         Kind::Tariff,
@@ -41,6 +42,7 @@ impl Kind {
         Kind::Notification,
         Kind::Ticket,
         Kind::TicketMessage,
+        Kind::VoiceCall,
     ];
 
     fn name(self) -> &'static str {
@@ -59,6 +61,7 @@ impl Kind {
             Kind::Notification => "Notification",
             Kind::Ticket => "Ticket",
             Kind::TicketMessage => "TicketMessage",
+            Kind::VoiceCall => "VoiceCall",
         }
     }
 }

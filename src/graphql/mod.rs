@@ -16,6 +16,7 @@ pub mod payload;
 pub mod scalars;
 pub mod service;
 pub mod ticket;
+pub mod usage;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -41,6 +42,7 @@ pub struct MutationRoot(
     order::OrderMutation,
     service::ServiceMutation,
     ticket::TicketMutation,
+    usage::UsageMutation,
     admin::AdminMutation,
 );
 

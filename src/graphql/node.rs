@@ -179,7 +179,9 @@ impl NodeQuery {
                 ticket_visible(ctx, &found).await?;
                 Node::Ticket(Ticket(found))
             }
-            Kind::Activity | Kind::TicketMessage => return Err(AppError::NotFound).gql(),
+            Kind::Activity | Kind::TicketMessage | Kind::VoiceCall => {
+                return Err(AppError::NotFound).gql();
+            }
         };
         Ok(Some(node))
     }

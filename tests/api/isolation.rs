@@ -123,6 +123,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "mutation($id: ID!) { closeTicket(input: {ticketId: $id}) { ticket { id } } }",
     ),
     (
+        "Mutation.recordInternetSession",
+        "FORBIDDEN",
+        "mutation($id: ID!) { recordInternetSession(input: {serviceId: $id, startedAt: \"2026-11-01T00:00:00Z\", endedAt: \"2026-11-01T01:00:00Z\", downloadBytes: 1, uploadBytes: 1}) { userErrors { code } } }",
+    ),
+    (
+        "Mutation.recordVoiceCall",
+        "FORBIDDEN",
+        "mutation($id: ID!) { recordVoiceCall(input: {serviceId: $id, startedAt: \"2026-11-01T00:00:00Z\", destination: \"1\", durationSeconds: 1, cost: \"1\"}) { userErrors { code } } }",
+    ),
+    (
         "Mutation.markNotificationsRead",
         "NOT_FOUND",
         "mutation($id: ID!) { markNotificationsRead(input: {ids: [$id]}) { unreadNotificationCount } }",

@@ -18,3 +18,4 @@ mod schema;
 mod services;
 mod statements;
 mod tickets;
+mod usage;

@@ -85,7 +85,7 @@ const PROBE: &str = "query($id: ID!) { node(id: $id) { ... on Account { fullName
 /// Each capability with an operation that exists, and the request that exercises it.
 /// Variables: `$id` the sub-account, `$s` its active service, `$t` a tariff and `$t2` another
 /// of the same kind, `$o` an order the sub-account placed.
-const OPERATIONS: [(&str, &str); 9] = [
+const OPERATIONS: [(&str, &str); 11] = [
     (
         "viewDetails",
         "query($id: ID!) { node(id: $id) { ... on Account { services(first: 5) { totalCount nodes { status } } } } }",
@@ -109,6 +109,14 @@ const OPERATIONS: [(&str, &str); 9] = [
     (
         "manageTickets",
         "mutation($id: ID!) { createTicket(input: {accountId: $id, subject: \"probe\", message: \"probe\"}) { ticket { id } userErrors { code } } }",
+    ),
+    (
+        "viewInternetUsage",
+        "query($id: ID!) { node(id: $id) { ... on Account { internetUsage(from: \"2026-11-01\", to: \"2026-12-01\") { downloadBytes } } } }",
+    ),
+    (
+        "viewVoiceUsage",
+        "query($id: ID!) { node(id: $id) { ... on Account { voiceUsage(from: \"2026-11-01\", to: \"2026-12-01\") { callCount } } } }",
     ),
     (
         "viewDocuments",
