@@ -94,6 +94,52 @@ pub fn verify_link(key: &[u8], id: i64, expires: i64, sig_hex: &str, now: DateTi
     mac(key, id, expires).is_ok_and(|m| m.verify_slice(&sig).is_ok())
 }
 
+/// The largest document an admin may upload.
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+/// Whether bytes are a PDF, judged by content (header and trailer), not by a file name.
+pub fn looks_like_pdf(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+/// An admin uploads a PDF document (contract, invoice or other) for an account.
+pub async fn upload(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &crate::auth::Viewer,
+    account_id: i64,
+    kind: DocumentKind,
+    title: &str,
+    bytes: Vec<u8>,
+) -> AppResult<document::Model> {
+    use crate::error::UserError;
+    crate::policy::require_admin(viewer)?;
+    let owner = entity::account::Entity::find_by_id(account_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut checks = super::validate::Checks::default();
+    let title = checks.text("title", title, 1, 200);
+    checks.finish()?;
+    if bytes.is_empty() || bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(AppError::user(UserError::invalid(
+            "file",
+            "the file must hold 1 byte to 20 MiB",
+        )));
+    }
+    if !looks_like_pdf(&bytes) {
+        return Err(AppError::user(UserError::invalid(
+            "file",
+            "only PDF documents are accepted",
+        )));
+    }
+    let txn = super::write_txn(db).await?;
+    let doc = store(&txn, owner.id, kind, &title, "application/pdf", bytes).await?;
+    super::activity::record(&txn, owner.id, viewer, "document.uploaded", serde_json::json!({ "documentId": doc.id, "title": title, "kind": kind.as_str(), "sizeBytes": doc.size_bytes })).await?;
+    txn.commit().await?;
+    Ok(doc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -644,6 +644,23 @@ pub struct RejectServiceRequestInput {
     pub reason: String,
 }
 
+/// Upload a document (admins). Send it as a GraphQL multipart request.
+#[derive(InputObject)]
+pub struct UploadDocumentInput {
+    /// The account it belongs to.
+    pub account_id: ID,
+    /// Contract, invoice or other.
+    pub kind: DocumentKind,
+    /// Title shown in lists (1..200 characters).
+    pub title: String,
+    /// The PDF (checked by content; at most 20 MiB).
+    pub file: async_graphql::Upload,
+}
+
+payload!(
+    /// Result of `uploadDocument`.
+    DocumentPayload { document: Document });
+
 /// Mark notifications read.
 #[derive(InputObject)]
 pub struct MarkNotificationsReadInput {
@@ -796,6 +813,32 @@ impl OrderMutation {
         let result =
             domain::order::reject_request(super::db(ctx)?, viewer, id, &input.reason).await;
         ServiceRequestPayload::from_result(result.map(ServiceRequest))
+    }
+
+    /// Upload a PDF document for an account (admins; GraphQL multipart request).
+    async fn upload_document(
+        &self,
+        ctx: &Context<'_>,
+        input: UploadDocumentInput,
+    ) -> async_graphql::Result<DocumentPayload> {
+        let viewer = super::viewer(ctx)?;
+        policy::require_admin(viewer).gql()?;
+        let account_id = ids::decode(Kind::Account, &input.account_id).gql()?;
+        let file = input
+            .file
+            .value(ctx)
+            .map_err(|e| AppError::Internal(e.into()))
+            .gql()?;
+        let result = domain::document::upload(
+            super::db(ctx)?,
+            viewer,
+            account_id,
+            input.kind.into(),
+            &input.title,
+            file.content.to_vec(),
+        )
+        .await;
+        DocumentPayload::from_result(result.map(Document))
     }
 
     /// Mark some or all of the viewer's notifications read.

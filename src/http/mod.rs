@@ -30,8 +30,10 @@ use crate::{
     graphql::{PortalSchema, loaders::Loaders},
 };
 
-/// Largest accepted `/graphql` body.
+/// Largest accepted JSON `/graphql` body.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Largest accepted multipart (upload) body: the largest file plus room for the form.
+pub const UPLOAD_BODY_LIMIT: usize = crate::domain::document::MAX_UPLOAD_BYTES + 64 * 1024;
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 #[derive(Clone)]
@@ -54,7 +56,7 @@ pub fn router(state: AppState, schema: PortalSchema) -> Router {
         .route("/metrics", get(metrics))
         .route("/documents/{id}", get(download))
         .with_state(ctx)
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state, count_requests))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
@@ -213,6 +215,66 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Viewer, A
 
 async fn graphql_post(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
     let json_type = response_type(&headers);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("multipart/form-data") {
+        // Uploads (GraphQL multipart request spec). A browser can send multipart across
+        // sites without a preflight, so a non-simple header is required (CSRF).
+        if !headers.contains_key("x-requested-with")
+            && !headers.contains_key("apollo-require-preflight")
+        {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                vec![coded(
+                    "multipart requests need an x-requested-with header",
+                    "BAD_REQUEST",
+                )],
+                json_type,
+            );
+        }
+        let opts = async_graphql::http::MultipartOptions::default()
+            .max_file_size(crate::domain::document::MAX_UPLOAD_BYTES)
+            .max_num_files(1);
+        let reader = async_graphql::futures_util::io::Cursor::new(body);
+        return match async_graphql::http::receive_body(Some(content_type), reader, opts).await {
+            Ok(request) => execute(ctx, headers, request, false).await,
+            Err(e) => {
+                let status = if matches!(e, async_graphql::ParseRequestError::PayloadTooLarge) {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                error_response(
+                    status,
+                    vec![coded(
+                        &format!("invalid multipart request: {e}"),
+                        "BAD_REQUEST",
+                    )],
+                    json_type,
+                )
+            }
+        };
+    }
+    // CSRF: only JSON is accepted without a non-simple header (a form post is "simple").
+    if !content_type.starts_with("application/json") && !headers.contains_key("x-requested-with") {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            vec![coded(
+                "send application/json (other content types need an x-requested-with header)",
+                "BAD_REQUEST",
+            )],
+            json_type,
+        );
+    }
+    if body.len() > BODY_LIMIT {
+        return error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            vec![coded("the request body is over 64 KiB", "BAD_REQUEST")],
+            json_type,
+        );
+    }
     let request: async_graphql::Request = match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(serde_json::Value::Array(_)) => {
             return error_response(

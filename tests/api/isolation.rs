@@ -132,6 +132,13 @@ const CASES: &[(&str, &str, &str)] = &[
         "FORBIDDEN",
         "mutation($id: ID!) { recordVoiceCall(input: {serviceId: $id, startedAt: \"2026-11-01T00:00:00Z\", destination: \"1\", durationSeconds: 1, cost: \"1\"}) { userErrors { code } } }",
     ),
+    // An Upload cannot travel in JSON: refused before anything runs; documents.rs sends
+    // the multipart request, which customers get FORBIDDEN for.
+    (
+        "Mutation.uploadDocument",
+        "BAD_USER_INPUT",
+        "mutation($id: ID!) { uploadDocument(input: {accountId: $id, kind: OTHER, title: \"t\", file: null}) { document { id } } }",
+    ),
     (
         "Mutation.markNotificationsRead",
         "NOT_FOUND",

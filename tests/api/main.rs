@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod auth;
 mod cli;
+mod documents;
 mod http;
 mod isolation;
 mod mail;
