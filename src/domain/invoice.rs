@@ -112,7 +112,7 @@ pub async fn issue<C: ConnectionTrait>(
         }
     }
     let pdf = pdf::render_invoice(&InvoiceDocument {
-        number: number.clone(),
+        heading: format!("Invoice {number}"),
         issued_on: now.format("%Y-%m-%d").to_string(),
         payer_name: payer.full_name.clone(),
         payer_address: format!(

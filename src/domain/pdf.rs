@@ -15,7 +15,8 @@ pub struct PdfLine {
 
 /// Everything printed on an invoice.
 pub struct InvoiceDocument {
-    pub number: String,
+    /// The title line, e.g. `Invoice INV-2026-000001`.
+    pub heading: String,
     pub issued_on: String,
     pub payer_name: String,
     pub payer_address: String,
@@ -72,14 +73,7 @@ pub fn render_invoice(doc: &InvoiceDocument) -> Vec<u8> {
         c.show(Str(&latin1(s)));
         c.end_text();
     };
-    text(
-        &mut c,
-        50.0,
-        y,
-        20.0,
-        true,
-        &format!("Invoice {}", doc.number),
-    );
+    text(&mut c, 50.0, y, 20.0, true, &doc.heading.clone());
     y -= 24.0;
     text(
         &mut c,
@@ -156,7 +150,7 @@ mod tests {
     #[test]
     fn the_invoice_pdf_is_a_pdf_with_its_number_in_the_text() {
         let bytes = render_invoice(&InvoiceDocument {
-            number: "INV-2026-000042".into(),
+            heading: "Invoice INV-2026-000042".into(),
             issued_on: "2026-11-27".into(),
             payer_name: "Jörg Müller".into(),
             payer_address: "1 Main St, Berlin".into(),

@@ -150,7 +150,7 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<bool> {
         };
         for (j, state) in states.iter().enumerate() {
             let t = &tariffs[(i + j) % tariffs.len()];
-            place_service(
+            let placed = place_service(
                 db,
                 sub.id,
                 t,
@@ -158,6 +158,12 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<bool> {
                 now.date_naive() - Duration::days(30 + j as i64 * 10),
             )
             .await?;
+            if *state == ServiceStatus::Active {
+                usage_month(db, &placed, t.kind).await?;
+            }
+        }
+        if status == Active {
+            care(db, &admin, &sub, kind, i).await?;
         }
     }
     place_service(
@@ -279,4 +285,111 @@ pub async fn place_service(
     }
     .insert(db)
     .await?)
+}
+
+/// A month of usage for an active service: one Internet session a day, or a few calls a day.
+async fn usage_month(
+    db: &DatabaseConnection,
+    s: &service::Model,
+    kind: TariffKind,
+) -> AppResult<()> {
+    use entity::{internet_session, voice_call};
+    let today = super::now().date_naive();
+    for back in 1..=30i64 {
+        let day = today - Duration::days(back);
+        let start = day.and_hms_opt(18, 0, 0).unwrap_or_default().and_utc();
+        // Deterministic but varied figures.
+        let n = (s.id * 31 + back * 7) % 97;
+        match kind {
+            TariffKind::Voice => {
+                for call in 0..(n % 4) {
+                    voice_call::ActiveModel {
+                        service_id: Set(s.id),
+                        account_id: Set(s.account_id),
+                        started_at: Set(start + Duration::minutes(call * 17)),
+                        destination: Set(format!("+49301234{:03}", n + call)),
+                        duration_seconds: Set((30 + n * 7 + call * 13) as i32),
+                        cost_minor: Set(150 * (1 + call)),
+                        ..Default::default()
+                    }
+                    .insert(db)
+                    .await?;
+                }
+            }
+            _ => {
+                let seconds = 1_800 + n * 60;
+                internet_session::ActiveModel {
+                    service_id: Set(s.id),
+                    account_id: Set(s.account_id),
+                    started_at: Set(start),
+                    ended_at: Set(start + Duration::seconds(seconds)),
+                    day: Set(day),
+                    download_bytes: Set(1_500_000_000 + n * 37_000_000),
+                    upload_bytes: Set(120_000_000 + n * 3_000_000),
+                    duration_seconds: Set(seconds),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A ticket the sub-account opened (every other one hidden from its main) and a contract.
+async fn care(
+    db: &DatabaseConnection,
+    admin: &Viewer,
+    sub: &account::Model,
+    kind: SubAccountType,
+    i: usize,
+) -> AppResult<()> {
+    use entity::enums::{DocumentKind, TicketPriority};
+    let me = Viewer::Customer(Box::new(crate::auth::CustomerViewer {
+        account: sub.clone(),
+        independent_access: false,
+    }));
+    let hidden = i % 2 == 1;
+    let subject = if hidden {
+        "Question about my own contract"
+    } else {
+        "Internet drops in the evening"
+    };
+    super::ticket::create(
+        db,
+        &me,
+        None,
+        subject,
+        "Since Monday the line drops around 8 pm.",
+        TicketPriority::High,
+        hidden,
+    )
+    .await?;
+    let contract = super::pdf::render_invoice(&super::pdf::InvoiceDocument {
+        heading: format!("Service contract C-{:04}", sub.id),
+        issued_on: super::now().format("%Y-%m-%d").to_string(),
+        payer_name: sub.full_name.clone(),
+        payer_address: format!("{}, {}", sub.street, sub.city),
+        currency: sub.currency.clone(),
+        lines: Vec::new(),
+        subtotals: Vec::new(),
+        subtotal: "-".into(),
+        tax: "-".into(),
+        total: if kind == SubAccountType::Aggregated {
+            "billed to the main account".into()
+        } else {
+            "billed to the account".into()
+        },
+    });
+    super::document::upload(
+        db,
+        admin,
+        sub.id,
+        DocumentKind::Contract,
+        &format!("Service contract {}", sub.full_name),
+        contract,
+    )
+    .await?;
+    Ok(())
 }

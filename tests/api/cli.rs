@@ -109,6 +109,29 @@ async fn seed_token_and_serve_work_together_on_the_embedded_database() {
         Some(5)
     );
 
+    // The demo sub-accounts come with tickets, documents and a month of usage.
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (
+        (today - chrono::Duration::days(31)).to_string(),
+        (today + chrono::Duration::days(1)).to_string(),
+    );
+    let care = post(
+        &client,
+        &addr,
+        Some(&main_token),
+        "query($f: Date!, $t: Date!) { viewer { account { subAccounts(first: 1, filter: {search: \"Mitte\"}) { nodes { tickets { totalCount } documents { totalCount } internetUsage(from: $f, to: $t) { downloadBytes points { periodStart } } } } } } }",
+        json!({ "f": from, "t": to }),
+    )
+    .await;
+    let row = &care["data"]["viewer"]["account"]["subAccounts"]["nodes"][0];
+    assert_eq!(row["tickets"]["totalCount"], 1, "{care}");
+    assert_eq!(row["documents"]["totalCount"], 1, "{care}");
+    assert_eq!(
+        row["internetUsage"]["points"].as_array().map(Vec::len),
+        Some(30),
+        "{care}"
+    );
+
     let status = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()
