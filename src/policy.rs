@@ -152,6 +152,17 @@ fn sub_account_allows(main: &CustomerViewer, kind: SubAccountType, action: Actio
     }
 }
 
+/// The check for acting on something reached by its id: it must be visible (`NOT_FOUND`
+/// otherwise, so existence does not leak), then the action allowed (`FORBIDDEN`).
+pub fn authorize_reached(
+    viewer: &Viewer,
+    action: Action,
+    target: Target<'_>,
+) -> Result<(), AppError> {
+    authorize(viewer, Action::See, target)?;
+    authorize(viewer, action, target)
+}
+
 /// Whether the action is allowed, for capability flags.
 pub fn allows(viewer: &Viewer, action: Action, target: Target<'_>) -> bool {
     authorize(viewer, action, target).is_ok()

@@ -586,8 +586,7 @@ async fn lock_order(
         .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    policy::authorize(viewer, Action::See, Target::Account(&target))?;
-    policy::authorize(viewer, action, Target::Account(&target))?;
+    policy::authorize_reached(viewer, action, Target::Account(&target))?;
     Ok((found, target))
 }
 

@@ -159,7 +159,17 @@ where
         select = select.order_by(key.clone(), order.clone());
     }
     select = select.order_by(sort.id.clone(), order).limit(req.limit + 1);
-    let mut rows = select.all(db).await?;
+    let rows = select.all(db).await?;
+    finish::<E>(rows, req, key_of)
+}
+
+/// Turns the `limit + 1` rows fetched for a page (in fetch order) into the page: the extra
+/// row only tells that there is more; a backward page is put back in list order.
+fn finish<E: EntityTrait>(
+    mut rows: Vec<E::Model>,
+    req: &PageRequest,
+    key_of: impl Fn(&E::Model) -> Option<SortKey>,
+) -> AppResult<Page<E::Model>> {
     let more = rows.len() as u64 > req.limit;
     rows.truncate(req.limit as usize);
     if req.backward {
@@ -168,14 +178,11 @@ where
     let items = rows
         .into_iter()
         .map(|row| {
-            let id = model_id::<E>(&row)?;
-            Ok((
-                Cursor {
-                    key: key_of(&row),
-                    id,
-                },
-                row,
-            ))
+            let cursor = Cursor {
+                key: key_of(&row),
+                id: model_id::<E>(&row)?,
+            };
+            Ok((cursor, row))
         })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(if req.backward {
@@ -313,37 +320,8 @@ where
         }
     }
     let mut pages = HashMap::new();
-    for (parent_id, (mut rows, total)) in grouped {
-        let more = rows.len() as u64 > req.limit;
-        rows.truncate(req.limit as usize);
-        if req.backward {
-            rows.reverse();
-        }
-        let items = rows
-            .into_iter()
-            .map(|row| {
-                Ok((
-                    Cursor {
-                        key: None,
-                        id: model_id::<E>(&row)?,
-                    },
-                    row,
-                ))
-            })
-            .collect::<AppResult<Vec<_>>>()?;
-        let page = if req.backward {
-            Page {
-                items,
-                has_previous: more,
-                has_next: req.before.is_some(),
-            }
-        } else {
-            Page {
-                items,
-                has_previous: req.after.is_some(),
-                has_next: more,
-            }
-        };
+    for (parent_id, (rows, total)) in grouped {
+        let page = finish::<E>(rows, req, |_| None)?;
         pages.insert(parent_id, (page, total));
     }
     Ok(pages)

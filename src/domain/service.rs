@@ -143,8 +143,7 @@ async fn lock_for<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    policy::authorize(viewer, Action::See, Target::Account(&owner))?;
-    policy::authorize(viewer, action, Target::Account(&owner))?;
+    policy::authorize_reached(viewer, action, Target::Account(&owner))?;
     Ok((found, owner))
 }
 

@@ -128,8 +128,7 @@ async fn lock<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    policy::authorize(viewer, Action::See, Target::Ticket(&found, &owner))?;
-    policy::authorize(
+    policy::authorize_reached(
         viewer,
         Action::ManageTickets,
         Target::Ticket(&found, &owner),

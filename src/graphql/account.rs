@@ -13,11 +13,12 @@ use super::{
     catalog::Partner,
     connection::{Connection, page_request, wants_total},
     enums::{
-        AccountSortField, AccountStatus, BillingMode, ServiceStatus, SortDirection, SubAccountType,
+        AccountSortField, AccountStatus, BillingMode, DocumentKind, OrderStatus, ServiceStatus,
+        SortDirection, SubAccountType,
     },
     ids::{self, Kind},
     loaders::{ChildPageKey, PageKey, gql},
-    order::{Document, DocumentKind, Invoice, Order, OrderStatus, account_page},
+    order::{Document, Invoice, Order, account_page},
     scalars::Decimal,
     service::Service,
 };
@@ -615,7 +616,7 @@ impl Account {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only these statuses (any of them).")] status: Option<
-            Vec<super::ticket::TicketStatus>,
+            Vec<super::enums::TicketStatus>,
         >,
         #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,

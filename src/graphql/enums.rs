@@ -69,3 +69,31 @@ pub enum SortDirection {
     /// Largest first.
     Desc,
 }
+
+mirror!(
+    /// Lifecycle of an order.
+    OrderStatus => "entity::enums::OrderStatus" { AwaitingMainApproval, RejectedByMain, PaymentFailed, Paid, Approved, Rejected });
+mirror!(
+    /// Admin decision on a paid order line.
+    ServiceRequestStatus => "entity::enums::ServiceRequestStatus" { Pending, Approved, Rejected });
+mirror!(
+    /// How a payment is made.
+    PaymentMethodKind => "entity::enums::PaymentMethodKind" { AccountBalance, Gateway });
+mirror!(
+    /// One-time or recurring invoice.
+    InvoiceKind => "entity::enums::InvoiceKind" { OneTime, Recurring });
+mirror!(
+    /// Whether an invoice is settled.
+    InvoiceStatus => "entity::enums::InvoiceStatus" { Unpaid, Paid });
+mirror!(
+    /// Kind of a document.
+    DocumentKind => "entity::enums::DocumentKind" { Contract, Invoice, Other });
+mirror!(
+    /// What a notification is about.
+    NotificationKind => "entity::enums::NotificationKind" { SubAccountOrderPlaced, OrderRejected, OrderPaid, ServiceRequestApproved, ServiceRequestRejected, TicketUpdated });
+mirror!(
+    /// Where a ticket's conversation stands.
+    TicketStatus => "entity::enums::TicketStatus" { New, InProgress, WaitingOnCustomer, WaitingOnAgent, Resolved });
+mirror!(
+    /// How urgent a ticket is.
+    TicketPriority => "entity::enums::TicketPriority" { Low, Medium, High, Urgent });

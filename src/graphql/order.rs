@@ -1,7 +1,7 @@
 //! Orders, their items and service requests, invoices, documents and notifications; the
 //! ordering mutations, the admin's service-request decisions and `markNotificationsRead`.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use entity::{document, invoice, invoice_line, notification, order, order_item, service_request};
@@ -10,6 +10,10 @@ use super::{
     account::Account,
     catalog::Tariff,
     connection::{Connection, page_request, wants_total},
+    enums::{
+        DocumentKind, InvoiceKind, InvoiceStatus, NotificationKind, OrderStatus, PaymentMethodKind,
+        ServiceRequestStatus,
+    },
     ids::{self, Kind},
     loaders::gql,
     payload::{UserError, payload, split},
@@ -26,37 +30,6 @@ use crate::{
     error::{AppError, AppResult, ResultExt},
     policy::{self, Action, Target},
 };
-
-macro_rules! mirror {
-    ($(#[$meta:meta])* $name:ident => $remote:literal { $($variant:ident),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-        #[graphql(remote = $remote)]
-        pub enum $name { $($variant),+ }
-    };
-}
-
-mirror!(
-    /// Lifecycle of an order.
-    OrderStatus => "entity::enums::OrderStatus" { AwaitingMainApproval, RejectedByMain, PaymentFailed, Paid, Approved, Rejected });
-mirror!(
-    /// Admin decision on a paid order line.
-    ServiceRequestStatus => "entity::enums::ServiceRequestStatus" { Pending, Approved, Rejected });
-mirror!(
-    /// How a payment is made.
-    PaymentMethodKind => "entity::enums::PaymentMethodKind" { AccountBalance, Gateway });
-mirror!(
-    /// One-time or recurring invoice.
-    InvoiceKind => "entity::enums::InvoiceKind" { OneTime, Recurring });
-mirror!(
-    /// Whether an invoice is settled.
-    InvoiceStatus => "entity::enums::InvoiceStatus" { Unpaid, Paid });
-mirror!(
-    /// Kind of a document.
-    DocumentKind => "entity::enums::DocumentKind" { Contract, Invoice, Other });
-mirror!(
-    /// What a notification is about.
-    NotificationKind => "entity::enums::NotificationKind" { SubAccountOrderPlaced, OrderRejected, OrderPaid, ServiceRequestApproved, ServiceRequestRejected, TicketUpdated });
 
 /// An order: a cart for one account.
 #[derive(Clone)]
@@ -92,8 +65,7 @@ pub async fn order_visible(ctx: &Context<'_>, found: &order::Model) -> async_gra
         .map_err(gql)?
         .ok_or(AppError::NotFound)
         .gql()?;
-    policy::authorize(viewer, Action::See, Target::Order(found, &account))
-        .and_then(|_| policy::authorize(viewer, Action::ViewOrders, Target::Order(found, &account)))
+    policy::authorize_reached(viewer, Action::ViewOrders, Target::Order(found, &account))
         .map_err(|e| {
             if matches!(e, AppError::Forbidden) {
                 AppError::NotFound

@@ -1,6 +1,6 @@
 //! Tickets and their messages; `createTicket`, `replyToTicket`, `closeTicket`.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 use entity::{ticket, ticket_message};
@@ -8,6 +8,7 @@ use entity::{ticket, ticket_message};
 use super::{
     account::{Account, page_key},
     connection::{Connection, page_request, wants_total},
+    enums::{TicketPriority, TicketStatus},
     ids::{self, Kind},
     loaders::{ChildPageKey, gql},
     payload::payload,
@@ -18,27 +19,6 @@ use crate::{
     error::{AppError, ResultExt},
     policy::{self, Action, Target},
 };
-
-/// Where a ticket's conversation stands.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "entity::enums::TicketStatus")]
-pub enum TicketStatus {
-    New,
-    InProgress,
-    WaitingOnCustomer,
-    WaitingOnAgent,
-    Resolved,
-}
-
-/// How urgent a ticket is.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "entity::enums::TicketPriority")]
-pub enum TicketPriority {
-    Low,
-    Medium,
-    High,
-    Urgent,
-}
 
 /// A support ticket about one account.
 #[derive(Clone)]
@@ -62,11 +42,7 @@ pub async fn ticket_visible(ctx: &Context<'_>, found: &ticket::Model) -> async_g
         .map_err(gql)?
         .ok_or(AppError::NotFound)
         .gql()?;
-    policy::authorize(viewer, Action::See, Target::Ticket(found, &owner))
-        .and_then(|_| {
-            policy::authorize(viewer, Action::ManageTickets, Target::Ticket(found, &owner))
-        })
-        .gql()
+    policy::authorize_reached(viewer, Action::ManageTickets, Target::Ticket(found, &owner)).gql()
 }
 
 #[Object]
