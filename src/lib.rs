@@ -74,6 +74,6 @@ impl AppState {
 
 /// The whole application as an axum router, testable without a socket.
 pub fn app(state: AppState) -> axum::Router {
-    let schema = graphql::build_schema(Some(state.clone()));
-    http::router(state, schema)
+    let schemas = graphql::build_schemas(state.clone());
+    http::router(state, schemas)
 }

@@ -488,6 +488,7 @@ impl Account {
 
     /// The sub-accounts linked to this main account (the portal's Sub-accounts section).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     async fn sub_accounts(
         &self,
         ctx: &Context<'_>,
@@ -533,6 +534,7 @@ impl Account {
     }
 
     /// The account's services, oldest first; needs `viewDetails`.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     async fn services(
         &self,
         ctx: &Context<'_>,
@@ -550,6 +552,7 @@ impl Account {
     }
 
     /// The account's activity history, newest first; needs `viewDetails`.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     async fn activity(
         &self,
         ctx: &Context<'_>,
@@ -565,6 +568,7 @@ impl Account {
     }
 
     /// Orders for this account, newest first. A sub-account sees the orders it placed.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
     async fn orders(
         &self,
         ctx: &Context<'_>,
@@ -593,6 +597,7 @@ impl Account {
 
     /// "Manage orders": orders this main account paid for its sub-accounts or that they
     /// placed for it to approve, newest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
     async fn sub_account_orders(
         &self,
         ctx: &Context<'_>,
@@ -612,6 +617,7 @@ impl Account {
 
     /// Tickets of this account, newest first (a main account's own list also shows its
     /// sub-accounts' tickets that were not hidden from it).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
     async fn tickets(
         &self,
         ctx: &Context<'_>,
@@ -666,6 +672,7 @@ impl Account {
     }
 
     /// Invoices issued to this account, newest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
     async fn invoices(
         &self,
         ctx: &Context<'_>,
@@ -684,6 +691,7 @@ impl Account {
     }
 
     /// Documents and contracts of this account, newest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
     async fn documents(
         &self,
         ctx: &Context<'_>,

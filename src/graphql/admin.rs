@@ -181,6 +181,7 @@ pub struct AdminQuery;
 #[Object]
 impl AdminQuery {
     /// All accounts, filtered; admins only.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     async fn accounts(
         &self,
         ctx: &Context<'_>,

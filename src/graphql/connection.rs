@@ -158,3 +158,13 @@ pub fn page_request(
 pub fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
+
+/// Complexity of a connection field: its page size times what each node costs, so a
+/// client cannot ask for 100 × 100 × 100 nested rows under the limit.
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first
+        .or(last)
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE) as usize;
+    size.saturating_mul(child_complexity).saturating_add(1)
+}

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod connection;
 pub mod enums;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod order;
@@ -48,8 +49,15 @@ pub struct MutationRoot(
 
 pub type PortalSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// Builds the schema. Per-request data (the viewer, the DataLoaders) is added per request.
+/// Builds the schema without limits (for the SDL). Per-request data (the viewer, the
+/// DataLoaders) is added per request.
 pub fn build_schema(state: Option<AppState>) -> PortalSchema {
+    builder(state).finish()
+}
+
+fn builder(
+    state: Option<AppState>,
+) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -59,7 +67,32 @@ pub fn build_schema(state: Option<AppState>) -> PortalSchema {
     if let Some(state) = state {
         builder = builder.data(state);
     }
-    builder.finish()
+    builder
+}
+
+/// The schemas the server runs: one per role, each with its limits. In production mode
+/// customers get neither introspection nor field suggestions.
+#[derive(Clone)]
+pub struct Schemas {
+    pub customer: PortalSchema,
+    pub admin: PortalSchema,
+}
+
+pub fn build_schemas(state: AppState) -> Schemas {
+    let limited = |limits: limits::Limits| {
+        builder(Some(state.clone()))
+            .limit_depth(limits.depth)
+            .limit_complexity(limits.complexity)
+            .limit_directives(limits.directives)
+    };
+    let mut customer = limited(limits::CUSTOMER);
+    if state.config.mode == crate::config::Mode::Production {
+        customer = customer.disable_introspection().disable_suggestions();
+    }
+    Schemas {
+        customer: customer.finish(),
+        admin: limited(limits::ADMIN).finish(),
+    }
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

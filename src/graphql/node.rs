@@ -65,6 +65,7 @@ impl Viewer {
     }
 
     /// The viewer's portal notifications, newest first (empty for admins).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
     async fn notifications(
         &self,
         ctx: &Context<'_>,

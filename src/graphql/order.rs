@@ -851,6 +851,7 @@ pub struct OrderQuery;
 #[Object]
 impl OrderQuery {
     /// Service requests, newest first, optionally by status (admins).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
     async fn service_requests(
         &self,
         ctx: &Context<'_>,

@@ -324,6 +324,7 @@ pub struct ServiceQuery;
 #[Object]
 impl ServiceQuery {
     /// Change requests, newest first, optionally by status (admins).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
     async fn change_requests(
         &self,
         ctx: &Context<'_>,

@@ -96,6 +96,7 @@ impl Ticket {
     }
 
     /// The thread, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
     async fn messages(
         &self,
         ctx: &Context<'_>,

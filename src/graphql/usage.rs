@@ -137,6 +137,7 @@ impl VoiceUsage {
     }
 
     /// The calls, newest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
     async fn calls(
         &self,
         ctx: &Context<'_>,

@@ -27,7 +27,7 @@ use crate::{
     auth::{Viewer, load_viewer},
     db,
     error::AppError,
-    graphql::{PortalSchema, loaders::Loaders},
+    graphql::{Schemas, limits, loaders::Loaders},
 };
 
 /// Largest accepted JSON `/graphql` body.
@@ -39,14 +39,14 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 #[derive(Clone)]
 struct Ctx {
     state: AppState,
-    schema: PortalSchema,
+    schemas: Schemas,
 }
 
-pub fn router(state: AppState, schema: PortalSchema) -> Router {
+pub fn router(state: AppState, schemas: Schemas) -> Router {
     let timeout = state.config.request_timeout;
     let ctx = Ctx {
         state: state.clone(),
-        schema,
+        schemas,
     };
     let x_request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
@@ -410,8 +410,22 @@ async fn execute(
             return error_response(StatusCode::BAD_REQUEST, vec![error], json_type);
         }
     }
+    let (schema, limits) = if viewer.is_admin() {
+        (&ctx.schemas.admin, &limits::ADMIN)
+    } else {
+        (&ctx.schemas.customer, &limits::CUSTOMER)
+    };
+    if let Ok(doc) = request.parsed_query()
+        && let Err(message) = limits::check(doc, limits)
+    {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            vec![coded(&message, "QUERY_TOO_COMPLEX")],
+            json_type,
+        );
+    }
     let request = request.data(Loaders::new(&ctx.state.db)).data(viewer);
-    let mut response = ctx.schema.execute(request).await;
+    let mut response = schema.execute(request).await;
     let mut status = StatusCode::OK;
     let nothing_ran = response.data == async_graphql::Value::Null;
     if nothing_ran
@@ -423,6 +437,8 @@ async fn execute(
         for e in response.errors.iter_mut() {
             let code = if is_coercion_error(e) {
                 "BAD_USER_INPUT"
+            } else if is_limit_error(e) {
+                "QUERY_TOO_COMPLEX"
             } else {
                 "GRAPHQL_VALIDATION_FAILED"
             };
@@ -480,4 +496,11 @@ fn set_code_if_missing(e: &mut ServerError, code: &str) {
 /// Errors async-graphql raises when an argument or variable value does not fit its type.
 fn is_coercion_error(e: &ServerError) -> bool {
     e.message.starts_with("Failed to parse") || e.message.starts_with("Invalid value for argument")
+}
+
+/// Errors async-graphql raises when an operation breaks a depth, complexity or directive limit.
+fn is_limit_error(e: &ServerError) -> bool {
+    e.message.contains("too complex")
+        || e.message.contains("nested too deep")
+        || e.message.contains("directives")
 }

@@ -31,6 +31,11 @@ pub struct TestApp {
 impl TestApp {
     /// Starts a server with a fresh, migrated database; returns once `/readyz` answers.
     pub async fn spawn() -> TestApp {
+        Self::spawn_in(Mode::Development).await
+    }
+
+    /// The same, in the given mode (production hides introspection from customers).
+    pub async fn spawn_in(mode: Mode) -> TestApp {
         let (url, db) = match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
                 let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
@@ -67,7 +72,7 @@ impl TestApp {
         let config = Config::new(
             &args,
             Some("test-secret-test-secret-test-secret!".into()),
-            Mode::Development,
+            mode,
         );
         let state = AppState::init(config).await.expect("app starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

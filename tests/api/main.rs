@@ -10,6 +10,7 @@ mod cli;
 mod documents;
 mod http;
 mod isolation;
+mod limits;
 mod mail;
 mod money;
 mod orders;

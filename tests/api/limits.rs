@@ -1,0 +1,130 @@
+//! Abuse limits before execution: depth, complexity (connections priced by page size),
+//! aliases and root fields, separate for customers and admins; introspection hidden from
+//! customers in production. Each refusal is 400 `QUERY_TOO_COMPLEX` and the server still serves.
+
+use portal_api::config::Mode;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, first_code};
+
+/// `viewer.account` then `k` hops of `subAccounts.nodes.mainAccount`: depth 4 + 3k as
+/// async-graphql counts it (the operation itself is a level).
+fn deep(k: usize) -> String {
+    format!(
+        "{{ viewer {{ account {{ {} id {} }} }} }}",
+        "subAccounts { nodes { mainAccount { ".repeat(k),
+        "} } } ".repeat(k)
+    )
+}
+
+#[tokio::test]
+async fn depth_is_limited_per_role() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("t").await;
+    let token = app.token_for(&t.main).await;
+    assert_eq!(
+        app.graphql(&deep(2), json!({}), Some(&token)).await.0,
+        StatusCode::OK,
+        "depth 10 is fine"
+    );
+    let (status, body) = app.graphql(&deep(3), json!({}), Some(&token)).await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX"),
+        "{body}"
+    );
+    assert_eq!(
+        app.graphql(&deep(3), json!({}), Some(app.admin())).await.0,
+        StatusCode::OK,
+        "admins get 15"
+    );
+    let (status, body) = app.graphql(&deep(4), json!({}), Some(app.admin())).await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX")
+    );
+    app.ok("{ viewer { role } }", json!({}), Some(&token)).await;
+}
+
+#[tokio::test]
+async fn nested_pages_are_priced_by_their_size() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("t").await;
+    let token = app.token_for(&t.main).await;
+    let big = "{ viewer { account { subAccounts(first: 100) { nodes { services(first: 100) { nodes { id status tariff { id name } } } } } } } }";
+    let (status, body) = app.graphql(big, json!({}), Some(&token)).await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX"),
+        "{body}"
+    );
+    let page = "{ viewer { account { subAccounts(first: 50) { nodes { services(first: 10) { nodes { id status tariff { id name } } } } } } } }";
+    assert_eq!(
+        app.graphql(page, json!({}), Some(&token)).await.0,
+        StatusCode::OK,
+        "the portal's own page fits"
+    );
+}
+
+#[tokio::test]
+async fn aliases_and_root_fields_are_counted() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("t").await;
+    let token = app.token_for(&t.main).await;
+    let aliases: String = (0..100)
+        .map(|i| format!("a{i}: viewer {{ role }} "))
+        .collect();
+    let (status, body) = app
+        .graphql(&format!("{{ {aliases} }}"), json!({}), Some(&token))
+        .await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX")
+    );
+    let roots = "{ viewer { role } ".to_string() + &"viewer { role } ".repeat(10) + "}";
+    let (status, body) = app.graphql(&roots, json!({}), Some(&token)).await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX"),
+        "11 root fields"
+    );
+    let through_fragment = format!(
+        "query {{ ...F }} fragment F on Query {{ {} }}",
+        "viewer { role } ".repeat(11)
+    );
+    let (_, body) = app
+        .graphql(&through_fragment, json!({}), Some(&token))
+        .await;
+    assert_eq!(
+        first_code(&body),
+        "QUERY_TOO_COMPLEX",
+        "fragments count too"
+    );
+    let (status, _) = app.graphql(&roots, json!({}), Some(app.admin())).await;
+    assert_eq!(status, StatusCode::OK, "admins get 20");
+}
+
+#[tokio::test]
+async fn introspection_is_for_admins_only_in_production() {
+    let app = TestApp::spawn_in(Mode::Production).await;
+    let t = app.tenant("t").await;
+    let token = app.token_for(&t.main).await;
+    let query = "{ __schema { queryType { name } } }";
+    let (_, body) = app.graphql(query, json!({}), Some(&token)).await;
+    assert_eq!(
+        body["data"]["__schema"],
+        serde_json::Value::Null,
+        "customers get no introspection: {body}"
+    );
+    let data = app.ok(query, json!({}), Some(app.admin())).await;
+    assert_eq!(data["__schema"]["queryType"]["name"], "Query");
+    let dev = TestApp::spawn().await;
+    let t = dev.tenant("d").await;
+    let token = dev.token_for(&t.main).await;
+    assert_eq!(
+        dev.ok(query, json!({}), Some(&token)).await["__schema"]["queryType"]["name"],
+        "Query",
+        "on in development"
+    );
+}
