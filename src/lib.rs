@@ -40,6 +40,8 @@ pub struct AppState {
     pub gateway: Arc<dyn PaymentGateway>,
     /// Signs document download links.
     pub link_key: Arc<Vec<u8>>,
+    /// Failed logins per login name.
+    pub login_throttle: Arc<auth::throttle::LoginThrottle>,
 }
 
 /// Name of the server key holding the generated JWT secret.
@@ -68,6 +70,7 @@ impl AppState {
             metrics,
             gateway,
             link_key: Arc::new(link_key.into_bytes()),
+            login_throttle: Arc::default(),
         })
     }
 }

@@ -7,7 +7,11 @@ use super::{
     node::Viewer,
     payload::{UserError, split},
 };
-use crate::{auth::load_viewer, domain::session, error::ResultExt};
+use crate::{
+    auth::load_viewer,
+    domain::session,
+    error::{AppError, ResultExt},
+};
 
 /// Log in with login and password.
 #[derive(InputObject)]
@@ -78,6 +82,9 @@ impl AuthMutation {
         input: LoginInput,
     ) -> async_graphql::Result<LoginPayload> {
         let state = super::state(ctx)?;
+        if !state.login_throttle.allows(&input.login) {
+            return Err(AppError::RateLimited).gql();
+        }
         let result = session::login(
             &state.db,
             &state.jwt,
@@ -86,6 +93,11 @@ impl AuthMutation {
             input.password,
         )
         .await;
+        match &result {
+            Ok(_) => state.login_throttle.succeeded(&input.login),
+            Err(AppError::User(_)) => state.login_throttle.failed(&input.login),
+            Err(_) => {}
+        }
         LoginPayload::from_session(ctx, result).await
     }
 

@@ -464,6 +464,13 @@ async fn execute(
     {
         status = StatusCode::UNAUTHORIZED;
     }
+    if response
+        .errors
+        .iter()
+        .any(|e| code_of(e) == Some("RATE_LIMITED"))
+    {
+        status = StatusCode::TOO_MANY_REQUESTS;
+    }
     let body = match serde_json::to_string(&response) {
         Ok(b) => b,
         Err(e) => {

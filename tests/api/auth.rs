@@ -178,3 +178,30 @@ async fn an_admin_token_from_the_cli_configuration_works() {
     let data = app.ok(WHO, json!({}), Some(app.admin())).await;
     assert_eq!(data["viewer"], json!({ "role": "ADMIN", "account": null }));
 }
+
+#[tokio::test]
+async fn repeated_failed_logins_are_throttled_per_login() {
+    let app = TestApp::spawn().await;
+    app.create_account("alice", json!({})).await;
+    app.create_account("bobby", json!({})).await;
+    for _ in 0..5 {
+        assert_eq!(
+            login(&app, "alice", "wrong-password").await["userErrors"][0]["code"],
+            "INVALID_CREDENTIALS"
+        );
+    }
+    let (status, body) = app
+        .graphql(LOGIN, json!({ "l": "alice", "p": PASSWORD }), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits: {body}"
+    );
+    assert_eq!(first_code(&body), "RATE_LIMITED");
+    assert_eq!(
+        login(&app, "bobby", PASSWORD).await["userErrors"],
+        json!([]),
+        "other logins are unaffected"
+    );
+}
