@@ -407,7 +407,7 @@ async fn execute(
         Err(e) => {
             let error = async_graphql::Error::new(e.message)
                 .extend_with(|_, x| x.set("code", "GRAPHQL_PARSE_FAILED"));
-            return error_response(StatusCode::BAD_REQUEST, vec![error], json_type);
+            return error_response(document_error_status(json_type), vec![error], json_type);
         }
     }
     let (schema, limits) = if viewer.is_admin() {
@@ -419,7 +419,7 @@ async fn execute(
         && let Err(message) = limits::check(doc, limits)
     {
         return error_response(
-            StatusCode::BAD_REQUEST,
+            document_error_status(json_type),
             vec![coded(&message, "QUERY_TOO_COMPLEX")],
             json_type,
         );
@@ -433,7 +433,7 @@ async fn execute(
         && response.errors.iter().all(|e| e.path.is_empty())
     {
         // Nothing executed: a validation failure (or bad variables).
-        status = StatusCode::BAD_REQUEST;
+        status = document_error_status(json_type);
         for e in response.errors.iter_mut() {
             let code = if is_coercion_error(e) {
                 "BAD_USER_INPUT"
@@ -452,7 +452,7 @@ async fn execute(
         }
     }
     if nothing_ran && !response.errors.is_empty() && response.errors.iter().all(is_coercion_error) {
-        status = StatusCode::BAD_REQUEST;
+        status = document_error_status(json_type);
     }
     for e in response.errors.iter_mut() {
         set_code_if_missing(e, "INTERNAL_SERVER_ERROR");
@@ -510,4 +510,15 @@ fn is_limit_error(e: &ServerError) -> bool {
     e.message.contains("too complex")
         || e.message.contains("nested too deep")
         || e.message.contains("directives")
+}
+
+/// The status of a request whose document did not parse, validate or fit the limits, or
+/// whose variables did not coerce: 400 for `application/graphql-response+json` clients, 200
+/// for legacy `application/json` ones (GraphQL over HTTP: they read errors from the body).
+fn document_error_status(json_type: &str) -> StatusCode {
+    if json_type == GRAPHQL_RESPONSE_JSON {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
 }

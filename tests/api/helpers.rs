@@ -135,6 +135,10 @@ impl TestApp {
         let mut req = self
             .client
             .post(self.url("/graphql"))
+            .header(
+                "accept",
+                "application/graphql-response+json, application/json",
+            )
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(t) = token {
             req = req.bearer_auth(t);

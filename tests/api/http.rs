@@ -181,3 +181,26 @@ async fn internal_details_never_reach_the_client() {
     let text = body.to_string().to_lowercase();
     assert!(!text.contains("sql") && !text.contains("select"), "{text}");
 }
+
+#[tokio::test]
+async fn a_legacy_json_client_reads_document_errors_from_a_200() {
+    let app = TestApp::spawn().await;
+    for (query, code) in [
+        ("{ viewer { role ", "GRAPHQL_PARSE_FAILED"),
+        ("{ viewer { nope } }", "GRAPHQL_VALIDATION_FAILED"),
+    ] {
+        let resp = app
+            .client
+            .post(app.url("/graphql"))
+            .header("accept", "application/json")
+            .bearer_auth(app.admin())
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()["content-type"], "application/json");
+        let body: Value = resp.json().await.expect("json");
+        assert_eq!(first_code(&body), code);
+    }
+}
