@@ -204,3 +204,47 @@ async fn a_legacy_json_client_reads_document_errors_from_a_200() {
         assert_eq!(first_code(&body), code);
     }
 }
+
+#[tokio::test]
+async fn abusive_shapes_are_refused_cheaply_and_the_server_still_serves() {
+    let app = TestApp::spawn().await;
+    let post = |body: String| {
+        app.client
+            .post(app.url("/graphql"))
+            .header("content-type", "application/json")
+            .header("accept", "application/graphql-response+json")
+            .bearer_auth(app.admin())
+            .body(body)
+            .send()
+    };
+    // A batch of 50 operations.
+    let batch =
+        serde_json::to_string(&vec![json!({ "query": "{ viewer { role } }" }); 50]).expect("json");
+    let resp = post(batch).await.expect("sent");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    // A 200 KB body.
+    let big =
+        json!({ "query": format!("{{ viewer {{ role }} }} #{}", "x".repeat(200_000)) }).to_string();
+    let resp = post(big).await.expect("sent");
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // A query of a million nodes is far over the body limit; one that fits the body is
+    // still priced before it runs.
+    let wide: String = (0..3000).map(|i| format!("f{i}: __typename ")).collect();
+    let (status, body) = app
+        .graphql(&format!("{{ {wide} }}"), json!({}), Some(app.admin()))
+        .await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX")
+    );
+    // Circular fragments.
+    let circular = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
+    let (status, body) = app.graphql(circular, json!({}), Some(app.admin())).await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::BAD_REQUEST, "GRAPHQL_VALIDATION_FAILED"),
+        "{body}"
+    );
+    app.ok("{ viewer { role } }", json!({}), Some(app.admin()))
+        .await;
+}
