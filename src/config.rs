@@ -44,6 +44,12 @@ pub struct ServerArgs {
     pub log_json: bool,
     #[command(flatten)]
     pub mail: MailArgs,
+    /// Query-cost budget per subject (token bucket size).
+    #[arg(long, env = "PORTAL_RATE_LIMIT_BURST", default_value_t = 100_000)]
+    pub rate_limit_burst: u64,
+    /// Query-cost points refilled per subject per second.
+    #[arg(long, env = "PORTAL_RATE_LIMIT_PER_SECOND", default_value_t = 5_000)]
+    pub rate_limit_per_second: u64,
     /// Payment gateway for `GATEWAY` payments; this build ships `test` (tok_ok / tok_declined).
     #[arg(long, env = "PORTAL_PAYMENT_GATEWAY", default_value = "test")]
     pub payment_gateway: String,
@@ -117,6 +123,9 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Name of the payment gateway (`test`).
     pub payment_gateway: String,
+    /// Query-cost budget per subject and its refill per second.
+    pub rate_limit_burst: u64,
+    pub rate_limit_per_second: u64,
 }
 
 impl Config {
@@ -132,6 +141,20 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             request_timeout: Duration::from_secs(10),
             payment_gateway: "test".into(),
+            rate_limit_burst: 100_000,
+            rate_limit_per_second: 5_000,
+        }
+    }
+}
+
+impl Config {
+    /// The configuration `serve` runs with: the shared defaults plus the server's flags.
+    pub fn for_server(db: &DbArgs, server: &ServerArgs) -> Self {
+        Self {
+            payment_gateway: server.payment_gateway.clone(),
+            rate_limit_burst: server.rate_limit_burst,
+            rate_limit_per_second: server.rate_limit_per_second,
+            ..Self::new(db, server.jwt_secret.clone(), server.mode)
         }
     }
 }

@@ -42,6 +42,8 @@ pub struct AppState {
     pub link_key: Arc<Vec<u8>>,
     /// Failed logins per login name.
     pub login_throttle: Arc<auth::throttle::LoginThrottle>,
+    /// Query-cost budgets per subject.
+    pub rate_limiter: Arc<graphql::rate::RateLimiter>,
 }
 
 /// Name of the server key holding the generated JWT secret.
@@ -63,6 +65,10 @@ impl AppState {
         let jwt = JwtKeys::new(secret.as_bytes(), &config.jwt_issuer, &config.jwt_audience);
         let gateway = domain::payment::from_name(&config.payment_gateway)?;
         let link_key = domain::keys::get_or_create(&db, domain::document::LINK_KEY).await?;
+        let rate_limiter = Arc::new(graphql::rate::RateLimiter::new(
+            config.rate_limit_burst,
+            config.rate_limit_per_second,
+        ));
         Ok(Self {
             db,
             config: Arc::new(config),
@@ -71,6 +77,7 @@ impl AppState {
             gateway,
             link_key: Arc::new(link_key.into_bytes()),
             login_throttle: Arc::default(),
+            rate_limiter,
         })
     }
 }

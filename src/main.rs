@@ -107,8 +107,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { db, server, demo } => {
             init_tracing(server.log_json);
-            let state =
-                AppState::init(Config::new(&db, server.jwt_secret.clone(), server.mode)).await?;
+            let state = AppState::init(Config::for_server(&db, &server)).await?;
             if demo {
                 if domain::seed::demo(&state.db).await? {
                     println!("Seeded demo data.");

@@ -14,6 +14,7 @@ pub mod loaders;
 pub mod node;
 pub mod order;
 pub mod payload;
+pub mod rate;
 pub mod scalars;
 pub mod service;
 pub mod ticket;
@@ -81,6 +82,7 @@ pub struct Schemas {
 pub fn build_schemas(state: AppState) -> Schemas {
     let limited = |limits: limits::Limits| {
         builder(Some(state.clone()))
+            .extension(rate::CostRecorder)
             .limit_depth(limits.depth)
             .limit_complexity(limits.complexity)
             .limit_directives(limits.directives)

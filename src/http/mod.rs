@@ -165,9 +165,14 @@ fn error_response(
     errors: Vec<async_graphql::Error>,
     json_type: &'static str,
 ) -> Response {
+    // No locations: these errors are about the request as a whole, not a place in it.
     let errors: Vec<_> = errors
         .into_iter()
-        .map(|e| e.into_server_error(Default::default()))
+        .map(|e| {
+            let mut e = e.into_server_error(Default::default());
+            e.locations.clear();
+            e
+        })
         .collect();
     let body = serde_json::json!({ "errors": errors });
     (
@@ -424,8 +429,40 @@ async fn execute(
             json_type,
         );
     }
-    let request = request.data(Loaders::new(&ctx.state.db)).data(viewer);
+    let subject = match &viewer {
+        Viewer::Admin(staff) => Some(format!("staff:{}", staff.id)),
+        Viewer::Customer(c) => Some(format!("account:{}", c.account.id)),
+        Viewer::Anonymous => None,
+    };
+    let limiter = &ctx.state.rate_limiter;
+    if let Some(subject) = &subject
+        && let Err(wait) = limiter.available(subject)
+    {
+        let error = async_graphql::Error::new("too many requests: the query-cost budget is spent")
+            .extend_with(|_, e| {
+                e.set("code", "RATE_LIMITED");
+                e.set("cost", async_graphql::value!({ "remaining": 0, "limit": limiter.burst(), "retryAfterSeconds": wait }));
+            });
+        let mut response = error_response(StatusCode::TOO_MANY_REQUESTS, vec![error], json_type);
+        if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    let cost = crate::graphql::rate::CostCell::default();
+    let request = request
+        .data(Loaders::new(&ctx.state.db))
+        .data(viewer)
+        .data(cost.clone());
     let mut response = schema.execute(request).await;
+    if let Some(subject) = &subject {
+        let spent = cost.0.load(std::sync::atomic::Ordering::Relaxed);
+        let remaining = limiter.spend(subject, spent);
+        response = response.extension(
+            "cost",
+            async_graphql::value!({ "requestedQueryCost": spent, "remaining": remaining.max(0), "limit": limiter.burst() }),
+        );
+    }
     let mut status = StatusCode::OK;
     let nothing_ran = response.data == async_graphql::Value::Null;
     if nothing_ran

@@ -36,6 +36,11 @@ impl TestApp {
 
     /// The same, in the given mode (production hides introspection from customers).
     pub async fn spawn_in(mode: Mode) -> TestApp {
+        Self::spawn_with(mode, |_| {}).await
+    }
+
+    /// The same, with the configuration adjusted (e.g. a tiny rate-limit budget).
+    pub async fn spawn_with(mode: Mode, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let (url, db) = match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
                 let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
@@ -69,11 +74,12 @@ impl TestApp {
             database_url: url,
             db_max_connections: 8,
         };
-        let config = Config::new(
+        let mut config = Config::new(
             &args,
             Some("test-secret-test-secret-test-secret!".into()),
             mode,
         );
+        tweak(&mut config);
         let state = AppState::init(config).await.expect("app starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -128,3 +128,40 @@ async fn introspection_is_for_admins_only_in_production() {
         "on in development"
     );
 }
+
+#[tokio::test]
+async fn each_subject_spends_its_own_query_cost_budget() {
+    let app = TestApp::spawn_with(Mode::Development, |c| {
+        c.rate_limit_burst = 60;
+        c.rate_limit_per_second = 0;
+    })
+    .await;
+    let t = app.tenant("t").await;
+    let token = app.token_for(&t.main).await;
+    let query = "{ viewer { role account { id fullName } } }";
+    let (status, body) = app.graphql(query, json!({}), Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    let cost = &body["extensions"]["cost"];
+    assert!(
+        cost["requestedQueryCost"].as_u64().is_some_and(|c| c > 0),
+        "{body}"
+    );
+    assert_eq!(cost["limit"], 60);
+    let mut limited = None;
+    for _ in 0..60 {
+        let (status, body) = app.graphql(query, json!({}), Some(&token)).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(body);
+            break;
+        }
+    }
+    let body = limited.expect("the budget runs out");
+    assert_eq!(first_code(&body), "RATE_LIMITED");
+    assert_eq!(body["errors"][0]["extensions"]["cost"]["remaining"], 0);
+    let other = app.token_for(&t.aggregated).await;
+    assert_eq!(
+        app.graphql(query, json!({}), Some(&other)).await.0,
+        StatusCode::OK,
+        "another subject has its own budget"
+    );
+}
