@@ -320,6 +320,22 @@ impl Drop for TestApp {
     }
 }
 
+impl TestApp {
+    /// On PostgreSQL: the admin URL, and a way to get an app's database name.
+    pub fn postgres_names_for_faults() -> Option<(String, fn(&TestApp) -> String)> {
+        let url = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("postgres"))?;
+        fn name(app: &TestApp) -> String {
+            match &app.db {
+                TestDb::Postgres { name, .. } => name.clone(),
+                TestDb::Sqlite(_) => String::new(),
+            }
+        }
+        Some((url, name))
+    }
+}
+
 /// The primary key inside a global ID (tests only: clients treat IDs as opaque).
 pub fn decode_pk(id: &str) -> i64 {
     use base64::Engine;

@@ -8,6 +8,7 @@ mod accounts;
 mod auth;
 mod cli;
 mod documents;
+mod faults;
 mod http;
 mod isolation;
 mod limits;
