@@ -13,12 +13,12 @@ use crate::helpers::{TestApp, first_code};
 
 #[tokio::test]
 async fn the_server_survives_the_database_going_away_and_coming_back() {
-    let Some((admin_url, name)) = TestApp::postgres_names_for_faults() else {
+    let Some(admin_url) = TestApp::postgres_admin_url() else {
         eprintln!("skipped: the database-fault test runs on PostgreSQL (TEST_DATABASE_URL)");
         return;
     };
     let app = TestApp::spawn().await;
-    let name = name(&app);
+    let name = app.postgres_database().expect("a PostgreSQL test database");
     let pg = Database::connect(&admin_url)
         .await
         .expect("admin connection");

@@ -321,18 +321,19 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
-    /// On PostgreSQL: the admin URL, and a way to get an app's database name.
-    pub fn postgres_names_for_faults() -> Option<(String, fn(&TestApp) -> String)> {
-        let url = std::env::var("TEST_DATABASE_URL")
+    /// The PostgreSQL server the tests run against, if any.
+    pub fn postgres_admin_url() -> Option<String> {
+        std::env::var("TEST_DATABASE_URL")
             .ok()
-            .filter(|u| u.starts_with("postgres"))?;
-        fn name(app: &TestApp) -> String {
-            match &app.db {
-                TestDb::Postgres { name, .. } => name.clone(),
-                TestDb::Sqlite(_) => String::new(),
-            }
+            .filter(|u| u.starts_with("postgres"))
+    }
+
+    /// This app's PostgreSQL database name (None on SQLite).
+    pub fn postgres_database(&self) -> Option<String> {
+        match &self.db {
+            TestDb::Postgres { name, .. } => Some(name.clone()),
+            TestDb::Sqlite(_) => None,
         }
-        Some((url, name))
     }
 }
 
