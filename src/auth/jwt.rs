@@ -81,6 +81,12 @@ impl JwtKeys {
 
     /// Checks a token and returns its subject; any fault is `UNAUTHENTICATED`.
     pub fn verify(&self, token: &str) -> Result<Subject, AppError> {
+        self.verify_until(token).map(|(subject, _)| subject)
+    }
+
+    /// Checks a token and returns its subject and expiry (unix seconds), for long-lived
+    /// connections that must re-check it.
+    pub fn verify_until(&self, token: &str) -> Result<(Subject, i64), AppError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| {
                 tracing::debug!(error = %e, "rejected access token");
@@ -92,7 +98,7 @@ impl JwtKeys {
         if subject.role() != data.claims.role {
             return Err(AppError::Unauthenticated("invalid or expired access token"));
         }
-        Ok(subject)
+        Ok((subject, data.claims.exp))
     }
 }
 

@@ -15,6 +15,18 @@ use entity::{
 use super::page::{self, Page, PageRequest, Sort};
 use crate::{error::AppResult, money::Money};
 
+/// The PostgreSQL channel that tells every replica an account has a new notification.
+pub const CHANNEL: &str = "portal_notifications";
+
+/// In-process fan-out of "account N has a new notification" hints to live subscriptions.
+/// On PostgreSQL the hint comes from `NOTIFY` (delivered on commit, to every replica); on
+/// SQLite it is sent directly and subscriptions also re-check periodically.
+pub fn hub() -> &'static tokio::sync::broadcast::Sender<i64> {
+    static HUB: std::sync::LazyLock<tokio::sync::broadcast::Sender<i64>> =
+        std::sync::LazyLock::new(|| tokio::sync::broadcast::channel(1024).0);
+    &HUB
+}
+
 /// Adds a notification for `account_id`.
 pub async fn notify<C: ConnectionTrait>(
     db: &C,
@@ -24,7 +36,7 @@ pub async fn notify<C: ConnectionTrait>(
     order_id: Option<i64>,
     ticket_id: Option<i64>,
 ) -> AppResult<notification::Model> {
-    Ok(notification::ActiveModel {
+    let created = notification::ActiveModel {
         account_id: Set(account_id),
         kind: Set(kind),
         message: Set(message),
@@ -35,7 +47,79 @@ pub async fn notify<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // Sent when the transaction commits, to every replica listening.
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), account_id.to_string().into()],
+        ))
+        .await?;
+    } else {
+        let _ = hub().send(account_id);
+    }
+    Ok(created)
+}
+
+/// Forwards PostgreSQL notifications to the in-process hub, reconnecting as needed.
+pub fn spawn_listener(database_url: String) {
+    tokio::spawn(async move {
+        loop {
+            match sea_orm::sqlx::postgres::PgListener::connect(&database_url).await {
+                Ok(mut listener) => {
+                    if let Err(e) = listener.listen(CHANNEL).await {
+                        tracing::warn!(error = %e, "cannot LISTEN for notifications");
+                    } else {
+                        loop {
+                            match listener.recv().await {
+                                Ok(n) => {
+                                    if let Ok(id) = n.payload().parse::<i64>() {
+                                        let _ = hub().send(id);
+                                    }
+                                }
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "notification listener lost its connection");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot connect the notification listener"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+}
+
+/// The account's notifications newer than `after_id`, oldest first.
+pub async fn newer_than(
+    db: &DatabaseConnection,
+    account_id: i64,
+    after_id: i64,
+) -> AppResult<Vec<notification::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(notification::Entity::find()
+        .filter(notification::Column::AccountId.eq(account_id))
+        .filter(notification::Column::Id.gt(after_id))
+        .order_by_asc(notification::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The id of the account's newest notification (0 without any).
+pub async fn latest_id(db: &DatabaseConnection, account_id: i64) -> AppResult<i64> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let id: Option<i64> = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::Id)
+        .filter(notification::Column::AccountId.eq(account_id))
+        .order_by_desc(notification::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(id.unwrap_or(0))
 }
 
 fn mine(account_id: i64, unread_only: bool) -> sea_orm::Select<notification::Entity> {

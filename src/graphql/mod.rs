@@ -17,10 +17,11 @@ pub mod payload;
 pub mod rate;
 pub mod scalars;
 pub mod service;
+pub mod subscription;
 pub mod ticket;
 pub mod usage;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::{AppState, auth::Viewer, error::AppError};
@@ -48,7 +49,7 @@ pub struct MutationRoot(
     admin::AdminMutation,
 );
 
-pub type PortalSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type PortalSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;
 
 /// Builds the schema without limits (for the SDL). Per-request data (the viewer, the
 /// DataLoaders) is added per request.
@@ -58,11 +59,11 @@ pub fn build_schema(state: Option<AppState>) -> PortalSchema {
 
 fn builder(
     state: Option<AppState>,
-) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, subscription::SubscriptionRoot> {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        subscription::SubscriptionRoot,
     )
     .register_output_type::<node::Node>();
     if let Some(state) = state {

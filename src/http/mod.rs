@@ -51,6 +51,7 @@ pub fn router(state: AppState, schemas: Schemas) -> Router {
     let x_request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -74,6 +75,54 @@ async fn count_requests(State(state): State<AppState>, req: Request, next: Next)
         .metrics
         .record_request(response.status().as_u16(), started.elapsed());
     response
+}
+
+/// Subscriptions over `graphql-transport-ws`, authenticated in `connection_init` with
+/// `{"Authorization": "Bearer <token>"}` (or `{"token": "<token>"}`).
+async fn graphql_ws(
+    State(ctx): State<Ctx>,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    upgrade: axum::extract::ws::WebSocketUpgrade,
+) -> Response {
+    let schema = ctx.schemas.customer.clone();
+    let state = ctx.state.clone();
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move { ws_init(&state, payload).await })
+                .serve()
+        })
+}
+
+/// Authenticates a WebSocket connection from its `connection_init` payload.
+async fn ws_init(
+    state: &AppState,
+    payload: serde_json::Value,
+) -> async_graphql::Result<async_graphql::Data> {
+    let field = |name: &str| payload.get(name).and_then(|v| v.as_str());
+    let token = field("Authorization")
+        .or_else(|| field("authorization"))
+        .map(|h| {
+            h.trim_start_matches("Bearer ")
+                .trim_start_matches("bearer ")
+        })
+        .or_else(|| field("token"))
+        .ok_or_else(|| {
+            AppError::Unauthenticated("connection_init needs an access token").extend()
+        })?;
+    let (subject, expires) = state
+        .jwt
+        .verify_until(token.trim())
+        .map_err(|e| e.extend())?;
+    let viewer = load_viewer(&state.db, subject)
+        .await
+        .map_err(|e| e.extend())?;
+    let mut data = async_graphql::Data::default();
+    data.insert(viewer);
+    data.insert(Loaders::new(&state.db));
+    data.insert(crate::graphql::subscription::TokenExpiry(expires));
+    Ok(data)
 }
 
 async fn readyz(State(ctx): State<Ctx>) -> impl IntoResponse {

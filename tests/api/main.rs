@@ -12,6 +12,7 @@ mod faults;
 mod http;
 mod isolation;
 mod limits;
+mod live;
 mod mail;
 mod money;
 mod orders;
