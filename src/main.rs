@@ -188,9 +188,12 @@ async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     println!("portal-api listening on http://{addr} — GraphiQL at http://{addr}/graphql");
-    axum::serve(listener, portal_api::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        portal_api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 

@@ -13,6 +13,10 @@ use crate::{
     error::{AppError, ResultExt},
 };
 
+/// The client's address, when the server knows it (for login throttling).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
 /// Log in with login and password.
 #[derive(InputObject)]
 pub struct LoginInput {
@@ -82,7 +86,8 @@ impl AuthMutation {
         input: LoginInput,
     ) -> async_graphql::Result<LoginPayload> {
         let state = super::state(ctx)?;
-        if !state.login_throttle.allows(&input.login) {
+        let address = ctx.data_opt::<ClientAddr>().map(|a| a.0);
+        if !state.login_throttle.allows(&input.login, address) {
             return Err(AppError::RateLimited).gql();
         }
         let result = session::login(
@@ -95,7 +100,7 @@ impl AuthMutation {
         .await;
         match &result {
             Ok(_) => state.login_throttle.succeeded(&input.login),
-            Err(AppError::User(_)) => state.login_throttle.failed(&input.login),
+            Err(AppError::User(_)) => state.login_throttle.failed(&input.login, address),
             Err(_) => {}
         }
         LoginPayload::from_session(ctx, result).await

@@ -267,7 +267,14 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Viewer, A
     load_viewer(&state.db, subject).await
 }
 
-async fn graphql_post(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(ctx): State<Ctx>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // Present when served with connect info (serve and the tests are).
+    let peer = peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip());
     let json_type = response_type(&headers);
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -293,7 +300,7 @@ async fn graphql_post(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -
             .max_num_files(1);
         let reader = async_graphql::futures_util::io::Cursor::new(body);
         return match async_graphql::http::receive_body(Some(content_type), reader, opts).await {
-            Ok(request) => execute(ctx, headers, request, false).await,
+            Ok(request) => execute(ctx, headers, request, false, peer).await,
             Err(e) => {
                 let status = if matches!(e, async_graphql::ParseRequestError::PayloadTooLarge) {
                     StatusCode::PAYLOAD_TOO_LARGE
@@ -355,7 +362,7 @@ async fn graphql_post(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -
             );
         }
     };
-    execute(ctx, headers, request, false).await
+    execute(ctx, headers, request, false, peer).await
 }
 
 #[derive(Deserialize)]
@@ -400,7 +407,7 @@ async fn graphql_get(
             }
         }
     }
-    execute(ctx, headers, request, true).await
+    execute(ctx, headers, request, true, None).await
 }
 
 fn is_mutation(doc: &async_graphql::parser::types::ExecutableDocument, name: Option<&str>) -> bool {
@@ -421,6 +428,7 @@ async fn execute(
     headers: HeaderMap,
     mut request: async_graphql::Request,
     via_get: bool,
+    peer: Option<std::net::IpAddr>,
 ) -> Response {
     let json_type = response_type(&headers);
     let viewer = match authenticate(&ctx.state, &headers).await {
@@ -499,10 +507,13 @@ async fn execute(
         return response;
     }
     let cost = crate::graphql::rate::CostCell::default();
-    let request = request
+    let mut request = request
         .data(Loaders::new(&ctx.state.db))
         .data(viewer)
         .data(cost.clone());
+    if let Some(ip) = peer {
+        request = request.data(crate::graphql::auth::ClientAddr(ip));
+    }
     let mut response = schema.execute(request).await;
     if let Some(subject) = &subject {
         let spent = cost.0.load(std::sync::atomic::Ordering::Relaxed);

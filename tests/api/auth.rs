@@ -205,3 +205,21 @@ async fn repeated_failed_logins_are_throttled_per_login() {
         "other logins are unaffected"
     );
 }
+
+#[tokio::test]
+async fn one_address_trying_many_logins_is_throttled() {
+    let app = TestApp::spawn().await;
+    app.create_account("alice", json!({})).await;
+    for i in 0..20 {
+        let out = login(&app, &format!("nobody{i}"), "guess").await;
+        assert_eq!(out["userErrors"][0]["code"], "INVALID_CREDENTIALS");
+    }
+    let (status, body) = app
+        .graphql(LOGIN, json!({ "l": "alice", "p": PASSWORD }), None)
+        .await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
+        "{body}"
+    );
+}

@@ -87,7 +87,12 @@ impl TestApp {
         let addr = listener.local_addr().expect("local addr");
         let app = portal_api::app(state.clone());
         tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("server runs");
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .expect("server runs");
         });
         let staff = entity::staff_user::Entity::find()
             .order_by_asc(entity::staff_user::Column::Id)
