@@ -111,3 +111,29 @@ async fn the_server_survives_the_database_going_away_and_coming_back() {
         .expect("sent");
     assert_eq!(ready.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn every_postgresql_connection_has_a_five_second_statement_timeout() {
+    if TestApp::postgres_admin_url().is_none() {
+        eprintln!("skipped: the statement timeout is a PostgreSQL setting (TEST_DATABASE_URL)");
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let row = app
+        .state
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SHOW statement_timeout",
+        ))
+        .await
+        .expect("query")
+        .expect("a row");
+    let value: String = row.try_get("", "statement_timeout").expect("text");
+    assert_eq!(value, "5s");
+    // A statement that runs longer is cut off, and the pool stays usable.
+    let slow = app.state.db.execute_unprepared("SELECT pg_sleep(6)").await;
+    assert!(slow.is_err(), "cancelled by the timeout");
+    app.ok("{ viewer { role } }", json!({}), Some(app.admin()))
+        .await;
+}
