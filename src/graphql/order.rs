@@ -58,13 +58,7 @@ crate::connection_names!(
 /// Whether the viewer may see this order (via its account, as payer, or as placer).
 pub async fn order_visible(ctx: &Context<'_>, found: &order::Model) -> async_graphql::Result<()> {
     let viewer = super::viewer(ctx)?;
-    let account = super::loaders(ctx)?
-        .account
-        .load_one(found.account_id)
-        .await
-        .map_err(gql)?
-        .ok_or(AppError::NotFound)
-        .gql()?;
+    let account = super::service::load_account(ctx, found.account_id).await?;
     policy::authorize_reached(viewer, Action::ViewOrders, Target::Order(found, &account))
         .map_err(|e| {
             if matches!(e, AppError::Forbidden) {

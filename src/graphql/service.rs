@@ -37,16 +37,23 @@ pub async fn tariff(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Tariff>
 
 /// The account `id`, which the viewer must be allowed to see.
 pub async fn visible_account(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Account> {
-    let viewer = super::viewer(ctx)?;
-    let found = super::loaders(ctx)?
+    let found = load_account(ctx, id).await?;
+    policy::authorize(super::viewer(ctx)?, Action::See, Target::Account(&found)).gql()?;
+    Ok(Account(found))
+}
+
+/// An account through the request's loader, before any policy question (callers ask it).
+pub async fn load_account(
+    ctx: &Context<'_>,
+    id: i64,
+) -> async_graphql::Result<entity::account::Model> {
+    super::loaders(ctx)?
         .account
         .load_one(id)
         .await
         .map_err(gql)?
         .ok_or(AppError::NotFound)
-        .gql()?;
-    policy::authorize(viewer, Action::See, Target::Account(&found)).gql()?;
-    Ok(Account(found))
+        .gql()
 }
 
 /// A service, if the viewer may open its account's details (the same rule as

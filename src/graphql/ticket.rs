@@ -10,13 +10,13 @@ use super::{
     connection::{Connection, page_request, wants_total},
     enums::{TicketPriority, TicketStatus},
     ids::{self, Kind},
-    loaders::{ChildPageKey, gql},
+    loaders::ChildPageKey,
     payload::payload,
     service::visible_account,
 };
 use crate::{
     domain::{self, page::Sort},
-    error::{AppError, ResultExt},
+    error::ResultExt,
     policy::{self, Action, Target},
 };
 
@@ -35,13 +35,7 @@ crate::connection_names!(
 /// Whether the viewer may see this ticket (a hidden one does not exist for the main account).
 pub async fn ticket_visible(ctx: &Context<'_>, found: &ticket::Model) -> async_graphql::Result<()> {
     let viewer = super::viewer(ctx)?;
-    let owner = super::loaders(ctx)?
-        .account
-        .load_one(found.account_id)
-        .await
-        .map_err(gql)?
-        .ok_or(AppError::NotFound)
-        .gql()?;
+    let owner = super::service::load_account(ctx, found.account_id).await?;
     policy::authorize_reached(viewer, Action::ManageTickets, Target::Ticket(found, &owner)).gql()
 }
 
