@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
     sqlx::{postgres::PgConnectOptions, sqlite::SqliteConnectOptions, sqlite::SqliteJournalMode},
 };
 
@@ -40,9 +40,5 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 
 /// Whether the database answers a trivial statement.
 pub async fn ping(db: &DatabaseConnection) -> bool {
-    let stmt = match db.get_database_backend() {
-        DatabaseBackend::Postgres | DatabaseBackend::Sqlite | DatabaseBackend::MySql => "SELECT 1",
-        _ => "SELECT 1",
-    };
-    db.execute_unprepared(stmt).await.is_ok()
+    db.execute_unprepared("SELECT 1").await.is_ok()
 }

@@ -738,13 +738,9 @@ impl Account {
         self.check(ctx, Action::ViewDetails)?;
         let page = page_request(first, after, last, before).gql()?;
         let key = services_key(self.0.id, status, page).gql()?;
-        let (page, total) = super::loaders(ctx)?
-            .services
-            .load_one(key)
+        account_page(&super::loaders(ctx)?.services, key, Service)
             .await
-            .map_err(gql)?
-            .unwrap_or_default_page();
-        Ok(Some(Connection::new(page.map(Service), total)))
+            .map(Some)
     }
 
     async fn activity_page(
@@ -762,23 +758,8 @@ impl Account {
             filter: Vec::new(),
             page,
         };
-        let (page, total) = super::loaders(ctx)?
-            .activity
-            .load_one(key)
+        account_page(&super::loaders(ctx)?.activity, key, ActivityEntry)
             .await
-            .map_err(gql)?
-            .unwrap_or_default_page();
-        Ok(Some(Connection::new(page.map(ActivityEntry), total)))
-    }
-}
-
-/// A missing nested page is an empty one.
-trait OrEmptyPage<T> {
-    fn unwrap_or_default_page(self) -> (crate::domain::page::Page<T>, i64);
-}
-
-impl<T> OrEmptyPage<T> for Option<(crate::domain::page::Page<T>, i64)> {
-    fn unwrap_or_default_page(self) -> (crate::domain::page::Page<T>, i64) {
-        self.unwrap_or_else(|| (crate::domain::page::Page::empty(), 0))
+            .map(Some)
     }
 }
