@@ -1,4 +1,4 @@
-//! The `portal-api` command: serve, migrate, seed, export-schema, token.
+//! The `portal-api` command: serve, migrate, seed, bill, export-schema, token.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -48,6 +48,15 @@ enum Command {
         #[arg(long, default_value_t = false)]
         demo: bool,
     },
+    /// Run the recurring billing of a month (for cron): one invoice per paying account.
+    /// Running a month again issues nothing new.
+    Bill {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The month, e.g. `2026-12`.
+        #[arg(long, value_parser = parse_month)]
+        month: domain::billing::Month,
+    },
     /// Write the GraphQL schema (SDL).
     ExportSchema {
         /// File to write; stdout without it.
@@ -86,6 +95,10 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         _ => return Err(format!("bad duration unit in {s:?}: use s, m, h or d")),
     };
     Ok(Duration::from_secs(secs))
+}
+
+fn parse_month(s: &str) -> Result<domain::billing::Month, String> {
+    domain::billing::Month::parse(s).ok_or_else(|| format!("bad month {s:?}: use e.g. 2026-12"))
 }
 
 fn init_tracing(json: bool) {
@@ -134,6 +147,36 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", domain::seed::credentials());
             Ok(())
         }
+        Command::Bill { db, month } => {
+            init_tracing(false);
+            let state = AppState::init(Config::new(&db, None, Mode::Development)).await?;
+            let staff = first_staff(&state).await?;
+            let viewer = portal_api::auth::Viewer::Admin(portal_api::auth::StaffViewer {
+                id: staff.id,
+                full_name: staff.full_name,
+            });
+            let outcome = domain::billing::run(&state.db, &viewer, month.first)
+                .await
+                .map_err(|e| match e {
+                    portal_api::error::AppError::User(refusals) => anyhow::anyhow!(
+                        "{}",
+                        refusals
+                            .iter()
+                            .map(|r| r.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                    other => anyhow::Error::new(other),
+                })?;
+            println!(
+                "Billed {}: {} invoices issued ({} unpaid), {} services activated.",
+                month.label(),
+                outcome.invoices_issued,
+                outcome.invoices_unpaid,
+                outcome.services_activated
+            );
+            Ok(())
+        }
         Command::ExportSchema { out } => {
             let sdl = portal_api::graphql::sdl();
             match out {
@@ -152,14 +195,7 @@ async fn main() -> anyhow::Result<()> {
             init_tracing(false);
             let state = AppState::init(Config::new(&db, jwt_secret, Mode::Development)).await?;
             let subject = if admin {
-                let staff = entity::staff_user::Entity::find()
-                    .order_by_asc(entity::staff_user::Column::Id)
-                    .one(&state.db)
-                    .await?
-                    .ok_or_else(|| {
-                        anyhow::anyhow!("no staff user (expected {SYSTEM_STAFF_LOGIN})")
-                    })?;
-                Subject::Staff(staff.id)
+                Subject::Staff(first_staff(&state).await?.id)
             } else {
                 let login = login.unwrap_or_default();
                 let account = entity::account::Entity::find()
@@ -174,6 +210,15 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The staff user the CLI acts as: the first one (the system user `admin` on a fresh install).
+async fn first_staff(state: &AppState) -> anyhow::Result<entity::staff_user::Model> {
+    entity::staff_user::Entity::find()
+        .order_by_asc(entity::staff_user::Column::Id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no staff user (expected {SYSTEM_STAFF_LOGIN})"))
 }
 
 async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {

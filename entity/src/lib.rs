@@ -2,6 +2,7 @@
 //! No GraphQL here: the API layer builds its own types from these models.
 
 pub mod account;
+pub mod account_link;
 pub mod activity;
 pub mod balance_entry;
 pub mod change_request;
@@ -26,6 +27,7 @@ pub mod refresh_token;
 pub mod server_key;
 pub mod service;
 pub mod service_pause;
+pub mod service_rate;
 pub mod service_request;
 pub mod staff_user;
 pub mod tariff;

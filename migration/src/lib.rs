@@ -3,13 +3,18 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261127_000001_create_schema;
+mod m20261127_000002_billing_history;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_create_schema::Migration)]
+        vec![
+            Box::new(m20261127_000001_create_schema::Migration),
+            Box::new(m20261127_000002_billing_history::Migration),
+        ]
     }
 }

@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::helpers::{fk, index, unique};
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -45,32 +47,6 @@ const TABLES: &[&str] = &[
     "activity_log",
     "refresh_tokens",
 ];
-
-fn fk(table: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{col}"))
-        .from(table, col)
-        .to(to, "id")
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn index(table: &'static str, name: &str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("idx_{table}_{name}"))
-        .table(table)
-        .if_not_exists();
-    for col in cols {
-        stmt.col(*col);
-    }
-    stmt.to_owned()
-}
-
-fn unique(table: &'static str, name: &str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = index(table, name, cols);
-    stmt.unique();
-    stmt
-}
 
 fn created_at() -> ColumnDef {
     timestamp_with_time_zone("created_at")

@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::json;
 
 use entity::{
-    account, balance_entry,
+    account, account_link, balance_entry,
     enums::{AccountStatus, BillingMode, SubAccountType},
     partner, staff_user,
 };
@@ -292,6 +292,16 @@ pub async fn link(
     active.linked_at = Set(Some(now));
     active.updated_at = Set(now);
     let linked = active.update(&txn).await?;
+    account_link::ActiveModel {
+        sub_account_id: Set(sub.id),
+        main_account_id: Set(main.id),
+        kind: Set(kind),
+        linked_at: Set(now),
+        unlinked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
     let details = json!({ "mainAccountId": main.id, "subAccountId": sub.id, "type": kind.as_str(),
         "before": { "mainAccountId": null }, "after": { "mainAccountId": main.id } });
     activity::record(&txn, sub.id, viewer, "sub_account.linked", details.clone()).await?;
@@ -320,12 +330,19 @@ pub async fn unlink(
         )));
     };
     let before_type = sub.sub_account_type.map(|t| t.as_str());
+    let now = super::now();
     let mut active: account::ActiveModel = sub.clone().into();
     active.main_account_id = Set(None);
     active.sub_account_type = Set(None);
     active.linked_at = Set(None);
-    active.updated_at = Set(super::now());
+    active.updated_at = Set(now);
     let unlinked = active.update(&txn).await?;
+    account_link::Entity::update_many()
+        .col_expr(account_link::Column::UnlinkedAt, Expr::value(now))
+        .filter(account_link::Column::SubAccountId.eq(sub.id))
+        .filter(account_link::Column::UnlinkedAt.is_null())
+        .exec(&txn)
+        .await?;
     let details = json!({ "mainAccountId": main_id, "subAccountId": sub.id,
         "before": { "mainAccountId": main_id, "type": before_type }, "after": { "mainAccountId": null } });
     activity::record(

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod billing;
 pub mod bootstrap;
 pub mod catalog;
 pub mod document;

@@ -768,6 +768,7 @@ pub async fn approve_request(
     }
     .insert(&txn)
     .await?;
+    super::service::record_rate(&txn, &created, &tariff, start).await?;
     let mut active: service_request::ActiveModel = request.clone().into();
     active.status = Set(ServiceRequestStatus::Approved);
     active.start_date = Set(Some(start));

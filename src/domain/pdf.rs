@@ -1,4 +1,4 @@
-//! Invoice PDFs: a single A4 page written with `pdf-writer`, using the standard Helvetica
+//! Invoice PDFs: A4 pages (as many as the lines need) written with `pdf-writer`, using the standard Helvetica
 //! font (no embedding needed) so any viewer opens it. Text is Latin-1; other characters
 //! become `?`.
 
@@ -35,61 +35,96 @@ fn latin1(s: &str) -> Vec<u8> {
         .collect()
 }
 
-/// Renders the invoice to PDF bytes.
-pub fn render_invoice(doc: &InvoiceDocument) -> Vec<u8> {
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let page_id = Ref::new(3);
-    let font = Ref::new(4);
-    let bold = Ref::new(5);
-    let contents = Ref::new(6);
-    let mut pdf = Pdf::new();
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree).kids([page_id]).count(1);
-    let mut page = pdf.page(page_id);
-    page.media_box(Rect::new(0.0, 0.0, 595.0, 842.0));
-    page.parent(tree);
-    page.contents(contents);
-    let mut resources = page.resources();
-    let mut fonts = resources.fonts();
-    fonts.pair(Name(b"F1"), font);
-    fonts.pair(Name(b"F2"), bold);
-    fonts.finish();
-    resources.finish();
-    page.finish();
-    pdf.type1_font(font)
-        .base_font(Name(b"Helvetica"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.type1_font(bold)
-        .base_font(Name(b"Helvetica-Bold"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
+/// Top and bottom margins of the text area of an A4 page, in points.
+const TOP: f32 = 790.0;
+const BOTTOM: f32 = 60.0;
+/// Characters of a description that fit in its column at 10 pt.
+const DESCRIPTION_WIDTH: usize = 45;
 
-    let mut c = Content::new();
-    let mut y = 790.0;
-    let text = |c: &mut Content, x: f32, y: f32, size: f32, bold: bool, s: &str| {
+/// Writes text top to bottom, starting a new page when the current one is full.
+struct Pages {
+    pages: Vec<Content>,
+    y: f32,
+}
+
+impl Pages {
+    fn new() -> Self {
+        Pages {
+            pages: vec![Content::new()],
+            y: TOP,
+        }
+    }
+
+    fn text(&mut self, x: f32, size: f32, bold: bool, s: &str) {
+        let y = self.y;
+        let Some(c) = self.pages.last_mut() else {
+            return;
+        };
         c.begin_text();
         c.set_font(Name(if bold { b"F2" } else { b"F1" }), size);
         c.next_line(x, y);
         c.show(Str(&latin1(s)));
         c.end_text();
-    };
-    text(&mut c, 50.0, y, 20.0, true, &doc.heading.clone());
-    y -= 24.0;
-    text(
-        &mut c,
-        50.0,
-        y,
-        11.0,
-        false,
-        &format!("Date: {}", doc.issued_on),
-    );
-    y -= 30.0;
-    text(&mut c, 50.0, y, 11.0, true, "Bill to");
-    y -= 15.0;
-    text(&mut c, 50.0, y, 11.0, false, &doc.payer_name);
-    y -= 15.0;
-    text(&mut c, 50.0, y, 11.0, false, &doc.payer_address);
-    y -= 35.0;
+    }
+
+    fn down(&mut self, dy: f32) {
+        self.y -= dy;
+    }
+
+    /// Makes sure `height` points fit below; otherwise continues on a new page.
+    fn room(&mut self, height: f32) {
+        if self.y - height < BOTTOM {
+            self.pages.push(Content::new());
+            self.y = TOP;
+        }
+    }
+}
+
+/// Splits a description into lines that fit its column, at spaces where possible.
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in s.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = current.chars().count();
+            let gap = usize::from(used > 0);
+            if used + gap + word.len() <= width {
+                if gap == 1 {
+                    current.push(' ');
+                }
+                current.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                out.push(std::mem::take(&mut current));
+                continue;
+            }
+            // A word longer than the column: cut it.
+            let rest = word.split_off(width);
+            out.push(word.iter().collect());
+            word = rest;
+        }
+    }
+    if !current.is_empty() || out.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Renders the invoice to PDF bytes: as many A4 pages as the lines need.
+pub fn render_invoice(doc: &InvoiceDocument) -> Vec<u8> {
+    let mut w = Pages::new();
+    w.text(50.0, 20.0, true, &doc.heading);
+    w.down(24.0);
+    w.text(50.0, 11.0, false, &format!("Date: {}", doc.issued_on));
+    w.down(30.0);
+    w.text(50.0, 11.0, true, "Bill to");
+    w.down(15.0);
+    w.text(50.0, 11.0, false, &doc.payer_name);
+    w.down(15.0);
+    w.text(50.0, 11.0, false, &doc.payer_address);
+    w.down(35.0);
     for (x, head) in [
         (50.0, "Description"),
         (300.0, "Qty"),
@@ -97,49 +132,77 @@ pub fn render_invoice(doc: &InvoiceDocument) -> Vec<u8> {
         (420.0, "Tax %"),
         (480.0, "Total"),
     ] {
-        text(&mut c, x, y, 10.0, true, head);
+        w.text(x, 10.0, true, head);
     }
-    y -= 16.0;
+    w.down(16.0);
     for line in &doc.lines {
-        let description: String = line.description.chars().take(45).collect();
-        text(&mut c, 50.0, y, 10.0, false, &description);
-        text(&mut c, 300.0, y, 10.0, false, &line.quantity.to_string());
-        text(&mut c, 340.0, y, 10.0, false, &line.unit_price);
-        text(&mut c, 420.0, y, 10.0, false, &line.tax_percent);
-        text(&mut c, 480.0, y, 10.0, false, &line.total);
-        y -= 14.0;
-        if y < 140.0 {
-            break;
+        let description = wrap(&line.description, DESCRIPTION_WIDTH);
+        w.room(14.0 * description.len() as f32);
+        w.text(300.0, 10.0, false, &line.quantity.to_string());
+        w.text(340.0, 10.0, false, &line.unit_price);
+        w.text(420.0, 10.0, false, &line.tax_percent);
+        w.text(480.0, 10.0, false, &line.total);
+        for part in description {
+            w.text(50.0, 10.0, false, &part);
+            w.down(14.0);
         }
     }
     if !doc.subtotals.is_empty() {
-        y -= 12.0;
-        text(&mut c, 50.0, y, 10.0, true, "Subtotals per sub-account");
-        y -= 14.0;
+        w.down(12.0);
+        w.room(28.0);
+        w.text(50.0, 10.0, true, "Subtotals per sub-account");
+        w.down(14.0);
         for (name, amount) in &doc.subtotals {
-            text(&mut c, 50.0, y, 10.0, false, name);
-            text(&mut c, 480.0, y, 10.0, false, amount);
-            y -= 14.0;
+            w.room(14.0);
+            w.text(50.0, 10.0, false, name);
+            w.text(480.0, 10.0, false, amount);
+            w.down(14.0);
         }
     }
-    y -= 20.0;
+    w.down(20.0);
+    w.room(48.0);
     for (label, amount, strong) in [
         ("Subtotal", &doc.subtotal, false),
         ("Tax", &doc.tax, false),
         ("Total", &doc.total, true),
     ] {
-        text(&mut c, 340.0, y, 11.0, strong, label);
-        text(
-            &mut c,
-            480.0,
-            y,
-            11.0,
-            strong,
-            &format!("{amount} {}", doc.currency),
-        );
-        y -= 16.0;
+        w.text(340.0, 11.0, strong, label);
+        w.text(480.0, 11.0, strong, &format!("{amount} {}", doc.currency));
+        w.down(16.0);
     }
-    pdf.stream(contents, &c.finish());
+
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let font = Ref::new(3);
+    let bold = Ref::new(4);
+    let page_ids: Vec<(Ref, Ref)> = (0..w.pages.len() as i32)
+        .map(|i| (Ref::new(5 + 2 * i), Ref::new(6 + 2 * i)))
+        .collect();
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree)
+        .kids(page_ids.iter().map(|(page, _)| *page))
+        .count(page_ids.len() as i32);
+    pdf.type1_font(font)
+        .base_font(Name(b"Helvetica"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
+    pdf.type1_font(bold)
+        .base_font(Name(b"Helvetica-Bold"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
+    for ((page_id, contents), content) in page_ids.into_iter().zip(w.pages) {
+        let mut page = pdf.page(page_id);
+        page.media_box(Rect::new(0.0, 0.0, 595.0, 842.0));
+        page.parent(tree);
+        page.contents(contents);
+        let mut resources = page.resources();
+        let mut fonts = resources.fonts();
+        fonts.pair(Name(b"F1"), font);
+        fonts.pair(Name(b"F2"), bold);
+        fonts.finish();
+        resources.finish();
+        page.finish();
+        pdf.stream(contents, &content.finish());
+    }
     pdf.finish()
 }
 
@@ -172,5 +235,45 @@ mod tests {
         assert!(text.contains("INV-2026-000042"));
         assert!(text.contains("35.58"));
         assert!(text.trim_end().ends_with("%%EOF"));
+    }
+
+    #[test]
+    fn long_descriptions_wrap_and_many_lines_take_more_pages() {
+        assert_eq!(
+            wrap(
+                "Fiber 100, 2026-12-10 to 2026-12-31 (22 of 31 days) (Jane Doe)",
+                45
+            ),
+            vec![
+                "Fiber 100, 2026-12-10 to 2026-12-31 (22 of 31",
+                "days) (Jane Doe)"
+            ]
+        );
+        assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
+        assert_eq!(wrap("", 3), vec![""]);
+        let line = |i: usize| PdfLine {
+            description: format!("Service number {i} with a long description that wraps"),
+            quantity: 1,
+            unit_price: "1.00".into(),
+            tax_percent: "19".into(),
+            total: "1.19".into(),
+        };
+        let bytes = render_invoice(&InvoiceDocument {
+            heading: "Invoice INV-2026-000043".into(),
+            issued_on: "2026-11-27".into(),
+            payer_name: "Main".into(),
+            payer_address: "1 Main St".into(),
+            currency: "EUR".into(),
+            lines: (0..120).map(line).collect(),
+            subtotals: vec![("Sub A".into(), "142.80".into())],
+            subtotal: "120.00".into(),
+            tax: "22.80".into(),
+            total: "142.80".into(),
+        });
+        let text = String::from_utf8_lossy(&bytes);
+        // Every line is printed (none cut off at the end of the first page).
+        assert!(text.contains("Service number 119 with a long description"));
+        assert!(text.contains("Sub A") && text.contains("142.80 EUR"));
+        assert!(text.contains("/Count 5"), "120 wrapped lines need 5 pages");
     }
 }

@@ -10,7 +10,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
 use entity::{
     account,
     enums::{AccountStatus, BillingMode, BillingPeriod, ServiceStatus, SubAccountType, TariffKind},
-    service, staff_user, tariff,
+    service, service_pause, staff_user, tariff,
 };
 
 use super::{
@@ -266,7 +266,7 @@ pub async fn place_service(
 ) -> AppResult<service::Model> {
     let now = super::now();
     let started = status != ServiceStatus::Pending;
-    Ok(service::ActiveModel {
+    let placed = service::ActiveModel {
         account_id: Set(account_id),
         tariff_id: Set(t.id),
         description: Set(t.name.clone()),
@@ -284,7 +284,21 @@ pub async fn place_service(
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?;
+    super::service::record_rate(db, &placed, t, start).await?;
+    if status == ServiceStatus::Paused {
+        // Paused since its start: billing skips every day of it.
+        service_pause::ActiveModel {
+            service_id: Set(placed.id),
+            paused_on: Set(start),
+            resumed_on: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(placed)
 }
 
 /// A month of usage for an active service: one Internet session a day, or a few calls a day.

@@ -113,7 +113,7 @@ use serde_json::json;
 use entity::{
     account,
     enums::{ChangeMode, TariffKind},
-    service_pause, tariff,
+    service_pause, service_rate, tariff,
 };
 
 use super::activity;
@@ -214,7 +214,30 @@ pub async fn resume(
     Ok(resumed)
 }
 
-/// Switches a service to `to` (inside the caller's transaction).
+/// Records the price a service is billed at from `valid_from` on (inside the caller's
+/// transaction): when it is created and on every tariff change.
+pub async fn record_rate<C: ConnectionTrait>(
+    db: &C,
+    service: &service::Model,
+    tariff: &tariff::Model,
+    valid_from: chrono::NaiveDate,
+) -> AppResult<()> {
+    service_rate::ActiveModel {
+        service_id: Set(service.id),
+        tariff_id: Set(tariff.id),
+        description: Set(service.description.clone()),
+        price_minor: Set(service.price_minor),
+        tax_percent_minor: Set(tariff.tax_percent_minor),
+        valid_from: Set(valid_from),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Switches a service to `to` from today on (inside the caller's transaction).
 async fn switch_tariff<C: ConnectionTrait>(
     db: &C,
     found: service::Model,
@@ -226,7 +249,9 @@ async fn switch_tariff<C: ConnectionTrait>(
     active.billing_period = Set(to.period);
     active.description = Set(to.name.clone());
     active.updated_at = Set(super::now());
-    Ok(active.update(db).await?)
+    let switched = active.update(db).await?;
+    record_rate(db, &switched, to, super::now().date_naive()).await?;
+    Ok(switched)
 }
 
 /// Changes a service's tariff: at once (`SELF_CHANGE`, when the current tariff allows it)

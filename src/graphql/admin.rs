@@ -1,7 +1,7 @@
 //! Staff-only queries and mutations: accounts, links, switches, tariffs, templates and
 //! balance adjustments. Every one asks the policy (a customer gets `FORBIDDEN`).
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::{
     account::{Account, AccountFilter, account_connection},
@@ -9,12 +9,13 @@ use super::{
     connection::{Connection, page_request},
     enums::{AccountStatus, BillingMode, BillingPeriod, SubAccountType, TariffKind},
     ids::{self, Kind},
-    payload::payload,
-    scalars::Decimal,
+    payload::{UserError, payload, split},
+    scalars::{Date, Decimal},
 };
 use crate::{
     domain::{
         account::{self as accounts, Address, NewAccount},
+        billing,
         catalog::{self, NewTariff, PartnerSettingsChange},
     },
     error::ResultExt,
@@ -165,6 +166,26 @@ pub struct AdjustBalanceInput {
     pub amount: Decimal,
     /// Why (kept in the ledger).
     pub reason: String,
+}
+
+/// The month a billing run bills.
+#[derive(InputObject)]
+pub struct RunBillingInput {
+    /// First day of the month, e.g. "2026-12-01"; at most next month.
+    pub period_start: Date,
+}
+
+/// Result of `runBilling`. Running a month again issues nothing new (all counts zero).
+#[derive(SimpleObject)]
+pub struct RunBillingPayload {
+    /// Recurring invoices this run issued (one per paying account at most).
+    pub invoices_issued: i32,
+    /// Of those, invoices left `UNPAID` because a prepaid balance did not cover them.
+    pub invoices_unpaid: i32,
+    /// `PENDING` services whose start date had come, turned `ACTIVE` by this run.
+    pub services_activated: i32,
+    /// Why nothing was billed; empty on success.
+    pub user_errors: Vec<UserError>,
 }
 
 /// A new partner.
@@ -397,6 +418,29 @@ impl AdminMutation {
             catalog::update_email_template(super::db(ctx)?, viewer, id, input.subject, input.body)
                 .await;
         EmailTemplatePayload::from_result(result.map(EmailTemplate))
+    }
+
+    /// Issues the recurring invoices of a month: per paying account, one invoice for the
+    /// service days not yet paid for, aggregated sub-accounts' days on their main account's
+    /// invoice. Each payer is billed in its own transaction; for large installations run
+    /// `portal-api bill --month YYYY-MM` from cron instead (no request timeout).
+    async fn run_billing(
+        &self,
+        ctx: &Context<'_>,
+        input: RunBillingInput,
+    ) -> async_graphql::Result<RunBillingPayload> {
+        let viewer = super::viewer(ctx)?;
+        policy::require_admin(viewer).gql()?;
+        let (outcome, user_errors) =
+            split(billing::run(super::db(ctx)?, viewer, input.period_start.0).await)?;
+        let outcome = outcome.unwrap_or_default();
+        let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        Ok(RunBillingPayload {
+            invoices_issued: count(outcome.invoices_issued),
+            invoices_unpaid: count(outcome.invoices_unpaid),
+            services_activated: count(outcome.services_activated),
+            user_errors,
+        })
     }
 
     /// Credit or debit an account's balance through the ledger.

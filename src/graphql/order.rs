@@ -349,6 +349,11 @@ impl Invoice {
         self.0.issued_at
     }
 
+    /// First day of the billed month, for invoices of a billing run (null for orders').
+    async fn period_start(&self) -> Option<Date> {
+        self.0.period_start.map(Date)
+    }
+
     /// The lines.
     async fn lines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<InvoiceLine>> {
         let rows = super::loaders(ctx)?
@@ -397,9 +402,31 @@ impl InvoiceLine {
         self.0.quantity
     }
 
+    /// The service the line bills, when the viewer may see it.
+    async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Service>> {
+        let Some(id) = self.0.service_id else {
+            return Ok(None);
+        };
+        let Some(found) = super::loaders(ctx)?
+            .service
+            .load_one(id)
+            .await
+            .map_err(gql)?
+        else {
+            return Ok(None);
+        };
+        Ok(authorized_service(ctx, found).await.ok())
+    }
+
     /// Price of one, before tax.
     async fn unit_price(&self) -> Decimal {
         Decimal::from_minor(self.0.unit_price_minor)
+    }
+
+    /// Amount before tax: quantity × unit price, or for recurring lines the monthly price
+    /// prorated to the days billed (price × days ÷ days in the month, to the cent).
+    async fn net(&self) -> Decimal {
+        Decimal::from_minor(self.0.net_minor)
     }
 
     /// Tax rate in percent.

@@ -3,7 +3,7 @@
 //! integer as a JSON number). `DateTime` and `JSON` come from async-graphql.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::money::Money;
 
@@ -65,9 +65,16 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
+            // Four-digit years only: both engines store them, and no ISP bills in year -4800.
             Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|d| (1..=9999).contains(&d.year()))
                 .map(Date)
-                .map_err(|_| InputValueError::custom("a Date is a string such as \"2026-11-27\"")),
+                .ok_or_else(|| {
+                    InputValueError::custom(
+                        "a Date is a string such as \"2026-11-27\" (years 0001 to 9999)",
+                    )
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

@@ -350,6 +350,7 @@ async fn customers_are_refused_every_admin_operation() {
         "mutation { createTariff(input: {name: \"T\", kind: INTERNET, price: \"1.00\"}) { userErrors { code } } }".to_string(),
         format!("mutation {{ updateEmailTemplate(input: {{id: \"{template}\", body: \"x\"}}) {{ userErrors {{ code }} }} }}"),
         format!("mutation {{ adjustBalance(input: {{accountId: \"{me}\", amount: \"100.00\", reason: \"gift\"}}) {{ userErrors {{ code }} }} }}"),
+        "mutation { runBilling(input: {periodStart: \"2026-12-01\"}) { invoicesIssued userErrors { code } } }".to_string(),
     ];
     for op in &ops {
         let (status, body) = app.graphql(op, json!({}), Some(&token)).await;

@@ -6,6 +6,7 @@ use std::{
     process::{Command, Stdio},
 };
 
+use chrono::Datelike;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_portal-api");
@@ -155,4 +156,49 @@ fn export_schema_prints_the_sdl() {
         String::from_utf8(out.stdout).expect("utf8"),
         portal_api::graphql::sdl()
     );
+}
+
+/// `bill --month` for cron: a month of the demo is billed once; a second run and a bad month say so.
+#[test]
+fn bill_runs_a_month_once_from_the_command_line() {
+    let path = std::env::temp_dir().join(format!("portal-bill-{}.db", uuid::Uuid::new_v4()));
+    let db = format!("sqlite://{}?mode=rwc", path.display());
+    run(&db, &["seed", "--demo"]);
+    // The demo: the main account (its own and its aggregated sub-accounts' services) and two
+    // independent sub-accounts with active services pay; the standalone customer has none.
+    // Next month: the demo's services all started before it and its ended ones end before it.
+    let next = chrono::Utc::now()
+        .date_naive()
+        .with_day(1)
+        .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+        .expect("next month");
+    let month = next.format("%Y-%m").to_string();
+    let first = run(&db, &["bill", "--month", &month]);
+    assert_eq!(
+        first.trim(),
+        format!(
+            "Billed {}: 3 invoices issued (0 unpaid), 0 services activated.",
+            next.format("%B %Y")
+        )
+    );
+    let second = run(&db, &["bill", "--month", &month]);
+    assert!(second.contains(": 0 invoices issued"), "{second}");
+    for (month, why) in [
+        ("2026-13", "bad month"),
+        ("2999-01", "at most one month in advance"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["bill", "--month", month])
+            .env("DATABASE_URL", &db)
+            .env("RUST_LOG", "warn")
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .expect("runs");
+        assert!(!out.status.success(), "{month}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{month}: {err}");
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }

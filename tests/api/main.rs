@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod auth;
+mod billing;
 mod cli;
 mod documents;
 mod faults;
