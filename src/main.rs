@@ -12,6 +12,11 @@ use portal_api::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc: a GraphQL request allocates many small short-lived objects, and glibc's
+/// allocator spent about a fifth of the server's CPU on them under load (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "portal-api",
@@ -45,8 +50,21 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
         /// The demo data set (a main account with a dozen sub-accounts, tariffs, services).
-        #[arg(long, default_value_t = false)]
+        #[arg(long, default_value_t = false, conflicts_with = "bench")]
         demo: bool,
+        /// Generated data for the benchmark: `--mains` main accounts with
+        /// `--subs-per-main` sub-accounts each, services, tickets, documents and usage.
+        #[arg(long, default_value_t = false)]
+        bench: bool,
+        /// Main accounts to generate (with `--bench`).
+        #[arg(long, default_value_t = 100, requires = "bench")]
+        mains: u32,
+        /// Sub-accounts per main account (with `--bench`).
+        #[arg(long, default_value_t = 50, requires = "bench")]
+        subs_per_main: u32,
+        /// Days of Internet sessions and voice calls per active service (with `--bench`).
+        #[arg(long, default_value_t = 30, requires = "bench")]
+        usage_days: u32,
     },
     /// Run the recurring billing of a month (for cron): one invoice per paying account.
     /// Running a month again issues nothing new.
@@ -135,10 +153,37 @@ async fn main() -> anyhow::Result<()> {
             println!("Database is up to date.");
             Ok(())
         }
-        Command::Seed { db, demo } => {
+        Command::Seed {
+            db,
+            demo,
+            bench,
+            mains,
+            subs_per_main,
+            usage_days,
+        } => {
             init_tracing(false);
-            anyhow::ensure!(demo, "say which data set: --demo");
+            anyhow::ensure!(demo || bench, "say which data set: --demo or --bench");
             let state = AppState::init(Config::new(&db, None, Mode::Development)).await?;
+            if bench {
+                let started = std::time::Instant::now();
+                let size = domain::generate::Size {
+                    mains,
+                    subs_per_main,
+                    usage_days,
+                };
+                let out = domain::generate::bench(&state.db, size).await?;
+                println!(
+                    "Generated {} accounts, {} services, {} tickets, {} documents, {} usage rows in {:.1?}. Password of every account: {}",
+                    out.accounts,
+                    out.services,
+                    out.tickets,
+                    out.documents,
+                    out.usage_rows,
+                    started.elapsed(),
+                    domain::generate::BENCH_PASSWORD
+                );
+                return Ok(());
+            }
             if domain::seed::demo(&state.db).await? {
                 println!("Seeded demo data.");
             } else {

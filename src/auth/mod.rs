@@ -88,7 +88,7 @@ impl Subject {
 }
 
 /// Builds the viewer of a verified token: the subject must still exist. One statement for
-/// staff; for customers the account and the global switch the policy needs.
+/// staff and one for customers: the account and the global switch the policy needs.
 pub async fn load_viewer(
     db: &sea_orm::DatabaseConnection,
     subject: Subject,
@@ -107,11 +107,26 @@ pub async fn load_viewer(
             }))
         }
         Subject::Account(id) => {
-            let account = account::Entity::find_by_id(id).one(db).await?.ok_or(gone)?;
-            let settings = crate::domain::catalog::portal_settings(db).await?;
+            // One statement: the account row with the switch as an extra column.
+            use sea_orm::{
+                ConnectionTrait, FromQueryResult, QuerySelect, QueryTrait, sea_query::Expr,
+            };
+            let stmt = account::Entity::find_by_id(id)
+                .column_as(
+                    Expr::cust(
+                        "(SELECT independent_sub_account_access FROM portal_settings WHERE id = 1)",
+                    ),
+                    "independent_access",
+                )
+                .build(db.get_database_backend());
+            let row = db.query_one_raw(stmt).await?.ok_or(gone)?;
+            let account = account::Model::from_query_result(&row, "")?;
+            let independent_access = row
+                .try_get::<Option<bool>>("", "independent_access")?
+                .unwrap_or(false);
             Ok(Viewer::Customer(Box::new(CustomerViewer {
                 account,
-                independent_access: settings.independent_sub_account_access,
+                independent_access,
             })))
         }
     }

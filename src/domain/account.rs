@@ -58,6 +58,47 @@ pub fn search_text(full_name: &str, login: &str, a: &Address) -> String {
     .to_lowercase()
 }
 
+/// The parts of a new account row; everything else starts empty (no link, zero balance).
+pub struct NewRow {
+    pub partner_id: i64,
+    pub login: String,
+    pub password_hash: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub status: AccountStatus,
+    pub billing_mode: BillingMode,
+    pub address: Address,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A new account row (not yet inserted): the one place that knows how the columns derive
+/// from the parts (`search_text`, currency, an unlinked start).
+pub fn row(new: NewRow) -> account::ActiveModel {
+    account::ActiveModel {
+        partner_id: Set(new.partner_id),
+        search_text: Set(search_text(&new.full_name, &new.login, &new.address)),
+        login: Set(new.login),
+        password_hash: Set(new.password_hash),
+        full_name: Set(new.full_name),
+        email: Set(new.email),
+        status: Set(new.status),
+        billing_mode: Set(new.billing_mode),
+        street: Set(new.address.street),
+        city: Set(new.address.city),
+        zip_code: Set(new.address.zip_code),
+        country: Set(new.address.country),
+        currency: Set("EUR".into()),
+        balance_minor: Set(0),
+        main_account_id: Set(None),
+        sub_account_type: Set(None),
+        linked_at: Set(None),
+        sub_account_management: Set(false),
+        created_at: Set(new.created_at),
+        updated_at: Set(new.created_at),
+        ..Default::default()
+    }
+}
+
 pub async fn create(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -112,29 +153,17 @@ pub async fn create(
     let password_hash = password::hash(input.password).await?;
     let now = super::now();
     let txn = db.begin().await?;
-    let created = account::ActiveModel {
-        partner_id: Set(partner.id),
-        search_text: Set(search_text(&full_name, &login, &address)),
-        login: Set(login),
-        password_hash: Set(password_hash),
-        full_name: Set(full_name),
-        email: Set(email),
-        status: Set(input.status),
-        billing_mode: Set(input.billing_mode),
-        street: Set(address.street),
-        city: Set(address.city),
-        zip_code: Set(address.zip_code),
-        country: Set(address.country),
-        currency: Set("EUR".into()),
-        balance_minor: Set(0),
-        main_account_id: Set(None),
-        sub_account_type: Set(None),
-        linked_at: Set(None),
-        sub_account_management: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
+    let created = row(NewRow {
+        partner_id: partner.id,
+        login,
+        password_hash,
+        full_name,
+        email,
+        status: input.status,
+        billing_mode: input.billing_mode,
+        address,
+        created_at: now,
+    })
     .insert(&txn)
     .await
     .map_err(|e| AppError::from(e).duplicate_on("login", DUPLICATE_LOGIN))?;

@@ -17,6 +17,14 @@ pub const LINK_TTL_SECONDS: i64 = 10 * 60;
 pub const LINK_KEY: &str = "document_link_key";
 
 /// Stores a new document for an account, in the caller's transaction.
+/// The SHA-256 of a document's bytes, as lower-case hex (kept with every document).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub async fn store<C: ConnectionTrait>(
     db: &C,
     account_id: i64,
@@ -25,10 +33,7 @@ pub async fn store<C: ConnectionTrait>(
     content_type: &str,
     bytes: Vec<u8>,
 ) -> AppResult<document::Model> {
-    let sha = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let sha = sha256_hex(&bytes);
     let doc = document::ActiveModel {
         account_id: Set(account_id),
         kind: Set(kind),

@@ -8,6 +8,7 @@ pub mod billing;
 pub mod bootstrap;
 pub mod catalog;
 pub mod document;
+pub mod generate;
 pub mod invoice;
 pub mod keys;
 pub mod notification;

@@ -177,7 +177,10 @@ pub async fn demo(db: &DatabaseConnection) -> AppResult<bool> {
     Ok(true)
 }
 
-async fn demo_tariffs(db: &DatabaseConnection, admin: &Viewer) -> AppResult<Vec<tariff::Model>> {
+pub(crate) async fn demo_tariffs(
+    db: &DatabaseConnection,
+    admin: &Viewer,
+) -> AppResult<Vec<tariff::Model>> {
     let specs = [
         (
             "Fiber 100",

@@ -264,7 +264,8 @@ fn selects(connection: &Lookahead<'_>, field: &str) -> bool {
 }
 
 /// Loads, for a whole page of accounts at once, what the client selected on its rows: the
-/// totals, the nested services (with their tariffs and pending changes) and the activity.
+/// totals, the nested services (with their tariffs and pending changes), the tickets and the
+/// activity.
 /// The per-row resolvers then read the request's loader caches: the statement count of a
 /// page does not depend on its size or on how the executor interleaves the rows.
 async fn prefetch(ctx: &Context<'_>, rows: &[account::Model]) -> async_graphql::Result<()> {
@@ -322,6 +323,36 @@ async fn prefetch(ctx: &Context<'_>, rows: &[account::Model]) -> async_graphql::
                     .await
                     .map_err(gql)?;
             }
+        }
+        for field in row.field("tickets").selection_fields() {
+            let Ok(args) = field.arguments() else {
+                continue;
+            };
+            let (Some(status), Some(page)) = (
+                arg::<Option<Vec<super::enums::TicketStatus>>>(&args, "status"),
+                page_args(&args),
+            ) else {
+                continue;
+            };
+            let values: Vec<&str> = status
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| entity::enums::TicketStatus::from(s).as_str())
+                .collect();
+            // The viewer's own row reads its list directly (`ticket::account_tickets`).
+            let own = viewer.account().map(|a| a.id);
+            let keys: Vec<_> = rows
+                .iter()
+                .filter(|a| Some(a.id) != own)
+                .filter(|a| policy::allows(viewer, Action::ManageTickets, Target::Account(a)))
+                .filter_map(|a| page_key(a.id, values.iter().copied(), page.clone()).ok())
+                .collect();
+            let loader = if viewer.is_admin() {
+                &loaders.tickets
+            } else {
+                &loaders.unhidden_tickets
+            };
+            loader.load_many(keys).await.map_err(gql)?;
         }
         for field in row.field("activity").selection_fields() {
             let Some(page) = field.arguments().ok().and_then(|args| page_args(&args)) else {

@@ -280,8 +280,11 @@ fn others_orders() -> Condition {
     Condition::all().add(Expr::col(order::Column::AccountId).ne(Expr::col(order::Column::PayerId)))
 }
 
+/// No batching window: lists prefetch a whole level with one `load_many`, so there is
+/// nothing to wait for; the default 1 ms window cost a millisecond per level of every page.
 fn cached<T: Send + Sync + 'static>(loader: T) -> Cached<T> {
     DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+        .delay(std::time::Duration::ZERO)
 }
 
 impl Loaders {

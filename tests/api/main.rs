@@ -10,6 +10,7 @@ mod billing;
 mod cli;
 mod documents;
 mod faults;
+mod generate;
 mod http;
 mod isolation;
 mod limits;

@@ -1,0 +1,90 @@
+"""Request bodies of the benchmark, one JSON document per line (wrk's post.lua sends them
+round robin), and the switches the benchmark's main account needs.
+
+  bodies.py setup PORT ADMIN_TOKEN MAIN_LOGIN   (DATABASE_URL names the server's database)
+  bodies.py write DATABASE_URL MAIN_LOGIN OUT_DIR
+"""
+import base64
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+
+PAGE_OURS = """{ viewer { account { subAccounts(first: 50) { totalCount pageInfo { hasNextPage endCursor }
+  nodes { id login fullName email status address { street city zipCode country } billingMode currency
+    subAccountType linkedAt subAccountManagement activeServicesCount totalServiceCost
+    capabilities { viewDetails order pauseServices changeServices viewInternetUsage viewVoiceUsage viewDocuments manageTickets manageOrders }
+    services(first: 10) { totalCount nodes { id status price description startDate tariff { id name price downloadSpeedKbps } } }
+    tickets(first: 5) { nodes { id subject status priority createdAt } } } } } } }"""
+
+PAGE_PEER = """{ allAccounts(condition: {mainAccountId: "%s"}, first: 50, orderBy: [FULL_NAME_ASC, PRIMARY_KEY_ASC]) { totalCount pageInfo { hasNextPage endCursor }
+  nodes { id rowId login fullName email status street city zipCode country billingMode currency
+    subAccountType linkedAt subAccountManagement
+    servicesByAccountId(first: 10, orderBy: PRIMARY_KEY_ASC) { totalCount nodes { id rowId status priceMinor description startDate tariffByTariffId { rowId name priceMinor downloadSpeedKbps } } }
+    ticketsByAccountId(first: 5, orderBy: PRIMARY_KEY_DESC) { nodes { id rowId subject status priority createdAt } } } } }"""
+
+BYID_OURS = """query($id: ID!) { node(id: $id) { ... on Account { id fullName status
+  services(first: 10) { nodes { id status price tariff { name } } } } } }"""
+
+BYID_PEER = """{ accountByRowId(rowId: "%s") { rowId fullName status
+  servicesByAccountId(first: 10, orderBy: PRIMARY_KEY_ASC) { nodes { rowId status priceMinor tariffByTariffId { name } } } } }"""
+
+PAUSE_RESUME = """mutation($s: ID!) {
+  pause: pauseService(input: {serviceId: $s}) { service { id status } userErrors { code } }
+  resume: resumeService(input: {serviceId: $s}) { service { id status } userErrors { code } } }"""
+
+
+def gid(kind, pk):
+    return base64.urlsafe_b64encode(f"{kind}:{pk}".encode()).decode().rstrip("=")
+
+
+def sql(url, query):
+    out = subprocess.run(["psql", "-Atq", url, "-c", query], check=True, capture_output=True, text=True)
+    return [line for line in out.stdout.splitlines() if line]
+
+
+def body(query, variables=None):
+    return json.dumps({"query": " ".join(query.split()), "variables": variables or {}})
+
+
+def post(port, token, query, variables=None):
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=body(query, variables).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    answer = json.load(urllib.request.urlopen(req))
+    assert "errors" not in answer, answer
+    return answer["data"]
+
+
+def setup(port, admin, login):
+    main = sql(os.environ["DATABASE_URL"], f"select id from accounts where login = '{login}'")[0]
+    post(port, admin, "mutation($a: ID!) { setSubAccountManagement(input: {accountId: $a, enabled: true}) { userErrors { code } } }",
+         {"a": gid("Account", main)})
+    post(port, admin, "mutation { updatePortalSettings(input: {independentSubAccountAccess: true}) { userErrors { code } } }")
+
+
+def write(url, login, out):
+    main = sql(url, f"select id from accounts where login = '{login}'")[0]
+    subs = sql(url, f"select id from accounts where main_account_id = {main} order by id")
+    services = sql(url, "select id from services where status = 'ACTIVE' order by id limit 2000")
+    files = {
+        "page-ours.jsonl": [body(PAGE_OURS)],
+        "page-ours-small.jsonl": [body(PAGE_OURS)],
+        "page-peer.jsonl": [body(PAGE_PEER % main)],
+        "byid-ours.jsonl": [body(BYID_OURS, {"id": gid("Account", s)}) for s in subs],
+        "byid-peer.jsonl": [body(BYID_PEER % s) for s in subs],
+        "mutation-ours.jsonl": [body(PAUSE_RESUME, {"s": gid("Service", s)}) for s in services],
+    }
+    for name, lines in files.items():
+        with open(os.path.join(out, name), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "setup":
+        setup(*sys.argv[2:5])
+    else:
+        write(*sys.argv[2:5])

@@ -1,0 +1,173 @@
+"""Turns bench/results/*.txt into BENCHMARKS.md (stdout) and bench/chart.svg.
+
+Each result file holds wrk's output plus the lines post.lua prints (RPS, P50, P99 in
+microseconds, BAD, ERR, REQ), the server's peak RSS (RSS_KB) and, for the first round,
+the SQL statements per request (STATEMENTS).
+"""
+import glob
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+OUT = sys.argv[1]
+PG = sys.argv[2]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def read(label):
+    runs = []
+    for path in sorted(glob.glob(os.path.join(OUT, f"{label}-[0-9]*.txt"))):
+        values = {}
+        for line in open(path):
+            m = re.match(r"^(RPS|P50|P99|BAD|ERR|REQ|RSS_KB|STATEMENTS) (\S+)$", line.strip())
+            if m:
+                values[m.group(1)] = float(m.group(2))
+        runs.append(values)
+    return runs
+
+
+def summary(label):
+    runs = read(label)
+    if not runs:
+        return None
+    med = lambda key: statistics.median(r.get(key, 0) for r in runs)
+    return {
+        "rounds": len(runs),
+        "rps": med("RPS"),
+        "rps_each": [r.get("RPS", 0) for r in runs],
+        "p50": med("P50") / 1000,
+        "p99": med("P99") / 1000,
+        "bad": sum(r.get("BAD", 0) + r.get("ERR", 0) for r in runs),
+        "rss": max(r.get("RSS_KB", 0) for r in runs) / 1024,
+        "statements": next((r["STATEMENTS"] for r in runs if "STATEMENTS" in r), None),
+    }
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=30).stdout.strip()
+    except Exception:
+        return "?"
+
+
+ops = [
+    ("page", "Sub-accounts page: 50 rows, every column, `services(first: 10) { tariff }`, `tickets(first: 5)`"),
+    ("byid", "One account by id with its services"),
+]
+rows = []
+for op, title in ops:
+    rows.append((op, title, summary(f"{op}-ours"), summary(f"{op}-peer")))
+mutation = summary("mutation-ours")
+small, large = summary("growth-small"), summary("growth-large")
+
+
+def seed_line(db):
+    path = os.path.join(OUT, f"seed-{db}.txt")
+    if not os.path.exists(path):
+        return "(reused from an earlier run)"
+    text = open(path).read()
+    gen = re.search(r"Generated (.*?) in", text)
+    secs = re.search(r"seconds (\d+)", text)
+    return f"{gen.group(1) if gen else '?'}; {secs.group(1) if secs else '?'} s"
+
+
+def fmt(x, digits=1):
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
+print("# Benchmarks\n")
+print(f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `bench/run.sh` (one command; see the README).\n")
+print("## Machine and versions\n")
+CPU = sh("lscpu | sed -n 's/^Model name: *//p'")
+RAM = sh("free -g | awk '/Mem:/ {print $2}'")
+RUSTC = sh("rustc --version")
+PGL = json.load(open(os.path.join(ROOT, "bench/node_modules/postgraphile/package.json")))["version"]
+NODEV = sh("bench/node_modules/.bin/node --version")
+PGV = sh(f"psql -Atq {PG}/postgres -c 'show server_version'")
+WRK = sh("wrk --version 2>&1 | head -1")
+print(f"- CPU: {CPU}, {os.cpu_count()} cores, {RAM} GiB RAM, {platform.system()} {platform.release()}")
+print(f"- portal-api: release build, {RUSTC}")
+print(f"- PostGraphile {PGL} (Amber preset, `NODE_ENV=production`) on Node {NODEV}")
+print(f"- PostgreSQL {PGV}; load generator: {WRK}")
+print("- Everything on the same machine: the database, both servers and wrk share the cores.\n")
+print("## Data\n")
+print(f"- Large database (all side-by-side figures): {seed_line('portal_bench_large')}")
+print(f"- Small database (growth only): {seed_line('portal_bench_small')}\n")
+print("The page and the by-id read ask for the first generated main account (`bench-m000001`, "
+      "50 sub-accounts) as that customer, with its management switch on; PostGraphile has no "
+      "authorization and answers the equivalent query over the same tables. Ours also computes "
+      "per row the active-services count and monthly total, and the viewer's capabilities.\n")
+print("## Side by side (wrk, 2 threads × 32 connections, 10 s per round, rounds alternating ours/PostGraphile; medians)\n")
+print("| operation | server | requests/s | p50 ms | p99 ms | errors | peak RSS MiB | SQL statements / request |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
+for op, title, ours, peer in rows:
+    for name, s in (("portal-api", ours), ("PostGraphile 5", peer)):
+        if s:
+            print(f"| {title} | {name} | {fmt(s['rps'], 0)} | {fmt(s['p50'], 2)} | {fmt(s['p99'], 2)} | "
+                  f"{int(s['bad'])} | {fmt(s['rss'])} | {fmt(s['statements'], 0) if s['statements'] is not None else 'n/a'} |")
+print()
+print("| operation | requests/s ours ÷ PostGraphile | p99 ours ÷ PostGraphile |")
+print("|---|---:|---:|")
+for op, title, ours, peer in rows:
+    if ours and peer and peer["rps"] and peer["p99"]:
+        print(f"| {title} | **{ours['rps'] / peer['rps']:.2f}×** | {ours['p99'] / peer['p99']:.2f}× |")
+print()
+print("Requests/s per round (ours | PostGraphile):\n")
+for op, title, ours, peer in rows:
+    if ours and peer:
+        print(f"- {op}: {', '.join(fmt(x, 0) for x in ours['rps_each'])} | {', '.join(fmt(x, 0) for x in peer['rps_each'])}")
+print()
+if mutation:
+    print("## Mutation path (ours only)\n")
+    print("One request = `pauseService` then `resumeService` on one of 2,000 active services "
+          "(two transactions, activity history, pause records), as an admin.\n")
+    print("| requests/s | p50 ms | p99 ms | errors | peak RSS MiB | SQL statements / request |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    print(f"| {fmt(mutation['rps'], 0)} | {fmt(mutation['p50'], 2)} | {fmt(mutation['p99'], 2)} | {int(mutation['bad'])} | "
+          f"{fmt(mutation['rss'])} | {fmt(mutation['statements'], 0)} |\n")
+if small and large:
+    print("## Growth: the same page, ~10k vs ~1M services in the database\n")
+    print("| database | requests/s | p50 ms | p99 ms | SQL statements / request |")
+    print("|---|---:|---:|---:|---:|")
+    for name, s in (("~10k services", small), ("~1M services", large)):
+        print(f"| {name} | {fmt(s['rps'], 0)} | {fmt(s['p50'], 2)} | {fmt(s['p99'], 2)} | {fmt(s['statements'], 0)} |")
+    print(f"\nLatency ratio 1M ÷ 10k: **p50 {large['p50'] / small['p50']:.2f}×**, p99 {large['p99'] / small['p99']:.2f}× "
+          f"(throughput ratio {large['rps'] / small['rps']:.2f}×).\n")
+print("![throughput and p99 per operation](bench/chart.svg)\n")
+
+# --- chart -------------------------------------------------------------------------------
+bars = [(op, ours, peer) for op, _, ours, peer in rows if ours and peer]
+if mutation:
+    bars.append(("mutation", mutation, None))
+W, H, PAD = 760, 320, 50
+panel_w = (W - 3 * PAD) / 2
+svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
+       f'<rect width="{W}" height="{H}" fill="white"/>']
+for p, (key, title) in enumerate((("rps", "requests/s (higher is better)"), ("p99", "p99 latency, ms (lower is better)"))):
+    x0 = PAD + p * (panel_w + PAD)
+    top = max([max(b[1][key], b[2][key] if b[2] else 0) for b in bars] + [1])
+    svg.append(f'<text x="{x0}" y="20" font-weight="bold">{title}</text>')
+    svg.append(f'<line x1="{x0}" y1="{H - 40}" x2="{x0 + panel_w}" y2="{H - 40}" stroke="#333"/>')
+    group = panel_w / len(bars)
+    for i, (op, ours, peer) in enumerate(bars):
+        for j, (s, colour) in enumerate(((ours, "#2b7bb9"), (peer, "#e0803a"))):
+            if not s:
+                continue
+            h = (H - 80) * s[key] / top
+            x = x0 + i * group + 8 + j * (group - 16) / 2
+            w = (group - 16) / 2 - 4
+            svg.append(f'<rect x="{x:.1f}" y="{H - 40 - h:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{colour}"/>')
+            svg.append(f'<text x="{x + w / 2:.1f}" y="{H - 44 - h:.1f}" text-anchor="middle" font-size="10">{s[key]:,.0f}</text>'
+                       if key == "rps" else
+                       f'<text x="{x + w / 2:.1f}" y="{H - 44 - h:.1f}" text-anchor="middle" font-size="10">{s[key]:.1f}</text>')
+        svg.append(f'<text x="{x0 + i * group + group / 2:.1f}" y="{H - 24}" text-anchor="middle">{op}</text>')
+svg.append(f'<rect x="{PAD}" y="{H - 14}" width="10" height="10" fill="#2b7bb9"/><text x="{PAD + 14}" y="{H - 5}">portal-api</text>')
+svg.append(f'<rect x="{PAD + 110}" y="{H - 14}" width="10" height="10" fill="#e0803a"/><text x="{PAD + 124}" y="{H - 5}">PostGraphile 5</text>')
+svg.append("</svg>")
+with open(os.path.join(ROOT, "bench", "chart.svg"), "w") as f:
+    f.write("\n".join(svg) + "\n")

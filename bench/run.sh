@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# The benchmark, one command: bench/run.sh
+#
+# On fresh PostgreSQL databases filled by `portal-api seed --bench`, starts portal-api
+# (release) and PostGraphile 5 (Node 22) over the same database and drives both with wrk
+# (2 threads x 32 connections, 10 s, 3 rounds alternating A B A B) on equivalent
+# operations; then the growth run (the same page with ~10k and ~1M services in the
+# database). Writes bench/results/*.txt, BENCHMARKS.md and bench/chart.svg.
+#
+# Knobs (environment): BENCH_PG (server URL without database), BENCH_SUBS (sub-accounts per
+# main, 50), BENCH_MAINS_SMALL (66: ~10k services), BENCH_MAINS_LARGE (6600: ~1M services),
+# BENCH_USAGE_DAYS_LARGE (usage days in the large database, 3), BENCH_DURATION (10s),
+# BENCH_ROUNDS (3), BENCH_REUSE=1 (keep databases already filled by a previous run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+SUBS=${BENCH_SUBS:-50}
+MAINS_SMALL=${BENCH_MAINS_SMALL:-66}
+MAINS_LARGE=${BENCH_MAINS_LARGE:-6600}
+USAGE_LARGE=${BENCH_USAGE_DAYS_LARGE:-3}
+DURATION=${BENCH_DURATION:-10s}
+ROUNDS=${BENCH_ROUNDS:-3}
+OUT=$ROOT/bench/results
+# One signing secret for every server and token of the run (both databases).
+export PORTAL_JWT_SECRET=${PORTAL_JWT_SECRET:-benchmark-secret-of-at-least-32-characters}
+mkdir -p "$OUT"
+rm -f "$OUT"/*.txt
+
+# --- tools -------------------------------------------------------------------------------
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+[ -x bench/node_modules/.bin/node ] || (cd bench && npm ci --no-audit --no-fund)
+cargo build --release -q
+BIN=$ROOT/target/release/portal-api
+NODE=$ROOT/bench/node_modules/.bin/node
+pg_isready -q -h 127.0.0.1 || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+until pg_isready -q -h 127.0.0.1; do sleep 0.2; done
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# --- data --------------------------------------------------------------------------------
+fill() { # name mains usage-days
+  local db=$1
+  if [ "${BENCH_REUSE:-0}" = 1 ] && psql -Atq "$PG/$db" -c "select 1 from accounts limit 1" 2>/dev/null | grep -q 1; then
+    echo "reusing $db"; return
+  fi
+  psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  local t0=$SECONDS
+  DATABASE_URL=$PG/$db RUST_LOG=warn "$BIN" seed --bench --mains "$2" --subs-per-main "$SUBS" --usage-days "$3" | tee "$OUT/seed-$db.txt"
+  echo "seconds $((SECONDS - t0))" >> "$OUT/seed-$db.txt"
+}
+fill portal_bench_small "$MAINS_SMALL" 30
+fill portal_bench_large "$MAINS_LARGE" "$USAGE_LARGE"
+
+# --- servers -----------------------------------------------------------------------------
+start_ours() { # db port
+  # sslmode=disable: node-pg (PostGraphile) talks plain TCP to localhost; so does ours here.
+  DATABASE_URL="$PG/$1?sslmode=disable" PORTAL_BIND=127.0.0.1:$2 RUST_LOG=warn \
+    PORTAL_RATE_LIMIT_BURST=1000000000 PORTAL_RATE_LIMIT_PER_SECOND=1000000000 \
+    "$BIN" serve >"$OUT/server-$1-$2.log" 2>&1 &
+  PIDS+=($!)
+  until curl -sf "http://127.0.0.1:$2/readyz" >/dev/null; do sleep 0.1; done
+}
+start_peer() { # db port
+  (cd bench && DATABASE_URL=$PG/$1 PORT=$2 NODE_ENV=production exec "$NODE" \
+    node_modules/postgraphile/dist/cli-run.js -C graphile.config.mjs >"$OUT/peer-$1-$2.log" 2>&1) &
+  PIDS+=($!)
+  until curl -sf -X POST -H 'content-type: application/json' -d '{"query":"{__typename}"}' \
+    "http://127.0.0.1:$2/graphql" >/dev/null; do sleep 0.2; done
+}
+pid_on() { # port -> pid of the process listening there
+  ss -Htlnp "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1
+}
+
+start_ours portal_bench_large 18080
+start_ours portal_bench_small 18081
+start_peer portal_bench_large 15678
+OURS_PID=$(pid_on 18080)
+PEER_PID=$(pid_on 15678)
+
+# --- operations --------------------------------------------------------------------------
+export DATABASE_URL=$PG/portal_bench_large
+ADMIN="Bearer $("$BIN" token --admin --ttl 2h)"
+MAIN_LOGIN=bench-m000001
+MAIN_TOKEN="Bearer $("$BIN" token --login $MAIN_LOGIN --ttl 2h)"
+for port in 18080 18081; do
+  # The benchmark's main account manages its sub-accounts and may see independent ones.
+  DATABASE_URL=$PG/$([ $port = 18080 ] && echo portal_bench_large || echo portal_bench_small) \
+    python3 bench/bodies.py setup "$port" "$("$BIN" token --admin --ttl 2h)" "$MAIN_LOGIN"
+done
+python3 bench/bodies.py write "$PG/portal_bench_large" "$MAIN_LOGIN" "$OUT"
+
+run_wrk() { # label port bodies auth pid
+  local label=$1 port=$2 bodies=$3 auth=$4 pid=$5
+  [ -n "$pid" ] && echo 5 > "/proc/$pid/clear_refs"
+  BODIES=$bodies AUTH=$auth wrk -t2 -c32 -d"$DURATION" --latency -s bench/post.lua \
+    "http://127.0.0.1:$port/graphql" > "$OUT/$label.txt"
+  [ -n "$pid" ] && grep VmHWM "/proc/$pid/status" | awk '{print "RSS_KB", $2}' >> "$OUT/$label.txt"
+  grep -E '^(RPS|P99|BAD)' "$OUT/$label.txt" | tr '\n' ' '; echo " <- $label"
+}
+statements() { # port bodies auth -> statements per request (from /metrics), over 20 requests
+  local port=$1 bodies=$2 auth=$3 before after
+  before=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^portal_db_queries_total/ {print $2}')
+  for _ in $(seq 1 20); do
+    curl -s -o /dev/null -X POST -H 'content-type: application/json' -H "Authorization: $auth" \
+      --data "$(head -1 "$bodies")" "http://127.0.0.1:$port/graphql"
+  done
+  after=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^portal_db_queries_total/ {print $2}')
+  echo "STATEMENTS $(( (after - before) / 20 ))"
+}
+
+# Warm up both servers on every operation.
+for op in page byid; do
+  DURATION=3s run_wrk "warmup-ours-$op" 18080 "$OUT/$op-ours.jsonl" "$MAIN_TOKEN" ""
+  DURATION=3s run_wrk "warmup-peer-$op" 15678 "$OUT/$op-peer.jsonl" "" ""
+done
+DURATION=3s run_wrk warmup-small-page 18081 "$OUT/page-ours-small.jsonl" "$MAIN_TOKEN" ""
+
+for op in page byid; do
+  for r in $(seq 1 "$ROUNDS"); do
+    run_wrk "$op-ours-$r" 18080 "$OUT/$op-ours.jsonl" "$MAIN_TOKEN" "$OURS_PID"
+    run_wrk "$op-peer-$r" 15678 "$OUT/$op-peer.jsonl" "" "$PEER_PID"
+  done
+  statements 18080 "$OUT/$op-ours.jsonl" "$MAIN_TOKEN" >> "$OUT/$op-ours-1.txt"
+done
+for r in $(seq 1 "$ROUNDS"); do
+  run_wrk "mutation-ours-$r" 18080 "$OUT/mutation-ours.jsonl" "$ADMIN" "$OURS_PID"
+done
+statements 18080 "$OUT/mutation-ours.jsonl" "$ADMIN" >> "$OUT/mutation-ours-1.txt"
+
+# Growth: the same main's page, ~10k vs ~1M services, alternating.
+SMALL_PID=$(pid_on 18081)
+for r in $(seq 1 "$ROUNDS"); do
+  run_wrk "growth-small-$r" 18081 "$OUT/page-ours-small.jsonl" "$MAIN_TOKEN" "$SMALL_PID"
+  run_wrk "growth-large-$r" 18080 "$OUT/page-ours.jsonl" "$MAIN_TOKEN" "$OURS_PID"
+done
+statements 18081 "$OUT/page-ours-small.jsonl" "$MAIN_TOKEN" >> "$OUT/growth-small-1.txt"
+statements 18080 "$OUT/page-ours.jsonl" "$MAIN_TOKEN" >> "$OUT/growth-large-1.txt"
+
+python3 bench/report.py "$OUT" "$PG" > BENCHMARKS.md
+echo "wrote BENCHMARKS.md and bench/chart.svg"
