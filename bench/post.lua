@@ -19,8 +19,13 @@ function init(args)
   -- Each thread sends its own share of the bodies, so no two requests in flight work on
   -- the same service (the mutation path pauses then resumes one service per request).
   local threads_total = tonumber(os.getenv("THREADS") or "2")
-  span = math.max(1, math.floor(#bodies / threads_total))
-  base = (id % threads_total) * span
+  if #bodies >= threads_total then
+    span = math.floor(#bodies / threads_total)
+    base = (id % threads_total) * span
+  else
+    span = #bodies
+    base = 0
+  end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Accept"] = "application/json"

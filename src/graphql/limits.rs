@@ -2,7 +2,12 @@
 //! priced as `first × child`), directives (by async-graphql), and aliases and root fields
 //! (counted here on the parsed document). Customers and admins have separate limits.
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{
+    Name, Variables,
+    parser::types::{ExecutableDocument, Field, Selection, SelectionSet},
+};
+
+use super::connection::page_cost;
 
 /// One role's limits (CONVENTIONS.md).
 #[derive(Debug, Clone, Copy)]
@@ -92,4 +97,105 @@ pub fn check(doc: &ExecutableDocument, limits: &Limits) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// How deep fragment spreads are followed when pricing (cycles are invalid anyway and are
+/// refused by validation; this only bounds the walk).
+const MAX_SPREADS: usize = 32;
+
+/// A page size argument, literal or from a variable.
+fn page_arg(field: &Field, name: &str, variables: &Variables) -> Option<i32> {
+    let (_, value) = field
+        .arguments
+        .iter()
+        .find(|(n, _)| n.node.as_str() == name)?;
+    let value = value
+        .node
+        .clone()
+        .into_const_with(|var: Name| variables.get(&var).cloned().ok_or(()))
+        .ok()?;
+    match value {
+        async_graphql::Value::Number(n) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
+        _ => None,
+    }
+}
+
+fn set_cost(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    variables: &Variables,
+    spreads: usize,
+) -> usize {
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(f) => {
+                let field = &f.node;
+                let children = set_cost(doc, &field.selection_set.node, variables, spreads);
+                let first = page_arg(field, "first", variables);
+                let last = page_arg(field, "last", variables);
+                let connection = first.is_some()
+                    || last.is_some()
+                    || field.selection_set.node.items.iter().any(|i| {
+                        matches!(&i.node, Selection::Field(c)
+                            if matches!(c.node.name.node.as_str(), "nodes" | "edges"))
+                    });
+                if connection {
+                    page_cost(first, last, children)
+                } else {
+                    children.saturating_add(1)
+                }
+            }
+            Selection::InlineFragment(i) => {
+                set_cost(doc, &i.node.selection_set.node, variables, spreads)
+            }
+            Selection::FragmentSpread(s) if spreads < MAX_SPREADS => doc
+                .fragments
+                .get(s.node.fragment_name.node.as_str())
+                .map(|f| set_cost(doc, &f.node.selection_set.node, variables, spreads + 1))
+                .unwrap_or(0),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .fold(0, usize::saturating_add)
+}
+
+/// What an operation costs the subject's rate-limit budget: one per field, and a connection
+/// its page size × its selection + 1, as `connection::page_cost` prices it for the
+/// complexity limit. Computed here on the parsed document, so that execution needs no
+/// extension (an extension makes async-graphql look every field up in the registry).
+pub fn cost(doc: &ExecutableDocument, operation: Option<&str>, variables: &Variables) -> usize {
+    let op = match operation {
+        Some(name) => doc
+            .operations
+            .iter()
+            .find(|(n, _)| n.is_some_and(|n| n.as_str() == name))
+            .map(|(_, op)| op),
+        None => doc.operations.iter().next().map(|(_, op)| op),
+    };
+    op.map(|op| set_cost(doc, &op.node.selection_set.node, variables, 0))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cost_of(query: &str, variables: serde_json::Value) -> usize {
+        let doc = async_graphql::parser::parse_query(query).expect("parses");
+        cost(&doc, None, &Variables::from_json(variables))
+    }
+
+    #[test]
+    fn connections_cost_their_page_size_times_their_rows() {
+        // subAccounts(first: 50) { nodes { id services(first: 10) { nodes { id } } } }:
+        // services = 10 × (nodes 1 + id 1) + 1 = 21; a row = id 1 + 21 = 22; nodes = 22 + 1;
+        // subAccounts = 50 × 23 + 1 = 1151; viewer and account add one each.
+        let q = "{ viewer { account { subAccounts(first: 50) { nodes { id services(first: 10) { nodes { id } } } } } } }";
+        assert_eq!(cost_of(q, serde_json::json!({})), 1153);
+        let with_var = "query($n: Int) { viewer { account { subAccounts(first: $n) { nodes { id services(first: 10) { nodes { id } } } } } } }";
+        assert_eq!(cost_of(with_var, serde_json::json!({ "n": 50 })), 1153);
+        // No page size: the default (20); fragments count like inline fields.
+        let frag = "{ viewer { account { ...F } } } fragment F on Account { subAccounts { nodes { id } } }";
+        assert_eq!(cost_of(frag, serde_json::json!({})), 2 + 20 * 2 + 1);
+    }
 }

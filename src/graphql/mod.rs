@@ -83,7 +83,6 @@ pub struct Schemas {
 pub fn build_schemas(state: AppState) -> Schemas {
     let limited = |limits: limits::Limits| {
         builder(Some(state.clone()))
-            .extension(rate::CostRecorder)
             .limit_depth(limits.depth)
             .limit_complexity(limits.complexity)
             .limit_directives(limits.directives)

@@ -1,50 +1,9 @@
-//! Rate limiting per subject: a token bucket spent by each operation's complexity (what
-//! the limits price it at), refilled continuously. An empty bucket answers 429
+//! Rate limiting per subject: a token bucket spent by each operation's cost
+//! (`limits::cost`, priced like the complexity limit), refilled continuously. An empty bucket answers 429
 //! `RATE_LIMITED` before execution; every answer reports the budget in `extensions.cost`.
 //! In memory, per server process.
 
-use std::{
-    collections::HashMap,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::Instant,
-};
-
-use async_graphql::{
-    ServerError, ValidationResult,
-    async_trait::async_trait,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation},
-};
-
-/// Where the validation step leaves the operation's complexity for the HTTP handler.
-#[derive(Default, Clone)]
-pub struct CostCell(pub Arc<AtomicUsize>);
-
-/// Records each operation's complexity into the request's `CostCell`.
-pub struct CostRecorder;
-
-impl ExtensionFactory for CostRecorder {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostRecorder)
-    }
-}
-
-#[async_trait]
-impl Extension for CostRecorder {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        if let Some(cell) = ctx.data_opt::<CostCell>() {
-            cell.0.store(result.complexity, Ordering::Relaxed);
-        }
-        Ok(result)
-    }
-}
+use std::{collections::HashMap, sync::Mutex, time::Instant};
 
 /// The budget of one subject.
 struct Bucket {

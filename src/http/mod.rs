@@ -506,17 +506,24 @@ async fn execute(
         }
         return response;
     }
-    let cost = crate::graphql::rate::CostCell::default();
-    let mut request = request
-        .data(Loaders::new(&ctx.state.db))
-        .data(viewer)
-        .data(cost.clone());
+    let variables = std::mem::take(&mut request.variables);
+    let cost = request
+        .parsed_query()
+        .map(|doc| limits::cost(doc, operation_name.as_deref(), &variables))
+        .unwrap_or(0);
+    request.variables = variables;
+    let mut request = request.data(Loaders::new(&ctx.state.db)).data(viewer);
     if let Some(ip) = peer {
         request = request.data(crate::graphql::auth::ClientAddr(ip));
     }
     let mut response = schema.execute(request).await;
+    // A document refused by validation ran nothing and costs nothing.
+    let nothing_ran = response.data == async_graphql::Value::Null;
+    let refused = nothing_ran
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
     if let Some(subject) = &subject {
-        let spent = cost.0.load(std::sync::atomic::Ordering::Relaxed);
+        let spent = if refused { 0 } else { cost };
         let remaining = limiter.spend(subject, spent);
         response = response.extension(
             "cost",
@@ -524,11 +531,7 @@ async fn execute(
         );
     }
     let mut status = StatusCode::OK;
-    let nothing_ran = response.data == async_graphql::Value::Null;
-    if nothing_ran
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty())
-    {
+    if refused {
         // Nothing executed: a validation failure (or bad variables).
         status = document_error_status(json_type);
         for e in response.errors.iter_mut() {
