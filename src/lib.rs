@@ -44,6 +44,8 @@ pub struct AppState {
     pub login_throttle: Arc<auth::throttle::LoginThrottle>,
     /// Query-cost budgets per subject.
     pub rate_limiter: Arc<graphql::rate::RateLimiter>,
+    /// Tariffs already read (they never change).
+    pub tariffs: graphql::loaders::TariffCache,
 }
 
 /// Name of the server key holding the generated JWT secret.
@@ -78,6 +80,7 @@ impl AppState {
             link_key: Arc::new(link_key.into_bytes()),
             login_throttle: Arc::default(),
             rate_limiter,
+            tariffs: Default::default(),
         })
     }
 }

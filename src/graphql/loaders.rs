@@ -230,6 +230,46 @@ impl Loader<i64> for PendingChangeLoader {
     }
 }
 
+/// Tariffs by id, kept for the life of the process: tariffs are insert-only (there is
+/// `createTariff`, no update and no delete), so a row once read never changes. Should tariffs
+/// ever become editable, this cache has to go (or be invalidated across replicas).
+pub type TariffCache = Arc<std::sync::RwLock<HashMap<i64, tariff::Model>>>;
+
+/// Loads tariffs through the process-wide [`TariffCache`]: only ids never seen hit the database.
+pub struct TariffLoader(DatabaseConnection, TariffCache);
+
+impl Loader<i64> for TariffLoader {
+    type Value = tariff::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, tariff::Model>, LoadError> {
+        let mut found = HashMap::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        {
+            let cache = self.1.read().unwrap_or_else(|e| e.into_inner());
+            for k in keys {
+                match cache.get(k) {
+                    Some(t) => {
+                        found.insert(*k, t.clone());
+                    }
+                    None => missing.push(*k),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let loaded = ById::<tariff::Entity>(self.0.clone(), PhantomData)
+                .load(&missing)
+                .await?;
+            let mut cache = self.1.write().unwrap_or_else(|e| e.into_inner());
+            for (id, t) in loaded {
+                cache.insert(id, t.clone());
+                found.insert(id, t);
+            }
+        }
+        Ok(found)
+    }
+}
+
 /// A loader with a cache that lives as long as its request: lists prefetch whole levels
 /// with `load_many`, and the per-row `load_one` calls then hit the cache, so the number of
 /// statements never depends on how the executor interleaves rows.
@@ -241,7 +281,7 @@ pub struct Loaders {
     pub partner: Cached<ById<partner::Entity>>,
     pub partner_settings: Cached<ById<partner_portal_settings::Entity>>,
     pub email_template: Cached<ById<email_template::Entity>>,
-    pub tariff: Cached<ById<tariff::Entity>>,
+    pub tariff: Cached<TariffLoader>,
     pub service: Cached<ById<service::Entity>>,
     pub order: Cached<ById<order::Entity>>,
     pub invoice: Cached<ById<invoice::Entity>>,
@@ -288,13 +328,13 @@ fn cached<T: Send + Sync + 'static>(loader: T) -> Cached<T> {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
+    pub fn new(db: &DatabaseConnection, tariffs: &TariffCache) -> Self {
         Self {
             account: cached(ById(db.clone(), PhantomData)),
             partner: cached(ById(db.clone(), PhantomData)),
             partner_settings: cached(ById(db.clone(), PhantomData)),
             email_template: cached(ById(db.clone(), PhantomData)),
-            tariff: cached(ById(db.clone(), PhantomData)),
+            tariff: cached(TariffLoader(db.clone(), tariffs.clone())),
             service: cached(ById(db.clone(), PhantomData)),
             order: cached(ById(db.clone(), PhantomData)),
             invoice: cached(ById(db.clone(), PhantomData)),

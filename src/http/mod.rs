@@ -120,7 +120,7 @@ async fn ws_init(
         .map_err(|e| e.extend())?;
     let mut data = async_graphql::Data::default();
     data.insert(viewer);
-    data.insert(Loaders::new(&state.db));
+    data.insert(Loaders::new(&state.db, &state.tariffs));
     data.insert(crate::graphql::subscription::TokenExpiry(expires));
     Ok(data)
 }
@@ -512,7 +512,9 @@ async fn execute(
         .map(|doc| limits::cost(doc, operation_name.as_deref(), &variables))
         .unwrap_or(0);
     request.variables = variables;
-    let mut request = request.data(Loaders::new(&ctx.state.db)).data(viewer);
+    let mut request = request
+        .data(Loaders::new(&ctx.state.db, &ctx.state.tariffs))
+        .data(viewer);
     if let Some(ip) = peer {
         request = request.data(crate::graphql::auth::ClientAddr(ip));
     }
