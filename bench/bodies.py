@@ -3,6 +3,7 @@ round robin), and the switches the benchmark's main account needs.
 
   bodies.py setup PORT ADMIN_TOKEN MAIN_LOGIN   (DATABASE_URL names the server's database)
   bodies.py write DATABASE_URL MAIN_LOGIN OUT_DIR
+  bodies.py mutation DATABASE_URL OUT_DIR
 """
 import base64
 import json
@@ -69,22 +70,32 @@ def setup(port, admin, login):
 def write(url, login, out):
     main = sql(url, f"select id from accounts where login = '{login}'")[0]
     subs = sql(url, f"select id from accounts where main_account_id = {main} order by id")
-    services = sql(url, "select id from services where status = 'ACTIVE' order by id limit 2000")
     files = {
         "page-ours.jsonl": [body(PAGE_OURS)],
         "page-ours-small.jsonl": [body(PAGE_OURS)],
         "page-peer.jsonl": [body(PAGE_PEER % main)],
         "byid-ours.jsonl": [body(BYID_OURS, {"id": gid("Account", s)}) for s in subs],
         "byid-peer.jsonl": [body(BYID_PEER % s) for s in subs],
-        "mutation-ours.jsonl": [body(PAUSE_RESUME, {"s": gid("Service", s)}) for s in services],
     }
+    mutation(url, out)
     for name, lines in files.items():
         with open(os.path.join(out, name), "w") as f:
             f.write("\n".join(lines) + "\n")
 
 
+def mutation(url, out):
+    """Pause-and-resume bodies for 2,000 services that are ACTIVE now. Written again before
+    each round: when wrk stops it drops requests in flight, and a request dropped between
+    its pause and its resume leaves that service paused."""
+    services = sql(url, "select id from services where status = 'ACTIVE' order by id limit 2000")
+    with open(os.path.join(out, "mutation-ours.jsonl"), "w") as f:
+        f.write("\n".join(body(PAUSE_RESUME, {"s": gid("Service", s)}) for s in services) + "\n")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "setup":
         setup(*sys.argv[2:5])
+    elif sys.argv[1] == "mutation":
+        mutation(*sys.argv[2:4])
     else:
         write(*sys.argv[2:5])

@@ -42,6 +42,7 @@ function response(status, headers, body)
   if status ~= 200 or string.find(body, '"errors"', 1, true)
      or string.find(body, '"userErrors":[{', 1, true) then
     bad = bad + 1
+    if bad == 1 and os.getenv("DUMP") then io.write(status, " ", string.sub(body, 1, 500), "\n") end
   end
 end
 

@@ -140,6 +140,30 @@ if small and large:
           f"(throughput ratio {large['rps'] / small['rps']:.2f}×).\n")
 print("![throughput and p99 per operation](bench/chart.svg)\n")
 
+# --- targets -------------------------------------------------------------------------------
+page_ours, page_peer = rows[0][2], rows[0][3]
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+print("## Targets\n")
+print("| target | measured | |")
+print("|---|---|---|")
+if page_ours and page_peer:
+    ratio = page_ours["rps"] / page_peer["rps"]
+    print(f"| sub-accounts page ≥ 2× PostGraphile's requests/s | {ratio:.2f}× | {verdict(ratio >= 2)} |")
+    print(f"| ... with a lower p99 | {page_ours['p99']:.0f} ms vs {page_peer['p99']:.0f} ms | {verdict(page_ours['p99'] < page_peer['p99'])} |")
+    print(f"| peak RSS under the page load ≤ 64 MiB | {page_ours['rss']:.1f} MiB | {verdict(page_ours['rss'] <= 64)} |")
+if small and large:
+    g = large["p50"] / small["p50"]
+    print(f"| page latency at 1M services within 1.2× of 10k | {g:.2f}× (p50) | {verdict(g <= 1.2)} |")
+    print(f"| statements per operation unchanged by data size | {fmt(small['statements'], 0)} and {fmt(large['statements'], 0)} | "
+          f"{verdict(small['statements'] == large['statements'])} |")
+print()
+print(open(os.path.join(ROOT, "bench", "ANALYSIS.md")).read())
+
 # --- chart -------------------------------------------------------------------------------
 bars = [(op, ours, peer) for op, _, ours, peer in rows if ours and peer]
 if mutation:

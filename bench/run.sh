@@ -25,7 +25,8 @@ OUT=$ROOT/bench/results
 # One signing secret for every server and token of the run (both databases).
 export PORTAL_JWT_SECRET=${PORTAL_JWT_SECRET:-benchmark-secret-of-at-least-32-characters}
 mkdir -p "$OUT"
-rm -f "$OUT"/*.txt
+# Results of earlier runs go; the seed reports stay while their databases are reused.
+find "$OUT" -name '*.txt' ! -name 'seed-*' -delete
 
 # --- tools -------------------------------------------------------------------------------
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
@@ -126,6 +127,7 @@ for op in page byid; do
   statements 18080 "$OUT/$op-ours.jsonl" "$MAIN_TOKEN" >> "$OUT/$op-ours-1.txt"
 done
 for r in $(seq 1 "$ROUNDS"); do
+  python3 bench/bodies.py mutation "$PG/portal_bench_large" "$OUT"
   run_wrk "mutation-ours-$r" 18080 "$OUT/mutation-ours.jsonl" "$ADMIN" "$OURS_PID"
 done
 statements 18080 "$OUT/mutation-ours.jsonl" "$ADMIN" >> "$OUT/mutation-ours-1.txt"
