@@ -50,6 +50,10 @@ pub struct ServerArgs {
     /// Query-cost points refilled per subject per second.
     #[arg(long, env = "PORTAL_RATE_LIMIT_PER_SECOND", default_value_t = 5_000)]
     pub rate_limit_per_second: u64,
+    /// GraphQL operations executed at once per process; more wait their turn. Bounds memory
+    /// (each big page builds its whole response) without costing throughput on few cores.
+    #[arg(long, env = "PORTAL_MAX_IN_FLIGHT", default_value_t = 16)]
+    pub max_in_flight: usize,
     /// Payment gateway for `GATEWAY` payments; this build ships `test` (tok_ok / tok_declined).
     #[arg(long, env = "PORTAL_PAYMENT_GATEWAY", default_value = "test")]
     pub payment_gateway: String,
@@ -126,6 +130,8 @@ pub struct Config {
     /// Query-cost budget per subject and its refill per second.
     pub rate_limit_burst: u64,
     pub rate_limit_per_second: u64,
+    /// GraphQL operations executed at once.
+    pub max_in_flight: usize,
 }
 
 impl Config {
@@ -143,6 +149,7 @@ impl Config {
             payment_gateway: "test".into(),
             rate_limit_burst: 100_000,
             rate_limit_per_second: 5_000,
+            max_in_flight: 16,
         }
     }
 }
@@ -154,6 +161,7 @@ impl Config {
             payment_gateway: server.payment_gateway.clone(),
             rate_limit_burst: server.rate_limit_burst,
             rate_limit_per_second: server.rate_limit_per_second,
+            max_in_flight: server.max_in_flight.max(1),
             ..Self::new(db, server.jwt_secret.clone(), server.mode)
         }
     }

@@ -46,6 +46,8 @@ pub struct AppState {
     pub rate_limiter: Arc<graphql::rate::RateLimiter>,
     /// Tariffs already read (they never change).
     pub tariffs: graphql::loaders::TariffCache,
+    /// Permits for GraphQL executions (`max_in_flight`).
+    pub executions: Arc<tokio::sync::Semaphore>,
 }
 
 /// Name of the server key holding the generated JWT secret.
@@ -67,6 +69,7 @@ impl AppState {
         let jwt = JwtKeys::new(secret.as_bytes(), &config.jwt_issuer, &config.jwt_audience);
         let gateway = domain::payment::from_name(&config.payment_gateway)?;
         let link_key = domain::keys::get_or_create(&db, domain::document::LINK_KEY).await?;
+        let max_in_flight = config.max_in_flight.max(1);
         let rate_limiter = Arc::new(graphql::rate::RateLimiter::new(
             config.rate_limit_burst,
             config.rate_limit_per_second,
@@ -81,6 +84,7 @@ impl AppState {
             login_throttle: Arc::default(),
             rate_limiter,
             tariffs: Default::default(),
+            executions: Arc::new(tokio::sync::Semaphore::new(max_in_flight)),
         })
     }
 }

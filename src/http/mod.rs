@@ -518,7 +518,11 @@ async fn execute(
     if let Some(ip) = peer {
         request = request.data(crate::graphql::auth::ClientAddr(ip));
     }
+    // Bounded concurrency: a closed semaphore never happens (it is never closed), but if it
+    // did, running unbounded is better than refusing.
+    let permit = ctx.state.executions.acquire().await.ok();
     let mut response = schema.execute(request).await;
+    drop(permit);
     // A document refused by validation ran nothing and costs nothing.
     let nothing_ran = response.data == async_graphql::Value::Null;
     let refused = nothing_ran

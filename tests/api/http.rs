@@ -248,3 +248,35 @@ async fn abusive_shapes_are_refused_cheaply_and_the_server_still_serves() {
     app.ok("{ viewer { role } }", json!({}), Some(app.admin()))
         .await;
 }
+
+/// With one execution at a time, concurrent requests queue and all succeed, including
+/// writes that lock rows (a permit is held only while an operation runs).
+#[tokio::test]
+async fn executions_beyond_the_in_flight_bound_wait_their_turn() {
+    let app = TestApp::spawn_with(portal_api::config::Mode::Development, |c| {
+        c.max_in_flight = 1
+    })
+    .await;
+    let who = app.create_account("queued", json!({})).await;
+    let credit = "mutation($a: ID!) { adjustBalance(input: {accountId: $a, amount: \"1.00\", reason: \"queue\"}) { account { balance } userErrors { code } } }";
+    let read = "query($a: ID!) { node(id: $a) { ... on Account { login } } }";
+    let vars = json!({ "a": who });
+    let (a, b, c, d) = tokio::join!(
+        app.graphql(credit, vars.clone(), Some(app.admin())),
+        app.graphql(read, vars.clone(), Some(app.admin())),
+        app.graphql(credit, vars.clone(), Some(app.admin())),
+        app.graphql(read, vars.clone(), Some(app.admin())),
+    );
+    for (status, body) in [&a, &b, &c, &d] {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let balance = app
+        .ok(
+            read.replace("login", "balance").as_str(),
+            vars,
+            Some(app.admin()),
+        )
+        .await;
+    assert_eq!(balance["node"]["balance"], "2.00");
+}
