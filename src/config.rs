@@ -94,8 +94,8 @@ pub struct MailArgs {
 
 impl MailArgs {
     /// The delivery these settings describe.
-    pub fn delivery(&self) -> crate::domain::outbox::Delivery {
-        use crate::domain::outbox::Delivery;
+    pub fn delivery(&self) -> crate::jobs::outbox::Delivery {
+        use crate::jobs::outbox::Delivery;
         match &self.smtp_host {
             Some(host) => Delivery::Smtp {
                 host: host.clone(),

@@ -7,20 +7,26 @@
 //! - [`auth`]: JWT access tokens, password hashing, the `Viewer` of a request.
 //! - [`policy`]: the one authorization function (viewer, action, target).
 //! - [`domain`]: workflows over the database, in transactions; no GraphQL here.
-//! - [`graphql`]: the schema, one module per area, DataLoaders, Relay connections.
-//! - [`http`]: the axum router: `/graphql`, GraphiQL, health, readiness, metrics.
-//! - [`db`] and [`metrics`]: the connection pool (every statement counted) and Prometheus text.
+//! - [`db`]: the connection pool (every statement counted), the one way to open a write
+//!   transaction, keyset pages, server keys.
+//! - [`render`], [`jobs`], [`fixtures`]: PDFs, the background workers, demo and benchmark data.
+//! - [`graphql`]: the schema, one module per area, guards, DataLoaders, Relay connections.
+//! - [`http`]: the axum router: `/graphql`, GraphiQL, documents, health, readiness, metrics.
+//! - [`metrics`]: Prometheus text.
 
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod fixtures;
 pub mod graphql;
 pub mod http;
+pub mod jobs;
 pub mod metrics;
 pub mod money;
 pub mod policy;
+pub mod render;
 
 use std::sync::Arc;
 
@@ -64,11 +70,11 @@ impl AppState {
         let secret = match &config.jwt_secret {
             Some(secret) if secret.len() >= 32 => secret.clone(),
             Some(_) => anyhow::bail!("PORTAL_JWT_SECRET must be at least 32 characters"),
-            None => domain::keys::get_or_create(&db, JWT_SECRET_KEY).await?,
+            None => db::keys::get_or_create(&db, JWT_SECRET_KEY).await?,
         };
         let jwt = JwtKeys::new(secret.as_bytes(), &config.jwt_issuer, &config.jwt_audience);
         let gateway = domain::payment::from_name(&config.payment_gateway)?;
-        let link_key = domain::keys::get_or_create(&db, domain::document::LINK_KEY).await?;
+        let link_key = db::keys::get_or_create(&db, domain::document::LINK_KEY).await?;
         let max_in_flight = config.max_in_flight.max(1);
         let rate_limiter = Arc::new(graphql::rate::RateLimiter::new(
             config.rate_limit_burst,

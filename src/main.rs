@@ -140,10 +140,10 @@ async fn main() -> anyhow::Result<()> {
             init_tracing(server.log_json);
             let state = AppState::init(Config::for_server(&db, &server)).await?;
             if demo {
-                if domain::seed::demo(&state.db).await? {
+                if portal_api::fixtures::demo::demo(&state.db).await? {
                     println!("Seeded demo data.");
                 }
-                println!("{}", domain::seed::credentials());
+                println!("{}", portal_api::fixtures::demo::credentials());
             }
             serve(state, server).await
         }
@@ -166,12 +166,12 @@ async fn main() -> anyhow::Result<()> {
             let state = AppState::init(Config::new(&db, None, Mode::Development)).await?;
             if bench {
                 let started = std::time::Instant::now();
-                let size = domain::generate::Size {
+                let size = portal_api::fixtures::bench::Size {
                     mains,
                     subs_per_main,
                     usage_days,
                 };
-                let out = domain::generate::bench(&state.db, size).await?;
+                let out = portal_api::fixtures::bench::bench(&state.db, size).await?;
                 println!(
                     "Generated {} accounts, {} services, {} tickets, {} documents, {} usage rows in {:.1?}. Password of every account: {}",
                     out.accounts,
@@ -180,16 +180,16 @@ async fn main() -> anyhow::Result<()> {
                     out.documents,
                     out.usage_rows,
                     started.elapsed(),
-                    domain::generate::BENCH_PASSWORD
+                    portal_api::fixtures::bench::BENCH_PASSWORD
                 );
                 return Ok(());
             }
-            if domain::seed::demo(&state.db).await? {
+            if portal_api::fixtures::demo::demo(&state.db).await? {
                 println!("Seeded demo data.");
             } else {
                 println!("The database already has accounts; nothing seeded.");
             }
-            println!("{}", domain::seed::credentials());
+            println!("{}", portal_api::fixtures::demo::credentials());
             Ok(())
         }
         Command::Bill { db, month } => {
@@ -269,7 +269,7 @@ async fn first_staff(state: &AppState) -> anyhow::Result<entity::staff_user::Mod
 async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
     let delivery = server.mail.delivery();
     tracing::info!(?delivery, "email delivery");
-    domain::outbox::spawn(
+    portal_api::jobs::outbox::spawn(
         state.db.clone(),
         delivery,
         Duration::from_millis(server.mail.outbox_poll_ms.max(50)),

@@ -18,9 +18,9 @@ use entity::{
 
 use super::{
     activity,
-    page::{self, Page, PageRequest, Sort, SortKey},
     validate::{self, Checks},
 };
+use crate::db::page::{self, Page, PageRequest, Sort, SortKey};
 use crate::{
     auth::{Viewer, password},
     error::{AppError, AppResult, UserError, UserErrorCode},

@@ -309,7 +309,7 @@ pub async fn activate_due(
     viewer: &Viewer,
     today: NaiveDate,
 ) -> AppResult<u32> {
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let due = service::Entity::find()
         .filter(service::Column::Status.eq(ServiceStatus::Pending))
         .filter(service::Column::StartDate.lte(today))
@@ -498,7 +498,7 @@ pub async fn bill_payer(
     payer_id: i64,
 ) -> AppResult<Option<invoice::Model>> {
     policy::require_admin(viewer)?;
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     // The payer's row lock serializes concurrent runs; the unique (payer, period) key backs it.
     let Some(payer) = account::Entity::find_by_id(payer_id)
         .lock_exclusive()

@@ -138,7 +138,7 @@ pub async fn upload(
             "only PDF documents are accepted",
         )));
     }
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let doc = store(&txn, owner.id, kind, &title, "application/pdf", bytes).await?;
     super::activity::record(&txn, owner.id, viewer, "document.uploaded", serde_json::json!({ "documentId": doc.id, "title": title, "kind": kind.as_str(), "sizeBytes": doc.size_bytes })).await?;
     txn.commit().await?;

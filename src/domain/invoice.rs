@@ -10,13 +10,11 @@ use entity::{
     invoice, invoice_line,
 };
 
-use super::{
-    document,
-    pdf::{self, InvoiceDocument, PdfLine},
-};
+use super::document;
 use crate::{
     error::{AppError, AppResult},
     money::Money,
+    render::pdf::{self, InvoiceDocument, PdfLine},
 };
 
 /// One line to invoice.
@@ -59,7 +57,7 @@ pub async fn issue<C: ConnectionTrait>(
     let year = now.year();
     let number = format!(
         "INV-{year}-{:06}",
-        super::next_number(db, &format!("invoice:{year}")).await?
+        crate::db::next_number(db, &format!("invoice:{year}")).await?
     );
     let mut subtotal = Money::ZERO;
     let mut tax = Money::ZERO;

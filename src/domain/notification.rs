@@ -12,7 +12,7 @@ use entity::{
     notification, order, partner_portal_settings,
 };
 
-use super::page::{self, Page, PageRequest, Sort};
+use crate::db::page::{self, Page, PageRequest, Sort};
 use crate::{error::AppResult, money::Money};
 
 /// The PostgreSQL channel that tells every replica an account has a new notification.

@@ -242,12 +242,12 @@ pub async fn place(
     let lines = price(db, items).await?;
     let sums = totals(&lines)?;
 
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let now = super::now();
     let year = now.year();
     let number = format!(
         "ORD-{year}-{:06}",
-        super::next_number(&txn, &format!("order:{year}")).await?
+        crate::db::next_number(&txn, &format!("order:{year}")).await?
     );
     let created = order::ActiveModel {
         number: Set(number),
@@ -611,7 +611,7 @@ pub async fn approve(
     idempotency_key: Option<String>,
 ) -> AppResult<Outcome> {
     check_key(&idempotency_key)?;
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let (found, _) = lock_order(&txn, viewer, order_id, Action::ManageOrders).await?;
     if let Some(key) = &idempotency_key
         && let Some(existing) = find_by_key(&txn, found.payer_id, key).await?
@@ -648,7 +648,7 @@ pub async fn reject(
     let mut checks = Checks::default();
     let reason = checks.text("reason", reason, 1, 500);
     checks.finish()?;
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let (found, target) = lock_order(&txn, viewer, order_id, Action::ManageOrders).await?;
     if found.status != OrderStatus::AwaitingMainApproval {
         return Err(not_awaiting(&found));
@@ -731,7 +731,7 @@ pub async fn approve_request(
     start: NaiveDate,
 ) -> AppResult<service_request::Model> {
     policy::require_admin(viewer)?;
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let request = lock_pending_request(&txn, id).await?;
     let tariff = tariff::Entity::find_by_id(request.tariff_id)
         .one(&txn)
@@ -801,7 +801,7 @@ pub async fn reject_request(
     let mut checks = Checks::default();
     let reason = checks.text("reason", reason, 1, 500);
     checks.finish()?;
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let request = lock_pending_request(&txn, id).await?;
     let order = order::Entity::find_by_id(request.order_id)
         .one(&txn)

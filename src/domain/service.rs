@@ -14,7 +14,7 @@ use entity::{
     service,
 };
 
-use super::page::{self, Page, PageRequest};
+use crate::db::page::{self, Page, PageRequest};
 use crate::error::AppResult;
 
 /// The list columns of an account that come from its services.
@@ -160,7 +160,7 @@ async fn set_status<C: ConnectionTrait>(
 
 /// Pauses an active service (not billed while paused).
 pub async fn pause(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> AppResult<service::Model> {
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let (found, owner) = lock_for(&txn, viewer, id, Action::PauseServices).await?;
     if found.status != ServiceStatus::Active {
         return Err(state_error(format!(
@@ -189,7 +189,7 @@ pub async fn resume(
     viewer: &Viewer,
     id: i64,
 ) -> AppResult<service::Model> {
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let (found, owner) = lock_for(&txn, viewer, id, Action::PauseServices).await?;
     if found.status != ServiceStatus::Paused {
         return Err(state_error(format!(
@@ -263,7 +263,7 @@ pub async fn change(
     to_tariff: Option<i64>,
     mode: ChangeMode,
 ) -> AppResult<(service::Model, change_request::Model)> {
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let (found, owner) = lock_for(&txn, viewer, id, Action::ChangeServices).await?;
     if !matches!(found.status, ServiceStatus::Active | ServiceStatus::Paused) {
         return Err(state_error(format!(
@@ -360,7 +360,7 @@ pub async fn decide_change(
     approve: bool,
 ) -> AppResult<(service::Model, change_request::Model)> {
     policy::require_admin(viewer)?;
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let request = change_request::Entity::find_by_id(id)
         .lock_exclusive()
         .one(&txn)

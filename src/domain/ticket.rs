@@ -85,7 +85,7 @@ pub async fn create(
         "only a sub-account can hide its own tickets from its main account",
     );
     checks.finish()?;
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let now = super::now();
     let created = ticket::ActiveModel {
         account_id: Set(target.id),
@@ -154,7 +154,7 @@ pub async fn reply(
 ) -> AppResult<ticket::Model> {
     let mut checks = Checks::default();
     let message = checks.text("message", message, 1, MAX_MESSAGE);
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let (found, owner) = lock(&txn, viewer, id).await?;
     checks.finish()?;
     add_message(&txn, viewer, found.id, message).await?;
@@ -182,7 +182,7 @@ pub async fn reply(
 
 /// Closes a ticket (`RESOLVED`).
 pub async fn close(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> AppResult<ticket::Model> {
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let (found, owner) = lock(&txn, viewer, id).await?;
     if found.status == TicketStatus::Resolved {
         return Err(AppError::user(UserError::new(

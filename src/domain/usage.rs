@@ -78,7 +78,7 @@ pub async fn record_session(
         "uploadBytes must not be negative",
     );
     checks.finish()?;
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     internet_session::ActiveModel {
         service_id: Set(found.id),
         account_id: Set(found.account_id),
@@ -128,7 +128,7 @@ pub async fn record_call(
     }
     checks.finish()?;
     let cost = cost.ok_or_else(|| AppError::user(UserError::invalid("cost", "cost is invalid")))?;
-    let txn = super::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     voice_call::ActiveModel {
         service_id: Set(found.id),
         account_id: Set(found.account_id),

@@ -24,10 +24,8 @@ use super::{
 };
 use crate::{
     auth::Viewer,
-    domain::{
-        account::{AccountFilter as DomainFilter, AccountSort},
-        page::PageRequest,
-    },
+    db::page::PageRequest,
+    domain::account::{AccountFilter as DomainFilter, AccountSort},
     error::{AppError, ResultExt},
     policy::{self, Action, Target},
 };

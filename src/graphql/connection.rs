@@ -7,7 +7,7 @@ use async_graphql::{Context, Object, OutputType, TypeName, connection::PageInfo}
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use crate::{
-    domain::page::{Cursor, Page, PageRequest},
+    db::page::{Cursor, Page, PageRequest},
     error::AppError,
 };
 

@@ -21,11 +21,8 @@ use entity::{
 };
 
 use crate::{
-    domain::{
-        self,
-        page::{Page, PageRequest},
-        service::Totals,
-    },
+    db::page::{Page, PageRequest},
+    domain::{self, service::Totals},
     error::AppError,
 };
 
@@ -59,7 +56,7 @@ where
             .await
             .map_err(|e| Arc::new(AppError::from(e)))?;
         rows.into_iter()
-            .map(|row| Ok((domain::page::model_id::<E>(&row)?, row)))
+            .map(|row| Ok((crate::db::page::model_id::<E>(&row)?, row)))
             .collect::<Result<_, AppError>>()
             .map_err(Arc::new)
     }
@@ -156,7 +153,7 @@ where
             if let (Some(column), false) = (self.filter_column, values.is_empty()) {
                 filter = filter.add(column.is_in(values.iter().cloned()));
             }
-            let mut pages = domain::page::fetch_children::<E, _>(
+            let mut pages = crate::db::page::fetch_children::<E, _>(
                 &self.db,
                 self.parent,
                 &parents,

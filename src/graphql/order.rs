@@ -22,10 +22,10 @@ use super::{
 };
 use crate::{
     auth::Viewer,
+    db::page::{Page, PageRequest, Sort},
     domain::{
         self,
         order::{NewItem, Outcome, PaymentChoice},
-        page::{Page, PageRequest, Sort},
     },
     error::{AppError, AppResult, ResultExt},
     policy::{self, Action, Target},
@@ -891,12 +891,12 @@ impl OrderQuery {
         }
         let db = super::db(ctx)?;
         let total = if wants_total(ctx) {
-            domain::page::count(db, q.clone()).await.gql()?
+            crate::db::page::count(db, q.clone()).await.gql()?
         } else {
             0
         };
         let sort = Sort::by_id((service_request::Entity, service_request::Column::Id), true);
-        let page = domain::page::fetch(db, q, &sort, &req, |_| None)
+        let page = crate::db::page::fetch(db, q, &sort, &req, |_| None)
             .await
             .gql()?;
         Ok(Connection::new(page.map(ServiceRequest), total))

@@ -350,15 +350,15 @@ impl ServiceQuery {
         }
         let db = super::db(ctx)?;
         let total = if super::connection::wants_total(ctx) {
-            crate::domain::page::count(db, q.clone()).await.gql()?
+            crate::db::page::count(db, q.clone()).await.gql()?
         } else {
             0
         };
-        let sort = crate::domain::page::Sort::by_id(
+        let sort = crate::db::page::Sort::by_id(
             (change_request::Entity, change_request::Column::Id),
             true,
         );
-        let page = crate::domain::page::fetch(db, q, &sort, &req, |_| None)
+        let page = crate::db::page::fetch(db, q, &sort, &req, |_| None)
             .await
             .gql()?;
         Ok(super::connection::Connection::new(

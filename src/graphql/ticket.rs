@@ -15,7 +15,8 @@ use super::{
     service::visible_account,
 };
 use crate::{
-    domain::{self, page::Sort},
+    db::page::Sort,
+    domain,
     error::ResultExt,
     policy::{self, Action, Target},
 };
@@ -165,12 +166,12 @@ pub async fn account_tickets(
         }
         let db = super::db(ctx)?;
         let total = if wants_total(ctx) {
-            domain::page::count(db, q.clone()).await.gql()?
+            crate::db::page::count(db, q.clone()).await.gql()?
         } else {
             0
         };
         let sort = Sort::by_id((ticket::Entity, ticket::Column::Id), true);
-        let found = domain::page::fetch(db, q, &sort, &page, |_| None)
+        let found = crate::db::page::fetch(db, q, &sort, &page, |_| None)
             .await
             .gql()?;
         return Ok(Connection::new(found.map(Ticket), total));

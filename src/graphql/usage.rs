@@ -14,7 +14,8 @@ use super::{
     service::{Service, authorized_service},
 };
 use crate::{
-    domain::{self, page::Sort, usage::UsagePoint},
+    db::page::Sort,
+    domain::{self, usage::UsagePoint},
     error::ResultExt,
 };
 
@@ -149,7 +150,7 @@ impl VoiceUsage {
         let db = super::db(ctx)?;
         let total = if wants_total(ctx) { self.count } else { 0 };
         let sort = Sort::by_id((voice_call::Entity, voice_call::Column::Id), true);
-        let page = domain::page::fetch(db, q, &sort, &req, |_| None)
+        let page = crate::db::page::fetch(db, q, &sort, &req, |_| None)
             .await
             .gql()?;
         Ok(Connection::new(page.map(VoiceCall), total))

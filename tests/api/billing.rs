@@ -51,7 +51,7 @@ async fn place(app: &TestApp, account: &str, tariff: &str, start: NaiveDate) -> 
         .await
         .expect("query")
         .expect("tariff");
-    portal_api::domain::seed::place_service(
+    portal_api::fixtures::demo::place_service(
         &app.state.db,
         decode_pk(account),
         &t,
@@ -513,9 +513,7 @@ async fn an_interrupted_run_completes_cleanly_on_the_next_run() {
     });
     // A run that died inside a payer's transaction leaves nothing behind...
     {
-        let txn = portal_api::domain::write_txn(&app.state.db)
-            .await
-            .expect("txn");
+        let txn = portal_api::db::write_txn(&app.state.db).await.expect("txn");
         let payer = entity::account::Entity::find_by_id(decode_pk(&payers[0]))
             .one(&txn)
             .await

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 use entity::{account, account_link, service, service_rate};
-use portal_api::domain::generate::{self, BENCH_PASSWORD, Size};
+use portal_api::fixtures::bench::{self, BENCH_PASSWORD, Size};
 
 use crate::helpers::TestApp;
 
@@ -17,9 +17,7 @@ async fn generated_tenants_are_complete_and_usable_through_the_api() {
         subs_per_main: 4,
         usage_days: 2,
     };
-    let out = generate::bench(&app.state.db, size)
-        .await
-        .expect("generated");
+    let out = bench::bench(&app.state.db, size).await.expect("generated");
     assert_eq!(out.accounts, 15);
     let db = &app.state.db;
     assert_eq!(account::Entity::find().count(db).await.expect("count"), 15);
@@ -81,7 +79,7 @@ async fn generated_tenants_are_complete_and_usable_through_the_api() {
 
     // New rows after the generated ones: ids (and PostgreSQL's sequences) continue.
     app.create_account("after-generation", json!({})).await;
-    let again = generate::bench(&app.state.db, Size { mains: 1, ..size })
+    let again = bench::bench(&app.state.db, Size { mains: 1, ..size })
         .await
         .expect("generated again");
     assert_eq!(again.accounts, 5);

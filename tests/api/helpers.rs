@@ -277,7 +277,7 @@ impl TestApp {
             .expect("query")
             .expect("tariff");
         let start = chrono::Utc::now().date_naive();
-        portal_api::domain::seed::place_service(
+        portal_api::fixtures::demo::place_service(
             &self.state.db,
             decode_pk(account),
             &t,

@@ -2,7 +2,7 @@
 //! the outbox with the order, delivered over a real SMTP conversation on 127.0.0.1, and
 //! kept (then retried) while the mail server is down.
 
-use portal_api::domain::outbox::{self, Delivery};
+use portal_api::jobs::outbox::{self, Delivery};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::json;
 use tokio::{

@@ -83,7 +83,7 @@ async fn deliver(delivery: &Delivery, row: &email_outbox::Model) -> anyhow::Resu
 
 /// Delivers every message that is due; returns how many were sent.
 pub async fn run_once(db: &DatabaseConnection, delivery: &Delivery) -> AppResult<usize> {
-    let now = super::now();
+    let now = crate::domain::now();
     let due = email_outbox::Entity::find()
         .filter(email_outbox::Column::Status.eq(OutboxStatus::Pending))
         .filter(email_outbox::Column::NextAttemptAt.lte(now))
@@ -111,7 +111,7 @@ pub async fn run_once(db: &DatabaseConnection, delivery: &Delivery) -> AppResult
         match deliver(delivery, &row).await {
             Ok(()) => {
                 active.status = Set(OutboxStatus::Sent);
-                active.sent_at = Set(Some(super::now()));
+                active.sent_at = Set(Some(crate::domain::now()));
                 active.last_error = Set(None);
                 sent += 1;
             }
@@ -120,7 +120,8 @@ pub async fn run_once(db: &DatabaseConnection, delivery: &Delivery) -> AppResult
                     .saturating_pow(attempts.clamp(0, 20) as u32)
                     .min(MAX_BACKOFF_SECS);
                 tracing::warn!(email = row.id, attempts, error = %e, "email delivery failed; will retry");
-                active.next_attempt_at = Set(super::now() + chrono::Duration::seconds(backoff));
+                active.next_attempt_at =
+                    Set(crate::domain::now() + chrono::Duration::seconds(backoff));
                 active.last_error = Set(Some(e.to_string().chars().take(500).collect()));
             }
         }

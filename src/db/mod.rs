@@ -1,0 +1,94 @@
+//! Opening the database (SQLite file or PostgreSQL), with every statement counted for
+//! `/metrics`, and running the migrations.
+
+use std::{sync::Arc, time::Duration};
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    sqlx::{postgres::PgConnectOptions, sqlite::SqliteConnectOptions, sqlite::SqliteJournalMode},
+};
+
+use crate::{config::Config, metrics::Metrics};
+
+pub mod keys;
+pub mod page;
+
+/// Connects with pool limits and engine settings: on SQLite WAL, foreign keys and a busy
+/// timeout; on PostgreSQL a 5 s statement timeout.
+pub async fn connect(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .max_connections(config.db_max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_timeout(Duration::from_secs(3))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+        })
+        .map_sqlx_postgres_opts(|o: PgConnectOptions| o.options([("statement_timeout", "5000")]));
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(move |info| metrics.record_query(info.elapsed, info.failed));
+    Ok(db)
+}
+
+/// Brings the schema up to date.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Whether the database answers a trivial statement.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing
+/// when a reader upgrades; on PostgreSQL workflows lock the rows they change (`FOR UPDATE`).
+pub async fn write_txn(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{DatabaseBackend, TransactionOptions, TransactionTrait};
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        db.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+    } else {
+        db.begin().await
+    }
+}
+
+/// The next value of a named gapless counter (e.g. `invoice:2026`), inside the caller's
+/// transaction: a rollback gives the number back.
+pub async fn next_number<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> Result<i64, crate::error::AppError> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+    let counters = Alias::new("counters");
+    let value = Alias::new("value");
+    let mut stmt = Query::insert();
+    stmt.into_table(counters.clone())
+        .columns([Alias::new("name"), value.clone()])
+        .values([name.into(), 1i64.into()])
+        .map_err(|e| crate::error::AppError::Internal(e.into()))?
+        .on_conflict(
+            OnConflict::column(Alias::new("name"))
+                .value(value.clone(), Expr::col((counters, value.clone())).add(1))
+                .to_owned(),
+        )
+        .returning_col(value);
+    let row = db
+        .query_one_raw(db.get_database_backend().build(&stmt))
+        .await?
+        .ok_or_else(|| {
+            crate::error::AppError::Internal(anyhow::anyhow!("counter {name} returned nothing"))
+        })?;
+    Ok(row.try_get::<i64>("", "value")?)
+}

@@ -1,0 +1,3 @@
+//! Rendering documents: invoice and contract PDFs.
+
+pub mod pdf;
