@@ -12,13 +12,16 @@ use super::{
     activity::ActivityEntry,
     catalog::Partner,
     connection::{Connection, page_request, wants_total},
+    document::Document,
     enums::{
         AccountSortField, AccountStatus, BillingMode, DocumentKind, OrderStatus, ServiceStatus,
         SortDirection, SubAccountType,
     },
     ids::{self, Kind},
+    invoice::Invoice,
+    loaders::account_page,
     loaders::{ChildPageKey, PageKey, gql},
-    order::{Document, Invoice, Order, account_page},
+    order::Order,
     scalars::Decimal,
     service::Service,
 };
@@ -171,6 +174,27 @@ fn sort_of(order: Option<AccountOrder>) -> (AccountSort, bool) {
             o.direction == SortDirection::Desc,
         ),
     }
+}
+
+/// The account `id`, which the viewer must be allowed to see.
+pub async fn visible_account(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Account> {
+    let found = load_account(ctx, id).await?;
+    policy::authorize(super::viewer(ctx)?, Action::See, Target::Account(&found)).gql()?;
+    Ok(Account(found))
+}
+
+/// An account through the request's loader, before any policy question (callers ask it).
+pub async fn load_account(
+    ctx: &Context<'_>,
+    id: i64,
+) -> async_graphql::Result<entity::account::Model> {
+    super::loaders(ctx)?
+        .account
+        .load_one(id)
+        .await
+        .map_err(gql)?
+        .ok_or(AppError::NotFound)
+        .gql()
 }
 
 /// One page of accounts under a filter, as a connection, keeping only rows the viewer may see.

@@ -180,6 +180,18 @@ impl Tariff {
     }
 }
 
+/// A tariff through the request's loader (tariffs are visible to everyone signed in).
+pub async fn tariff(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Tariff> {
+    super::loaders(ctx)?
+        .tariff
+        .load_one(id)
+        .await
+        .map_err(gql)?
+        .map(Tariff)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("tariff {id} missing")))
+        .gql()
+}
+
 /// Catalogue queries open to every signed-in viewer.
 #[derive(Default)]
 pub struct CatalogQuery;

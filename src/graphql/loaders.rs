@@ -413,3 +413,22 @@ impl Loaders {
         }
     }
 }
+
+/// A nested list of an account: orders, invoices or documents, through its loader.
+pub async fn account_page<N: super::connection::ConnectionNode, E>(
+    loader: &Cached<PagesOf<E>>,
+    key: PageKey,
+    wrap: fn(E::Model) -> N,
+) -> async_graphql::Result<super::connection::Connection<N>>
+where
+    E: sea_orm::EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    let (page, total) = loader
+        .load_one(key)
+        .await
+        .map_err(gql)?
+        .unwrap_or_else(|| (Page::empty(), 0));
+    Ok(super::connection::Connection::new(page.map(wrap), total))
+}

@@ -7,11 +7,14 @@ pub mod admin;
 pub mod auth;
 pub mod catalog;
 pub mod connection;
+pub mod document;
 pub mod enums;
 pub mod ids;
+pub mod invoice;
 pub mod limits;
 pub mod loaders;
 pub mod node;
+pub mod notification;
 pub mod order;
 pub mod payload;
 pub mod rate;
@@ -46,6 +49,8 @@ pub struct MutationRoot(
     service::ServiceMutation,
     ticket::TicketMutation,
     usage::UsageMutation,
+    document::DocumentMutation,
+    notification::NotificationMutation,
     admin::AdminMutation,
 );
 

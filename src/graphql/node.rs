@@ -11,15 +11,16 @@ use entity::{
 
 use super::{
     account::Account,
+    account::visible_account,
     catalog::{EmailTemplate, Partner, Tariff},
     connection::{Connection, page_request},
+    document::{Document, document_visible},
     enums::Role,
     ids::{self, Kind},
-    order::{
-        Document, Invoice, Notification, Order, ServiceRequest, document_visible, invoice_visible,
-        order_visible,
-    },
-    service::{ChangeRequest, Service, authorized_service, visible_account},
+    invoice::{Invoice, invoice_visible},
+    notification::Notification,
+    order::{Order, ServiceRequest, order_visible},
+    service::{ChangeRequest, Service, authorized_service},
     ticket::{Ticket, ticket_visible},
 };
 use crate::{
@@ -76,7 +77,7 @@ impl Viewer {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<Notification>> {
         let req = page_request(first, after, None, None).gql()?;
-        super::order::notifications(ctx, &self.0, unread_only.unwrap_or(false), req).await
+        super::notification::notifications(ctx, &self.0, unread_only.unwrap_or(false), req).await
     }
 
     /// How many notifications are unread.

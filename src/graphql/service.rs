@@ -6,15 +6,16 @@ use chrono::{DateTime, Utc};
 use entity::{change_request, service};
 
 use super::{
-    account::Account,
+    account::{Account, visible_account},
     catalog::Tariff,
+    catalog::tariff,
     enums::{ChangeMode, ChangeRequestStatus, ServiceStatus},
     ids::{self, Kind},
     loaders::gql,
     scalars::{Date, Decimal},
 };
 use crate::{
-    error::{AppError, ResultExt},
+    error::ResultExt,
     policy::{self, Action, Target},
 };
 
@@ -23,38 +24,6 @@ use crate::{
 pub struct Service(pub service::Model);
 
 crate::connection_names!(Service => "ServiceConnection", "ServiceEdge";);
-
-pub async fn tariff(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Tariff> {
-    super::loaders(ctx)?
-        .tariff
-        .load_one(id)
-        .await
-        .map_err(gql)?
-        .map(Tariff)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("tariff {id} missing")))
-        .gql()
-}
-
-/// The account `id`, which the viewer must be allowed to see.
-pub async fn visible_account(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Account> {
-    let found = load_account(ctx, id).await?;
-    policy::authorize(super::viewer(ctx)?, Action::See, Target::Account(&found)).gql()?;
-    Ok(Account(found))
-}
-
-/// An account through the request's loader, before any policy question (callers ask it).
-pub async fn load_account(
-    ctx: &Context<'_>,
-    id: i64,
-) -> async_graphql::Result<entity::account::Model> {
-    super::loaders(ctx)?
-        .account
-        .load_one(id)
-        .await
-        .map_err(gql)?
-        .ok_or(AppError::NotFound)
-        .gql()
-}
 
 /// A service, if the viewer may open its account's details (the same rule as
 /// `Account.services`): `NOT_FOUND` for strangers, `FORBIDDEN` for a main without management.

@@ -12,7 +12,7 @@ use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 use entity::notification as row;
 
-use super::order::Notification;
+use super::notification::Notification;
 use crate::{
     domain::notification,
     error::{AppError, ResultExt},

@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 use entity::{ticket, ticket_message};
 
 use super::{
+    account::visible_account,
     account::{Account, page_key},
     connection::{Connection, page_request, wants_total},
     enums::{TicketPriority, TicketStatus},
     ids::{self, Kind},
     loaders::ChildPageKey,
     payload::payload,
-    service::visible_account,
 };
 use crate::{
     db::page::Sort,
@@ -36,7 +36,7 @@ crate::connection_names!(
 /// Whether the viewer may see this ticket (a hidden one does not exist for the main account).
 pub async fn ticket_visible(ctx: &Context<'_>, found: &ticket::Model) -> async_graphql::Result<()> {
     let viewer = super::viewer(ctx)?;
-    let owner = super::service::load_account(ctx, found.account_id).await?;
+    let owner = super::account::load_account(ctx, found.account_id).await?;
     policy::authorize_reached(viewer, Action::ManageTickets, Target::Ticket(found, &owner)).gql()
 }
 
@@ -104,7 +104,8 @@ impl Ticket {
             filter: Vec::new(),
             page,
         };
-        super::order::account_page(&super::loaders(ctx)?.ticket_messages, key, TicketMessage).await
+        super::loaders::account_page(&super::loaders(ctx)?.ticket_messages, key, TicketMessage)
+            .await
     }
 }
 
@@ -183,7 +184,7 @@ pub async fn account_tickets(
     } else {
         &loaders.unhidden_tickets
     };
-    super::order::account_page(loader, key, Ticket).await
+    super::loaders::account_page(loader, key, Ticket).await
 }
 
 /// Open a ticket.

@@ -1,0 +1,166 @@
+//! Portal notifications: the viewer's list and `markNotificationsRead`.
+
+use super::order::{Order, load_order, order_visible};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use entity::notification;
+
+use super::{
+    connection::{Connection, wants_total},
+    enums::NotificationKind,
+    ids::{self, Kind},
+    loaders::gql,
+    payload::UserError,
+};
+use crate::{
+    auth::Viewer,
+    db::page::{Page, PageRequest},
+    domain::{self},
+    error::{AppError, ResultExt},
+};
+
+/// A portal notification.
+#[derive(Clone)]
+pub struct Notification(pub notification::Model);
+
+crate::connection_names!(Notification => "NotificationConnection", "NotificationEdge";);
+
+#[Object]
+impl Notification {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Notification, self.0.id)
+    }
+
+    /// What it is about.
+    async fn kind(&self) -> NotificationKind {
+        self.0.kind.into()
+    }
+
+    /// Text for the portal.
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The order it is about.
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+        let Some(id) = self.0.order_id else {
+            return Ok(None);
+        };
+        let found = load_order(ctx, id).await?;
+        Ok(order_visible(ctx, &found).await.ok().map(|_| Order(found)))
+    }
+
+    /// The ticket it is about.
+    async fn ticket(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::ticket::Ticket>> {
+        let Some(id) = self.0.ticket_id else {
+            return Ok(None);
+        };
+        let Some(found) = super::loaders(ctx)?
+            .ticket
+            .load_one(id)
+            .await
+            .map_err(gql)?
+        else {
+            return Ok(None);
+        };
+        Ok(super::ticket::ticket_visible(ctx, &found)
+            .await
+            .ok()
+            .map(|_| super::ticket::Ticket(found)))
+    }
+
+    /// When it was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When it was marked read.
+    async fn read_at(&self) -> Option<DateTime<Utc>> {
+        self.0.read_at
+    }
+}
+
+/// Mark notifications read.
+#[derive(InputObject)]
+pub struct MarkNotificationsReadInput {
+    /// These notifications (others' ids are ignored).
+    pub ids: Option<Vec<ID>>,
+    /// All of the viewer's notifications.
+    #[graphql(default_with = "Some(false)")]
+    pub all: Option<bool>,
+}
+
+/// Result of `markNotificationsRead`.
+#[derive(SimpleObject)]
+pub struct MarkNotificationsReadPayload {
+    /// Unread notifications left.
+    pub unread_notification_count: i64,
+    /// Why nothing was changed.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Notification mutations.
+#[derive(Default)]
+pub struct NotificationMutation;
+
+#[Object]
+impl NotificationMutation {
+    /// Mark some or all of the viewer's notifications read.
+    async fn mark_notifications_read(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkNotificationsReadInput,
+    ) -> async_graphql::Result<MarkNotificationsReadPayload> {
+        let viewer = super::viewer(ctx)?;
+        let Some(me) = viewer.account() else {
+            return Err(AppError::Forbidden).gql();
+        };
+        let ids_in = input.ids.unwrap_or_default();
+        if ids_in.len() > 100 {
+            return Err(AppError::BadUserInput("at most 100 ids".into())).gql();
+        }
+        let ids = ids_in
+            .iter()
+            .map(|id| ids::decode(Kind::Notification, id))
+            .collect::<Result<Vec<i64>, _>>()
+            .gql()?;
+        let db = super::db(ctx)?;
+        domain::notification::mark_read(db, me.id, &ids, input.all.unwrap_or(false))
+            .await
+            .gql()?;
+        let unread = domain::notification::count(db, me.id, true).await.gql()?;
+        Ok(MarkNotificationsReadPayload {
+            unread_notification_count: unread,
+            user_errors: Vec::new(),
+        })
+    }
+}
+
+/// The viewer's notifications (a resolver of `Viewer`).
+pub async fn notifications(
+    ctx: &Context<'_>,
+    viewer: &Viewer,
+    unread_only: bool,
+    req: PageRequest,
+) -> async_graphql::Result<Connection<Notification>> {
+    let Some(me) = viewer.account() else {
+        return Ok(Connection::new(Page::empty(), 0));
+    };
+    let db = super::db(ctx)?;
+    let total = if wants_total(ctx) {
+        domain::notification::count(db, me.id, unread_only)
+            .await
+            .gql()?
+    } else {
+        0
+    };
+    let page = domain::notification::list(db, me.id, unread_only, &req)
+        .await
+        .gql()?;
+    Ok(Connection::new(page.map(Notification), total))
+}
