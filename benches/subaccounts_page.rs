@@ -11,7 +11,7 @@ use portal_api::{
     auth::Subject,
     config::{Config, DbArgs, Mode},
 };
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
 
 use entity::{
@@ -82,7 +82,7 @@ async fn fill(state: &AppState) -> anyhow::Result<i64> {
     let main = account_row("main".into(), None, None, AccountStatus::Active)
         .insert(db)
         .await?;
-    let txn = db.begin().await?;
+    let txn = portal_api::db::write_txn(db).await?;
     let statuses = [
         AccountStatus::Active,
         AccountStatus::New,

@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Select, Set,
     sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 use serde_json::json;
@@ -152,7 +152,7 @@ pub async fn create(
     }
     let password_hash = password::hash(input.password).await?;
     let now = super::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let created = row(NewRow {
         partner_id: partner.id,
         login,
@@ -294,7 +294,7 @@ pub async fn link(
     kind: SubAccountType,
 ) -> AppResult<account::Model> {
     policy::require_admin(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let (main, sub) = lock_pair(&txn, main_id, sub_id).await?;
     let sub_has_subs = account::Entity::find()
         .filter(account::Column::MainAccountId.eq(sub.id))
@@ -345,7 +345,7 @@ pub async fn unlink(
     sub_id: i64,
 ) -> AppResult<account::Model> {
     policy::require_admin(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let sub = account::Entity::find_by_id(sub_id)
         .lock_exclusive()
         .one(&txn)
@@ -394,8 +394,9 @@ pub async fn set_management(
     enabled: bool,
 ) -> AppResult<account::Model> {
     policy::require_admin(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let found = account::Entity::find_by_id(id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -440,7 +441,7 @@ pub async fn adjust_balance(
     let reason = checks.text("reason", reason, 1, 500);
     checks.finish()?;
     let amount = amount.unwrap_or_default();
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let found = account::Entity::find_by_id(id)
         .lock_exclusive()
         .one(&txn)

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -72,7 +72,7 @@ pub async fn create_partner(
     let mut checks = Checks::default();
     let name = checks.text("name", name, 1, 200);
     checks.finish()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let created = partner::ActiveModel {
         name: Set(name),
         created_at: Set(super::now()),
@@ -100,14 +100,21 @@ pub async fn update_portal_settings(
     independent_access: Option<bool>,
 ) -> AppResult<portal_settings::Model> {
     policy::require_admin(viewer)?;
-    let current = portal_settings(db).await?;
     let Some(value) = independent_access else {
-        return Ok(current);
+        return portal_settings(db).await;
     };
+    let txn = crate::db::write_txn(db).await?;
+    let current = portal_settings::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("portal settings row missing")))?;
     let mut active: portal_settings::ActiveModel = current.into();
     active.independent_sub_account_access = Set(value);
     active.updated_at = Set(super::now());
-    Ok(active.update(db).await?)
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 pub async fn partner_settings<C: ConnectionTrait>(
@@ -134,12 +141,13 @@ pub async fn update_partner_settings(
     change: PartnerSettingsChange,
 ) -> AppResult<partner::Model> {
     policy::require_admin(viewer)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let partner = partner::Entity::find_by_id(partner_id)
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
     let current = match partner_portal_settings::Entity::find_by_id(partner_id)
+        .lock_exclusive()
         .one(&txn)
         .await?
     {
@@ -284,8 +292,10 @@ pub async fn update_email_template(
     body: Option<String>,
 ) -> AppResult<email_template::Model> {
     policy::require_admin(viewer)?;
+    let txn = crate::db::write_txn(db).await?;
     let template = email_template::Entity::find_by_id(id)
-        .one(db)
+        .lock_exclusive()
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut checks = Checks::default();
@@ -311,7 +321,8 @@ pub async fn update_email_template(
         active.body = Set(b);
     }
     active.updated_at = Set(super::now());
-    let updated = active.update(db).await?;
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
     tracing::info!(template = updated.id, actor = %viewer.actor_label(), ?before, "email template updated");
     Ok(updated)
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait, sea_query::Expr,
+    Set, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 
@@ -126,7 +126,7 @@ pub async fn refresh(
     token: &str,
 ) -> AppResult<Session> {
     let hash = hash_token(token.trim());
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let Some(found) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash))
         .one(&txn)
