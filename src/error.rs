@@ -1,6 +1,9 @@
 //! The one error type of portal-api and how it reaches clients: a GraphQL error with
-//! `extensions.code`, or a `userErrors` entry in a mutation payload. Internal causes are
-//! logged once (inside the request's span, which carries the request id) and never sent out.
+//! `extensions.code`, or a `userErrors` entry in a mutation payload. Internal causes travel
+//! beside the error, are logged once after execution (inside the request's span, which
+//! carries the request id) and are never sent out.
+
+use std::sync::Arc;
 
 use async_graphql::ErrorExtensions;
 
@@ -111,16 +114,31 @@ pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
     )
 }
 
+/// What an internal failure was, kept beside its GraphQL error (never sent): the answer is
+/// logged once per request, after execution (`graphql::execute`).
+#[derive(Debug)]
+pub struct Cause(pub String);
+
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        match self {
-            AppError::Db(err) => tracing::error!(error = %err, "database error"),
-            AppError::Internal(err) => tracing::error!(error = ?err, "internal error"),
-            _ => {}
-        }
         let code = self.code();
-        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| ext.set("code", code))
+        let mut error =
+            async_graphql::Error::new(self.to_string()).extend_with(|_, ext| ext.set("code", code));
+        if matches!(self, AppError::Db(_) | AppError::Internal(_)) {
+            error.source = Some(Arc::new(Cause(format!("{self:?}"))));
+        }
+        error
     }
+}
+
+/// The GraphQL error of a failure shared by many fields (a failed batch): they all point at
+/// one cause, which is logged once.
+pub fn shared(e: &Arc<AppError>) -> async_graphql::Error {
+    let mut error = e.as_ref().extend();
+    if error.source.is_some() {
+        error.source = Some(e.clone());
+    }
+    error
 }
 
 /// The one conversion from domain results to resolver results, so no `?` ever turns a

@@ -1,9 +1,7 @@
 //! The `Account` type: the row columns of the portal's Sub-accounts table, the viewer's
 //! capabilities, and the nested lists, each behind the policy and a DataLoader.
 
-use async_graphql::{
-    Context, ID, InputObject, InputType, Lookahead, Name, Object, SimpleObject, Value,
-};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use entity::{account, enums};
@@ -218,8 +216,6 @@ pub async fn account_connection(
     let mut page = page;
     page.items
         .retain(|(_, a)| policy::allows(viewer, Action::See, Target::Account(a)));
-    let rows: Vec<account::Model> = page.items.iter().map(|(_, a)| a.clone()).collect();
-    prefetch(ctx, &rows).await?;
     Ok(Connection::new(page.map(Account), total))
 }
 
@@ -253,142 +249,6 @@ pub fn page_key<'a>(
         filter,
         page,
     })
-}
-
-/// Reads one argument of a looked-ahead field, as the resolver would receive it.
-fn arg<T: InputType>(args: &[(Name, Value)], name: &str) -> Option<T> {
-    let value = args
-        .iter()
-        .find(|(n, _)| n.as_str() == name)
-        .map(|(_, v)| v.clone());
-    T::parse(value).ok()
-}
-
-/// The page arguments of a looked-ahead connection field.
-fn page_args(args: &[(Name, Value)]) -> Option<PageRequest> {
-    page_request(
-        arg(args, "first")?,
-        arg(args, "after")?,
-        arg(args, "last")?,
-        arg(args, "before")?,
-    )
-    .ok()
-}
-
-/// Whether a looked-ahead connection selects `field` on its nodes.
-fn selects(connection: &Lookahead<'_>, field: &str) -> bool {
-    connection.field("nodes").field(field).exists()
-        || connection
-            .field("edges")
-            .field("node")
-            .field(field)
-            .exists()
-}
-
-/// Loads, for a whole page of accounts at once, what the client selected on its rows: the
-/// totals, the nested services (with their tariffs and pending changes), the tickets and the
-/// activity.
-/// The per-row resolvers then read the request's loader caches: the statement count of a
-/// page does not depend on its size or on how the executor interleaves the rows.
-async fn prefetch(ctx: &Context<'_>, rows: &[account::Model]) -> async_graphql::Result<()> {
-    let viewer = super::viewer(ctx)?;
-    let loaders = super::loaders(ctx)?;
-    let look = ctx.look_ahead();
-    let row_views = [look.field("nodes"), look.field("edges").field("node")];
-    if row_views
-        .iter()
-        .any(|r| r.field("activeServicesCount").exists() || r.field("totalServiceCost").exists())
-    {
-        loaders
-            .totals
-            .load_many(rows.iter().map(|a| a.id))
-            .await
-            .map_err(gql)?;
-    }
-    let detailed: Vec<i64> = rows
-        .iter()
-        .filter(|a| policy::allows(viewer, Action::ViewDetails, Target::Account(a)))
-        .map(|a| a.id)
-        .collect();
-    for row in &row_views {
-        for field in row.field("services").selection_fields() {
-            let Ok(args) = field.arguments() else {
-                continue;
-            };
-            let (Some(status), Some(page)) = (
-                arg::<Option<Vec<ServiceStatus>>>(&args, "status"),
-                page_args(&args),
-            ) else {
-                continue;
-            };
-            let keys: Vec<_> = detailed
-                .iter()
-                .filter_map(|id| services_key(*id, status.clone(), page.clone()).ok())
-                .collect();
-            let pages = loaders.services.load_many(keys).await.map_err(gql)?;
-            let services: Vec<&entity::service::Model> = pages
-                .values()
-                .flat_map(|(p, _)| p.items.iter().map(|(_, s)| s))
-                .collect();
-            let nested = Lookahead::from(field);
-            if selects(&nested, "tariff") {
-                loaders
-                    .tariff
-                    .load_many(services.iter().map(|s| s.tariff_id))
-                    .await
-                    .map_err(gql)?;
-            }
-            if selects(&nested, "pendingChange") {
-                loaders
-                    .pending_change
-                    .load_many(services.iter().map(|s| s.id))
-                    .await
-                    .map_err(gql)?;
-            }
-        }
-        for field in row.field("tickets").selection_fields() {
-            let Ok(args) = field.arguments() else {
-                continue;
-            };
-            let (Some(status), Some(page)) = (
-                arg::<Option<Vec<super::enums::TicketStatus>>>(&args, "status"),
-                page_args(&args),
-            ) else {
-                continue;
-            };
-            let values: Vec<&str> = status
-                .unwrap_or_default()
-                .into_iter()
-                .map(|s| entity::enums::TicketStatus::from(s).as_str())
-                .collect();
-            // The viewer's own row reads its list directly (`ticket::account_tickets`).
-            let own = viewer.account().map(|a| a.id);
-            let keys: Vec<_> = rows
-                .iter()
-                .filter(|a| Some(a.id) != own)
-                .filter(|a| policy::allows(viewer, Action::ManageTickets, Target::Account(a)))
-                .filter_map(|a| page_key(a.id, values.iter().copied(), page.clone()).ok())
-                .collect();
-            let loader = if viewer.is_admin() {
-                &loaders.tickets
-            } else {
-                &loaders.unhidden_tickets
-            };
-            loader.load_many(keys).await.map_err(gql)?;
-        }
-        for field in row.field("activity").selection_fields() {
-            let Some(page) = field.arguments().ok().and_then(|args| page_args(&args)) else {
-                continue;
-            };
-            let keys = detailed.iter().map(|id| ChildPageKey {
-                parent: *id,
-                filter: Vec::new(),
-                page: page.clone(),
-            });
-            loaders.activity.load_many(keys).await.map_err(gql)?;
-        }
-    }
-    Ok(())
 }
 
 impl Account {

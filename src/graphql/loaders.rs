@@ -5,10 +5,7 @@
 
 use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
-use async_graphql::{
-    ErrorExtensions,
-    dataloader::{DataLoader, HashMapCache, Loader},
-};
+use async_graphql::dataloader::Loader;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
     sea_query::{Condition, Expr, ExprTrait},
@@ -20,6 +17,7 @@ use entity::{
     ticket_message,
 };
 
+use super::batch::{Batched, Batcher};
 use crate::{
     db::page::{Page, PageRequest},
     domain::{self, service::Totals},
@@ -30,7 +28,7 @@ pub type LoadError = Arc<AppError>;
 
 /// Turns a loader error into a GraphQL error with its code.
 pub fn gql(e: LoadError) -> async_graphql::Error {
-    e.as_ref().extend()
+    crate::error::shared(&e)
 }
 
 /// Rows of one table by primary key (`id`).
@@ -267,13 +265,12 @@ impl Loader<i64> for TariffLoader {
     }
 }
 
-/// A loader with a cache that lives as long as its request: lists prefetch whole levels
-/// with `load_many`, and the per-row `load_one` calls then hit the cache, so the number of
-/// statements never depends on how the executor interleaves rows.
-pub type Cached<T> = DataLoader<T, HashMapCache>;
+/// A loader of the request, batched by [`super::batch`].
+pub type Cached<T, K = i64> = Arc<Batched<K, T>>;
 
 /// Every loader of one request.
 pub struct Loaders {
+    batcher: Arc<Batcher>,
     pub account: Cached<ById<account::Entity>>,
     pub partner: Cached<ById<partner::Entity>>,
     pub partner_settings: Cached<ById<partner_portal_settings::Entity>>,
@@ -284,17 +281,17 @@ pub struct Loaders {
     pub invoice: Cached<ById<invoice::Entity>>,
     pub document: Cached<ById<document::Entity>>,
     pub totals: Cached<TotalsLoader>,
-    pub services: Cached<PagesOf<service::Entity>>,
+    pub services: Cached<PagesOf<service::Entity>, PageKey>,
     pub pending_change: Cached<PendingChangeLoader>,
-    pub activity: Cached<PagesOf<activity::Entity>>,
-    pub orders: Cached<PagesOf<order::Entity>>,
-    pub sub_account_orders: Cached<PagesOf<order::Entity>>,
-    pub self_placed_orders: Cached<PagesOf<order::Entity>>,
-    pub invoices: Cached<PagesOf<invoice::Entity>>,
-    pub documents: Cached<PagesOf<document::Entity>>,
-    pub tickets: Cached<PagesOf<ticket::Entity>>,
-    pub unhidden_tickets: Cached<PagesOf<ticket::Entity>>,
-    pub ticket_messages: Cached<PagesOf<ticket_message::Entity>>,
+    pub activity: Cached<PagesOf<activity::Entity>, PageKey>,
+    pub orders: Cached<PagesOf<order::Entity>, PageKey>,
+    pub sub_account_orders: Cached<PagesOf<order::Entity>, PageKey>,
+    pub self_placed_orders: Cached<PagesOf<order::Entity>, PageKey>,
+    pub invoices: Cached<PagesOf<invoice::Entity>, PageKey>,
+    pub documents: Cached<PagesOf<document::Entity>, PageKey>,
+    pub tickets: Cached<PagesOf<ticket::Entity>, PageKey>,
+    pub unhidden_tickets: Cached<PagesOf<ticket::Entity>, PageKey>,
+    pub ticket_messages: Cached<PagesOf<ticket_message::Entity>, PageKey>,
     pub ticket: Cached<ById<ticket::Entity>>,
     pub order_items: Cached<ChildrenOf<order_item::Entity>>,
     pub item_requests: Cached<ChildrenOf<service_request::Entity>>,
@@ -317,106 +314,141 @@ fn others_orders() -> Condition {
     Condition::all().add(Expr::col(order::Column::AccountId).ne(Expr::col(order::Column::PayerId)))
 }
 
-/// No batching window: lists prefetch a whole level with one `load_many`, so there is
-/// nothing to wait for; the default 1 ms window cost a millisecond per level of every page.
-fn cached<T: Send + Sync + 'static>(loader: T) -> Cached<T> {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
-        .delay(std::time::Duration::ZERO)
-}
-
 impl Loaders {
-    pub fn new(db: &DatabaseConnection, tariffs: &TariffCache) -> Self {
+    /// The batches of this request's loaders, which [`super::batch::Driven`] runs.
+    pub fn batcher(&self) -> Arc<Batcher> {
+        self.batcher.clone()
+    }
+
+    pub fn new(state: &crate::AppState) -> Self {
+        let (db, tariffs) = (&state.db, &state.tariffs);
+        let batcher = Arc::new(Batcher::default());
         Self {
-            account: cached(ById(db.clone(), PhantomData)),
-            partner: cached(ById(db.clone(), PhantomData)),
-            partner_settings: cached(ById(db.clone(), PhantomData)),
-            email_template: cached(ById(db.clone(), PhantomData)),
-            tariff: cached(TariffLoader(db.clone(), tariffs.clone())),
-            service: cached(ById(db.clone(), PhantomData)),
-            order: cached(ById(db.clone(), PhantomData)),
-            invoice: cached(ById(db.clone(), PhantomData)),
-            document: cached(ById(db.clone(), PhantomData)),
-            totals: cached(TotalsLoader(db.clone())),
-            services: cached(PagesOf::new(
-                db,
-                service::Column::AccountId,
-                Some(service::Column::Status),
-                false,
-            )),
-            pending_change: cached(PendingChangeLoader(db.clone())),
-            activity: cached(PagesOf::new(db, activity::Column::AccountId, None, true)),
-            orders: cached(PagesOf::new(
-                db,
-                order::Column::AccountId,
-                Some(order::Column::Status),
-                true,
-            )),
-            sub_account_orders: cached(PagesOf {
-                extra: others_orders,
-                ..PagesOf::new(
+            batcher: batcher.clone(),
+            account: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            partner: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            partner_settings: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            email_template: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            tariff: Batched::new(&batcher, TariffLoader(db.clone(), tariffs.clone())),
+            service: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            order: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            invoice: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            document: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            totals: Batched::new(&batcher, TotalsLoader(db.clone())),
+            services: Batched::new(
+                &batcher,
+                PagesOf::new(
                     db,
-                    order::Column::PayerId,
+                    service::Column::AccountId,
+                    Some(service::Column::Status),
+                    false,
+                ),
+            ),
+            pending_change: Batched::new(&batcher, PendingChangeLoader(db.clone())),
+            activity: Batched::new(
+                &batcher,
+                PagesOf::new(db, activity::Column::AccountId, None, true),
+            ),
+            orders: Batched::new(
+                &batcher,
+                PagesOf::new(
+                    db,
+                    order::Column::AccountId,
                     Some(order::Column::Status),
                     true,
-                )
-            }),
-            self_placed_orders: cached(PagesOf {
-                extra: own_orders,
-                ..PagesOf::new(
+                ),
+            ),
+            sub_account_orders: Batched::new(
+                &batcher,
+                PagesOf {
+                    extra: others_orders,
+                    ..PagesOf::new(
+                        db,
+                        order::Column::PayerId,
+                        Some(order::Column::Status),
+                        true,
+                    )
+                },
+            ),
+            self_placed_orders: Batched::new(
+                &batcher,
+                PagesOf {
+                    extra: own_orders,
+                    ..PagesOf::new(
+                        db,
+                        order::Column::PlacedById,
+                        Some(order::Column::Status),
+                        true,
+                    )
+                },
+            ),
+            invoices: Batched::new(
+                &batcher,
+                PagesOf::new(db, invoice::Column::AccountId, None, true),
+            ),
+            documents: Batched::new(
+                &batcher,
+                PagesOf::new(
                     db,
-                    order::Column::PlacedById,
-                    Some(order::Column::Status),
+                    document::Column::AccountId,
+                    Some(document::Column::Kind),
                     true,
-                )
-            }),
-            invoices: cached(PagesOf::new(db, invoice::Column::AccountId, None, true)),
-            documents: cached(PagesOf::new(
-                db,
-                document::Column::AccountId,
-                Some(document::Column::Kind),
-                true,
-            )),
-            tickets: cached(PagesOf::new(
-                db,
-                ticket::Column::AccountId,
-                Some(ticket::Column::Status),
-                true,
-            )),
-            unhidden_tickets: cached(PagesOf {
-                extra: not_hidden,
-                ..PagesOf::new(
+                ),
+            ),
+            tickets: Batched::new(
+                &batcher,
+                PagesOf::new(
                     db,
                     ticket::Column::AccountId,
                     Some(ticket::Column::Status),
                     true,
-                )
-            }),
-            ticket_messages: cached(PagesOf::new(
-                db,
-                ticket_message::Column::TicketId,
-                None,
-                false,
-            )),
-            ticket: cached(ById(db.clone(), PhantomData)),
-            order_items: cached(ChildrenOf {
-                db: db.clone(),
-                parent: order_item::Column::OrderId,
-            }),
-            item_requests: cached(ChildrenOf {
-                db: db.clone(),
-                parent: service_request::Column::OrderItemId,
-            }),
-            invoice_lines: cached(ChildrenOf {
-                db: db.clone(),
-                parent: invoice_line::Column::InvoiceId,
-            }),
+                ),
+            ),
+            unhidden_tickets: Batched::new(
+                &batcher,
+                PagesOf {
+                    extra: not_hidden,
+                    ..PagesOf::new(
+                        db,
+                        ticket::Column::AccountId,
+                        Some(ticket::Column::Status),
+                        true,
+                    )
+                },
+            ),
+            ticket_messages: Batched::new(
+                &batcher,
+                PagesOf::new(db, ticket_message::Column::TicketId, None, false),
+            ),
+            ticket: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            order_items: Batched::new(
+                &batcher,
+                ChildrenOf {
+                    db: db.clone(),
+                    parent: order_item::Column::OrderId,
+                },
+            ),
+            item_requests: Batched::new(
+                &batcher,
+                ChildrenOf {
+                    db: db.clone(),
+                    parent: service_request::Column::OrderItemId,
+                },
+            ),
+            invoice_lines: Batched::new(
+                &batcher,
+                ChildrenOf {
+                    db: db.clone(),
+                    parent: invoice_line::Column::InvoiceId,
+                },
+            ),
         }
     }
 }
 
 /// A nested list of an account: orders, invoices or documents, through its loader.
 pub async fn account_page<N: super::connection::ConnectionNode, E>(
-    loader: &Cached<PagesOf<E>>,
+    loader: &Cached<PagesOf<E>, PageKey>,
     key: PageKey,
     wrap: fn(E::Model) -> N,
 ) -> async_graphql::Result<super::connection::Connection<N>>

@@ -39,7 +39,11 @@ pub(super) async fn ws(
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
-            async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
+            let executor = crate::graphql::execute::Batching {
+                schema,
+                state: state.clone(),
+            };
+            async_graphql_axum::GraphQLWebSocket::new(socket, executor, protocol)
                 .on_connection_init(move |payload| async move { ws_init(&state, payload).await })
                 .serve()
         })
@@ -70,7 +74,6 @@ async fn ws_init(
         .map_err(|e| e.extend())?;
     let mut data = async_graphql::Data::default();
     data.insert(viewer);
-    data.insert(Loaders::new(&state.db, &state.tariffs));
     data.insert(crate::graphql::subscription::TokenExpiry(expires));
     Ok(data)
 }
@@ -379,16 +382,15 @@ async fn execute(
         .map(|doc| limits::cost(doc, operation_name.as_deref(), &variables))
         .unwrap_or(0);
     request.variables = variables;
-    let mut request = request
-        .data(Loaders::new(&ctx.state.db, &ctx.state.tariffs))
-        .data(viewer);
+    let mut request = request.data(viewer);
     if let Some(ip) = peer {
         request = request.data(crate::graphql::auth::ClientAddr(ip));
     }
     // Bounded concurrency: a closed semaphore never happens (it is never closed), but if it
     // did, running unbounded is better than refusing.
     let permit = ctx.state.executions.acquire().await.ok();
-    let mut response = schema.execute(request).await;
+    let mut response =
+        crate::graphql::execute::execute(schema, request, Loaders::new(&ctx.state)).await;
     drop(permit);
     // A document refused by validation ran nothing and costs nothing.
     let nothing_ran = response.data == async_graphql::Value::Null;

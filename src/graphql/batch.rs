@@ -1,0 +1,408 @@
+//! Deterministic batching for the request's DataLoaders. A load registers its key and
+//! waits; the keys a request registered are loaded together once the request has nothing
+//! else to do (its future is pending and was not woken while it ran) and no batch of it is
+//! in flight. So each level of a query costs one statement per relation, whatever the page
+//! size and however the executor interleaves rows: no batching window, no spawned task
+//! racing the executor (async-graphql's own `DataLoader` starts a batch on a timer, even
+//! with a zero delay, and so batches whatever was registered by then).
+//!
+//! [`Driven`] runs a request (or a subscription's stream) and its batches in one task;
+//! [`Batched`] is one loader. A loader used outside a driver loads at once, unbatched.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    hash::Hash,
+    pin::Pin,
+    sync::{
+        Arc, Mutex, MutexGuard, Weak,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::{Context, Poll, Wake, Waker},
+};
+
+use async_graphql::{
+    dataloader::Loader,
+    futures_util::{
+        Stream, StreamExt,
+        future::{BoxFuture, poll_fn},
+        stream::FuturesUnordered,
+    },
+};
+
+/// Most keys one statement is asked for (well under SQLite's and PostgreSQL's bind limits).
+const MAX_BATCH: usize = 1000;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; it stays usable.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A loader with keys waiting for the next batch.
+trait Dispatch: Send + Sync {
+    fn dispatch(self: Arc<Self>) -> BoxFuture<'static, ()>;
+    fn clear(&self);
+}
+
+/// The loads of one request: which loaders have keys waiting.
+#[derive(Default)]
+pub struct Batcher {
+    queued: Mutex<Vec<Arc<dyn Dispatch>>>,
+    loaders: Mutex<Vec<Weak<dyn Dispatch>>>,
+    driven: AtomicBool,
+}
+
+impl Batcher {
+    fn enqueue(&self, loader: Arc<dyn Dispatch>) {
+        lock(&self.queued).push(loader);
+    }
+
+    fn take(&self) -> Vec<Arc<dyn Dispatch>> {
+        std::mem::take(&mut *lock(&self.queued))
+    }
+
+    /// Forgets every loaded value (a subscription does so between events).
+    fn clear(&self) {
+        for loader in lock(&self.loaders).iter().filter_map(Weak::upgrade) {
+            loader.clear();
+        }
+    }
+}
+
+enum Slot<V, E> {
+    Loading(Vec<Waker>),
+    Ready(Option<V>),
+    Failed(E),
+}
+
+struct State<K, V, E> {
+    slots: HashMap<K, Slot<V, E>>,
+    pending: Vec<K>,
+    queued: bool,
+}
+
+/// One loader of a request: caches what it loaded for the rest of the request.
+pub struct Batched<K, L: Loader<K>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+{
+    loader: L,
+    batcher: Arc<Batcher>,
+    me: Weak<Self>,
+    state: Mutex<State<K, L::Value, L::Error>>,
+}
+
+impl<K, L> Batched<K, L>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    pub fn new(batcher: &Arc<Batcher>, loader: L) -> Arc<Self> {
+        let created = Arc::new_cyclic(|me| Self {
+            loader,
+            batcher: batcher.clone(),
+            me: me.clone(),
+            state: Mutex::new(State {
+                slots: HashMap::new(),
+                pending: Vec::new(),
+                queued: false,
+            }),
+        });
+        let weak: Weak<dyn Dispatch> = Arc::downgrade(&created) as Weak<dyn Dispatch>;
+        lock(&batcher.loaders).push(weak);
+        created
+    }
+
+    /// The value of `key` (`None` when the loader found nothing for it).
+    pub async fn load_one(&self, key: K) -> Result<Option<L::Value>, L::Error> {
+        if !self.batcher.driven.load(Ordering::Acquire) {
+            return self.load_now(key).await;
+        }
+        {
+            let mut state = lock(&self.state);
+            match state.slots.get(&key) {
+                Some(Slot::Ready(value)) => return Ok(value.clone()),
+                Some(Slot::Failed(e)) => return Err(e.clone()),
+                Some(Slot::Loading(_)) => {}
+                None => {
+                    state.slots.insert(key.clone(), Slot::Loading(Vec::new()));
+                    state.pending.push(key.clone());
+                    if !state.queued {
+                        state.queued = true;
+                        if let Some(me) = self.me.upgrade() {
+                            self.batcher.enqueue(me);
+                        }
+                    }
+                }
+            }
+        }
+        poll_fn(|cx| {
+            let mut state = lock(&self.state);
+            match state.slots.get_mut(&key) {
+                Some(Slot::Ready(value)) => Poll::Ready(Ok(value.clone())),
+                Some(Slot::Failed(e)) => Poll::Ready(Err(e.clone())),
+                Some(Slot::Loading(wakers)) => {
+                    if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                        wakers.push(cx.waker().clone());
+                    }
+                    Poll::Pending
+                }
+                // Cleared while waiting (a subscription between events): ask again.
+                None => Poll::Ready(Ok(None)),
+            }
+        })
+        .await
+    }
+
+    /// The values of many keys, in one batch.
+    pub async fn load_many(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<HashMap<K, L::Value>, L::Error> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        let found =
+            async_graphql::futures_util::future::try_join_all(keys.iter().map(|k| async move {
+                Ok::<_, L::Error>(self.load_one(k.clone()).await?.map(|v| (k.clone(), v)))
+            }))
+            .await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// Outside a driver: this key alone, cached.
+    async fn load_now(&self, key: K) -> Result<Option<L::Value>, L::Error> {
+        if let Some(Slot::Ready(value)) = lock(&self.state).slots.get(&key) {
+            return Ok(value.clone());
+        }
+        let mut found = self.loader.load(std::slice::from_ref(&key)).await?;
+        let value = found.remove(&key);
+        lock(&self.state)
+            .slots
+            .insert(key, Slot::Ready(value.clone()));
+        Ok(value)
+    }
+
+    fn complete(&self, keys: &[K], mut found: Result<HashMap<K, L::Value>, L::Error>) {
+        let mut woken = Vec::new();
+        {
+            let mut state = lock(&self.state);
+            for key in keys {
+                let slot = match &mut found {
+                    Ok(values) => Slot::Ready(values.remove(key)),
+                    Err(e) => Slot::Failed(e.clone()),
+                };
+                if let Some(Slot::Loading(wakers)) = state.slots.insert(key.clone(), slot) {
+                    woken.extend(wakers);
+                }
+            }
+        }
+        for waker in woken {
+            waker.wake();
+        }
+    }
+}
+
+impl<K, L> Dispatch for Batched<K, L>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    fn dispatch(self: Arc<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            let keys = {
+                let mut state = lock(&self.state);
+                state.queued = false;
+                std::mem::take(&mut state.pending)
+            };
+            for chunk in keys.chunks(MAX_BATCH) {
+                let result = self.loader.load(chunk).await;
+                self.complete(chunk, result);
+            }
+        })
+    }
+
+    fn clear(&self) {
+        let mut state = lock(&self.state);
+        state
+            .slots
+            .retain(|_, slot| matches!(slot, Slot::Loading(_)));
+    }
+}
+
+/// Remembers whether the request was woken, and passes the wake on to the task.
+#[derive(Default)]
+struct Flag {
+    woken: AtomicBool,
+    task: Mutex<Option<Waker>>,
+}
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        if let Some(task) = lock(&self.task).as_ref() {
+            task.wake_by_ref();
+        }
+    }
+}
+
+/// Runs a request and the batches of its loaders in one task.
+pub struct Driven<F> {
+    inner: Pin<Box<F>>,
+    batcher: Arc<Batcher>,
+    running: FuturesUnordered<BoxFuture<'static, ()>>,
+    flag: Arc<Flag>,
+    waker: Waker,
+}
+
+impl<F> Driven<F> {
+    pub fn new(inner: F, batcher: Arc<Batcher>) -> Self {
+        batcher.driven.store(true, Ordering::Release);
+        let flag = Arc::new(Flag::default());
+        Self {
+            inner: Box::pin(inner),
+            batcher,
+            running: FuturesUnordered::new(),
+            waker: Waker::from(flag.clone()),
+            flag,
+        }
+    }
+
+    /// Before polling the request: remember the task, run the batches in flight.
+    fn before(&mut self, cx: &mut Context<'_>) {
+        {
+            let mut task = lock(&self.flag.task);
+            if !task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
+                *task = Some(cx.waker().clone());
+            }
+        }
+        while let Poll::Ready(Some(())) = self.running.poll_next_unpin(cx) {}
+        self.flag.woken.store(false, Ordering::Release);
+    }
+
+    /// After the request went pending: if it has settled (not woken meanwhile) and nothing is
+    /// in flight, load everything it registered, together.
+    fn after(&mut self, cx: &mut Context<'_>) {
+        if !self.running.is_empty() || self.flag.woken.load(Ordering::Acquire) {
+            return;
+        }
+        if !tokio::task::coop::has_budget_remaining() {
+            // Tokio cut this poll short: resources answered "pending" and defer their wake
+            // to after it, so the request only looks settled. Look again on the next poll.
+            cx.waker().wake_by_ref();
+            return;
+        }
+        let queued = self.batcher.take();
+        if queued.is_empty() {
+            return;
+        }
+        self.running
+            .extend(queued.into_iter().map(Dispatch::dispatch));
+        while let Poll::Ready(Some(())) = self.running.poll_next_unpin(cx) {}
+    }
+}
+
+impl<F: Future> Future for Driven<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.get_mut();
+        this.before(cx);
+        let mut inner_cx = Context::from_waker(&this.waker);
+        if let Poll::Ready(out) = this.inner.as_mut().poll(&mut inner_cx) {
+            return Poll::Ready(out);
+        }
+        this.after(cx);
+        Poll::Pending
+    }
+}
+
+impl<S: Stream> Stream for Driven<S> {
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let this = self.get_mut();
+        this.before(cx);
+        let mut inner_cx = Context::from_waker(&this.waker);
+        if let Poll::Ready(item) = this.inner.as_mut().poll_next(&mut inner_cx) {
+            // Each event reads fresh data.
+            this.batcher.clear();
+            return Poll::Ready(item);
+        }
+        this.after(cx);
+        Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    /// Gives way once, waking at once (as a future that is not done yet would).
+    async fn give_way() {
+        let mut yielded = false;
+        poll_fn(|cx| {
+            if yielded {
+                Poll::Ready(())
+            } else {
+                yielded = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// Doubles its keys and counts the batches it was asked for.
+    struct Doubler(Arc<AtomicUsize>);
+
+    impl Loader<i64> for Doubler {
+        type Value = i64;
+        type Error = Arc<String>;
+
+        async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            give_way().await;
+            Ok(keys.iter().map(|k| (*k, k * 2)).collect())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_level_of_many_rows_is_one_batch_whatever_the_interleaving() {
+        for rows in [5_i64, 50, 500] {
+            let batches = Arc::new(AtomicUsize::new(0));
+            let batcher = Arc::new(Batcher::default());
+            let loader = Batched::new(&batcher, Doubler(batches.clone()));
+            let work = async_graphql::futures_util::future::join_all((0..rows).map(|i| {
+                let loader = loader.clone();
+                async move {
+                    // Rows reach the loader after different amounts of other work.
+                    for _ in 0..(i % 7) {
+                        give_way().await;
+                    }
+                    let first = loader.load_one(i).await.ok().flatten();
+                    // A second level, keyed by the first.
+                    let second = loader.load_one(1000 + i).await.ok().flatten();
+                    (first, second)
+                }
+            }));
+            let out = Driven::new(work, batcher).await;
+            assert_eq!(out[3], (Some(6), Some(2006)));
+            assert_eq!(batches.load(Ordering::SeqCst), 2, "{rows} rows");
+        }
+    }
+
+    #[tokio::test]
+    async fn outside_a_driver_a_load_runs_at_once() {
+        let batches = Arc::new(AtomicUsize::new(0));
+        let batcher = Arc::new(Batcher::default());
+        let loader = Batched::new(&batcher, Doubler(batches.clone()));
+        assert_eq!(loader.load_one(21).await, Ok(Some(42)));
+        assert_eq!(loader.load_one(21).await, Ok(Some(42)), "cached");
+        assert_eq!(batches.load(Ordering::SeqCst), 1);
+    }
+}
