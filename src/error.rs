@@ -54,9 +54,13 @@ pub enum AppError {
     /// No, a malformed, expired or wrongly signed token: `UNAUTHENTICATED` (HTTP 401).
     #[error("{0}")]
     Unauthenticated(&'static str),
-    /// The viewer may see the object but not do this: `FORBIDDEN`.
+    /// Not for the viewer's role (e.g. staff-only, or customers-only): `FORBIDDEN`.
     #[error("you are not allowed to do this")]
     Forbidden,
+    /// The viewer may see the object but lacks this permission on it: `FORBIDDEN`, with the
+    /// permission's name (as `Account.capabilities` spells it) in `extensions.action`.
+    #[error("you are not allowed to do this")]
+    Denied(crate::policy::Action),
     /// The object does not exist or the viewer may not see it (the two are not told apart): `NOT_FOUND`.
     #[error("not found")]
     NotFound,
@@ -87,7 +91,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated(_) => "UNAUTHENTICATED",
-            AppError::Forbidden => "FORBIDDEN",
+            AppError::Forbidden | AppError::Denied(_) => "FORBIDDEN",
             AppError::NotFound => "NOT_FOUND",
             AppError::BadUserInput(_) | AppError::User(_) => "BAD_USER_INPUT",
             AppError::RateLimited => "RATE_LIMITED",
@@ -122,8 +126,12 @@ pub struct Cause(pub String);
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
         let code = self.code();
-        let mut error =
-            async_graphql::Error::new(self.to_string()).extend_with(|_, ext| ext.set("code", code));
+        let mut error = async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let AppError::Denied(action) = self {
+                ext.set("action", action.name());
+            }
+        });
         if matches!(self, AppError::Db(_) | AppError::Internal(_)) {
             error.source = Some(Arc::new(Cause(format!("{self:?}"))));
         }

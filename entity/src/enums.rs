@@ -59,7 +59,7 @@ text_enum!(
 );
 text_enum!(
     /// Lifecycle of an order.
-    OrderStatus { AwaitingMainApproval = "AWAITING_MAIN_APPROVAL", RejectedByMain = "REJECTED_BY_MAIN", PaymentFailed = "PAYMENT_FAILED", Paid = "PAID", Approved = "APPROVED", Rejected = "REJECTED" }
+    OrderStatus { AwaitingMainApproval = "AWAITING_MAIN_APPROVAL", RejectedByMain = "REJECTED_BY_MAIN", PaymentFailed = "PAYMENT_FAILED", Paid = "PAID", Approved = "APPROVED", Rejected = "REJECTED", Cancelled = "CANCELLED" }
 );
 text_enum!(
     /// Admin decision on a paid order line.
@@ -91,7 +91,7 @@ text_enum!(
 );
 text_enum!(
     /// What a portal notification is about.
-    NotificationKind { SubAccountOrderPlaced = "SUB_ACCOUNT_ORDER_PLACED", OrderRejected = "ORDER_REJECTED", OrderPaid = "ORDER_PAID", ServiceRequestApproved = "SERVICE_REQUEST_APPROVED", ServiceRequestRejected = "SERVICE_REQUEST_REJECTED", TicketUpdated = "TICKET_UPDATED", InvoiceIssued = "INVOICE_ISSUED" }
+    NotificationKind { SubAccountOrderPlaced = "SUB_ACCOUNT_ORDER_PLACED", OrderRejected = "ORDER_REJECTED", OrderPaid = "ORDER_PAID", ServiceRequestApproved = "SERVICE_REQUEST_APPROVED", ServiceRequestRejected = "SERVICE_REQUEST_REJECTED", TicketUpdated = "TICKET_UPDATED", InvoiceIssued = "INVOICE_ISSUED", ServicesOrdered = "SERVICES_ORDERED", OrderCancelled = "ORDER_CANCELLED" }
 );
 text_enum!(
     /// What an email template is used for.

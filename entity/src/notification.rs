@@ -13,6 +13,7 @@ pub struct Model {
     pub message: String,
     pub order_id: Option<i64>,
     pub ticket_id: Option<i64>,
+    pub service_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
 }

@@ -30,3 +30,11 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// Whether someone other than the order's account pays for it (a main account for its
+    /// sub-account).
+    pub fn paid_for_another(&self) -> bool {
+        self.payer_id != self.account_id
+    }
+}

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod helpers;
 mod m20261127_000001_create_schema;
 mod m20261127_000002_billing_history;
+mod m20261201_000003_notification_service;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_schema::Migration),
             Box::new(m20261127_000002_billing_history::Migration),
+            Box::new(m20261201_000003_notification_service::Migration),
         ]
     }
 }

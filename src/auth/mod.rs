@@ -29,6 +29,11 @@ pub struct CustomerViewer {
     pub account: account::Model,
     /// The global `independentSubAccountAccess` switch, read once per request.
     pub independent_access: bool,
+    /// The account's partner lets aggregated sub-accounts place orders.
+    pub sub_accounts_can_order: bool,
+    /// For a sub-account: its main account has sub-account management on (so it can act on
+    /// what the sub-account asks).
+    pub main_manages: bool,
 }
 
 impl Viewer {
@@ -89,8 +94,8 @@ impl Subject {
 
 /// Builds the viewer of a verified token: the subject must still exist. One statement for
 /// staff and one for customers: the account and the global switch the policy needs.
-pub async fn load_viewer(
-    db: &sea_orm::DatabaseConnection,
+pub async fn load_viewer<C: sea_orm::ConnectionTrait>(
+    db: &C,
     subject: Subject,
 ) -> Result<Viewer, crate::error::AppError> {
     use sea_orm::EntityTrait;
@@ -107,10 +112,9 @@ pub async fn load_viewer(
             }))
         }
         Subject::Account(id) => {
-            // One statement: the account row with the switch as an extra column.
-            use sea_orm::{
-                ConnectionTrait, FromQueryResult, QuerySelect, QueryTrait, sea_query::Expr,
-            };
+            // One statement: the account row with the switches the policy needs as extra
+            // columns.
+            use sea_orm::{FromQueryResult, QuerySelect, QueryTrait, sea_query::Expr};
             let stmt = account::Entity::find_by_id(id)
                 .column_as(
                     Expr::cust(
@@ -118,15 +122,31 @@ pub async fn load_viewer(
                     ),
                     "independent_access",
                 )
+                .column_as(
+                    Expr::cust(
+                        "(SELECT p.sub_accounts_can_order FROM partner_portal_settings p \
+                         WHERE p.partner_id = accounts.partner_id)",
+                    ),
+                    "sub_accounts_can_order",
+                )
+                .column_as(
+                    Expr::cust(
+                        "(SELECT m.sub_account_management FROM accounts m \
+                         WHERE m.id = accounts.main_account_id)",
+                    ),
+                    "main_manages",
+                )
                 .build(db.get_database_backend());
             let row = db.query_one_raw(stmt).await?.ok_or(gone)?;
             let account = account::Model::from_query_result(&row, "")?;
-            let independent_access = row
-                .try_get::<Option<bool>>("", "independent_access")?
-                .unwrap_or(false);
+            let flag = |name: &str| -> Result<bool, sea_orm::DbErr> {
+                Ok(row.try_get::<Option<bool>>("", name)?.unwrap_or(false))
+            };
             Ok(Viewer::Customer(Box::new(CustomerViewer {
+                independent_access: flag("independent_access")?,
+                sub_accounts_can_order: flag("sub_accounts_can_order")?,
+                main_manages: flag("main_manages")?,
                 account,
-                independent_access,
             })))
         }
     }

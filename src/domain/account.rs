@@ -17,7 +17,7 @@ use entity::{
 };
 
 use super::{
-    activity,
+    activity::{self, Activity},
     validate::{self, Checks},
 };
 use crate::db::page::{self, Page, PageRequest, Sort, SortKey};
@@ -167,7 +167,7 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|e| AppError::from(e).duplicate_on("login", DUPLICATE_LOGIN))?;
-    activity::record(&txn, created.id, viewer, "account.created", json!({ "after": {
+    activity::record(&txn, created.id, viewer, Activity::AccountCreated, json!({ "after": {
         "login": created.login, "fullName": created.full_name, "status": created.status.as_str(),
         "billingMode": created.billing_mode.as_str(), "partnerId": created.partner_id,
     }}))
@@ -333,8 +333,15 @@ pub async fn link(
     .await?;
     let details = json!({ "mainAccountId": main.id, "subAccountId": sub.id, "type": kind.as_str(),
         "before": { "mainAccountId": null }, "after": { "mainAccountId": main.id } });
-    activity::record(&txn, sub.id, viewer, "sub_account.linked", details.clone()).await?;
-    activity::record(&txn, main.id, viewer, "sub_account.linked", details).await?;
+    activity::record(
+        &txn,
+        sub.id,
+        viewer,
+        Activity::SubAccountLinked,
+        details.clone(),
+    )
+    .await?;
+    activity::record(&txn, main.id, viewer, Activity::SubAccountLinked, details).await?;
     txn.commit().await?;
     Ok(linked)
 }
@@ -346,18 +353,25 @@ pub async fn unlink(
 ) -> AppResult<account::Model> {
     policy::require_admin(viewer)?;
     let txn = crate::db::write_txn(db).await?;
-    let sub = account::Entity::find_by_id(sub_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let Some(main_id) = sub.main_account_id else {
-        return Err(AppError::user(rule(
+    let not_linked = || {
+        AppError::user(rule(
             UserErrorCode::InvalidState,
             "subAccountId",
             "the account is not linked to a main account",
-        )));
+        ))
     };
+    let linked_to = account::Entity::find_by_id(sub_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .main_account_id
+        .ok_or_else(not_linked)?;
+    // Both rows, in id order (as linking takes them), then the link as it is now.
+    let (sub, main) = lock_pair(&txn, sub_id, linked_to).await?;
+    let main_id = sub.main_account_id.ok_or_else(not_linked)?;
+    if main_id != main.id {
+        return Err(not_linked());
+    }
     let before_type = sub.sub_account_type.map(|t| t.as_str());
     let now = super::now();
     let mut active: account::ActiveModel = sub.clone().into();
@@ -378,11 +392,19 @@ pub async fn unlink(
         &txn,
         sub.id,
         viewer,
-        "sub_account.unlinked",
+        Activity::SubAccountUnlinked,
         details.clone(),
     )
     .await?;
-    activity::record(&txn, main_id, viewer, "sub_account.unlinked", details).await?;
+    activity::record(&txn, main_id, viewer, Activity::SubAccountUnlinked, details).await?;
+    super::order::cancel_waiting(
+        &txn,
+        viewer,
+        &main,
+        Some(sub.id),
+        "the account is no longer a sub-account of its main account",
+    )
+    .await?;
     txn.commit().await?;
     Ok(unlinked)
 }
@@ -412,11 +434,22 @@ pub async fn set_management(
     active.sub_account_management = Set(enabled);
     active.updated_at = Set(super::now());
     let updated = active.update(&txn).await?;
+    if before && !enabled {
+        // Its sub-accounts' requests would wait on a main that cannot act on them.
+        super::order::cancel_waiting(
+            &txn,
+            viewer,
+            &updated,
+            None,
+            "the main account may no longer approve sub-account orders",
+        )
+        .await?;
+    }
     activity::record(
         &txn,
         id,
         viewer,
-        "sub_account_management.set",
+        Activity::SubAccountManagementSet,
         json!({ "before": before, "after": enabled }),
     )
     .await?;
@@ -459,7 +492,7 @@ pub async fn adjust_balance(
         &txn,
         id,
         viewer,
-        "balance.adjusted",
+        Activity::BalanceAdjusted,
         json!({
             "amount": amount.to_decimal().to_string(), "reason": reason,
             "before": Money::from_minor(found.balance_minor).to_decimal().to_string(),

@@ -1,4 +1,6 @@
-//! The activity history: every change leaves an entry on the account it touched.
+//! The activity history: every change leaves an entry on the account it touched. An entry
+//! on an account names only what that account can open (a sub-account's history never
+//! shows its main account's order or invoice numbers): the workflows write it that way.
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::Value;
@@ -7,19 +9,76 @@ use entity::activity;
 
 use crate::{auth::Viewer, error::AppResult};
 
-/// Writes one history entry: who (`actor`), what (`action`, e.g. `sub_account.linked`) and
-/// the before/after details.
+macro_rules! activities {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)+) => {
+        /// What an activity entry records; stored (and shown) as its dotted name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Activity {
+            $($(#[doc = $doc])* $variant,)+
+        }
+
+        impl Activity {
+            /// Every kind of entry.
+            pub const ALL: &'static [Activity] = &[$(Activity::$variant,)+];
+
+            /// The name stored and shown, e.g. `sub_account.linked`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Activity::$variant => $name,)+
+                }
+            }
+        }
+    };
+}
+
+activities! {
+    AccountCreated = "account.created",
+    SubAccountLinked = "sub_account.linked",
+    SubAccountUnlinked = "sub_account.unlinked",
+    SubAccountManagementSet = "sub_account_management.set",
+    BalanceAdjusted = "balance.adjusted",
+    /// An order the account can open was placed.
+    OrderPlaced = "order.placed",
+    /// Services were ordered for the account by its main account (whose order it is).
+    ServicesOrdered = "services.ordered",
+    /// A sub-account's order waits for this main account.
+    OrderAwaitingApproval = "order.awaiting_approval",
+    OrderPaid = "order.paid",
+    OrderPaymentFailed = "order.payment_failed",
+    OrderRejected = "order.rejected",
+    /// A waiting order was called off because its main account can no longer act on it.
+    OrderCancelled = "order.cancelled",
+    ServiceRequestApproved = "service_request.approved",
+    ServiceRequestRejected = "service_request.rejected",
+    ServiceRequestRefunded = "service_request.refunded",
+    ServiceActivated = "service.activated",
+    ServicePaused = "service.paused",
+    ServiceResumed = "service.resumed",
+    ServiceChanged = "service.changed",
+    ServiceChangeRequested = "service.change_requested",
+    ServiceChangeApproved = "service.change_approved",
+    ServiceChangeRejected = "service.change_rejected",
+    TicketCreated = "ticket.created",
+    TicketReplied = "ticket.replied",
+    TicketClosed = "ticket.closed",
+    DocumentUploaded = "document.uploaded",
+    InvoiceIssued = "invoice.issued",
+    InternetUsageRecorded = "usage.internet_recorded",
+    VoiceUsageRecorded = "usage.voice_recorded",
+}
+
+/// Writes one history entry: who (`actor`), what, and the before/after details.
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     account_id: i64,
     viewer: &Viewer,
-    action: &str,
+    what: Activity,
     details: Value,
 ) -> AppResult<()> {
     activity::ActiveModel {
         account_id: Set(account_id),
         actor: Set(viewer.actor_label()),
-        action: Set(action.to_string()),
+        action: Set(what.as_str().to_string()),
         details: Set(details.to_string()),
         created_at: Set(super::now()),
         ..Default::default()
@@ -27,4 +86,18 @@ pub async fn record<C: ConnectionTrait>(
     .insert(db)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Activity;
+
+    #[test]
+    fn every_activity_has_its_own_dotted_name() {
+        let mut names: Vec<&str> = Activity::ALL.iter().map(|a| a.as_str()).collect();
+        assert!(names.iter().all(|n| n.contains('.')));
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Activity::ALL.len());
+    }
 }

@@ -32,6 +32,7 @@ use entity::{
     invoice, invoice_line, service, service_pause, service_rate,
 };
 
+use super::activity::Activity;
 use super::{account::post_ledger_entry, activity, invoice::NewLine, notification};
 use crate::{
     auth::Viewer,
@@ -324,7 +325,7 @@ pub async fn activate_due(
         active.status = Set(ServiceStatus::Active);
         active.updated_at = Set(super::now());
         active.update(&txn).await?;
-        activity::record(&txn, owner, viewer, "service.activated", json!({ "serviceId": id, "before": { "status": "PENDING" }, "after": { "status": "ACTIVE" } })).await?;
+        activity::record(&txn, owner, viewer, Activity::ServiceActivated, json!({ "serviceId": id, "before": { "status": "PENDING" }, "after": { "status": "ACTIVE" } })).await?;
     }
     txn.commit().await?;
     Ok(count)
@@ -626,15 +627,14 @@ pub async fn bill_payer(
         payer.id,
         NotificationKind::InvoiceIssued,
         message,
-        None,
-        None,
+        notification::About::default(),
     )
     .await?;
     activity::record(
         &txn,
         payer.id,
         viewer,
-        "invoice.issued",
+        Activity::InvoiceIssued,
         json!({ "invoiceId": issued.id, "number": issued.number, "period": month.first.to_string(),
             "total": total.to_decimal().to_string(), "status": status.as_str() }),
     )

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use entity::{document, document_content, enums::DocumentKind};
 
+use super::activity::Activity;
 use crate::error::{AppError, AppResult};
 
 /// How long a download link stays valid.
@@ -140,7 +141,7 @@ pub async fn upload(
     }
     let txn = crate::db::write_txn(db).await?;
     let doc = store(&txn, owner.id, kind, &title, "application/pdf", bytes).await?;
-    super::activity::record(&txn, owner.id, viewer, "document.uploaded", serde_json::json!({ "documentId": doc.id, "title": title, "kind": kind.as_str(), "sizeBytes": doc.size_bytes })).await?;
+    super::activity::record(&txn, owner.id, viewer, Activity::DocumentUploaded, serde_json::json!({ "documentId": doc.id, "title": title, "kind": kind.as_str(), "sizeBytes": doc.size_bytes })).await?;
     txn.commit().await?;
     Ok(doc)
 }

@@ -27,21 +27,53 @@ pub fn hub() -> &'static tokio::sync::broadcast::Sender<i64> {
     &HUB
 }
 
+/// What a notification points at. Each link (and the message) names only what its
+/// recipient can open: the workflows check with `policy::account_sees_order` and the like.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct About {
+    pub order: Option<i64>,
+    pub ticket: Option<i64>,
+    pub service: Option<i64>,
+}
+
+impl About {
+    pub fn order(id: i64) -> Self {
+        Self {
+            order: Some(id),
+            ..Self::default()
+        }
+    }
+
+    pub fn ticket(id: i64) -> Self {
+        Self {
+            ticket: Some(id),
+            ..Self::default()
+        }
+    }
+
+    pub fn service(id: i64) -> Self {
+        Self {
+            service: Some(id),
+            ..Self::default()
+        }
+    }
+}
+
 /// Adds a notification for `account_id`.
 pub async fn notify<C: ConnectionTrait>(
     db: &C,
     account_id: i64,
     kind: NotificationKind,
     message: String,
-    order_id: Option<i64>,
-    ticket_id: Option<i64>,
+    about: About,
 ) -> AppResult<notification::Model> {
     let created = notification::ActiveModel {
         account_id: Set(account_id),
         kind: Set(kind),
         message: Set(message),
-        order_id: Set(order_id),
-        ticket_id: Set(ticket_id),
+        order_id: Set(about.order),
+        ticket_id: Set(about.ticket),
+        service_id: Set(about.service),
         created_at: Set(super::now()),
         read_at: Set(None),
         ..Default::default()
@@ -233,8 +265,7 @@ pub async fn sub_account_ordered<C: ConnectionTrait>(
             "{} placed order {} ({total}); approve or reject it under Manage orders.",
             sub.full_name, order.number
         ),
-        Some(order.id),
-        None,
+        About::order(order.id),
     )
     .await?;
     let Some(settings) = partner_portal_settings::Entity::find_by_id(sub.partner_id)

@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Condition, Expr},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
 };
 
 use entity::{
@@ -14,7 +13,6 @@ use entity::{
     service,
 };
 
-use crate::db::page::{self, Page, PageRequest};
 use crate::error::AppResult;
 
 /// The list columns of an account that come from its services.
@@ -61,28 +59,6 @@ pub async fn totals_for<C: ConnectionTrait>(
         .collect())
 }
 
-/// Pages of services of many accounts at once (one statement), optionally by status.
-pub async fn pages_for<C: ConnectionTrait>(
-    db: &C,
-    account_ids: &[i64],
-    statuses: &[ServiceStatus],
-    req: &PageRequest,
-) -> AppResult<HashMap<i64, (Page<service::Model>, i64)>> {
-    let mut filter = Condition::all();
-    if !statuses.is_empty() {
-        filter = filter.add(service::Column::Status.is_in(statuses.iter().copied()));
-    }
-    page::fetch_children::<service::Entity, _>(
-        db,
-        service::Column::AccountId,
-        account_ids,
-        filter,
-        false,
-        req,
-    )
-    .await
-}
-
 /// The open (pending) change request of each of these services.
 pub async fn pending_changes_for<C: ConnectionTrait>(
     db: &C,
@@ -116,7 +92,7 @@ use entity::{
     service_pause, service_rate, tariff,
 };
 
-use super::activity;
+use super::activity::{self, Activity};
 use crate::{
     auth::Viewer,
     error::{AppError, UserError, UserErrorCode},
@@ -143,7 +119,7 @@ async fn lock_for<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    policy::authorize_reached(viewer, action, Target::Account(&owner))?;
+    policy::authorize(viewer, action, Target::Service(&found, &owner))?;
     Ok((found, owner))
 }
 
@@ -178,7 +154,7 @@ pub async fn pause(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> AppResu
     }
     .insert(&txn)
     .await?;
-    activity::record(&txn, owner.id, viewer, "service.paused", json!({ "serviceId": paused.id, "before": { "status": "ACTIVE" }, "after": { "status": "PAUSED" } })).await?;
+    activity::record(&txn, owner.id, viewer, Activity::ServicePaused, json!({ "serviceId": paused.id, "before": { "status": "ACTIVE" }, "after": { "status": "PAUSED" } })).await?;
     txn.commit().await?;
     Ok(paused)
 }
@@ -209,7 +185,7 @@ pub async fn resume(
         active.resumed_on = Set(Some(super::now().date_naive()));
         active.update(&txn).await?;
     }
-    activity::record(&txn, owner.id, viewer, "service.resumed", json!({ "serviceId": resumed.id, "before": { "status": "PAUSED" }, "after": { "status": "ACTIVE" } })).await?;
+    activity::record(&txn, owner.id, viewer, Activity::ServiceResumed, json!({ "serviceId": resumed.id, "before": { "status": "PAUSED" }, "after": { "status": "ACTIVE" } })).await?;
     txn.commit().await?;
     Ok(resumed)
 }
@@ -265,7 +241,7 @@ pub async fn change(
 ) -> AppResult<(service::Model, change_request::Model)> {
     let txn = crate::db::write_txn(db).await?;
     let (found, owner) = lock_for(&txn, viewer, id, Action::ChangeServices).await?;
-    if !matches!(found.status, ServiceStatus::Active | ServiceStatus::Paused) {
+    if !changeable(found.status) {
         return Err(state_error(format!(
             "a {} service cannot be changed",
             found.status.as_str()
@@ -335,9 +311,9 @@ pub async fn change(
         found
     };
     let action = if mode == ChangeMode::SelfChange {
-        "service.changed"
+        Activity::ServiceChanged
     } else {
-        "service.change_requested"
+        Activity::ServiceChangeRequested
     };
     activity::record(
         &txn,
@@ -352,12 +328,26 @@ pub async fn change(
     Ok((service, request))
 }
 
-/// An admin approves (applies) or rejects a pending change request.
+/// An admin's decision on a change request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeDecision {
+    /// Apply the new tariff from today.
+    Approve,
+    Reject,
+}
+
+/// Whether a service in this state can still change tariff.
+fn changeable(status: ServiceStatus) -> bool {
+    matches!(status, ServiceStatus::Active | ServiceStatus::Paused)
+}
+
+/// An admin approves (applies) or rejects a pending change request. Approving checks the
+/// service again: one that ended meanwhile cannot change tariff.
 pub async fn decide_change(
     db: &DatabaseConnection,
     viewer: &Viewer,
     id: i64,
-    approve: bool,
+    decision: ChangeDecision,
 ) -> AppResult<(service::Model, change_request::Model)> {
     policy::require_admin(viewer)?;
     let txn = crate::db::write_txn(db).await?;
@@ -377,33 +367,52 @@ pub async fn decide_change(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut service = found.clone();
-    if approve {
-        let to = tariff::Entity::find_by_id(request.to_tariff_id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        service = switch_tariff(&txn, found, &to).await?;
-    }
+    let from = tariff::Entity::find_by_id(request.from_tariff_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let to = tariff::Entity::find_by_id(request.to_tariff_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (service, status, what) = match decision {
+        ChangeDecision::Approve => {
+            if !changeable(found.status) {
+                return Err(state_error(format!(
+                    "the service is {} and can no longer change tariff; reject the request",
+                    found.status.as_str()
+                )));
+            }
+            (
+                switch_tariff(&txn, found, &to).await?,
+                ChangeRequestStatus::Approved,
+                Activity::ServiceChangeApproved,
+            )
+        }
+        ChangeDecision::Reject => (
+            found,
+            ChangeRequestStatus::Rejected,
+            Activity::ServiceChangeRejected,
+        ),
+    };
     let mut active: change_request::ActiveModel = request.clone().into();
-    active.status = Set(if approve {
-        ChangeRequestStatus::Approved
-    } else {
-        ChangeRequestStatus::Rejected
-    });
+    active.status = Set(status);
     active.decided_at = Set(Some(super::now()));
     let decided = active.update(&txn).await?;
-    let action = if approve {
-        "service.change_approved"
+    let tariff_after = if decision == ChangeDecision::Approve {
+        &to.name
     } else {
-        "service.change_rejected"
+        &from.name
     };
     activity::record(
         &txn,
         service.account_id,
         viewer,
-        action,
-        json!({ "serviceId": service.id, "changeRequestId": request.id }),
+        what,
+        json!({ "serviceId": service.id, "changeRequestId": request.id,
+            "requested": { "from": from.name, "to": to.name },
+            "before": { "tariff": from.name, "changeRequest": "PENDING" },
+            "after": { "tariff": tariff_after, "changeRequest": status.as_str() } }),
     )
     .await?;
     txn.commit().await?;

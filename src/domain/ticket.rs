@@ -3,19 +3,21 @@
 //! conversation (SPEC.md "Tickets"). A sub-account may hide its ticket from its main account.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, Select, Set,
-    sea_query::{Condition, Expr, ExprTrait, Query},
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, Set,
 };
 use serde_json::json;
 
 use entity::{
     account,
-    enums::{NotificationKind, SubAccountType, TicketPriority, TicketStatus},
+    enums::{NotificationKind, TicketPriority, TicketStatus},
     ticket, ticket_message,
 };
 
-use super::{activity, notification, validate::Checks};
+use super::{
+    activity::{self, Activity},
+    notification,
+    validate::Checks,
+};
 use crate::{
     auth::Viewer,
     error::{AppError, AppResult, UserError, UserErrorCode},
@@ -78,9 +80,9 @@ pub async fn create(
     let mut checks = Checks::default();
     let subject = checks.text("subject", subject, 1, MAX_SUBJECT);
     let message = checks.text("message", message, 1, MAX_MESSAGE);
-    let own = viewer.account().is_some_and(|me| me.id == target.id);
     checks.require(
-        !hidden_from_main || (own && target.main_account_id.is_some()),
+        !hidden_from_main
+            || policy::allows(viewer, Action::HideTicketFromMain, Target::Account(&target)),
         "hiddenFromMain",
         "only a sub-account can hide its own tickets from its main account",
     );
@@ -105,7 +107,7 @@ pub async fn create(
         &txn,
         target.id,
         viewer,
-        "ticket.created",
+        Activity::TicketCreated,
         json!({ "ticketId": created.id, "subject": subject, "priority": priority.as_str() }),
     )
     .await?;
@@ -128,7 +130,7 @@ async fn lock<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    policy::authorize_reached(
+    policy::authorize(
         viewer,
         Action::ManageTickets,
         Target::Ticket(&found, &owner),
@@ -170,12 +172,11 @@ pub async fn reply(
             owner.id,
             NotificationKind::TicketUpdated,
             format!("Support replied to \"{}\".", found.subject),
-            None,
-            Some(found.id),
+            notification::About::ticket(found.id),
         )
         .await?;
     }
-    activity::record(&txn, owner.id, viewer, "ticket.replied", json!({ "ticketId": found.id, "before": { "status": before.as_str() }, "after": { "status": next.as_str() } })).await?;
+    activity::record(&txn, owner.id, viewer, Activity::TicketReplied, json!({ "ticketId": found.id, "before": { "status": before.as_str() }, "after": { "status": next.as_str() } })).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -195,35 +196,9 @@ pub async fn close(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> AppResu
     active.status = Set(TicketStatus::Resolved);
     active.updated_at = Set(super::now());
     let closed = active.update(&txn).await?;
-    activity::record(&txn, owner.id, viewer, "ticket.closed", json!({ "ticketId": found.id, "before": { "status": before.as_str() }, "after": { "status": "RESOLVED" } })).await?;
+    activity::record(&txn, owner.id, viewer, Activity::TicketClosed, json!({ "ticketId": found.id, "before": { "status": before.as_str() }, "after": { "status": "RESOLVED" } })).await?;
     txn.commit().await?;
     Ok(closed)
-}
-
-/// A main account's own ticket list: its tickets, plus those of the sub-accounts it may
-/// manage tickets for that they did not hide from it.
-pub fn main_account_list(
-    main: &account::Model,
-    independent_access: bool,
-) -> Select<ticket::Entity> {
-    let mut kinds = vec![SubAccountType::Aggregated.as_str()];
-    if independent_access {
-        kinds.push(SubAccountType::Independent.as_str());
-    }
-    let mut subs = Query::select();
-    subs.column(account::Column::Id)
-        .from(account::Entity)
-        .and_where(account::Column::MainAccountId.eq(main.id))
-        .and_where(Expr::col(account::Column::SubAccountType).is_in(kinds));
-    let mut q = Condition::any().add(ticket::Column::AccountId.eq(main.id));
-    if main.sub_account_management {
-        q = q.add(
-            Condition::all()
-                .add(ticket::Column::AccountId.in_subquery(subs))
-                .add(ticket::Column::HiddenFromMain.eq(false)),
-        );
-    }
-    ticket::Entity::find().filter(q)
 }
 
 #[cfg(test)]

@@ -12,7 +12,10 @@ use serde_json::json;
 
 use entity::{internet_session, service, voice_call};
 
-use super::{activity, validate::Checks};
+use super::{
+    activity::{self, Activity},
+    validate::Checks,
+};
 use crate::{
     auth::Viewer,
     error::{AppError, AppResult, UserError},
@@ -96,7 +99,7 @@ pub async fn record_session(
         &txn,
         found.account_id,
         viewer,
-        "usage.internet_recorded",
+        Activity::InternetUsageRecorded,
         json!({ "serviceId": found.id, "day": started_at.date_naive().to_string() }),
     )
     .await?;
@@ -144,7 +147,7 @@ pub async fn record_call(
         &txn,
         found.account_id,
         viewer,
-        "usage.voice_recorded",
+        Activity::VoiceUsageRecorded,
         json!({ "serviceId": found.id, "destination": destination }),
     )
     .await?;

@@ -8,6 +8,7 @@ use super::{
     catalog::{EmailTemplate, Partner, PortalSettings, Tariff},
     connection::{Connection, page_request},
     enums::{AccountStatus, BillingMode, BillingPeriod, SubAccountType, TariffKind},
+    guards::Staff,
     ids::{self, Kind},
     payload::{UserError, payload, split},
     scalars::{Date, Decimal},
@@ -19,7 +20,6 @@ use crate::{
         catalog::{self, NewTariff, PartnerSettingsChange},
     },
     error::ResultExt,
-    policy,
 };
 
 payload!(
@@ -202,7 +202,10 @@ pub struct AdminQuery;
 #[Object]
 impl AdminQuery {
     /// All accounts, filtered; admins only.
-    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    #[graphql(
+        guard = "Staff",
+        complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)"
+    )]
     async fn accounts(
         &self,
         ctx: &Context<'_>,
@@ -212,23 +215,22 @@ impl AdminQuery {
         #[graphql(desc = "Page size from the end (1..100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Connection<Account>> {
-        policy::require_admin(super::viewer(ctx)?).gql()?;
         let req = page_request(first, after, last, before).gql()?;
         let filter = filter.unwrap_or_default().into_domain().gql()?;
         account_connection(ctx, filter, None, req).await
     }
 
     /// Global portal settings; admins only.
+    #[graphql(guard = "Staff")]
     async fn portal_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<PortalSettings> {
-        policy::require_admin(super::viewer(ctx)?).gql()?;
         Ok(PortalSettings(
             catalog::portal_settings(super::db(ctx)?).await.gql()?,
         ))
     }
 
     /// All partners; admins only.
+    #[graphql(guard = "Staff")]
     async fn partners(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Partner>> {
-        policy::require_admin(super::viewer(ctx)?).gql()?;
         Ok(catalog::partners(super::db(ctx)?)
             .await
             .gql()?
@@ -238,6 +240,7 @@ impl AdminQuery {
     }
 
     /// All email templates; admins only.
+    #[graphql(guard = "Staff")]
     async fn email_templates(
         &self,
         ctx: &Context<'_>,
@@ -256,6 +259,7 @@ pub struct AdminMutation;
 #[Object]
 impl AdminMutation {
     /// Create a partner (with default portal settings).
+    #[graphql(guard = "Staff")]
     async fn create_partner(
         &self,
         ctx: &Context<'_>,
@@ -267,13 +271,13 @@ impl AdminMutation {
     }
 
     /// Create a customer account.
+    #[graphql(guard = "Staff")]
     async fn create_account(
         &self,
         ctx: &Context<'_>,
         input: CreateAccountInput,
     ) -> async_graphql::Result<AccountPayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let partner_id = input
             .partner_id
             .as_ref()
@@ -303,13 +307,13 @@ impl AdminMutation {
     }
 
     /// Link an account to a main account as an aggregated or independent sub-account.
+    #[graphql(guard = "Staff")]
     async fn link_sub_account(
         &self,
         ctx: &Context<'_>,
         input: LinkSubAccountInput,
     ) -> async_graphql::Result<AccountPayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let main = ids::decode(Kind::Account, &input.main_account_id).gql()?;
         let sub = ids::decode(Kind::Account, &input.sub_account_id).gql()?;
         let result = accounts::link(super::db(ctx)?, viewer, main, sub, input.kind.into()).await;
@@ -317,13 +321,13 @@ impl AdminMutation {
     }
 
     /// Unlink a sub-account; from then on it is billed on its own.
+    #[graphql(guard = "Staff")]
     async fn unlink_sub_account(
         &self,
         ctx: &Context<'_>,
         input: UnlinkSubAccountInput,
     ) -> async_graphql::Result<AccountPayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let sub = ids::decode(Kind::Account, &input.sub_account_id).gql()?;
         AccountPayload::from_result(
             accounts::unlink(super::db(ctx)?, viewer, sub)
@@ -333,19 +337,20 @@ impl AdminMutation {
     }
 
     /// Turn sub-account management on or off for a main account.
+    #[graphql(guard = "Staff")]
     async fn set_sub_account_management(
         &self,
         ctx: &Context<'_>,
         input: SetSubAccountManagementInput,
     ) -> async_graphql::Result<AccountPayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let id = ids::decode(Kind::Account, &input.account_id).gql()?;
         let result = accounts::set_management(super::db(ctx)?, viewer, id, input.enabled).await;
         AccountPayload::from_result(result.map(Account))
     }
 
     /// Change global portal settings.
+    #[graphql(guard = "Staff")]
     async fn update_portal_settings(
         &self,
         ctx: &Context<'_>,
@@ -361,13 +366,13 @@ impl AdminMutation {
     }
 
     /// Change a partner's portal settings.
+    #[graphql(guard = "Staff")]
     async fn update_partner_portal_settings(
         &self,
         ctx: &Context<'_>,
         input: UpdatePartnerPortalSettingsInput,
     ) -> async_graphql::Result<PartnerPayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let partner_id = ids::decode(Kind::Partner, &input.partner_id).gql()?;
         let template_id = input
             .sub_account_order_template_id
@@ -386,6 +391,7 @@ impl AdminMutation {
     }
 
     /// Create a tariff.
+    #[graphql(guard = "Staff")]
     async fn create_tariff(
         &self,
         ctx: &Context<'_>,
@@ -406,13 +412,13 @@ impl AdminMutation {
     }
 
     /// Edit an email template; unknown placeholders are refused.
+    #[graphql(guard = "Staff")]
     async fn update_email_template(
         &self,
         ctx: &Context<'_>,
         input: UpdateEmailTemplateInput,
     ) -> async_graphql::Result<EmailTemplatePayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let id = ids::decode(Kind::EmailTemplate, &input.id).gql()?;
         let result =
             catalog::update_email_template(super::db(ctx)?, viewer, id, input.subject, input.body)
@@ -424,13 +430,13 @@ impl AdminMutation {
     /// service days not yet paid for, aggregated sub-accounts' days on their main account's
     /// invoice. Each payer is billed in its own transaction; for large installations run
     /// `portal-api bill --month YYYY-MM` from cron instead (no request timeout).
+    #[graphql(guard = "Staff")]
     async fn run_billing(
         &self,
         ctx: &Context<'_>,
         input: RunBillingInput,
     ) -> async_graphql::Result<RunBillingPayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let (outcome, user_errors) =
             split(billing::run(super::db(ctx)?, viewer, input.period_start.0).await)?;
         let outcome = outcome.unwrap_or_default();
@@ -444,13 +450,13 @@ impl AdminMutation {
     }
 
     /// Credit or debit an account's balance through the ledger.
+    #[graphql(guard = "Staff")]
     async fn adjust_balance(
         &self,
         ctx: &Context<'_>,
         input: AdjustBalanceInput,
     ) -> async_graphql::Result<AccountPayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let id = ids::decode(Kind::Account, &input.account_id).gql()?;
         let result =
             accounts::adjust_balance(super::db(ctx)?, viewer, id, input.amount.0, &input.reason)

@@ -7,6 +7,7 @@ use entity::{email_template, partner, partner_portal_settings, portal_settings, 
 
 use super::{
     enums::{BillingPeriod, EmailTemplateKind, TariffKind},
+    guards::{Decision, Guarded, Loadable, SignedIn, follow_optional},
     ids::{self, Kind},
     loaders::gql,
     scalars::Decimal,
@@ -14,7 +15,44 @@ use super::{
 use crate::{
     domain::catalog::{self, SERVICE_ORDER_PLACEHOLDERS},
     error::{AppError, ResultExt},
+    policy::{self, Action, Target},
 };
+
+/// Implements the policy's view and the loading of a catalogue object.
+macro_rules! catalog_object {
+    ($type:ident, $kind:ident, $loader:ident, $target:ident) => {
+        impl Guarded for $type {
+            async fn decide(
+                &self,
+                ctx: &Context<'_>,
+                action: Action,
+            ) -> async_graphql::Result<Decision> {
+                Ok(policy::authorize(
+                    super::viewer(ctx)?,
+                    action,
+                    Target::$target(&self.0),
+                ))
+            }
+        }
+
+        impl Loadable for $type {
+            const KIND: Kind = Kind::$kind;
+
+            async fn load(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
+                let found = super::loaders(ctx)?
+                    .$loader
+                    .load_one(id)
+                    .await
+                    .map_err(gql)?;
+                Ok(found.map($type))
+            }
+        }
+    };
+}
+
+catalog_object!(Partner, Partner, partner, Partner);
+catalog_object!(EmailTemplate, EmailTemplate, email_template, EmailTemplate);
+catalog_object!(Tariff, Tariff, tariff, Tariff);
 
 /// An ISP branch or reseller; every account belongs to one.
 #[derive(Clone)]
@@ -63,20 +101,12 @@ impl PartnerPortalSettings {
         self.0.notify_main_on_sub_account_order
     }
 
-    /// The template of that email.
+    /// The template of that email (staff configuration: null for customers).
     async fn sub_account_order_template(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<EmailTemplate>> {
-        let Some(id) = self.0.sub_account_order_template_id else {
-            return Ok(None);
-        };
-        let template = super::loaders(ctx)?
-            .email_template
-            .load_one(id)
-            .await
-            .map_err(gql)?;
-        Ok(template.map(EmailTemplate))
+        follow_optional(ctx, self.0.sub_account_order_template_id).await
     }
 }
 
@@ -180,18 +210,6 @@ impl Tariff {
     }
 }
 
-/// A tariff through the request's loader (tariffs are visible to everyone signed in).
-pub async fn tariff(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Tariff> {
-    super::loaders(ctx)?
-        .tariff
-        .load_one(id)
-        .await
-        .map_err(gql)?
-        .map(Tariff)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("tariff {id} missing")))
-        .gql()
-}
-
 /// Catalogue queries open to every signed-in viewer.
 #[derive(Default)]
 pub struct CatalogQuery;
@@ -199,12 +217,12 @@ pub struct CatalogQuery;
 #[Object]
 impl CatalogQuery {
     /// The tariffs that can be ordered, optionally of one kind.
+    #[graphql(guard = "SignedIn")]
     async fn tariffs(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only this kind.")] kind: Option<TariffKind>,
     ) -> async_graphql::Result<Vec<Tariff>> {
-        super::viewer(ctx)?;
         let rows = catalog::tariffs(super::db(ctx)?, kind.map(Into::into))
             .await
             .gql()?;

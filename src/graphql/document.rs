@@ -6,14 +6,15 @@ use chrono::{DateTime, Utc};
 use entity::document;
 
 use super::{
-    account::Account,
-    account::visible_account,
+    account::{Account, owner},
     enums::DocumentKind,
+    guards::{Decision, Guarded, Loadable, Staff, follow},
     ids::{self, Kind},
+    loaders::gql,
     payload::payload,
 };
 use crate::{
-    domain::{self},
+    domain,
     error::{AppError, ResultExt},
     policy::{self, Action, Target},
 };
@@ -24,14 +25,28 @@ pub struct Document(pub document::Model);
 
 crate::connection_names!(Document => "DocumentConnection", "DocumentEdge";);
 
-/// Whether the viewer may see a document: its account's documents.
-pub async fn document_visible(
-    ctx: &Context<'_>,
-    found: &document::Model,
-) -> async_graphql::Result<()> {
-    let viewer = super::viewer(ctx)?;
-    let owner = visible_account(ctx, found.account_id).await?;
-    policy::authorize(viewer, Action::ViewDocuments, Target::Account(&owner.0)).gql()
+impl Guarded for Document {
+    async fn decide(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<Decision> {
+        let owner = owner(ctx, self.0.account_id).await?;
+        Ok(policy::authorize(
+            super::viewer(ctx)?,
+            action,
+            Target::Document(&self.0, &owner),
+        ))
+    }
+}
+
+impl Loadable for Document {
+    const KIND: Kind = Kind::Document;
+
+    async fn load(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
+        let found = super::loaders(ctx)?
+            .document
+            .load_one(id)
+            .await
+            .map_err(gql)?;
+        Ok(found.map(Document))
+    }
 }
 
 #[Object]
@@ -43,7 +58,7 @@ impl Document {
 
     /// The account it belongs to.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        visible_account(ctx, self.0.account_id).await
+        follow(ctx, self.0.account_id).await
     }
 
     /// Contract, invoice or other.
@@ -102,13 +117,13 @@ pub struct DocumentMutation;
 #[Object]
 impl DocumentMutation {
     /// Upload a PDF document for an account (admins; GraphQL multipart request).
+    #[graphql(guard = "Staff")]
     async fn upload_document(
         &self,
         ctx: &Context<'_>,
         input: UploadDocumentInput,
     ) -> async_graphql::Result<DocumentPayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let account_id = ids::decode(Kind::Account, &input.account_id).gql()?;
         let file = input
             .file

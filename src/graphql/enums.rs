@@ -72,7 +72,7 @@ pub enum SortDirection {
 
 mirror!(
     /// Lifecycle of an order.
-    OrderStatus => "entity::enums::OrderStatus" { AwaitingMainApproval, RejectedByMain, PaymentFailed, Paid, Approved, Rejected });
+    OrderStatus => "entity::enums::OrderStatus" { AwaitingMainApproval, RejectedByMain, PaymentFailed, Paid, Approved, Rejected, Cancelled });
 mirror!(
     /// Admin decision on a paid order line.
     ServiceRequestStatus => "entity::enums::ServiceRequestStatus" { Pending, Approved, Rejected });
@@ -90,7 +90,7 @@ mirror!(
     DocumentKind => "entity::enums::DocumentKind" { Contract, Invoice, Other });
 mirror!(
     /// What a notification is about.
-    NotificationKind => "entity::enums::NotificationKind" { SubAccountOrderPlaced, OrderRejected, OrderPaid, ServiceRequestApproved, ServiceRequestRejected, TicketUpdated, InvoiceIssued });
+    NotificationKind => "entity::enums::NotificationKind" { SubAccountOrderPlaced, OrderRejected, OrderPaid, ServiceRequestApproved, ServiceRequestRejected, TicketUpdated, InvoiceIssued, ServicesOrdered, OrderCancelled });
 mirror!(
     /// Where a ticket's conversation stands.
     TicketStatus => "entity::enums::TicketStatus" { New, InProgress, WaitingOnCustomer, WaitingOnAgent, Resolved });

@@ -1,24 +1,21 @@
 //! Invoices and their lines.
 
-use super::document::Document;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use entity::{invoice, invoice_line};
 
 use super::{
-    account::Account,
-    account::visible_account,
+    account::{Account, owner},
+    document::Document,
     enums::{InvoiceKind, InvoiceStatus},
+    guards::{Decision, Guarded, Loadable, follow, follow_optional},
     ids::{self, Kind},
     loaders::gql,
     scalars::{Date, Decimal},
-    service::{Service, authorized_service},
+    service::Service,
 };
-use crate::{
-    error::ResultExt,
-    policy::{self, Action, Target},
-};
+use crate::policy::{self, Action, Target};
 
 /// An invoice issued to a payer.
 #[derive(Clone)]
@@ -26,14 +23,28 @@ pub struct Invoice(pub invoice::Model);
 
 crate::connection_names!(Invoice => "InvoiceConnection", "InvoiceEdge";);
 
-/// Whether the viewer may see an invoice: its payer's billing.
-pub async fn invoice_visible(
-    ctx: &Context<'_>,
-    found: &invoice::Model,
-) -> async_graphql::Result<()> {
-    let viewer = super::viewer(ctx)?;
-    let payer = visible_account(ctx, found.account_id).await?;
-    policy::authorize(viewer, Action::ViewBilling, Target::Account(&payer.0)).gql()
+impl Guarded for Invoice {
+    async fn decide(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<Decision> {
+        let payer = owner(ctx, self.0.account_id).await?;
+        Ok(policy::authorize(
+            super::viewer(ctx)?,
+            action,
+            Target::Invoice(&self.0, &payer),
+        ))
+    }
+}
+
+impl Loadable for Invoice {
+    const KIND: Kind = Kind::Invoice;
+
+    async fn load(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
+        let found = super::loaders(ctx)?
+            .invoice
+            .load_one(id)
+            .await
+            .map_err(gql)?;
+        Ok(found.map(Invoice))
+    }
 }
 
 #[Object]
@@ -50,7 +61,7 @@ impl Invoice {
 
     /// The payer.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        visible_account(ctx, self.0.account_id).await
+        follow(ctx, self.0.account_id).await
     }
 
     /// One-time or recurring.
@@ -101,15 +112,7 @@ impl Invoice {
 
     /// The invoice's PDF.
     async fn document(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Document>> {
-        let Some(id) = self.0.document_id else {
-            return Ok(None);
-        };
-        Ok(super::loaders(ctx)?
-            .document
-            .load_one(id)
-            .await
-            .map_err(gql)?
-            .map(Document))
+        follow_optional(ctx, self.0.document_id).await
     }
 }
 
@@ -125,10 +128,7 @@ impl InvoiceLine {
 
     /// The sub-account whose service the line bills, when not the payer's own.
     async fn sub_account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
-        let Some(id) = self.0.sub_account_id else {
-            return Ok(None);
-        };
-        Ok(visible_account(ctx, id).await.ok())
+        follow_optional(ctx, self.0.sub_account_id).await
     }
 
     /// How many.
@@ -138,18 +138,7 @@ impl InvoiceLine {
 
     /// The service the line bills, when the viewer may see it.
     async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Service>> {
-        let Some(id) = self.0.service_id else {
-            return Ok(None);
-        };
-        let Some(found) = super::loaders(ctx)?
-            .service
-            .load_one(id)
-            .await
-            .map_err(gql)?
-        else {
-            return Ok(None);
-        };
-        Ok(authorized_service(ctx, found).await.ok())
+        follow_optional(ctx, self.0.service_id).await
     }
 
     /// Price of one, before tax.

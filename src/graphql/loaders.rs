@@ -1,27 +1,31 @@
 //! DataLoaders, built per request (they cache per request; a process-wide cache would leak
-//! data between viewers). One loader per relation, keyed by the parent id; aggregates and
-//! nested pages have their own batched loaders. Authorization is checked by the resolvers
-//! on what a loader returns.
+//! data between viewers) and batched by [`super::batch`]. One loader per relation, keyed by
+//! the parent id; aggregates and nested pages have their own batched loaders. What part of
+//! a list a viewer sees is a scope from the policy, carried in the key; what is reached
+//! through a loader is authorized by the guards ([`super::guards`]).
 
-use std::{collections::HashMap, marker::PhantomData, sync::Arc};
+use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
-    sea_query::{Condition, Expr, ExprTrait},
+    sea_query::{Condition, Expr, ExprTrait, Query},
 };
 
 use entity::{
-    account, activity, change_request, document, email_template, invoice, invoice_line, order,
-    order_item, partner, partner_portal_settings, service, service_request, tariff, ticket,
-    ticket_message,
+    account, activity, change_request, document, email_template,
+    enums::{DocumentKind, OrderStatus, ServiceStatus, TicketStatus},
+    invoice, invoice_line, notification, order, order_item, partner, partner_portal_settings,
+    service, service_request, tariff, ticket, ticket_message,
 };
 
 use super::batch::{Batched, Batcher};
 use crate::{
-    db::page::{Page, PageRequest},
+    AppState,
+    db::page::{self, Page, PageRequest, Sort},
     domain::{self, service::Totals},
     error::AppError,
+    policy::{OrderScope, TicketScope},
 };
 
 pub type LoadError = Arc<AppError>;
@@ -29,6 +33,10 @@ pub type LoadError = Arc<AppError>;
 /// Turns a loader error into a GraphQL error with its code.
 pub fn gql(e: LoadError) -> async_graphql::Error {
     crate::error::shared(&e)
+}
+
+fn failed(e: impl Into<AppError>) -> LoadError {
+    Arc::new(e.into())
 }
 
 /// Rows of one table by primary key (`id`).
@@ -44,17 +52,15 @@ where
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
         let Some(pk) = E::PrimaryKey::iter().next() else {
-            return Err(Arc::new(AppError::Internal(anyhow::anyhow!(
-                "entity without primary key"
-            ))));
+            return Err(failed(anyhow::anyhow!("entity without primary key")));
         };
         let rows = E::find()
             .filter(pk.into_column().is_in(keys.iter().copied()))
             .all(&self.0)
             .await
-            .map_err(|e| Arc::new(AppError::from(e)))?;
+            .map_err(failed)?;
         rows.into_iter()
-            .map(|row| Ok((crate::db::page::model_id::<E>(&row)?, row)))
+            .map(|row| Ok((page::model_id::<E>(&row)?, row)))
             .collect::<Result<_, AppError>>()
             .map_err(Arc::new)
     }
@@ -78,18 +84,99 @@ impl Loader<i64> for TotalsLoader {
     }
 }
 
-/// The key of a nested page: the parent, the filter and the page asked for.
+/// The key of a nested page: the parent, what narrows the list, and the page asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ChildPageKey<F> {
+pub struct PageKey<F> {
     pub parent: i64,
     pub filter: F,
     pub page: PageRequest,
 }
 
+/// What narrows a nested list, as a condition on its rows.
+pub trait ChildFilter: Clone + Eq + Hash + Send + Sync + 'static {
+    fn condition(&self) -> Condition;
+}
+
+impl ChildFilter for () {
+    fn condition(&self) -> Condition {
+        Condition::all()
+    }
+}
+
+/// A set of enum values a list keeps (empty keeps all), in a canonical order so that equal
+/// sets are one key. At most 100 values, like every input list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AnyOf<T>(Vec<T>);
+
+impl<T: Copy + Eq> AnyOf<T> {
+    pub fn new(
+        values: impl IntoIterator<Item = T>,
+        name: impl Fn(&T) -> &'static str,
+    ) -> Result<Self, AppError> {
+        let mut values: Vec<T> = values.into_iter().collect();
+        if values.len() > 100 {
+            return Err(AppError::BadUserInput("at most 100 filter values".into()));
+        }
+        values.sort_by_key(|v| name(v));
+        values.dedup();
+        Ok(Self(values))
+    }
+
+    fn on<C: ColumnTrait>(&self, column: C) -> Condition
+    where
+        T: Into<sea_orm::Value>,
+    {
+        if self.0.is_empty() {
+            Condition::all()
+        } else {
+            Condition::all().add(column.is_in(self.0.iter().copied()))
+        }
+    }
+}
+
+impl ChildFilter for AnyOf<ServiceStatus> {
+    fn condition(&self) -> Condition {
+        self.on(service::Column::Status)
+    }
+}
+
+impl ChildFilter for AnyOf<DocumentKind> {
+    fn condition(&self) -> Condition {
+        self.on(document::Column::Kind)
+    }
+}
+
+/// An account's orders: by status, in the viewer's scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OrderFilter {
+    pub statuses: AnyOf<OrderStatus>,
+    pub scope: OrderScope,
+}
+
+impl ChildFilter for OrderFilter {
+    fn condition(&self) -> Condition {
+        let mut c = self.statuses.on(order::Column::Status);
+        if self.scope == OrderScope::PlacedByAccount {
+            c = c.add(Expr::col(order::Column::PlacedById).eq(Expr::col(order::Column::AccountId)));
+        }
+        c
+    }
+}
+
+/// The orders a main account pays (or is asked to pay) for its sub-accounts, by status.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PaidForOthers(pub AnyOf<OrderStatus>);
+
+impl ChildFilter for PaidForOthers {
+    fn condition(&self) -> Condition {
+        self.0
+            .on(order::Column::Status)
+            .add(Expr::col(order::Column::AccountId).ne(Expr::col(order::Column::PayerId)))
+    }
+}
+
 /// Groups keys by (filter, page) so each distinct request is one statement for all parents.
-fn group<F: Clone + Eq + std::hash::Hash>(
-    keys: &[ChildPageKey<F>],
-) -> HashMap<(F, PageRequest), Vec<i64>> {
+fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> HashMap<(F, PageRequest), Vec<i64>> {
     let mut groups: HashMap<(F, PageRequest), Vec<i64>> = HashMap::new();
     for key in keys {
         groups
@@ -100,62 +187,49 @@ fn group<F: Clone + Eq + std::hash::Hash>(
     groups
 }
 
-/// Pages of the children of many parents (one statement per distinct page request):
-/// `filter_column` narrows by a list of text values (statuses, kinds), `extra` adds a fixed
-/// condition.
-pub struct PagesOf<E: EntityTrait> {
+/// A page of rows with the list's total under its filter.
+pub type Paged<M> = (Page<M>, i64);
+
+/// Pages of the children of many parents: one statement per distinct (filter, page).
+pub struct PagesOf<E: EntityTrait, F> {
     db: DatabaseConnection,
     parent: E::Column,
-    filter_column: Option<E::Column>,
-    extra: fn() -> Condition,
     descending: bool,
+    filter: PhantomData<F>,
 }
 
-fn no_condition() -> Condition {
-    Condition::all()
-}
-
-impl<E: EntityTrait> PagesOf<E> {
-    fn new(
-        db: &DatabaseConnection,
-        parent: E::Column,
-        filter_column: Option<E::Column>,
-        descending: bool,
-    ) -> Self {
+impl<E: EntityTrait, F> PagesOf<E, F> {
+    fn new(db: &DatabaseConnection, parent: E::Column, descending: bool) -> Self {
         Self {
             db: db.clone(),
             parent,
-            filter_column,
-            extra: no_condition,
             descending,
+            filter: PhantomData,
         }
     }
 }
 
-/// The key of a nested page whose filter is a list of text values.
-pub type PageKey = ChildPageKey<Vec<String>>;
-
-impl<E> Loader<PageKey> for PagesOf<E>
+impl<E, F> Loader<PageKey<F>> for PagesOf<E, F>
 where
     E: EntityTrait + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + 'static,
     E::Column: Send + Sync,
+    F: ChildFilter,
 {
-    type Value = (Page<E::Model>, i64);
+    type Value = Paged<E::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Self::Value>, LoadError> {
+    async fn load(
+        &self,
+        keys: &[PageKey<F>],
+    ) -> Result<HashMap<PageKey<F>, Self::Value>, LoadError> {
         let mut out = HashMap::new();
-        for ((values, page), parents) in group(keys) {
-            let mut filter = (self.extra)();
-            if let (Some(column), false) = (self.filter_column, values.is_empty()) {
-                filter = filter.add(column.is_in(values.iter().cloned()));
-            }
-            let mut pages = crate::db::page::fetch_children::<E, _>(
+        for ((filter, page), parents) in group(keys) {
+            let mut pages = page::fetch_children::<E, _>(
                 &self.db,
                 self.parent,
                 &parents,
-                filter,
+                filter.condition(),
                 self.descending,
                 &page,
             )
@@ -164,9 +238,112 @@ where
             for parent in parents {
                 let value = pages.remove(&parent).unwrap_or_else(|| (Page::empty(), 0));
                 out.insert(
-                    ChildPageKey {
+                    PageKey {
                         parent,
-                        filter: values.clone(),
+                        filter: filter.clone(),
+                        page: page.clone(),
+                    },
+                    value,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// An account's tickets: by status, in the viewer's scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TicketFilter {
+    pub statuses: AnyOf<TicketStatus>,
+    pub scope: TicketScope,
+}
+
+/// Tickets of many accounts. A main account's own list (which takes in its sub-accounts'
+/// tickets) is read on its own: a request has one such list, the viewer's.
+pub struct TicketsLoader(DatabaseConnection);
+
+impl TicketsLoader {
+    async fn with_sub_accounts(
+        &self,
+        main: i64,
+        kinds: &[entity::enums::SubAccountType],
+        statuses: &AnyOf<TicketStatus>,
+        req: &PageRequest,
+    ) -> Result<Paged<ticket::Model>, LoadError> {
+        let mut subs = Query::select();
+        subs.column(account::Column::Id)
+            .from(account::Entity)
+            .and_where(account::Column::MainAccountId.eq(main))
+            .and_where(account::Column::SubAccountType.is_in(kinds.iter().copied()));
+        let q = ticket::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(ticket::Column::AccountId.eq(main))
+                    .add(
+                        Condition::all()
+                            .add(ticket::Column::AccountId.in_subquery(subs))
+                            .add(ticket::Column::HiddenFromMain.eq(false)),
+                    ),
+            )
+            .filter(statuses.on(ticket::Column::Status));
+        let total = page::count(&self.0, q.clone()).await.map_err(Arc::new)?;
+        let sort = Sort::by_id((ticket::Entity, ticket::Column::Id), true);
+        let found = page::fetch(&self.0, q, &sort, req, |_| None)
+            .await
+            .map_err(Arc::new)?;
+        Ok((found, total))
+    }
+}
+
+impl Loader<PageKey<TicketFilter>> for TicketsLoader {
+    type Value = Paged<ticket::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PageKey<TicketFilter>],
+    ) -> Result<HashMap<PageKey<TicketFilter>, Self::Value>, LoadError> {
+        let mut out = HashMap::new();
+        for ((filter, page), parents) in group(keys) {
+            let mut condition = filter.statuses.on(ticket::Column::Status);
+            match &filter.scope {
+                TicketScope::WithSubAccounts(kinds) => {
+                    for parent in parents {
+                        let found = self
+                            .with_sub_accounts(parent, kinds, &filter.statuses, &page)
+                            .await?;
+                        out.insert(
+                            PageKey {
+                                parent,
+                                filter: filter.clone(),
+                                page: page.clone(),
+                            },
+                            found,
+                        );
+                    }
+                    continue;
+                }
+                TicketScope::NotHidden => {
+                    condition = condition.add(ticket::Column::HiddenFromMain.eq(false));
+                }
+                TicketScope::All => {}
+            }
+            let mut pages = page::fetch_children::<ticket::Entity, _>(
+                &self.0,
+                ticket::Column::AccountId,
+                &parents,
+                condition,
+                true,
+                &page,
+            )
+            .await
+            .map_err(Arc::new)?;
+            for parent in parents {
+                let value = pages.remove(&parent).unwrap_or_else(|| (Page::empty(), 0));
+                out.insert(
+                    PageKey {
+                        parent,
+                        filter: filter.clone(),
                         page: page.clone(),
                     },
                     value,
@@ -199,7 +376,7 @@ where
             .order_by_asc(Expr::col(sea_orm::sea_query::Alias::new("id")))
             .all(&self.db)
             .await
-            .map_err(|e| Arc::new(AppError::from(e)))?;
+            .map_err(failed)?;
         let mut out: HashMap<i64, Vec<E::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in rows {
             if let sea_orm::Value::BigInt(Some(parent)) = row.get(self.parent) {
@@ -277,41 +454,28 @@ pub struct Loaders {
     pub email_template: Cached<ById<email_template::Entity>>,
     pub tariff: Cached<TariffLoader>,
     pub service: Cached<ById<service::Entity>>,
+    pub change_request: Cached<ById<change_request::Entity>>,
     pub order: Cached<ById<order::Entity>>,
+    pub service_request: Cached<ById<service_request::Entity>>,
     pub invoice: Cached<ById<invoice::Entity>>,
     pub document: Cached<ById<document::Entity>>,
-    pub totals: Cached<TotalsLoader>,
-    pub services: Cached<PagesOf<service::Entity>, PageKey>,
-    pub pending_change: Cached<PendingChangeLoader>,
-    pub activity: Cached<PagesOf<activity::Entity>, PageKey>,
-    pub orders: Cached<PagesOf<order::Entity>, PageKey>,
-    pub sub_account_orders: Cached<PagesOf<order::Entity>, PageKey>,
-    pub self_placed_orders: Cached<PagesOf<order::Entity>, PageKey>,
-    pub invoices: Cached<PagesOf<invoice::Entity>, PageKey>,
-    pub documents: Cached<PagesOf<document::Entity>, PageKey>,
-    pub tickets: Cached<PagesOf<ticket::Entity>, PageKey>,
-    pub unhidden_tickets: Cached<PagesOf<ticket::Entity>, PageKey>,
-    pub ticket_messages: Cached<PagesOf<ticket_message::Entity>, PageKey>,
     pub ticket: Cached<ById<ticket::Entity>>,
+    pub notification: Cached<ById<notification::Entity>>,
+    pub totals: Cached<TotalsLoader>,
+    pub pending_change: Cached<PendingChangeLoader>,
+    pub services:
+        Cached<PagesOf<service::Entity, AnyOf<ServiceStatus>>, PageKey<AnyOf<ServiceStatus>>>,
+    pub activity: Cached<PagesOf<activity::Entity, ()>, PageKey<()>>,
+    pub orders: Cached<PagesOf<order::Entity, OrderFilter>, PageKey<OrderFilter>>,
+    pub paid_for_others: Cached<PagesOf<order::Entity, PaidForOthers>, PageKey<PaidForOthers>>,
+    pub invoices: Cached<PagesOf<invoice::Entity, ()>, PageKey<()>>,
+    pub documents:
+        Cached<PagesOf<document::Entity, AnyOf<DocumentKind>>, PageKey<AnyOf<DocumentKind>>>,
+    pub tickets: Cached<TicketsLoader, PageKey<TicketFilter>>,
+    pub ticket_messages: Cached<PagesOf<ticket_message::Entity, ()>, PageKey<()>>,
     pub order_items: Cached<ChildrenOf<order_item::Entity>>,
     pub item_requests: Cached<ChildrenOf<service_request::Entity>>,
     pub invoice_lines: Cached<ChildrenOf<invoice_line::Entity>>,
-}
-
-/// Tickets a sub-account did not hide from its main account.
-fn not_hidden() -> Condition {
-    Condition::all().add(ticket::Column::HiddenFromMain.eq(false))
-}
-
-/// Orders an account placed for itself.
-fn own_orders() -> Condition {
-    Condition::all()
-        .add(Expr::col(order::Column::AccountId).eq(Expr::col(order::Column::PlacedById)))
-}
-
-/// Orders a main account pays for, or is asked to pay for, that are not its own.
-fn others_orders() -> Condition {
-    Condition::all().add(Expr::col(order::Column::AccountId).ne(Expr::col(order::Column::PayerId)))
 }
 
 impl Loaders {
@@ -320,107 +484,45 @@ impl Loaders {
         self.batcher.clone()
     }
 
-    pub fn new(state: &crate::AppState) -> Self {
-        let (db, tariffs) = (&state.db, &state.tariffs);
+    pub fn new(state: &AppState) -> Self {
+        let db = &state.db;
         let batcher = Arc::new(Batcher::default());
         Self {
-            batcher: batcher.clone(),
             account: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             partner: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             partner_settings: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             email_template: Batched::new(&batcher, ById(db.clone(), PhantomData)),
-            tariff: Batched::new(&batcher, TariffLoader(db.clone(), tariffs.clone())),
+            tariff: Batched::new(&batcher, TariffLoader(db.clone(), state.tariffs.clone())),
             service: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            change_request: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             order: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            service_request: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             invoice: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             document: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            ticket: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            notification: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             totals: Batched::new(&batcher, TotalsLoader(db.clone())),
+            pending_change: Batched::new(&batcher, PendingChangeLoader(db.clone())),
             services: Batched::new(
                 &batcher,
-                PagesOf::new(
-                    db,
-                    service::Column::AccountId,
-                    Some(service::Column::Status),
-                    false,
-                ),
+                PagesOf::new(db, service::Column::AccountId, false),
             ),
-            pending_change: Batched::new(&batcher, PendingChangeLoader(db.clone())),
             activity: Batched::new(
                 &batcher,
-                PagesOf::new(db, activity::Column::AccountId, None, true),
+                PagesOf::new(db, activity::Column::AccountId, true),
             ),
-            orders: Batched::new(
-                &batcher,
-                PagesOf::new(
-                    db,
-                    order::Column::AccountId,
-                    Some(order::Column::Status),
-                    true,
-                ),
-            ),
-            sub_account_orders: Batched::new(
-                &batcher,
-                PagesOf {
-                    extra: others_orders,
-                    ..PagesOf::new(
-                        db,
-                        order::Column::PayerId,
-                        Some(order::Column::Status),
-                        true,
-                    )
-                },
-            ),
-            self_placed_orders: Batched::new(
-                &batcher,
-                PagesOf {
-                    extra: own_orders,
-                    ..PagesOf::new(
-                        db,
-                        order::Column::PlacedById,
-                        Some(order::Column::Status),
-                        true,
-                    )
-                },
-            ),
-            invoices: Batched::new(
-                &batcher,
-                PagesOf::new(db, invoice::Column::AccountId, None, true),
-            ),
+            orders: Batched::new(&batcher, PagesOf::new(db, order::Column::AccountId, true)),
+            paid_for_others: Batched::new(&batcher, PagesOf::new(db, order::Column::PayerId, true)),
+            invoices: Batched::new(&batcher, PagesOf::new(db, invoice::Column::AccountId, true)),
             documents: Batched::new(
                 &batcher,
-                PagesOf::new(
-                    db,
-                    document::Column::AccountId,
-                    Some(document::Column::Kind),
-                    true,
-                ),
+                PagesOf::new(db, document::Column::AccountId, true),
             ),
-            tickets: Batched::new(
-                &batcher,
-                PagesOf::new(
-                    db,
-                    ticket::Column::AccountId,
-                    Some(ticket::Column::Status),
-                    true,
-                ),
-            ),
-            unhidden_tickets: Batched::new(
-                &batcher,
-                PagesOf {
-                    extra: not_hidden,
-                    ..PagesOf::new(
-                        db,
-                        ticket::Column::AccountId,
-                        Some(ticket::Column::Status),
-                        true,
-                    )
-                },
-            ),
+            tickets: Batched::new(&batcher, TicketsLoader(db.clone())),
             ticket_messages: Batched::new(
                 &batcher,
-                PagesOf::new(db, ticket_message::Column::TicketId, None, false),
+                PagesOf::new(db, ticket_message::Column::TicketId, false),
             ),
-            ticket: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             order_items: Batched::new(
                 &batcher,
                 ChildrenOf {
@@ -442,20 +544,22 @@ impl Loaders {
                     parent: invoice_line::Column::InvoiceId,
                 },
             ),
+            batcher,
         }
     }
 }
 
-/// A nested list of an account: orders, invoices or documents, through its loader.
-pub async fn account_page<N: super::connection::ConnectionNode, E>(
-    loader: &Cached<PagesOf<E>, PageKey>,
-    key: PageKey,
-    wrap: fn(E::Model) -> N,
+/// A nested list through its loader, as a connection.
+pub async fn page_of<K, L, N, M>(
+    loader: &Cached<L, K>,
+    key: K,
+    wrap: fn(M) -> N,
 ) -> async_graphql::Result<super::connection::Connection<N>>
 where
-    E: sea_orm::EntityTrait + Send + Sync + 'static,
-    E::Model: Clone + Send + Sync + 'static,
-    E::Column: Send + Sync,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<K, Value = Paged<M>, Error = LoadError>,
+    N: super::connection::ConnectionNode,
+    M: Clone + Send + Sync + 'static,
 {
     let (page, total) = loader
         .load_one(key)

@@ -11,6 +11,7 @@ pub mod connection;
 pub mod document;
 pub mod enums;
 pub mod execute;
+pub mod guards;
 pub mod ids;
 pub mod invoice;
 pub mod limits;
@@ -142,17 +143,4 @@ pub fn viewer<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Viewer> {
 pub fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a loaders::Loaders> {
     ctx.data::<loaders::Loaders>()
         .map_err(|_| internal("loaders"))
-}
-
-/// Resolves a nullable field the way the GraphQL spec says: an error is reported at this
-/// field's path and the field answers `null` (async-graphql would otherwise drop the key).
-pub fn nullable<T>(ctx: &Context<'_>, result: async_graphql::Result<Option<T>>) -> Option<T> {
-    match result {
-        Ok(value) => value,
-        Err(e) => {
-            let error = ctx.set_error_path(e.into_server_error(ctx.item.pos));
-            ctx.add_error(error);
-            None
-        }
-    }
 }

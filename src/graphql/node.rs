@@ -1,32 +1,26 @@
-//! `node(id)` and `viewer`: any entity by global ID, under exactly the authorization of its
-//! direct path, and who the caller is.
+//! `node(id)` and `viewer`: any entity by global ID, loaded and authorized exactly as the
+//! direct paths do (through the request's loaders and the object's own policy question),
+//! and who the caller is.
 
 use async_graphql::{Context, ID, Interface, Object};
-use sea_orm::{EntityTrait, PrimaryKeyTrait};
-
-use entity::{
-    change_request, document, email_template, invoice, notification, order, partner, service,
-    service_request, tariff, ticket,
-};
 
 use super::{
     account::Account,
-    account::visible_account,
     catalog::{EmailTemplate, Partner, Tariff},
     connection::{Connection, page_request},
-    document::{Document, document_visible},
+    document::Document,
     enums::Role,
+    guards::{SignedIn, by_id},
     ids::{self, Kind},
-    invoice::{Invoice, invoice_visible},
+    invoice::Invoice,
     notification::Notification,
-    order::{Order, ServiceRequest, order_visible},
-    service::{ChangeRequest, Service, authorized_service},
-    ticket::{Ticket, ticket_visible},
+    order::{Order, ServiceRequest},
+    service::{ChangeRequest, Service},
+    ticket::Ticket,
 };
 use crate::{
     auth::Viewer as AuthViewer,
     error::{AppError, ResultExt},
-    policy,
 };
 
 /// An object with a global ID, fetchable with `node(id:)`.
@@ -91,96 +85,35 @@ impl Viewer {
     }
 }
 
-async fn load<E: EntityTrait>(ctx: &Context<'_>, id: i64) -> async_graphql::Result<E::Model>
-where
-    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
-{
-    E::find_by_id(id)
-        .one(super::db(ctx)?)
-        .await
-        .map_err(AppError::from)
-        .gql()?
-        .ok_or(AppError::NotFound)
-        .gql()
-}
-
 /// Root fields every signed-in viewer uses.
 #[derive(Default)]
 pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
-    /// Any object by its global ID; `NOT_FOUND` when it does not exist or the viewer may not see it.
+    /// Any object by its global ID: `NOT_FOUND` when it does not exist or the viewer may not
+    /// see it, `FORBIDDEN` when the viewer sees it only behind a permission it lacks (the
+    /// answer of the object's direct path).
+    #[graphql(guard = "SignedIn")]
     async fn node(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A global ID.")] id: ID,
     ) -> async_graphql::Result<Option<Node>> {
-        let viewer = super::viewer(ctx)?;
         let (kind, pk) = ids::decode_any(&id).gql()?;
         let node = match kind {
-            Kind::Account => Node::Account(visible_account(ctx, pk).await?),
-            Kind::Service => Node::Service(
-                authorized_service(ctx, load::<service::Entity>(ctx, pk).await?).await?,
-            ),
-            Kind::ChangeRequest => {
-                let change = load::<change_request::Entity>(ctx, pk).await?;
-                authorized_service(ctx, load::<service::Entity>(ctx, change.service_id).await?)
-                    .await?;
-                Node::ChangeRequest(ChangeRequest(change))
-            }
-            Kind::Tariff => Node::Tariff(Tariff(load::<tariff::Entity>(ctx, pk).await?)),
-            Kind::Partner => {
-                // Customers see only their own partner (as `Account.partner`).
-                let own = viewer.account().is_some_and(|a| a.partner_id == pk);
-                if !viewer.is_admin() && !own {
-                    return Err(AppError::NotFound).gql();
-                }
-                Node::Partner(Partner(load::<partner::Entity>(ctx, pk).await?))
-            }
-            Kind::EmailTemplate => {
-                policy::require_admin(viewer)
-                    .map_err(|_| AppError::NotFound)
-                    .gql()?;
-                Node::EmailTemplate(EmailTemplate(
-                    load::<email_template::Entity>(ctx, pk).await?,
-                ))
-            }
-            Kind::Order => {
-                let found = load::<order::Entity>(ctx, pk).await?;
-                order_visible(ctx, &found).await?;
-                Node::Order(Order(found))
-            }
-            Kind::ServiceRequest => {
-                let found = load::<service_request::Entity>(ctx, pk).await?;
-                order_visible(ctx, &load::<order::Entity>(ctx, found.order_id).await?).await?;
-                Node::ServiceRequest(ServiceRequest(found))
-            }
-            Kind::Invoice => {
-                let found = load::<invoice::Entity>(ctx, pk).await?;
-                invoice_visible(ctx, &found)
-                    .await
-                    .map_err(|_| AppError::NotFound)
-                    .gql()?;
-                Node::Invoice(Invoice(found))
-            }
-            Kind::Document => {
-                let found = load::<document::Entity>(ctx, pk).await?;
-                document_visible(ctx, &found).await?;
-                Node::Document(Document(found))
-            }
-            Kind::Notification => {
-                let found = load::<notification::Entity>(ctx, pk).await?;
-                if viewer.account().map(|a| a.id) != Some(found.account_id) {
-                    return Err(AppError::NotFound).gql();
-                }
-                Node::Notification(Notification(found))
-            }
-            Kind::Ticket => {
-                let found = load::<ticket::Entity>(ctx, pk).await?;
-                ticket_visible(ctx, &found).await?;
-                Node::Ticket(Ticket(found))
-            }
+            Kind::Account => Node::Account(by_id(ctx, pk).await?),
+            Kind::Partner => Node::Partner(by_id(ctx, pk).await?),
+            Kind::Tariff => Node::Tariff(by_id(ctx, pk).await?),
+            Kind::EmailTemplate => Node::EmailTemplate(by_id(ctx, pk).await?),
+            Kind::Service => Node::Service(by_id(ctx, pk).await?),
+            Kind::ChangeRequest => Node::ChangeRequest(by_id(ctx, pk).await?),
+            Kind::Order => Node::Order(by_id(ctx, pk).await?),
+            Kind::ServiceRequest => Node::ServiceRequest(by_id(ctx, pk).await?),
+            Kind::Invoice => Node::Invoice(by_id(ctx, pk).await?),
+            Kind::Document => Node::Document(by_id(ctx, pk).await?),
+            Kind::Notification => Node::Notification(by_id(ctx, pk).await?),
+            Kind::Ticket => Node::Ticket(by_id(ctx, pk).await?),
             Kind::Activity | Kind::TicketMessage | Kind::VoiceCall => {
                 return Err(AppError::NotFound).gql();
             }
@@ -189,6 +122,7 @@ impl NodeQuery {
     }
 
     /// Who is asking.
+    #[graphql(guard = "SignedIn")]
     async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
         Ok(Viewer(super::viewer(ctx)?.clone()))
     }

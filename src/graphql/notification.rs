@@ -1,6 +1,5 @@
 //! Portal notifications: the viewer's list and `markNotificationsRead`.
 
-use super::order::{Order, load_order, order_visible};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -9,15 +8,20 @@ use entity::notification;
 use super::{
     connection::{Connection, wants_total},
     enums::NotificationKind,
+    guards::{Customer, Decision, Guarded, Loadable, follow_optional},
     ids::{self, Kind},
     loaders::gql,
+    order::Order,
     payload::UserError,
+    service::Service,
+    ticket::Ticket,
 };
 use crate::{
     auth::Viewer,
     db::page::{Page, PageRequest},
-    domain::{self},
+    domain,
     error::{AppError, ResultExt},
+    policy::{self, Action, Target},
 };
 
 /// A portal notification.
@@ -25,6 +29,29 @@ use crate::{
 pub struct Notification(pub notification::Model);
 
 crate::connection_names!(Notification => "NotificationConnection", "NotificationEdge";);
+
+impl Guarded for Notification {
+    async fn decide(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<Decision> {
+        Ok(policy::authorize(
+            super::viewer(ctx)?,
+            action,
+            Target::Notification(&self.0),
+        ))
+    }
+}
+
+impl Loadable for Notification {
+    const KIND: Kind = Kind::Notification;
+
+    async fn load(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
+        let found = super::loaders(ctx)?
+            .notification
+            .load_one(id)
+            .await
+            .map_err(gql)?;
+        Ok(found.map(Notification))
+    }
+}
 
 #[Object]
 impl Notification {
@@ -43,35 +70,20 @@ impl Notification {
         &self.0.message
     }
 
-    /// The order it is about.
+    /// The order it is about, when the viewer may open it.
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        let Some(id) = self.0.order_id else {
-            return Ok(None);
-        };
-        let found = load_order(ctx, id).await?;
-        Ok(order_visible(ctx, &found).await.ok().map(|_| Order(found)))
+        follow_optional(ctx, self.0.order_id).await
     }
 
     /// The ticket it is about.
-    async fn ticket(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<super::ticket::Ticket>> {
-        let Some(id) = self.0.ticket_id else {
-            return Ok(None);
-        };
-        let Some(found) = super::loaders(ctx)?
-            .ticket
-            .load_one(id)
-            .await
-            .map_err(gql)?
-        else {
-            return Ok(None);
-        };
-        Ok(super::ticket::ticket_visible(ctx, &found)
-            .await
-            .ok()
-            .map(|_| super::ticket::Ticket(found)))
+    async fn ticket(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Ticket>> {
+        follow_optional(ctx, self.0.ticket_id).await
+    }
+
+    /// The service it is about (e.g. a service ordered for this account, or one whose
+    /// request was decided).
+    async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Service>> {
+        follow_optional(ctx, self.0.service_id).await
     }
 
     /// When it was created.
@@ -110,7 +122,8 @@ pub struct NotificationMutation;
 
 #[Object]
 impl NotificationMutation {
-    /// Mark some or all of the viewer's notifications read.
+    /// Mark some or all of the viewer's notifications read (customers).
+    #[graphql(guard = "Customer")]
     async fn mark_notifications_read(
         &self,
         ctx: &Context<'_>,

@@ -1,23 +1,23 @@
-//! Orders, their items and service requests, invoices, documents and notifications; the
-//! ordering mutations, the admin's service-request decisions and `markNotificationsRead`.
+//! Orders, their items and service requests; the ordering mutations and the admin's
+//! service-request decisions.
 
-use super::invoice::{Invoice, invoice_visible};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use entity::{order, order_item, service_request};
 
 use super::{
-    account::Account,
-    account::visible_account,
+    account::{Account, owner},
     catalog::Tariff,
     connection::{Connection, page_request, wants_total},
     enums::{OrderStatus, PaymentMethodKind, ServiceRequestStatus},
+    guards::{CanWithId, Decision, Guarded, Loadable, Staff, follow, follow_optional},
     ids::{self, Kind},
+    invoice::Invoice,
     loaders::gql,
     payload::{UserError, payload, split},
     scalars::{Date, Decimal},
-    service::{Service, authorized_service},
+    service::Service,
 };
 use crate::{
     db::page::Sort,
@@ -41,29 +41,47 @@ crate::connection_names!(
     ServiceRequest => "ServiceRequestConnection", "ServiceRequestEdge";
 );
 
-/// Whether the viewer may see this order (via its account, as payer, or as placer).
-pub async fn order_visible(ctx: &Context<'_>, found: &order::Model) -> async_graphql::Result<()> {
-    let viewer = super::viewer(ctx)?;
-    let account = super::account::load_account(ctx, found.account_id).await?;
-    policy::authorize_reached(viewer, Action::ViewOrders, Target::Order(found, &account))
-        .map_err(|e| {
-            if matches!(e, AppError::Forbidden) {
-                AppError::NotFound
-            } else {
-                e
-            }
-        })
-        .gql()
+impl Guarded for Order {
+    async fn decide(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<Decision> {
+        let account = owner(ctx, self.0.account_id).await?;
+        Ok(policy::authorize(
+            super::viewer(ctx)?,
+            action,
+            Target::Order(&self.0, &account),
+        ))
+    }
 }
 
-pub async fn load_order(ctx: &Context<'_>, id: i64) -> async_graphql::Result<order::Model> {
-    super::loaders(ctx)?
-        .order
-        .load_one(id)
-        .await
-        .map_err(gql)?
-        .ok_or(AppError::NotFound)
-        .gql()
+impl Loadable for Order {
+    const KIND: Kind = Kind::Order;
+
+    async fn load(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
+        let found = super::loaders(ctx)?.order.load_one(id).await.map_err(gql)?;
+        Ok(found.map(Order))
+    }
+}
+
+impl Guarded for ServiceRequest {
+    /// A service request is seen with its order.
+    async fn decide(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<Decision> {
+        match Order::load(ctx, self.0.order_id).await? {
+            Some(order) => order.decide(ctx, action).await,
+            None => Ok(Err(AppError::NotFound)),
+        }
+    }
+}
+
+impl Loadable for ServiceRequest {
+    const KIND: Kind = Kind::ServiceRequest;
+
+    async fn load(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
+        let found = super::loaders(ctx)?
+            .service_request
+            .load_one(id)
+            .await
+            .map_err(gql)?;
+        Ok(found.map(ServiceRequest))
+    }
 }
 
 #[Object]
@@ -80,12 +98,12 @@ impl Order {
 
     /// The account the order is for.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        visible_account(ctx, self.0.account_id).await
+        follow(ctx, self.0.account_id).await
     }
 
     /// Who placed it (the account itself, or its main account).
     async fn placed_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        visible_account(ctx, self.0.placed_by_id).await
+        follow(ctx, self.0.placed_by_id).await
     }
 
     /// Where the order stands.
@@ -134,23 +152,10 @@ impl Order {
         self.0.payment_method.map(Into::into)
     }
 
-    /// The invoice issued for the payment; null when the viewer is not the payer.
+    /// The invoice issued for the payment; null when the viewer may not see the payer's
+    /// billing (a sub-account's order is paid, and invoiced, to its main account).
     async fn invoice(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Invoice>> {
-        let Some(id) = self.0.invoice_id else {
-            return Ok(None);
-        };
-        let Some(found) = super::loaders(ctx)?
-            .invoice
-            .load_one(id)
-            .await
-            .map_err(gql)?
-        else {
-            return Ok(None);
-        };
-        Ok(invoice_visible(ctx, &found)
-            .await
-            .ok()
-            .map(|_| Invoice(found)))
+        follow_optional(ctx, self.0.invoice_id).await
     }
 
     /// Why the main account rejected it.
@@ -171,7 +176,7 @@ pub struct OrderItem(pub order_item::Model);
 impl OrderItem {
     /// The tariff ordered.
     async fn tariff(&self, ctx: &Context<'_>) -> async_graphql::Result<Tariff> {
-        super::catalog::tariff(ctx, self.0.tariff_id).await
+        follow(ctx, self.0.tariff_id).await
     }
 
     /// How many.
@@ -223,19 +228,17 @@ impl ServiceRequest {
 
     /// The order it belongs to.
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Order> {
-        let found = load_order(ctx, self.0.order_id).await?;
-        order_visible(ctx, &found).await?;
-        Ok(Order(found))
+        follow(ctx, self.0.order_id).await
     }
 
     /// The account the service is for.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        visible_account(ctx, self.0.account_id).await
+        follow(ctx, self.0.account_id).await
     }
 
     /// The tariff requested.
     async fn tariff(&self, ctx: &Context<'_>) -> async_graphql::Result<Tariff> {
-        super::catalog::tariff(ctx, self.0.tariff_id).await
+        follow(ctx, self.0.tariff_id).await
     }
 
     /// Pending, approved or rejected.
@@ -255,11 +258,7 @@ impl ServiceRequest {
 
     /// The service created on approval.
     async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Service>> {
-        let Some(id) = self.0.service_id else {
-            return Ok(None);
-        };
-        let found = domain::service::find(super::db(ctx)?, id).await.gql()?;
-        Ok(Some(authorized_service(ctx, found).await?))
+        follow_optional(ctx, self.0.service_id).await
     }
 
     /// Why the admin rejected it.
@@ -379,7 +378,9 @@ pub struct OrderMutation;
 
 #[Object]
 impl OrderMutation {
-    /// Order services for one account: your own, or (with management on) an aggregated sub-account.
+    /// Order services for one account: your own, or (with management on) an aggregated
+    /// sub-account; needs `order` on that account.
+    #[graphql(guard = "CanWithId::<Account>::new(Action::Order, &input.account_id)")]
     async fn place_order(
         &self,
         ctx: &Context<'_>,
@@ -418,7 +419,9 @@ impl OrderMutation {
         OrderPayload::from_outcome(result)
     }
 
-    /// Approve a sub-account's order by paying it (main accounts with management on).
+    /// Approve a sub-account's order by paying it (main accounts with management on); needs
+    /// `manageOrders`.
+    #[graphql(guard = "CanWithId::<Order>::new(Action::ManageOrders, &input.order_id)")]
     async fn approve_order(
         &self,
         ctx: &Context<'_>,
@@ -439,7 +442,8 @@ impl OrderMutation {
         OrderPayload::from_outcome(result)
     }
 
-    /// Reject a sub-account's order, with a reason.
+    /// Reject a sub-account's order, with a reason; needs `manageOrders`.
+    #[graphql(guard = "CanWithId::<Order>::new(Action::ManageOrders, &input.order_id)")]
     async fn reject_order(
         &self,
         ctx: &Context<'_>,
@@ -455,13 +459,13 @@ impl OrderMutation {
     }
 
     /// Approve a service request with a start date (admins).
+    #[graphql(guard = "Staff")]
     async fn approve_service_request(
         &self,
         ctx: &Context<'_>,
         input: ApproveServiceRequestInput,
     ) -> async_graphql::Result<ServiceRequestPayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let id = ids::decode(Kind::ServiceRequest, &input.service_request_id).gql()?;
         let result =
             domain::order::approve_request(super::db(ctx)?, viewer, id, input.start_date.0).await;
@@ -469,13 +473,13 @@ impl OrderMutation {
     }
 
     /// Reject a service request and refund the line to the payer (admins).
+    #[graphql(guard = "Staff")]
     async fn reject_service_request(
         &self,
         ctx: &Context<'_>,
         input: RejectServiceRequestInput,
     ) -> async_graphql::Result<ServiceRequestPayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let id = ids::decode(Kind::ServiceRequest, &input.service_request_id).gql()?;
         let result =
             domain::order::reject_request(super::db(ctx)?, viewer, id, &input.reason).await;
@@ -490,7 +494,10 @@ pub struct OrderQuery;
 #[Object]
 impl OrderQuery {
     /// Service requests, newest first, optionally by status (admins).
-    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
+    #[graphql(
+        guard = "Staff",
+        complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)"
+    )]
     async fn service_requests(
         &self,
         ctx: &Context<'_>,
@@ -499,7 +506,6 @@ impl OrderQuery {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<ServiceRequest>> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        policy::require_admin(super::viewer(ctx)?).gql()?;
         let req = page_request(first, after, None, None).gql()?;
         let mut q = service_request::Entity::find();
         if let Some(s) = status {

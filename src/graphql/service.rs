@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use entity::{change_request, service};
 
 use super::{
-    account::{Account, visible_account},
+    account::{Account, owner},
     catalog::Tariff,
-    catalog::tariff,
     enums::{ChangeMode, ChangeRequestStatus, ServiceStatus},
+    guards::{CanWithId, Decision, Guarded, Loadable, Staff, follow, follow_optional},
     ids::{self, Kind},
     loaders::gql,
     scalars::{Date, Decimal},
@@ -25,20 +25,28 @@ pub struct Service(pub service::Model);
 
 crate::connection_names!(Service => "ServiceConnection", "ServiceEdge";);
 
-/// A service, if the viewer may open its account's details (the same rule as
-/// `Account.services`): `NOT_FOUND` for strangers, `FORBIDDEN` for a main without management.
-pub async fn authorized_service(
-    ctx: &Context<'_>,
-    found: service::Model,
-) -> async_graphql::Result<Service> {
-    let account = visible_account(ctx, found.account_id).await?;
-    policy::authorize(
-        super::viewer(ctx)?,
-        Action::ViewDetails,
-        Target::Account(&account.0),
-    )
-    .gql()?;
-    Ok(Service(found))
+impl Guarded for Service {
+    async fn decide(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<Decision> {
+        let owner = owner(ctx, self.0.account_id).await?;
+        Ok(policy::authorize(
+            super::viewer(ctx)?,
+            action,
+            Target::Service(&self.0, &owner),
+        ))
+    }
+}
+
+impl Loadable for Service {
+    const KIND: Kind = Kind::Service;
+
+    async fn load(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
+        let found = super::loaders(ctx)?
+            .service
+            .load_one(id)
+            .await
+            .map_err(gql)?;
+        Ok(found.map(Service))
+    }
 }
 
 #[Object]
@@ -50,12 +58,12 @@ impl Service {
 
     /// The account the service belongs to.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        visible_account(ctx, self.0.account_id).await
+        follow(ctx, self.0.account_id).await
     }
 
     /// The current tariff.
     async fn tariff(&self, ctx: &Context<'_>) -> async_graphql::Result<Tariff> {
-        tariff(ctx, self.0.tariff_id).await
+        follow(ctx, self.0.tariff_id).await
     }
 
     /// What the service is (e.g. the tariff name and the line it runs on).
@@ -108,6 +116,29 @@ pub struct ChangeRequest(pub change_request::Model);
 
 crate::connection_names!(ChangeRequest => "ChangeRequestConnection", "ChangeRequestEdge";);
 
+impl Guarded for ChangeRequest {
+    /// A change request is seen with its service.
+    async fn decide(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<Decision> {
+        match Service::load(ctx, self.0.service_id).await? {
+            Some(service) => service.decide(ctx, action).await,
+            None => Ok(Err(crate::error::AppError::NotFound)),
+        }
+    }
+}
+
+impl Loadable for ChangeRequest {
+    const KIND: Kind = Kind::ChangeRequest;
+
+    async fn load(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
+        let found = super::loaders(ctx)?
+            .change_request
+            .load_one(id)
+            .await
+            .map_err(gql)?;
+        Ok(found.map(ChangeRequest))
+    }
+}
+
 #[Object]
 impl ChangeRequest {
     /// Global ID.
@@ -117,21 +148,18 @@ impl ChangeRequest {
 
     /// The service to change.
     async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Service> {
-        let found = crate::domain::service::find(super::db(ctx)?, self.0.service_id)
-            .await
-            .gql()?;
-        authorized_service(ctx, found).await
+        follow(ctx, self.0.service_id).await
     }
 
     /// The tariff before the change.
     #[allow(clippy::wrong_self_convention)] // the contract names this field `fromTariff`
     async fn from_tariff(&self, ctx: &Context<'_>) -> async_graphql::Result<Tariff> {
-        tariff(ctx, self.0.from_tariff_id).await
+        follow(ctx, self.0.from_tariff_id).await
     }
 
     /// The tariff after the change.
     async fn to_tariff(&self, ctx: &Context<'_>) -> async_graphql::Result<Tariff> {
-        tariff(ctx, self.0.to_tariff_id).await
+        follow(ctx, self.0.to_tariff_id).await
     }
 
     /// Self-change or request.
@@ -146,10 +174,7 @@ impl ChangeRequest {
 
     /// Who asked for it; null when staff did, or when the viewer may not see that account.
     async fn requested_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
-        let Some(id) = self.0.requested_by_id else {
-            return Ok(None);
-        };
-        Ok(visible_account(ctx, id).await.ok())
+        follow_optional(ctx, self.0.requested_by_id).await
     }
 
     /// When it was asked for.
@@ -221,7 +246,8 @@ pub struct ServiceMutation;
 
 #[Object]
 impl ServiceMutation {
-    /// Pause an active service (own, or a sub-account's when allowed).
+    /// Pause an active service (own, or a sub-account's when allowed); needs `pauseServices`.
+    #[graphql(guard = "CanWithId::<Service>::new(Action::PauseServices, &input.service_id)")]
     async fn pause_service(
         &self,
         ctx: &Context<'_>,
@@ -232,7 +258,8 @@ impl ServiceMutation {
         ServicePayload::from_result(result.map(Service))
     }
 
-    /// Resume a paused service.
+    /// Resume a paused service; needs `pauseServices`.
+    #[graphql(guard = "CanWithId::<Service>::new(Action::PauseServices, &input.service_id)")]
     async fn resume_service(
         &self,
         ctx: &Context<'_>,
@@ -243,7 +270,8 @@ impl ServiceMutation {
         ServicePayload::from_result(result.map(Service))
     }
 
-    /// Change a service's tariff (self-change or request to change).
+    /// Change a service's tariff (self-change or request to change); needs `changeServices`.
+    #[graphql(guard = "CanWithId::<Service>::new(Action::ChangeServices, &input.service_id)")]
     async fn change_service(
         &self,
         ctx: &Context<'_>,
@@ -265,30 +293,42 @@ impl ServiceMutation {
     }
 
     /// Approve (and apply) a change request (admins).
+    #[graphql(guard = "Staff")]
     async fn approve_change_request(
         &self,
         ctx: &Context<'_>,
         input: ChangeRequestIdInput,
     ) -> async_graphql::Result<ChangeServicePayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let id = ids::decode(Kind::ChangeRequest, &input.change_request_id).gql()?;
         ChangeServicePayload::from_result(
-            crate::domain::service::decide_change(super::db(ctx)?, viewer, id, true).await,
+            crate::domain::service::decide_change(
+                super::db(ctx)?,
+                viewer,
+                id,
+                crate::domain::service::ChangeDecision::Approve,
+            )
+            .await,
         )
     }
 
     /// Reject a change request (admins).
+    #[graphql(guard = "Staff")]
     async fn reject_change_request(
         &self,
         ctx: &Context<'_>,
         input: ChangeRequestIdInput,
     ) -> async_graphql::Result<ChangeServicePayload> {
         let viewer = super::viewer(ctx)?;
-        policy::require_admin(viewer).gql()?;
         let id = ids::decode(Kind::ChangeRequest, &input.change_request_id).gql()?;
         ChangeServicePayload::from_result(
-            crate::domain::service::decide_change(super::db(ctx)?, viewer, id, false).await,
+            crate::domain::service::decide_change(
+                super::db(ctx)?,
+                viewer,
+                id,
+                crate::domain::service::ChangeDecision::Reject,
+            )
+            .await,
         )
     }
 }
@@ -300,7 +340,10 @@ pub struct ServiceQuery;
 #[Object]
 impl ServiceQuery {
     /// Change requests, newest first, optionally by status (admins).
-    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
+    #[graphql(
+        guard = "Staff",
+        complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)"
+    )]
     async fn change_requests(
         &self,
         ctx: &Context<'_>,
@@ -309,7 +352,6 @@ impl ServiceQuery {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<super::connection::Connection<ChangeRequest>> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        policy::require_admin(super::viewer(ctx)?).gql()?;
         let req = super::connection::page_request(first, after, None, None).gql()?;
         let mut q = change_request::Entity::find();
         if let Some(s) = status {

@@ -6,16 +6,15 @@ use chrono::{DateTime, Utc};
 use entity::{ticket, ticket_message};
 
 use super::{
-    account::visible_account,
-    account::{Account, page_key},
-    connection::{Connection, page_request, wants_total},
+    account::{Account, owner},
+    connection::{Connection, page_request},
     enums::{TicketPriority, TicketStatus},
+    guards::{CanWithId, Decision, Guarded, Loadable, follow, follow_optional},
     ids::{self, Kind},
-    loaders::ChildPageKey,
+    loaders::{PageKey, gql, page_of},
     payload::payload,
 };
 use crate::{
-    db::page::Sort,
     domain,
     error::ResultExt,
     policy::{self, Action, Target},
@@ -33,11 +32,28 @@ crate::connection_names!(
     TicketMessage => "TicketMessageConnection", "TicketMessageEdge";
 );
 
-/// Whether the viewer may see this ticket (a hidden one does not exist for the main account).
-pub async fn ticket_visible(ctx: &Context<'_>, found: &ticket::Model) -> async_graphql::Result<()> {
-    let viewer = super::viewer(ctx)?;
-    let owner = super::account::load_account(ctx, found.account_id).await?;
-    policy::authorize_reached(viewer, Action::ManageTickets, Target::Ticket(found, &owner)).gql()
+impl Guarded for Ticket {
+    async fn decide(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<Decision> {
+        let owner = owner(ctx, self.0.account_id).await?;
+        Ok(policy::authorize(
+            super::viewer(ctx)?,
+            action,
+            Target::Ticket(&self.0, &owner),
+        ))
+    }
+}
+
+impl Loadable for Ticket {
+    const KIND: Kind = Kind::Ticket;
+
+    async fn load(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
+        let found = super::loaders(ctx)?
+            .ticket
+            .load_one(id)
+            .await
+            .map_err(gql)?;
+        Ok(found.map(Ticket))
+    }
 }
 
 #[Object]
@@ -49,15 +65,12 @@ impl Ticket {
 
     /// The account the ticket is about.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        visible_account(ctx, self.0.account_id).await
+        follow(ctx, self.0.account_id).await
     }
 
     /// Who opened it; null when staff did (or the viewer may not see that account).
     async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
-        let Some(id) = self.0.created_by_id else {
-            return Ok(None);
-        };
-        Ok(visible_account(ctx, id).await.ok())
+        follow_optional(ctx, self.0.created_by_id).await
     }
 
     /// Subject line.
@@ -98,14 +111,12 @@ impl Ticket {
         #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<TicketMessage>> {
-        let page = page_request(first, after, None, None).gql()?;
-        let key = ChildPageKey {
+        let key = PageKey {
             parent: self.0.id,
-            filter: Vec::new(),
-            page,
+            filter: (),
+            page: page_request(first, after, None, None).gql()?,
         };
-        super::loaders::account_page(&super::loaders(ctx)?.ticket_messages, key, TicketMessage)
-            .await
+        page_of(&super::loaders(ctx)?.ticket_messages, key, TicketMessage).await
     }
 }
 
@@ -135,56 +146,6 @@ impl TicketMessage {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-}
-
-/// Tickets of an account for the viewer: a main account's own list includes its
-/// sub-accounts' tickets that were not hidden from it; a sub-account's list seen by its main
-/// leaves the hidden ones out.
-pub async fn account_tickets(
-    ctx: &Context<'_>,
-    account: &entity::account::Model,
-    status: Option<Vec<TicketStatus>>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> async_graphql::Result<Connection<Ticket>> {
-    let viewer = super::viewer(ctx)?;
-    policy::authorize(viewer, Action::ManageTickets, Target::Account(account)).gql()?;
-    let page = page_request(first, after, None, None).gql()?;
-    let values: Vec<&str> = status
-        .unwrap_or_default()
-        .into_iter()
-        .map(|s| entity::enums::TicketStatus::from(s).as_str())
-        .collect();
-    let own = viewer.account().is_some_and(|me| me.id == account.id);
-    if own && account.main_account_id.is_none() {
-        // A main (or standalone) account's own list, one query.
-        use sea_orm::{ColumnTrait, QueryFilter};
-        let independent =
-            matches!(viewer, crate::auth::Viewer::Customer(c) if c.independent_access);
-        let mut q = domain::ticket::main_account_list(account, independent);
-        if !values.is_empty() {
-            q = q.filter(ticket::Column::Status.is_in(values.iter().copied()));
-        }
-        let db = super::db(ctx)?;
-        let total = if wants_total(ctx) {
-            crate::db::page::count(db, q.clone()).await.gql()?
-        } else {
-            0
-        };
-        let sort = Sort::by_id((ticket::Entity, ticket::Column::Id), true);
-        let found = crate::db::page::fetch(db, q, &sort, &page, |_| None)
-            .await
-            .gql()?;
-        return Ok(Connection::new(found.map(Ticket), total));
-    }
-    let key = page_key(account.id, values.into_iter(), page).gql()?;
-    let loaders = super::loaders(ctx)?;
-    let loader = if own || viewer.is_admin() {
-        &loaders.tickets
-    } else {
-        &loaders.unhidden_tickets
-    };
-    super::loaders::account_page(loader, key, Ticket).await
 }
 
 /// Open a ticket.
@@ -230,7 +191,11 @@ pub struct TicketMutation;
 
 #[Object]
 impl TicketMutation {
-    /// Open a ticket for yourself or a sub-account you may manage tickets for.
+    /// Open a ticket for yourself or a sub-account you may manage tickets for; needs
+    /// `manageTickets` on that account.
+    #[graphql(
+        guard = "CanWithId::<Account>::optional(Action::ManageTickets, input.account_id.as_ref())"
+    )]
     async fn create_ticket(
         &self,
         ctx: &Context<'_>,
@@ -256,7 +221,9 @@ impl TicketMutation {
         TicketPayload::from_result(result.map(Ticket))
     }
 
-    /// Reply (customers and staff); the status follows the conversation.
+    /// Reply (customers and staff); the status follows the conversation. Needs
+    /// `manageTickets`.
+    #[graphql(guard = "CanWithId::<Ticket>::new(Action::ManageTickets, &input.ticket_id)")]
     async fn reply_to_ticket(
         &self,
         ctx: &Context<'_>,
@@ -268,7 +235,8 @@ impl TicketMutation {
         TicketPayload::from_result(result.map(Ticket))
     }
 
-    /// Close a ticket (`RESOLVED`).
+    /// Close a ticket (`RESOLVED`); needs `manageTickets`.
+    #[graphql(guard = "CanWithId::<Ticket>::new(Action::ManageTickets, &input.ticket_id)")]
     async fn close_ticket(
         &self,
         ctx: &Context<'_>,

@@ -8,10 +8,11 @@ use entity::voice_call;
 
 use super::{
     connection::{Connection, page_request, wants_total},
+    guards::{Staff, follow},
     ids::{self, Kind},
     payload::{UserError, split},
     scalars::{BigInt, Date, Decimal},
-    service::{Service, authorized_service},
+    service::Service,
 };
 use crate::{
     db::page::Sort,
@@ -171,10 +172,7 @@ impl VoiceCall {
 
     /// The voice service.
     async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Service> {
-        let found = domain::service::find(super::db(ctx)?, self.0.service_id)
-            .await
-            .gql()?;
-        authorized_service(ctx, found).await
+        follow(ctx, self.0.service_id).await
     }
 
     /// When it started.
@@ -249,13 +247,13 @@ pub struct UsageMutation;
 #[Object]
 impl UsageMutation {
     /// Record an Internet session (admins).
+    #[graphql(guard = "Staff")]
     async fn record_internet_session(
         &self,
         ctx: &Context<'_>,
         input: RecordInternetSessionInput,
     ) -> async_graphql::Result<RecordUsagePayload> {
         let viewer = super::viewer(ctx)?;
-        crate::policy::require_admin(viewer).gql()?;
         let id = ids::decode(Kind::Service, &input.service_id).gql()?;
         let result = domain::usage::record_session(
             super::db(ctx)?,
@@ -271,13 +269,13 @@ impl UsageMutation {
     }
 
     /// Record a voice call (admins).
+    #[graphql(guard = "Staff")]
     async fn record_voice_call(
         &self,
         ctx: &Context<'_>,
         input: RecordVoiceCallInput,
     ) -> async_graphql::Result<RecordUsagePayload> {
         let viewer = super::viewer(ctx)?;
-        crate::policy::require_admin(viewer).gql()?;
         let id = ids::decode(Kind::Service, &input.service_id).gql()?;
         let result = domain::usage::record_call(
             super::db(ctx)?,

@@ -3,6 +3,7 @@
 //! talks GraphQL over HTTP, as a client would.
 
 mod helpers;
+mod walk;
 
 mod accounts;
 mod auth;

@@ -1,0 +1,411 @@
+//! Orders, the three paths of SPEC.md: a main account orders for its aggregated sub-account
+//! and pays at once; an aggregated sub-account asks and its main approves (by paying) or
+//! rejects; anyone else orders for itself and pays. Each paid line opens a service request
+//! that an admin approves with a start date (creating the service) or rejects (refunding
+//! the line to the payer). Payment is exactly once: idempotency keys are unique per payer,
+//! and the order row is locked while it is paid. A request never waits on a main account
+//! that cannot act on it: losing that right calls waiting orders off.
+
+mod price;
+mod request;
+mod settle;
+
+use chrono::Datelike;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use serde_json::json;
+
+use entity::{
+    account,
+    enums::{NotificationKind, OrderStatus},
+    idempotency_key, order, order_item,
+};
+
+pub use request::{approve_request, first_month_paid_through, reject_request};
+use settle::{Settling, settle};
+
+use super::{
+    activity::{self, Activity},
+    notification::{self, About},
+    payment::PaymentGateway,
+    validate::Checks,
+};
+use crate::{
+    auth::{Subject, Viewer},
+    error::{AppError, AppResult, UserError, UserErrorCode},
+    policy::{self, Action, Payment, Target},
+};
+
+/// One requested line.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub tariff_id: i64,
+    pub quantity: i32,
+}
+
+/// How the payer pays.
+#[derive(Debug, Clone)]
+pub enum PaymentChoice {
+    Balance,
+    Gateway(Option<String>),
+}
+
+/// An order, and why its payment failed when it did (the failed attempt is kept).
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub order: order::Model,
+    pub refusal: Option<UserError>,
+}
+
+async fn find_by_key<C: ConnectionTrait>(
+    db: &C,
+    payer: i64,
+    key: &str,
+) -> AppResult<Option<order::Model>> {
+    let Some(found) = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::PayerId.eq(payer))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(order::Entity::find_by_id(found.order_id).one(db).await?)
+}
+
+fn check_key(key: &Option<String>) -> AppResult<()> {
+    let mut checks = Checks::default();
+    if let Some(k) = key {
+        checks.text("idempotencyKey", k, 1, 200);
+    }
+    checks.finish()
+}
+
+/// Places an order for `account_id` (see the module doc for the three paths).
+pub async fn place(
+    db: &DatabaseConnection,
+    gateway: &dyn PaymentGateway,
+    viewer: &Viewer,
+    account_id: i64,
+    items: &[NewItem],
+    payment: Option<PaymentChoice>,
+    idempotency_key: Option<String>,
+) -> AppResult<Outcome> {
+    let Viewer::Customer(me) = viewer else {
+        // Staff approve and reject; ordering is the customers' side.
+        return Err(if viewer.is_admin() {
+            AppError::Forbidden
+        } else {
+            AppError::Unauthenticated("authentication required")
+        });
+    };
+    let target = super::account::find_visible(db, viewer, account_id).await?;
+    policy::authorize(viewer, Action::Order, Target::Account(&target))?;
+    check_key(&idempotency_key)?;
+    let how = policy::payment(me, &target);
+    let payer_id = match (how, &payment) {
+        (Payment::AsksMain { .. }, Some(_)) => {
+            return Err(AppError::user(UserError::invalid(
+                "paymentMethod",
+                "orders of an aggregated sub-account are paid by its main account",
+            )));
+        }
+        (Payment::Now { .. }, None) => {
+            return Err(AppError::user(UserError::invalid(
+                "paymentMethod",
+                "choose how to pay",
+            )));
+        }
+        (Payment::AsksMain { main }, None) => main,
+        (Payment::Now { payer }, Some(_)) => payer,
+    };
+    if let Some(key) = &idempotency_key
+        && let Some(existing) = find_by_key(db, payer_id, key).await?
+    {
+        return Ok(Outcome {
+            order: existing,
+            refusal: None,
+        });
+    }
+    let lines = price::price(db, items).await?;
+    let sums = price::totals(&lines)?;
+
+    let txn = crate::db::write_txn(db).await?;
+    if let Payment::AsksMain { main } = how {
+        // The main account must be able to act on the request when it is written: its row
+        // is locked against a switch flipped meanwhile (which calls waiting orders off), and
+        // the policy is asked again with what the database says now.
+        account::Entity::find_by_id(main)
+            .lock_shared()
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let now = crate::auth::load_viewer(&txn, Subject::Account(me.account.id)).await?;
+        policy::authorize(&now, Action::Order, Target::Account(&target))?;
+    }
+    let now = super::now();
+    let year = now.year();
+    let number = format!(
+        "ORD-{year}-{:06}",
+        crate::db::next_number(&txn, &format!("order:{year}")).await?
+    );
+    let created = order::ActiveModel {
+        number: Set(number),
+        account_id: Set(target.id),
+        placed_by_id: Set(me.account.id),
+        payer_id: Set(payer_id),
+        status: Set(OrderStatus::AwaitingMainApproval),
+        subtotal_minor: Set(sums.subtotal.minor()),
+        tax_minor: Set(sums.tax.minor()),
+        total_minor: Set(sums.total.minor()),
+        payment_method: Set(None),
+        paid_at: Set(None),
+        invoice_id: Set(None),
+        rejection_reason: Set(None),
+        failure_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for line in &lines {
+        order_item::ActiveModel {
+            order_id: Set(created.id),
+            tariff_id: Set(line.tariff.id),
+            quantity: Set(line.quantity),
+            unit_price_minor: Set(line.unit_price.minor()),
+            tax_percent_minor: Set(line.tariff.tax_percent_minor),
+            tax_minor: Set(line.tax().ok_or_else(price::out_of_range)?.minor()),
+            total_minor: Set(line
+                .net()
+                .and_then(|n| n.checked_add(line.tax()?))
+                .ok_or_else(price::out_of_range)?
+                .minor()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    // The placer's history (a main ordering for a sub-account: the order is the main's; the
+    // sub-account hears of its new services once they are paid).
+    let placed = json!({ "order": created.number, "total": sums.total.to_string(),
+        "subAccountId": created.paid_for_another().then_some(target.id) });
+    activity::record(&txn, me.account.id, viewer, Activity::OrderPlaced, placed).await?;
+    match how {
+        Payment::AsksMain { main } => {
+            let main = account::Entity::find_by_id(main)
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            notification::sub_account_ordered(&txn, &main, &target, &created).await?;
+            activity::record(
+                &txn,
+                main.id,
+                viewer,
+                Activity::OrderAwaitingApproval,
+                json!({ "order": created.number, "subAccountId": target.id,
+                    "total": sums.total.to_string() }),
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(Outcome {
+                order: created,
+                refusal: None,
+            })
+        }
+        Payment::Now { .. } => {
+            let method = payment.unwrap_or(PaymentChoice::Balance);
+            settle(
+                txn,
+                gateway,
+                viewer,
+                created,
+                method,
+                idempotency_key,
+                Settling::Placing,
+            )
+            .await
+        }
+    }
+}
+
+/// Loads an order for change, locked, that the viewer may `action`.
+async fn lock_order(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    order_id: i64,
+    action: Action,
+) -> AppResult<(order::Model, account::Model)> {
+    let found = order::Entity::find_by_id(order_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let account = account::Entity::find_by_id(found.account_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    policy::authorize(viewer, action, Target::Order(&found, &account))?;
+    Ok((found, account))
+}
+
+fn not_awaiting(order: &order::Model) -> AppError {
+    AppError::user(UserError::new(
+        UserErrorCode::InvalidState,
+        format!(
+            "order {} is {}, not awaiting approval",
+            order.number,
+            order.status.as_str()
+        ),
+    ))
+}
+
+/// The main account approves a sub-account's order by paying it.
+pub async fn approve(
+    db: &DatabaseConnection,
+    gateway: &dyn PaymentGateway,
+    viewer: &Viewer,
+    order_id: i64,
+    method: PaymentChoice,
+    idempotency_key: Option<String>,
+) -> AppResult<Outcome> {
+    check_key(&idempotency_key)?;
+    let txn = crate::db::write_txn(db).await?;
+    let (found, _) = lock_order(&txn, viewer, order_id, Action::ManageOrders).await?;
+    if let Some(key) = &idempotency_key
+        && let Some(existing) = find_by_key(&txn, found.payer_id, key).await?
+    {
+        return Ok(Outcome {
+            order: existing,
+            refusal: None,
+        });
+    }
+    if found.status != OrderStatus::AwaitingMainApproval {
+        return Err(not_awaiting(&found));
+    }
+    settle(
+        txn,
+        gateway,
+        viewer,
+        found,
+        method,
+        idempotency_key,
+        Settling::Approving,
+    )
+    .await
+}
+
+/// The main account rejects a sub-account's order, with a reason the sub-account is told.
+pub async fn reject(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    order_id: i64,
+    reason: &str,
+) -> AppResult<order::Model> {
+    let mut checks = Checks::default();
+    let reason = checks.text("reason", reason, 1, 500);
+    checks.finish()?;
+    let txn = crate::db::write_txn(db).await?;
+    let (found, account) = lock_order(&txn, viewer, order_id, Action::ManageOrders).await?;
+    if found.status != OrderStatus::AwaitingMainApproval {
+        return Err(not_awaiting(&found));
+    }
+    let mut active: order::ActiveModel = found.clone().into();
+    active.status = Set(OrderStatus::RejectedByMain);
+    active.rejection_reason = Set(Some(reason.clone()));
+    active.updated_at = Set(super::now());
+    let rejected = active.update(&txn).await?;
+    notification::notify(
+        &txn,
+        account.id,
+        NotificationKind::OrderRejected,
+        format!("Order {} was rejected: {reason}", found.number),
+        About::order(found.id),
+    )
+    .await?;
+    let details = json!({ "order": found.number, "reason": reason,
+        "before": { "status": found.status.as_str() }, "after": { "status": "REJECTED_BY_MAIN" } });
+    activity::record(
+        &txn,
+        account.id,
+        viewer,
+        Activity::OrderRejected,
+        details.clone(),
+    )
+    .await?;
+    activity::record(
+        &txn,
+        found.payer_id,
+        viewer,
+        Activity::OrderRejected,
+        details,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(rejected)
+}
+
+/// Calls off the orders waiting for `main` (those of one sub-account, when given): the main
+/// account can no longer act on them. Nothing was charged; both sides are told. Runs in the
+/// transaction that took the right away, with the main account's row locked.
+pub async fn cancel_waiting<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    main: &account::Model,
+    sub: Option<i64>,
+    why: &str,
+) -> AppResult<usize> {
+    let mut q = order::Entity::find()
+        .filter(order::Column::PayerId.eq(main.id))
+        .filter(order::Column::Status.eq(OrderStatus::AwaitingMainApproval));
+    if let Some(sub) = sub {
+        q = q.filter(order::Column::AccountId.eq(sub));
+    }
+    let waiting = q.lock_exclusive().all(db).await?;
+    for found in &waiting {
+        let mut active: order::ActiveModel = found.clone().into();
+        active.status = Set(OrderStatus::Cancelled);
+        active.failure_reason = Set(Some(why.to_string()));
+        active.updated_at = Set(super::now());
+        active.update(db).await?;
+        let details = json!({ "order": found.number, "reason": why,
+            "before": { "status": found.status.as_str() }, "after": { "status": "CANCELLED" } });
+        for (account, message) in [
+            (
+                found.account_id,
+                format!(
+                    "Order {} was called off: {why}. Nothing was charged.",
+                    found.number
+                ),
+            ),
+            (
+                main.id,
+                format!(
+                    "Order {} of a sub-account was called off: {why}.",
+                    found.number
+                ),
+            ),
+        ] {
+            notification::notify(
+                db,
+                account,
+                NotificationKind::OrderCancelled,
+                message,
+                About::order(found.id),
+            )
+            .await?;
+            activity::record(
+                db,
+                account,
+                viewer,
+                Activity::OrderCancelled,
+                details.clone(),
+            )
+            .await?;
+        }
+    }
+    Ok(waiting.len())
+}

@@ -1,0 +1,113 @@
+//! Pricing an order: the tariffs' current prices, tax per unit to the cent, totals.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use entity::tariff;
+
+use super::NewItem;
+use crate::{
+    domain::validate::Checks,
+    error::{AppError, AppResult, UserError},
+    money::Money,
+};
+
+const MAX_ITEMS: usize = 100;
+const MAX_QUANTITY: i32 = 100;
+
+pub(super) struct PricedLine {
+    pub tariff: tariff::Model,
+    pub quantity: i32,
+    pub unit_price: Money,
+    pub unit_tax: Money,
+}
+
+impl PricedLine {
+    pub fn net(&self) -> Option<Money> {
+        self.unit_price.checked_mul_int(self.quantity.into())
+    }
+
+    pub fn tax(&self) -> Option<Money> {
+        self.unit_tax.checked_mul_int(self.quantity.into())
+    }
+}
+
+pub(super) fn out_of_range() -> AppError {
+    AppError::user(UserError::invalid(
+        "items",
+        "the order total is out of range",
+    ))
+}
+
+/// Prices the items at the tariffs' current prices; tax is computed per unit, to the cent.
+pub(super) async fn price<C: ConnectionTrait>(
+    db: &C,
+    items: &[NewItem],
+) -> AppResult<Vec<PricedLine>> {
+    let mut checks = Checks::default();
+    checks.require(
+        !items.is_empty() && items.len() <= MAX_ITEMS,
+        "items",
+        format!("an order has 1 to {MAX_ITEMS} items"),
+    );
+    checks.require(
+        items
+            .iter()
+            .all(|i| (1..=MAX_QUANTITY).contains(&i.quantity)),
+        "items",
+        format!("quantities are 1 to {MAX_QUANTITY}"),
+    );
+    checks.finish()?;
+    let ids: Vec<i64> = items.iter().map(|i| i.tariff_id).collect();
+    let tariffs: HashMap<i64, tariff::Model> = tariff::Entity::find()
+        .filter(tariff::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    items
+        .iter()
+        .map(|item| {
+            let tariff = tariffs
+                .get(&item.tariff_id)
+                .cloned()
+                .ok_or_else(|| AppError::user(UserError::invalid("items", "no such tariff")))?;
+            let unit_price = Money::from_minor(tariff.price_minor);
+            let unit_tax = unit_price
+                .percent(Money::from_minor(tariff.tax_percent_minor))
+                .ok_or_else(out_of_range)?;
+            Ok(PricedLine {
+                tariff,
+                quantity: item.quantity,
+                unit_price,
+                unit_tax,
+            })
+        })
+        .collect()
+}
+
+pub(super) struct Totals {
+    pub subtotal: Money,
+    pub tax: Money,
+    pub total: Money,
+}
+
+pub(super) fn totals(lines: &[PricedLine]) -> AppResult<Totals> {
+    let mut subtotal = Money::ZERO;
+    let mut tax = Money::ZERO;
+    for l in lines {
+        subtotal = subtotal
+            .checked_add(l.net().ok_or_else(out_of_range)?)
+            .ok_or_else(out_of_range)?;
+        tax = tax
+            .checked_add(l.tax().ok_or_else(out_of_range)?)
+            .ok_or_else(out_of_range)?;
+    }
+    Ok(Totals {
+        subtotal,
+        tax,
+        total: subtotal.checked_add(tax).ok_or_else(out_of_range)?,
+    })
+}

@@ -1,0 +1,89 @@
+//! `Account.capabilities`: what the viewer may do with an account, each flag the policy's
+//! own answer for its action (switches included), so a portal greys out exactly the buttons
+//! whose operation would be refused.
+
+use async_graphql::{Context, Object};
+
+use entity::account;
+
+use crate::policy::{self, Action, Target};
+
+/// What the viewer may do with an account, so a portal can grey out buttons without
+/// guessing: each flag is true exactly when the matching operation is accepted.
+pub struct AccountCapabilities(pub account::Model);
+
+impl AccountCapabilities {
+    fn can(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<bool> {
+        let viewer = crate::graphql::viewer(ctx)?;
+        Ok(policy::allows(viewer, action, Target::Account(&self.0)))
+    }
+}
+
+#[Object]
+impl AccountCapabilities {
+    /// Open the account's details: services list, activity, contact data.
+    async fn view_details(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::ViewDetails)
+    }
+
+    /// Order new services for it (`placeOrder`); for an aggregated sub-account on itself,
+    /// whether it may ask its main account (its partner allows it and the main can approve).
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::Order)
+    }
+
+    /// Pause and resume its services.
+    async fn pause_services(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::PauseServices)
+    }
+
+    /// Change its services (self-change or request to change).
+    async fn change_services(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::ChangeServices)
+    }
+
+    /// See its Internet usage statistics.
+    async fn view_internet_usage(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::ViewInternetUsage)
+    }
+
+    /// See its Voice usage statistics.
+    async fn view_voice_usage(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::ViewVoiceUsage)
+    }
+
+    /// See and download its documents and contracts.
+    async fn view_documents(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::ViewDocuments)
+    }
+
+    /// Create, list, reply to and close its tickets.
+    async fn manage_tickets(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::ManageTickets)
+    }
+
+    /// Approve (by paying) or reject orders it placed.
+    async fn manage_orders(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::ManageOrders)
+    }
+
+    /// See its orders (`Account.orders`).
+    async fn view_orders(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::ViewOrders)
+    }
+
+    /// See its balance (`Account.balance`).
+    async fn view_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::ViewBalance)
+    }
+
+    /// See its invoices and "Manage orders" (`Account.invoices`, `Account.subAccountOrders`).
+    async fn view_billing(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::ViewBilling)
+    }
+
+    /// Hide its tickets from its main account (`createTicket(hiddenFromMain: true)`).
+    async fn hide_tickets_from_main(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::HideTicketFromMain)
+    }
+}

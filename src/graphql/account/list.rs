@@ -1,0 +1,174 @@
+//! Account lists: a main account's sub-accounts and the admin's accounts list, their
+//! filters and sort orders.
+
+use async_graphql::{Context, ID, InputObject};
+
+use super::Account;
+use crate::{
+    db::page::PageRequest,
+    domain::account::{self as accounts, AccountFilter as DomainFilter, AccountSort},
+    error::{AppError, ResultExt},
+    graphql::{
+        connection::{Connection, wants_total},
+        enums::{AccountSortField, AccountStatus, SortDirection, SubAccountType},
+        guards::reach,
+        ids::{self, Kind},
+    },
+};
+
+/// Filter of a main account's sub-accounts list.
+#[derive(InputObject, Default)]
+pub struct SubAccountFilter {
+    /// Only these statuses (any of them); at most 4 values.
+    pub status: Option<Vec<AccountStatus>>,
+    /// Only this sub-account type.
+    #[graphql(name = "type")]
+    pub kind: Option<SubAccountType>,
+    /// Case-insensitive text search over full name, login and address.
+    pub search: Option<String>,
+}
+
+/// Filter of the admin's accounts list.
+#[derive(InputObject, Default)]
+pub struct AccountFilter {
+    /// Only these statuses (any of them).
+    pub status: Option<Vec<AccountStatus>>,
+    /// Case-insensitive text search over full name, login and address.
+    pub search: Option<String>,
+    /// Only accounts of this partner.
+    pub partner_id: Option<ID>,
+    /// Only the sub-accounts of this main account.
+    pub main_account_id: Option<ID>,
+}
+
+/// Sort order of an account list; ties are broken by id.
+#[derive(InputObject)]
+pub struct AccountOrder {
+    /// What to sort by.
+    pub field: AccountSortField,
+    /// Which way.
+    #[graphql(default_with = "SortDirection::Asc")]
+    pub direction: SortDirection,
+}
+
+const MAX_SEARCH: usize = 200;
+
+fn statuses(
+    list: Option<Vec<AccountStatus>>,
+) -> Result<Vec<entity::enums::AccountStatus>, AppError> {
+    let list = list.unwrap_or_default();
+    if list.len() > 100 {
+        return Err(AppError::BadUserInput("at most 100 statuses".into()));
+    }
+    Ok(list.into_iter().map(Into::into).collect())
+}
+
+fn search(s: Option<String>) -> Result<Option<String>, AppError> {
+    match s {
+        Some(s) if s.chars().count() > MAX_SEARCH => Err(AppError::BadUserInput(format!(
+            "search is at most {MAX_SEARCH} characters"
+        ))),
+        other => Ok(other),
+    }
+}
+
+impl SubAccountFilter {
+    pub(super) fn into_domain(self, main_id: i64) -> Result<DomainFilter, AppError> {
+        Ok(DomainFilter {
+            statuses: statuses(self.status)?,
+            kind: self.kind.map(Into::into),
+            search: search(self.search)?,
+            partner_id: None,
+            main_account_id: Some(main_id),
+        })
+    }
+}
+
+impl AccountFilter {
+    pub fn into_domain(self) -> Result<DomainFilter, AppError> {
+        Ok(DomainFilter {
+            statuses: statuses(self.status)?,
+            kind: None,
+            search: search(self.search)?,
+            partner_id: self
+                .partner_id
+                .as_ref()
+                .map(|id| ids::decode(Kind::Partner, id))
+                .transpose()?,
+            main_account_id: self
+                .main_account_id
+                .as_ref()
+                .map(|id| ids::decode(Kind::Account, id))
+                .transpose()?,
+        })
+    }
+}
+
+fn sort_of(order: Option<AccountOrder>) -> (AccountSort, bool) {
+    match order {
+        None => (AccountSort::FullName, false),
+        Some(o) => (
+            match o.field {
+                AccountSortField::FullName => AccountSort::FullName,
+                AccountSortField::Status => AccountSort::Status,
+                AccountSortField::LinkedAt => AccountSort::LinkedAt,
+                AccountSortField::TotalServiceCost => AccountSort::TotalServiceCost,
+            },
+            o.direction == SortDirection::Desc,
+        ),
+    }
+}
+
+/// One page of accounts under a filter, as a connection, keeping the rows the viewer may
+/// reach (all of them, by the filters' construction; the policy has the last word).
+pub async fn account_connection(
+    ctx: &Context<'_>,
+    filter: DomainFilter,
+    order: Option<AccountOrder>,
+    req: PageRequest,
+) -> async_graphql::Result<Connection<Account>> {
+    let db = crate::graphql::db(ctx)?;
+    let (sort, descending) = sort_of(order);
+    let found = accounts::list(db, &filter, sort, descending, &req)
+        .await
+        .gql()?;
+    let total = if wants_total(ctx) {
+        accounts::count(db, &filter).await.gql()?
+    } else {
+        0
+    };
+    let mut page = found.map(Account);
+    let mut kept = Vec::with_capacity(page.items.len());
+    for (cursor, account) in page.items {
+        if let Some(account) = reach(ctx, account).await? {
+            kept.push((cursor, account));
+        }
+    }
+    page.items = kept;
+    Ok(Connection::new(page, total))
+}
+
+/// The most recently linked sub-accounts of a main account the viewer may reach.
+pub async fn recently_linked(
+    ctx: &Context<'_>,
+    main: i64,
+    limit: Option<i32>,
+) -> async_graphql::Result<Vec<Account>> {
+    let limit = limit.unwrap_or(5);
+    if !(1..=20).contains(&limit) {
+        return Err(AppError::BadUserInput(
+            "limit must be between 1 and 20".into(),
+        ))
+        .gql();
+    }
+    let rows = accounts::recently_linked(crate::graphql::db(ctx)?, main, limit as u64)
+        .await
+        .gql()?;
+    let mut kept = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Some(account) = reach(ctx, Account(row)).await? {
+            kept.push(account);
+        }
+    }
+    Ok(kept)
+}
