@@ -568,30 +568,36 @@ pub enum AccountSort {
     Id,
 }
 
-/// The sum of monthly prices of an account's active services, as a correlated subquery
-/// (sortable and comparable in a keyset condition).
-const TOTAL_COST_SQL: &str = "(SELECT CAST(COALESCE(SUM(s.price_minor), 0) AS BIGINT) FROM services s \
-     WHERE s.account_id = accounts.id AND s.status = 'ACTIVE' AND s.billing_period = 'MONTHLY')";
-/// Statuses in lifecycle order rather than alphabetical.
-const STATUS_RANK_SQL: &str = "(CASE accounts.status WHEN 'NEW' THEN 0 WHEN 'ACTIVE' THEN 1 \
-     WHEN 'BLOCKED' THEN 2 ELSE 3 END)";
+/// Account statuses in lifecycle order, the order of the status sort: the one list the SQL
+/// sort key and the cursors' Rust key are both made from.
+const STATUS_ORDER: [AccountStatus; 4] = [
+    AccountStatus::New,
+    AccountStatus::Active,
+    AccountStatus::Blocked,
+    AccountStatus::Inactive,
+];
 
 fn status_rank(s: AccountStatus) -> i64 {
-    match s {
-        AccountStatus::New => 0,
-        AccountStatus::Active => 1,
-        AccountStatus::Blocked => 2,
-        AccountStatus::Inactive => 3,
+    STATUS_ORDER.iter().position(|x| *x == s).unwrap_or(STATUS_ORDER.len()) as i64
+}
+
+/// `CASE accounts.status WHEN 'NEW' THEN 0 ... END`, from [`STATUS_ORDER`].
+fn status_rank_sql() -> SimpleExpr {
+    let status = || Expr::col((account::Entity, account::Column::Status));
+    let mut rank = Expr::case(status().eq(STATUS_ORDER[0].as_str()), Expr::val(0i64));
+    for (i, s) in STATUS_ORDER.iter().enumerate().skip(1) {
+        rank = rank.case(status().eq(s.as_str()), Expr::val(i as i64));
     }
+    rank.finally(Expr::val(STATUS_ORDER.len() as i64)).into()
 }
 
 impl AccountSort {
     fn sort(self, descending: bool) -> Sort {
         let key: Option<SimpleExpr> = match self {
             AccountSort::FullName => Some(Expr::col((account::Entity, account::Column::FullName))),
-            AccountSort::Status => Some(Expr::cust(STATUS_RANK_SQL)),
+            AccountSort::Status => Some(status_rank_sql()),
             AccountSort::LinkedAt => Some(Expr::col((account::Entity, account::Column::LinkedAt))),
-            AccountSort::TotalServiceCost => Some(Expr::cust(TOTAL_COST_SQL)),
+            AccountSort::TotalServiceCost => Some(super::service::total_cost_of_account()),
             AccountSort::Id => None,
         };
         Sort {

@@ -1,15 +1,16 @@
 //! Services of accounts: the batched aggregates shown in lists (active services count and
-//! total monthly cost) and the per-account service pages used by the DataLoaders.
+//! total monthly cost), pause, resume and tariff changes.
 
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr},
 };
 
 use entity::{
     change_request,
-    enums::{ChangeRequestStatus, ServiceStatus},
+    enums::{BillingPeriod, ChangeRequestStatus, ServiceStatus},
     service,
 };
 
@@ -21,6 +22,40 @@ pub struct Totals {
     pub active_count: i64,
     /// Sum of the monthly prices of active services, in minor units.
     pub cost_minor: i64,
+}
+
+/// A service's share of its account's total cost (`totalServiceCost`): its price when it
+/// is billed monthly. With [`counted`], the one definition the list's totals and the
+/// total-cost sort both use (keyset cursors depend on the two agreeing).
+fn cost_share() -> SimpleExpr {
+    Expr::case(
+        Expr::col((service::Entity, service::Column::BillingPeriod))
+            .eq(BillingPeriod::Monthly.as_str()),
+        Expr::col((service::Entity, service::Column::PriceMinor)),
+    )
+    .finally(Expr::val(0i64))
+    .into()
+}
+
+/// The services an account's totals count: the active ones.
+fn counted() -> SimpleExpr {
+    Expr::col((service::Entity, service::Column::Status)).eq(ServiceStatus::Active.as_str())
+}
+
+/// An account's total cost as a correlated subquery on `accounts`, to sort and page by.
+pub fn total_cost_of_account() -> SimpleExpr {
+    let mut q = Query::select();
+    q.expr(Func::cast_as(
+        Func::coalesce([SimpleExpr::from(Func::sum(cost_share())), Expr::val(0i64)]),
+        Alias::new("BIGINT"),
+    ))
+    .from(service::Entity)
+    .and_where(
+        Expr::col((service::Entity, service::Column::AccountId))
+            .equals((account::Entity, account::Column::Id)),
+    )
+    .and_where(counted());
+    SimpleExpr::SubQuery(None, Box::new(q.into()))
 }
 
 /// Totals for many accounts in one statement; accounts without active services are absent.
@@ -36,11 +71,11 @@ pub async fn totals_for<C: ConnectionTrait>(
         .column(service::Column::AccountId)
         .column_as(Expr::cust("COUNT(*)"), "active_count")
         .column_as(
-            Expr::cust("CAST(SUM(CASE WHEN billing_period = 'MONTHLY' THEN price_minor ELSE 0 END) AS BIGINT)"),
+            SimpleExpr::from(Func::cast_as(Func::sum(cost_share()), Alias::new("BIGINT"))),
             "cost_minor",
         )
         .filter(service::Column::AccountId.is_in(account_ids.iter().copied()))
-        .filter(service::Column::Status.eq(ServiceStatus::Active))
+        .filter(counted())
         .group_by(service::Column::AccountId)
         .into_tuple()
         .all(db)
