@@ -303,6 +303,37 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_batch_read_by_many_rows_is_logged_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tracing_subscriber::{Layer, layer::SubscriberExt};
+
+        struct Count(Arc<AtomicUsize>);
+        impl<S: tracing::Subscriber> Layer<S> for Count {
+            fn on_event(
+                &self,
+                _: &tracing::Event<'_>,
+                _: tracing_subscriber::layer::Context<'_, S>,
+            ) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+
+        let logged = Arc::new(AtomicUsize::new(0));
+        let subscriber = tracing_subscriber::registry().with(Count(logged.clone()));
+        let cause = Arc::new(AppError::Internal(anyhow::anyhow!("connection reset")));
+        let row = |i: usize| {
+            let mut e = crate::error::shared(&cause).into_server_error(Default::default());
+            e.path = vec![PathSegment::Index(i), PathSegment::Field("services".into())];
+            e
+        };
+        let other = crate::error::shared(&Arc::new(AppError::Internal(anyhow::anyhow!("other"))))
+            .into_server_error(Default::default());
+        let errors: Vec<ServerError> = (0..50).map(row).chain([other]).collect();
+        tracing::subscriber::with_default(subscriber, || log_internal_errors(&errors));
+        assert_eq!(logged.load(Ordering::SeqCst), 2, "one line per cause");
+    }
+
+    #[test]
     fn an_aliased_field_is_nulled_where_it_failed() {
         let types = Types::from_sdl(SDL);
         let mut data = value!({ "viewer": { "account": { "id": "1" } } });

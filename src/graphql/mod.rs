@@ -39,7 +39,7 @@ pub struct QueryRoot(
     node::NodeQuery,
     catalog::CatalogQuery,
     admin::AdminQuery,
-    order::OrderQuery,
+    order::ServiceRequestQuery,
     service::ServiceQuery,
 );
 
@@ -49,6 +49,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     auth::AuthMutation,
     order::OrderMutation,
+    order::ServiceRequestMutation,
     service::ServiceMutation,
     ticket::TicketMutation,
     usage::UsageMutation,

@@ -235,6 +235,39 @@ impl TestApp {
         assert_eq!(data["setSubAccountManagement"]["userErrors"], json!([]));
     }
 
+    /// Lets a partner's aggregated sub-accounts place orders (or not).
+    pub async fn set_partner_ordering(&self, partner: &Value, allowed: bool) {
+        let data = self
+            .ok(
+                "mutation($p: ID!, $o: Boolean) { updatePartnerPortalSettings(input: {partnerId: $p, subAccountsCanOrder: $o}) { userErrors { code } } }",
+                json!({ "p": partner, "o": allowed }),
+                Some(self.admin()),
+            )
+            .await;
+        assert_eq!(data["updatePartnerPortalSettings"]["userErrors"], json!([]));
+    }
+
+    /// Lets the default partner's aggregated sub-accounts place orders.
+    pub async fn allow_sub_orders(&self) {
+        let partner = self
+            .ok("{ partners { id } }", json!({}), Some(self.admin()))
+            .await["partners"][0]["id"]
+            .clone();
+        self.set_partner_ordering(&partner, true).await;
+    }
+
+    /// Credits an account's balance (admin).
+    pub async fn deposit(&self, account: &str, amount: &str) {
+        let data = self
+            .ok(
+                "mutation($a: ID!, $m: Decimal!) { adjustBalance(input: {accountId: $a, amount: $m, reason: \"top up\"}) { userErrors { code } } }",
+                json!({ "a": account, "m": amount }),
+                Some(self.admin()),
+            )
+            .await;
+        assert_eq!(data["adjustBalance"]["userErrors"], json!([]));
+    }
+
     pub async fn set_independent_access(&self, enabled: bool) {
         let data = self
             .ok(

@@ -9,12 +9,12 @@ use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 use async_graphql::dataloader::Loader;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
-    sea_query::{Condition, Expr, ExprTrait, Query},
+    sea_query::Expr,
 };
 
 use entity::{
     account, activity, change_request, document, email_template,
-    enums::{DocumentKind, OrderStatus, ServiceStatus, TicketStatus},
+    enums::{DocumentKind, ServiceStatus},
     invoice, invoice_line, notification, order, order_item, partner, partner_portal_settings,
     service, service_request, tariff, ticket, ticket_message,
 };
@@ -22,10 +22,16 @@ use entity::{
 use super::batch::{Batched, Batcher};
 use crate::{
     AppState,
-    db::page::{self, Page, PageRequest, Sort},
+    db::page::{self, Page},
     domain::{self, service::Totals},
     error::AppError,
-    policy::{OrderScope, TicketScope},
+};
+
+mod pages;
+
+pub use pages::{
+    AnyOf, ChildFilter, OrderFilter, PageKey, Paged, PagesOf, PaidForOthers, TicketFilter,
+    TicketsLoader,
 };
 
 pub type LoadError = Arc<AppError>;
@@ -81,276 +87,6 @@ impl Loader<i64> for TotalsLoader {
             found.entry(*key).or_default();
         }
         Ok(found)
-    }
-}
-
-/// The key of a nested page: the parent, what narrows the list, and the page asked for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PageKey<F> {
-    pub parent: i64,
-    pub filter: F,
-    pub page: PageRequest,
-}
-
-/// What narrows a nested list, as a condition on its rows.
-pub trait ChildFilter: Clone + Eq + Hash + Send + Sync + 'static {
-    fn condition(&self) -> Condition;
-}
-
-impl ChildFilter for () {
-    fn condition(&self) -> Condition {
-        Condition::all()
-    }
-}
-
-/// A set of enum values a list keeps (empty keeps all), in a canonical order so that equal
-/// sets are one key. At most 100 values, like every input list.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AnyOf<T>(Vec<T>);
-
-impl<T: Copy + Eq> AnyOf<T> {
-    pub fn new(
-        values: impl IntoIterator<Item = T>,
-        name: impl Fn(&T) -> &'static str,
-    ) -> Result<Self, AppError> {
-        let mut values: Vec<T> = values.into_iter().collect();
-        if values.len() > 100 {
-            return Err(AppError::BadUserInput("at most 100 filter values".into()));
-        }
-        values.sort_by_key(|v| name(v));
-        values.dedup();
-        Ok(Self(values))
-    }
-
-    fn on<C: ColumnTrait>(&self, column: C) -> Condition
-    where
-        T: Into<sea_orm::Value>,
-    {
-        if self.0.is_empty() {
-            Condition::all()
-        } else {
-            Condition::all().add(column.is_in(self.0.iter().copied()))
-        }
-    }
-}
-
-impl ChildFilter for AnyOf<ServiceStatus> {
-    fn condition(&self) -> Condition {
-        self.on(service::Column::Status)
-    }
-}
-
-impl ChildFilter for AnyOf<DocumentKind> {
-    fn condition(&self) -> Condition {
-        self.on(document::Column::Kind)
-    }
-}
-
-/// An account's orders: by status, in the viewer's scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct OrderFilter {
-    pub statuses: AnyOf<OrderStatus>,
-    pub scope: OrderScope,
-}
-
-impl ChildFilter for OrderFilter {
-    fn condition(&self) -> Condition {
-        let mut c = self.statuses.on(order::Column::Status);
-        if self.scope == OrderScope::PlacedByAccount {
-            c = c.add(Expr::col(order::Column::PlacedById).eq(Expr::col(order::Column::AccountId)));
-        }
-        c
-    }
-}
-
-/// The orders a main account pays (or is asked to pay) for its sub-accounts, by status.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PaidForOthers(pub AnyOf<OrderStatus>);
-
-impl ChildFilter for PaidForOthers {
-    fn condition(&self) -> Condition {
-        self.0
-            .on(order::Column::Status)
-            .add(Expr::col(order::Column::AccountId).ne(Expr::col(order::Column::PayerId)))
-    }
-}
-
-/// Groups keys by (filter, page) so each distinct request is one statement for all parents.
-fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> HashMap<(F, PageRequest), Vec<i64>> {
-    let mut groups: HashMap<(F, PageRequest), Vec<i64>> = HashMap::new();
-    for key in keys {
-        groups
-            .entry((key.filter.clone(), key.page.clone()))
-            .or_default()
-            .push(key.parent);
-    }
-    groups
-}
-
-/// A page of rows with the list's total under its filter.
-pub type Paged<M> = (Page<M>, i64);
-
-/// Pages of the children of many parents: one statement per distinct (filter, page).
-pub struct PagesOf<E: EntityTrait, F> {
-    db: DatabaseConnection,
-    parent: E::Column,
-    descending: bool,
-    filter: PhantomData<F>,
-}
-
-impl<E: EntityTrait, F> PagesOf<E, F> {
-    fn new(db: &DatabaseConnection, parent: E::Column, descending: bool) -> Self {
-        Self {
-            db: db.clone(),
-            parent,
-            descending,
-            filter: PhantomData,
-        }
-    }
-}
-
-impl<E, F> Loader<PageKey<F>> for PagesOf<E, F>
-where
-    E: EntityTrait + Send + Sync + 'static,
-    E::Model: Clone + Send + Sync + 'static,
-    E::Column: Send + Sync,
-    F: ChildFilter,
-{
-    type Value = Paged<E::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[PageKey<F>],
-    ) -> Result<HashMap<PageKey<F>, Self::Value>, LoadError> {
-        let mut out = HashMap::new();
-        for ((filter, page), parents) in group(keys) {
-            let mut pages = page::fetch_children::<E, _>(
-                &self.db,
-                self.parent,
-                &parents,
-                filter.condition(),
-                self.descending,
-                &page,
-            )
-            .await
-            .map_err(Arc::new)?;
-            for parent in parents {
-                let value = pages.remove(&parent).unwrap_or_else(|| (Page::empty(), 0));
-                out.insert(
-                    PageKey {
-                        parent,
-                        filter: filter.clone(),
-                        page: page.clone(),
-                    },
-                    value,
-                );
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// An account's tickets: by status, in the viewer's scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TicketFilter {
-    pub statuses: AnyOf<TicketStatus>,
-    pub scope: TicketScope,
-}
-
-/// Tickets of many accounts. A main account's own list (which takes in its sub-accounts'
-/// tickets) is read on its own: a request has one such list, the viewer's.
-pub struct TicketsLoader(DatabaseConnection);
-
-impl TicketsLoader {
-    async fn with_sub_accounts(
-        &self,
-        main: i64,
-        kinds: &[entity::enums::SubAccountType],
-        statuses: &AnyOf<TicketStatus>,
-        req: &PageRequest,
-    ) -> Result<Paged<ticket::Model>, LoadError> {
-        let mut subs = Query::select();
-        subs.column(account::Column::Id)
-            .from(account::Entity)
-            .and_where(account::Column::MainAccountId.eq(main))
-            .and_where(account::Column::SubAccountType.is_in(kinds.iter().copied()));
-        let q = ticket::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(ticket::Column::AccountId.eq(main))
-                    .add(
-                        Condition::all()
-                            .add(ticket::Column::AccountId.in_subquery(subs))
-                            .add(ticket::Column::HiddenFromMain.eq(false)),
-                    ),
-            )
-            .filter(statuses.on(ticket::Column::Status));
-        let total = page::count(&self.0, q.clone()).await.map_err(Arc::new)?;
-        let sort = Sort::by_id((ticket::Entity, ticket::Column::Id), true);
-        let found = page::fetch(&self.0, q, &sort, req, |_| None)
-            .await
-            .map_err(Arc::new)?;
-        Ok((found, total))
-    }
-}
-
-impl Loader<PageKey<TicketFilter>> for TicketsLoader {
-    type Value = Paged<ticket::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[PageKey<TicketFilter>],
-    ) -> Result<HashMap<PageKey<TicketFilter>, Self::Value>, LoadError> {
-        let mut out = HashMap::new();
-        for ((filter, page), parents) in group(keys) {
-            let mut condition = filter.statuses.on(ticket::Column::Status);
-            match &filter.scope {
-                TicketScope::WithSubAccounts(kinds) => {
-                    for parent in parents {
-                        let found = self
-                            .with_sub_accounts(parent, kinds, &filter.statuses, &page)
-                            .await?;
-                        out.insert(
-                            PageKey {
-                                parent,
-                                filter: filter.clone(),
-                                page: page.clone(),
-                            },
-                            found,
-                        );
-                    }
-                    continue;
-                }
-                TicketScope::NotHidden => {
-                    condition = condition.add(ticket::Column::HiddenFromMain.eq(false));
-                }
-                TicketScope::All => {}
-            }
-            let mut pages = page::fetch_children::<ticket::Entity, _>(
-                &self.0,
-                ticket::Column::AccountId,
-                &parents,
-                condition,
-                true,
-                &page,
-            )
-            .await
-            .map_err(Arc::new)?;
-            for parent in parents {
-                let value = pages.remove(&parent).unwrap_or_else(|| (Page::empty(), 0));
-                out.insert(
-                    PageKey {
-                        parent,
-                        filter: filter.clone(),
-                        page: page.clone(),
-                    },
-                    value,
-                );
-            }
-        }
-        Ok(out)
     }
 }
 

@@ -1,0 +1,173 @@
+//! The account lists: the admin's `accounts` and a main account's sub-accounts, filtered,
+//! sorted and paged by keyset.
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    sea_query::{Expr, ExprTrait, SimpleExpr},
+};
+
+use entity::{
+    account,
+    enums::{AccountStatus, SubAccountType},
+};
+
+use crate::db::page::{self, Page, PageRequest, Sort, SortKey};
+use crate::error::AppResult;
+
+/// Filters of the sub-accounts list and of the admin's accounts list.
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    pub statuses: Vec<AccountStatus>,
+    pub kind: Option<SubAccountType>,
+    pub search: Option<String>,
+    pub partner_id: Option<i64>,
+    pub main_account_id: Option<i64>,
+}
+
+/// Sort fields of account lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountSort {
+    FullName,
+    Status,
+    LinkedAt,
+    TotalServiceCost,
+    Id,
+}
+
+/// Account statuses in lifecycle order, the order of the status sort: the one list the SQL
+/// sort key and the cursors' Rust key are both made from.
+const STATUS_ORDER: [AccountStatus; 4] = [
+    AccountStatus::New,
+    AccountStatus::Active,
+    AccountStatus::Blocked,
+    AccountStatus::Inactive,
+];
+
+fn status_rank(s: AccountStatus) -> i64 {
+    STATUS_ORDER
+        .iter()
+        .position(|x| *x == s)
+        .unwrap_or(STATUS_ORDER.len()) as i64
+}
+
+/// `CASE accounts.status WHEN 'NEW' THEN 0 ... END`, from [`STATUS_ORDER`].
+fn status_rank_sql() -> SimpleExpr {
+    let status = || Expr::col((account::Entity, account::Column::Status));
+    let mut rank = Expr::case(status().eq(STATUS_ORDER[0].as_str()), Expr::val(0i64));
+    for (i, s) in STATUS_ORDER.iter().enumerate().skip(1) {
+        rank = rank.case(status().eq(s.as_str()), Expr::val(i as i64));
+    }
+    rank.finally(Expr::val(STATUS_ORDER.len() as i64)).into()
+}
+
+impl AccountSort {
+    fn sort(self, descending: bool) -> Sort {
+        let key: Option<SimpleExpr> = match self {
+            AccountSort::FullName => Some(Expr::col((account::Entity, account::Column::FullName))),
+            AccountSort::Status => Some(status_rank_sql()),
+            AccountSort::LinkedAt => Some(Expr::col((account::Entity, account::Column::LinkedAt))),
+            AccountSort::TotalServiceCost => Some(crate::domain::service::total_cost_of_account()),
+            AccountSort::Id => None,
+        };
+        Sort {
+            key,
+            id: Expr::col((account::Entity, account::Column::Id)),
+            descending,
+        }
+    }
+
+    /// The sort key of a row. Total cost needs the aggregate, which the caller supplies.
+    fn key_of(self, row: &account::Model, total_cost: Option<i64>) -> Option<SortKey> {
+        match self {
+            AccountSort::FullName => Some(SortKey::Text(row.full_name.clone())),
+            AccountSort::Status => Some(SortKey::Int(status_rank(row.status))),
+            AccountSort::LinkedAt => row.linked_at.map(SortKey::Time),
+            AccountSort::TotalServiceCost => Some(SortKey::Int(total_cost.unwrap_or(0))),
+            AccountSort::Id => None,
+        }
+    }
+}
+
+fn filtered(filter: &AccountFilter) -> Select<account::Entity> {
+    let mut q = account::Entity::find();
+    if !filter.statuses.is_empty() {
+        q = q.filter(account::Column::Status.is_in(filter.statuses.iter().copied()));
+    }
+    if let Some(kind) = filter.kind {
+        q = q.filter(account::Column::SubAccountType.eq(kind));
+    }
+    if let Some(main) = filter.main_account_id {
+        q = q.filter(account::Column::MainAccountId.eq(main));
+    }
+    if let Some(partner) = filter.partner_id {
+        q = q.filter(account::Column::PartnerId.eq(partner));
+    }
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        // Bound parameter, with LIKE wildcards escaped: the search text is only ever text.
+        let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+        q = q.filter(
+            Expr::col((account::Entity, account::Column::SearchText))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    q
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// One page of accounts under a filter and sort. With the total-cost sort, the cost of each
+/// row is read in the same statement for its cursor.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &AccountFilter,
+    sort: AccountSort,
+    descending: bool,
+    req: &PageRequest,
+) -> AppResult<Page<account::Model>> {
+    let spec = sort.sort(descending);
+    if sort == AccountSort::TotalServiceCost {
+        // Fetch (row, cost) pairs: the cursor needs the cost, which the model lacks.
+        let mut page =
+            page::fetch(db, filtered(filter), &spec, req, |_| Some(SortKey::Int(0))).await?;
+        let ids: Vec<i64> = page.items.iter().map(|(c, _)| c.id).collect();
+        let totals = crate::domain::service::totals_for(db, &ids).await?;
+        for (cursor, row) in page.items.iter_mut() {
+            let cost = totals.get(&row.id).map(|t| t.cost_minor).unwrap_or(0);
+            cursor.key = sort.key_of(row, Some(cost));
+        }
+        return Ok(page);
+    }
+    page::fetch(db, filtered(filter), &spec, req, |row| {
+        sort.key_of(row, None)
+    })
+    .await
+}
+
+/// How many accounts the filter matches.
+pub async fn count<C: ConnectionTrait>(db: &C, filter: &AccountFilter) -> AppResult<i64> {
+    page::count(db, filtered(filter)).await
+}
+
+/// The most recently linked sub-accounts of a main account, newest first.
+pub async fn recently_linked<C: ConnectionTrait>(
+    db: &C,
+    main_id: i64,
+    limit: u64,
+) -> AppResult<Vec<account::Model>> {
+    Ok(account::Entity::find()
+        .filter(account::Column::MainAccountId.eq(main_id))
+        .order_by_desc(account::Column::LinkedAt)
+        .order_by_desc(account::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,340 @@
+//! The whole table of SPEC.md, both ways, for every action, from one table.
+use chrono::Utc;
+use entity::enums::{AccountStatus, BillingMode, OrderStatus};
+
+use super::*;
+use crate::auth::{CustomerViewer, StaffViewer};
+
+fn account(id: i64, main: Option<(i64, SubAccountType)>, management: bool) -> account::Model {
+    account::Model {
+        id,
+        partner_id: 1,
+        login: format!("a{id}"),
+        password_hash: String::new(),
+        full_name: format!("Account {id}"),
+        email: None,
+        status: AccountStatus::Active,
+        billing_mode: BillingMode::Recurring,
+        street: String::new(),
+        city: String::new(),
+        zip_code: String::new(),
+        country: String::new(),
+        search_text: String::new(),
+        currency: "EUR".into(),
+        balance_minor: 0,
+        main_account_id: main.map(|m| m.0),
+        sub_account_type: main.map(|m| m.1),
+        linked_at: main.map(|_| Utc::now()),
+        sub_account_management: management,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    }
+}
+
+fn customer(a: account::Model, independent_access: bool) -> Viewer {
+    Viewer::Customer(Box::new(CustomerViewer {
+        account: a,
+        independent_access,
+        sub_accounts_can_order: true,
+        main_manages: true,
+    }))
+}
+
+fn order(account: i64, placed_by: i64, payer: i64) -> order::Model {
+    order::Model {
+        id: 1,
+        number: "ORD-1".into(),
+        account_id: account,
+        placed_by_id: placed_by,
+        payer_id: payer,
+        status: OrderStatus::Paid,
+        subtotal_minor: 0,
+        tax_minor: 0,
+        total_minor: 0,
+        payment_method: None,
+        paid_at: None,
+        invoice_id: None,
+        rejection_reason: None,
+        failure_reason: None,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    }
+}
+
+const ALL: [Action; 13] = [
+    Action::See,
+    Action::ViewDetails,
+    Action::Order,
+    Action::PauseServices,
+    Action::ChangeServices,
+    Action::ViewInternetUsage,
+    Action::ViewVoiceUsage,
+    Action::ViewDocuments,
+    Action::ManageTickets,
+    Action::ManageOrders,
+    Action::ViewOrders,
+    Action::ViewBalance,
+    Action::ViewBilling,
+];
+
+/// Actions a main account may take on an independent sub-account (with access on).
+const INDEPENDENT_YES: [Action; 6] = [
+    Action::See,
+    Action::ViewDetails,
+    Action::PauseServices,
+    Action::ViewInternetUsage,
+    Action::ViewDocuments,
+    Action::ManageTickets,
+];
+
+/// (column, management, independent access, sub type, expected for an action)
+fn expected(management: bool, access: bool, kind: SubAccountType, action: Action) -> bool {
+    match (management, kind) {
+        _ if action == Action::See => true,
+        (false, _) => false,
+        (true, SubAccountType::Aggregated) => true,
+        (true, SubAccountType::Independent) => access && INDEPENDENT_YES.contains(&action),
+    }
+}
+
+#[test]
+fn a_main_account_over_its_sub_accounts_follows_the_table() {
+    for management in [false, true] {
+        for access in [false, true] {
+            for kind in [SubAccountType::Aggregated, SubAccountType::Independent] {
+                let main = customer(account(1, None, management), access);
+                let sub = account(2, Some((1, kind)), false);
+                for action in ALL {
+                    let result = authorize(&main, action, Target::Account(&sub));
+                    let want = expected(management, access, kind, action);
+                    assert_eq!(
+                        result.is_ok(),
+                        want,
+                        "{management} {access} {kind:?} {action:?}"
+                    );
+                    if !want {
+                        assert!(
+                            matches!(result, Err(AppError::Denied(_))),
+                            "visible but refused is FORBIDDEN"
+                        );
+                    }
+                }
+                for action in [Action::Administer, Action::HideTicketFromMain] {
+                    assert!(matches!(
+                        authorize(&main, action, Target::Account(&sub)),
+                        Err(AppError::Denied(_))
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn strangers_and_main_accounts_are_not_found_for_customers() {
+    let sub = account(2, Some((1, SubAccountType::Aggregated)), false);
+    let main = account(1, None, true);
+    let stranger = account(3, None, true);
+    let sibling = account(4, Some((1, SubAccountType::Aggregated)), false);
+    for action in ALL {
+        for (viewer, target) in [
+            (&sub, &main),
+            (&sub, &sibling),
+            (&stranger, &sub),
+            (&stranger, &main),
+        ] {
+            let v = customer(viewer.clone(), true);
+            assert!(
+                matches!(
+                    authorize(&v, action, Target::Account(target)),
+                    Err(AppError::NotFound)
+                ),
+                "{action:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_account_may_do_everything_to_itself_but_approve_its_own_orders() {
+    let me = account(2, Some((1, SubAccountType::Aggregated)), false);
+    let v = customer(me.clone(), false);
+    for action in ALL {
+        assert_eq!(
+            authorize(&v, action, Target::Account(&me)).is_ok(),
+            action != Action::ManageOrders,
+            "{action:?}"
+        );
+    }
+}
+
+#[test]
+fn an_aggregated_sub_account_orders_only_when_its_main_can_act_and_its_partner_allows() {
+    let me = account(2, Some((1, SubAccountType::Aggregated)), false);
+    for (can_order, manages, allowed) in [
+        (true, true, true),
+        (false, true, false),
+        (true, false, false),
+        (false, false, false),
+    ] {
+        let v = Viewer::Customer(Box::new(CustomerViewer {
+            account: me.clone(),
+            independent_access: false,
+            sub_accounts_can_order: can_order,
+            main_manages: manages,
+        }));
+        let result = authorize(&v, Action::Order, Target::Account(&me));
+        assert_eq!(result.is_ok(), allowed, "{can_order} {manages}");
+        if !allowed {
+            assert!(
+                matches!(&result, Err(AppError::User(e)) if e[0].code == UserErrorCode::NotAllowedBySettings),
+                "a switch refuses as a setting: {result:?}"
+            );
+        }
+    }
+    // An independent sub-account pays itself: no switch applies.
+    let independent = account(3, Some((1, SubAccountType::Independent)), false);
+    let v = Viewer::Customer(Box::new(CustomerViewer {
+        account: independent.clone(),
+        independent_access: false,
+        sub_accounts_can_order: false,
+        main_manages: false,
+    }));
+    assert!(authorize(&v, Action::Order, Target::Account(&independent)).is_ok());
+}
+
+#[test]
+fn admins_may_do_everything_and_anonymous_nothing() {
+    let a = account(1, None, false);
+    let admin = Viewer::Admin(StaffViewer {
+        id: 1,
+        full_name: "S".into(),
+    });
+    for action in ALL.into_iter().chain([Action::Administer]) {
+        assert!(authorize(&admin, action, Target::Account(&a)).is_ok());
+        assert!(matches!(
+            authorize(&Viewer::Anonymous, action, Target::Account(&a)),
+            Err(AppError::Unauthenticated(_))
+        ));
+    }
+    assert!(require_admin(&admin).is_ok());
+    assert!(matches!(
+        require_admin(&customer(a, true)),
+        Err(AppError::Denied(_))
+    ));
+}
+
+#[test]
+fn a_ticket_hidden_from_the_main_account_does_not_exist_for_it() {
+    let main = customer(account(1, None, true), true);
+    let sub = account(2, Some((1, SubAccountType::Aggregated)), false);
+    let now = Utc::now();
+    let mut t = ticket::Model {
+        id: 1,
+        account_id: 2,
+        created_by_id: Some(2),
+        subject: "s".into(),
+        status: entity::enums::TicketStatus::New,
+        priority: entity::enums::TicketPriority::Low,
+        hidden_from_main: true,
+        created_at: now,
+        updated_at: now,
+    };
+    for action in [Action::See, Action::ManageTickets] {
+        assert!(matches!(
+            authorize(&main, action, Target::Ticket(&t, &sub)),
+            Err(AppError::NotFound)
+        ));
+    }
+    let own = customer(sub.clone(), false);
+    assert!(authorize(&own, Action::ManageTickets, Target::Ticket(&t, &sub)).is_ok());
+    t.hidden_from_main = false;
+    assert!(authorize(&main, Action::See, Target::Ticket(&t, &sub)).is_ok());
+    assert_eq!(
+        ticket_scope(&main, &sub),
+        TicketScope::NotHidden,
+        "the main's list of a sub-account's tickets"
+    );
+}
+
+#[test]
+fn a_sub_account_sees_the_orders_it_placed_and_not_those_its_main_placed_for_it() {
+    let main = account(1, None, true);
+    let sub = account(2, Some((1, SubAccountType::Aggregated)), false);
+    let by_main = order(2, 1, 1);
+    let asked = order(2, 2, 1);
+    let v = customer(sub.clone(), false);
+    assert!(matches!(
+        authorize(&v, Action::See, Target::Order(&by_main, &sub)),
+        Err(AppError::NotFound)
+    ));
+    assert!(authorize(&v, Action::See, Target::Order(&asked, &sub)).is_ok());
+    assert!(!account_sees_order(&sub, &by_main));
+    assert!(account_sees_order(&sub, &asked));
+    assert_eq!(order_scope(&v, &sub), OrderScope::PlacedByAccount);
+    let m = customer(main.clone(), false);
+    for o in [&by_main, &asked] {
+        assert!(authorize(&m, Action::See, Target::Order(o, &sub)).is_ok());
+        assert!(authorize(&m, Action::ManageOrders, Target::Order(o, &sub)).is_ok());
+    }
+    // Management off: the main still sees what it pays for, but cannot act on it.
+    let off = customer(account(1, None, false), false);
+    assert!(authorize(&off, Action::See, Target::Order(&asked, &sub)).is_ok());
+    assert!(matches!(
+        authorize(&off, Action::ManageOrders, Target::Order(&asked, &sub)),
+        Err(AppError::Denied(_))
+    ));
+}
+
+#[test]
+fn objects_of_an_account_are_seen_with_the_permission_that_opens_them() {
+    let sub = account(2, Some((1, SubAccountType::Aggregated)), false);
+    let off = customer(account(1, None, false), false);
+    let now = Utc::now();
+    let s = service::Model {
+        id: 1,
+        account_id: 2,
+        tariff_id: 1,
+        description: String::new(),
+        status: entity::enums::ServiceStatus::Active,
+        billing_period: entity::enums::BillingPeriod::Monthly,
+        price_minor: 0,
+        start_date: None,
+        end_date: None,
+        paid_through: None,
+        created_at: now,
+        updated_at: now,
+    };
+    assert!(matches!(
+        authorize(&off, Action::See, Target::Service(&s, &sub)),
+        Err(AppError::Denied(_))
+    ));
+    let on = customer(account(1, None, true), false);
+    assert!(authorize(&on, Action::See, Target::Service(&s, &sub)).is_ok());
+    let stranger = customer(account(9, None, true), true);
+    assert!(matches!(
+        authorize(&stranger, Action::See, Target::Service(&s, &sub)),
+        Err(AppError::NotFound)
+    ));
+}
+
+#[test]
+fn a_main_accounts_own_ticket_list_takes_in_the_sub_accounts_it_manages_tickets_for() {
+    let main = account(1, None, true);
+    assert_eq!(
+        ticket_scope(&customer(main.clone(), false), &main),
+        TicketScope::WithSubAccounts(vec![SubAccountType::Aggregated])
+    );
+    assert_eq!(
+        ticket_scope(&customer(main.clone(), true), &main),
+        TicketScope::WithSubAccounts(vec![
+            SubAccountType::Aggregated,
+            SubAccountType::Independent
+        ])
+    );
+    let off = account(1, None, false);
+    assert_eq!(
+        ticket_scope(&customer(off.clone(), true), &off),
+        TicketScope::All
+    );
+}
