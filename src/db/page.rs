@@ -166,9 +166,24 @@ where
 /// Turns the `limit + 1` rows fetched for a page (in fetch order) into the page: the extra
 /// row only tells that there is more; a backward page is put back in list order.
 fn finish<E: EntityTrait>(
-    mut rows: Vec<E::Model>,
+    rows: Vec<E::Model>,
     req: &PageRequest,
     key_of: impl Fn(&E::Model) -> Option<SortKey>,
+) -> AppResult<Page<E::Model>> {
+    let keyed = rows
+        .into_iter()
+        .map(|row| {
+            let key = key_of(&row);
+            (row, key)
+        })
+        .collect();
+    finish_keyed::<E>(keyed, req)
+}
+
+/// [`finish`] for rows that come with their sort keys.
+fn finish_keyed<E: EntityTrait>(
+    mut rows: Vec<(E::Model, Option<SortKey>)>,
+    req: &PageRequest,
 ) -> AppResult<Page<E::Model>> {
     let more = rows.len() as u64 > req.limit;
     rows.truncate(req.limit as usize);
@@ -177,9 +192,9 @@ fn finish<E: EntityTrait>(
     }
     let items = rows
         .into_iter()
-        .map(|row| {
+        .map(|(row, key)| {
             let cursor = Cursor {
-                key: key_of(&row),
+                key,
                 id: model_id::<E>(&row)?,
             };
             Ok((cursor, row))
@@ -226,15 +241,40 @@ pub fn model_id<E: EntityTrait>(row: &E::Model) -> AppResult<i64> {
     }
 }
 
-/// Pages of the children of many parents at once, ordered by id: one statement with
-/// window functions (`ROW_NUMBER` for the page, `COUNT` for each parent's total).
-/// `filter` narrows the children (e.g. by status); it must not mention the cursor.
+/// How a row's sort key is read back from a statement's result (the `sort_key__` column
+/// of [`fetch_children`]), for its cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Int,
+    Text,
+    Time,
+}
+
+impl KeyKind {
+    fn read(self, row: &sea_orm::QueryResult, column: &str) -> AppResult<Option<SortKey>> {
+        Ok(match self {
+            KeyKind::Int => row.try_get::<Option<i64>>("", column)?.map(SortKey::Int),
+            KeyKind::Text => row
+                .try_get::<Option<String>>("", column)?
+                .map(SortKey::Text),
+            KeyKind::Time => row
+                .try_get::<Option<DateTime<Utc>>>("", column)?
+                .map(SortKey::Time),
+        })
+    }
+}
+
+/// Pages of the children of many parents at once under `sort` (its key read back as
+/// `key`): one statement with window functions (`ROW_NUMBER` for the page, `COUNT` for
+/// each parent's total). `filter` narrows the children (e.g. by status); it must not
+/// mention the cursor.
 pub async fn fetch_children<E, C>(
     db: &C,
     parent_column: E::Column,
     parent_ids: &[i64],
     filter: Condition,
-    descending: bool,
+    sort: &Sort,
+    key: Option<KeyKind>,
     req: &PageRequest,
 ) -> AppResult<HashMap<i64, (Page<E::Model>, i64)>>
 where
@@ -244,8 +284,8 @@ where
     use sea_orm::{ColumnTrait, IdenStatic};
     let table = E::default().table_name().to_string();
     let parent = parent_column.as_str().to_string();
-    let id_col = "id";
-    // Innermost: the filtered children with each parent's total.
+    let (id_col, key_col) = ("id", "sort_key__");
+    // Innermost: the filtered children with each parent's total (and their sort key).
     let mut inner = Query::select();
     inner
         .column(Asterisk)
@@ -256,14 +296,22 @@ where
         .from(Alias::new(table.as_str()))
         .and_where(parent_column.is_in(parent_ids.iter().copied()))
         .cond_where(filter);
+    if let Some(k) = &sort.key {
+        inner.expr_as(k.clone(), Alias::new(key_col));
+    }
+    // The same order over the subquery's columns.
+    let outer_sort = Sort {
+        key: sort.key.as_ref().map(|_| Expr::col(Alias::new(key_col))),
+        id: Expr::col(Alias::new(id_col)),
+        descending: sort.descending,
+    };
     // Middle: whether each row lies within the cursors (rows outside still carry the total).
-    let sort = Sort::by_id(Alias::new(id_col), descending);
     let mut window = Condition::all();
     if let Some(after) = &req.after {
-        window = window.add(sort.beyond(after, true)?);
+        window = window.add(outer_sort.beyond(after, true)?);
     }
     if let Some(before) = &req.before {
-        window = window.add(sort.beyond(before, false)?);
+        window = window.add(outer_sort.beyond(before, false)?);
     }
     let mut middle = Query::select();
     middle
@@ -274,14 +322,18 @@ where
         )
         .from_subquery(inner, Alias::new("f"));
     // Then the position of each row in its parent's page.
-    let ascending = descending == req.backward;
+    let ascending = sort.descending == req.backward;
     let dir = if ascending { "ASC" } else { "DESC" };
+    let order = match &sort.key {
+        Some(_) => format!("\"{key_col}\" {dir}, \"{id_col}\" {dir}"),
+        None => format!("\"{id_col}\" {dir}"),
+    };
     let mut numbered = Query::select();
     numbered
         .column(Asterisk)
         .expr_as(
             Expr::cust(format!(
-                "ROW_NUMBER() OVER (PARTITION BY \"{parent}\", \"in__\" ORDER BY \"{id_col}\" {dir})"
+                "ROW_NUMBER() OVER (PARTITION BY \"{parent}\", \"in__\" ORDER BY {order})"
             )),
             Alias::new("rn__"),
         )
@@ -307,7 +359,7 @@ where
         .order_by(Alias::new("rn__"), Order::Asc);
     let stmt = db.get_database_backend().build(&outer);
     let rows = db.query_all_raw(stmt).await?;
-    let mut grouped: HashMap<i64, (Vec<E::Model>, i64)> = HashMap::new();
+    let mut grouped: HashMap<i64, (Vec<(E::Model, Option<SortKey>)>, i64)> = HashMap::new();
     for row in rows {
         let parent_id: i64 = row.try_get("", &parent)?;
         let total: i64 = row.try_get("", "total__")?;
@@ -316,12 +368,18 @@ where
             .entry(parent_id)
             .or_insert_with(|| (Vec::new(), total));
         if inside == 1 {
-            entry.0.push(E::Model::from_query_result(&row, "")?);
+            let sort_key = match key {
+                Some(kind) => kind.read(&row, key_col)?,
+                None => None,
+            };
+            entry
+                .0
+                .push((E::Model::from_query_result(&row, "")?, sort_key));
         }
     }
     let mut pages = HashMap::new();
     for (parent_id, (rows, total)) in grouped {
-        let page = finish::<E>(rows, req, |_| None)?;
+        let page = finish_keyed::<E>(rows, req)?;
         pages.insert(parent_id, (page, total));
     }
     Ok(pages)

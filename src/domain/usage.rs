@@ -4,9 +4,12 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
+
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set, sea_query::Expr,
+    QueryOrder, QuerySelect, Set,
+    sea_query::{Condition, Expr},
 };
 use serde_json::json;
 
@@ -155,7 +158,7 @@ pub async fn record_call(
     Ok(())
 }
 
-/// Traffic of one day or month.
+/// Traffic of one day or month (or of a whole range).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UsagePoint {
     pub period_start: NaiveDate,
@@ -164,92 +167,186 @@ pub struct UsagePoint {
     pub session_seconds: i64,
 }
 
-/// Internet usage of an account in `[from, to)`, per day (or folded per month), with totals.
-pub async fn internet(
-    db: &DatabaseConnection,
-    account_id: i64,
+impl UsagePoint {
+    fn empty(period_start: NaiveDate) -> Self {
+        Self {
+            period_start,
+            download_bytes: 0,
+            upload_bytes: 0,
+            session_seconds: 0,
+        }
+    }
+
+    fn add(&mut self, down: i64, up: i64, secs: i64) {
+        self.download_bytes = self.download_bytes.saturating_add(down);
+        self.upload_bytes = self.upload_bytes.saturating_add(up);
+        self.session_seconds = self.session_seconds.saturating_add(secs);
+    }
+}
+
+/// An account's Internet usage in a range: the totals, the points per day or month
+/// (periods without traffic left out), and the totals per service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternetStats {
+    pub total: UsagePoint,
+    pub points: Vec<UsagePoint>,
+    pub by_service: Vec<(i64, UsagePoint)>,
+}
+
+/// Internet usage of many accounts in `[from, to)` (checked by the caller), per day or
+/// folded per month: one statement, summed per account, service and day.
+pub async fn internet_for<C: ConnectionTrait>(
+    db: &C,
+    accounts: &[i64],
     from: NaiveDate,
     to: NaiveDate,
     monthly: bool,
-) -> AppResult<(UsagePoint, Vec<UsagePoint>)> {
-    check_range(from, to)?;
-    let rows: Vec<(NaiveDate, i64, i64, i64)> = internet_session::Entity::find()
+) -> AppResult<HashMap<i64, InternetStats>> {
+    let rows: Vec<(i64, i64, NaiveDate, i64, i64, i64)> = internet_session::Entity::find()
         .select_only()
+        .column(internet_session::Column::AccountId)
+        .column(internet_session::Column::ServiceId)
         .column(internet_session::Column::Day)
         .column_as(Expr::cust("CAST(SUM(download_bytes) AS BIGINT)"), "down")
         .column_as(Expr::cust("CAST(SUM(upload_bytes) AS BIGINT)"), "up")
         .column_as(Expr::cust("CAST(SUM(duration_seconds) AS BIGINT)"), "secs")
-        .filter(internet_session::Column::AccountId.eq(account_id))
+        .filter(internet_session::Column::AccountId.is_in(accounts.iter().copied()))
         .filter(internet_session::Column::Day.gte(from))
         .filter(internet_session::Column::Day.lt(to))
+        .group_by(internet_session::Column::AccountId)
+        .group_by(internet_session::Column::ServiceId)
         .group_by(internet_session::Column::Day)
+        .order_by_asc(internet_session::Column::AccountId)
         .order_by_asc(internet_session::Column::Day)
+        .order_by_asc(internet_session::Column::ServiceId)
         .into_tuple()
         .all(db)
         .await?;
-    let mut points: Vec<UsagePoint> = Vec::new();
-    let mut total = UsagePoint {
-        period_start: from,
-        download_bytes: 0,
-        upload_bytes: 0,
-        session_seconds: 0,
-    };
-    for (day, down, up, secs) in rows {
+    let mut out: HashMap<i64, InternetStats> = accounts
+        .iter()
+        .map(|a| {
+            (
+                *a,
+                InternetStats {
+                    total: UsagePoint::empty(from),
+                    points: Vec::new(),
+                    by_service: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    for (account, service, day, down, up, secs) in rows {
+        let Some(stats) = out.get_mut(&account) else {
+            continue;
+        };
         let start = if monthly {
             day.with_day(1).unwrap_or(day)
         } else {
             day
         };
-        total.download_bytes = total.download_bytes.saturating_add(down);
-        total.upload_bytes = total.upload_bytes.saturating_add(up);
-        total.session_seconds = total.session_seconds.saturating_add(secs);
-        match points.last_mut() {
-            Some(p) if p.period_start == start => {
-                p.download_bytes = p.download_bytes.saturating_add(down);
-                p.upload_bytes = p.upload_bytes.saturating_add(up);
-                p.session_seconds = p.session_seconds.saturating_add(secs);
+        stats.total.add(down, up, secs);
+        match stats.points.last_mut() {
+            Some(p) if p.period_start == start => p.add(down, up, secs),
+            _ => {
+                let mut p = UsagePoint::empty(start);
+                p.add(down, up, secs);
+                stats.points.push(p);
             }
-            _ => points.push(UsagePoint {
-                period_start: start,
-                download_bytes: down,
-                upload_bytes: up,
-                session_seconds: secs,
-            }),
+        }
+        match stats.by_service.iter_mut().find(|(s, _)| *s == service) {
+            Some((_, p)) => p.add(down, up, secs),
+            None => {
+                let mut p = UsagePoint::empty(from);
+                p.add(down, up, secs);
+                stats.by_service.push((service, p));
+            }
         }
     }
-    Ok((total, points))
+    for stats in out.values_mut() {
+        stats.by_service.sort_by_key(|(s, _)| *s);
+    }
+    Ok(out)
 }
 
 fn day_start(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
 
-/// The voice calls of an account in `[from, to)`.
-pub fn calls(account_id: i64, from: NaiveDate, to: NaiveDate) -> Select<voice_call::Entity> {
-    voice_call::Entity::find()
-        .filter(voice_call::Column::AccountId.eq(account_id))
-        .filter(voice_call::Column::StartedAt.gte(day_start(from)))
-        .filter(voice_call::Column::StartedAt.lt(day_start(to)))
+/// The condition of the calls in `[from, to)`.
+pub fn calls_between(from: NaiveDate, to: NaiveDate) -> Condition {
+    Condition::all()
+        .add(voice_call::Column::StartedAt.gte(day_start(from)))
+        .add(voice_call::Column::StartedAt.lt(day_start(to)))
 }
 
-/// Count, seconds and cost of an account's calls in `[from, to)`.
-pub async fn voice_totals<C: ConnectionTrait>(
+/// The condition of the Internet sessions that started in `[from, to)`.
+pub fn sessions_between(from: NaiveDate, to: NaiveDate) -> Condition {
+    Condition::all()
+        .add(internet_session::Column::Day.gte(from))
+        .add(internet_session::Column::Day.lt(to))
+}
+
+/// Count, seconds and cost of calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CallTotals {
+    pub count: i64,
+    pub seconds: i64,
+    pub cost: Money,
+}
+
+/// An account's voice usage in a range: the totals and the totals per service.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VoiceStats {
+    pub total: CallTotals,
+    pub by_service: Vec<(i64, CallTotals)>,
+}
+
+/// Voice usage of many accounts in `[from, to)` (checked by the caller): one statement,
+/// summed per account and service.
+pub async fn voice_for<C: ConnectionTrait>(
     db: &C,
-    account_id: i64,
+    accounts: &[i64],
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<(i64, i64, Money)> {
-    check_range(from, to)?;
-    let row: Option<(i64, Option<i64>, Option<i64>)> = calls(account_id, from, to)
+) -> AppResult<HashMap<i64, VoiceStats>> {
+    let rows: Vec<(i64, i64, i64, Option<i64>, Option<i64>)> = voice_call::Entity::find()
         .select_only()
+        .column(voice_call::Column::AccountId)
+        .column(voice_call::Column::ServiceId)
         .column_as(Expr::cust("COUNT(*)"), "n")
         .column_as(Expr::cust("CAST(SUM(duration_seconds) AS BIGINT)"), "secs")
         .column_as(Expr::cust("CAST(SUM(cost_minor) AS BIGINT)"), "cost")
+        .filter(voice_call::Column::AccountId.is_in(accounts.iter().copied()))
+        .filter(calls_between(from, to))
+        .group_by(voice_call::Column::AccountId)
+        .group_by(voice_call::Column::ServiceId)
+        .order_by_asc(voice_call::Column::ServiceId)
         .into_tuple()
-        .one(db)
+        .all(db)
         .await?;
-    let (n, secs, cost) = row.unwrap_or((0, None, None));
-    Ok((n, secs.unwrap_or(0), Money::from_minor(cost.unwrap_or(0))))
+    let mut out: HashMap<i64, VoiceStats> = accounts
+        .iter()
+        .map(|a| (*a, VoiceStats::default()))
+        .collect();
+    for (account, service, n, secs, cost) in rows {
+        let Some(stats) = out.get_mut(&account) else {
+            continue;
+        };
+        let part = CallTotals {
+            count: n,
+            seconds: secs.unwrap_or(0),
+            cost: Money::from_minor(cost.unwrap_or(0)),
+        };
+        stats.total.count += part.count;
+        stats.total.seconds = stats.total.seconds.saturating_add(part.seconds);
+        stats.total.cost = stats
+            .total
+            .cost
+            .checked_add(part.cost)
+            .unwrap_or(stats.total.cost);
+        stats.by_service.push((service, part));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -24,10 +24,11 @@ pub enum Kind {
     Ticket,
     TicketMessage,
     VoiceCall,
+    InternetSession,
 }
 
 impl Kind {
-    const ALL: [Kind; 15] = [
+    const ALL: [Kind; 16] = [
         Kind::Account,
         Kind::Partner,
         Kind::Tariff,
@@ -43,6 +44,7 @@ impl Kind {
         Kind::Ticket,
         Kind::TicketMessage,
         Kind::VoiceCall,
+        Kind::InternetSession,
     ];
 
     fn name(self) -> &'static str {
@@ -62,6 +64,7 @@ impl Kind {
             Kind::Ticket => "Ticket",
             Kind::TicketMessage => "TicketMessage",
             Kind::VoiceCall => "VoiceCall",
+            Kind::InternetSession => "InternetSession",
         }
     }
 }

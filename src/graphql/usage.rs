@@ -4,19 +4,22 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use entity::voice_call;
+use entity::{internet_session, voice_call};
 
 use super::{
-    connection::{Connection, page_request, wants_total},
+    connection::{Connection, page_request},
     guards::{Staff, follow},
     ids::{self, Kind},
+    loaders::{Between, CallsBetween, PageKey, SessionsBetween, UsageKey, gql, page_of},
     payload::{UserError, split},
     scalars::{BigInt, Date, Decimal},
     service::Service,
 };
 use crate::{
-    db::page::Sort,
-    domain::{self, usage::UsagePoint},
+    domain::{
+        self,
+        usage::{CallTotals, InternetStats, UsagePoint, VoiceStats},
+    },
     error::ResultExt,
 };
 
@@ -29,20 +32,7 @@ pub enum UsagePeriod {
     Month,
 }
 
-/// Internet usage of an account over a range.
-#[derive(SimpleObject)]
-pub struct InternetUsage {
-    /// Bytes downloaded in the range.
-    pub download_bytes: BigInt,
-    /// Bytes uploaded in the range.
-    pub upload_bytes: BigInt,
-    /// Seconds online in the range.
-    pub session_seconds: BigInt,
-    /// Per day or month; periods without traffic are left out.
-    pub points: Vec<InternetUsagePoint>,
-}
-
-/// Traffic of one day or month.
+/// Traffic of one day or month (or of a whole range).
 #[derive(SimpleObject)]
 pub struct InternetUsagePoint {
     /// First day of the period.
@@ -66,58 +56,208 @@ impl From<UsagePoint> for InternetUsagePoint {
     }
 }
 
-/// Internet usage of `account_id` in `[from, to)`.
+/// The range a statistics field was asked for, checked.
+fn range(from: NaiveDate, to: NaiveDate) -> async_graphql::Result<Between> {
+    domain::usage::check_range(from, to).gql()?;
+    Ok(Between { from, to })
+}
+
+/// Internet usage of an account over a range.
+pub struct InternetUsage {
+    account: i64,
+    range: Between,
+    stats: InternetStats,
+}
+
+/// Internet usage of `account` in `[from, to)`, through the loader that reads every account
+/// of the page at once.
 pub async fn internet(
     ctx: &Context<'_>,
-    account_id: i64,
+    account: i64,
     from: NaiveDate,
     to: NaiveDate,
     by: UsagePeriod,
 ) -> async_graphql::Result<InternetUsage> {
-    let (total, points) = domain::usage::internet(
-        super::db(ctx)?,
-        account_id,
-        from,
-        to,
-        by == UsagePeriod::Month,
-    )
-    .await
-    .gql()?;
+    let key = UsageKey {
+        account,
+        range: range(from, to)?,
+        monthly: by == UsagePeriod::Month,
+    };
+    let stats = super::loaders(ctx)?
+        .internet
+        .load_one(key)
+        .await
+        .map_err(gql)?
+        .unwrap_or(InternetStats {
+            total: UsagePoint {
+                period_start: from,
+                download_bytes: 0,
+                upload_bytes: 0,
+                session_seconds: 0,
+            },
+            points: Vec::new(),
+            by_service: Vec::new(),
+        });
     Ok(InternetUsage {
-        download_bytes: BigInt(total.download_bytes),
-        upload_bytes: BigInt(total.upload_bytes),
-        session_seconds: BigInt(total.session_seconds),
-        points: points.into_iter().map(Into::into).collect(),
+        account,
+        range: key.range,
+        stats,
     })
+}
+
+#[Object]
+impl InternetUsage {
+    /// Bytes downloaded in the range.
+    async fn download_bytes(&self) -> BigInt {
+        BigInt(self.stats.total.download_bytes)
+    }
+
+    /// Bytes uploaded in the range.
+    async fn upload_bytes(&self) -> BigInt {
+        BigInt(self.stats.total.upload_bytes)
+    }
+
+    /// Seconds online in the range.
+    async fn session_seconds(&self) -> BigInt {
+        BigInt(self.stats.total.session_seconds)
+    }
+
+    /// Per day or month; periods without traffic are left out.
+    async fn points(&self) -> Vec<InternetUsagePoint> {
+        self.stats.points.iter().copied().map(Into::into).collect()
+    }
+
+    /// The totals of each service with traffic in the range.
+    async fn by_service(&self) -> Vec<ServiceInternetUsage> {
+        self.stats
+            .by_service
+            .iter()
+            .map(|(service, total)| ServiceInternetUsage {
+                service: *service,
+                total: *total,
+            })
+            .collect()
+    }
+
+    /// The sessions that started in the range, newest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<InternetSession>> {
+        let key = PageKey {
+            parent: self.account,
+            filter: SessionsBetween(self.range),
+            page: page_request(first, after, None, None).gql()?,
+        };
+        page_of(&super::loaders(ctx)?.sessions, key, InternetSession).await
+    }
+}
+
+/// One service's Internet traffic in the range.
+pub struct ServiceInternetUsage {
+    service: i64,
+    total: UsagePoint,
+}
+
+#[Object]
+impl ServiceInternetUsage {
+    /// The service.
+    async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Service> {
+        follow(ctx, self.service).await
+    }
+
+    /// Bytes downloaded.
+    async fn download_bytes(&self) -> BigInt {
+        BigInt(self.total.download_bytes)
+    }
+
+    /// Bytes uploaded.
+    async fn upload_bytes(&self) -> BigInt {
+        BigInt(self.total.upload_bytes)
+    }
+
+    /// Seconds online.
+    async fn session_seconds(&self) -> BigInt {
+        BigInt(self.total.session_seconds)
+    }
+}
+
+/// One Internet session.
+pub struct InternetSession(pub internet_session::Model);
+
+crate::connection_names!(InternetSession => "InternetSessionConnection", "InternetSessionEdge";);
+
+#[Object]
+impl InternetSession {
+    /// ID of the session.
+    async fn id(&self) -> ID {
+        ids::encode(Kind::InternetSession, self.0.id)
+    }
+
+    /// The Internet service.
+    async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Service> {
+        follow(ctx, self.0.service_id).await
+    }
+
+    /// When it started.
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+
+    /// When it ended.
+    async fn ended_at(&self) -> DateTime<Utc> {
+        self.0.ended_at
+    }
+
+    /// Bytes downloaded.
+    async fn download_bytes(&self) -> BigInt {
+        BigInt(self.0.download_bytes)
+    }
+
+    /// Bytes uploaded.
+    async fn upload_bytes(&self) -> BigInt {
+        BigInt(self.0.upload_bytes)
+    }
+
+    /// Seconds online.
+    async fn duration_seconds(&self) -> BigInt {
+        BigInt(self.0.duration_seconds)
+    }
 }
 
 /// Voice usage of an account over a range.
 pub struct VoiceUsage {
-    pub account_id: i64,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub count: i64,
-    pub seconds: i64,
-    pub cost: crate::money::Money,
+    account: i64,
+    range: Between,
+    stats: VoiceStats,
 }
 
-/// Voice usage of `account_id` in `[from, to)`.
+/// Voice usage of `account` in `[from, to)`, through the loader that reads every account of
+/// the page at once.
 pub async fn voice(
     ctx: &Context<'_>,
-    account_id: i64,
+    account: i64,
     from: NaiveDate,
     to: NaiveDate,
 ) -> async_graphql::Result<VoiceUsage> {
-    let (count, seconds, cost) = domain::usage::voice_totals(super::db(ctx)?, account_id, from, to)
+    let key = UsageKey {
+        account,
+        range: range(from, to)?,
+        monthly: false,
+    };
+    let stats = super::loaders(ctx)?
+        .voice
+        .load_one(key)
         .await
-        .gql()?;
+        .map_err(gql)?
+        .unwrap_or_default();
     Ok(VoiceUsage {
-        account_id,
-        from,
-        to,
-        count,
-        seconds,
-        cost,
+        account,
+        range: key.range,
+        stats,
     })
 }
 
@@ -125,17 +265,29 @@ pub async fn voice(
 impl VoiceUsage {
     /// Number of calls.
     async fn call_count(&self) -> i64 {
-        self.count
+        self.stats.total.count
     }
 
     /// Seconds on the phone.
     async fn total_seconds(&self) -> BigInt {
-        BigInt(self.seconds)
+        BigInt(self.stats.total.seconds)
     }
 
     /// What the calls cost, exactly.
     async fn total_cost(&self) -> Decimal {
-        self.cost.into()
+        self.stats.total.cost.into()
+    }
+
+    /// The totals of each service with calls in the range.
+    async fn by_service(&self) -> Vec<ServiceVoiceUsage> {
+        self.stats
+            .by_service
+            .iter()
+            .map(|(service, total)| ServiceVoiceUsage {
+                service: *service,
+                total: *total,
+            })
+            .collect()
     }
 
     /// The calls, newest first.
@@ -146,15 +298,41 @@ impl VoiceUsage {
         #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<VoiceCall>> {
-        let req = page_request(first, after, None, None).gql()?;
-        let q = domain::usage::calls(self.account_id, self.from, self.to);
-        let db = super::db(ctx)?;
-        let total = if wants_total(ctx) { self.count } else { 0 };
-        let sort = Sort::by_id((voice_call::Entity, voice_call::Column::Id), true);
-        let page = crate::db::page::fetch(db, q, &sort, &req, |_| None)
-            .await
-            .gql()?;
-        Ok(Connection::new(page.map(VoiceCall), total))
+        let key = PageKey {
+            parent: self.account,
+            filter: CallsBetween(self.range),
+            page: page_request(first, after, None, None).gql()?,
+        };
+        page_of(&super::loaders(ctx)?.calls, key, VoiceCall).await
+    }
+}
+
+/// One service's calls in the range.
+pub struct ServiceVoiceUsage {
+    service: i64,
+    total: CallTotals,
+}
+
+#[Object]
+impl ServiceVoiceUsage {
+    /// The service.
+    async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Service> {
+        follow(ctx, self.service).await
+    }
+
+    /// Number of calls.
+    async fn call_count(&self) -> i64 {
+        self.total.count
+    }
+
+    /// Seconds on the phone.
+    async fn total_seconds(&self) -> BigInt {
+        BigInt(self.total.seconds)
+    }
+
+    /// What the calls cost.
+    async fn total_cost(&self) -> Decimal {
+        self.total.cost.into()
     }
 }
 

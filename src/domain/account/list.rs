@@ -2,8 +2,8 @@
 //! sorted and paged by keyset.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-    sea_query::{Expr, ExprTrait, SimpleExpr},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select,
+    sea_query::{Condition, Expr, ExprTrait, SimpleExpr},
 };
 
 use entity::{
@@ -11,11 +11,13 @@ use entity::{
     enums::{AccountStatus, SubAccountType},
 };
 
-use crate::db::page::{self, Page, PageRequest, Sort, SortKey};
+use std::collections::HashMap;
+
+use crate::db::page::{self, KeyKind, Page, PageRequest, Sort, SortKey};
 use crate::error::AppResult;
 
 /// Filters of the sub-accounts list and of the admin's accounts list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AccountFilter {
     pub statuses: Vec<AccountStatus>,
     pub kind: Option<SubAccountType>,
@@ -25,7 +27,7 @@ pub struct AccountFilter {
 }
 
 /// Sort fields of account lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AccountSort {
     FullName,
     Status,
@@ -76,6 +78,16 @@ impl AccountSort {
         }
     }
 
+    /// How the sort key is read back from a statement (nested pages).
+    fn key_kind(self) -> Option<KeyKind> {
+        match self {
+            AccountSort::FullName => Some(KeyKind::Text),
+            AccountSort::Status | AccountSort::TotalServiceCost => Some(KeyKind::Int),
+            AccountSort::LinkedAt => Some(KeyKind::Time),
+            AccountSort::Id => None,
+        }
+    }
+
     /// The sort key of a row. Total cost needs the aggregate, which the caller supplies.
     fn key_of(self, row: &account::Model, total_cost: Option<i64>) -> Option<SortKey> {
         match self {
@@ -88,19 +100,19 @@ impl AccountSort {
     }
 }
 
-fn filtered(filter: &AccountFilter) -> Select<account::Entity> {
-    let mut q = account::Entity::find();
+fn condition(filter: &AccountFilter) -> Condition {
+    let mut c = Condition::all();
     if !filter.statuses.is_empty() {
-        q = q.filter(account::Column::Status.is_in(filter.statuses.iter().copied()));
+        c = c.add(account::Column::Status.is_in(filter.statuses.iter().copied()));
     }
     if let Some(kind) = filter.kind {
-        q = q.filter(account::Column::SubAccountType.eq(kind));
+        c = c.add(account::Column::SubAccountType.eq(kind));
     }
     if let Some(main) = filter.main_account_id {
-        q = q.filter(account::Column::MainAccountId.eq(main));
+        c = c.add(account::Column::MainAccountId.eq(main));
     }
     if let Some(partner) = filter.partner_id {
-        q = q.filter(account::Column::PartnerId.eq(partner));
+        c = c.add(account::Column::PartnerId.eq(partner));
     }
     if let Some(search) = filter
         .search
@@ -110,12 +122,16 @@ fn filtered(filter: &AccountFilter) -> Select<account::Entity> {
     {
         // Bound parameter, with LIKE wildcards escaped: the search text is only ever text.
         let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
-        q = q.filter(
+        c = c.add(
             Expr::col((account::Entity, account::Column::SearchText))
                 .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
         );
     }
-    q
+    c
+}
+
+fn filtered(filter: &AccountFilter) -> Select<account::Entity> {
+    account::Entity::find().filter(condition(filter))
 }
 
 fn escape_like(s: &str) -> String {
@@ -157,17 +173,28 @@ pub async fn count<C: ConnectionTrait>(db: &C, filter: &AccountFilter) -> AppRes
     page::count(db, filtered(filter)).await
 }
 
-/// The most recently linked sub-accounts of a main account, newest first.
-pub async fn recently_linked<C: ConnectionTrait>(
+/// Pages of the sub-accounts of many main accounts at once, under one filter and sort (the
+/// filter's own main account is the partition and is ignored), each with its total.
+pub async fn sub_accounts_of<C: ConnectionTrait>(
     db: &C,
-    main_id: i64,
-    limit: u64,
-) -> AppResult<Vec<account::Model>> {
-    Ok(account::Entity::find()
-        .filter(account::Column::MainAccountId.eq(main_id))
-        .order_by_desc(account::Column::LinkedAt)
-        .order_by_desc(account::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?)
+    mains: &[i64],
+    filter: &AccountFilter,
+    sort: AccountSort,
+    descending: bool,
+    req: &PageRequest,
+) -> AppResult<HashMap<i64, (Page<account::Model>, i64)>> {
+    let filter = AccountFilter {
+        main_account_id: None,
+        ..filter.clone()
+    };
+    page::fetch_children::<account::Entity, _>(
+        db,
+        account::Column::MainAccountId,
+        mains,
+        condition(&filter),
+        &sort.sort(descending),
+        sort.key_kind(),
+        req,
+    )
+    .await
 }

@@ -5,7 +5,7 @@ mod link;
 mod list;
 
 pub use link::{link, set_management, unlink};
-pub use list::{AccountFilter, AccountSort, count, list, recently_linked};
+pub use list::{AccountFilter, AccountSort, count, list, sub_accounts_of};
 
 use rust_decimal::Decimal;
 use sea_orm::{

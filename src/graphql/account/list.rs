@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject};
 
 use super::Account;
 use crate::{
-    db::page::PageRequest,
+    db::page::{Page, PageRequest},
     domain::account::{self as accounts, AccountFilter as DomainFilter, AccountSort},
     error::{AppError, ResultExt},
     graphql::{
@@ -13,6 +13,7 @@ use crate::{
         enums::{AccountSortField, AccountStatus, SortDirection, SubAccountType},
         guards::reach,
         ids::{self, Kind},
+        loaders::{PageKey, SubAccounts, gql},
     },
 };
 
@@ -104,7 +105,7 @@ impl AccountFilter {
     }
 }
 
-fn sort_of(order: Option<AccountOrder>) -> (AccountSort, bool) {
+pub(super) fn sort_of(order: Option<AccountOrder>) -> (AccountSort, bool) {
     match order {
         None => (AccountSort::FullName, false),
         Some(o) => (
@@ -137,7 +138,18 @@ pub async fn account_connection(
     } else {
         0
     };
-    let mut page = found.map(Account);
+    Ok(Connection::new(
+        reached(ctx, found.map(Account)).await?,
+        total,
+    ))
+}
+
+/// Keeps the rows of a page the viewer may reach (all of them, by the lists' construction;
+/// the policy has the last word).
+async fn reached(
+    ctx: &Context<'_>,
+    mut page: Page<Account>,
+) -> async_graphql::Result<Page<Account>> {
     let mut kept = Vec::with_capacity(page.items.len());
     for (cursor, account) in page.items {
         if let Some(account) = reach(ctx, account).await? {
@@ -145,7 +157,34 @@ pub async fn account_connection(
         }
     }
     page.items = kept;
-    Ok(Connection::new(page, total))
+    Ok(page)
+}
+
+/// A main account's sub-accounts, through the loader that reads the lists of every main
+/// account on the page at once.
+pub async fn sub_accounts(
+    ctx: &Context<'_>,
+    main: i64,
+    filter: DomainFilter,
+    sort: (AccountSort, bool),
+    page: PageRequest,
+) -> async_graphql::Result<(Page<Account>, i64)> {
+    let key = PageKey {
+        parent: main,
+        filter: SubAccounts {
+            filter,
+            sort: sort.0,
+            descending: sort.1,
+        },
+        page,
+    };
+    let (found, total) = crate::graphql::loaders(ctx)?
+        .sub_accounts
+        .load_one(key)
+        .await
+        .map_err(gql)?
+        .unwrap_or_else(|| (Page::empty(), 0));
+    Ok((reached(ctx, found.map(Account)).await?, total))
 }
 
 /// The most recently linked sub-accounts of a main account the viewer may reach.
@@ -161,14 +200,13 @@ pub async fn recently_linked(
         ))
         .gql();
     }
-    let rows = accounts::recently_linked(crate::graphql::db(ctx)?, main, limit as u64)
-        .await
-        .gql()?;
-    let mut kept = Vec::with_capacity(rows.len());
-    for row in rows {
-        if let Some(account) = reach(ctx, Account(row)).await? {
-            kept.push(account);
-        }
-    }
-    Ok(kept)
+    let (page, _) = sub_accounts(
+        ctx,
+        main,
+        DomainFilter::default(),
+        (AccountSort::LinkedAt, true),
+        PageRequest::first(limit as u64),
+    )
+    .await?;
+    Ok(page.items.into_iter().map(|(_, a)| a).collect())
 }

@@ -211,7 +211,9 @@ impl Account {
     ) -> async_graphql::Result<Connection<Account>> {
         let req = page_request(first, after, last, before).gql()?;
         let filter = filter.unwrap_or_default().into_domain(self.0.id).gql()?;
-        account_connection(ctx, filter, order_by, req).await
+        let (page, total) =
+            list::sub_accounts(ctx, self.0.id, filter, list::sort_of(order_by), req).await?;
+        Ok(Connection::new(page, total))
     }
 
     /// The most recently linked sub-accounts, newest first (the dashboard widget).

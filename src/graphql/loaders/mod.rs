@@ -15,8 +15,8 @@ use sea_orm::{
 use entity::{
     account, activity, change_request, document, email_template,
     enums::{DocumentKind, ServiceStatus},
-    invoice, invoice_line, notification, order, order_item, partner, partner_portal_settings,
-    service, service_request, tariff, ticket, ticket_message,
+    internet_session, invoice, invoice_line, notification, order, order_item, partner,
+    partner_portal_settings, service, service_request, tariff, ticket, ticket_message, voice_call,
 };
 
 use super::batch::{Batched, Batcher};
@@ -30,8 +30,9 @@ use crate::{
 mod pages;
 
 pub use pages::{
-    AnyOf, ChildFilter, OrderFilter, PageKey, Paged, PagesOf, PaidForOthers, TicketFilter,
-    TicketsLoader,
+    AnyOf, Between, CallsBetween, ChildFilter, InternetLoader, OrderFilter, PageKey, Paged,
+    PagesOf, PaidForOthers, SessionsBetween, SubAccounts, SubAccountsLoader, TicketFilter,
+    TicketsLoader, UsageKey, VoiceLoader,
 };
 
 pub type LoadError = Arc<AppError>;
@@ -208,6 +209,12 @@ pub struct Loaders {
     pub documents:
         Cached<PagesOf<document::Entity, AnyOf<DocumentKind>>, PageKey<AnyOf<DocumentKind>>>,
     pub tickets: Cached<TicketsLoader, PageKey<TicketFilter>>,
+    pub sub_accounts: Cached<SubAccountsLoader, PageKey<SubAccounts>>,
+    pub internet: Cached<InternetLoader, UsageKey>,
+    pub voice: Cached<VoiceLoader, UsageKey>,
+    pub calls: Cached<PagesOf<voice_call::Entity, CallsBetween>, PageKey<CallsBetween>>,
+    pub sessions:
+        Cached<PagesOf<internet_session::Entity, SessionsBetween>, PageKey<SessionsBetween>>,
     pub ticket_messages: Cached<PagesOf<ticket_message::Entity, ()>, PageKey<()>>,
     pub order_items: Cached<ChildrenOf<order_item::Entity>>,
     pub item_requests: Cached<ChildrenOf<service_request::Entity>>,
@@ -255,6 +262,17 @@ impl Loaders {
                 PagesOf::new(db, document::Column::AccountId, true),
             ),
             tickets: Batched::new(&batcher, TicketsLoader(db.clone())),
+            sub_accounts: Batched::new(&batcher, SubAccountsLoader(db.clone())),
+            internet: Batched::new(&batcher, InternetLoader(db.clone())),
+            voice: Batched::new(&batcher, VoiceLoader(db.clone())),
+            calls: Batched::new(
+                &batcher,
+                PagesOf::new(db, voice_call::Column::AccountId, true),
+            ),
+            sessions: Batched::new(
+                &batcher,
+                PagesOf::new(db, internet_session::Column::AccountId, true),
+            ),
             ticket_messages: Batched::new(
                 &batcher,
                 PagesOf::new(db, ticket_message::Column::TicketId, false),

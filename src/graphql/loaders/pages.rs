@@ -7,7 +7,7 @@ use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 use async_graphql::dataloader::Loader;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::{Condition, Expr, ExprTrait, Query},
+    sea_query::{Alias, Condition, Expr, ExprTrait, Query},
 };
 
 use entity::{
@@ -170,7 +170,8 @@ where
                 self.parent,
                 &parents,
                 filter.condition(),
-                self.descending,
+                &Sort::by_id(Alias::new("id"), self.descending),
+                None,
                 &page,
             )
             .await
@@ -273,7 +274,8 @@ impl Loader<PageKey<TicketFilter>> for TicketsLoader {
                 ticket::Column::AccountId,
                 &parents,
                 condition,
-                true,
+                &Sort::by_id(Alias::new("id"), true),
+                None,
                 &page,
             )
             .await
@@ -287,6 +289,157 @@ impl Loader<PageKey<TicketFilter>> for TicketsLoader {
                         page: page.clone(),
                     },
                     value,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A main account's sub-accounts list: what narrows it and how it is sorted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SubAccounts {
+    pub filter: crate::domain::account::AccountFilter,
+    pub sort: crate::domain::account::AccountSort,
+    pub descending: bool,
+}
+
+/// The sub-accounts lists of many main accounts: one statement per distinct list asked.
+pub struct SubAccountsLoader(pub(super) DatabaseConnection);
+
+impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
+    type Value = Paged<account::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PageKey<SubAccounts>],
+    ) -> Result<HashMap<PageKey<SubAccounts>, Self::Value>, LoadError> {
+        let mut out = HashMap::new();
+        for ((list, page), mains) in group(keys) {
+            let mut pages = crate::domain::account::sub_accounts_of(
+                &self.0,
+                &mains,
+                &list.filter,
+                list.sort,
+                list.descending,
+                &page,
+            )
+            .await
+            .map_err(Arc::new)?;
+            for main in mains {
+                let value = pages.remove(&main).unwrap_or_else(|| (Page::empty(), 0));
+                out.insert(
+                    PageKey {
+                        parent: main,
+                        filter: list.clone(),
+                        page: page.clone(),
+                    },
+                    value,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A date range `[from, to)` of usage records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Between {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+}
+
+/// The voice calls of an account in a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CallsBetween(pub Between);
+
+impl ChildFilter for CallsBetween {
+    fn condition(&self) -> Condition {
+        crate::domain::usage::calls_between(self.0.from, self.0.to)
+    }
+}
+
+/// The Internet sessions of an account in a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionsBetween(pub Between);
+
+impl ChildFilter for SessionsBetween {
+    fn condition(&self) -> Condition {
+        crate::domain::usage::sessions_between(self.0.from, self.0.to)
+    }
+}
+
+/// The key of an account's usage in a range (`monthly`: points per month).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UsageKey {
+    pub account: i64,
+    pub range: Between,
+    pub monthly: bool,
+}
+
+/// Internet usage of many accounts: one statement per distinct range.
+pub struct InternetLoader(pub(super) DatabaseConnection);
+
+impl Loader<UsageKey> for InternetLoader {
+    type Value = crate::domain::usage::InternetStats;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[UsageKey]) -> Result<HashMap<UsageKey, Self::Value>, LoadError> {
+        let mut groups: HashMap<(Between, bool), Vec<i64>> = HashMap::new();
+        for k in keys {
+            groups
+                .entry((k.range, k.monthly))
+                .or_default()
+                .push(k.account);
+        }
+        let mut out = HashMap::new();
+        for ((range, monthly), accounts) in groups {
+            let found = crate::domain::usage::internet_for(
+                &self.0, &accounts, range.from, range.to, monthly,
+            )
+            .await
+            .map_err(Arc::new)?;
+            for (account, stats) in found {
+                out.insert(
+                    UsageKey {
+                        account,
+                        range,
+                        monthly,
+                    },
+                    stats,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Voice usage of many accounts: one statement per distinct range.
+pub struct VoiceLoader(pub(super) DatabaseConnection);
+
+impl Loader<UsageKey> for VoiceLoader {
+    type Value = crate::domain::usage::VoiceStats;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[UsageKey]) -> Result<HashMap<UsageKey, Self::Value>, LoadError> {
+        let mut groups: HashMap<Between, Vec<i64>> = HashMap::new();
+        for k in keys {
+            groups.entry(k.range).or_default().push(k.account);
+        }
+        let mut out = HashMap::new();
+        for (range, accounts) in groups {
+            let found = crate::domain::usage::voice_for(&self.0, &accounts, range.from, range.to)
+                .await
+                .map_err(Arc::new)?;
+            for (account, stats) in found {
+                out.insert(
+                    UsageKey {
+                        account,
+                        range,
+                        monthly: false,
+                    },
+                    stats,
                 );
             }
         }
