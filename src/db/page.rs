@@ -359,7 +359,9 @@ where
         .order_by(Alias::new("rn__"), Order::Asc);
     let stmt = db.get_database_backend().build(&outer);
     let rows = db.query_all_raw(stmt).await?;
-    let mut grouped: HashMap<i64, (Vec<(E::Model, Option<SortKey>)>, i64)> = HashMap::new();
+    /// A parent's rows with their sort keys, and its total.
+    type Keyed<M> = (Vec<(M, Option<SortKey>)>, i64);
+    let mut grouped: HashMap<i64, Keyed<E::Model>> = HashMap::new();
     for row in rows {
         let parent_id: i64 = row.try_get("", &parent)?;
         let total: i64 = row.try_get("", "total__")?;

@@ -309,7 +309,9 @@ pub async fn voice_for<C: ConnectionTrait>(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<HashMap<i64, VoiceStats>> {
-    let rows: Vec<(i64, i64, i64, Option<i64>, Option<i64>)> = voice_call::Entity::find()
+    /// (account, service, calls, seconds, cost) per account and service.
+    type Row = (i64, i64, i64, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = voice_call::Entity::find()
         .select_only()
         .column(voice_call::Column::AccountId)
         .column(voice_call::Column::ServiceId)

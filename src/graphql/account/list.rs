@@ -169,6 +169,12 @@ pub async fn sub_accounts(
     sort: (AccountSort, bool),
     page: PageRequest,
 ) -> async_graphql::Result<(Page<Account>, i64)> {
+    // The main account is the key's parent: the lists of every main on the page are one
+    // batch only if their filters are the same.
+    let filter = DomainFilter {
+        main_account_id: None,
+        ..filter
+    };
     let key = PageKey {
         parent: main,
         filter: SubAccounts {
