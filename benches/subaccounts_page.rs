@@ -150,6 +150,7 @@ async fn main() -> anyhow::Result<()> {
     let args = DbArgs {
         database_url: format!("sqlite://{}?mode=rwc", path.display()),
         db_max_connections: 8,
+        billing_workers: 4,
     };
     // The benchmark measures the page, not the rate limiter.
     let config = Config {

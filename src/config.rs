@@ -25,6 +25,9 @@ pub struct DbArgs {
     /// Largest number of pooled database connections.
     #[arg(long, env = "PORTAL_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+    /// Payers a billing run bills at once (each in its own transaction; one on SQLite).
+    #[arg(long, env = "PORTAL_BILLING_WORKERS", default_value_t = 8)]
+    pub billing_workers: usize,
 }
 
 /// Settings of the HTTP server and of token signing.
@@ -132,6 +135,8 @@ pub struct Config {
     pub rate_limit_per_second: u64,
     /// GraphQL operations executed at once.
     pub max_in_flight: usize,
+    /// Payers a billing run bills at once.
+    pub billing_workers: usize,
 }
 
 impl Config {
@@ -150,6 +155,7 @@ impl Config {
             rate_limit_burst: 100_000,
             rate_limit_per_second: 5_000,
             max_in_flight: 16,
+            billing_workers: db.billing_workers.max(1),
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod money;
 pub mod policy;
+pub mod progress;
 pub mod render;
 
 use std::sync::Arc;

@@ -200,26 +200,48 @@ async fn main() -> anyhow::Result<()> {
                 id: staff.id,
                 full_name: staff.full_name,
             });
-            let outcome = domain::billing::run(&state.db, &viewer, month.first)
-                .await
-                .map_err(|e| match e {
-                    portal_api::error::AppError::User(refusals) => anyhow::anyhow!(
-                        "{}",
-                        refusals
-                            .iter()
-                            .map(|r| r.message.as_str())
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ),
-                    other => anyhow::Error::new(other),
-                })?;
+            let workers = domain::billing::workers_for(&state.db, state.config.billing_workers);
+            let progress = std::sync::Mutex::new(None::<portal_api::progress::Progress>);
+            let started = std::time::Instant::now();
+            let outcome = domain::billing::run(&state.db, &viewer, month.first, workers, &|p| {
+                let mut bar = progress.lock().unwrap_or_else(|e| e.into_inner());
+                bar.get_or_insert_with(|| {
+                    portal_api::progress::Progress::new("payers", p.total as u64)
+                })
+                .show(p.done as u64, "");
+            })
+            .await
+            .map_err(|e| match e {
+                portal_api::error::AppError::User(refusals) => anyhow::anyhow!(
+                    "{}",
+                    refusals
+                        .iter()
+                        .map(|r| r.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                other => anyhow::Error::new(other),
+            })?;
+            if let Some(bar) = progress.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                bar.finish();
+            }
+            let seconds = started.elapsed().as_secs_f64();
             println!(
-                "Billed {}: {} invoices issued ({} unpaid), {} services activated.",
+                "Billed {}: {} invoices issued ({} unpaid), {} services activated, {} payers failed; {:.1} s, {:.0} invoices/s with {workers} workers.",
                 month.label(),
                 outcome.invoices_issued,
                 outcome.invoices_unpaid,
-                outcome.services_activated
+                outcome.services_activated,
+                outcome.payers_failed,
+                seconds,
+                f64::from(outcome.invoices_issued) / seconds.max(1e-9),
             );
+            if outcome.payers_failed > 0 {
+                anyhow::bail!(
+                    "{} payers failed (see the log); run the month again to bill them",
+                    outcome.payers_failed
+                );
+            }
             Ok(())
         }
         Command::ExportSchema { out } => {

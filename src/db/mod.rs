@@ -46,6 +46,19 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()
 }
 
+/// Row locks of writers: `FOR NO KEY UPDATE` on PostgreSQL (SQLite has none: its write
+/// transaction holds the database). It serializes the writers of a row without blocking the
+/// key-share locks that other transactions' foreign-key checks take (inserting a
+/// notification for an account another transaction is billing), which `FOR UPDATE` does and
+/// which made parallel billing runs deadlock. No writer here changes a key.
+pub trait LockForWrite: sea_orm::QuerySelect + Sized {
+    fn for_write(self) -> Self {
+        self.lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+    }
+}
+
+impl<T: sea_orm::QuerySelect> LockForWrite for T {}
+
 /// Starts a transaction that will write: the one way every writer opens one (`clippy.toml`
 /// forbids a direct `begin()`). On SQLite it takes the write lock at once (`BEGIN
 /// IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing when a

@@ -14,6 +14,7 @@
 //! from zero (half-up for the positive amounts billed here); tax is computed per line on the
 //! rounded net, also to the cent; the invoice's total is the sum of its lines.
 
+use crate::db::LockForWrite;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Datelike, Months, NaiveDate, NaiveTime};
@@ -258,6 +259,26 @@ pub struct RunOutcome {
     pub invoices_unpaid: u32,
     /// `PENDING` services whose start date had come, turned `ACTIVE` by this run.
     pub services_activated: u32,
+    /// Payers whose transaction failed (logged; nothing of theirs was written). Running the
+    /// month again bills them, and only them.
+    pub payers_failed: u32,
+}
+
+/// How far a run is: payers handled out of all candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// How many payers are billed at once: each in its own transaction and connection. On SQLite
+/// writers queue for the one write lock anyway, so one.
+pub fn workers_for(db: &DatabaseConnection, configured: usize) -> usize {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        1
+    } else {
+        configured.max(1)
+    }
 }
 
 /// Checks the month a run may bill: it starts on the 1st and is not later than next month
@@ -279,12 +300,17 @@ pub fn month_to_bill(period_start: NaiveDate, today: NaiveDate) -> AppResult<Mon
 }
 
 /// Bills a month: activates services whose start date has come, then issues each payer's
-/// invoice in its own transaction. Running it again issues nothing new.
+/// invoice in its own transaction, `workers` payers at once. Running it again issues nothing
+/// new; runs at once (other replicas, cron) bill each payer once (its row lock and the
+/// unique (payer, month) key). `progress` hears after every payer.
 pub async fn run(
     db: &DatabaseConnection,
     viewer: &Viewer,
     period_start: NaiveDate,
+    workers: usize,
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> AppResult<RunOutcome> {
+    use async_graphql::futures_util::stream::{self, StreamExt};
     policy::require_admin(viewer)?;
     let today = super::now().date_naive();
     let month = month_to_bill(period_start, today)?;
@@ -292,13 +318,29 @@ pub async fn run(
         services_activated: activate_due(db, viewer, today).await?,
         ..Default::default()
     };
-    for payer in payers(db, &month).await? {
-        if let Some(issued) = bill_payer(db, viewer, &month, payer).await? {
-            outcome.invoices_issued += 1;
-            if issued.status == InvoiceStatus::Unpaid {
-                outcome.invoices_unpaid += 1;
+    let candidates = payers(db, &month).await?;
+    let total = candidates.len();
+    let month = &month;
+    let mut billed = stream::iter(candidates)
+        .map(|payer| async move { (payer, bill_payer(db, viewer, month, payer).await) })
+        .buffer_unordered(workers.max(1));
+    let mut done = 0;
+    while let Some((payer, result)) = billed.next().await {
+        done += 1;
+        match result {
+            Ok(Some(issued)) => {
+                outcome.invoices_issued += 1;
+                if issued.status == InvoiceStatus::Unpaid {
+                    outcome.invoices_unpaid += 1;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                outcome.payers_failed += 1;
+                tracing::error!(payer, error = ?e, "billing a payer failed; run the month again");
             }
         }
+        progress(Progress { done, total });
     }
     tracing::info!(month = %month.label(), ?outcome, "billing run finished");
     Ok(outcome)
@@ -315,7 +357,7 @@ pub async fn activate_due(
         .filter(service::Column::Status.eq(ServiceStatus::Pending))
         .filter(service::Column::StartDate.lte(today))
         .order_by_asc(service::Column::Id)
-        .lock_exclusive()
+        .for_write()
         .all(&txn)
         .await?;
     let count = due.len() as u32;
@@ -406,7 +448,7 @@ async fn service_facts<C: ConnectionTrait>(
         .filter(service::Column::AccountId.is_in(owners.iter().copied()))
         .filter(services_in(month))
         .order_by_asc(service::Column::Id)
-        .lock_exclusive()
+        .for_write()
         .all(db)
         .await?;
     if services.is_empty() {
@@ -502,7 +544,7 @@ pub async fn bill_payer(
     let txn = crate::db::write_txn(db).await?;
     // The payer's row lock serializes concurrent runs; the unique (payer, period) key backs it.
     let Some(payer) = account::Entity::find_by_id(payer_id)
-        .lock_exclusive()
+        .for_write()
         .one(&txn)
         .await?
     else {

@@ -1,10 +1,11 @@
 //! The admin-managed catalogue and configuration: partners and their portal settings, the
 //! global portal settings, tariffs and email templates.
 
+use crate::db::LockForWrite;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -105,7 +106,7 @@ pub async fn update_portal_settings(
     };
     let txn = crate::db::write_txn(db).await?;
     let current = portal_settings::Entity::find_by_id(1)
-        .lock_exclusive()
+        .for_write()
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("portal settings row missing")))?;
@@ -147,7 +148,7 @@ pub async fn update_partner_settings(
         .await?
         .ok_or(AppError::NotFound)?;
     let current = match partner_portal_settings::Entity::find_by_id(partner_id)
-        .lock_exclusive()
+        .for_write()
         .one(&txn)
         .await?
     {
@@ -294,7 +295,7 @@ pub async fn update_email_template(
     policy::require_admin(viewer)?;
     let txn = crate::db::write_txn(db).await?;
     let template = email_template::Entity::find_by_id(id)
-        .lock_exclusive()
+        .for_write()
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -1,6 +1,7 @@
 //! Services of accounts: the batched aggregates shown in lists (active services count and
 //! total monthly cost), pause, resume and tariff changes.
 
+use crate::db::LockForWrite;
 use std::collections::HashMap;
 
 use sea_orm::{
@@ -146,7 +147,7 @@ async fn lock_for<C: ConnectionTrait>(
     action: Action,
 ) -> AppResult<(service::Model, account::Model)> {
     let found = service::Entity::find_by_id(id)
-        .lock_exclusive()
+        .for_write()
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -387,7 +388,7 @@ pub async fn decide_change(
     policy::require_admin(viewer)?;
     let txn = crate::db::write_txn(db).await?;
     let request = change_request::Entity::find_by_id(id)
-        .lock_exclusive()
+        .for_write()
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -398,7 +399,7 @@ pub async fn decide_change(
         )));
     }
     let found = service::Entity::find_by_id(request.service_id)
-        .lock_exclusive()
+        .for_write()
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;

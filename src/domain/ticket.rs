@@ -2,9 +2,8 @@
 //! tickets for (or by staff), a thread of messages, and a status that follows the
 //! conversation (SPEC.md "Tickets"). A sub-account may hide its ticket from its main account.
 
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, Set,
-};
+use crate::db::LockForWrite;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use serde_json::json;
 
 use entity::{
@@ -122,7 +121,7 @@ async fn lock<C: ConnectionTrait>(
     id: i64,
 ) -> AppResult<(ticket::Model, account::Model)> {
     let found = ticket::Entity::find_by_id(id)
-        .lock_exclusive()
+        .for_write()
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -184,6 +184,9 @@ pub struct RunBillingPayload {
     pub invoices_unpaid: i32,
     /// `PENDING` services whose start date had come, turned `ACTIVE` by this run.
     pub services_activated: i32,
+    /// Payers whose invoice could not be written (logged); running the month again bills
+    /// them, and only them.
+    pub payers_failed: i32,
     /// Why nothing was billed; empty on success.
     pub user_errors: Vec<UserError>,
 }
@@ -437,14 +440,17 @@ impl AdminMutation {
         input: RunBillingInput,
     ) -> async_graphql::Result<RunBillingPayload> {
         let viewer = super::viewer(ctx)?;
+        let state = super::state(ctx)?;
+        let workers = billing::workers_for(&state.db, state.config.billing_workers);
         let (outcome, user_errors) =
-            split(billing::run(super::db(ctx)?, viewer, input.period_start.0).await)?;
+            split(billing::run(&state.db, viewer, input.period_start.0, workers, &|_| {}).await)?;
         let outcome = outcome.unwrap_or_default();
         let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
         Ok(RunBillingPayload {
             invoices_issued: count(outcome.invoices_issued),
             invoices_unpaid: count(outcome.invoices_unpaid),
             services_activated: count(outcome.services_activated),
+            payers_failed: count(outcome.payers_failed),
             user_errors,
         })
     }

@@ -174,12 +174,12 @@ fn bill_runs_a_month_once_from_the_command_line() {
         .expect("next month");
     let month = next.format("%Y-%m").to_string();
     let first = run(&db, &["bill", "--month", &month]);
-    assert_eq!(
-        first.trim(),
-        format!(
-            "Billed {}: 3 invoices issued (0 unpaid), 0 services activated.",
+    assert!(
+        first.trim().starts_with(&format!(
+            "Billed {}: 3 invoices issued (0 unpaid), 0 services activated, 0 payers failed;",
             next.format("%B %Y")
-        )
+        )),
+        "{first}"
     );
     let second = run(&db, &["bill", "--month", &month]);
     assert!(second.contains(": 0 invoices issued"), "{second}");
@@ -201,4 +201,73 @@ fn bill_runs_a_month_once_from_the_command_line() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
+}
+
+/// Two `bill` runs of one month at once (two processes, several workers each) bill every
+/// payer once, and together report exactly the invoices written.
+#[tokio::test]
+async fn two_billing_runs_at_once_bill_each_payer_once() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = crate::helpers::TestApp::spawn().await;
+    portal_api::fixtures::bench::bench(
+        &app.state.db,
+        portal_api::fixtures::bench::Size {
+            mains: 12,
+            subs_per_main: 6,
+            usage_days: 0,
+        },
+    )
+    .await
+    .expect("generated");
+    let url = app.state.config.database_url.clone();
+    let month = chrono::Utc::now().date_naive().format("%Y-%m").to_string();
+    let spawn = || {
+        Command::new(BIN)
+            .args(["bill", "--month", &month, "--billing-workers", "4"])
+            .env("DATABASE_URL", &url)
+            .env_remove("PORTAL_JWT_SECRET")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("bill runs")
+    };
+    let (a, b) = (spawn(), spawn());
+    let mut reported = 0;
+    for child in [a, b] {
+        let out = child.wait_with_output().expect("finished");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let issued: i64 = text
+            .split(": ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("a count in {text}"));
+        reported += issued;
+    }
+    let count = |sql: &str| {
+        let db = &app.state.db;
+        let sql = sql.to_string();
+        async move {
+            db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .expect("count")
+                .expect("row")
+                .try_get_by_index::<i64>(0)
+                .expect("number")
+        }
+    };
+    let written = count("SELECT COUNT(*) FROM invoices WHERE period_start IS NOT NULL").await;
+    assert!(written > 20, "payers billed: {written}");
+    assert_eq!(reported, written, "the runs report what they wrote");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM (SELECT account_id FROM invoices WHERE period_start IS NOT NULL GROUP BY account_id HAVING COUNT(*) > 1) twice").await,
+        0,
+        "no payer billed twice"
+    );
 }

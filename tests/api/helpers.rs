@@ -73,6 +73,7 @@ impl TestApp {
         let args = DbArgs {
             database_url: url,
             db_max_connections: 8,
+            billing_workers: 4,
         };
         let mut config = Config::new(
             &args,

@@ -1,6 +1,7 @@
 //! Linking and unlinking sub-accounts under SPEC.md's rules, and the management switch;
 //! losing the right to approve calls waiting orders off.
 
+use crate::db::LockForWrite;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, sea_query::Expr,
@@ -30,7 +31,7 @@ async fn lock_pair<C: ConnectionTrait>(
     let rows = account::Entity::find()
         .filter(account::Column::Id.is_in([a, b]))
         .order_by_asc(account::Column::Id)
-        .lock_exclusive()
+        .for_write()
         .all(db)
         .await?;
     let pick = |id| {
@@ -239,7 +240,7 @@ pub async fn set_management(
     policy::require_admin(viewer)?;
     let txn = crate::db::write_txn(db).await?;
     let found = account::Entity::find_by_id(id)
-        .lock_exclusive()
+        .for_write()
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -7,10 +7,11 @@ mod list;
 pub use link::{link, set_management, unlink};
 pub use list::{AccountFilter, AccountSort, count, list, sub_accounts_of};
 
+use crate::db::LockForWrite;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -223,7 +224,7 @@ pub async fn adjust_balance(
     let amount = amount.unwrap_or_default();
     let txn = crate::db::write_txn(db).await?;
     let found = account::Entity::find_by_id(id)
-        .lock_exclusive()
+        .for_write()
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -10,6 +10,7 @@ mod price;
 mod request;
 mod settle;
 
+use crate::db::LockForWrite;
 use chrono::Datelike;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -240,7 +241,7 @@ async fn lock_order(
     action: Action,
 ) -> AppResult<(order::Model, account::Model)> {
     let found = order::Entity::find_by_id(order_id)
-        .lock_exclusive()
+        .for_write()
         .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -364,7 +365,7 @@ pub async fn cancel_waiting<C: ConnectionTrait>(
     if let Some(sub) = sub {
         q = q.filter(order::Column::AccountId.eq(sub));
     }
-    let waiting = q.lock_exclusive().all(db).await?;
+    let waiting = q.for_write().all(db).await?;
     for found in &waiting {
         let mut active: order::ActiveModel = found.clone().into();
         active.status = Set(OrderStatus::Cancelled);

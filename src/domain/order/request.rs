@@ -3,6 +3,7 @@
 //! paid for it goes back to the payer's balance). The account is told either way, in words
 //! that name only what it can open.
 
+use crate::db::LockForWrite;
 use chrono::{Months, NaiveDate};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -63,7 +64,7 @@ async fn lock_pending(
     id: i64,
 ) -> AppResult<(service_request::Model, order::Model, account::Model)> {
     let found = service_request::Entity::find_by_id(id)
-        .lock_exclusive()
+        .for_write()
         .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -182,7 +183,7 @@ pub async fn reject_request(
     let txn = crate::db::write_txn(db).await?;
     let (request, order, account) = lock_pending(&txn, id).await?;
     let payer = account::Entity::find_by_id(order.payer_id)
-        .lock_exclusive()
+        .for_write()
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;

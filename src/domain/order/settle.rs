@@ -3,11 +3,11 @@
 //! payment (ledger, invoice, payment row, one service request per unit, idempotency key).
 //! Each party hears of it in words that name only what it can open.
 
+use crate::db::LockForWrite;
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -69,7 +69,7 @@ pub(super) async fn settle(
     settling: Settling,
 ) -> AppResult<Outcome> {
     let payer = account::Entity::find_by_id(order.payer_id)
-        .lock_exclusive()
+        .for_write()
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
