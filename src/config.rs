@@ -60,6 +60,10 @@ pub struct ServerArgs {
     /// Payment gateway for `GATEWAY` payments; this build ships `test` (tok_ok / tok_declined).
     #[arg(long, env = "PORTAL_PAYMENT_GATEWAY", default_value = "test")]
     pub payment_gateway: String,
+    /// Documents kept prepared per process (parsed, checked, validated once); 0 turns the
+    /// cache off.
+    #[arg(long, env = "PORTAL_PREPARED_CACHE", default_value_t = 1024)]
+    pub prepared_cache: usize,
 }
 
 /// Where email goes: an SMTP server, or (without `--smtp-host`) `.eml` files in a folder.
@@ -137,6 +141,8 @@ pub struct Config {
     pub max_in_flight: usize,
     /// Payers a billing run bills at once.
     pub billing_workers: usize,
+    /// Documents kept prepared (parsed, limited, validated); 0 prepares every request.
+    pub prepared_cache: usize,
 }
 
 impl Config {
@@ -156,6 +162,7 @@ impl Config {
             rate_limit_per_second: 5_000,
             max_in_flight: 16,
             billing_workers: db.billing_workers.max(1),
+            prepared_cache: 1024,
         }
     }
 }
@@ -168,6 +175,7 @@ impl Config {
             rate_limit_burst: server.rate_limit_burst,
             rate_limit_per_second: server.rate_limit_per_second,
             max_in_flight: server.max_in_flight.max(1),
+            prepared_cache: server.prepared_cache,
             ..Self::new(db, server.jwt_secret.clone(), server.mode)
         }
     }

@@ -55,6 +55,8 @@ pub struct AppState {
     pub tariffs: graphql::loaders::TariffCache,
     /// Permits for GraphQL executions (`max_in_flight`).
     pub executions: Arc<tokio::sync::Semaphore>,
+    /// Documents parsed, limited and validated once.
+    pub prepared: Arc<graphql::prepared::PreparedCache>,
 }
 
 /// Name of the server key holding the generated JWT secret.
@@ -77,6 +79,7 @@ impl AppState {
         let gateway = domain::payment::from_name(&config.payment_gateway)?;
         let link_key = db::keys::get_or_create(&db, domain::document::LINK_KEY).await?;
         let max_in_flight = config.max_in_flight.max(1);
+        let config_prepared = config.prepared_cache;
         let rate_limiter = Arc::new(graphql::rate::RateLimiter::new(
             config.rate_limit_burst,
             config.rate_limit_per_second,
@@ -92,6 +95,7 @@ impl AppState {
             rate_limiter,
             tariffs: Default::default(),
             executions: Arc::new(tokio::sync::Semaphore::new(max_in_flight)),
+            prepared: Arc::new(graphql::prepared::PreparedCache::new(config_prepared)),
         })
     }
 }

@@ -20,6 +20,7 @@ pub mod node;
 pub mod notification;
 pub mod order;
 pub mod payload;
+pub mod prepared;
 pub mod rate;
 pub mod scalars;
 pub mod service;
@@ -81,28 +82,50 @@ fn builder(
     builder
 }
 
-/// The schemas the server runs: one per role, each with its limits. In production mode
-/// customers get neither introspection nor field suggestions.
+/// The schemas the server runs: one per role, each with its limits, and the same with
+/// async-graphql's fast validation for documents already validated once
+/// ([`prepared`]). In production mode customers get neither introspection nor field
+/// suggestions.
 #[derive(Clone)]
 pub struct Schemas {
     pub customer: PortalSchema,
     pub admin: PortalSchema,
+    customer_fast: PortalSchema,
+    admin_fast: PortalSchema,
+}
+
+impl Schemas {
+    /// The schema for a role; `fast` for a document that passed full validation before.
+    pub fn pick(&self, role: prepared::Role, fast: bool) -> &PortalSchema {
+        match (role, fast) {
+            (prepared::Role::Customer, false) => &self.customer,
+            (prepared::Role::Customer, true) => &self.customer_fast,
+            (prepared::Role::Admin, false) => &self.admin,
+            (prepared::Role::Admin, true) => &self.admin_fast,
+        }
+    }
 }
 
 pub fn build_schemas(state: AppState) -> Schemas {
-    let limited = |limits: limits::Limits| {
-        builder(Some(state.clone()))
+    let build = |role: prepared::Role, mode: async_graphql::ValidationMode| {
+        let limits = role.limits();
+        let mut b = builder(Some(state.clone()))
             .limit_depth(limits.depth)
             .limit_complexity(limits.complexity)
             .limit_directives(limits.directives)
+            .validation_mode(mode);
+        if role == prepared::Role::Customer && state.config.mode == crate::config::Mode::Production
+        {
+            b = b.disable_introspection().disable_suggestions();
+        }
+        b.finish()
     };
-    let mut customer = limited(limits::CUSTOMER);
-    if state.config.mode == crate::config::Mode::Production {
-        customer = customer.disable_introspection().disable_suggestions();
-    }
+    use async_graphql::ValidationMode::{Fast, Strict};
     Schemas {
-        customer: customer.finish(),
-        admin: limited(limits::ADMIN).finish(),
+        customer: build(prepared::Role::Customer, Strict),
+        admin: build(prepared::Role::Admin, Strict),
+        customer_fast: build(prepared::Role::Customer, Fast),
+        admin_fast: build(prepared::Role::Admin, Fast),
     }
 }
 

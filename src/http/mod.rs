@@ -3,6 +3,7 @@
 //! [`documents`], `/healthz`, `/readyz` and `/metrics` in [`health`].
 
 mod documents;
+mod gate;
 mod graphql;
 mod health;
 

@@ -280,3 +280,32 @@ async fn executions_beyond_the_in_flight_bound_wait_their_turn() {
         .await;
     assert_eq!(balance["node"]["balance"], "2.00");
 }
+
+/// A repeated document is prepared once (parsed, limited, validated); its later runs check
+/// their variables just as the first did: left out or of the wrong type is a request error.
+#[tokio::test]
+async fn a_repeated_document_is_prepared_once_and_its_variables_still_checked() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::spawn().await;
+    let main = app.create_account("prep-main", json!({})).await;
+    let token = app.token_for(&main).await;
+    let query = "query Probe($id: ID!, $n: Int) { node(id: $id) { ... on Account { fullName services(first: $n) { totalCount } } } }";
+    let hits = || app.state.prepared.hits.load(Ordering::Relaxed);
+    let before = hits();
+    for _ in 0..3 {
+        let data = app.ok(query, json!({ "id": main, "n": 5 }), Some(&token)).await;
+        assert_eq!(data["node"]["fullName"], "Name of prep-main");
+    }
+    assert_eq!(hits() - before, 2, "parsed once, then found");
+    // The same document, now on the fast path, with variables that do not fit.
+    for (vars, why) in [
+        (json!({}), "a required variable left out"),
+        (json!({ "id": null }), "a required variable sent as null"),
+        (json!({ "id": main, "n": "five" }), "a variable of the wrong type"),
+    ] {
+        let (status, body) = app.graphql(query, vars, Some(&token)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{why}: {body}");
+        assert_eq!(crate::helpers::first_code(&body), "BAD_USER_INPUT", "{why}: {body}");
+        assert!(body["data"].is_null(), "{why}: nothing ran: {body}");
+    }
+}

@@ -1,0 +1,237 @@
+//! Operations a process has seen, prepared once: what portals and apps send is the same
+//! handful of documents over and over, so each is parsed, checked against each role's
+//! limits, and validated once (bounded LRU, keyed by the SHA-256 of its text). A document
+//! validated for a role runs with async-graphql's fast validation from then on (complexity
+//! and depth are still computed per request: they depend on the variables). Variable values
+//! are still checked per request: a query whose variables do not fit is a request error.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex, OnceLock,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+};
+
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use sha2::{Digest, Sha256};
+
+use super::limits::{self, Limits};
+
+/// The roles whose limits differ (and whose schemas differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Customer,
+    Admin,
+}
+
+impl Role {
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn limits(self) -> &'static Limits {
+        match self {
+            Role::Customer => &limits::CUSTOMER,
+            Role::Admin => &limits::ADMIN,
+        }
+    }
+}
+
+/// One document, parsed, with what is known of it per role.
+pub struct Prepared {
+    pub hash: String,
+    pub doc: ExecutableDocument,
+    limits: [OnceLock<Result<(), String>>; 2],
+    validated: [AtomicBool; 2],
+}
+
+impl Prepared {
+    fn new(hash: String, doc: ExecutableDocument) -> Self {
+        Self {
+            hash,
+            doc,
+            limits: [OnceLock::new(), OnceLock::new()],
+            validated: [AtomicBool::new(false), AtomicBool::new(false)],
+        }
+    }
+
+    /// The document against the role's limits (depth, aliases, root fields, directives),
+    /// computed once.
+    pub fn limits(&self, role: Role) -> &Result<(), String> {
+        self.limits[role.index()].get_or_init(|| limits::check(&self.doc, role.limits()))
+    }
+
+    /// Whether the document passed full validation for the role once already.
+    pub fn validated(&self, role: Role) -> bool {
+        self.validated[role.index()].load(Ordering::Acquire)
+    }
+
+    pub fn mark_validated(&self, role: Role) {
+        self.validated[role.index()].store(true, Ordering::Release);
+    }
+
+    /// The type of the operation the request names (or the only one).
+    pub fn operation_type(&self, name: Option<&str>) -> Option<OperationType> {
+        match (&self.doc.operations, name) {
+            (DocumentOperations::Single(op), _) => Some(op.node.ty),
+            (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n).map(|op| op.node.ty),
+            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+                ops.values().next().map(|op| op.node.ty)
+            }
+            _ => None,
+        }
+    }
+
+    /// The variables an operation requires (non-null, without a default) that the request
+    /// leaves out or sends as null: a request error, before anything runs.
+    pub fn missing_variables(
+        &self,
+        name: Option<&str>,
+        variables: &async_graphql::Variables,
+    ) -> Vec<String> {
+        let op = match (&self.doc.operations, name) {
+            (DocumentOperations::Single(op), _) => Some(op),
+            (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n),
+            (DocumentOperations::Multiple(ops), None) => ops.values().next(),
+        };
+        let Some(op) = op else {
+            return Vec::new();
+        };
+        op.node
+            .variable_definitions
+            .iter()
+            .filter(|v| !v.node.var_type.node.nullable && v.node.default_value.is_none())
+            .filter(|v| {
+                variables
+                    .get(&v.node.name.node)
+                    .is_none_or(|value| *value == async_graphql::Value::Null)
+            })
+            .map(|v| v.node.name.node.to_string())
+            .collect()
+    }
+}
+
+/// The SHA-256 of a document's text, as lowercase hex (also a trusted document's id).
+pub fn hash_of(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+struct Slot {
+    prepared: Arc<Prepared>,
+    used: u64,
+}
+
+/// The per-process cache.
+pub struct PreparedCache {
+    capacity: usize,
+    slots: Mutex<HashMap<String, Slot>>,
+    clock: AtomicU64,
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+}
+
+impl PreparedCache {
+    /// A cache of at most `capacity` documents; 0 prepares every request afresh.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            slots: Mutex::new(HashMap::new()),
+            clock: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// The prepared document of `text`, parsed now if it was not seen (or was evicted).
+    pub fn prepare(&self, text: &str) -> Result<Arc<Prepared>, async_graphql::parser::Error> {
+        let hash = hash_of(text);
+        if let Some(found) = self.get(&hash) {
+            return Ok(found);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let doc = async_graphql::parser::parse_query(text)?;
+        let prepared = Arc::new(Prepared::new(hash, doc));
+        self.insert(prepared.clone());
+        Ok(prepared)
+    }
+
+    /// A document already prepared, by its hash.
+    pub fn get(&self, hash: &str) -> Option<Arc<Prepared>> {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = slots.get_mut(hash)?;
+        slot.used = self.clock.fetch_add(1, Ordering::Relaxed);
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(slot.prepared.clone())
+    }
+
+    fn insert(&self, prepared: Arc<Prepared>) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if slots.len() >= self.capacity
+            && let Some(oldest) = slots
+                .iter()
+                .min_by_key(|(_, s)| s.used)
+                .map(|(k, _)| k.clone())
+        {
+            // Rare (the set of documents in use is small): a scan beats a linked list.
+            slots.remove(&oldest);
+        }
+        let used = self.clock.fetch_add(1, Ordering::Relaxed);
+        slots.insert(prepared.hash.clone(), Slot { prepared, used });
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.lock().map(|s| s.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_is_parsed_once_and_the_least_recently_used_goes_first() {
+        let cache = PreparedCache::new(2);
+        let a = cache.prepare("{ a }").expect("parses");
+        assert!(Arc::ptr_eq(&a, &cache.prepare("{ a }").expect("cached")));
+        cache.prepare("{ b }").expect("parses");
+        cache.prepare("{ a }").expect("cached");
+        cache.prepare("{ c }").expect("parses");
+        assert_eq!(cache.len(), 2);
+        assert!(
+            cache.get(&hash_of("{ b }")).is_none(),
+            "b was least recently used"
+        );
+        assert!(cache.get(&hash_of("{ a }")).is_some());
+        assert!(cache.prepare("{ a").is_err(), "a parse error is not cached");
+    }
+
+    #[test]
+    fn required_variables_left_out_are_found_before_anything_runs() {
+        let cache = PreparedCache::new(4);
+        let p = cache
+            .prepare("query($id: ID!, $n: Int, $d: Int! = 3) { node(id: $id) { id } }")
+            .expect("parses");
+        let vars = |v: serde_json::Value| async_graphql::Variables::from_json(v);
+        assert_eq!(
+            p.missing_variables(None, &vars(serde_json::json!({}))),
+            ["id"]
+        );
+        assert_eq!(
+            p.missing_variables(None, &vars(serde_json::json!({ "id": null }))),
+            ["id"]
+        );
+        assert!(
+            p.missing_variables(None, &vars(serde_json::json!({ "id": "x" })))
+                .is_empty()
+        );
+    }
+}
