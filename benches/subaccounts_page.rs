@@ -157,57 +157,82 @@ async fn main() -> anyhow::Result<()> {
         rate_limit_burst: u64::MAX >> 12,
         ..Config::new(&args, None, Mode::Development)
     };
-    let state = AppState::init(config).await?;
+    let state = AppState::init(config.clone()).await?;
     let main_id = fill(&state).await?;
     let (token, _) = state
         .jwt
         .issue(Subject::Account(main_id), Duration::from_secs(3600))?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let app = portal_api::app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    // The same page from two servers over one database, side by side: documents prepared
+    // once (the default) and prepared on every request.
+    let mut servers = Vec::new();
+    for (label, cache) in [("prepared once", 1024), ("prepared every request", 0)] {
+        let state = AppState::init(Config {
+            prepared_cache: cache,
+            ..config.clone()
+        })
+        .await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let app = portal_api::app(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        servers.push((label, addr, state, Vec::with_capacity(RUNS)));
+    }
 
     let client = reqwest::Client::new();
     let body = json!({ "query": PAGE });
-    let run = || async {
-        let resp = client
-            .post(format!("http://{addr}/graphql"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await?;
-        let value: serde_json::Value = resp.json().await?;
-        anyhow::ensure!(
-            value.get("errors").is_none(),
-            "errors: {}",
-            value["errors"][0]
-        );
-        anyhow::ensure!(
-            value["data"]["viewer"]["account"]["subAccounts"]["nodes"]
-                .as_array()
-                .map(Vec::len)
-                == Some(50)
-        );
-        Ok::<_, anyhow::Error>(())
+    let run = |addr: std::net::SocketAddr| {
+        let (client, body, token) = (&client, &body, &token);
+        async move {
+            let resp = client
+                .post(format!("http://{addr}/graphql"))
+                .bearer_auth(token)
+                .json(body)
+                .send()
+                .await?;
+            let value: serde_json::Value = resp.json().await?;
+            anyhow::ensure!(
+                value.get("errors").is_none(),
+                "errors: {}",
+                value["errors"][0]
+            );
+            anyhow::ensure!(
+                value["data"]["viewer"]["account"]["subAccounts"]["nodes"]
+                    .as_array()
+                    .map(Vec::len)
+                    == Some(50)
+            );
+            Ok::<_, anyhow::Error>(())
+        }
     };
-    for _ in 0..WARMUP {
-        run().await?;
+    for (_, addr, _, _) in &servers {
+        for _ in 0..WARMUP {
+            run(*addr).await?;
+        }
     }
-    let before = state.metrics.db_queries();
-    let mut times = Vec::with_capacity(RUNS);
+    let before: Vec<u64> = servers.iter().map(|s| s.2.metrics.db_queries()).collect();
     for _ in 0..RUNS {
-        let started = Instant::now();
-        run().await?;
-        times.push(started.elapsed());
+        for (_, addr, _, times) in servers.iter_mut() {
+            let started = Instant::now();
+            run(*addr).await?;
+            times.push(started.elapsed());
+        }
     }
-    let statements = (state.metrics.db_queries() - before) as f64 / RUNS as f64;
-    times.sort();
-    let mean = times.iter().sum::<Duration>() / RUNS as u32;
+    let mut means = Vec::new();
+    for ((label, _, state, times), before) in servers.iter_mut().zip(before) {
+        let statements = (state.metrics.db_queries() - before) as f64 / RUNS as f64;
+        times.sort();
+        let mean = times.iter().sum::<Duration>() / RUNS as u32;
+        means.push(mean.as_secs_f64());
+        println!(
+            "sub-accounts page, 50 of {SUBS} rows, SQLite, {label}: mean {:.2} ms, p50 {:.2} ms, p99 {:.2} ms, {statements:.1} SQL statements/request ({RUNS} runs)",
+            mean.as_secs_f64() * 1e3,
+            percentile(times, 0.5).as_secs_f64() * 1e3,
+            percentile(times, 0.99).as_secs_f64() * 1e3,
+        );
+    }
     println!(
-        "sub-accounts page, 50 of {SUBS} rows, SQLite: mean {:.2} ms, p50 {:.2} ms, p99 {:.2} ms, {statements:.1} SQL statements/request ({RUNS} runs)",
-        mean.as_secs_f64() * 1e3,
-        percentile(&times, 0.5).as_secs_f64() * 1e3,
-        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        "prepared once ÷ prepared every request: {:.3}× the time",
+        means[0] / means[1]
     );
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
