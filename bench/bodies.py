@@ -31,6 +31,41 @@ BYID_OURS = """query($id: ID!) { node(id: $id) { ... on Account { id fullName st
 BYID_PEER = """{ accountByRowId(rowId: "%s") { rowId fullName status
   servicesByAccountId(first: 10, orderBy: PRIMARY_KEY_ASC) { nodes { rowId status priceMinor tariffByTariffId { name } } } } }"""
 
+# The page as a portal's "orders" view asks it: the aggregated sub-accounts (whose orders the
+# main may see) with each row's latest documents and orders.
+PAGE_DOCS_OURS = """{ viewer { account { subAccounts(first: 50, filter: {type: AGGREGATED}) { totalCount
+  nodes { id fullName status billingMode activeServicesCount totalServiceCost
+    documents(first: 3) { nodes { id kind title createdAt sizeBytes } }
+    orders(first: 3) { nodes { id number status total createdAt } } } } } } }"""
+
+PAGE_DOCS_PEER = """{ allAccounts(condition: {mainAccountId: "%s", subAccountType: "AGGREGATED"}, first: 50, orderBy: [FULL_NAME_ASC, PRIMARY_KEY_ASC]) { totalCount
+  nodes { id rowId fullName status billingMode
+    documentsByAccountId(first: 3, orderBy: PRIMARY_KEY_DESC) { nodes { rowId kind title createdAt sizeBytes } }
+    ordersByAccountId(first: 3, orderBy: PRIMARY_KEY_DESC) { nodes { rowId number status totalMinor createdAt } } } } }"""
+
+ORDER_OURS = """query($id: ID!) { node(id: $id) { ... on Order { number status total createdAt
+  items { quantity unitPrice total tariff { name } }
+  invoice { number total lines { description quantity total } } } } }"""
+
+ORDER_PEER = """{ orderByRowId(rowId: "%s") { number status totalMinor createdAt
+  orderItemsByOrderId { nodes { quantity unitPriceMinor totalMinor tariffByTariffId { name } } }
+  invoiceByInvoiceId { number totalMinor invoiceLinesByInvoiceId { nodes { description quantity totalMinor } } } } }"""
+
+TICKET_OURS = """query($id: ID!) { node(id: $id) { ... on Ticket { subject status priority createdAt
+  messages(first: 20) { nodes { authorName fromStaff body createdAt } } } } }"""
+
+TICKET_PEER = """{ ticketByRowId(rowId: "%s") { subject status priority createdAt
+  ticketMessagesByTicketId(first: 20, orderBy: PRIMARY_KEY_ASC) { nodes { authorName fromStaff body createdAt } } } }"""
+
+# A month of a sub-account's Internet usage by day. PostGraphile's default preset has no
+# aggregates: its closest answer is the month's sessions, which the client sums.
+USAGE_OURS = """query($id: ID!) { node(id: $id) { ... on Account {
+  internetUsage(from: "%s", to: "%s", groupBy: DAY) { downloadBytes uploadBytes sessionSeconds
+    points { periodStart downloadBytes uploadBytes sessionSeconds } } } } }"""
+
+USAGE_PEER = """{ accountByRowId(rowId: "%s") {
+  internetSessionsByAccountId(orderBy: DAY_ASC) { nodes { day downloadBytes uploadBytes durationSeconds } } } }"""
+
 PAUSE_RESUME = """mutation($s: ID!) {
   pause: pauseService(input: {serviceId: $s}) { service { id status } userErrors { code } }
   resume: resumeService(input: {serviceId: $s}) { service { id status } userErrors { code } } }"""
@@ -70,13 +105,30 @@ def setup(port, admin, login):
 def write(url, login, out):
     main = sql(url, f"select id from accounts where login = '{login}'")[0]
     subs = sql(url, f"select id from accounts where main_account_id = {main} order by id")
+    # Orders the main account paid for its sub-accounts, tickets of its sub-accounts it may
+    # open (not hidden from it), and a month of usage: the last 30 days the data has.
+    orders = sql(url, f"select id from orders where payer_id = {main} and account_id <> {main} order by id limit 500")
+    tickets = sql(url, f"select t.id from tickets t join accounts a on a.id = t.account_id "
+                       f"where a.main_account_id = {main} and not t.hidden_from_main order by t.id limit 500")
+    last = sql(url, "select coalesce(max(day), current_date) + 1 from internet_sessions")[0]
+    first = sql(url, f"select date '{last}' - 30")[0]
     files = {
         "page-ours.jsonl": [body(PAGE_OURS)],
         "page-ours-small.jsonl": [body(PAGE_OURS)],
         "page-peer.jsonl": [body(PAGE_PEER % main)],
+        "pagedocs-ours.jsonl": [body(PAGE_DOCS_OURS)],
+        "pagedocs-peer.jsonl": [body(PAGE_DOCS_PEER % main)],
         "byid-ours.jsonl": [body(BYID_OURS, {"id": gid("Account", s)}) for s in subs],
         "byid-peer.jsonl": [body(BYID_PEER % s) for s in subs],
+        "order-ours.jsonl": [body(ORDER_OURS, {"id": gid("Order", o)}) for o in orders],
+        "order-peer.jsonl": [body(ORDER_PEER % o) for o in orders],
+        "ticket-ours.jsonl": [body(TICKET_OURS, {"id": gid("Ticket", t)}) for t in tickets],
+        "ticket-peer.jsonl": [body(TICKET_PEER % t) for t in tickets],
+        "usage-ours.jsonl": [body(USAGE_OURS % (first, last), {"id": gid("Account", s)}) for s in subs],
+        "usage-peer.jsonl": [body(USAGE_PEER % s) for s in subs],
     }
+    for name, lines in files.items():
+        assert lines, f"{name}: no bodies (is the data generated?)"
     mutation(url, out)
     for name, lines in files.items():
         with open(os.path.join(out, name), "w") as f:

@@ -5,6 +5,9 @@ import { makePgService } from "postgraphile/adaptors/pg";
 
 export default {
   extends: [PostGraphileAmberPreset],
+  // Conditions on unindexed columns too (the page filters sub-accounts by type, as ours does
+  // with its own index on the main account only).
+  disablePlugins: ["PgIndexBehaviorsPlugin"],
   pgServices: [
     makePgService({
       connectionString: process.env.DATABASE_URL,

@@ -5,7 +5,9 @@
 # (release) and PostGraphile 5 (Node 22) over the same database and drives both with wrk
 # (2 threads x 32 connections, 10 s, 3 rounds alternating A B A B) on equivalent
 # operations; then the growth run (the same page with ~10k and ~1M services in the
-# database). Writes bench/results/*.txt, BENCHMARKS.md and bench/chart.svg.
+# database) and the billing run (`portal-api bill`: 1 and 8 workers side by side on the small
+# database, 8 workers on the large one, last because it writes invoices). Writes
+# bench/results/*.txt, BENCHMARKS.md and bench/chart.svg.
 #
 # Knobs (environment): BENCH_PG (server URL without database), BENCH_SUBS (sub-accounts per
 # main, 50), BENCH_MAINS_SMALL (66: ~10k services), BENCH_MAINS_LARGE (6600: ~1M services),
@@ -112,14 +114,15 @@ statements() { # port bodies auth -> statements per request (from /metrics), ove
   echo "STATEMENTS $(( (after - before) / 20 ))"
 }
 
+OPS="page pagedocs byid order ticket usage"
 # Warm up both servers on every operation.
-for op in page byid; do
+for op in $OPS; do
   DURATION=3s run_wrk "warmup-ours-$op" 18080 "$OUT/$op-ours.jsonl" "$MAIN_TOKEN" ""
   DURATION=3s run_wrk "warmup-peer-$op" 15678 "$OUT/$op-peer.jsonl" "" ""
 done
 DURATION=3s run_wrk warmup-small-page 18081 "$OUT/page-ours-small.jsonl" "$MAIN_TOKEN" ""
 
-for op in page byid; do
+for op in $OPS; do
   for r in $(seq 1 "$ROUNDS"); do
     run_wrk "$op-ours-$r" 18080 "$OUT/$op-ours.jsonl" "$MAIN_TOKEN" "$OURS_PID"
     run_wrk "$op-peer-$r" 15678 "$OUT/$op-peer.jsonl" "" "$PEER_PID"
@@ -140,6 +143,16 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 statements 18081 "$OUT/page-ours-small.jsonl" "$MAIN_TOKEN" >> "$OUT/growth-small-1.txt"
 statements 18080 "$OUT/page-ours.jsonl" "$MAIN_TOKEN" >> "$OUT/growth-large-1.txt"
+
+# Billing: one payer per transaction. Side by side on the small database (two months nobody
+# billed yet, one worker then eight), then the current month of the large one.
+bill() { # label db month workers
+  DATABASE_URL=$PG/$2 RUST_LOG=warn "$BIN" bill --month "$3" --billing-workers "$4" 2>/dev/null \
+    | tail -1 | tee "$OUT/$1.txt"
+}
+bill billing-small-1worker portal_bench_small "$(date -d "$(date +%Y-%m-15) -2 month" +%Y-%m)" 1
+bill billing-small-8workers portal_bench_small "$(date -d "$(date +%Y-%m-15) -1 month" +%Y-%m)" 8
+bill billing-large-8workers portal_bench_large "$(date +%Y-%m)" 8
 
 python3 bench/report.py "$OUT" "$PG" > BENCHMARKS.md
 echo "wrote BENCHMARKS.md and bench/chart.svg"
