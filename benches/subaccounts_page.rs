@@ -148,9 +148,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() -> anyhow::Result<()> {
     let path = std::env::temp_dir().join(format!("portal-bench-{}.db", uuid::Uuid::new_v4()));
     let args = DbArgs {
-        database_url: format!("sqlite://{}?mode=rwc", path.display()),
         db_max_connections: 8,
         billing_workers: 4,
+        ..DbArgs::new(format!("sqlite://{}?mode=rwc", path.display()))
     };
     // The benchmark measures the page, not the rate limiter.
     let config = Config {

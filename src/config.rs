@@ -28,6 +28,33 @@ pub struct DbArgs {
     /// Payers a billing run bills at once (each in its own transaction; one on SQLite).
     #[arg(long, env = "PORTAL_BILLING_WORKERS", default_value_t = 8)]
     pub billing_workers: usize,
+    /// The ISP's time zone (IANA name, e.g. `Europe/Berlin`): days begin at midnight there.
+    #[arg(long, env = "PORTAL_TIME_ZONE", default_value = "UTC", value_parser = parse_time_zone)]
+    pub time_zone: chrono_tz::Tz,
+}
+
+impl DbArgs {
+    /// The defaults the flags have, for a database URL (tests and tools).
+    pub fn new(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            db_max_connections: 16,
+            billing_workers: 8,
+            time_zone: chrono_tz::Tz::UTC,
+        }
+    }
+}
+
+fn parse_time_zone(s: &str) -> Result<chrono_tz::Tz, String> {
+    s.parse::<chrono_tz::Tz>()
+        .map_err(|_| format!("unknown time zone {s:?} (an IANA name such as Europe/Berlin)"))
+}
+
+fn parse_billing_day(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(day) if day <= 28 => Ok(day),
+        _ => Err("a day of the month from 1 to 28, or 0 to turn the billing job off".into()),
+    }
 }
 
 /// Settings of the HTTP server and of token signing.
@@ -64,6 +91,18 @@ pub struct ServerArgs {
     /// cache off.
     #[arg(long, env = "PORTAL_PREPARED_CACHE", default_value_t = 1024)]
     pub prepared_cache: usize,
+    /// Day of the month (1..28) the scheduler bills the month; 0 turns the billing job off
+    /// (for ISPs that run `portal-api bill` from cron).
+    #[arg(long, env = "PORTAL_BILLING_DAY", default_value_t = 1, value_parser = parse_billing_day)]
+    pub billing_day: u32,
+    /// Addresses of load balancers in front of the server (comma-separated): from these the
+    /// client's address is read from `X-Forwarded-For` (for login throttling).
+    #[arg(long, env = "PORTAL_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How often the scheduler looks for due jobs, in seconds; 0 turns the scheduler off in
+    /// this process.
+    #[arg(long, env = "PORTAL_SCHEDULER_POLL_SECS", default_value_t = 30)]
+    pub scheduler_poll_secs: u64,
 }
 
 /// Where email goes: an SMTP server, or (without `--smtp-host`) `.eml` files in a folder.
@@ -143,6 +182,12 @@ pub struct Config {
     pub billing_workers: usize,
     /// Documents kept prepared (parsed, limited, validated); 0 prepares every request.
     pub prepared_cache: usize,
+    /// The ISP's time zone.
+    pub time_zone: chrono_tz::Tz,
+    /// When the scheduler's jobs are due.
+    pub calendar: crate::jobs::scheduler::Calendar,
+    /// Load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -163,6 +208,11 @@ impl Config {
             max_in_flight: 16,
             billing_workers: db.billing_workers.max(1),
             prepared_cache: 1024,
+            time_zone: db.time_zone,
+            calendar: crate::jobs::scheduler::Calendar {
+                billing_day: Some(1),
+            },
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -176,6 +226,10 @@ impl Config {
             rate_limit_per_second: server.rate_limit_per_second,
             max_in_flight: server.max_in_flight.max(1),
             prepared_cache: server.prepared_cache,
+            calendar: crate::jobs::scheduler::Calendar {
+                billing_day: (server.billing_day > 0).then_some(server.billing_day),
+            },
+            trusted_proxies: server.trusted_proxies.clone(),
             ..Self::new(db, server.jwt_secret.clone(), server.mode)
         }
     }
@@ -191,6 +245,8 @@ impl std::fmt::Debug for Config {
                 &self.jwt_secret.as_ref().map(|_| "[redacted]"),
             )
             .field("mode", &self.mode)
+            .field("time_zone", &self.time_zone)
+            .field("calendar", &self.calendar)
             .finish()
     }
 }

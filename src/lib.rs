@@ -47,8 +47,6 @@ pub struct AppState {
     pub gateway: Arc<dyn PaymentGateway>,
     /// Signs document download links.
     pub link_key: Arc<Vec<u8>>,
-    /// Failed logins per login name.
-    pub login_throttle: Arc<auth::throttle::LoginThrottle>,
     /// Query-cost budgets per subject.
     pub rate_limiter: Arc<graphql::rate::RateLimiter>,
     /// Tariffs already read (they never change).
@@ -66,6 +64,7 @@ impl AppState {
     /// Connects, migrates, ensures the defaults every installation has, and resolves the JWT
     /// secret (configured, or generated once and kept in the database).
     pub async fn init(config: Config) -> anyhow::Result<Self> {
+        domain::set_time_zone(config.time_zone);
         let metrics = Arc::new(Metrics::default());
         let db = db::connect(&config, metrics.clone()).await?;
         db::migrate(&db).await?;
@@ -91,7 +90,6 @@ impl AppState {
             metrics,
             gateway,
             link_key: Arc::new(link_key.into_bytes()),
-            login_throttle: Arc::default(),
             rate_limiter,
             tariffs: Default::default(),
             executions: Arc::new(tokio::sync::Semaphore::new(max_in_flight)),

@@ -7,9 +7,9 @@ use portal_api::{
     AppState,
     auth::Subject,
     config::{Config, DbArgs, Mode, ServerArgs},
-    domain::{self, bootstrap::SYSTEM_STAFF_LOGIN},
+    domain,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc: a GraphQL request allocates many small short-lived objects, and glibc's
@@ -35,7 +35,7 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
         #[command(flatten)]
-        server: ServerArgs,
+        server: Box<ServerArgs>,
         /// Seed demo data into an empty database and print the demo logins.
         #[arg(long, env = "PORTAL_DEMO", default_value_t = false)]
         demo: bool,
@@ -145,7 +145,7 @@ async fn main() -> anyhow::Result<()> {
                 }
                 println!("{}", portal_api::fixtures::demo::credentials());
             }
-            serve(state, server).await
+            serve(state, *server).await
         }
         Command::Migrate { db } => {
             init_tracing(false);
@@ -195,21 +195,24 @@ async fn main() -> anyhow::Result<()> {
         Command::Bill { db, month } => {
             init_tracing(false);
             let state = AppState::init(Config::new(&db, None, Mode::Development)).await?;
-            let staff = first_staff(&state).await?;
-            let viewer = portal_api::auth::Viewer::Admin(portal_api::auth::StaffViewer {
-                id: staff.id,
-                full_name: staff.full_name,
-            });
+            let viewer = domain::bootstrap::system_viewer(&state.db).await?;
             let workers = domain::billing::workers_for(&state.db, state.config.billing_workers);
             let progress = std::sync::Mutex::new(None::<portal_api::progress::Progress>);
             let started = std::time::Instant::now();
-            let outcome = domain::billing::run(&state.db, &viewer, month.first, workers, &|p| {
-                let mut bar = progress.lock().unwrap_or_else(|e| e.into_inner());
-                bar.get_or_insert_with(|| {
-                    portal_api::progress::Progress::new("payers", p.total as u64)
-                })
-                .show(p.done as u64, "");
-            })
+            let outcome = domain::billing::run(
+                &state.db,
+                &viewer,
+                month.first,
+                domain::today(),
+                workers,
+                &|p| {
+                    let mut bar = progress.lock().unwrap_or_else(|e| e.into_inner());
+                    bar.get_or_insert_with(|| {
+                        portal_api::progress::Progress::new("payers", p.total as u64)
+                    })
+                    .show(p.done as u64, "");
+                },
+            )
             .await
             .map_err(|e| match e {
                 portal_api::error::AppError::User(refusals) => anyhow::anyhow!(
@@ -227,7 +230,7 @@ async fn main() -> anyhow::Result<()> {
             }
             let seconds = started.elapsed().as_secs_f64();
             println!(
-                "Billed {}: {} invoices issued ({} unpaid), {} services activated, {} payers failed; {:.1} s, {:.0} invoices/s with {workers} workers.",
+                "Billed {}: {} invoices issued ({} unpaid), {} services activated, {} payers failed; {:.1} s, {:.0} invoices/s with {workers} {}.",
                 month.label(),
                 outcome.invoices_issued,
                 outcome.invoices_unpaid,
@@ -235,6 +238,7 @@ async fn main() -> anyhow::Result<()> {
                 outcome.payers_failed,
                 seconds,
                 f64::from(outcome.invoices_issued) / seconds.max(1e-9),
+                if workers == 1 { "worker" } else { "workers" },
             );
             if outcome.payers_failed > 0 {
                 anyhow::bail!(
@@ -262,7 +266,10 @@ async fn main() -> anyhow::Result<()> {
             init_tracing(false);
             let state = AppState::init(Config::new(&db, jwt_secret, Mode::Development)).await?;
             let subject = if admin {
-                Subject::Staff(first_staff(&state).await?.id)
+                match domain::bootstrap::system_viewer(&state.db).await? {
+                    portal_api::auth::Viewer::Admin(staff) => Subject::Staff(staff.id),
+                    _ => anyhow::bail!("no staff user"),
+                }
             } else {
                 let login = login.unwrap_or_default();
                 let account = entity::account::Entity::find()
@@ -279,15 +286,6 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// The staff user the CLI acts as: the first one (the system user `admin` on a fresh install).
-async fn first_staff(state: &AppState) -> anyhow::Result<entity::staff_user::Model> {
-    entity::staff_user::Entity::find()
-        .order_by_asc(entity::staff_user::Column::Id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no staff user (expected {SYSTEM_STAFF_LOGIN})"))
-}
-
 async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
     let delivery = server.mail.delivery();
     tracing::info!(?delivery, "email delivery");
@@ -296,6 +294,11 @@ async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
         delivery,
         Duration::from_millis(server.mail.outbox_poll_ms.max(50)),
     );
+    if server.scheduler_poll_secs > 0 {
+        use portal_api::jobs::scheduler::{Jobs, Scheduler};
+        Scheduler::new(&state, std::sync::Arc::new(Jobs))
+            .spawn(Duration::from_secs(server.scheduler_poll_secs));
+    }
     let listener = tokio::net::TcpListener::bind(server.bind).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");

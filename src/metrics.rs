@@ -12,6 +12,8 @@ const BUCKETS_MS: [u64; 10] = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000];
 
 #[derive(Default)]
 pub struct Metrics {
+    /// Scheduler runs by (job, outcome).
+    job_runs: std::sync::Mutex<std::collections::BTreeMap<(&'static str, &'static str), u64>>,
     requests_2xx: AtomicU64,
     requests_4xx: AtomicU64,
     requests_5xx: AtomicU64,
@@ -49,6 +51,14 @@ impl Metrics {
         }
         self.db_query_time_us
             .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Counts one run of a scheduled job.
+    pub fn record_job(&self, job: &'static str, ok: bool) {
+        let outcome = if ok { "ok" } else { "failed" };
+        if let Ok(mut runs) = self.job_runs.lock() {
+            *runs.entry((job, outcome)).or_default() += 1;
+        }
     }
 
     /// SQL statements executed so far.
@@ -126,6 +136,19 @@ impl Metrics {
             "portal_db_query_seconds_total {}",
             get(&self.db_query_time_us) as f64 / 1e6
         );
+        let _ = writeln!(
+            out,
+            "# HELP portal_job_runs_total Scheduled job runs by this process, by outcome."
+        );
+        let _ = writeln!(out, "# TYPE portal_job_runs_total counter");
+        if let Ok(runs) = self.job_runs.lock() {
+            for ((job, outcome), n) in runs.iter() {
+                let _ = writeln!(
+                    out,
+                    "portal_job_runs_total{{job=\"{job}\",outcome=\"{outcome}\"}} {n}"
+                );
+            }
+        }
         out
     }
 }

@@ -29,6 +29,9 @@ pub struct Model {
     pub sub_account_type: Option<SubAccountType>,
     pub linked_at: Option<DateTimeUtc>,
     pub sub_account_management: bool,
+    /// Set by staff (`forcePasswordReset`): the account may do nothing but change its
+    /// password until it does.
+    pub must_change_password: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -38,6 +38,11 @@ text_enum!(
     ServiceStatus { Pending = "PENDING", Active = "ACTIVE", Paused = "PAUSED", Disabled = "DISABLED", Archived = "ARCHIVED" }
 );
 text_enum!(
+    /// Why a service is not billed for a while: paused (by the customer or its main account)
+    /// or disabled (by staff).
+    PauseKind { Pause = "PAUSE", Disable = "DISABLE" }
+);
+text_enum!(
     /// What a tariff provides.
     TariffKind { Internet = "INTERNET", Voice = "VOICE", Custom = "CUSTOM" }
 );
@@ -91,7 +96,7 @@ text_enum!(
 );
 text_enum!(
     /// What a portal notification is about.
-    NotificationKind { SubAccountOrderPlaced = "SUB_ACCOUNT_ORDER_PLACED", OrderRejected = "ORDER_REJECTED", OrderPaid = "ORDER_PAID", ServiceRequestApproved = "SERVICE_REQUEST_APPROVED", ServiceRequestRejected = "SERVICE_REQUEST_REJECTED", TicketUpdated = "TICKET_UPDATED", InvoiceIssued = "INVOICE_ISSUED", ServicesOrdered = "SERVICES_ORDERED", OrderCancelled = "ORDER_CANCELLED" }
+    NotificationKind { SubAccountOrderPlaced = "SUB_ACCOUNT_ORDER_PLACED", OrderRejected = "ORDER_REJECTED", OrderPaid = "ORDER_PAID", ServiceRequestApproved = "SERVICE_REQUEST_APPROVED", ServiceRequestRejected = "SERVICE_REQUEST_REJECTED", TicketUpdated = "TICKET_UPDATED", InvoiceIssued = "INVOICE_ISSUED", ServicesOrdered = "SERVICES_ORDERED", OrderCancelled = "ORDER_CANCELLED", ServiceStatusChanged = "SERVICE_STATUS_CHANGED" }
 );
 text_enum!(
     /// What an email template is used for.

@@ -16,6 +16,8 @@ pub mod idempotency_key;
 pub mod internet_session;
 pub mod invoice;
 pub mod invoice_line;
+pub mod job;
+pub mod login_failure;
 pub mod notification;
 pub mod order;
 pub mod order_item;

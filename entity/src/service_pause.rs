@@ -1,5 +1,8 @@
-//! One pause of a service: billing skips the days from `paused_on` up to the day before `resumed_on`.
+//! One pause (or, by staff, disable period) of a service: billing skips the days from
+//! `paused_on` up to the day before `resumed_on`.
 use sea_orm::entity::prelude::*;
+
+use crate::enums::PauseKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "service_pauses")]
@@ -9,6 +12,7 @@ pub struct Model {
     pub service_id: i64,
     pub paused_on: Date,
     pub resumed_on: Option<Date>,
+    pub kind: PauseKind,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,4 +1,5 @@
-//! A support ticket about one account; `created_by_id` null when staff opened it.
+//! A support ticket about one account; `created_by_id` null when staff opened it,
+//! `assignee_id` the staff user working it.
 use sea_orm::entity::prelude::*;
 
 use crate::enums::{TicketPriority, TicketStatus};
@@ -14,6 +15,7 @@ pub struct Model {
     pub status: TicketStatus,
     pub priority: TicketPriority,
     pub hidden_from_main: bool,
+    pub assignee_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

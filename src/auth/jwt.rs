@@ -27,6 +27,19 @@ pub struct Claims {
     pub nbf: i64,
     pub iss: String,
     pub aud: String,
+    /// The session (refresh-token family) the token was issued for; absent on tokens the CLI
+    /// mints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// What a valid token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub subject: Subject,
+    /// Expiry, unix seconds.
+    pub expires: i64,
+    pub session: Option<String>,
 }
 
 /// Signs and checks access tokens for one configuration.
@@ -56,11 +69,22 @@ impl JwtKeys {
         }
     }
 
-    /// Issues a token for `subject` living `ttl`; returns it with its expiry.
+    /// Issues a token for `subject` living `ttl`, outside any session; returns it with its
+    /// expiry.
     pub fn issue(
         &self,
         subject: Subject,
         ttl: Duration,
+    ) -> Result<(String, DateTime<Utc>), AppError> {
+        self.issue_for_session(subject, ttl, None)
+    }
+
+    /// Issues a token of session `session` (its refresh-token family).
+    pub fn issue_for_session(
+        &self,
+        subject: Subject,
+        ttl: Duration,
+        session: Option<&str>,
     ) -> Result<(String, DateTime<Utc>), AppError> {
         let now = Utc::now();
         let ttl = chrono::Duration::from_std(ttl).map_err(|e| AppError::Internal(e.into()))?;
@@ -73,6 +97,7 @@ impl JwtKeys {
             nbf: now.timestamp(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            sid: session.map(str::to_string),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AppError::Internal(e.into()))?;
@@ -81,12 +106,12 @@ impl JwtKeys {
 
     /// Checks a token and returns its subject; any fault is `UNAUTHENTICATED`.
     pub fn verify(&self, token: &str) -> Result<Subject, AppError> {
-        self.verify_until(token).map(|(subject, _)| subject)
+        self.verify_token(token).map(|v| v.subject)
     }
 
-    /// Checks a token and returns its subject and expiry (unix seconds), for long-lived
-    /// connections that must re-check it.
-    pub fn verify_until(&self, token: &str) -> Result<(Subject, i64), AppError> {
+    /// Checks a token: its subject, expiry (for long-lived connections that must re-check
+    /// it) and session.
+    pub fn verify_token(&self, token: &str) -> Result<Verified, AppError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| {
                 tracing::debug!(error = %e, "rejected access token");
@@ -98,7 +123,11 @@ impl JwtKeys {
         if subject.role() != data.claims.role {
             return Err(AppError::Unauthenticated("invalid or expired access token"));
         }
-        Ok((subject, data.claims.exp))
+        Ok(Verified {
+            subject,
+            expires: data.claims.exp,
+            session: data.claims.sid,
+        })
     }
 }
 

@@ -1,79 +1,168 @@
-//! Login throttling: after `MAX_FAILURES` failed logins for one login name, or
-//! `MAX_FAILURES_PER_ADDRESS` from one client address, within `WINDOW`, further attempts
-//! are refused with `RATE_LIMITED` until the window passes, so passwords cannot be guessed
-//! at speed (nor many logins sprayed from one place). Kept in memory per server process.
+//! Login throttling, shared by every replica: failed logins are counted in the database
+//! (`login_failures`), per key and window, so N replicas behind a load balancer give an
+//! attacker no more guesses than one. Three keys, each with its own rule, so that a stranger
+//! cannot lock a customer out:
+//!
+//! - **login and client address**: after [`MAX_PER_PAIR`] failures in [`WINDOW`] that address
+//!   is refused (`RATE_LIMITED`) for that login until the window passes;
+//! - **client address**: after [`MAX_PER_ADDRESS`] failures (any logins) the address is
+//!   refused, against password spraying;
+//! - **login, from anywhere**: never refused. Beyond [`FREE_PER_LOGIN`] failures each attempt
+//!   waits a delay that doubles with every further failure (capped at [`MAX_DELAY`]), which
+//!   slows a guesser spread over many addresses while the customer, from an address that has
+//!   not failed, still signs in with the right password.
+//!
+//! A success clears the login's and the pair's counters. The scheduler sweeps expired rows.
 
-use std::{
-    collections::HashMap,
-    net::IpAddr,
-    sync::Mutex,
-    time::{Duration, Instant},
+use std::{net::IpAddr, time::Duration};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    sea_query::{Expr, ExprTrait, OnConflict},
 };
 
-pub const MAX_FAILURES: u32 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Above this many tracked keys, expired entries are swept.
-const SWEEP_AT: usize = 10_000;
+use entity::login_failure;
 
-#[derive(Default)]
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+use crate::error::AppResult;
+
+pub const MAX_PER_PAIR: i32 = 5;
+pub const MAX_PER_ADDRESS: i32 = 20;
+pub const FREE_PER_LOGIN: i32 = 5;
+pub const MAX_DELAY: Duration = Duration::from_secs(8);
+pub const WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+
+/// What the throttle says about one login attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Try now.
+    Go,
+    /// Try after waiting this long (the login is under attack from elsewhere).
+    After(Duration),
+    /// Refused until the window passes.
+    Refused,
 }
 
-impl LoginThrottle {
-    fn login_key(login: &str) -> String {
-        format!("login:{}", login.trim().to_lowercase())
-    }
+fn login_key(login: &str) -> String {
+    format!("login:{}", login.trim().to_lowercase())
+}
 
-    fn address_key(address: IpAddr) -> String {
-        format!("addr:{address}")
-    }
+fn pair_key(login: &str, address: Option<IpAddr>) -> String {
+    let address = address.map_or_else(|| "unknown".to_string(), |a| a.to_string());
+    format!("pair:{}|{address}", login.trim().to_lowercase())
+}
 
-    fn under(&self, key: &str, max: u32) -> bool {
-        let Ok(map) = self.failures.lock() else {
-            return true;
-        };
-        match map.get(key) {
-            Some((count, since)) => *count < max || since.elapsed() > WINDOW,
-            None => true,
-        }
-    }
+fn address_key(address: IpAddr) -> String {
+    format!("addr:{address}")
+}
 
-    /// Whether this login may try now (from `address`, when known).
-    pub fn allows(&self, login: &str, address: Option<IpAddr>) -> bool {
-        self.under(&Self::login_key(login), MAX_FAILURES)
-            && address.is_none_or(|a| self.under(&Self::address_key(a), MAX_FAILURES_PER_ADDRESS))
+/// The delay a login's failures earn each further attempt.
+pub fn delay_for(login_failures: i32) -> Duration {
+    let over = login_failures - FREE_PER_LOGIN;
+    if over <= 0 {
+        return Duration::ZERO;
     }
+    let ms = 250u64.saturating_mul(1u64 << over.clamp(1, 16).saturating_sub(1));
+    Duration::from_millis(ms).min(MAX_DELAY)
+}
 
-    fn count(&self, key: String) {
-        let Ok(mut map) = self.failures.lock() else {
-            return;
-        };
-        if map.len() > SWEEP_AT {
-            map.retain(|_, (_, since)| since.elapsed() <= WINDOW);
-        }
-        let entry = map.entry(key).or_insert((0, Instant::now()));
-        if entry.1.elapsed() > WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
+/// Whether `login` may try now from `address`.
+pub async fn check<C: ConnectionTrait>(
+    db: &C,
+    login: &str,
+    address: Option<IpAddr>,
+    now: DateTime<Utc>,
+) -> AppResult<Verdict> {
+    let (login, pair) = (login_key(login), pair_key(login, address));
+    let mut keys = vec![login.clone(), pair.clone()];
+    keys.extend(address.map(address_key));
+    let rows = login_failure::Entity::find()
+        .filter(login_failure::Column::Key.is_in(keys))
+        .filter(login_failure::Column::WindowStartedAt.gt(now - WINDOW))
+        .all(db)
+        .await?;
+    let count = |key: &str| rows.iter().find(|r| r.key == key).map_or(0, |r| r.failures);
+    let by_address = address.map_or(0, |a| count(&address_key(a)));
+    if count(&pair) >= MAX_PER_PAIR || by_address >= MAX_PER_ADDRESS {
+        return Ok(Verdict::Refused);
     }
+    Ok(match delay_for(count(&login)) {
+        Duration::ZERO => Verdict::Go,
+        wait => Verdict::After(wait),
+    })
+}
 
-    /// Records a failed attempt.
-    pub fn failed(&self, login: &str, address: Option<IpAddr>) {
-        self.count(Self::login_key(login));
-        if let Some(a) = address {
-            self.count(Self::address_key(a));
-        }
-    }
+/// Counts one failure on a key: one statement (insert, or add one to the current window, or
+/// start a new window when the last one passed).
+async fn count<C: ConnectionTrait>(db: &C, key: String, now: DateTime<Utc>) -> AppResult<()> {
+    let stale = Expr::col((
+        login_failure::Entity,
+        login_failure::Column::WindowStartedAt,
+    ))
+    .lte(now - WINDOW);
+    login_failure::Entity::insert(login_failure::ActiveModel {
+        key: Set(key),
+        failures: Set(1),
+        window_started_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(login_failure::Column::Key)
+            .value(
+                login_failure::Column::Failures,
+                Expr::case(stale.clone(), Expr::val(1)).finally(
+                    Expr::col((login_failure::Entity, login_failure::Column::Failures)).add(1),
+                ),
+            )
+            .value(
+                login_failure::Column::WindowStartedAt,
+                Expr::case(stale, Expr::val(now)).finally(Expr::col((
+                    login_failure::Entity,
+                    login_failure::Column::WindowStartedAt,
+                ))),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
 
-    /// Forgets a login's failures after it succeeded.
-    pub fn succeeded(&self, login: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&Self::login_key(login));
-        }
+/// Records a failed attempt on all three keys.
+pub async fn failed<C: ConnectionTrait>(
+    db: &C,
+    login: &str,
+    address: Option<IpAddr>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    count(db, login_key(login), now).await?;
+    count(db, pair_key(login, address), now).await?;
+    if let Some(a) = address {
+        count(db, address_key(a), now).await?;
     }
+    Ok(())
+}
+
+/// Forgets a login's failures (and its pair's) after it succeeded; the address keeps its
+/// count, so a sprayer that guessed one password is not cleared.
+pub async fn succeeded<C: ConnectionTrait>(
+    db: &C,
+    login: &str,
+    address: Option<IpAddr>,
+) -> AppResult<()> {
+    login_failure::Entity::delete_many()
+        .filter(login_failure::Column::Key.is_in([login_key(login), pair_key(login, address)]))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the counters whose window passed before `now`; returns how many.
+pub async fn sweep<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> AppResult<u64> {
+    Ok(login_failure::Entity::delete_many()
+        .filter(login_failure::Column::WindowStartedAt.lte(now - WINDOW))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 #[cfg(test)]
@@ -81,27 +170,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn five_failures_block_that_login_only_until_a_success_clears_it() {
-        let t = LoginThrottle::default();
-        for _ in 0..MAX_FAILURES {
-            assert!(t.allows("Alice", None));
-            t.failed("alice", None);
-        }
-        assert!(!t.allows("ALICE ", None), "case and spaces do not matter");
-        assert!(t.allows("bob", None));
-        t.succeeded("alice");
-        assert!(t.allows("alice", None));
+    fn a_login_under_attack_waits_longer_each_failure_but_is_never_refused() {
+        assert_eq!(delay_for(0), Duration::ZERO);
+        assert_eq!(delay_for(FREE_PER_LOGIN), Duration::ZERO);
+        assert_eq!(delay_for(FREE_PER_LOGIN + 1), Duration::from_millis(250));
+        assert_eq!(delay_for(FREE_PER_LOGIN + 2), Duration::from_millis(500));
+        assert_eq!(delay_for(FREE_PER_LOGIN + 3), Duration::from_secs(1));
+        assert_eq!(delay_for(1_000), MAX_DELAY);
     }
 
     #[test]
-    fn one_address_spraying_many_logins_is_blocked() {
-        let t = LoginThrottle::default();
+    fn keys_ignore_case_and_spaces_and_keep_addresses_apart() {
         let here: IpAddr = [10, 0, 0, 7].into();
-        for i in 0..MAX_FAILURES_PER_ADDRESS {
-            assert!(t.allows(&format!("user{i}"), Some(here)));
-            t.failed(&format!("user{i}"), Some(here));
-        }
-        assert!(!t.allows("someone-else", Some(here)));
-        assert!(t.allows("someone-else", Some([10, 0, 0, 8].into())));
+        assert_eq!(login_key(" Alice "), login_key("alice"));
+        assert_eq!(pair_key("ALICE", Some(here)), "pair:alice|10.0.0.7");
+        assert_ne!(
+            pair_key("alice", Some(here)),
+            pair_key("alice", Some([10, 0, 0, 8].into()))
+        );
     }
 }

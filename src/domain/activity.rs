@@ -58,9 +58,25 @@ activities! {
     ServiceChangeRequested = "service.change_requested",
     ServiceChangeApproved = "service.change_approved",
     ServiceChangeRejected = "service.change_rejected",
+    /// Staff disabled the service from a date (not billed while disabled).
+    ServiceDisabled = "service.disabled",
+    /// Staff enabled a disabled service again.
+    ServiceEnabled = "service.enabled",
+    /// Staff set the day a service ends (it runs and is billed until then).
+    ServiceEndScheduled = "service.end_scheduled",
+    /// The service ended: archived by staff or, after its end date, by the daily job.
+    ServiceArchived = "service.archived",
     TicketCreated = "ticket.created",
     TicketReplied = "ticket.replied",
     TicketClosed = "ticket.closed",
+    /// Staff moved the ticket to another status.
+    TicketStatusSet = "ticket.status_set",
+    /// Staff assigned the ticket to a staff user (or took it off the queue of one).
+    TicketAssigned = "ticket.assigned",
+    /// Staff required a new password; every session ended.
+    PasswordResetForced = "account.password_reset_forced",
+    /// The account holder changed its password; its other sessions ended.
+    PasswordChanged = "account.password_changed",
     DocumentUploaded = "document.uploaded",
     InvoiceIssued = "invoice.issued",
     InternetUsageRecorded = "usage.internet_recorded",

@@ -87,3 +87,21 @@ pub async fn ensure_defaults(db: &DatabaseConnection) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// The staff user that work nobody asked for (the scheduler's jobs, the CLI) acts as: the
+/// first one (the system user on a fresh install).
+pub async fn system_viewer<C: sea_orm::ConnectionTrait>(db: &C) -> AppResult<crate::auth::Viewer> {
+    let staff = staff_user::Entity::find()
+        .order_by_asc(staff_user::Column::Id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            crate::error::AppError::Internal(anyhow::anyhow!(
+                "no staff user (expected {SYSTEM_STAFF_LOGIN})"
+            ))
+        })?;
+    Ok(crate::auth::Viewer::Admin(crate::auth::StaffViewer {
+        id: staff.id,
+        full_name: staff.full_name,
+    }))
+}

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use entity::{
     email_template,
-    enums::{BillingPeriod, TariffKind},
+    enums::{BillingPeriod, EmailTemplateKind, TariffKind},
     partner, partner_portal_settings, portal_settings, tariff,
 };
 
@@ -285,6 +285,78 @@ pub fn unknown_placeholders(text: &str) -> Vec<String> {
     unknown
 }
 
+const MAX_TEMPLATE_NAME: usize = 200;
+const MAX_SUBJECT: usize = 300;
+const MAX_BODY: usize = 20_000;
+
+/// Checks a template's subject and body (lengths, known placeholders).
+fn check_template_texts(
+    checks: &mut Checks,
+    subject: Option<&str>,
+    body: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let subject = subject.map(|s| checks.text("subject", s, 1, MAX_SUBJECT));
+    let body = body.map(|b| checks.text("body", b, 1, MAX_BODY));
+    for (field, text) in [("subject", &subject), ("body", &body)] {
+        if let Some(text) = text {
+            let unknown = unknown_placeholders(text);
+            checks.require(
+                unknown.is_empty(),
+                field,
+                format!("unknown placeholder(s): {}", unknown.join(", ")),
+            );
+        }
+    }
+    (subject, body)
+}
+
+/// What staff give to create a template.
+pub struct NewTemplate {
+    pub kind: EmailTemplateKind,
+    pub name: String,
+    pub subject: String,
+    pub body: String,
+    /// The partner that owns it (only its settings may pick it); `None` for a shared one.
+    pub partner_id: Option<i64>,
+}
+
+/// Creates an email template (staff); placeholders are checked as on update.
+pub async fn create_email_template(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    new: NewTemplate,
+) -> AppResult<email_template::Model> {
+    policy::require_admin(viewer)?;
+    let mut checks = Checks::default();
+    let name = checks.text("name", &new.name, 1, MAX_TEMPLATE_NAME);
+    let (subject, body) = check_template_texts(&mut checks, Some(&new.subject), Some(&new.body));
+    if let Some(partner) = new.partner_id {
+        let exists = partner::Entity::find_by_id(partner)
+            .one(db)
+            .await?
+            .is_some();
+        checks.require(exists, "partnerId", "no such partner");
+    }
+    checks.finish()?;
+    let now = super::now();
+    let txn = crate::db::write_txn(db).await?;
+    let created = email_template::ActiveModel {
+        partner_id: Set(new.partner_id),
+        kind: Set(new.kind),
+        name: Set(name),
+        subject: Set(subject.unwrap_or_default()),
+        body: Set(body.unwrap_or_default()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    tracing::info!(template = created.id, partner = ?created.partner_id, actor = %viewer.actor_label(), "email template created");
+    Ok(created)
+}
+
 pub async fn update_email_template(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -300,18 +372,7 @@ pub async fn update_email_template(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut checks = Checks::default();
-    let subject = subject.map(|s| checks.text("subject", &s, 1, 300));
-    let body = body.map(|b| checks.text("body", &b, 1, 20_000));
-    for (field, text) in [("subject", &subject), ("body", &body)] {
-        if let Some(text) = text {
-            let unknown = unknown_placeholders(text);
-            checks.require(
-                unknown.is_empty(),
-                field,
-                format!("unknown placeholder(s): {}", unknown.join(", ")),
-            );
-        }
-    }
+    let (subject, body) = check_template_texts(&mut checks, subject.as_deref(), body.as_deref());
     checks.finish()?;
     let before = json!({ "subject": template.subject, "body": template.body });
     let mut active: email_template::ActiveModel = template.into();

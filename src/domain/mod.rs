@@ -18,11 +18,55 @@ pub mod ticket;
 pub mod usage;
 pub mod validate;
 
-use chrono::{DateTime, Utc};
+use std::sync::OnceLock;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
 
 /// The current time, truncated to microseconds so that what is stored equals what is read
 /// back on both engines.
 pub fn now() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// The ISP's time zone (`PORTAL_TIME_ZONE`): days (a service's start, a pause, a billing
+/// month) begin at midnight there.
+static TIME_ZONE: OnceLock<Tz> = OnceLock::new();
+
+/// Sets the ISP's time zone once per process (later calls keep the first).
+pub fn set_time_zone(tz: Tz) {
+    if TIME_ZONE.set(tz).is_err() && time_zone() != tz {
+        tracing::warn!(kept = %time_zone(), ignored = %tz, "the time zone is set once per process");
+    }
+}
+
+/// The ISP's time zone; UTC until set.
+pub fn time_zone() -> Tz {
+    TIME_ZONE.get().copied().unwrap_or(Tz::UTC)
+}
+
+/// The ISP's calendar day at `at`.
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&time_zone()).date_naive()
+}
+
+/// Today in the ISP's time zone.
+pub fn today() -> NaiveDate {
+    local_date(now())
+}
+
+/// When `day` begins in the ISP's time zone (the first instant of the day when midnight
+/// falls in a daylight-saving gap).
+pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
+    let tz = time_zone();
+    let midnight = day.and_time(NaiveTime::MIN);
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| midnight.and_utc())
 }

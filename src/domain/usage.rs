@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use entity::{internet_session, service, voice_call};
+use entity::{enums::TariffKind, internet_session, service, tariff, voice_call};
 
 use super::{
     activity::{self, Activity},
@@ -44,16 +44,37 @@ pub fn check_range(from: NaiveDate, to: NaiveDate) -> AppResult<()> {
     Ok(())
 }
 
+/// The service usage is recorded on, which must provide that kind of usage (a call on an
+/// Internet service is `INVALID_INPUT`).
 async fn service_for_usage(
     db: &DatabaseConnection,
     viewer: &Viewer,
     id: i64,
+    kind: TariffKind,
 ) -> AppResult<service::Model> {
     policy::require_admin(viewer)?;
-    service::Entity::find_by_id(id)
+    let found = service::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    let provides = tariff::Entity::find_by_id(found.tariff_id)
+        .one(db)
+        .await?
+        .map(|t| t.kind);
+    if provides != Some(kind) {
+        let (what, needs) = match kind {
+            TariffKind::Voice => ("a call", "a VOICE service"),
+            _ => ("an Internet session", "an INTERNET service"),
+        };
+        return Err(AppError::user(UserError::invalid(
+            "serviceId",
+            format!(
+                "{what} is recorded on {needs}; this service is {}",
+                provides.map_or("unknown", |k| k.as_str())
+            ),
+        )));
+    }
+    Ok(found)
 }
 
 /// Records one Internet session of a service.
@@ -66,7 +87,7 @@ pub async fn record_session(
     download_bytes: i64,
     upload_bytes: i64,
 ) -> AppResult<()> {
-    let found = service_for_usage(db, viewer, service_id).await?;
+    let found = service_for_usage(db, viewer, service_id, TariffKind::Internet).await?;
     let mut checks = Checks::default();
     checks.require(
         ended_at > started_at,
@@ -90,7 +111,7 @@ pub async fn record_session(
         account_id: Set(found.account_id),
         started_at: Set(started_at),
         ended_at: Set(ended_at),
-        day: Set(started_at.date_naive()),
+        day: Set(crate::domain::local_date(started_at)),
         download_bytes: Set(download_bytes),
         upload_bytes: Set(upload_bytes),
         duration_seconds: Set((ended_at - started_at).num_seconds()),
@@ -103,7 +124,7 @@ pub async fn record_session(
         found.account_id,
         viewer,
         Activity::InternetUsageRecorded,
-        json!({ "serviceId": found.id, "day": started_at.date_naive().to_string() }),
+        json!({ "serviceId": found.id, "day": crate::domain::local_date(started_at).to_string() }),
     )
     .await?;
     txn.commit().await?;
@@ -120,7 +141,7 @@ pub async fn record_call(
     duration_seconds: i32,
     cost: Decimal,
 ) -> AppResult<()> {
-    let found = service_for_usage(db, viewer, service_id).await?;
+    let found = service_for_usage(db, viewer, service_id, TariffKind::Voice).await?;
     let mut checks = Checks::default();
     let destination = checks.text("destination", destination, 1, 64);
     checks.require(

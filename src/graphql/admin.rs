@@ -34,9 +34,6 @@ payload!(
 payload!(
     /// Result of `createTariff`.
     TariffPayload { tariff: Tariff });
-payload!(
-    /// Result of `updateEmailTemplate`.
-    EmailTemplatePayload { template: EmailTemplate });
 
 /// A postal address.
 #[derive(InputObject)]
@@ -144,17 +141,6 @@ pub struct CreateTariffInput {
     pub download_speed_kbps: Option<i32>,
     /// Upload speed in kbit/s.
     pub upload_speed_kbps: Option<i32>,
-}
-
-/// Edit an email template; placeholders are checked.
-#[derive(InputObject)]
-pub struct UpdateEmailTemplateInput {
-    /// The template.
-    pub id: ID,
-    /// New subject.
-    pub subject: Option<String>,
-    /// New body.
-    pub body: Option<String>,
 }
 
 /// Credit (positive) or debit (negative) an account's balance, through the ledger.
@@ -414,21 +400,6 @@ impl AdminMutation {
         TariffPayload::from_result(result.map(Tariff))
     }
 
-    /// Edit an email template; unknown placeholders are refused.
-    #[graphql(guard = "Staff")]
-    async fn update_email_template(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateEmailTemplateInput,
-    ) -> async_graphql::Result<EmailTemplatePayload> {
-        let viewer = super::viewer(ctx)?;
-        let id = ids::decode(Kind::EmailTemplate, &input.id).gql()?;
-        let result =
-            catalog::update_email_template(super::db(ctx)?, viewer, id, input.subject, input.body)
-                .await;
-        EmailTemplatePayload::from_result(result.map(EmailTemplate))
-    }
-
     /// Issues the recurring invoices of a month: per paying account, one invoice for the
     /// service days not yet paid for, aggregated sub-accounts' days on their main account's
     /// invoice. Each payer is billed in its own transaction; for large installations run
@@ -442,8 +413,17 @@ impl AdminMutation {
         let viewer = super::viewer(ctx)?;
         let state = super::state(ctx)?;
         let workers = billing::workers_for(&state.db, state.config.billing_workers);
-        let (outcome, user_errors) =
-            split(billing::run(&state.db, viewer, input.period_start.0, workers, &|_| {}).await)?;
+        let (outcome, user_errors) = split(
+            billing::run(
+                &state.db,
+                viewer,
+                input.period_start.0,
+                crate::domain::today(),
+                workers,
+                &|_| {},
+            )
+            .await,
+        )?;
         let outcome = outcome.unwrap_or_default();
         let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
         Ok(RunBillingPayload {

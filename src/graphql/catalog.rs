@@ -156,6 +156,94 @@ impl EmailTemplate {
     async fn placeholders(&self) -> Vec<&'static str> {
         SERVICE_ORDER_PLACEHOLDERS.to_vec()
     }
+
+    /// The partner that owns it (only that partner's settings may pick it); null for a
+    /// template every partner may pick.
+    async fn partner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Partner>> {
+        follow_optional(ctx, self.0.partner_id).await
+    }
+}
+
+/// A new email template.
+#[derive(async_graphql::InputObject)]
+pub struct CreateEmailTemplateInput {
+    /// What it is used for.
+    pub kind: EmailTemplateKind,
+    /// Name shown to staff, 1..200 characters.
+    pub name: String,
+    /// Subject line, with `{{placeholders}}` from `placeholders`.
+    pub subject: String,
+    /// Body text, with `{{placeholders}}`.
+    pub body: String,
+    /// The partner that owns it; omitted: a template every partner may pick.
+    pub partner_id: Option<ID>,
+}
+
+/// Edit an email template; placeholders are checked.
+#[derive(async_graphql::InputObject)]
+pub struct UpdateEmailTemplateInput {
+    /// The template.
+    pub id: ID,
+    /// New subject.
+    pub subject: Option<String>,
+    /// New body.
+    pub body: Option<String>,
+}
+
+super::payload::payload!(
+    /// Result of `createEmailTemplate` and `updateEmailTemplate`.
+    EmailTemplatePayload { template: EmailTemplate });
+
+/// Staff mutations of email templates (a partner picks one with
+/// `updatePartnerPortalSettings`).
+#[derive(Default)]
+pub struct TemplateMutation;
+
+#[Object]
+impl TemplateMutation {
+    /// Create an email template (staff); unknown placeholders are refused.
+    #[graphql(guard = "super::guards::Staff")]
+    async fn create_email_template(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateEmailTemplateInput,
+    ) -> async_graphql::Result<EmailTemplatePayload> {
+        let partner_id = input
+            .partner_id
+            .as_ref()
+            .map(|id| ids::decode(Kind::Partner, id))
+            .transpose()
+            .gql()?;
+        let new = catalog::NewTemplate {
+            kind: input.kind.into(),
+            name: input.name,
+            subject: input.subject,
+            body: input.body,
+            partner_id,
+        };
+        let result =
+            catalog::create_email_template(super::db(ctx)?, super::viewer(ctx)?, new).await;
+        EmailTemplatePayload::from_result(result.map(EmailTemplate))
+    }
+
+    /// Edit an email template (staff); unknown placeholders are refused.
+    #[graphql(guard = "super::guards::Staff")]
+    async fn update_email_template(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateEmailTemplateInput,
+    ) -> async_graphql::Result<EmailTemplatePayload> {
+        let id = ids::decode(Kind::EmailTemplate, &input.id).gql()?;
+        let result = catalog::update_email_template(
+            super::db(ctx)?,
+            super::viewer(ctx)?,
+            id,
+            input.subject,
+            input.body,
+        )
+        .await;
+        EmailTemplatePayload::from_result(result.map(EmailTemplate))
+    }
 }
 
 /// A product customers can order.

@@ -90,7 +90,7 @@ mirror!(
     DocumentKind => "entity::enums::DocumentKind" { Contract, Invoice, Other });
 mirror!(
     /// What a notification is about.
-    NotificationKind => "entity::enums::NotificationKind" { SubAccountOrderPlaced, OrderRejected, OrderPaid, ServiceRequestApproved, ServiceRequestRejected, TicketUpdated, InvoiceIssued, ServicesOrdered, OrderCancelled });
+    NotificationKind => "entity::enums::NotificationKind" { SubAccountOrderPlaced, OrderRejected, OrderPaid, ServiceRequestApproved, ServiceRequestRejected, TicketUpdated, InvoiceIssued, ServicesOrdered, OrderCancelled, ServiceStatusChanged });
 mirror!(
     /// Where a ticket's conversation stands.
     TicketStatus => "entity::enums::TicketStatus" { New, InProgress, WaitingOnCustomer, WaitingOnAgent, Resolved });

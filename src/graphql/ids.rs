@@ -25,10 +25,11 @@ pub enum Kind {
     TicketMessage,
     VoiceCall,
     InternetSession,
+    StaffUser,
 }
 
 impl Kind {
-    const ALL: [Kind; 16] = [
+    const ALL: [Kind; 17] = [
         Kind::Account,
         Kind::Partner,
         Kind::Tariff,
@@ -45,6 +46,7 @@ impl Kind {
         Kind::TicketMessage,
         Kind::VoiceCall,
         Kind::InternetSession,
+        Kind::StaffUser,
     ];
 
     fn name(self) -> &'static str {
@@ -65,6 +67,7 @@ impl Kind {
             Kind::TicketMessage => "TicketMessage",
             Kind::VoiceCall => "VoiceCall",
             Kind::InternetSession => "InternetSession",
+            Kind::StaffUser => "StaffUser",
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod prepared;
 pub mod rate;
 pub mod scalars;
 pub mod service;
+pub mod staff;
 pub mod subscription;
 pub mod ticket;
 pub mod usage;
@@ -42,6 +43,8 @@ pub struct QueryRoot(
     admin::AdminQuery,
     order::ServiceRequestQuery,
     service::ServiceQuery,
+    ticket::queue::TicketQueueQuery,
+    staff::StaffQuery,
 );
 
 /// All mutations.
@@ -52,11 +55,14 @@ pub struct MutationRoot(
     order::OrderMutation,
     order::ServiceRequestMutation,
     service::ServiceMutation,
+    service::lifecycle::ServiceLifecycleMutation,
     ticket::TicketMutation,
+    ticket::queue::TicketStaffMutation,
     usage::UsageMutation,
     document::DocumentMutation,
     notification::NotificationMutation,
     admin::AdminMutation,
+    catalog::TemplateMutation,
 );
 
 pub type PortalSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;

@@ -114,7 +114,11 @@ impl NodeQuery {
             Kind::Document => Node::Document(by_id(ctx, pk).await?),
             Kind::Notification => Node::Notification(by_id(ctx, pk).await?),
             Kind::Ticket => Node::Ticket(by_id(ctx, pk).await?),
-            Kind::Activity | Kind::TicketMessage | Kind::VoiceCall | Kind::InternetSession => {
+            Kind::Activity
+            | Kind::TicketMessage
+            | Kind::VoiceCall
+            | Kind::InternetSession
+            | Kind::StaffUser => {
                 return Err(AppError::NotFound).gql();
             }
         };

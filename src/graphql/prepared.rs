@@ -83,6 +83,45 @@ impl Prepared {
         }
     }
 
+    fn operation(
+        &self,
+        name: Option<&str>,
+    ) -> Option<&async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
+        match (&self.doc.operations, name) {
+            (DocumentOperations::Single(op), _) => Some(op),
+            (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n),
+            (DocumentOperations::Multiple(ops), None) => ops.values().next(),
+        }
+    }
+
+    /// The root fields an operation selects (through fragments too), by name.
+    pub fn root_fields(&self, name: Option<&str>) -> Vec<String> {
+        use async_graphql::parser::types::{Selection, SelectionSet};
+        fn walk(doc: &ExecutableDocument, set: &SelectionSet, out: &mut Vec<String>, depth: u8) {
+            if depth > 16 {
+                return;
+            }
+            for item in &set.items {
+                match &item.node {
+                    Selection::Field(f) => out.push(f.node.name.node.to_string()),
+                    Selection::InlineFragment(f) => {
+                        walk(doc, &f.node.selection_set.node, out, depth + 1)
+                    }
+                    Selection::FragmentSpread(s) => {
+                        if let Some(f) = doc.fragments.get(&s.node.fragment_name.node) {
+                            walk(doc, &f.node.selection_set.node, out, depth + 1);
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(op) = self.operation(name) {
+            walk(&self.doc, &op.node.selection_set.node, &mut out, 0);
+        }
+        out
+    }
+
     /// The variables an operation requires (non-null, without a default) that the request
     /// leaves out or sends as null: a request error, before anything runs.
     pub fn missing_variables(
@@ -90,12 +129,7 @@ impl Prepared {
         name: Option<&str>,
         variables: &async_graphql::Variables,
     ) -> Vec<String> {
-        let op = match (&self.doc.operations, name) {
-            (DocumentOperations::Single(op), _) => Some(op),
-            (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n),
-            (DocumentOperations::Multiple(ops), None) => ops.values().next(),
-        };
-        let Some(op) = op else {
+        let Some(op) = self.operation(name) else {
             return Vec::new();
         };
         op.node

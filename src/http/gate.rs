@@ -65,10 +65,14 @@ pub(super) fn response_type(headers: &HeaderMap) -> &'static str {
     }
 }
 
-/// The viewer from the `Authorization` header: none is anonymous; anything wrong is an error.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Viewer, AppError> {
+/// The viewer (and its session) from the `Authorization` header: none is anonymous;
+/// anything wrong is an error.
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Viewer, Option<String>), AppError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(Viewer::Anonymous);
+        return Ok((Viewer::Anonymous, None));
     };
     let value = value
         .to_str()
@@ -79,8 +83,48 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Viewer, A
         .ok_or(AppError::Unauthenticated(
             "the Authorization header must be `Bearer <token>`",
         ))?;
-    let subject = state.jwt.verify(token.trim())?;
-    load_viewer(&state.db, subject).await
+    let verified = state.jwt.verify_token(token.trim())?;
+    Ok((
+        load_viewer(&state.db, verified.subject).await?,
+        verified.session,
+    ))
+}
+
+/// Root fields a session may use while its account must change its password.
+const WHILE_PASSWORD_CHANGE_REQUIRED: &[&str] = &[
+    "changePassword",
+    "logout",
+    "logoutEverywhere",
+    "viewer",
+    "__typename",
+];
+
+/// The client's address: the connection's peer, or, when that peer is a trusted proxy (a
+/// load balancer, `PORTAL_TRUSTED_PROXIES`), the nearest address before it in
+/// `X-Forwarded-For` that is not itself a trusted proxy.
+pub(super) fn client_address(
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|a| !trusted.contains(a))
+            .unwrap_or(peer),
+    )
 }
 
 pub(super) async fn execute(
@@ -90,8 +134,9 @@ pub(super) async fn execute(
     via_get: bool,
     peer: Option<std::net::IpAddr>,
 ) -> Response {
+    let peer = client_address(peer, &headers, &ctx.state.config.trusted_proxies);
     let json_type = response_type(&headers);
-    let viewer = match authenticate(&ctx.state, &headers).await {
+    let (viewer, session) = match authenticate(&ctx.state, &headers).await {
         Ok(v) => v,
         Err(e) => {
             let status = if matches!(e, AppError::Unauthenticated(_)) {
@@ -131,6 +176,23 @@ pub(super) async fn execute(
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
+    }
+    if viewer.account().is_some_and(|a| a.must_change_password)
+        && let Some(field) = prepared
+            .root_fields(operation_name.as_deref())
+            .into_iter()
+            .find(|f| !WHILE_PASSWORD_CHANGE_REQUIRED.contains(&f.as_str()))
+    {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            vec![coded(
+                &format!(
+                    "change your password first (with changePassword); `{field}` waits until then"
+                ),
+                "PASSWORD_CHANGE_REQUIRED",
+            )],
+            json_type,
+        );
     }
     let role = if viewer.is_admin() {
         Role::Admin
@@ -181,7 +243,9 @@ pub(super) async fn execute(
         return response;
     }
     let cost = limits::cost(&prepared.doc, operation_name.as_deref(), &request.variables);
-    let mut request = request.data(viewer);
+    let mut request = request
+        .data(viewer)
+        .data(crate::graphql::auth::CurrentSession(session));
     if let Some(ip) = peer {
         request = request.data(crate::graphql::auth::ClientAddr(ip));
     }
@@ -288,9 +352,13 @@ fn set_code_if_missing(e: &mut ServerError, code: &str) {
 
 /// Errors async-graphql raises when an argument or variable value does not fit its type.
 fn is_coercion_error(e: &ServerError) -> bool {
-    ["Failed to parse", "Invalid value for argument", "Expected input type"]
-        .iter()
-        .any(|start| e.message.starts_with(start))
+    [
+        "Failed to parse",
+        "Invalid value for argument",
+        "Expected input type",
+    ]
+    .iter()
+    .any(|start| e.message.starts_with(start))
 }
 
 /// Errors async-graphql raises when an operation breaks a depth, complexity or directive limit.

@@ -61,10 +61,11 @@ async fn ws_init(
         .ok_or_else(|| {
             AppError::Unauthenticated("connection_init needs an access token").extend()
         })?;
-    let (subject, expires) = state
+    let verified = state
         .jwt
-        .verify_until(token.trim())
+        .verify_token(token.trim())
         .map_err(|e| e.extend())?;
+    let (subject, expires) = (verified.subject, verified.expires);
     let viewer = load_viewer(&state.db, subject)
         .await
         .map_err(|e| e.extend())?;

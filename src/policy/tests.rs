@@ -26,6 +26,7 @@ fn account(id: i64, main: Option<(i64, SubAccountType)>, management: bool) -> ac
         sub_account_type: main.map(|m| m.1),
         linked_at: main.map(|_| Utc::now()),
         sub_account_management: management,
+        must_change_password: false,
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }
@@ -237,6 +238,7 @@ fn a_ticket_hidden_from_the_main_account_does_not_exist_for_it() {
         status: entity::enums::TicketStatus::New,
         priority: entity::enums::TicketPriority::Low,
         hidden_from_main: true,
+        assignee_id: None,
         created_at: now,
         updated_at: now,
     };

@@ -180,7 +180,7 @@ async fn an_admin_token_from_the_cli_configuration_works() {
 }
 
 #[tokio::test]
-async fn repeated_failed_logins_are_throttled_per_login() {
+async fn repeated_failed_logins_from_one_address_are_throttled_for_that_login() {
     let app = TestApp::spawn().await;
     app.create_account("alice", json!({})).await;
     app.create_account("bobby", json!({})).await;

@@ -20,6 +20,30 @@ enum TestDb {
     Postgres { admin_url: String, name: String },
 }
 
+/// Serves the app of `state` on 127.0.0.1:0, with connect info (as `serve` does).
+async fn serve(state: &AppState) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let app = portal_api::app(state.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("server runs");
+    });
+    addr
+}
+
+/// A second server on a [`TestApp`]'s database.
+pub struct Replica {
+    pub state: AppState,
+    pub addr: std::net::SocketAddr,
+}
+
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub state: AppState,
@@ -71,9 +95,9 @@ impl TestApp {
             }
         };
         let args = DbArgs {
-            database_url: url,
             db_max_connections: 8,
             billing_workers: 4,
+            ..DbArgs::new(url)
         };
         let mut config = Config::new(
             &args,
@@ -82,19 +106,7 @@ impl TestApp {
         );
         tweak(&mut config);
         let state = AppState::init(config).await.expect("app starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("local addr");
-        let app = portal_api::app(state.clone());
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-            .expect("server runs");
-        });
+        let addr = serve(&state).await;
         let staff = entity::staff_user::Entity::find()
             .order_by_asc(entity::staff_user::Column::Id)
             .one(&state.db)
@@ -115,6 +127,15 @@ impl TestApp {
         };
         app.wait_ready().await;
         app
+    }
+
+    /// Another replica of this server: its own process state (pool, caches, scheduler) and
+    /// HTTP listener, on the same database.
+    pub async fn replica(&self) -> Replica {
+        let config = (*self.state.config).clone();
+        let state = AppState::init(config).await.expect("replica starts");
+        let addr = serve(&state).await;
+        Replica { state, addr }
     }
 
     async fn wait_ready(&self) {
@@ -283,12 +304,17 @@ impl TestApp {
         );
     }
 
-    /// Creates a tariff and returns its ID.
+    /// Creates an Internet tariff and returns its ID.
     pub async fn create_tariff(&self, name: &str, price: &str) -> String {
+        self.create_tariff_of("INTERNET", name, price).await
+    }
+
+    /// Creates a tariff of a kind (`INTERNET`, `VOICE`, `CUSTOM`) and returns its ID.
+    pub async fn create_tariff_of(&self, kind: &str, name: &str, price: &str) -> String {
         let data = self
             .ok(
-                "mutation($n: String!, $p: Decimal!) { createTariff(input: {name: $n, kind: INTERNET, price: $p, taxPercent: \"19\"}) { tariff { id } userErrors { code } } }",
-                json!({ "n": name, "p": price }),
+                "mutation($k: TariffKind!, $n: String!, $p: Decimal!) { createTariff(input: {name: $n, kind: $k, price: $p, taxPercent: \"19\"}) { tariff { id } userErrors { code } } }",
+                json!({ "k": kind, "n": name, "p": price }),
                 Some(self.admin()),
             )
             .await;

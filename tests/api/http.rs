@@ -293,7 +293,9 @@ async fn a_repeated_document_is_prepared_once_and_its_variables_still_checked() 
     let hits = || app.state.prepared.hits.load(Ordering::Relaxed);
     let before = hits();
     for _ in 0..3 {
-        let data = app.ok(query, json!({ "id": main, "n": 5 }), Some(&token)).await;
+        let data = app
+            .ok(query, json!({ "id": main, "n": 5 }), Some(&token))
+            .await;
         assert_eq!(data["node"]["fullName"], "Name of prep-main");
     }
     assert_eq!(hits() - before, 2, "parsed once, then found");
@@ -301,11 +303,18 @@ async fn a_repeated_document_is_prepared_once_and_its_variables_still_checked() 
     for (vars, why) in [
         (json!({}), "a required variable left out"),
         (json!({ "id": null }), "a required variable sent as null"),
-        (json!({ "id": main, "n": "five" }), "a variable of the wrong type"),
+        (
+            json!({ "id": main, "n": "five" }),
+            "a variable of the wrong type",
+        ),
     ] {
         let (status, body) = app.graphql(query, vars, Some(&token)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{why}: {body}");
-        assert_eq!(crate::helpers::first_code(&body), "BAD_USER_INPUT", "{why}: {body}");
+        assert_eq!(
+            crate::helpers::first_code(&body),
+            "BAD_USER_INPUT",
+            "{why}: {body}"
+        );
         assert!(body["data"].is_null(), "{why}: nothing ran: {body}");
     }
 }

@@ -140,6 +140,46 @@ const CASES: &[(&str, &str, &str)] = &[
         "mutation($id: ID!) { uploadDocument(input: {accountId: $id, kind: OTHER, title: \"t\", file: null}) { document { id } } }",
     ),
     (
+        "Query.ticketQueue",
+        "FORBIDDEN",
+        "query($id: ID!) { ticketQueue(filter: {accountId: $id}) { totalCount } }",
+    ),
+    (
+        "Mutation.setTicketStatus",
+        "FORBIDDEN",
+        "mutation($id: ID!) { setTicketStatus(input: {ticketId: $id, status: RESOLVED}) { ticket { id } } }",
+    ),
+    (
+        "Mutation.assignTicket",
+        "FORBIDDEN",
+        "mutation($id: ID!) { assignTicket(input: {ticketId: $id, assigneeId: null}) { ticket { id } } }",
+    ),
+    (
+        "Mutation.disableService",
+        "FORBIDDEN",
+        "mutation($id: ID!) { disableService(input: {serviceId: $id}) { service { id } } }",
+    ),
+    (
+        "Mutation.enableService",
+        "FORBIDDEN",
+        "mutation($id: ID!) { enableService(input: {serviceId: $id}) { service { id } } }",
+    ),
+    (
+        "Mutation.archiveService",
+        "FORBIDDEN",
+        "mutation($id: ID!) { archiveService(input: {serviceId: $id}) { service { id } } }",
+    ),
+    (
+        "Mutation.createEmailTemplate",
+        "FORBIDDEN",
+        "mutation($id: ID!) { createEmailTemplate(input: {kind: SERVICE_ORDER, name: \"n\", subject: \"s\", body: \"b\", partnerId: $id}) { template { id } } }",
+    ),
+    (
+        "Mutation.forcePasswordReset",
+        "FORBIDDEN",
+        "mutation($id: ID!) { forcePasswordReset(input: {accountId: $id, temporaryPassword: \"temporary-1\"}) { account { id } } }",
+    ),
+    (
         "Mutation.markNotificationsRead",
         "NOT_FOUND",
         "mutation($id: ID!) { markNotificationsRead(input: {ids: [$id]}) { unreadNotificationCount } }",

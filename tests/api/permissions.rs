@@ -49,6 +49,18 @@ const NOT_WALKED: &[(&str, &str)] = &[
         "uploadDocument",
         "a multipart request (an Upload cannot be sent as JSON); tests/api/documents.rs",
     ),
+    (
+        "logout",
+        "any signed-in viewer, about its own session; tests/api/sessions.rs",
+    ),
+    (
+        "logoutEverywhere",
+        "any signed-in viewer, about its own sessions; tests/api/sessions.rs",
+    ),
+    (
+        "changePassword",
+        "any signed-in viewer, about its own password; tests/api/sessions.rs",
+    ),
 ];
 
 /// A customer operation on `target`'s objects, as the walk runs it.

@@ -125,7 +125,38 @@ async fn bad_usage_input_records_nothing_and_bad_ranges_are_refused() {
         .await,
         json!([{ "code": "INVALID_INPUT", "field": ["input", "downloadBytes"] }])
     );
-    let call = |d: i32, c: &str| json!({ "s": s, "a": "2026-11-01T08:00:00Z", "n": "+4930123", "d": d, "c": c });
+    let voice = app.create_tariff_of("VOICE", "Voice", "5.00").await;
+    let v = encode_id(
+        "Service",
+        app.add_service(&t.main, &voice, entity::enums::ServiceStatus::Active)
+            .await,
+    );
+    // Usage of the wrong kind for the service.
+    let on_internet = app
+        .ok(
+            CALL,
+            json!({ "s": s, "a": "2026-11-01T08:00:00Z", "n": "+4930123", "d": 5, "c": "1.00" }),
+            Some(app.admin()),
+        )
+        .await;
+    assert_eq!(
+        on_internet["recordVoiceCall"]["userErrors"],
+        json!([{ "code": "INVALID_INPUT", "field": ["input", "serviceId"] }])
+    );
+    assert_eq!(
+        session(
+            &app,
+            &v,
+            "2026-11-01T08:00:00Z",
+            "2026-11-01T09:00:00Z",
+            1,
+            1
+        )
+        .await,
+        json!([{ "code": "INVALID_INPUT", "field": ["input", "serviceId"] }]),
+        "a session on a voice service"
+    );
+    let call = |d: i32, c: &str| json!({ "s": v, "a": "2026-11-01T08:00:00Z", "n": "+4930123", "d": d, "c": c });
     let bad = app.ok(CALL, call(-5, "1.00"), Some(app.admin())).await;
     assert_eq!(
         bad["recordVoiceCall"]["userErrors"],
@@ -172,7 +203,7 @@ async fn voice_usage_totals_are_exact_and_refused_for_independent_sub_accounts()
     let app = TestApp::spawn().await;
     app.set_independent_access(true).await;
     let t = app.tenant("t").await;
-    let tariff = app.create_tariff("Voice", "9.99").await;
+    let tariff = app.create_tariff_of("VOICE", "Voice", "9.99").await;
     let token = app.token_for(&t.main).await;
     for sub in [&t.aggregated, &t.independent] {
         let s = encode_id(

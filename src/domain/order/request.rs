@@ -115,7 +115,7 @@ pub async fn approve_request(
         account_id: Set(request.account_id),
         tariff_id: Set(tariff.id),
         description: Set(tariff.name.clone()),
-        status: Set(if start <= now.date_naive() {
+        status: Set(if start <= crate::domain::today() {
             ServiceStatus::Active
         } else {
             ServiceStatus::Pending

@@ -2,19 +2,20 @@
 //! tickets for (or by staff), a thread of messages, and a status that follows the
 //! conversation (SPEC.md "Tickets"). A sub-account may hide its ticket from its main account.
 
+pub mod staff;
+
 use crate::db::LockForWrite;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use serde_json::json;
 
 use entity::{
     account,
-    enums::{NotificationKind, TicketPriority, TicketStatus},
+    enums::{TicketPriority, TicketStatus},
     ticket, ticket_message,
 };
 
 use super::{
     activity::{self, Activity},
-    notification,
     validate::Checks,
 };
 use crate::{
@@ -166,12 +167,11 @@ pub async fn reply(
     active.updated_at = Set(super::now());
     let updated = active.update(&txn).await?;
     if viewer.is_admin() {
-        notification::notify(
+        staff::notify_watchers(
             &txn,
-            owner.id,
-            NotificationKind::TicketUpdated,
+            &updated,
+            &owner,
             format!("Support replied to \"{}\".", found.subject),
-            notification::About::ticket(found.id),
         )
         .await?;
     }

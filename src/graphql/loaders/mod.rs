@@ -16,7 +16,8 @@ use entity::{
     account, activity, change_request, document, email_template,
     enums::{DocumentKind, ServiceStatus},
     internet_session, invoice, invoice_line, notification, order, order_item, partner,
-    partner_portal_settings, service, service_request, tariff, ticket, ticket_message, voice_call,
+    partner_portal_settings, service, service_request, staff_user, tariff, ticket, ticket_message,
+    voice_call,
 };
 
 use super::batch::{Batched, Batcher};
@@ -198,6 +199,7 @@ pub struct Loaders {
     pub document: Cached<ById<document::Entity>>,
     pub ticket: Cached<ById<ticket::Entity>>,
     pub notification: Cached<ById<notification::Entity>>,
+    pub staff_user: Cached<ById<staff_user::Entity>>,
     pub totals: Cached<TotalsLoader>,
     pub pending_change: Cached<PendingChangeLoader>,
     pub services:
@@ -244,6 +246,7 @@ impl Loaders {
             document: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             ticket: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             notification: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            staff_user: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             totals: Batched::new(&batcher, TotalsLoader(db.clone())),
             pending_change: Batched::new(&batcher, PendingChangeLoader(db.clone())),
             services: Batched::new(

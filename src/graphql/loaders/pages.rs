@@ -75,8 +75,14 @@ impl<T: Copy + Eq> AnyOf<T> {
 }
 
 impl ChildFilter for AnyOf<ServiceStatus> {
+    /// The statuses asked for; without any, every service but the `ARCHIVED` ones (ended,
+    /// kept for history: shown only when asked for).
     fn condition(&self) -> Condition {
-        self.on(service::Column::Status)
+        if self.0.is_empty() {
+            Condition::all().add(service::Column::Status.ne(ServiceStatus::Archived))
+        } else {
+            self.on(service::Column::Status)
+        }
     }
 }
 

@@ -1,4 +1,7 @@
-//! Services and their change requests (the reading side).
+//! Services and their change requests; pause, resume and change. The staff's lifecycle
+//! mutations (disable, enable, archive) are in [`lifecycle`].
+
+pub mod lifecycle;
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};

@@ -1,11 +1,14 @@
-//! Tickets and their messages; `createTicket`, `replyToTicket`, `closeTicket`.
+//! Tickets and their messages; `createTicket`, `replyToTicket`, `closeTicket`. The staff's
+//! queue, status changes and assignment are in [`queue`].
+
+pub mod queue;
 
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 use entity::{ticket, ticket_message};
 
-use super::{
+use crate::graphql::{
     account::{Account, owner},
     connection::{Connection, page_request},
     enums::{TicketPriority, TicketStatus},
@@ -91,6 +94,22 @@ impl Ticket {
     /// Whether the sub-account hid it from its main account.
     async fn hidden_from_main(&self) -> bool {
         self.0.hidden_from_main
+    }
+
+    /// The staff member working it (customers see the name), null while unassigned.
+    async fn assignee(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::staff::StaffUser>> {
+        let Some(id) = self.0.assignee_id else {
+            return Ok(None);
+        };
+        let found = super::loaders(ctx)?
+            .staff_user
+            .load_one(id)
+            .await
+            .map_err(gql)?;
+        Ok(found.map(super::staff::StaffUser))
     }
 
     /// When it was opened.

@@ -11,10 +11,17 @@ use crate::{
     walk::Schema,
 };
 
-const N: usize = 24;
+mod day_to_day;
+
+pub(super) const N: usize = 24;
 
 /// Sends `N` requests at once; their bodies.
-async fn at_once<F>(app: &TestApp, token: Option<&str>, query: &str, vars: F) -> Vec<Value>
+pub(super) async fn at_once<F>(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+    vars: F,
+) -> Vec<Value>
 where
     F: Fn(usize) -> Value,
 {
@@ -27,7 +34,7 @@ where
 
 /// How many answers came through without errors and user errors (the accepted calls),
 /// after checking that none failed inside the server.
-fn accepted(what: &str, bodies: &[Value], payload: &str) -> usize {
+pub(super) fn accepted(what: &str, bodies: &[Value], payload: &str) -> usize {
     for b in bodies {
         assert!(
             b["errors"].as_array().is_none_or(|e| e
@@ -47,7 +54,7 @@ fn accepted(what: &str, bodies: &[Value], payload: &str) -> usize {
         .count()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(super) async fn count(app: &TestApp, sql: &str) -> i64 {
     use sea_orm::ConnectionTrait;
     let row = app
         .state
@@ -62,17 +69,17 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).expect("number")
 }
 
-fn pk(id: &str) -> i64 {
+pub(super) fn pk(id: &str) -> i64 {
     crate::helpers::decode_pk(id)
 }
 
-struct Shop {
-    main: String,
-    sub: String,
-    main_token: String,
-    sub_token: String,
-    fiber: String,
-    fiber_plus: String,
+pub(super) struct Shop {
+    pub main: String,
+    pub sub: String,
+    pub main_token: String,
+    pub sub_token: String,
+    pub fiber: String,
+    pub fiber_plus: String,
 }
 
 /// A main account (management on, 1,000.00 on its balance) with an aggregated sub-account,
@@ -153,7 +160,7 @@ async fn paid_requests(app: &TestApp, s: &Shop) -> Vec<String> {
         .collect()
 }
 
-async fn service(app: &TestApp, s: &Shop) -> String {
+pub(super) async fn service(app: &TestApp, s: &Shop) -> String {
     encode_id(
         "Service",
         app.add_service(&s.sub, &s.fiber, entity::enums::ServiceStatus::Active)
@@ -161,7 +168,7 @@ async fn service(app: &TestApp, s: &Shop) -> String {
     )
 }
 
-async fn ticket(app: &TestApp, s: &Shop) -> String {
+pub(super) async fn ticket(app: &TestApp, s: &Shop) -> String {
     app.ok(
         "mutation($a: ID!) { createTicket(input: {accountId: $a, subject: \"Line\", message: \"Slow\"}) { ticket { id } } }",
         json!({ "a": s.sub }),
@@ -541,7 +548,7 @@ async fn case(app: &TestApp, m: &str, s: &Shop) {
                 "each payer billed once"
             );
         }
-        other => panic!("no concurrency case for the mutation {other}: add one"),
+        other => day_to_day::case(app, other, s).await,
     }
 }
 

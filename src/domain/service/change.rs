@@ -1,146 +1,32 @@
-//! Services of accounts: the batched aggregates shown in lists (active services count and
-//! total monthly cost), pause, resume and tariff changes.
-
-use crate::db::LockForWrite;
-use std::collections::HashMap;
+//! Pause, resume and tariff changes (SPEC.md "Services"), by customers (as the policy
+//! allows) and staff.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
-
-use entity::{
-    change_request,
-    enums::{BillingPeriod, ChangeRequestStatus, ServiceStatus},
-    service,
-};
-
-use crate::error::AppResult;
-
-/// The list columns of an account that come from its services.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub active_count: i64,
-    /// Sum of the monthly prices of active services, in minor units.
-    pub cost_minor: i64,
-}
-
-/// A service's share of its account's total cost (`totalServiceCost`): its price when it
-/// is billed monthly. With [`counted`], the one definition the list's totals and the
-/// total-cost sort both use (keyset cursors depend on the two agreeing).
-fn cost_share() -> SimpleExpr {
-    Expr::case(
-        Expr::col((service::Entity, service::Column::BillingPeriod))
-            .eq(BillingPeriod::Monthly.as_str()),
-        Expr::col((service::Entity, service::Column::PriceMinor)),
-    )
-    .finally(Expr::val(0i64))
-    .into()
-}
-
-/// The services an account's totals count: the active ones.
-fn counted() -> SimpleExpr {
-    Expr::col((service::Entity, service::Column::Status)).eq(ServiceStatus::Active.as_str())
-}
-
-/// An account's total cost as a correlated subquery on `accounts`, to sort and page by.
-pub fn total_cost_of_account() -> SimpleExpr {
-    let mut q = Query::select();
-    q.expr(Func::cast_as(
-        Func::coalesce([SimpleExpr::from(Func::sum(cost_share())), Expr::val(0i64)]),
-        Alias::new("BIGINT"),
-    ))
-    .from(service::Entity)
-    .and_where(
-        Expr::col((service::Entity, service::Column::AccountId))
-            .equals((account::Entity, account::Column::Id)),
-    )
-    .and_where(counted());
-    SimpleExpr::SubQuery(None, Box::new(q.into()))
-}
-
-/// Totals for many accounts in one statement; accounts without active services are absent.
-pub async fn totals_for<C: ConnectionTrait>(
-    db: &C,
-    account_ids: &[i64],
-) -> AppResult<HashMap<i64, Totals>> {
-    if account_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i64, i64, Option<i64>)> = service::Entity::find()
-        .select_only()
-        .column(service::Column::AccountId)
-        .column_as(Expr::cust("COUNT(*)"), "active_count")
-        .column_as(
-            SimpleExpr::from(Func::cast_as(Func::sum(cost_share()), Alias::new("BIGINT"))),
-            "cost_minor",
-        )
-        .filter(service::Column::AccountId.is_in(account_ids.iter().copied()))
-        .filter(counted())
-        .group_by(service::Column::AccountId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, count, cost)| {
-            (
-                id,
-                Totals {
-                    active_count: count,
-                    cost_minor: cost.unwrap_or(0),
-                },
-            )
-        })
-        .collect())
-}
-
-/// The open (pending) change request of each of these services.
-pub async fn pending_changes_for<C: ConnectionTrait>(
-    db: &C,
-    service_ids: &[i64],
-) -> AppResult<HashMap<i64, change_request::Model>> {
-    let rows = change_request::Entity::find()
-        .filter(change_request::Column::ServiceId.is_in(service_ids.iter().copied()))
-        .filter(change_request::Column::Status.eq(ChangeRequestStatus::Pending))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|r| (r.service_id, r)).collect())
-}
-
-/// One service by id (`NOT_FOUND` if it does not exist); callers authorize on its account.
-pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<service::Model> {
-    service::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(crate::error::AppError::NotFound)
-}
-
-// ---------------------------------------------------------------------------------------
-// Pause, resume and change (SPEC.md "Services").
-
-use sea_orm::{ActiveModelTrait, DatabaseConnection, QueryOrder, Set};
 use serde_json::json;
 
 use entity::{
-    account,
-    enums::{ChangeMode, TariffKind},
-    service_pause, service_rate, tariff,
+    account, change_request,
+    enums::{ChangeMode, ChangeRequestStatus, PauseKind, ServiceStatus, TariffKind},
+    service, service_pause, service_rate, tariff,
 };
 
-use super::activity::{self, Activity};
 use crate::{
     auth::Viewer,
-    error::{AppError, UserError, UserErrorCode},
+    db::LockForWrite,
+    domain::activity::{self, Activity},
+    error::{AppError, AppResult, UserError, UserErrorCode},
     policy::{self, Action, Target},
 };
 
-fn state_error(message: String) -> AppError {
+pub(super) fn state_error(message: String) -> AppError {
     AppError::user(UserError::new(UserErrorCode::InvalidState, message))
 }
 
 /// Loads a service for change, locked, after asking the policy about its account.
-async fn lock_for<C: ConnectionTrait>(
+pub(super) async fn lock_for<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
     id: i64,
@@ -159,14 +45,14 @@ async fn lock_for<C: ConnectionTrait>(
     Ok((found, owner))
 }
 
-async fn set_status<C: ConnectionTrait>(
+pub(super) async fn set_status<C: ConnectionTrait>(
     db: &C,
     found: service::Model,
     status: ServiceStatus,
 ) -> AppResult<service::Model> {
     let mut active: service::ActiveModel = found.into();
     active.status = Set(status);
-    active.updated_at = Set(super::now());
+    active.updated_at = Set(crate::domain::now());
     Ok(active.update(db).await?)
 }
 
@@ -183,9 +69,10 @@ pub async fn pause(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> AppResu
     let paused = set_status(&txn, found, ServiceStatus::Paused).await?;
     service_pause::ActiveModel {
         service_id: Set(paused.id),
-        paused_on: Set(super::now().date_naive()),
+        paused_on: Set(crate::domain::today()),
+        kind: Set(PauseKind::Pause),
         resumed_on: Set(None),
-        created_at: Set(super::now()),
+        created_at: Set(crate::domain::now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -212,13 +99,14 @@ pub async fn resume(
     let resumed = set_status(&txn, found, ServiceStatus::Active).await?;
     if let Some(open) = service_pause::Entity::find()
         .filter(service_pause::Column::ServiceId.eq(resumed.id))
+        .filter(service_pause::Column::Kind.eq(PauseKind::Pause))
         .filter(service_pause::Column::ResumedOn.is_null())
         .order_by_desc(service_pause::Column::Id)
         .one(&txn)
         .await?
     {
         let mut active: service_pause::ActiveModel = open.into();
-        active.resumed_on = Set(Some(super::now().date_naive()));
+        active.resumed_on = Set(Some(crate::domain::today()));
         active.update(&txn).await?;
     }
     activity::record(&txn, owner.id, viewer, Activity::ServiceResumed, json!({ "serviceId": resumed.id, "before": { "status": "PAUSED" }, "after": { "status": "ACTIVE" } })).await?;
@@ -241,7 +129,7 @@ pub async fn record_rate<C: ConnectionTrait>(
         price_minor: Set(service.price_minor),
         tax_percent_minor: Set(tariff.tax_percent_minor),
         valid_from: Set(valid_from),
-        created_at: Set(super::now()),
+        created_at: Set(crate::domain::now()),
         ..Default::default()
     }
     .insert(db)
@@ -260,9 +148,9 @@ async fn switch_tariff<C: ConnectionTrait>(
     active.price_minor = Set(to.price_minor);
     active.billing_period = Set(to.period);
     active.description = Set(to.name.clone());
-    active.updated_at = Set(super::now());
+    active.updated_at = Set(crate::domain::now());
     let switched = active.update(db).await?;
-    record_rate(db, &switched, to, super::now().date_naive()).await?;
+    record_rate(db, &switched, to, crate::domain::today()).await?;
     Ok(switched)
 }
 
@@ -323,7 +211,7 @@ pub async fn change(
             ),
         )));
     }
-    let now = super::now();
+    let now = crate::domain::now();
     let request = change_request::ActiveModel {
         service_id: Set(found.id),
         from_tariff_id: Set(from.id),
@@ -433,7 +321,7 @@ pub async fn decide_change(
     };
     let mut active: change_request::ActiveModel = request.clone().into();
     active.status = Set(status);
-    active.decided_at = Set(Some(super::now()));
+    active.decided_at = Set(Some(crate::domain::now()));
     let decided = active.update(&txn).await?;
     let tariff_after = if decision == ChangeDecision::Approve {
         &to.name

@@ -1,0 +1,122 @@
+//! Services of accounts: the batched aggregates shown in lists (active services count and
+//! total monthly cost) here; pause, resume and tariff changes in [`change`]; the staff's
+//! lifecycle (disable, enable, archive, the daily end of services) in [`lifecycle`].
+
+mod change;
+pub mod lifecycle;
+
+use std::collections::HashMap;
+
+pub use change::{ChangeDecision, change, decide_change, pause, record_rate, resume};
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr},
+};
+
+use entity::{
+    account, change_request,
+    enums::{BillingPeriod, ChangeRequestStatus, ServiceStatus},
+    service,
+};
+
+use crate::error::AppResult;
+
+/// The list columns of an account that come from its services.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub active_count: i64,
+    /// Sum of the monthly prices of active services, in minor units.
+    pub cost_minor: i64,
+}
+
+/// A service's share of its account's total cost (`totalServiceCost`): its price when it
+/// is billed monthly. With [`counted`], the one definition the list's totals and the
+/// total-cost sort both use (keyset cursors depend on the two agreeing).
+fn cost_share() -> SimpleExpr {
+    Expr::case(
+        Expr::col((service::Entity, service::Column::BillingPeriod))
+            .eq(BillingPeriod::Monthly.as_str()),
+        Expr::col((service::Entity, service::Column::PriceMinor)),
+    )
+    .finally(Expr::val(0i64))
+    .into()
+}
+
+/// The services an account's totals count: the active ones.
+fn counted() -> SimpleExpr {
+    Expr::col((service::Entity, service::Column::Status)).eq(ServiceStatus::Active.as_str())
+}
+
+/// An account's total cost as a correlated subquery on `accounts`, to sort and page by.
+pub fn total_cost_of_account() -> SimpleExpr {
+    let mut q = Query::select();
+    q.expr(Func::cast_as(
+        Func::coalesce([SimpleExpr::from(Func::sum(cost_share())), Expr::val(0i64)]),
+        Alias::new("BIGINT"),
+    ))
+    .from(service::Entity)
+    .and_where(
+        Expr::col((service::Entity, service::Column::AccountId))
+            .equals((account::Entity, account::Column::Id)),
+    )
+    .and_where(counted());
+    SimpleExpr::SubQuery(None, Box::new(q.into()))
+}
+
+/// Totals for many accounts in one statement; accounts without active services are absent.
+pub async fn totals_for<C: ConnectionTrait>(
+    db: &C,
+    account_ids: &[i64],
+) -> AppResult<HashMap<i64, Totals>> {
+    if account_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64, Option<i64>)> = service::Entity::find()
+        .select_only()
+        .column(service::Column::AccountId)
+        .column_as(Expr::cust("COUNT(*)"), "active_count")
+        .column_as(
+            SimpleExpr::from(Func::cast_as(Func::sum(cost_share()), Alias::new("BIGINT"))),
+            "cost_minor",
+        )
+        .filter(service::Column::AccountId.is_in(account_ids.iter().copied()))
+        .filter(counted())
+        .group_by(service::Column::AccountId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, count, cost)| {
+            (
+                id,
+                Totals {
+                    active_count: count,
+                    cost_minor: cost.unwrap_or(0),
+                },
+            )
+        })
+        .collect())
+}
+
+/// The open (pending) change request of each of these services.
+pub async fn pending_changes_for<C: ConnectionTrait>(
+    db: &C,
+    service_ids: &[i64],
+) -> AppResult<HashMap<i64, change_request::Model>> {
+    let rows = change_request::Entity::find()
+        .filter(change_request::Column::ServiceId.is_in(service_ids.iter().copied()))
+        .filter(change_request::Column::Status.eq(ChangeRequestStatus::Pending))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.service_id, r)).collect())
+}
+
+/// One service by id (`NOT_FOUND` if it does not exist); callers authorize on its account.
+pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<service::Model> {
+    service::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)
+}

@@ -1,0 +1,146 @@
+//! The playground: GraphiQL's production build and React, served by the server itself from
+//! assets embedded in the binary (`assets/playground`, refreshed from pinned npm releases by
+//! `scripts/refresh-playground.sh`), so it works with no outside network. A tab per trusted
+//! document; the header editor starts with `Authorization: Bearer `. The page allows only
+//! its own assets (CSP) and no framing.
+
+use axum::{
+    extract::Path,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+/// The page's Content-Security-Policy: only its own scripts, styles (GraphiQL sets inline
+/// style attributes), images and fonts; requests only to this origin; no framing.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+form-action 'none'; frame-ancestors 'none'";
+
+const INDEX: &str = include_str!("../../assets/playground/index.html");
+
+/// An embedded asset: name, content type, bytes.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/playground/graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/playground/graphiql.min.css"),
+    ),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/playground/react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/playground/react-dom.production.min.js"),
+    ),
+    (
+        "playground.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/playground/playground.js"),
+    ),
+    (
+        "playground.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/playground/playground.css"),
+    ),
+];
+
+fn with_page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The playground page.
+pub fn page() -> Response {
+    with_page_headers(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], INDEX).into_response())
+}
+
+/// `GET /playground/{file}`: an embedded asset, or the example operations.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    if file == "examples.js" {
+        return (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            crate::graphql::trusted::examples_js(),
+        )
+            .into_response();
+    }
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                // Pinned releases: a new one comes with a new server build.
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_assets_are_the_pinned_releases() {
+        use sha2::{Digest, Sha256};
+        let versions = include_str!("../../assets/playground/VERSIONS");
+        let mut checked = 0;
+        for line in versions.lines().filter(|l| !l.starts_with('#')) {
+            let mut parts = line.split_whitespace();
+            let (Some(hash), Some(file)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            if hash.len() != 64 {
+                continue;
+            }
+            let (_, _, bytes) = ASSETS
+                .iter()
+                .find(|(name, _, _)| *name == file)
+                .unwrap_or_else(|| panic!("{file} is listed but not served"));
+            let digest: String = Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(
+                digest, hash,
+                "{file} differs from its release: run scripts/refresh-playground.sh"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 4, "GraphiQL's script and style, React, React DOM");
+    }
+
+    #[test]
+    fn the_page_loads_only_its_own_assets() {
+        for src in INDEX
+            .split(['"', '\''])
+            .filter(|s| s.ends_with(".js") || s.ends_with(".css"))
+        {
+            assert!(src.starts_with("/playground/"), "{src}");
+            let file = &src["/playground/".len()..];
+            assert!(
+                file == "examples.js" || ASSETS.iter().any(|(name, _, _)| *name == file),
+                "{file} is not embedded"
+            );
+        }
+        assert!(!INDEX.contains("http"), "no other host");
+    }
+}

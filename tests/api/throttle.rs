@@ -1,0 +1,166 @@
+//! Failed-login limits shared by every replica, keyed so that a stranger cannot lock a
+//! customer out: strict per login and address, per address against spraying, and per login
+//! only a growing delay. Client addresses come from `X-Forwarded-For` behind a trusted
+//! proxy (here: the tests' own loopback address).
+
+use std::{net::SocketAddr, time::Instant};
+
+use portal_api::{auth::throttle, config::Mode};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp};
+
+const LOGIN: &str = "mutation($l: String!, $p: String!) { login(input: {login: $l, password: $p}) { accessToken userErrors { code } } }";
+
+/// A login attempt through `server` from client address `from`: the status and the
+/// outcome (`ok`, a user error code, or a request error code).
+async fn attempt(
+    app: &TestApp,
+    server: SocketAddr,
+    from: &str,
+    login: &str,
+    password: &str,
+) -> (StatusCode, String) {
+    let resp = app
+        .client
+        .post(format!("http://{server}/graphql"))
+        .header("x-forwarded-for", from)
+        .json(&json!({ "query": LOGIN, "variables": { "l": login, "p": password } }))
+        .send()
+        .await
+        .expect("sent");
+    let status = resp.status();
+    let body: Value = resp.json().await.expect("json");
+    let outcome = if let Some(code) = body["errors"][0]["extensions"]["code"].as_str() {
+        code.to_string()
+    } else if let Some(code) = body["data"]["login"]["userErrors"][0]["code"].as_str() {
+        code.to_string()
+    } else {
+        assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+        "ok".to_string()
+    };
+    (status, outcome)
+}
+
+async fn behind_a_proxy() -> TestApp {
+    TestApp::spawn_with(Mode::Development, |c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().expect("address")];
+    })
+    .await
+}
+
+#[tokio::test]
+async fn failures_count_across_replicas_and_lock_only_the_address_that_failed() {
+    let app = behind_a_proxy().await;
+    let other = app.replica().await;
+    app.create_account("alice", json!({})).await;
+    // Five wrong guesses from one address, spread over both replicas.
+    for i in 0..throttle::MAX_PER_PAIR {
+        let server = if i % 2 == 0 { app.addr } else { other.addr };
+        let (_, outcome) = attempt(&app, server, "203.0.113.7", "alice", "guess").await;
+        assert_eq!(outcome, "INVALID_CREDENTIALS");
+    }
+    for server in [app.addr, other.addr] {
+        let (status, outcome) = attempt(&app, server, "203.0.113.7", "alice", PASSWORD).await;
+        assert_eq!(
+            (status, outcome.as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
+            "that address is refused on every replica, even with the right password"
+        );
+    }
+    // The customer, from its own address, signs in.
+    let (status, outcome) = attempt(&app, other.addr, "198.51.100.20", "alice", PASSWORD).await;
+    assert_eq!((status, outcome.as_str()), (StatusCode::OK, "ok"));
+}
+
+#[tokio::test]
+async fn a_guesser_spread_over_many_addresses_is_slowed_never_the_owner_locked_out() {
+    let app = behind_a_proxy().await;
+    let other = app.replica().await;
+    app.create_account("bob", json!({})).await;
+    let failures = throttle::FREE_PER_LOGIN + 1;
+    for i in 0..failures {
+        let server = if i % 2 == 0 { app.addr } else { other.addr };
+        let (_, outcome) =
+            attempt(&app, server, &format!("192.0.2.{}", i + 1), "bob", "guess").await;
+        assert_eq!(outcome, "INVALID_CREDENTIALS");
+    }
+    // The next attempt from anywhere waits the delay the login's failures earned, then
+    // goes through: the owner's right password works.
+    let wait = throttle::delay_for(failures);
+    assert!(!wait.is_zero());
+    let started = Instant::now();
+    let (status, outcome) = attempt(&app, app.addr, "198.51.100.30", "bob", PASSWORD).await;
+    assert_eq!((status, outcome.as_str()), (StatusCode::OK, "ok"));
+    assert!(
+        started.elapsed() >= wait,
+        "waited {:?} of {wait:?}",
+        started.elapsed()
+    );
+    // The success cleared the login's count: no delay any more.
+    let (_, outcome) = attempt(&app, other.addr, "198.51.100.30", "bob", PASSWORD).await;
+    assert_eq!(outcome, "ok");
+    let row = |key: &str| {
+        use sea_orm::EntityTrait;
+        let db = app.state.db.clone();
+        let key = key.to_string();
+        async move {
+            entity::login_failure::Entity::find_by_id(key)
+                .one(&db)
+                .await
+                .expect("query")
+        }
+    };
+    assert!(row("login:bob").await.is_none(), "cleared on success");
+    assert!(
+        row("addr:192.0.2.1").await.is_some(),
+        "the addresses keep their counts"
+    );
+}
+
+#[tokio::test]
+async fn one_address_spraying_many_logins_is_refused_and_only_it() {
+    let app = behind_a_proxy().await;
+    app.create_account("carol", json!({})).await;
+    for i in 0..throttle::MAX_PER_ADDRESS {
+        let (_, outcome) =
+            attempt(&app, app.addr, "203.0.113.99", &format!("user{i}"), "spray").await;
+        assert_eq!(outcome, "INVALID_CREDENTIALS");
+    }
+    let (status, outcome) = attempt(&app, app.addr, "203.0.113.99", "carol", PASSWORD).await;
+    assert_eq!(
+        (status, outcome.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED")
+    );
+    let (_, outcome) = attempt(&app, app.addr, "203.0.113.100", "carol", PASSWORD).await;
+    assert_eq!(outcome, "ok");
+}
+
+#[tokio::test]
+async fn expired_counters_are_swept_by_the_scheduler() {
+    let app = behind_a_proxy().await;
+    app.create_account("dave", json!({})).await;
+    let (_, outcome) = attempt(&app, app.addr, "203.0.113.5", "dave", "guess").await;
+    assert_eq!(outcome, "INVALID_CREDENTIALS");
+    use portal_api::jobs::scheduler::{Job, Jobs, Scheduler};
+    let scheduler = Scheduler::new(&app.state, std::sync::Arc::new(Jobs));
+    let now = scheduler.tick(chrono::Utc::now()).await.expect("tick");
+    let sweep = |ran: &[portal_api::jobs::scheduler::Ran]| {
+        ran.iter()
+            .find(|r| r.job == Job::SweepLoginFailures)
+            .map(|r| r.outcome.clone())
+    };
+    assert_eq!(
+        sweep(&now),
+        Some(Ok("0 expired failed-login counters deleted".to_string())),
+        "the window has not passed"
+    );
+    let later = chrono::Utc::now() + throttle::WINDOW + chrono::Duration::hours(1);
+    let ran = scheduler.tick(later).await.expect("tick");
+    assert_eq!(
+        sweep(&ran),
+        Some(Ok("3 expired failed-login counters deleted".to_string())),
+        "login, pair and address counters"
+    );
+}
