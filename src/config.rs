@@ -103,6 +103,19 @@ pub struct ServerArgs {
     /// this process.
     #[arg(long, env = "PORTAL_SCHEDULER_POLL_SECS", default_value_t = 30)]
     pub scheduler_poll_secs: u64,
+    /// Origins of portals allowed to call the API from a browser (comma-separated, exact
+    /// `scheme://host[:port]`); none: same-origin only.
+    #[arg(long, env = "PORTAL_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Trusted documents: `off`, `allow` (by id or by text), `require` (customers run the
+    /// documents of `operations/` only; staff keep free text).
+    #[arg(
+        long,
+        env = "PORTAL_TRUSTED_DOCUMENTS",
+        value_enum,
+        default_value = "allow"
+    )]
+    pub trusted_documents: crate::graphql::trusted::Mode,
 }
 
 /// Where email goes: an SMTP server, or (without `--smtp-host`) `.eml` files in a folder.
@@ -188,6 +201,10 @@ pub struct Config {
     pub calendar: crate::jobs::scheduler::Calendar,
     /// Load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Browser origins allowed by CORS.
+    pub cors_origins: Vec<String>,
+    /// What is done with documents by id and free text.
+    pub trusted_documents: crate::graphql::trusted::Mode,
 }
 
 impl Config {
@@ -213,6 +230,8 @@ impl Config {
                 billing_day: Some(1),
             },
             trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
+            trusted_documents: crate::graphql::trusted::Mode::Allow,
         }
     }
 }
@@ -230,6 +249,13 @@ impl Config {
                 billing_day: (server.billing_day > 0).then_some(server.billing_day),
             },
             trusted_proxies: server.trusted_proxies.clone(),
+            cors_origins: server
+                .cors_origins
+                .iter()
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            trusted_documents: server.trusted_documents,
             ..Self::new(db, server.jwt_secret.clone(), server.mode)
         }
     }

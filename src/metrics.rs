@@ -12,6 +12,8 @@ const BUCKETS_MS: [u64; 10] = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000];
 
 #[derive(Default)]
 pub struct Metrics {
+    /// GraphQL operations by trusted document name (`other` for the rest).
+    operations: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
     /// Scheduler runs by (job, outcome).
     job_runs: std::sync::Mutex<std::collections::BTreeMap<(&'static str, &'static str), u64>>,
     requests_2xx: AtomicU64,
@@ -51,6 +53,14 @@ impl Metrics {
         }
         self.db_query_time_us
             .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Counts one GraphQL operation by its trusted document's name (bounded: the manifest's
+    /// names and `other`).
+    pub fn record_operation(&self, name: &'static str) {
+        if let Ok(mut ops) = self.operations.lock() {
+            *ops.entry(name).or_default() += 1;
+        }
     }
 
     /// Counts one run of a scheduled job.
@@ -136,6 +146,19 @@ impl Metrics {
             "portal_db_query_seconds_total {}",
             get(&self.db_query_time_us) as f64 / 1e6
         );
+        let _ = writeln!(
+            out,
+            "# HELP portal_graphql_operations_total GraphQL operations, by trusted document (other: the rest)."
+        );
+        let _ = writeln!(out, "# TYPE portal_graphql_operations_total counter");
+        if let Ok(ops) = self.operations.lock() {
+            for (name, n) in ops.iter() {
+                let _ = writeln!(
+                    out,
+                    "portal_graphql_operations_total{{operation=\"{name}\"}} {n}"
+                );
+            }
+        }
         let _ = writeln!(
             out,
             "# HELP portal_job_runs_total Scheduled job runs by this process, by outcome."

@@ -95,6 +95,15 @@ pub enum Target<'a> {
     EmailTemplate(&'a email_template::Model),
     /// A tariff of the catalogue.
     Tariff(&'a tariff::Model),
+    /// An entry of an account's activity history (seen with the account's details).
+    ActivityOf(&'a account::Model),
+    /// A recorded Internet session of an account's service.
+    InternetSessionOf(&'a account::Model),
+    /// A recorded call of an account's service.
+    VoiceCallOf(&'a account::Model),
+    /// A staff user (staff see each other; customers see an assignee's name only, through
+    /// its ticket).
+    StaffUser,
 }
 
 /// How the viewer stands to an account.
@@ -166,6 +175,10 @@ fn customer(c: &CustomerViewer, action: Action, target: Target<'_>) -> Result<()
         Target::Notification(n) => (n.account_id == c.account.id)
             .then_some(())
             .ok_or(AppError::NotFound),
+        Target::StaffUser => Err(AppError::NotFound),
+        Target::ActivityOf(owner) => on_part(c, action, owner, Action::ViewDetails),
+        Target::InternetSessionOf(owner) => on_part(c, action, owner, Action::ViewInternetUsage),
+        Target::VoiceCallOf(owner) => on_part(c, action, owner, Action::ViewVoiceUsage),
         Target::Account(a) => on_account(c, action, a),
         // An object of an account is seen with the permission that opens it.
         Target::Service(_, owner) => on_part(c, action, owner, Action::ViewDetails),

@@ -12,11 +12,13 @@ use super::ids::{self, Kind};
 pub struct ActivityEntry(pub activity::Model);
 
 crate::connection_names!(ActivityEntry => "ActivityConnection", "ActivityEdge";);
+crate::part_of_account!(ActivityEntry, Activity, activity_entry, ActivityOf);
 
+/// One entry of an account's activity history: who did what, when, with before/after.
 #[Object]
 impl ActivityEntry {
     /// ID of the entry.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::Activity, self.0.id)
     }
 

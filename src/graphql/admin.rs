@@ -188,6 +188,7 @@ pub struct CreatePartnerInput {
 #[derive(Default)]
 pub struct AdminQuery;
 
+/// Staff-only queries.
 #[Object]
 impl AdminQuery {
     /// All accounts, filtered; admins only.
@@ -245,6 +246,7 @@ impl AdminQuery {
 #[derive(Default)]
 pub struct AdminMutation;
 
+/// Staff-only mutations.
 #[Object]
 impl AdminMutation {
     /// Create a partner (with default portal settings).
@@ -252,7 +254,7 @@ impl AdminMutation {
     async fn create_partner(
         &self,
         ctx: &Context<'_>,
-        input: CreatePartnerInput,
+        #[graphql(desc = "What to do: see the input type.")] input: CreatePartnerInput,
     ) -> async_graphql::Result<PartnerPayload> {
         let result =
             catalog::create_partner(super::db(ctx)?, super::viewer(ctx)?, &input.name).await;
@@ -264,7 +266,7 @@ impl AdminMutation {
     async fn create_account(
         &self,
         ctx: &Context<'_>,
-        input: CreateAccountInput,
+        #[graphql(desc = "What to do: see the input type.")] input: CreateAccountInput,
     ) -> async_graphql::Result<AccountPayload> {
         let viewer = super::viewer(ctx)?;
         let partner_id = input
@@ -300,7 +302,7 @@ impl AdminMutation {
     async fn link_sub_account(
         &self,
         ctx: &Context<'_>,
-        input: LinkSubAccountInput,
+        #[graphql(desc = "What to do: see the input type.")] input: LinkSubAccountInput,
     ) -> async_graphql::Result<AccountPayload> {
         let viewer = super::viewer(ctx)?;
         let main = ids::decode(Kind::Account, &input.main_account_id).gql()?;
@@ -314,7 +316,7 @@ impl AdminMutation {
     async fn unlink_sub_account(
         &self,
         ctx: &Context<'_>,
-        input: UnlinkSubAccountInput,
+        #[graphql(desc = "What to do: see the input type.")] input: UnlinkSubAccountInput,
     ) -> async_graphql::Result<AccountPayload> {
         let viewer = super::viewer(ctx)?;
         let sub = ids::decode(Kind::Account, &input.sub_account_id).gql()?;
@@ -330,7 +332,7 @@ impl AdminMutation {
     async fn set_sub_account_management(
         &self,
         ctx: &Context<'_>,
-        input: SetSubAccountManagementInput,
+        #[graphql(desc = "What to do: see the input type.")] input: SetSubAccountManagementInput,
     ) -> async_graphql::Result<AccountPayload> {
         let viewer = super::viewer(ctx)?;
         let id = ids::decode(Kind::Account, &input.account_id).gql()?;
@@ -343,7 +345,7 @@ impl AdminMutation {
     async fn update_portal_settings(
         &self,
         ctx: &Context<'_>,
-        input: UpdatePortalSettingsInput,
+        #[graphql(desc = "What to do: see the input type.")] input: UpdatePortalSettingsInput,
     ) -> async_graphql::Result<PortalSettingsPayload> {
         let result = catalog::update_portal_settings(
             super::db(ctx)?,
@@ -359,6 +361,7 @@ impl AdminMutation {
     async fn update_partner_portal_settings(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")]
         input: UpdatePartnerPortalSettingsInput,
     ) -> async_graphql::Result<PartnerPayload> {
         let viewer = super::viewer(ctx)?;
@@ -384,7 +387,7 @@ impl AdminMutation {
     async fn create_tariff(
         &self,
         ctx: &Context<'_>,
-        input: CreateTariffInput,
+        #[graphql(desc = "What to do: see the input type.")] input: CreateTariffInput,
     ) -> async_graphql::Result<TariffPayload> {
         let new = NewTariff {
             name: input.name,
@@ -408,7 +411,7 @@ impl AdminMutation {
     async fn run_billing(
         &self,
         ctx: &Context<'_>,
-        input: RunBillingInput,
+        #[graphql(desc = "What to do: see the input type.")] input: RunBillingInput,
     ) -> async_graphql::Result<RunBillingPayload> {
         let viewer = super::viewer(ctx)?;
         let state = super::state(ctx)?;
@@ -440,7 +443,7 @@ impl AdminMutation {
     async fn adjust_balance(
         &self,
         ctx: &Context<'_>,
-        input: AdjustBalanceInput,
+        #[graphql(desc = "What to do: see the input type.")] input: AdjustBalanceInput,
     ) -> async_graphql::Result<AccountPayload> {
         let viewer = super::viewer(ctx)?;
         let id = ids::decode(Kind::Account, &input.account_id).gql()?;

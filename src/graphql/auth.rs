@@ -189,13 +189,14 @@ impl LoginPayload {
 #[derive(Default)]
 pub struct AuthMutation;
 
+/// Session mutations.
 #[Object]
 impl AuthMutation {
     /// Log in; the same refusal for an unknown login and a wrong password.
     async fn login(
         &self,
         ctx: &Context<'_>,
-        input: LoginInput,
+        #[graphql(desc = "What to do: see the input type.")] input: LoginInput,
     ) -> async_graphql::Result<LoginPayload> {
         let state = super::state(ctx)?;
         let address = throttled(ctx, &input.login).await?;
@@ -215,7 +216,7 @@ impl AuthMutation {
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
-        input: RefreshSessionInput,
+        #[graphql(desc = "What to do: see the input type.")] input: RefreshSessionInput,
     ) -> async_graphql::Result<LoginPayload> {
         let state = super::state(ctx)?;
         let result =
@@ -246,7 +247,7 @@ impl AuthMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        input: ChangePasswordInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ChangePasswordInput,
     ) -> async_graphql::Result<SessionsPayload> {
         let viewer = super::viewer(ctx)?;
         let login = match viewer {
@@ -276,7 +277,7 @@ impl AuthMutation {
     async fn force_password_reset(
         &self,
         ctx: &Context<'_>,
-        input: ForcePasswordResetInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ForcePasswordResetInput,
     ) -> async_graphql::Result<ForcePasswordResetPayload> {
         let id = ids::decode(Kind::Account, &input.account_id).gql()?;
         let result = session::force_password_reset(

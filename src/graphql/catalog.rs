@@ -58,6 +58,7 @@ catalog_object!(Tariff, Tariff, tariff, Tariff);
 #[derive(Clone)]
 pub struct Partner(pub partner::Model);
 
+/// An ISP branch or reseller; every account belongs to one.
 #[Object]
 impl Partner {
     /// Global ID.
@@ -89,6 +90,7 @@ impl Partner {
 /// Per-partner portal switches.
 pub struct PartnerPortalSettings(pub partner_portal_settings::Model);
 
+/// Per-partner portal switches.
 #[Object]
 impl PartnerPortalSettings {
     /// Aggregated sub-accounts may place orders in their own portal (the main approves and pays).
@@ -113,6 +115,7 @@ impl PartnerPortalSettings {
 /// Global portal configuration.
 pub struct PortalSettings(pub portal_settings::Model);
 
+/// Global portal configuration.
 #[Object]
 impl PortalSettings {
     /// Main accounts with management on may also manage their independent sub-accounts (limited).
@@ -125,6 +128,7 @@ impl PortalSettings {
 #[derive(Clone)]
 pub struct EmailTemplate(pub email_template::Model);
 
+/// An email template.
 #[Object]
 impl EmailTemplate {
     /// Global ID.
@@ -199,6 +203,8 @@ super::payload::payload!(
 #[derive(Default)]
 pub struct TemplateMutation;
 
+/// Staff mutations of email templates (a partner picks one with
+/// `updatePartnerPortalSettings`).
 #[Object]
 impl TemplateMutation {
     /// Create an email template (staff); unknown placeholders are refused.
@@ -206,7 +212,7 @@ impl TemplateMutation {
     async fn create_email_template(
         &self,
         ctx: &Context<'_>,
-        input: CreateEmailTemplateInput,
+        #[graphql(desc = "What to do: see the input type.")] input: CreateEmailTemplateInput,
     ) -> async_graphql::Result<EmailTemplatePayload> {
         let partner_id = input
             .partner_id
@@ -231,7 +237,7 @@ impl TemplateMutation {
     async fn update_email_template(
         &self,
         ctx: &Context<'_>,
-        input: UpdateEmailTemplateInput,
+        #[graphql(desc = "What to do: see the input type.")] input: UpdateEmailTemplateInput,
     ) -> async_graphql::Result<EmailTemplatePayload> {
         let id = ids::decode(Kind::EmailTemplate, &input.id).gql()?;
         let result = catalog::update_email_template(
@@ -250,6 +256,7 @@ impl TemplateMutation {
 #[derive(Clone)]
 pub struct Tariff(pub tariff::Model);
 
+/// A product customers can order.
 #[Object]
 impl Tariff {
     /// Global ID.
@@ -302,6 +309,7 @@ impl Tariff {
 #[derive(Default)]
 pub struct CatalogQuery;
 
+/// Catalogue queries open to every signed-in viewer.
 #[Object]
 impl CatalogQuery {
     /// The tariffs that can be ordered, optionally of one kind.

@@ -64,6 +64,8 @@ impl<N: ConnectionNode> Connection<N> {
     }
 }
 
+/// One page of a list (a Relay connection): its edges (or just the nodes), where the page
+/// lies, and how many nodes the whole list has.
 #[Object(name_type)]
 impl<N: ConnectionNode> Connection<N> {
     /// The nodes of this page, each with its cursor.
@@ -98,6 +100,7 @@ impl<N: ConnectionNode> TypeName for Connection<N> {
     }
 }
 
+/// One node of a list's page, with its cursor.
 #[Object(name_type)]
 impl<N: ConnectionNode> Edge<N> {
     /// Opaque position of this node, for `after` and `before`.

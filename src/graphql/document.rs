@@ -49,6 +49,7 @@ impl Loadable for Document {
     }
 }
 
+/// A document of an account (contract, invoice PDF, ...).
 #[Object]
 impl Document {
     /// Global ID.
@@ -114,6 +115,7 @@ payload!(
 #[derive(Default)]
 pub struct DocumentMutation;
 
+/// Document mutations.
 #[Object]
 impl DocumentMutation {
     /// Upload a PDF document for an account (admins; GraphQL multipart request).
@@ -121,7 +123,7 @@ impl DocumentMutation {
     async fn upload_document(
         &self,
         ctx: &Context<'_>,
-        input: UploadDocumentInput,
+        #[graphql(desc = "What to do: see the input type.")] input: UploadDocumentInput,
     ) -> async_graphql::Result<DocumentPayload> {
         let viewer = super::viewer(ctx)?;
         let account_id = ids::decode(Kind::Account, &input.account_id).gql()?;

@@ -39,14 +39,37 @@ pub fn execute_stream(
 }
 
 /// The schema as `async-graphql-axum`'s WebSocket handler runs it: through [`execute`].
+/// `free_text` says whether the connection may run documents outside the trusted ones
+/// (set when it authenticates: always for staff; for others unless the server requires
+/// trusted documents).
 #[derive(Clone)]
 pub struct Batching {
     pub schema: PortalSchema,
     pub state: AppState,
+    pub free_text: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Batching {
+    fn refused(&self, request: &Request) -> Option<Response> {
+        let free = self.free_text.load(std::sync::atomic::Ordering::Acquire);
+        (!free && !super::trusted::is_trusted(&request.query)).then(|| {
+            let mut error = ServerError::new(
+                "this server runs only its clients' trusted documents (operations/)",
+                None,
+            );
+            let mut code = async_graphql::ErrorExtensionValues::default();
+            code.set("code", "PERSISTED_QUERY_REQUIRED");
+            error.extensions = Some(code);
+            Response::from_errors(vec![error])
+        })
+    }
 }
 
 impl Executor for Batching {
     async fn execute(&self, request: Request) -> Response {
+        if let Some(refused) = self.refused(&request) {
+            return refused;
+        }
         execute(&self.schema, request, Loaders::new(&self.state)).await
     }
 
@@ -55,6 +78,9 @@ impl Executor for Batching {
         request: Request,
         session: Option<Arc<async_graphql::Data>>,
     ) -> BoxStream<'static, Response> {
+        if let Some(refused) = self.refused(&request) {
+            return async_graphql::futures_util::stream::once(async move { refused }).boxed();
+        }
         execute_stream(&self.schema, request, Loaders::new(&self.state), session)
     }
 }

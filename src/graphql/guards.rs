@@ -172,3 +172,42 @@ pub async fn by_id<T: Loadable>(ctx: &Context<'_>, id: i64) -> async_graphql::Re
     decided(object.decide(ctx, Action::See).await?)?;
     Ok(object)
 }
+
+/// Implements [`Guarded`] and [`Loadable`] for a record that belongs to an account (its
+/// `account_id`) and is seen under a [`policy::Target`] variant that takes that account:
+/// `part_of_account!(Type, Kind, loader, TargetVariant)`.
+#[macro_export]
+macro_rules! part_of_account {
+    ($type:ident, $kind:ident, $loader:ident, $target:ident) => {
+        impl $crate::graphql::guards::Guarded for $type {
+            async fn decide(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                action: $crate::policy::Action,
+            ) -> async_graphql::Result<$crate::graphql::guards::Decision> {
+                let owner = $crate::graphql::account::owner(ctx, self.0.account_id).await?;
+                Ok($crate::policy::authorize(
+                    $crate::graphql::viewer(ctx)?,
+                    action,
+                    $crate::policy::Target::$target(&owner),
+                ))
+            }
+        }
+
+        impl $crate::graphql::guards::Loadable for $type {
+            const KIND: $crate::graphql::ids::Kind = $crate::graphql::ids::Kind::$kind;
+
+            async fn load(
+                ctx: &async_graphql::Context<'_>,
+                id: i64,
+            ) -> async_graphql::Result<Option<Self>> {
+                let found = $crate::graphql::loaders(ctx)?
+                    .$loader
+                    .load_one(id)
+                    .await
+                    .map_err($crate::graphql::loaders::gql)?;
+                Ok(found.map($type))
+            }
+        }
+    };
+}

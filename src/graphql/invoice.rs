@@ -47,6 +47,7 @@ impl Loadable for Invoice {
     }
 }
 
+/// An invoice issued to a payer.
 #[Object]
 impl Invoice {
     /// Global ID.
@@ -119,6 +120,7 @@ impl Invoice {
 /// One line of an invoice.
 pub struct InvoiceLine(pub invoice_line::Model);
 
+/// One line of an invoice.
 #[Object]
 impl InvoiceLine {
     /// What is billed.

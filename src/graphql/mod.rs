@@ -27,6 +27,7 @@ pub mod service;
 pub mod staff;
 pub mod subscription;
 pub mod ticket;
+pub mod trusted;
 pub mod usage;
 
 use async_graphql::{Context, MergedObject, Schema};

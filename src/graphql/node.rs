@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, Interface, Object};
 
 use super::{
     account::Account,
+    activity::ActivityEntry,
     catalog::{EmailTemplate, Partner, Tariff},
     connection::{Connection, page_request},
     document::Document,
@@ -16,12 +17,11 @@ use super::{
     notification::Notification,
     order::{Order, ServiceRequest},
     service::{ChangeRequest, Service},
-    ticket::Ticket,
+    staff::StaffUser,
+    ticket::{Ticket, TicketMessage},
+    usage::{InternetSession, VoiceCall},
 };
-use crate::{
-    auth::Viewer as AuthViewer,
-    error::{AppError, ResultExt},
-};
+use crate::{auth::Viewer as AuthViewer, error::ResultExt};
 
 /// An object with a global ID, fetchable with `node(id:)`.
 #[derive(Interface)]
@@ -39,11 +39,17 @@ pub enum Node {
     Document(Document),
     Notification(Notification),
     Ticket(Ticket),
+    TicketMessage(TicketMessage),
+    ActivityEntry(ActivityEntry),
+    InternetSession(InternetSession),
+    VoiceCall(VoiceCall),
+    StaffUser(StaffUser),
 }
 
 /// The caller.
 pub struct Viewer(pub AuthViewer);
 
+/// The caller.
 #[Object]
 impl Viewer {
     /// The token's role.
@@ -89,6 +95,7 @@ impl Viewer {
 #[derive(Default)]
 pub struct NodeQuery;
 
+/// Root fields every signed-in viewer uses.
 #[Object]
 impl NodeQuery {
     /// Any object by its global ID: `NOT_FOUND` when it does not exist or the viewer may not
@@ -114,13 +121,11 @@ impl NodeQuery {
             Kind::Document => Node::Document(by_id(ctx, pk).await?),
             Kind::Notification => Node::Notification(by_id(ctx, pk).await?),
             Kind::Ticket => Node::Ticket(by_id(ctx, pk).await?),
-            Kind::Activity
-            | Kind::TicketMessage
-            | Kind::VoiceCall
-            | Kind::InternetSession
-            | Kind::StaffUser => {
-                return Err(AppError::NotFound).gql();
-            }
+            Kind::TicketMessage => Node::TicketMessage(by_id(ctx, pk).await?),
+            Kind::Activity => Node::ActivityEntry(by_id(ctx, pk).await?),
+            Kind::InternetSession => Node::InternetSession(by_id(ctx, pk).await?),
+            Kind::VoiceCall => Node::VoiceCall(by_id(ctx, pk).await?),
+            Kind::StaffUser => Node::StaffUser(by_id(ctx, pk).await?),
         };
         Ok(Some(node))
     }

@@ -53,6 +53,7 @@ impl Loadable for Notification {
     }
 }
 
+/// A portal notification.
 #[Object]
 impl Notification {
     /// Global ID.
@@ -120,6 +121,7 @@ pub struct MarkNotificationsReadPayload {
 #[derive(Default)]
 pub struct NotificationMutation;
 
+/// Notification mutations.
 #[Object]
 impl NotificationMutation {
     /// Mark some or all of the viewer's notifications read (customers).
@@ -127,7 +129,7 @@ impl NotificationMutation {
     async fn mark_notifications_read(
         &self,
         ctx: &Context<'_>,
-        input: MarkNotificationsReadInput,
+        #[graphql(desc = "What to do: see the input type.")] input: MarkNotificationsReadInput,
     ) -> async_graphql::Result<MarkNotificationsReadPayload> {
         let viewer = super::viewer(ctx)?;
         let Some(me) = viewer.account() else {

@@ -8,12 +8,19 @@ use crate::error::{self, AppError, AppResult};
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "crate::error::UserErrorCode")]
 pub enum UserErrorCode {
+    /// An input field is wrong (`field` names it).
     InvalidInput,
+    /// The balance does not cover the amount.
     InsufficientBalance,
+    /// The payment gateway declined the payment.
     PaymentDeclined,
+    /// The object is not in a state that allows this (e.g. pausing a paused service).
     InvalidState,
+    /// A switch of the ISP or the partner does not allow this.
     NotAllowedBySettings,
+    /// Something with this name or key exists already.
     Duplicate,
+    /// A login, password or token is not right.
     InvalidCredentials,
 }
 

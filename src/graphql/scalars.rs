@@ -12,7 +12,12 @@ use crate::money::Money;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decimal(pub rust_decimal::Decimal);
 
-#[Scalar(name = "Decimal")]
+/// An exact decimal amount of money as a JSON string, e.g. `"19.99"` (at most 4 decimal
+/// places; a JSON number is refused, so no client rounds it through floating point).
+#[Scalar(
+    name = "Decimal",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc8259#section-7"
+)]
 impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
@@ -61,7 +66,11 @@ impl Decimal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
-#[Scalar(name = "Date")]
+/// A calendar date, `YYYY-MM-DD` (RFC 3339 `full-date`), e.g. `"2026-11-27"`.
+#[Scalar(
+    name = "Date",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
+)]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
@@ -88,7 +97,11 @@ impl ScalarType for Date {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BigInt(pub i64);
 
-#[Scalar(name = "BigInt")]
+/// A 64-bit signed integer as a JSON number (byte counts above 2^32 are normal).
+#[Scalar(
+    name = "BigInt",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc8259#section-6"
+)]
 impl ScalarType for BigInt {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {

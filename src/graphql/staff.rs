@@ -16,10 +16,42 @@ use crate::{error::ResultExt, jobs::scheduler};
 #[derive(Clone)]
 pub struct StaffUser(pub staff_user::Model);
 
+impl super::guards::Guarded for StaffUser {
+    async fn decide(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        action: crate::policy::Action,
+    ) -> async_graphql::Result<super::guards::Decision> {
+        Ok(crate::policy::authorize(
+            super::viewer(ctx)?,
+            action,
+            crate::policy::Target::StaffUser,
+        ))
+    }
+}
+
+impl super::guards::Loadable for StaffUser {
+    const KIND: Kind = Kind::StaffUser;
+
+    async fn load(
+        ctx: &async_graphql::Context<'_>,
+        id: i64,
+    ) -> async_graphql::Result<Option<Self>> {
+        let found = super::loaders(ctx)?
+            .staff_user
+            .load_one(id)
+            .await
+            .map_err(super::loaders::gql)?;
+        Ok(found.map(StaffUser))
+    }
+}
+
+/// An ISP staff member (staff see all of them; customers see an assignee's name on its
+/// ticket).
 #[Object]
 impl StaffUser {
     /// ID of the staff user (for `assignTicket` and the ticket queue's filter).
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::StaffUser, self.0.id)
     }
 
@@ -63,6 +95,7 @@ pub struct Job {
 #[derive(Default)]
 pub struct StaffQuery;
 
+/// Staff-only queries of the day to day.
 #[Object]
 impl StaffQuery {
     /// Every staff user, by name; admins only.

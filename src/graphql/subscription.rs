@@ -83,6 +83,7 @@ impl Live {
 #[derive(Default)]
 pub struct SubscriptionRoot;
 
+/// Live events over `graphql-transport-ws` at `/graphql/ws`.
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// The viewer's new portal notifications, as they are created (customers only).

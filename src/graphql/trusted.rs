@@ -43,6 +43,7 @@ operations! {
     "ApproveOrder" => r#"{ "orderId": "", "paymentMethod": { "kind": "ACCOUNT_BALANCE" } }"#,
     "PauseService" => r#"{ "serviceId": "" }"#,
     "CreateTicket" => r#"{ "subject": "Internet drops in the evening", "message": "Since Monday around 8 pm.", "priority": "HIGH" }"#,
+    "NotificationAdded" => "{}",
 }
 
 /// What the server does with documents by id and free text.

@@ -105,6 +105,7 @@ pub async fn internet(
     })
 }
 
+/// Internet usage of an account over a range.
 #[Object]
 impl InternetUsage {
     /// Bytes downloaded in the range.
@@ -162,6 +163,7 @@ pub struct ServiceInternetUsage {
     total: UsagePoint,
 }
 
+/// One service's Internet traffic in the range.
 #[Object]
 impl ServiceInternetUsage {
     /// The service.
@@ -190,10 +192,18 @@ pub struct InternetSession(pub internet_session::Model);
 
 crate::connection_names!(InternetSession => "InternetSessionConnection", "InternetSessionEdge";);
 
+crate::part_of_account!(
+    InternetSession,
+    InternetSession,
+    internet_session,
+    InternetSessionOf
+);
+
+/// One recorded Internet session of a service: start, end, bytes down and up.
 #[Object]
 impl InternetSession {
     /// ID of the session.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::InternetSession, self.0.id)
     }
 
@@ -261,6 +271,7 @@ pub async fn voice(
     })
 }
 
+/// Voice usage of an account over a range.
 #[Object]
 impl VoiceUsage {
     /// Number of calls.
@@ -313,6 +324,7 @@ pub struct ServiceVoiceUsage {
     total: CallTotals,
 }
 
+/// One service's calls in the range.
 #[Object]
 impl ServiceVoiceUsage {
     /// The service.
@@ -341,10 +353,13 @@ pub struct VoiceCall(pub voice_call::Model);
 
 crate::connection_names!(VoiceCall => "VoiceCallConnection", "VoiceCallEdge";);
 
+crate::part_of_account!(VoiceCall, VoiceCall, voice_call, VoiceCallOf);
+
+/// One recorded call of a voice service: time, destination, duration and cost.
 #[Object]
 impl VoiceCall {
     /// ID of the call.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::VoiceCall, self.0.id)
     }
 
@@ -422,6 +437,7 @@ impl RecordUsagePayload {
 #[derive(Default)]
 pub struct UsageMutation;
 
+/// Usage recording (admins and the accounting feed).
 #[Object]
 impl UsageMutation {
     /// Record an Internet session (admins).
@@ -429,7 +445,7 @@ impl UsageMutation {
     async fn record_internet_session(
         &self,
         ctx: &Context<'_>,
-        input: RecordInternetSessionInput,
+        #[graphql(desc = "What to do: see the input type.")] input: RecordInternetSessionInput,
     ) -> async_graphql::Result<RecordUsagePayload> {
         let viewer = super::viewer(ctx)?;
         let id = ids::decode(Kind::Service, &input.service_id).gql()?;
@@ -451,7 +467,7 @@ impl UsageMutation {
     async fn record_voice_call(
         &self,
         ctx: &Context<'_>,
-        input: RecordVoiceCallInput,
+        #[graphql(desc = "What to do: see the input type.")] input: RecordVoiceCallInput,
     ) -> async_graphql::Result<RecordUsagePayload> {
         let viewer = super::viewer(ctx)?;
         let id = ids::decode(Kind::Service, &input.service_id).gql()?;

@@ -20,7 +20,10 @@ use crate::{
     graphql::{limits, loaders::Loaders},
 };
 
-use super::Ctx;
+use super::{
+    Ctx,
+    persisted::{self, DocumentRef, Resolved},
+};
 
 pub(super) const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -77,6 +80,12 @@ async fn authenticate(
     let value = value
         .to_str()
         .map_err(|_| AppError::Unauthenticated("malformed Authorization header"))?;
+    let value = value.trim();
+    // `Bearer` with no token after it (the playground's header before one is pasted; fetch
+    // trims the space): no token.
+    if value.eq_ignore_ascii_case("bearer") {
+        return Ok((Viewer::Anonymous, None));
+    }
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
@@ -133,6 +142,7 @@ pub(super) async fn execute(
     mut request: async_graphql::Request,
     via_get: bool,
     peer: Option<std::net::IpAddr>,
+    document_id: Option<String>,
 ) -> Response {
     let peer = client_address(peer, &headers, &ctx.state.config.trusted_proxies);
     let json_type = response_type(&headers);
@@ -154,14 +164,31 @@ pub(super) async fn execute(
         }
     };
     let operation_name = request.operation_name.clone();
-    let prepared = match ctx.state.prepared.prepare(&request.query) {
-        Ok(prepared) => prepared,
-        Err(e) => {
+    let document = DocumentRef::of(&request, document_id);
+    let resolved = persisted::resolve(
+        &ctx.state.prepared,
+        ctx.state.config.trusted_documents,
+        viewer.is_admin(),
+        &document,
+    );
+    let (prepared, trusted_name) = match resolved {
+        Ok(Resolved::Ready(prepared, name)) => (prepared, name),
+        Ok(Resolved::Unparsable(e)) => {
             let error = async_graphql::Error::new(e.to_string())
                 .extend_with(|_, x| x.set("code", "GRAPHQL_PARSE_FAILED"));
             return error_response(document_error_status(json_type), vec![error], json_type);
         }
+        Err(refused) => {
+            return error_response(
+                document_error_status(json_type),
+                vec![coded(&refused.message, refused.code)],
+                json_type,
+            );
+        }
     };
+    ctx.state
+        .metrics
+        .record_operation(trusted_name.unwrap_or("other"));
     let operation = prepared.operation_type(operation_name.as_deref());
     if via_get && operation.is_some_and(|t| t != OperationType::Query) {
         let mut response = error_response(
@@ -210,15 +237,15 @@ pub(super) async fn execute(
     // checked: a required one left out is a request error here, one that does not fit its
     // type a request error after execution (below).
     let fast = prepared.validated(role) && operation == Some(OperationType::Query);
-    if fast {
-        let missing = prepared.missing_variables(operation_name.as_deref(), &request.variables);
-        if !missing.is_empty() {
-            let errors = missing
-                .iter()
-                .map(|name| coded(&format!("variable ${name} is required"), "BAD_USER_INPUT"))
-                .collect();
-            return error_response(document_error_status(json_type), errors, json_type);
-        }
+    // Validation does not look at the values: a required variable left out would only be
+    // found while resolving (for mutations too), so it is a request error here.
+    let missing = prepared.missing_variables(operation_name.as_deref(), &request.variables);
+    if !missing.is_empty() {
+        let errors = missing
+            .iter()
+            .map(|name| coded(&format!("variable ${name} is required"), "BAD_USER_INPUT"))
+            .collect();
+        return error_response(document_error_status(json_type), errors, json_type);
     }
     let schema = ctx.schemas.pick(role, fast);
     request.set_parsed_query(prepared.doc.clone());

@@ -2,12 +2,12 @@
 //! and the body limit), `GET /graphql` (queries; GraphiQL for browsers) and `/graphql/ws`
 //! (subscriptions). Every operation then passes the [`super::gate`].
 
-use async_graphql::{ErrorExtensions, http::GraphiQLSource};
+use async_graphql::ErrorExtensions;
 use axum::{
     body::Bytes,
     extract::{Query, State},
     http::{HeaderMap, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::Response,
 };
 use serde::Deserialize;
 
@@ -35,21 +35,35 @@ pub(super) async fn ws(
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
+            use std::sync::{
+                Arc,
+                atomic::{AtomicBool, Ordering},
+            };
+            let require = state.config.trusted_documents == crate::graphql::trusted::Mode::Require;
+            let free_text = Arc::new(AtomicBool::new(!require));
             let executor = crate::graphql::execute::Batching {
                 schema,
                 state: state.clone(),
+                free_text: free_text.clone(),
             };
             async_graphql_axum::GraphQLWebSocket::new(socket, executor, protocol)
-                .on_connection_init(move |payload| async move { ws_init(&state, payload).await })
+                .on_connection_init(move |payload| async move {
+                    let (data, staff) = ws_init(&state, payload).await?;
+                    if staff {
+                        free_text.store(true, Ordering::Release);
+                    }
+                    Ok(data)
+                })
                 .serve()
         })
 }
 
-/// Authenticates a WebSocket connection from its `connection_init` payload.
+/// Authenticates a WebSocket connection from its `connection_init` payload: the
+/// connection's data, and whether staff opened it.
 async fn ws_init(
     state: &AppState,
     payload: serde_json::Value,
-) -> async_graphql::Result<async_graphql::Data> {
+) -> async_graphql::Result<(async_graphql::Data, bool)> {
     let field = |name: &str| payload.get(name).and_then(|v| v.as_str());
     let token = field("Authorization")
         .or_else(|| field("authorization"))
@@ -69,10 +83,11 @@ async fn ws_init(
     let viewer = load_viewer(&state.db, subject)
         .await
         .map_err(|e| e.extend())?;
+    let staff = viewer.is_admin();
     let mut data = async_graphql::Data::default();
     data.insert(viewer);
     data.insert(crate::graphql::subscription::TokenExpiry(expires));
-    Ok(data)
+    Ok((data, staff))
 }
 
 pub(super) async fn post(
@@ -108,7 +123,7 @@ pub(super) async fn post(
             .max_num_files(1);
         let reader = async_graphql::futures_util::io::Cursor::new(body);
         return match async_graphql::http::receive_body(Some(content_type), reader, opts).await {
-            Ok(request) => execute(ctx, headers, request, false, peer).await,
+            Ok(request) => execute(ctx, headers, request, false, peer, None).await,
             Err(e) => {
                 let status = if matches!(e, async_graphql::ParseRequestError::PayloadTooLarge) {
                     StatusCode::PAYLOAD_TOO_LARGE
@@ -144,6 +159,7 @@ pub(super) async fn post(
             json_type,
         );
     }
+    let document_id;
     let request: async_graphql::Request = match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(serde_json::Value::Array(_)) => {
             return error_response(
@@ -152,16 +168,19 @@ pub(super) async fn post(
                 json_type,
             );
         }
-        Ok(value) => match serde_json::from_value(value) {
-            Ok(r) => r,
-            Err(_) => {
-                return error_response(
-                    StatusCode::BAD_REQUEST,
-                    vec![coded("the body is not a GraphQL request", "BAD_REQUEST")],
-                    json_type,
-                );
+        Ok(mut value) => {
+            document_id = take_document_id(&mut value);
+            match serde_json::from_value(value) {
+                Ok(r) => r,
+                Err(_) => {
+                    return error_response(
+                        StatusCode::BAD_REQUEST,
+                        vec![coded("the body is not a GraphQL request", "BAD_REQUEST")],
+                        json_type,
+                    );
+                }
             }
-        },
+        }
         Err(_) => {
             return error_response(
                 StatusCode::BAD_REQUEST,
@@ -170,7 +189,14 @@ pub(super) async fn post(
             );
         }
     };
-    execute(ctx, headers, request, false, peer).await
+    execute(ctx, headers, request, false, peer, document_id).await
+}
+
+/// Takes a persisted-documents `documentId` out of a request body (async-graphql's request
+/// has no such field).
+fn take_document_id(body: &mut serde_json::Value) -> Option<String> {
+    let id = body.as_object_mut()?.remove("documentId")?;
+    id.as_str().map(str::to_string)
 }
 
 #[derive(Deserialize)]
@@ -179,6 +205,11 @@ pub(super) struct GetParams {
     #[serde(rename = "operationName")]
     operation_name: Option<String>,
     variables: Option<String>,
+    /// A trusted document's id instead of `query`.
+    #[serde(rename = "documentId")]
+    document_id: Option<String>,
+    /// JSON, e.g. Apollo's `{"persistedQuery": {"version": 1, "sha256Hash": "…"}}`.
+    extensions: Option<String>,
 }
 
 pub(super) async fn get(
@@ -190,19 +221,32 @@ pub(super) async fn get(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if params.query.is_none() && accept.contains("text/html") {
-        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+    let by_id = params.document_id.is_some() || params.extensions.is_some();
+    if params.query.is_none() && !by_id && accept.contains("text/html") {
+        return super::playground::page();
     }
     let json_type = response_type(&headers);
-    let Some(query) = params.query else {
+    if params.query.is_none() && !by_id {
         return error_response(
             StatusCode::BAD_REQUEST,
             vec![coded("missing query", "BAD_REQUEST")],
             json_type,
         );
-    };
-    let mut request = async_graphql::Request::new(query);
+    }
+    let mut request = async_graphql::Request::new(params.query.unwrap_or_default());
     request.operation_name = params.operation_name;
+    if let Some(extensions) = params.extensions {
+        match serde_json::from_str(&extensions) {
+            Ok(e) => request.extensions = e,
+            Err(_) => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    vec![coded("extensions are not valid JSON", "BAD_REQUEST")],
+                    json_type,
+                );
+            }
+        }
+    }
     if let Some(vars) = params.variables {
         match serde_json::from_str(&vars) {
             Ok(v) => request.variables = async_graphql::Variables::from_json(v),
@@ -215,5 +259,5 @@ pub(super) async fn get(
             }
         }
     }
-    execute(ctx, headers, request, true, None).await
+    execute(ctx, headers, request, true, None, params.document_id).await
 }

@@ -1,11 +1,16 @@
-//! The HTTP surface, as one axum router: `/graphql` (POST, and GET for queries; GraphiQL
-//! for browsers) and `/graphql/ws` in [`graphql`], signed document downloads in
-//! [`documents`], `/healthz`, `/readyz` and `/metrics` in [`health`].
+//! The HTTP surface, as one axum router: `/graphql` (POST, and GET for queries; the
+//! playground for browsers) and `/graphql/ws` in [`graphql`], the playground's embedded
+//! assets in [`playground`], signed document downloads in [`documents`], `/healthz`,
+//! `/readyz` and `/metrics` in [`health`]; security headers and CORS on every answer in
+//! [`headers`].
 
 mod documents;
 mod gate;
 mod graphql;
+mod headers;
 mod health;
+mod persisted;
+mod playground;
 
 use std::time::Instant;
 
@@ -48,9 +53,11 @@ pub fn router(state: AppState, schemas: Schemas) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/documents/{id}", get(documents::download))
+        .route("/playground/{file}", get(playground::asset))
         .with_state(ctx)
         .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(state, count_requests))
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(middleware::from_fn_with_state(state, headers::apply))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {

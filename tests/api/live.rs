@@ -53,8 +53,14 @@ async fn next_json(ws: &mut Ws) -> Option<Value> {
     }
 }
 
+/// Subscribes with the portal's trusted document (operations/NotificationAdded.graphql).
 async fn subscribe(ws: &mut Ws) {
-    let msg = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { notificationAdded { kind message } }" } });
+    let document = portal_api::graphql::trusted::OPERATIONS
+        .iter()
+        .find(|o| o.name == "NotificationAdded")
+        .expect("the trusted subscription")
+        .document;
+    let msg = json!({ "id": "1", "type": "subscribe", "payload": { "query": document } });
     ws.send(Message::text(msg.to_string()))
         .await
         .expect("subscribe sent");

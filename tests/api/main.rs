@@ -9,6 +9,7 @@ mod accounts;
 mod auth;
 mod billing;
 mod cli;
+mod clients;
 mod concurrency;
 mod documents;
 mod faults;

@@ -19,6 +19,8 @@ impl AccountCapabilities {
     }
 }
 
+/// What the viewer may do with an account, so a portal can grey out buttons without
+/// guessing: each flag is true exactly when the matching operation is accepted.
 #[Object]
 impl AccountCapabilities {
     /// Open the account's details: services list, activity, contact data.

@@ -98,6 +98,7 @@ where
     AnyOf::new(list.unwrap_or_default().into_iter().map(Into::into), name)
 }
 
+/// A customer account: standalone, a main account, or a sub-account linked to a main.
 #[Object]
 impl Account {
     /// Global ID.

@@ -200,6 +200,10 @@ pub struct Loaders {
     pub ticket: Cached<ById<ticket::Entity>>,
     pub notification: Cached<ById<notification::Entity>>,
     pub staff_user: Cached<ById<staff_user::Entity>>,
+    pub activity_entry: Cached<ById<activity::Entity>>,
+    pub ticket_message: Cached<ById<ticket_message::Entity>>,
+    pub voice_call: Cached<ById<voice_call::Entity>>,
+    pub internet_session: Cached<ById<internet_session::Entity>>,
     pub totals: Cached<TotalsLoader>,
     pub pending_change: Cached<PendingChangeLoader>,
     pub services:
@@ -247,6 +251,10 @@ impl Loaders {
             ticket: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             notification: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             staff_user: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            activity_entry: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            ticket_message: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            voice_call: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            internet_session: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             totals: Batched::new(&batcher, TotalsLoader(db.clone())),
             pending_change: Batched::new(&batcher, PendingChangeLoader(db.clone())),
             services: Batched::new(

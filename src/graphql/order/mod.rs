@@ -56,6 +56,7 @@ impl Loadable for Order {
     }
 }
 
+/// An order: a cart for one account.
 #[Object]
 impl Order {
     /// Global ID.
@@ -144,6 +145,7 @@ impl Order {
 /// One line of an order.
 pub struct OrderItem(pub order_item::Model);
 
+/// One line of an order.
 #[Object]
 impl OrderItem {
     /// The tariff ordered.
@@ -278,6 +280,7 @@ impl OrderPayload {
 #[derive(Default)]
 pub struct OrderMutation;
 
+/// Ordering mutations.
 #[Object]
 impl OrderMutation {
     /// Order services for one account: your own, or (with management on) an aggregated
@@ -286,7 +289,7 @@ impl OrderMutation {
     async fn place_order(
         &self,
         ctx: &Context<'_>,
-        input: PlaceOrderInput,
+        #[graphql(desc = "What to do: see the input type.")] input: PlaceOrderInput,
     ) -> async_graphql::Result<OrderPayload> {
         let state = super::state(ctx)?;
         let viewer = super::viewer(ctx)?;
@@ -327,7 +330,7 @@ impl OrderMutation {
     async fn approve_order(
         &self,
         ctx: &Context<'_>,
-        input: ApproveOrderInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ApproveOrderInput,
     ) -> async_graphql::Result<OrderPayload> {
         let state = super::state(ctx)?;
         let viewer = super::viewer(ctx)?;
@@ -349,7 +352,7 @@ impl OrderMutation {
     async fn reject_order(
         &self,
         ctx: &Context<'_>,
-        input: RejectOrderInput,
+        #[graphql(desc = "What to do: see the input type.")] input: RejectOrderInput,
     ) -> async_graphql::Result<OrderPayload> {
         let viewer = super::viewer(ctx)?;
         let order_id = ids::decode(Kind::Order, &input.order_id).gql()?;

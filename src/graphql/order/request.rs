@@ -55,6 +55,7 @@ impl Loadable for ServiceRequest {
     }
 }
 
+/// A paid order line waiting for (or given) an admin's decision.
 #[Object]
 impl ServiceRequest {
     /// Global ID.
@@ -129,6 +130,7 @@ payload!(
 #[derive(Default)]
 pub struct ServiceRequestMutation;
 
+/// The admin's decisions on service requests.
 #[Object]
 impl ServiceRequestMutation {
     /// Approve a service request with a start date (admins).
@@ -136,7 +138,7 @@ impl ServiceRequestMutation {
     async fn approve_service_request(
         &self,
         ctx: &Context<'_>,
-        input: ApproveServiceRequestInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ApproveServiceRequestInput,
     ) -> async_graphql::Result<ServiceRequestPayload> {
         let viewer = crate::graphql::viewer(ctx)?;
         let id = ids::decode(Kind::ServiceRequest, &input.service_request_id).gql()?;
@@ -155,7 +157,7 @@ impl ServiceRequestMutation {
     async fn reject_service_request(
         &self,
         ctx: &Context<'_>,
-        input: RejectServiceRequestInput,
+        #[graphql(desc = "What to do: see the input type.")] input: RejectServiceRequestInput,
     ) -> async_graphql::Result<ServiceRequestPayload> {
         let viewer = crate::graphql::viewer(ctx)?;
         let id = ids::decode(Kind::ServiceRequest, &input.service_request_id).gql()?;
@@ -170,6 +172,7 @@ impl ServiceRequestMutation {
 #[derive(Default)]
 pub struct ServiceRequestQuery;
 
+/// The admin's queue of service requests.
 #[Object]
 impl ServiceRequestQuery {
     /// Service requests, newest first, optionally by status (admins).

@@ -36,6 +36,7 @@ pub struct ArchiveServiceInput {
 #[derive(Default)]
 pub struct ServiceLifecycleMutation;
 
+/// Staff mutations on a service's life.
 #[Object]
 impl ServiceLifecycleMutation {
     /// Disable a service (staff): `DISABLED`, not billed from `from` on, until enabled.
@@ -43,7 +44,7 @@ impl ServiceLifecycleMutation {
     async fn disable_service(
         &self,
         ctx: &Context<'_>,
-        input: DisableServiceInput,
+        #[graphql(desc = "What to do: see the input type.")] input: DisableServiceInput,
     ) -> async_graphql::Result<ServicePayload> {
         let id = ids::decode(Kind::Service, &input.service_id).gql()?;
         let result = lifecycle::disable(
@@ -61,7 +62,7 @@ impl ServiceLifecycleMutation {
     async fn enable_service(
         &self,
         ctx: &Context<'_>,
-        input: ServiceIdInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ServiceIdInput,
     ) -> async_graphql::Result<ServicePayload> {
         let id = ids::decode(Kind::Service, &input.service_id).gql()?;
         let result =
@@ -75,7 +76,7 @@ impl ServiceLifecycleMutation {
     async fn archive_service(
         &self,
         ctx: &Context<'_>,
-        input: ArchiveServiceInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ArchiveServiceInput,
     ) -> async_graphql::Result<ServicePayload> {
         let id = ids::decode(Kind::Service, &input.service_id).gql()?;
         let result = lifecycle::archive(

@@ -52,6 +52,7 @@ impl Loadable for Service {
     }
 }
 
+/// A service an account subscribes to.
 #[Object]
 impl Service {
     /// Global ID.
@@ -142,6 +143,7 @@ impl Loadable for ChangeRequest {
     }
 }
 
+/// A change of a service's tariff.
 #[Object]
 impl ChangeRequest {
     /// Global ID.
@@ -247,6 +249,7 @@ impl ChangeServicePayload {
 #[derive(Default)]
 pub struct ServiceMutation;
 
+/// Service mutations.
 #[Object]
 impl ServiceMutation {
     /// Pause an active service (own, or a sub-account's when allowed); needs `pauseServices`.
@@ -254,7 +257,7 @@ impl ServiceMutation {
     async fn pause_service(
         &self,
         ctx: &Context<'_>,
-        input: ServiceIdInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ServiceIdInput,
     ) -> async_graphql::Result<ServicePayload> {
         let id = ids::decode(Kind::Service, &input.service_id).gql()?;
         let result = crate::domain::service::pause(super::db(ctx)?, super::viewer(ctx)?, id).await;
@@ -266,7 +269,7 @@ impl ServiceMutation {
     async fn resume_service(
         &self,
         ctx: &Context<'_>,
-        input: ServiceIdInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ServiceIdInput,
     ) -> async_graphql::Result<ServicePayload> {
         let id = ids::decode(Kind::Service, &input.service_id).gql()?;
         let result = crate::domain::service::resume(super::db(ctx)?, super::viewer(ctx)?, id).await;
@@ -278,7 +281,7 @@ impl ServiceMutation {
     async fn change_service(
         &self,
         ctx: &Context<'_>,
-        input: ChangeServiceInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ChangeServiceInput,
     ) -> async_graphql::Result<ChangeServicePayload> {
         let id = ids::decode(Kind::Service, &input.service_id).gql()?;
         // A malformed tariff id is refused after the service is authorized, so that a
@@ -300,7 +303,7 @@ impl ServiceMutation {
     async fn approve_change_request(
         &self,
         ctx: &Context<'_>,
-        input: ChangeRequestIdInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ChangeRequestIdInput,
     ) -> async_graphql::Result<ChangeServicePayload> {
         let viewer = super::viewer(ctx)?;
         let id = ids::decode(Kind::ChangeRequest, &input.change_request_id).gql()?;
@@ -320,7 +323,7 @@ impl ServiceMutation {
     async fn reject_change_request(
         &self,
         ctx: &Context<'_>,
-        input: ChangeRequestIdInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ChangeRequestIdInput,
     ) -> async_graphql::Result<ChangeServicePayload> {
         let viewer = super::viewer(ctx)?;
         let id = ids::decode(Kind::ChangeRequest, &input.change_request_id).gql()?;
@@ -340,6 +343,7 @@ impl ServiceMutation {
 #[derive(Default)]
 pub struct ServiceQuery;
 
+/// The admin's queue of change requests.
 #[Object]
 impl ServiceQuery {
     /// Change requests, newest first, optionally by status (admins).

@@ -59,6 +59,7 @@ impl Loadable for Ticket {
     }
 }
 
+/// A support ticket about one account: subject, priority, status and a thread of messages.
 #[Object]
 impl Ticket {
     /// Global ID.
@@ -139,10 +140,34 @@ impl Ticket {
     }
 }
 
+impl Guarded for TicketMessage {
+    /// A message is seen with its ticket.
+    async fn decide(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<Decision> {
+        let Some(ticket) = Ticket::load(ctx, self.0.ticket_id).await? else {
+            return Ok(Err(crate::error::AppError::NotFound));
+        };
+        ticket.decide(ctx, action).await
+    }
+}
+
+impl Loadable for TicketMessage {
+    const KIND: Kind = Kind::TicketMessage;
+
+    async fn load(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
+        let found = super::loaders(ctx)?
+            .ticket_message
+            .load_one(id)
+            .await
+            .map_err(gql)?;
+        Ok(found.map(TicketMessage))
+    }
+}
+
+/// One message of a ticket's thread, from the customer or from staff.
 #[Object]
 impl TicketMessage {
     /// ID of the message.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::TicketMessage, self.0.id)
     }
 
@@ -208,6 +233,7 @@ payload!(
 #[derive(Default)]
 pub struct TicketMutation;
 
+/// Ticket mutations.
 #[Object]
 impl TicketMutation {
     /// Open a ticket for yourself or a sub-account you may manage tickets for; needs
@@ -218,7 +244,7 @@ impl TicketMutation {
     async fn create_ticket(
         &self,
         ctx: &Context<'_>,
-        input: CreateTicketInput,
+        #[graphql(desc = "What to do: see the input type.")] input: CreateTicketInput,
     ) -> async_graphql::Result<TicketPayload> {
         let account_id = input
             .account_id
@@ -246,7 +272,7 @@ impl TicketMutation {
     async fn reply_to_ticket(
         &self,
         ctx: &Context<'_>,
-        input: ReplyToTicketInput,
+        #[graphql(desc = "What to do: see the input type.")] input: ReplyToTicketInput,
     ) -> async_graphql::Result<TicketPayload> {
         let id = ids::decode(Kind::Ticket, &input.ticket_id).gql()?;
         let result =
@@ -259,7 +285,7 @@ impl TicketMutation {
     async fn close_ticket(
         &self,
         ctx: &Context<'_>,
-        input: CloseTicketInput,
+        #[graphql(desc = "What to do: see the input type.")] input: CloseTicketInput,
     ) -> async_graphql::Result<TicketPayload> {
         let id = ids::decode(Kind::Ticket, &input.ticket_id).gql()?;
         let result = domain::ticket::close(super::db(ctx)?, super::viewer(ctx)?, id).await;

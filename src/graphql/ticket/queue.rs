@@ -100,6 +100,7 @@ fn filter_of(filter: TicketQueueFilter) -> Result<QueueFilter, AppError> {
 #[derive(Default)]
 pub struct TicketQueueQuery;
 
+/// The queue query.
 #[Object]
 impl TicketQueueQuery {
     /// Tickets across accounts for staff to work, oldest change first unless sorted
@@ -150,6 +151,7 @@ impl TicketQueueQuery {
 #[derive(Default)]
 pub struct TicketStaffMutation;
 
+/// Staff ticket mutations.
 #[Object]
 impl TicketStaffMutation {
     /// Move a ticket along the state machine (staff); an invalid move is `INVALID_STATE`.
@@ -158,7 +160,7 @@ impl TicketStaffMutation {
     async fn set_ticket_status(
         &self,
         ctx: &Context<'_>,
-        input: SetTicketStatusInput,
+        #[graphql(desc = "What to do: see the input type.")] input: SetTicketStatusInput,
     ) -> async_graphql::Result<TicketPayload> {
         let id = ids::decode(Kind::Ticket, &input.ticket_id).gql()?;
         let result = staff::set_status(
@@ -176,7 +178,7 @@ impl TicketStaffMutation {
     async fn assign_ticket(
         &self,
         ctx: &Context<'_>,
-        input: AssignTicketInput,
+        #[graphql(desc = "What to do: see the input type.")] input: AssignTicketInput,
     ) -> async_graphql::Result<TicketPayload> {
         let id = ids::decode(Kind::Ticket, &input.ticket_id).gql()?;
         let assignee = input

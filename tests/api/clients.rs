@@ -1,0 +1,419 @@
+//! For the clients: CORS for portals on their own origin, the headers every answer carries,
+//! the self-contained playground, and trusted documents (by id, by APQ hash, required).
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use portal_api::{config::Mode, graphql::trusted};
+
+use crate::helpers::{TestApp, first_code};
+
+const PORTAL: &str = "https://portal.example.net";
+
+async fn with_cors() -> TestApp {
+    TestApp::spawn_with(Mode::Development, |c| {
+        c.cors_origins = vec![PORTAL.to_string()];
+    })
+    .await
+}
+
+fn header<'a>(resp: &'a reqwest::Response, name: &str) -> Option<&'a str> {
+    resp.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+#[tokio::test]
+async fn an_allowed_origin_gets_its_preflight_and_answers_another_gets_no_cors_headers() {
+    let app = with_cors().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(Method::OPTIONS, app.url("/graphql"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let ok = preflight(PORTAL).await.expect("preflight");
+    assert!(ok.status().is_success(), "{}", ok.status());
+    assert_eq!(header(&ok, "access-control-allow-origin"), Some(PORTAL));
+    let methods = header(&ok, "access-control-allow-methods").unwrap_or_default();
+    assert!(methods.contains("POST"), "{methods}");
+    let headers = header(&ok, "access-control-allow-headers").unwrap_or_default();
+    assert!(headers.contains("authorization") && headers.contains("content-type"));
+    assert_eq!(header(&ok, "access-control-max-age"), Some("86400"));
+    assert_eq!(header(&ok, "access-control-allow-credentials"), None);
+
+    let other = preflight("https://evil.example.org")
+        .await
+        .expect("preflight");
+    assert_eq!(header(&other, "access-control-allow-origin"), None);
+    assert_eq!(header(&other, "access-control-allow-methods"), None);
+
+    for (origin, allowed) in [(PORTAL, true), ("https://evil.example.org", false)] {
+        let resp = app
+            .client
+            .post(app.url("/graphql"))
+            .header("origin", origin)
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(
+            header(&resp, "access-control-allow-origin"),
+            allowed.then_some(origin),
+            "{origin}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_an_allowlist_no_origin_gets_cors_headers() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .request(Method::OPTIONS, app.url("/graphql"))
+        .header("origin", PORTAL)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(header(&resp, "access-control-allow-origin"), None);
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_personal_data_is_not_cached() {
+    let app = TestApp::spawn().await;
+    let customer = app.create_account("headers", json!({})).await;
+    let token = app.token_for(&customer).await;
+    let routes: Vec<(Method, String, Option<Value>)> = vec![
+        (
+            Method::POST,
+            "/graphql".into(),
+            Some(json!({ "query": "{ viewer { account { fullName } } }" })),
+        ),
+        (Method::GET, "/graphql?query=%7B__typename%7D".into(), None),
+        (Method::GET, "/healthz".into(), None),
+        (Method::GET, "/readyz".into(), None),
+        (Method::GET, "/metrics".into(), None),
+        (
+            Method::GET,
+            "/documents/1?expires=1&signature=x".into(),
+            None,
+        ),
+        (Method::GET, "/playground/graphiql.min.js".into(), None),
+    ];
+    for (method, path, body) in routes {
+        let mut req = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .bearer_auth(&token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("sent");
+        assert_eq!(
+            header(&resp, "x-content-type-options"),
+            Some("nosniff"),
+            "{method} {path}"
+        );
+        assert_eq!(
+            header(&resp, "referrer-policy"),
+            Some("no-referrer"),
+            "{method} {path}"
+        );
+        let cache = header(&resp, "cache-control").unwrap_or_default();
+        if path.starts_with("/playground/") {
+            assert!(cache.starts_with("public"), "{path}: {cache}");
+        } else {
+            assert_eq!(cache, "no-store", "{method} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_playground_is_served_by_the_server_itself_with_a_strict_policy() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .client
+        .get(app.url("/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = header(&page, "content-security-policy")
+        .unwrap_or_default()
+        .to_string();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(header(&page, "x-frame-options"), Some("DENY"));
+    let html = page.text().await.expect("html");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no other host"
+    );
+    for asset in [
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "react-dom.production.min.js",
+        "playground.js",
+        "examples.js",
+    ] {
+        let resp = app
+            .client
+            .get(app.url(&format!("/playground/{asset}")))
+            .send()
+            .await
+            .expect("asset");
+        assert_eq!(resp.status(), StatusCode::OK, "{asset}");
+        assert!(
+            html.contains(&format!("/playground/{asset}")),
+            "the page loads {asset}"
+        );
+    }
+    let examples = app
+        .client
+        .get(app.url("/playground/examples.js"))
+        .send()
+        .await
+        .expect("examples")
+        .text()
+        .await
+        .expect("text");
+    for op in trusted::OPERATIONS {
+        assert!(examples.contains(op.name), "a tab for {}", op.name);
+    }
+    let missing = app
+        .client
+        .get(app.url("/playground/nothing.js"))
+        .send()
+        .await
+        .expect("asset");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+async fn by_id(app: &TestApp, id: &str, variables: Value, token: Option<&str>) -> Value {
+    let mut req = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "documentId": id, "variables": variables }));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.expect("sent").json().await.expect("json")
+}
+
+#[tokio::test]
+async fn trusted_documents_run_by_id_and_by_apq_hash_and_an_unknown_id_is_not_found() {
+    let app = TestApp::spawn().await;
+    app.create_account("trusty", json!({ "status": "ACTIVE" }))
+        .await;
+    let login = trusted::OPERATIONS
+        .iter()
+        .find(|o| o.name == "Login")
+        .expect("Login");
+    let out = by_id(
+        &app,
+        &trusted::document_id(login.document),
+        json!({ "login": "trusty", "password": crate::helpers::PASSWORD }),
+        None,
+    )
+    .await;
+    assert!(out["data"]["login"]["accessToken"].is_string(), "{out}");
+    let token = out["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_string();
+
+    // Apollo's form, with the manifest hash.
+    let sub_accounts = trusted::OPERATIONS
+        .iter()
+        .find(|o| o.name == "SubAccounts")
+        .expect("SubAccounts");
+    let hash = portal_api::graphql::prepared::hash_of(sub_accounts.document);
+    let apq = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } }))
+        .send()
+        .await
+        .expect("sent")
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert!(apq.get("errors").is_none(), "{apq}");
+    assert!(
+        apq["data"]["viewer"]["account"]["subAccounts"].is_object(),
+        "{apq}"
+    );
+
+    // APQ of a document the manifest does not have: unknown by hash, then sent with its
+    // text, then known by its hash.
+    let text = "query Mine { viewer { role } }";
+    let hash = portal_api::graphql::prepared::hash_of(text);
+    let ask = |with_text: bool| {
+        let mut body =
+            json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+        if with_text {
+            body["query"] = json!(text);
+        }
+        app.client
+            .post(app.url("/graphql"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let first: Value = ask(false).await.expect("sent").json().await.expect("json");
+    assert_eq!(first_code(&first), "PERSISTED_QUERY_NOT_FOUND");
+    let registered: Value = ask(true).await.expect("sent").json().await.expect("json");
+    assert_eq!(registered["data"]["viewer"]["role"], "CUSTOMER");
+    let again: Value = ask(false).await.expect("sent").json().await.expect("json");
+    assert_eq!(again["data"]["viewer"]["role"], "CUSTOMER", "{again}");
+
+    let unknown = by_id(
+        &app,
+        &format!("sha256:{}", "0".repeat(64)),
+        json!({}),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(first_code(&unknown), "PERSISTED_QUERY_NOT_FOUND");
+    let mismatch: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "documentId": trusted::document_id(login.document), "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(first_code(&mismatch), "BAD_REQUEST");
+    // Over GET too.
+    let get: Value = app
+        .client
+        .get(app.url(&format!(
+            "/graphql?documentId={}",
+            trusted::document_id(sub_accounts.document)
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert!(get["data"]["viewer"].is_object(), "{get}");
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("portal_graphql_operations_total{operation=\"SubAccounts\"} 2"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn in_require_mode_customers_run_trusted_documents_only_and_staff_keep_free_text() {
+    let app = TestApp::spawn_with(Mode::Development, |c| {
+        c.trusted_documents = trusted::Mode::Require;
+    })
+    .await;
+    let customer = app.create_account("strict", json!({})).await;
+    let token = app.token_for(&customer).await;
+    let (_, free) = app
+        .graphql("{ viewer { role } }", json!({}), Some(&token))
+        .await;
+    assert_eq!(first_code(&free), "PERSISTED_QUERY_REQUIRED", "{free}");
+    let (_, anonymous) = app.graphql("{ __typename }", json!({}), None).await;
+    assert_eq!(first_code(&anonymous), "PERSISTED_QUERY_REQUIRED");
+    // A trusted document runs by id, or by its exact text.
+    let sub_accounts = trusted::OPERATIONS
+        .iter()
+        .find(|o| o.name == "SubAccounts")
+        .expect("SubAccounts");
+    let out = by_id(
+        &app,
+        &trusted::document_id(sub_accounts.document),
+        json!({}),
+        Some(&token),
+    )
+    .await;
+    assert!(out.get("errors").is_none(), "{out}");
+    let text = app.ok(sub_accounts.document, json!({}), Some(&token)).await;
+    assert!(text["viewer"].is_object());
+    // APQ cannot smuggle a new document in.
+    let smuggled: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "query": "{ viewer { role } }", "extensions": { "persistedQuery": { "version": 1, "sha256Hash": portal_api::graphql::prepared::hash_of("{ viewer { role } }") } } }))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        first_code(&smuggled),
+        "PERSISTED_QUERY_NOT_FOUND",
+        "{smuggled}"
+    );
+    // Staff keep the playground.
+    let staff = app
+        .ok("{ viewer { role } }", json!({}), Some(app.admin()))
+        .await;
+    assert_eq!(staff["viewer"]["role"], "ADMIN");
+}
+
+#[tokio::test]
+async fn every_trusted_document_is_valid_against_the_schema() {
+    let app = TestApp::spawn().await;
+    let customer = app
+        .create_account("valid", json!({ "status": "ACTIVE" }))
+        .await;
+    let token = app.token_for(&customer).await;
+    for op in trusted::OPERATIONS {
+        let variables: Value = serde_json::from_str(op.example_variables).expect("json");
+        let out = by_id(
+            &app,
+            &trusted::document_id(op.document),
+            variables,
+            Some(&token),
+        )
+        .await;
+        // A subscription validates over the WebSocket (tests/api/live.rs subscribes with it).
+        let subscription = op.document.contains("\nsubscription ");
+        for e in out["errors"].as_array().cloned().unwrap_or_default() {
+            if subscription && e["message"] == "Subscriptions are not supported on this transport."
+            {
+                continue;
+            }
+            let code = e["extensions"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let message = e["message"].as_str().unwrap_or_default();
+            assert!(
+                code != "GRAPHQL_VALIDATION_FAILED"
+                    && code != "GRAPHQL_PARSE_FAILED"
+                    && !message.contains("Unknown field")
+                    && !message.contains("Unknown type"),
+                "{}: {e}",
+                op.name
+            );
+        }
+    }
+}
