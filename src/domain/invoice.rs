@@ -37,6 +37,26 @@ impl NewLine {
     pub fn total(&self) -> Option<Money> {
         self.net.checked_add(self.tax)
     }
+
+    /// The stored line of invoice `invoice_id` (`id` 0 until it is inserted; an upcoming
+    /// invoice's lines are never inserted).
+    pub fn to_model(&self, invoice_id: i64) -> AppResult<invoice_line::Model> {
+        Ok(invoice_line::Model {
+            id: 0,
+            invoice_id,
+            service_id: self.service_id,
+            sub_account_id: self.sub_account.as_ref().map(|s| s.0),
+            description: self.description.clone(),
+            quantity: self.quantity,
+            unit_price_minor: self.unit_price.minor(),
+            tax_percent_minor: self.tax_percent.minor(),
+            net_minor: self.net.minor(),
+            tax_minor: self.tax.minor(),
+            total_minor: self.total().ok_or_else(overflow)?.minor(),
+            period_from: self.period_from,
+            period_to: self.period_to,
+        })
+    }
 }
 
 fn overflow() -> AppError {
@@ -139,24 +159,16 @@ pub async fn issue<C: ConnectionTrait>(
     if !lines.is_empty() {
         let rows = lines
             .iter()
-            .zip(&totals)
-            .map(|(line, line_total)| invoice_line::ActiveModel {
-                invoice_id: Set(created.id),
-                service_id: Set(line.service_id),
-                sub_account_id: Set(line.sub_account.as_ref().map(|s| s.0)),
-                description: Set(line.description.clone()),
-                quantity: Set(line.quantity),
-                unit_price_minor: Set(line.unit_price.minor()),
-                tax_percent_minor: Set(line.tax_percent.minor()),
-                net_minor: Set(line.net.minor()),
-                tax_minor: Set(line.tax.minor()),
-                total_minor: Set(line_total.minor()),
-                period_from: Set(line.period_from),
-                period_to: Set(line.period_to),
-                ..Default::default()
-            });
+            .map(|line| {
+                // Every column set but the id the database gives.
+                let mut row =
+                    invoice_line::ActiveModel::from(line.to_model(created.id)?).reset_all();
+                row.id = sea_orm::ActiveValue::NotSet;
+                Ok(row)
+            })
+            .collect::<AppResult<Vec<_>>>()?;
         // One statement for the lines (well under both engines' bind limits: 12 per line).
-        for chunk in rows.collect::<Vec<_>>().chunks(2_000) {
+        for chunk in rows.chunks(2_000) {
             invoice_line::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(db)
                 .await?;

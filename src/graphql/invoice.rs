@@ -179,3 +179,141 @@ impl InvoiceLine {
         self.0.period_to.map(Date)
     }
 }
+
+/// Next month's recurring invoice as the billing run would issue it today (nothing is
+/// written): the same lines, per-sub-account subtotals, tax and total.
+pub struct UpcomingInvoice {
+    pub period_start: chrono::NaiveDate,
+    pub currency: String,
+    pub lines: Vec<invoice_line::Model>,
+}
+
+/// What one sub-account's services add to an invoice.
+#[derive(async_graphql::SimpleObject)]
+pub struct SubAccountSubtotal {
+    /// The sub-account (null when the viewer may not see it).
+    pub sub_account: Option<Account>,
+    /// Its lines' total, tax included.
+    pub total: Decimal,
+}
+
+fn sum(lines: &[invoice_line::Model], f: impl Fn(&invoice_line::Model) -> i64) -> Decimal {
+    Decimal::from_minor(lines.iter().map(f).sum())
+}
+
+/// Next month's recurring invoice as the billing run would issue it today.
+#[Object]
+impl UpcomingInvoice {
+    /// First day of the month it bills.
+    async fn period_start(&self) -> Date {
+        Date(self.period_start)
+    }
+
+    /// Currency of the amounts.
+    async fn currency(&self) -> &str {
+        &self.currency
+    }
+
+    /// The lines, as the run would write them.
+    async fn lines(&self) -> Vec<InvoiceLine> {
+        self.lines.iter().cloned().map(InvoiceLine).collect()
+    }
+
+    /// Per sub-account, what its services add (the payer's own lines are not in it).
+    async fn sub_account_subtotals(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<SubAccountSubtotal>> {
+        let mut subs: Vec<i64> = self.lines.iter().filter_map(|l| l.sub_account_id).collect();
+        subs.sort_unstable();
+        subs.dedup();
+        // All the sub-accounts at once: one batch.
+        let accounts = async_graphql::futures_util::future::try_join_all(
+            subs.iter()
+                .map(|sub| follow_optional::<Account>(ctx, Some(*sub))),
+        )
+        .await?;
+        Ok(subs
+            .iter()
+            .zip(accounts)
+            .map(|(sub, account)| {
+                let lines: Vec<invoice_line::Model> = self
+                    .lines
+                    .iter()
+                    .filter(|l| l.sub_account_id == Some(*sub))
+                    .cloned()
+                    .collect();
+                SubAccountSubtotal {
+                    sub_account: account,
+                    total: sum(&lines, |l| l.total_minor),
+                }
+            })
+            .collect())
+    }
+
+    /// Sum of the lines before tax.
+    async fn subtotal(&self) -> Decimal {
+        sum(&self.lines, |l| l.net_minor)
+    }
+
+    /// Sum of the lines' tax.
+    async fn tax(&self) -> Decimal {
+        sum(&self.lines, |l| l.tax_minor)
+    }
+
+    /// Total, tax included: the sum of the lines, to the cent.
+    async fn total(&self) -> Decimal {
+        sum(&self.lines, |l| l.total_minor)
+    }
+}
+
+/// `upcomingInvoice`.
+#[derive(Default)]
+pub struct UpcomingInvoiceQuery;
+
+#[Object]
+impl UpcomingInvoiceQuery {
+    /// Next month's recurring invoice of a payer (your own account when omitted) as the
+    /// billing run would issue it today, computed by the run's own planning and writing
+    /// nothing; null once that month is billed. Needs `viewBilling` on the account.
+    #[graphql(
+        guard = "crate::graphql::guards::CanWithId::<Account>::optional(Action::ViewBilling, account_id.as_ref())"
+    )]
+    async fn upcoming_invoice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The payer; your own account when omitted (staff must name one).")]
+        account_id: Option<ID>,
+    ) -> async_graphql::Result<Option<UpcomingInvoice>> {
+        use crate::error::ResultExt;
+        let viewer = super::viewer(ctx)?;
+        let id = match (&account_id, viewer.account()) {
+            (Some(id), _) => ids::decode(Kind::Account, id).gql()?,
+            (None, Some(me)) => me.id,
+            (None, None) => {
+                return Err(crate::error::AppError::BadUserInput(
+                    "staff name the account (accountId)".into(),
+                ))
+                .gql();
+            }
+        };
+        let payer = owner(ctx, id).await?;
+        let found =
+            crate::domain::billing::upcoming(super::db(ctx)?, &payer, crate::domain::today())
+                .await
+                .gql()?;
+        let Some((month, lines)) = found else {
+            return Ok(None);
+        };
+        let lines = lines
+            .iter()
+            .map(|l| l.to_model(0))
+            .collect::<crate::error::AppResult<Vec<_>>>()
+            .gql()?;
+        Ok(Some(UpcomingInvoice {
+            period_start: month.first,
+            currency: payer.currency.clone(),
+            lines,
+        }))
+    }
+}

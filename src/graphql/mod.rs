@@ -46,6 +46,7 @@ pub struct QueryRoot(
     service::ServiceQuery,
     ticket::queue::TicketQueueQuery,
     staff::StaffQuery,
+    invoice::UpcomingInvoiceQuery,
 );
 
 /// All mutations.

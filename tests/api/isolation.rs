@@ -140,6 +140,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "mutation($id: ID!) { uploadDocument(input: {accountId: $id, kind: OTHER, title: \"t\", file: null}) { document { id } } }",
     ),
     (
+        "Query.upcomingInvoice",
+        "NOT_FOUND",
+        "query($id: ID!) { upcomingInvoice(accountId: $id) { total } }",
+    ),
+    (
         "Query.ticketQueue",
         "FORBIDDEN",
         "query($id: ID!) { ticketQueue(filter: {accountId: $id}) { totalCount } }",

@@ -35,5 +35,6 @@ mod templates;
 mod tenants;
 mod throttle;
 mod tickets;
+mod upcoming;
 mod usage;
 mod visibility;

@@ -268,14 +268,16 @@ async fn service_facts<C: ConnectionTrait>(
     db: &C,
     month: &Month,
     owners: &[i64],
+    lock: Lock,
 ) -> AppResult<Vec<ServiceFacts>> {
-    let services = service::Entity::find()
+    let mut services = service::Entity::find()
         .filter(service::Column::AccountId.is_in(owners.iter().copied()))
         .filter(services_in(month))
-        .order_by_asc(service::Column::Id)
-        .for_write()
-        .all(db)
-        .await?;
+        .order_by_asc(service::Column::Id);
+    if lock == Lock::ForWrite {
+        services = services.for_write();
+    }
+    let services = services.all(db).await?;
     if services.is_empty() {
         return Ok(Vec::new());
     }
@@ -356,6 +358,92 @@ fn out_of_range() -> AppError {
     AppError::Internal(anyhow::anyhow!("billing amount out of range"))
 }
 
+/// Whether the rows read for a payer's invoice are locked (the billing run) or only read
+/// (the preview).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    ForWrite,
+    ReadOnly,
+}
+
+/// The lines of `payer`'s recurring invoice for `month` as the plan cuts them now: its own
+/// services' days and those of the sub-accounts aggregated under it on each day. The one
+/// definition the billing run issues and the upcoming invoice shows.
+pub async fn lines_for<C: ConnectionTrait>(
+    db: &C,
+    month: &Month,
+    payer: &account::Model,
+    lock: Lock,
+) -> AppResult<Vec<NewLine>> {
+    let subs: Vec<i64> = account_link::Entity::find()
+        .select_only()
+        .column(account_link::Column::SubAccountId)
+        .filter(account_link::Column::MainAccountId.eq(payer.id))
+        .filter(account_link::Column::Kind.eq(SubAccountType::Aggregated))
+        .filter(links_in(month))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let owners: Vec<i64> = std::iter::once(payer.id)
+        .chain(subs)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let facts = service_facts(db, month, &owners, lock).await?;
+    let mut links: HashMap<i64, Vec<LinkSpan>> = HashMap::new();
+    for l in account_link::Entity::find()
+        .filter(account_link::Column::SubAccountId.is_in(owners.iter().copied()))
+        .filter(links_in(month))
+        .all(db)
+        .await?
+    {
+        links.entry(l.sub_account_id).or_default().push((&l).into());
+    }
+    let planned: Vec<PlannedLine> = plan(month, &facts, &links)
+        .ok_or_else(out_of_range)?
+        .into_iter()
+        .filter(|l| l.payer_id == payer.id)
+        .collect();
+    if planned.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: HashMap<i64, String> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .column(account::Column::FullName)
+        .filter(account::Column::Id.is_in(planned.iter().map(|l| l.owner_id)))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(planned
+        .iter()
+        .map(|l| NewLine {
+            description: format!(
+                "{}, {} to {} ({} of {} days)",
+                l.rate.description,
+                l.from,
+                l.to,
+                l.days(),
+                month.days()
+            ),
+            service_id: Some(l.service_id),
+            sub_account: (l.owner_id != payer.id).then(|| {
+                let name = names.get(&l.owner_id).cloned().unwrap_or_default();
+                (l.owner_id, name)
+            }),
+            quantity: 1,
+            unit_price: l.rate.price,
+            tax_percent: l.rate.tax_percent,
+            net: l.net,
+            tax: l.tax,
+            period_from: Some(l.from),
+            period_to: Some(l.to),
+        })
+        .collect())
+}
+
 /// Issues one payer's invoice for the month in its own transaction: its own services' days
 /// and those of the sub-accounts aggregated under it on each day. `None` when the payer
 /// already has the month's invoice or owes nothing for it.
@@ -383,73 +471,10 @@ pub async fn bill_payer(
     if issued.is_some() {
         return Ok(None);
     }
-    let subs: Vec<i64> = account_link::Entity::find()
-        .select_only()
-        .column(account_link::Column::SubAccountId)
-        .filter(account_link::Column::MainAccountId.eq(payer.id))
-        .filter(account_link::Column::Kind.eq(SubAccountType::Aggregated))
-        .filter(links_in(month))
-        .into_tuple()
-        .all(&txn)
-        .await?;
-    let owners: Vec<i64> = std::iter::once(payer.id)
-        .chain(subs)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let facts = service_facts(&txn, month, &owners).await?;
-    let mut links: HashMap<i64, Vec<LinkSpan>> = HashMap::new();
-    for l in account_link::Entity::find()
-        .filter(account_link::Column::SubAccountId.is_in(owners.iter().copied()))
-        .filter(links_in(month))
-        .all(&txn)
-        .await?
-    {
-        links.entry(l.sub_account_id).or_default().push((&l).into());
-    }
-    let planned: Vec<PlannedLine> = plan(month, &facts, &links)
-        .ok_or_else(out_of_range)?
-        .into_iter()
-        .filter(|l| l.payer_id == payer.id)
-        .collect();
-    if planned.is_empty() {
+    let lines = lines_for(&txn, month, &payer, Lock::ForWrite).await?;
+    if lines.is_empty() {
         return Ok(None);
     }
-    let names: HashMap<i64, String> = account::Entity::find()
-        .select_only()
-        .column(account::Column::Id)
-        .column(account::Column::FullName)
-        .filter(account::Column::Id.is_in(planned.iter().map(|l| l.owner_id)))
-        .into_tuple::<(i64, String)>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .collect();
-    let lines: Vec<NewLine> = planned
-        .iter()
-        .map(|l| NewLine {
-            description: format!(
-                "{}, {} to {} ({} of {} days)",
-                l.rate.description,
-                l.from,
-                l.to,
-                l.days(),
-                month.days()
-            ),
-            service_id: Some(l.service_id),
-            sub_account: (l.owner_id != payer.id).then(|| {
-                let name = names.get(&l.owner_id).cloned().unwrap_or_default();
-                (l.owner_id, name)
-            }),
-            quantity: 1,
-            unit_price: l.rate.price,
-            tax_percent: l.rate.tax_percent,
-            net: l.net,
-            tax: l.tax,
-            period_from: Some(l.from),
-            period_to: Some(l.to),
-        })
-        .collect();
     let mut total = Money::ZERO;
     for l in &lines {
         total = total
@@ -508,4 +533,26 @@ pub async fn bill_payer(
     .await?;
     txn.commit().await?;
     Ok(Some(issued))
+}
+
+/// Next month's recurring invoice of `payer` as the billing run would issue it today: the
+/// same lines (from [`lines_for`]), writing nothing. `None` when the month is billed already.
+pub async fn upcoming(
+    db: &DatabaseConnection,
+    payer: &account::Model,
+    today: NaiveDate,
+) -> AppResult<Option<(Month, Vec<NewLine>)>> {
+    let month = Month::containing(Month::containing(today).next_first());
+    let issued = invoice::Entity::find()
+        .filter(invoice::Column::AccountId.eq(payer.id))
+        .filter(invoice::Column::PeriodStart.eq(month.first))
+        .one(db)
+        .await?;
+    if issued.is_some() {
+        return Ok(None);
+    }
+    Ok(Some((
+        month,
+        lines_for(db, &month, payer, Lock::ReadOnly).await?,
+    )))
 }
