@@ -17,6 +17,7 @@ pub enum UserErrorCode {
     NotAllowedBySettings,
     Duplicate,
     InvalidCredentials,
+    SpendingLimitExceeded,
 }
 
 /// One business refusal: nothing was changed.

@@ -43,6 +43,10 @@ pub enum Action {
     ViewBilling,
     /// Hide a ticket of the account from its main account.
     HideTicketFromMain,
+    /// Set an aggregated sub-account's monthly cap and auto-approval threshold.
+    SetSpendingControls,
+    /// Move money from the viewer's balance to an independent sub-account's.
+    TransferBalance,
     /// Staff-only operations (accounts, links, switches, tariffs, approvals).
     Administer,
 }
@@ -65,6 +69,8 @@ impl Action {
             Action::ViewBalance => "viewBalance",
             Action::ViewBilling => "viewBilling",
             Action::HideTicketFromMain => "hideTicketsFromMain",
+            Action::SetSpendingControls => "setSpendingControls",
+            Action::TransferBalance => "transferBalance",
             Action::Administer => "administer",
         }
     }
@@ -210,7 +216,10 @@ fn on_account(c: &CustomerViewer, action: Action, a: &account::Model) -> Result<
     let allowed = match relation(c, a) {
         Relation::Stranger => return Err(AppError::NotFound),
         Relation::Own => match action {
-            Action::ManageOrders | Action::Administer => false,
+            Action::ManageOrders
+            | Action::Administer
+            | Action::SetSpendingControls
+            | Action::TransferBalance => false,
             Action::Order => return own_order(c, a),
             Action::HideTicketFromMain => a.main_account_id.is_some(),
             _ => true,
@@ -250,9 +259,11 @@ fn sub_account_allows(main: &CustomerViewer, kind: SubAccountType, action: Actio
         return false;
     }
     match kind {
-        SubAccountType::Aggregated => {
-            !matches!(action, Action::Administer | Action::HideTicketFromMain)
-        }
+        // Its money is the main's: nothing to transfer to it.
+        SubAccountType::Aggregated => !matches!(
+            action,
+            Action::Administer | Action::HideTicketFromMain | Action::TransferBalance
+        ),
         SubAccountType::Independent => {
             main.independent_access
                 && matches!(
@@ -262,6 +273,7 @@ fn sub_account_allows(main: &CustomerViewer, kind: SubAccountType, action: Actio
                         | Action::ViewInternetUsage
                         | Action::ViewDocuments
                         | Action::ManageTickets
+                        | Action::TransferBalance
                 )
         }
     }

@@ -32,6 +32,12 @@ pub struct Model {
     /// Set by staff (`forcePasswordReset`): the account may do nothing but change its
     /// password until it does.
     pub must_change_password: bool,
+    /// For an aggregated sub-account: the most its own orders may cost per calendar month
+    /// (minor units), set by its main account or staff; `None`: no cap.
+    pub spending_cap_minor: Option<i64>,
+    /// For an aggregated sub-account: its own orders up to this total are paid at once from
+    /// the main account's balance; `None`: every order waits for the main.
+    pub auto_approve_minor: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

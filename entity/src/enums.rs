@@ -64,7 +64,7 @@ text_enum!(
 );
 text_enum!(
     /// Lifecycle of an order.
-    OrderStatus { AwaitingMainApproval = "AWAITING_MAIN_APPROVAL", RejectedByMain = "REJECTED_BY_MAIN", PaymentFailed = "PAYMENT_FAILED", Paid = "PAID", Approved = "APPROVED", Rejected = "REJECTED", Cancelled = "CANCELLED" }
+    OrderStatus { AwaitingMainApproval = "AWAITING_MAIN_APPROVAL", RejectedByMain = "REJECTED_BY_MAIN", PaymentFailed = "PAYMENT_FAILED", Paid = "PAID", Approved = "APPROVED", Rejected = "REJECTED", Cancelled = "CANCELLED", Expired = "EXPIRED" }
 );
 text_enum!(
     /// Admin decision on a paid order line.
@@ -96,7 +96,7 @@ text_enum!(
 );
 text_enum!(
     /// What a portal notification is about.
-    NotificationKind { SubAccountOrderPlaced = "SUB_ACCOUNT_ORDER_PLACED", OrderRejected = "ORDER_REJECTED", OrderPaid = "ORDER_PAID", ServiceRequestApproved = "SERVICE_REQUEST_APPROVED", ServiceRequestRejected = "SERVICE_REQUEST_REJECTED", TicketUpdated = "TICKET_UPDATED", InvoiceIssued = "INVOICE_ISSUED", ServicesOrdered = "SERVICES_ORDERED", OrderCancelled = "ORDER_CANCELLED", ServiceStatusChanged = "SERVICE_STATUS_CHANGED" }
+    NotificationKind { SubAccountOrderPlaced = "SUB_ACCOUNT_ORDER_PLACED", OrderRejected = "ORDER_REJECTED", OrderPaid = "ORDER_PAID", ServiceRequestApproved = "SERVICE_REQUEST_APPROVED", ServiceRequestRejected = "SERVICE_REQUEST_REJECTED", TicketUpdated = "TICKET_UPDATED", InvoiceIssued = "INVOICE_ISSUED", ServicesOrdered = "SERVICES_ORDERED", OrderCancelled = "ORDER_CANCELLED", ServiceStatusChanged = "SERVICE_STATUS_CHANGED", OrderExpiring = "ORDER_EXPIRING", OrderExpired = "ORDER_EXPIRED", BalanceTransferred = "BALANCE_TRANSFERRED" }
 );
 text_enum!(
     /// What an email template is used for.

@@ -5,6 +5,7 @@ pub mod account;
 pub mod account_link;
 pub mod activity;
 pub mod balance_entry;
+pub mod balance_transfer;
 pub mod change_request;
 pub mod counter;
 pub mod document;

@@ -22,6 +22,10 @@ pub struct Model {
     pub invoice_id: Option<i64>,
     pub rejection_reason: Option<String>,
     pub failure_reason: Option<String>,
+    /// A request waiting for the main account expires then (the partner's number of days).
+    pub expires_at: Option<DateTimeUtc>,
+    /// When the main account was reminded that the request is about to expire.
+    pub reminded_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -9,6 +9,8 @@ pub struct Model {
     pub sub_accounts_can_order: bool,
     pub notify_main_on_sub_account_order: bool,
     pub sub_account_order_template_id: Option<i64>,
+    /// Days a sub-account's order waits for its main account before it expires.
+    pub approval_expiry_days: i32,
     pub updated_at: DateTimeUtc,
 }
 

@@ -8,6 +8,7 @@ mod m20261127_000001_create_schema;
 mod m20261127_000002_billing_history;
 mod m20261201_000003_notification_service;
 mod m20261201_000004_day_to_day;
+mod m20261201_000005_controls;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_billing_history::Migration),
             Box::new(m20261201_000003_notification_service::Migration),
             Box::new(m20261201_000004_day_to_day::Migration),
+            Box::new(m20261201_000005_controls::Migration),
         ]
     }
 }

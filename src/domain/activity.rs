@@ -48,6 +48,14 @@ activities! {
     OrderRejected = "order.rejected",
     /// A waiting order was called off because its main account can no longer act on it.
     OrderCancelled = "order.cancelled",
+    /// A waiting order expired: its main account did not answer in time.
+    OrderExpired = "order.expired",
+    /// A sub-account's order at or under its auto-approval threshold was paid at once.
+    OrderAutoApproved = "order.auto_approved",
+    /// A main account (or staff) set a sub-account's spending cap and threshold.
+    SpendingControlsSet = "spending_controls.set",
+    /// Money moved from one account's balance to another's.
+    BalanceTransferred = "balance.transferred",
     ServiceRequestApproved = "service_request.approved",
     ServiceRequestRejected = "service_request.rejected",
     ServiceRequestRefunded = "service_request.refunded",

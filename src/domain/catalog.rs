@@ -23,6 +23,9 @@ use crate::{
     policy,
 };
 
+/// Days a sub-account's order waits for its main account, unless the partner says otherwise.
+pub const DEFAULT_APPROVAL_EXPIRY_DAYS: i32 = 7;
+
 /// Placeholders the `SERVICE_ORDER` template may use.
 pub const SERVICE_ORDER_PLACEHOLDERS: [&str; 5] = [
     "sub_account.full_name",
@@ -49,6 +52,7 @@ pub async fn insert_partner_settings<C: ConnectionTrait>(
         sub_accounts_can_order: Set(false),
         notify_main_on_sub_account_order: Set(true),
         sub_account_order_template_id: Set(template_id),
+        approval_expiry_days: Set(DEFAULT_APPROVAL_EXPIRY_DAYS),
         updated_at: Set(super::now()),
     }
     .insert(db)
@@ -133,6 +137,7 @@ pub struct PartnerSettingsChange {
     pub sub_accounts_can_order: Option<bool>,
     pub notify_main_on_sub_account_order: Option<bool>,
     pub template_id: Option<i64>,
+    pub approval_expiry_days: Option<i32>,
 }
 
 pub async fn update_partner_settings(
@@ -142,6 +147,15 @@ pub async fn update_partner_settings(
     change: PartnerSettingsChange,
 ) -> AppResult<partner::Model> {
     policy::require_admin(viewer)?;
+    if let Some(days) = change.approval_expiry_days {
+        let mut checks = super::validate::Checks::default();
+        checks.require(
+            (1..=90).contains(&days),
+            "approvalExpiryDays",
+            "must be between 1 and 90 days",
+        );
+        checks.finish()?;
+    }
     let txn = crate::db::write_txn(db).await?;
     let partner = partner::Entity::find_by_id(partner_id)
         .one(&txn)
@@ -177,6 +191,9 @@ pub async fn update_partner_settings(
     }
     if let Some(id) = change.template_id {
         active.sub_account_order_template_id = Set(Some(id));
+    }
+    if let Some(days) = change.approval_expiry_days {
+        active.approval_expiry_days = Set(days);
     }
     active.updated_at = Set(super::now());
     active.update(&txn).await?;

@@ -117,6 +117,8 @@ pub struct UpdatePartnerPortalSettingsInput {
     pub notify_main_on_sub_account_order: Option<bool>,
     /// The template of that email.
     pub sub_account_order_template_id: Option<ID>,
+    /// Days a sub-account's request waits for its main account before it expires (1 to 90).
+    pub approval_expiry_days: Option<i32>,
 }
 
 /// A new tariff.
@@ -376,6 +378,7 @@ impl AdminMutation {
             sub_accounts_can_order: input.sub_accounts_can_order,
             notify_main_on_sub_account_order: input.notify_main_on_sub_account_order,
             template_id,
+            approval_expiry_days: input.approval_expiry_days,
         };
         let result =
             catalog::update_partner_settings(super::db(ctx)?, viewer, partner_id, change).await;

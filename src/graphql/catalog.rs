@@ -103,6 +103,11 @@ impl PartnerPortalSettings {
         self.0.notify_main_on_sub_account_order
     }
 
+    /// Days a sub-account's request waits for its main account before it expires.
+    async fn approval_expiry_days(&self) -> i32 {
+        self.0.approval_expiry_days
+    }
+
     /// The template of that email (staff configuration: null for customers).
     async fn sub_account_order_template(
         &self,

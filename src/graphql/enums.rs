@@ -114,6 +114,7 @@ OrderStatus => "entity::enums::OrderStatus" {
     Approved = "Paid and every line approved by staff.",
     Rejected = "Paid, and staff rejected every line (refunded to the payer's balance).",
     Cancelled = "Called off: its main account could no longer act on it; nothing was charged.",
+    Expired = "Waited longer than its partner's approval days; nothing was charged.",
 });
 mirror!(
 /// Admin decision on a paid order line.
@@ -160,6 +161,9 @@ NotificationKind => "entity::enums::NotificationKind" {
     ServicesOrdered = "Your main account ordered services for you.",
     OrderCancelled = "A waiting order was called off.",
     ServiceStatusChanged = "Staff disabled, enabled or ended one of your services.",
+    OrderExpiring = "A sub-account's order waiting for you expires in a day.",
+    OrderExpired = "An order waiting for the main account expired; nothing was charged.",
+    BalanceTransferred = "Money was moved between your balance and another account's.",
 });
 mirror!(
 /// Where a ticket's conversation stands.

@@ -65,6 +65,7 @@ pub struct MutationRoot(
     notification::NotificationMutation,
     admin::AdminMutation,
     catalog::TemplateMutation,
+    account::controls::ControlsMutation,
 );
 
 pub type PortalSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;

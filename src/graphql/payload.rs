@@ -22,6 +22,9 @@ pub enum UserErrorCode {
     Duplicate,
     /// A login, password or token is not right.
     InvalidCredentials,
+    /// The order would take a sub-account over its monthly spending cap (the message says
+    /// what remains).
+    SpendingLimitExceeded,
 }
 
 /// A business refusal: nothing was charged, granted or changed.

@@ -42,14 +42,18 @@ pub enum Job {
     MonthlyBilling,
     /// Failed-login counters whose window has passed are deleted (hourly).
     SweepLoginFailures,
+    /// Requests waiting for a main account: a reminder a day before they expire, then
+    /// `EXPIRED` (hourly).
+    ExpireApprovals,
 }
 
 impl Job {
-    pub const ALL: [Job; 4] = [
+    pub const ALL: [Job; 5] = [
         Job::ActivateServices,
         Job::ArchiveEndedServices,
         Job::MonthlyBilling,
         Job::SweepLoginFailures,
+        Job::ExpireApprovals,
     ];
 
     /// The name in `jobs`, the `jobs` query and `/metrics`.
@@ -59,6 +63,7 @@ impl Job {
             Job::ArchiveEndedServices => "archive-ended-services",
             Job::MonthlyBilling => "monthly-billing",
             Job::SweepLoginFailures => "sweep-login-failures",
+            Job::ExpireApprovals => "expire-approvals",
         }
     }
 
@@ -90,7 +95,7 @@ impl Calendar {
         let tomorrow = today.succ_opt().unwrap_or(today);
         match job {
             Job::ActivateServices | Job::ArchiveEndedServices => domain::start_of_day(tomorrow),
-            Job::SweepLoginFailures => after + chrono::Duration::hours(1),
+            Job::SweepLoginFailures | Job::ExpireApprovals => after + chrono::Duration::hours(1),
             Job::MonthlyBilling => {
                 let day = self.billing_day.unwrap_or(1).clamp(1, 28);
                 let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), day);
@@ -172,6 +177,15 @@ impl Work for Jobs {
                 Job::SweepLoginFailures => {
                     let n = crate::auth::throttle::sweep(ctx.db, ctx.now).await?;
                     Ok(format!("{n} expired failed-login counters deleted"))
+                }
+                Job::ExpireApprovals => {
+                    let out =
+                        crate::domain::order::controls::expire_due(ctx.db, ctx.viewer, ctx.now)
+                            .await?;
+                    Ok(format!(
+                        "{} reminded, {} expired",
+                        out.reminded, out.expired
+                    ))
                 }
             }
         })

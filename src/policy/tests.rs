@@ -27,6 +27,8 @@ fn account(id: i64, main: Option<(i64, SubAccountType)>, management: bool) -> ac
         linked_at: main.map(|_| Utc::now()),
         sub_account_management: management,
         must_change_password: false,
+        spending_cap_minor: None,
+        auto_approve_minor: None,
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }
@@ -57,12 +59,14 @@ fn order(account: i64, placed_by: i64, payer: i64) -> order::Model {
         invoice_id: None,
         rejection_reason: None,
         failure_reason: None,
+        expires_at: None,
+        reminded_at: None,
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }
 }
 
-const ALL: [Action; 13] = [
+const ALL: [Action; 15] = [
     Action::See,
     Action::ViewDetails,
     Action::Order,
@@ -76,16 +80,19 @@ const ALL: [Action; 13] = [
     Action::ViewOrders,
     Action::ViewBalance,
     Action::ViewBilling,
+    Action::SetSpendingControls,
+    Action::TransferBalance,
 ];
 
 /// Actions a main account may take on an independent sub-account (with access on).
-const INDEPENDENT_YES: [Action; 6] = [
+const INDEPENDENT_YES: [Action; 7] = [
     Action::See,
     Action::ViewDetails,
     Action::PauseServices,
     Action::ViewInternetUsage,
     Action::ViewDocuments,
     Action::ManageTickets,
+    Action::TransferBalance,
 ];
 
 /// (column, management, independent access, sub type, expected for an action)
@@ -93,7 +100,8 @@ fn expected(management: bool, access: bool, kind: SubAccountType, action: Action
     match (management, kind) {
         _ if action == Action::See => true,
         (false, _) => false,
-        (true, SubAccountType::Aggregated) => true,
+        // An aggregated sub-account's money is its main's: nothing to transfer.
+        (true, SubAccountType::Aggregated) => action != Action::TransferBalance,
         (true, SubAccountType::Independent) => access && INDEPENDENT_YES.contains(&action),
     }
 }
@@ -157,13 +165,16 @@ fn strangers_and_main_accounts_are_not_found_for_customers() {
 }
 
 #[test]
-fn an_account_may_do_everything_to_itself_but_approve_its_own_orders() {
+fn an_account_may_do_everything_to_itself_but_approve_its_own_orders_and_control_itself() {
     let me = account(2, Some((1, SubAccountType::Aggregated)), false);
     let v = customer(me.clone(), false);
     for action in ALL {
         assert_eq!(
             authorize(&v, action, Target::Account(&me)).is_ok(),
-            action != Action::ManageOrders,
+            !matches!(
+                action,
+                Action::ManageOrders | Action::SetSpendingControls | Action::TransferBalance
+            ),
             "{action:?}"
         );
     }

@@ -133,6 +133,37 @@ async fn seed_token_and_serve_work_together_on_the_embedded_database() {
         "{care}"
     );
 
+    // The first sub-account orders within spending controls; one request is about to expire.
+    let controls = post(
+        &client,
+        &addr,
+        Some(&main_token),
+        "{ viewer { account { subAccounts(first: 1, filter: {search: \"Mitte\"}) { nodes { spendingControls { monthlyCap autoApproveUpTo spentThisMonth } orders { nodes { status expiresAt } } } } } } }",
+        json!({}),
+    )
+    .await;
+    let row = &controls["data"]["viewer"]["account"]["subAccounts"]["nodes"][0];
+    assert_eq!(
+        row["spendingControls"]["monthlyCap"], "300.00",
+        "{controls}"
+    );
+    assert_eq!(row["spendingControls"]["autoApproveUpTo"], "40.00");
+    let orders = row["orders"]["nodes"].as_array().expect("orders");
+    assert!(orders.iter().any(|o| o["status"] == "PAID"), "{controls}");
+    let waiting = orders
+        .iter()
+        .find(|o| o["status"] == "AWAITING_MAIN_APPROVAL")
+        .expect("a waiting order");
+    let expires: chrono::DateTime<chrono::Utc> = waiting["expiresAt"]
+        .as_str()
+        .expect("a deadline")
+        .parse()
+        .expect("a time");
+    assert!(
+        expires - chrono::Utc::now() < chrono::Duration::days(1),
+        "about to expire"
+    );
+
     let status = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()

@@ -190,6 +190,40 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// The account's activity entries with `action` (all with `None`), newest first, as
+    /// staff see them.
+    pub async fn activity_of(&self, account: &str, action: Option<&str>) -> Vec<Value> {
+        let data = self
+            .ok(
+                "query($a: ID!) { node(id: $a) { ... on Account { activity(first: 100) { nodes { action details } } } } }",
+                json!({ "a": account }),
+                Some(self.admin()),
+            )
+            .await;
+        data["node"]["activity"]["nodes"]
+            .as_array()
+            .expect("activity")
+            .iter()
+            .filter(|e| action.is_none_or(|a| e["action"] == a))
+            .cloned()
+            .collect()
+    }
+
+    /// The one number a SQL query answers (a count, a stored amount).
+    pub async fn number(&self, sql: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        let db = &self.state.db;
+        db.query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql.to_string(),
+        ))
+        .await
+        .expect("query")
+        .expect("row")
+        .try_get_by_index::<i64>(0)
+        .expect("a number")
+    }
+
     /// SQL statements executed so far by this app.
     pub fn statements(&self) -> u64 {
         self.state.metrics.db_queries()

@@ -185,6 +185,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "mutation($id: ID!) { forcePasswordReset(input: {accountId: $id, temporaryPassword: \"temporary-1\"}) { account { id } } }",
     ),
     (
+        "Mutation.setSpendingControls",
+        "NOT_FOUND",
+        "mutation($id: ID!) { setSpendingControls(input: {accountId: $id, monthlyCap: \"1.00\"}) { account { id } } }",
+    ),
+    (
+        "Mutation.transferBalance",
+        "NOT_FOUND",
+        "mutation($id: ID!) { transferBalance(input: {accountId: $id, amount: \"1.00\", idempotencyKey: \"iso\"}) { transfer { amount } } }",
+    ),
+    (
         "Mutation.markNotificationsRead",
         "NOT_FOUND",
         "mutation($id: ID!) { markNotificationsRead(input: {ids: [$id]}) { unreadNotificationCount } }",

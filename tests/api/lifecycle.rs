@@ -215,16 +215,8 @@ async fn disable_archive_and_enable_decide_what_the_next_runs_bill_to_the_day() 
     assert_eq!(status["node"]["status"], "ARCHIVED");
 
     // Every change: an activity entry with before/after, and the account is told.
-    let feed = app
-        .ok(
-            "query($a: ID!) { node(id: $a) { ... on Account { activity(first: 50) { nodes { action details } } } } }",
-            json!({ "a": customer }),
-            admin,
-        )
-        .await;
-    let actions: Vec<String> = feed["node"]["activity"]["nodes"]
-        .as_array()
-        .expect("activity")
+    let feed = app.activity_of(&customer, None).await;
+    let actions: Vec<String> = feed
         .iter()
         .map(|e| e["action"].as_str().expect("action").to_string())
         .collect();
@@ -239,9 +231,7 @@ async fn disable_archive_and_enable_decide_what_the_next_runs_bill_to_the_day() 
             "{action}: {actions:?}"
         );
     }
-    let disabled_entry = feed["node"]["activity"]["nodes"]
-        .as_array()
-        .expect("activity")
+    let disabled_entry = feed
         .iter()
         .find(|e| e["action"] == "service.disabled")
         .expect("entry");

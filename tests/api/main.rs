@@ -11,6 +11,7 @@ mod billing;
 mod cli;
 mod clients;
 mod concurrency;
+mod controls;
 mod documents;
 mod faults;
 mod generate;

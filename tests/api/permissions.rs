@@ -120,6 +120,14 @@ fn ops(c: &Column, t: &Tenant, viewer: Party, target: Party, tariffs: &[String; 
             "rejectOrder",
             json!({ "orderId": orders[1], "reason": "Walk" }),
         ),
+        op(
+            "setSpendingControls",
+            json!({ "accountId": account, "monthlyCap": "500.00", "autoApproveUpTo": "10.00" }),
+        ),
+        op(
+            "transferBalance",
+            json!({ "accountId": account, "amount": "1.00", "idempotencyKey": "walk" }),
+        ),
     ]
 }
 

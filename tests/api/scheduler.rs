@@ -138,20 +138,8 @@ async fn a_service_approved_for_tomorrow_becomes_active_at_the_start_of_that_day
     let totals = app.ok(TOTALS, json!({ "a": sub }), Some(app.admin())).await;
     assert_eq!(totals["node"]["activeServicesCount"], 1);
     assert_eq!(totals["node"]["totalServiceCost"], "20.00");
-    let activated = app
-        .ok(
-            "query($a: ID!) { node(id: $a) { ... on Account { activity(first: 50) { nodes { action details } } } } }",
-            json!({ "a": sub }),
-            Some(app.admin()),
-        )
-        .await;
-    let entries: Vec<&Value> = activated["node"]["activity"]["nodes"]
-        .as_array()
-        .expect("activity")
-        .iter()
-        .filter(|e| e["action"] == "service.activated")
-        .collect();
-    assert_eq!(entries.len(), 1, "one activation entry: {activated}");
+    let entries = app.activity_of(&sub, Some("service.activated")).await;
+    assert_eq!(entries.len(), 1, "one activation entry: {entries:?}");
 
     let seen = job(&app, "activate-services").await;
     assert_eq!(seen["runs"], 2);

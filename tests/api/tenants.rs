@@ -122,7 +122,9 @@ pub const COLUMNS: &[Column] = &[
     },
 ];
 
-/// Every permission `Account.capabilities` reports, as SPEC.md's table grants them.
+/// Every permission `Account.capabilities` reports that an account has on itself too, as
+/// SPEC.md's table grants them (a main account's controls over its sub-accounts,
+/// `setSpendingControls` and `transferBalance`, are added where they apply).
 pub const EVERYTHING: &[&str] = &[
     "viewDetails",
     "order",
@@ -178,8 +180,16 @@ pub fn spec(c: &Column, viewer: Party, target: Party) -> Option<BTreeSet<&'stati
         }
         (Party::Main, Party::Sub, Some(link)) => Some(match (c.management, link) {
             (false, _) => BTreeSet::new(),
-            (true, "AGGREGATED") => except(&["hideTicketsFromMain"]),
-            (true, _) if c.independent_access => INDEPENDENT.iter().copied().collect(),
+            (true, "AGGREGATED") => {
+                let mut g = except(&["hideTicketsFromMain"]);
+                g.insert("setSpendingControls");
+                g
+            }
+            (true, _) if c.independent_access => INDEPENDENT
+                .iter()
+                .copied()
+                .chain(["transferBalance"])
+                .collect(),
             (true, _) => BTreeSet::new(),
         }),
         _ => None,

@@ -1,11 +1,14 @@
 //! Accounts: creation by admins and balance adjustments (through the ledger); linking and
-//! the management switch in [`link`]; the account lists in [`list`].
+//! the management switch in [`link`]; the account lists in [`list`]; a main account's
+//! transfers to its independent sub-accounts in [`transfer`].
 
 mod link;
 mod list;
+mod transfer;
 
 pub use link::{link, set_management, unlink};
 pub use list::{AccountFilter, AccountSort, count, list, sub_accounts_of};
+pub use transfer::{Transferred, transfer_balance};
 
 use crate::db::LockForWrite;
 use rust_decimal::Decimal;

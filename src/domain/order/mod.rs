@@ -6,6 +6,7 @@
 //! and the order row is locked while it is paid. A request never waits on a main account
 //! that cannot act on it: losing that right calls waiting orders off.
 
+pub mod controls;
 mod price;
 mod request;
 mod settle;
@@ -134,19 +135,36 @@ pub async fn place(
     let sums = price::totals(&lines)?;
 
     let txn = crate::db::write_txn(db).await?;
+    let now = super::now();
+    // For a request to the main: whether it is paid at once (auto-approval), and when it
+    // expires otherwise.
+    let mut asks = None;
     if let Payment::AsksMain { main } = how {
-        // The main account must be able to act on the request when it is written: its row
-        // is locked against a switch flipped meanwhile (which calls waiting orders off), and
-        // the policy is asked again with what the database says now.
-        account::Entity::find_by_id(main)
-            .lock_shared()
+        // The sub-account's row first: its orders are checked against its cap one at a
+        // time.
+        let sub = account::Entity::find_by_id(target.id)
+            .for_write()
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound)?;
-        let now = crate::auth::load_viewer(&txn, Subject::Account(me.account.id)).await?;
-        policy::authorize(&now, Action::Order, Target::Account(&target))?;
+        // The main account must be able to act on the request when it is written: its row
+        // is locked against a switch flipped meanwhile (which calls waiting orders off), and
+        // the policy is asked again with what the database says now. With auto-approval
+        // possible it is locked for the payment at once (two sub-accounts paying at once
+        // then queue instead of both holding a shared lock they cannot upgrade).
+        let main = account::Entity::find_by_id(main);
+        let main = if sub.auto_approve_minor.is_some() {
+            main.for_write().one(&txn).await?
+        } else {
+            main.lock_shared().one(&txn).await?
+        }
+        .ok_or(AppError::NotFound)?;
+        let again = crate::auth::load_viewer(&txn, Subject::Account(me.account.id)).await?;
+        policy::authorize(&again, Action::Order, Target::Account(&target))?;
+        controls::check_cap(&txn, &sub, sums.total, now).await?;
+        let auto = controls::auto_approves(&sub, &main, sums.total);
+        asks = Some((auto, controls::expiry_of(&txn, &sub, now).await?));
     }
-    let now = super::now();
     let year = now.year();
     let number = format!(
         "ORD-{year}-{:06}",
@@ -166,6 +184,8 @@ pub async fn place(
         invoice_id: Set(None),
         rejection_reason: Set(None),
         failure_reason: Set(None),
+        expires_at: Set(asks.map(|(_, expires)| expires)),
+        reminded_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -196,6 +216,29 @@ pub async fn place(
         "subAccountId": created.paid_for_another().then_some(target.id) });
     activity::record(&txn, me.account.id, viewer, Activity::OrderPlaced, placed).await?;
     match how {
+        Payment::AsksMain { main } if asks.is_some_and(|(auto, _)| auto) => {
+            // At or under the threshold, and the main's balance covers it: paid at once
+            // from the main's balance, as if the main had approved it.
+            activity::record(
+                &txn,
+                main,
+                viewer,
+                Activity::OrderAutoApproved,
+                json!({ "order": created.number, "subAccountId": target.id,
+                    "total": sums.total.to_string() }),
+            )
+            .await?;
+            settle(
+                txn,
+                gateway,
+                viewer,
+                created,
+                PaymentChoice::Balance,
+                idempotency_key,
+                Settling::Approving,
+            )
+            .await
+        }
         Payment::AsksMain { main } => {
             let main = account::Entity::find_by_id(main)
                 .one(&txn)

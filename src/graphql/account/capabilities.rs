@@ -88,4 +88,16 @@ impl AccountCapabilities {
     async fn hide_tickets_from_main(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         self.can(ctx, Action::HideTicketFromMain)
     }
+
+    /// Set its monthly spending cap and auto-approval threshold (`setSpendingControls`):
+    /// an aggregated sub-account its main manages.
+    async fn set_spending_controls(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::SetSpendingControls)
+    }
+
+    /// Move money from your balance to its balance (`transferBalance`): an independent
+    /// sub-account you may manage.
+    async fn transfer_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        self.can(ctx, Action::TransferBalance)
+    }
 }

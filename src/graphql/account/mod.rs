@@ -2,6 +2,7 @@
 //! capabilities, and the nested lists, each behind its guard and a DataLoader.
 
 mod capabilities;
+pub mod controls;
 mod list;
 
 use async_graphql::{Context, ErrorExtensions, ID, Object, SimpleObject};
@@ -147,6 +148,13 @@ impl Account {
     #[graphql(guard = "Can(Action::ViewBalance, self)")]
     async fn balance(&self) -> Option<Decimal> {
         Some(Decimal::from_minor(self.0.balance_minor))
+    }
+
+    /// An aggregated sub-account's spending controls (what its own orders may cost per
+    /// month, and up to what they are paid at once); needs `viewOrders`.
+    #[graphql(guard = "Can(Action::ViewOrders, self)")]
+    async fn spending_controls(&self) -> Option<controls::SpendingControls> {
+        Some(controls::SpendingControls(self.0.clone()))
     }
 
     /// ISO 4217 currency of all amounts of this account.

@@ -92,6 +92,24 @@ impl Loader<i64> for TotalsLoader {
     }
 }
 
+/// What each account's own orders of this month add up to (against its spending cap).
+pub struct SpentLoader(DatabaseConnection);
+
+impl Loader<i64> for SpentLoader {
+    type Value = i64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, LoadError> {
+        let mut found = domain::order::controls::spent_this_month(&self.0, keys, domain::now())
+            .await
+            .map_err(Arc::new)?;
+        for key in keys {
+            found.entry(*key).or_default();
+        }
+        Ok(found)
+    }
+}
+
 /// All children of many parents, in id order (order items, invoice lines, ...).
 pub struct ChildrenOf<E: EntityTrait> {
     db: DatabaseConnection,
@@ -205,6 +223,7 @@ pub struct Loaders {
     pub voice_call: Cached<ById<voice_call::Entity>>,
     pub internet_session: Cached<ById<internet_session::Entity>>,
     pub totals: Cached<TotalsLoader>,
+    pub spent: Cached<SpentLoader>,
     pub pending_change: Cached<PendingChangeLoader>,
     pub services:
         Cached<PagesOf<service::Entity, AnyOf<ServiceStatus>>, PageKey<AnyOf<ServiceStatus>>>,
@@ -256,6 +275,7 @@ impl Loaders {
             voice_call: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             internet_session: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             totals: Batched::new(&batcher, TotalsLoader(db.clone())),
+            spent: Batched::new(&batcher, SpentLoader(db.clone())),
             pending_change: Batched::new(&batcher, PendingChangeLoader(db.clone())),
             services: Batched::new(
                 &batcher,

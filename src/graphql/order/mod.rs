@@ -84,6 +84,12 @@ impl Order {
         self.0.status.into()
     }
 
+    /// When a request waiting for the main account expires (`EXPIRED`, nothing charged);
+    /// null for orders that never waited for a main account.
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+
     /// The lines, with prices as they were when ordered.
     async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderItem>> {
         let items = super::loaders(ctx)?

@@ -211,6 +211,92 @@ pub(super) async fn case(app: &TestApp, m: &str, s: &Shop) {
                 1
             );
         }
+        "setSpendingControls" => {
+            let bodies = at_once(app, Some(&s.main_token), "mutation($a: ID!, $c: Decimal) { setSpendingControls(input: {accountId: $a, monthlyCap: $c}) { account { id } userErrors { code } } }", |i| json!({ "a": s.sub, "c": format!("{}.00", 100 + i) })).await;
+            assert_eq!(accepted(m, &bodies, m), N);
+            let cap = count(
+                app,
+                &format!(
+                    "SELECT spending_cap_minor FROM accounts WHERE id = {}",
+                    pk(&s.sub)
+                ),
+            )
+            .await;
+            assert!(
+                (0..N as i64).any(|i| cap == (100 + i) * 10_000),
+                "the cap is one of the values sent: {cap}"
+            );
+            assert_eq!(
+                count(app, &format!("SELECT COUNT(*) FROM activity_log WHERE action = 'spending_controls.set' AND account_id = {}", pk(&s.sub))).await,
+                N as i64,
+                "one entry per accepted call"
+            );
+            // Leave the sub-account without controls for the other cases.
+            app.ok("mutation($a: ID!) { setSpendingControls(input: {accountId: $a}) { userErrors { code } } }", json!({ "a": s.sub }), Some(&s.main_token)).await;
+        }
+        "transferBalance" => {
+            let independent = app
+                .create_account("conc-transfer-ind", json!({ "status": "ACTIVE" }))
+                .await;
+            assert_eq!(
+                app.link(&s.main, &independent, "INDEPENDENT").await,
+                json!([])
+            );
+            app.set_independent_access(true).await;
+            let before = count(
+                app,
+                &format!(
+                    "SELECT balance_minor FROM accounts WHERE id = {}",
+                    pk(&s.main)
+                ),
+            )
+            .await;
+            let bodies = at_once(app, Some(&s.main_token), "mutation($a: ID!) { transferBalance(input: {accountId: $a, amount: \"5.00\", idempotencyKey: \"once\"}) { transfer { amount replayed } userErrors { code } } }", |_| json!({ "a": independent })).await;
+            assert_eq!(
+                accepted(m, &bodies, m),
+                N,
+                "a retry is answered with the transfer"
+            );
+            let fresh = bodies
+                .iter()
+                .filter(|b| b["data"][m]["transfer"]["replayed"] == false)
+                .count();
+            assert_eq!(fresh, 1, "one call moved the money");
+            assert_eq!(
+                count(
+                    app,
+                    &format!(
+                        "SELECT COUNT(*) FROM balance_transfers WHERE to_account_id = {}",
+                        pk(&independent)
+                    )
+                )
+                .await,
+                1
+            );
+            assert_eq!(
+                count(
+                    app,
+                    &format!(
+                        "SELECT balance_minor FROM accounts WHERE id = {}",
+                        pk(&s.main)
+                    )
+                )
+                .await,
+                before - 50_000
+            );
+            assert_eq!(
+                count(
+                    app,
+                    &format!(
+                        "SELECT balance_minor FROM accounts WHERE id = {}",
+                        pk(&independent)
+                    )
+                )
+                .await,
+                50_000
+            );
+            app.set_independent_access(false).await;
+        }
         other => panic!("no concurrency case for the mutation {other}: add one"),
     }
 }

@@ -55,18 +55,7 @@ pub(super) fn accepted(what: &str, bodies: &[Value], payload: &str) -> usize {
 }
 
 pub(super) async fn count(app: &TestApp, sql: &str) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let row = app
-        .state
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.state.db.get_database_backend(),
-            sql.to_string(),
-        ))
-        .await
-        .expect("count")
-        .expect("row");
-    row.try_get_by_index::<i64>(0).expect("number")
+    app.number(sql).await
 }
 
 pub(super) fn pk(id: &str) -> i64 {

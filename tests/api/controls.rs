@@ -1,0 +1,586 @@
+//! A main account's controls over its sub-accounts (SPEC.md "Controls"): spending caps and
+//! auto-approval, requests that expire, balance transfers. Over GraphQL, on both engines.
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use portal_api::jobs::scheduler::{Job, Jobs, Ran, Scheduler};
+
+use crate::helpers::{Tenant, TestApp, decode_pk, first_code};
+
+const PLACE: &str = "mutation($a: ID!, $t: ID!, $q: Int) { placeOrder(input: {accountId: $a, items: [{tariffId: $t, quantity: $q}]}) { order { id status total expiresAt } userErrors { code message field } } }";
+const SET: &str = "mutation($a: ID!, $c: Decimal, $t: Decimal) { setSpendingControls(input: {accountId: $a, monthlyCap: $c, autoApproveUpTo: $t}) { account { spendingControls { monthlyCap autoApproveUpTo spentThisMonth remainingThisMonth } } userErrors { code field message } } }";
+const CONTROLS: &str = "query($a: ID!) { node(id: $a) { ... on Account { spendingControls { monthlyCap autoApproveUpTo spentThisMonth remainingThisMonth } } } }";
+const TRANSFER: &str = "mutation($a: ID!, $m: Decimal!, $k: String!) { transferBalance(input: {accountId: $a, amount: $m, idempotencyKey: $k}) { transfer { amount replayed idempotencyKey from { id } to { id } } userErrors { code field message } } }";
+
+/// A tenant whose aggregated sub-account may order, the main with `balance`, and a tariff
+/// of 10.00 + 19 % tax (11.90 an order).
+struct Setup {
+    app: TestApp,
+    t: Tenant,
+    main: String,
+    sub: String,
+    tariff: String,
+}
+
+async fn setup(balance: &str) -> Setup {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("ctl").await;
+    app.allow_sub_orders().await;
+    app.deposit(&t.main, balance).await;
+    let tariff = app.create_tariff("Fiber 10", "10.00").await;
+    Setup {
+        main: app.token_for(&t.main).await,
+        sub: app.token_for(&t.aggregated).await,
+        app,
+        t,
+        tariff,
+    }
+}
+
+impl Setup {
+    async fn order(&self, quantity: i32) -> Value {
+        self.app
+            .ok(
+                PLACE,
+                json!({ "a": self.t.aggregated, "t": self.tariff, "q": quantity }),
+                Some(&self.sub),
+            )
+            .await["placeOrder"]
+            .clone()
+    }
+
+    async fn set(&self, cap: Option<&str>, threshold: Option<&str>, token: &str) -> Value {
+        self.app
+            .ok(
+                SET,
+                json!({ "a": self.t.aggregated, "c": cap, "t": threshold }),
+                Some(token),
+            )
+            .await["setSpendingControls"]
+            .clone()
+    }
+
+    async fn controls(&self) -> Value {
+        self.app
+            .ok(
+                CONTROLS,
+                json!({ "a": self.t.aggregated }),
+                Some(&self.main),
+            )
+            .await["node"]["spendingControls"]
+            .clone()
+    }
+
+    async fn balance(&self, account: &str) -> String {
+        self.app
+            .ok(
+                "query($a: ID!) { node(id: $a) { ... on Account { balance } } }",
+                json!({ "a": account }),
+                Some(self.app.admin()),
+            )
+            .await["node"]["balance"]
+            .as_str()
+            .expect("balance")
+            .to_string()
+    }
+
+    async fn activity(&self, account: &str, action: &str) -> Vec<Value> {
+        self.app.activity_of(account, Some(action)).await
+    }
+
+    async fn sql(&self, sql: &str) -> i64 {
+        self.app.number(sql).await
+    }
+}
+
+#[tokio::test]
+async fn small_orders_are_paid_at_once_larger_ones_wait_and_the_cap_refuses_the_rest() {
+    let s = setup("100.00").await;
+    let set = s.set(Some("50.00"), Some("15.00"), &s.main).await;
+    assert_eq!(set["userErrors"], json!([]), "{set}");
+    assert_eq!(
+        set["account"]["spendingControls"],
+        json!({ "monthlyCap": "50.00", "autoApproveUpTo": "15.00", "spentThisMonth": "0.00", "remainingThisMonth": "50.00" })
+    );
+
+    // At or under the threshold, the main's balance covering it: paid at once.
+    let small = s.order(1).await;
+    assert_eq!(small["userErrors"], json!([]), "{small}");
+    assert_eq!(small["order"]["status"], "PAID");
+    assert_eq!(small["order"]["total"], "11.90");
+    assert_eq!(s.balance(&s.t.main).await, "88.10");
+    let auto = s.activity(&s.t.main, "order.auto_approved").await;
+    assert_eq!(auto.len(), 1, "the main's history says why it paid");
+
+    // Above the threshold: waits for the main, with a deadline.
+    let large = s.order(2).await;
+    assert_eq!(large["order"]["status"], "AWAITING_MAIN_APPROVAL");
+    assert!(large["order"]["expiresAt"].is_string(), "{large}");
+    assert_eq!(s.balance(&s.t.main).await, "88.10", "nothing charged yet");
+    assert_eq!(
+        s.controls().await,
+        json!({ "monthlyCap": "50.00", "autoApproveUpTo": "15.00", "spentThisMonth": "35.70", "remainingThisMonth": "14.30" })
+    );
+
+    // Over what remains of the cap: refused, saying what remains, nothing written.
+    let orders = s.sql("SELECT COUNT(*) FROM orders").await;
+    let refused = s.order(2).await;
+    assert_eq!(refused["order"], Value::Null);
+    assert_eq!(refused["userErrors"][0]["code"], "SPENDING_LIMIT_EXCEEDED");
+    let message = refused["userErrors"][0]["message"]
+        .as_str()
+        .expect("message");
+    assert!(message.contains("14.30"), "says what remains: {message}");
+    assert_eq!(s.sql("SELECT COUNT(*) FROM orders").await, orders);
+
+    // Under the threshold but the balance is short: waits for the main.
+    let drain = s
+        .app
+        .ok(
+            "mutation($a: ID!) { adjustBalance(input: {accountId: $a, amount: \"-85.00\", reason: \"refund\"}) { userErrors { code } } }",
+            json!({ "a": s.t.main }),
+            Some(s.app.admin()),
+        )
+        .await;
+    assert_eq!(drain["adjustBalance"]["userErrors"], json!([]));
+    let short = s.order(1).await;
+    assert_eq!(short["order"]["status"], "AWAITING_MAIN_APPROVAL");
+    assert_eq!(s.balance(&s.t.main).await, "3.10");
+
+    // Rejected orders give their share of the cap back.
+    let reject = s
+        .app
+        .ok(
+            "mutation($o: ID!) { rejectOrder(input: {orderId: $o, reason: \"not now\"}) { order { status } userErrors { code } } }",
+            json!({ "o": large["order"]["id"] }),
+            Some(&s.main),
+        )
+        .await;
+    assert_eq!(reject["rejectOrder"]["order"]["status"], "REJECTED_BY_MAIN");
+    assert_eq!(s.controls().await["spentThisMonth"], "23.80");
+
+    // Cleared: every order waits again, and there is no cap.
+    let cleared = s.set(None, None, &s.main).await;
+    assert_eq!(
+        cleared["account"]["spendingControls"]["remainingThisMonth"],
+        Value::Null
+    );
+    s.app.deposit(&s.t.main, "100.00").await;
+    assert_eq!(
+        s.order(1).await["order"]["status"],
+        "AWAITING_MAIN_APPROVAL"
+    );
+}
+
+#[tokio::test]
+async fn spending_controls_are_checked_and_only_the_managing_main_or_staff_set_them() {
+    let s = setup("10.00").await;
+    let above = s.set(Some("10.00"), Some("20.00"), &s.main).await;
+    assert_eq!(above["userErrors"][0]["code"], "INVALID_INPUT");
+    assert_eq!(
+        above["userErrors"][0]["field"],
+        json!(["input", "autoApproveUpTo"])
+    );
+    let negative = s.set(Some("-1.00"), None, &s.main).await;
+    assert_eq!(
+        negative["userErrors"][0]["field"],
+        json!(["input", "monthlyCap"])
+    );
+    assert_eq!(s.controls().await["monthlyCap"], Value::Null, "nothing set");
+
+    // The sub-account itself, or on an independent sub-account: refused by the policy.
+    let (_, own) = s
+        .app
+        .graphql(
+            SET,
+            json!({ "a": s.t.aggregated, "c": "1.00" }),
+            Some(&s.sub),
+        )
+        .await;
+    assert_eq!(first_code(&own), "FORBIDDEN");
+    let (_, independent) = s
+        .app
+        .graphql(
+            SET,
+            json!({ "a": s.t.independent, "c": "1.00" }),
+            Some(&s.main),
+        )
+        .await;
+    assert_eq!(first_code(&independent), "FORBIDDEN");
+    // Management off: the main may no longer set them; staff still may.
+    s.app.set_management(&s.t.main, false).await;
+    let (_, off) = s
+        .app
+        .graphql(
+            SET,
+            json!({ "a": s.t.aggregated, "c": "1.00" }),
+            Some(&s.main),
+        )
+        .await;
+    assert_eq!(first_code(&off), "FORBIDDEN");
+    let staff = s.set(Some("30.00"), None, s.app.admin()).await;
+    assert_eq!(staff["userErrors"], json!([]));
+    let entries = s.activity(&s.t.aggregated, "spending_controls.set").await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["details"]["before"]["monthlyCap"], Value::Null);
+    assert_eq!(entries[0]["details"]["after"]["monthlyCap"], "30.00");
+}
+
+#[tokio::test]
+async fn the_cap_counts_orders_of_this_calendar_month_only() {
+    let s = setup("1.00").await;
+    s.set(Some("20.00"), None, &s.main).await;
+    let first = s.order(1).await;
+    assert_eq!(first["order"]["status"], "AWAITING_MAIN_APPROVAL");
+    assert_eq!(s.controls().await["spentThisMonth"], "11.90");
+    let id = decode_pk(first["order"]["id"].as_str().expect("id"));
+    let month = portal_api::domain::billing::Month::containing(portal_api::domain::today());
+    let start = portal_api::domain::start_of_day(month.first);
+    let move_to = |at: chrono::DateTime<Utc>| {
+        let db = s.app.state.db.clone();
+        async move {
+            use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+            let row = entity::order::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .expect("query")
+                .expect("order");
+            let mut active: entity::order::ActiveModel = row.into();
+            active.created_at = Set(at);
+            active.update(&db).await.expect("update");
+        }
+    };
+    // The last second of last month: not counted.
+    move_to(start - Duration::seconds(1)).await;
+    assert_eq!(s.controls().await["spentThisMonth"], "0.00");
+    assert_eq!(
+        s.order(1).await["order"]["status"],
+        "AWAITING_MAIN_APPROVAL"
+    );
+    // The first instant of this month: counted, and the next order is over the cap.
+    move_to(start).await;
+    assert_eq!(s.controls().await["spentThisMonth"], "23.80");
+    assert_eq!(
+        s.order(1).await["userErrors"][0]["code"],
+        "SPENDING_LIMIT_EXCEEDED"
+    );
+}
+
+#[tokio::test]
+async fn eight_orders_at_once_cannot_pass_the_cap_together() {
+    // Room for three orders of 11.90; the balance pays two at once.
+    let s = setup("23.80").await;
+    s.set(Some("35.70"), Some("11.90"), &s.main).await;
+    let bodies = join_all((0..8).map(|_| {
+        s.app.graphql(
+            PLACE,
+            json!({ "a": s.t.aggregated, "t": s.tariff, "q": 1 }),
+            Some(&s.sub),
+        )
+    }))
+    .await;
+    let mut by_outcome = std::collections::BTreeMap::<String, usize>::new();
+    for (_, body) in &bodies {
+        assert!(body.get("errors").is_none(), "{body}");
+        let out = &body["data"]["placeOrder"];
+        let key = out["order"]["status"]
+            .as_str()
+            .or(out["userErrors"][0]["code"].as_str())
+            .expect("an outcome")
+            .to_string();
+        *by_outcome.entry(key).or_default() += 1;
+    }
+    assert_eq!(
+        by_outcome,
+        [
+            ("AWAITING_MAIN_APPROVAL".to_string(), 1),
+            ("PAID".to_string(), 2),
+            ("SPENDING_LIMIT_EXCEEDED".to_string(), 5)
+        ]
+        .into_iter()
+        .collect(),
+    );
+    assert_eq!(s.balance(&s.t.main).await, "0.00");
+    assert_eq!(s.controls().await["remainingThisMonth"], "0.00");
+}
+
+fn ran(results: &[Ran]) -> Vec<&Ran> {
+    results
+        .iter()
+        .filter(|r| r.job == Job::ExpireApprovals)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_waiting_request_is_reminded_once_then_expires_charging_nothing_across_replicas() {
+    let s = setup("100.00").await;
+    let other = s.app.replica().await;
+    let partner = s
+        .app
+        .ok("{ partners { id } }", json!({}), Some(s.app.admin()))
+        .await["partners"][0]["id"]
+        .clone();
+    let days = s
+        .app
+        .ok(
+            "mutation($p: ID!, $d: Int) { updatePartnerPortalSettings(input: {partnerId: $p, approvalExpiryDays: $d}) { partner { settings { approvalExpiryDays } } userErrors { code field } } }",
+            json!({ "p": partner, "d": 3 }),
+            Some(s.app.admin()),
+        )
+        .await;
+    assert_eq!(
+        days["updatePartnerPortalSettings"]["partner"]["settings"]["approvalExpiryDays"], 3,
+        "{days}"
+    );
+    let (_, bad) = s
+        .app
+        .graphql(
+            "mutation($p: ID!) { updatePartnerPortalSettings(input: {partnerId: $p, approvalExpiryDays: 0}) { userErrors { code field } } }",
+            json!({ "p": partner }),
+            Some(s.app.admin()),
+        )
+        .await;
+    assert_eq!(
+        bad["data"]["updatePartnerPortalSettings"]["userErrors"][0]["field"],
+        json!(["input", "approvalExpiryDays"])
+    );
+
+    // The main account has an address for the reminder email.
+    {
+        use sea_orm::ConnectionTrait;
+        s.app
+            .state
+            .db
+            .execute_unprepared(&format!(
+                "UPDATE accounts SET email = 'boss@example.net' WHERE id = {}",
+                decode_pk(&s.t.main)
+            ))
+            .await
+            .expect("update");
+    }
+    let placed = Utc::now();
+    let order = s.order(1).await;
+    let expires: chrono::DateTime<Utc> = order["order"]["expiresAt"]
+        .as_str()
+        .expect("a deadline")
+        .parse()
+        .expect("a time");
+    assert!((expires - placed - Duration::days(3)).num_seconds().abs() < 60);
+
+    let (a, b) = (
+        Scheduler::new(&s.app.state, Arc::new(Jobs)),
+        Scheduler::new(&other.state, Arc::new(Jobs)),
+    );
+    let tick_both = |at: chrono::DateTime<Utc>| {
+        let (a, b) = (&a, &b);
+        async move {
+            let (x, y) = tokio::join!(a.tick(at), b.tick(at));
+            let (x, y) = (x.expect("tick"), y.expect("tick"));
+            let outcomes: Vec<String> = ran(&x)
+                .into_iter()
+                .chain(ran(&y))
+                .map(|r| r.outcome.clone().expect("the job succeeds"))
+                .collect();
+            outcomes
+        }
+    };
+    let reminders = || s.sql("SELECT COUNT(*) FROM notifications WHERE kind = 'ORDER_EXPIRING'");
+    // Two days before: nothing to do.
+    assert_eq!(
+        tick_both(placed + Duration::hours(1)).await,
+        ["0 reminded, 0 expired"]
+    );
+    // A day before: one reminder (portal and email), from one replica.
+    assert_eq!(
+        tick_both(expires - Duration::hours(20)).await,
+        ["1 reminded, 0 expired"]
+    );
+    assert_eq!(reminders().await, 1);
+    assert_eq!(
+        s.sql("SELECT COUNT(*) FROM email_outbox WHERE subject LIKE '%expires soon' AND to_address = 'boss@example.net'")
+            .await,
+        1
+    );
+    // An hour later: not reminded again.
+    assert_eq!(
+        tick_both(expires - Duration::hours(19)).await,
+        ["0 reminded, 0 expired"]
+    );
+    assert_eq!(reminders().await, 1);
+    // Its time has come: expired, nothing charged, both told.
+    assert_eq!(
+        tick_both(expires + Duration::hours(1)).await,
+        ["0 reminded, 1 expired"]
+    );
+    let seen = s
+        .app
+        .ok(
+            "query($o: ID!) { node(id: $o) { ... on Order { status paidAt invoice { id } } } }",
+            json!({ "o": order["order"]["id"] }),
+            Some(&s.main),
+        )
+        .await;
+    assert_eq!(
+        seen["node"],
+        json!({ "status": "EXPIRED", "paidAt": null, "invoice": null })
+    );
+    assert_eq!(s.balance(&s.t.main).await, "100.00");
+    for token in [&s.main, &s.sub] {
+        let notes = s
+            .app
+            .ok(
+                "{ viewer { notifications(first: 20) { nodes { kind order { id } } } } }",
+                json!({}),
+                Some(token),
+            )
+            .await;
+        let expired: Vec<&Value> = notes["viewer"]["notifications"]["nodes"]
+            .as_array()
+            .expect("notifications")
+            .iter()
+            .filter(|n| n["kind"] == "ORDER_EXPIRED")
+            .collect();
+        assert_eq!(expired.len(), 1, "{notes}");
+        assert_eq!(expired[0]["order"]["id"], order["order"]["id"]);
+    }
+    // The main can no longer approve it, and it no longer counts.
+    let late = s
+        .app
+        .ok(
+            "mutation($o: ID!) { approveOrder(input: {orderId: $o, paymentMethod: {kind: ACCOUNT_BALANCE}}) { order { status } userErrors { code } } }",
+            json!({ "o": order["order"]["id"] }),
+            Some(&s.main),
+        )
+        .await;
+    assert_eq!(
+        late["approveOrder"]["userErrors"][0]["code"],
+        "INVALID_STATE"
+    );
+    assert_eq!(s.balance(&s.t.main).await, "100.00");
+}
+
+#[tokio::test]
+async fn a_transfer_moves_money_once_for_eight_identical_requests_and_needs_funds() {
+    let s = setup("50.00").await;
+    s.app.set_independent_access(true).await;
+    let ind = s.t.independent.clone();
+    let bodies = join_all((0..8).map(|_| {
+        s.app.graphql(
+            TRANSFER,
+            json!({ "a": ind, "m": "20.00", "k": "rent-december" }),
+            Some(&s.main),
+        )
+    }))
+    .await;
+    let mut fresh = 0;
+    for (_, body) in &bodies {
+        let out = &body["data"]["transferBalance"];
+        assert_eq!(out["userErrors"], json!([]), "{body}");
+        assert_eq!(out["transfer"]["amount"], "20.00");
+        assert_eq!(out["transfer"]["to"]["id"], json!(ind));
+        assert_eq!(out["transfer"]["from"]["id"], json!(s.t.main));
+        if out["transfer"]["replayed"] == false {
+            fresh += 1;
+        }
+    }
+    assert_eq!(fresh, 1, "one request moved the money");
+    assert_eq!(s.balance(&s.t.main).await, "30.00");
+    assert_eq!(s.balance(&ind).await, "20.00");
+    // Both ledgers add up to the balances.
+    for account in [&s.t.main, &ind] {
+        let id = decode_pk(account);
+        assert_eq!(
+            s.sql(&format!("SELECT CAST(SUM(amount_minor) AS BIGINT) FROM balance_entries WHERE account_id = {id}")).await,
+            s.sql(&format!("SELECT balance_minor FROM accounts WHERE id = {id}")).await
+        );
+    }
+    // Both histories carry the balances before and after; both are told.
+    let sent = s.activity(&s.t.main, "balance.transferred").await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["details"]["before"]["balance"], "50.00");
+    assert_eq!(sent[0]["details"]["after"]["balance"], "30.00");
+    let got = s.activity(&ind, "balance.transferred").await;
+    assert_eq!(got[0]["details"]["after"]["balance"], "20.00");
+    let ind_token = s.app.token_for(&ind).await;
+    for token in [&s.main, &ind_token] {
+        let notes = s
+            .app
+            .ok(
+                "{ viewer { notifications { nodes { kind message } } } }",
+                json!({}),
+                Some(token),
+            )
+            .await;
+        assert!(
+            notes["viewer"]["notifications"]["nodes"]
+                .as_array()
+                .expect("notes")
+                .iter()
+                .any(|n| n["kind"] == "BALANCE_TRANSFERRED"),
+            "{notes}"
+        );
+    }
+
+    // The key of another transfer, more than the balance, nothing: refused, nothing moved.
+    for (amount, key, code, field) in [
+        ("5.00", "rent-december", "DUPLICATE", "idempotencyKey"),
+        ("30.01", "rent-january", "INSUFFICIENT_BALANCE", "amount"),
+        ("0", "zero", "INVALID_INPUT", "amount"),
+        ("1.00", "", "INVALID_INPUT", "idempotencyKey"),
+    ] {
+        let out = s
+            .app
+            .ok(
+                TRANSFER,
+                json!({ "a": ind, "m": amount, "k": key }),
+                Some(&s.main),
+            )
+            .await;
+        assert_eq!(
+            out["transferBalance"]["userErrors"][0]["code"], code,
+            "{out}"
+        );
+        assert_eq!(
+            out["transferBalance"]["userErrors"][0]["field"],
+            json!(["input", field])
+        );
+    }
+    assert_eq!(s.balance(&s.t.main).await, "30.00");
+    assert_eq!(s.sql("SELECT COUNT(*) FROM balance_transfers").await, 1);
+
+    // Not to an aggregated sub-account (its money is the main's), not without independent
+    // access, not from a sub-account.
+    let (_, agg) = s
+        .app
+        .graphql(
+            TRANSFER,
+            json!({ "a": s.t.aggregated, "m": "1.00", "k": "a" }),
+            Some(&s.main),
+        )
+        .await;
+    assert_eq!(first_code(&agg), "FORBIDDEN");
+    s.app.set_independent_access(false).await;
+    let (_, off) = s
+        .app
+        .graphql(
+            TRANSFER,
+            json!({ "a": ind, "m": "1.00", "k": "b" }),
+            Some(&s.main),
+        )
+        .await;
+    assert_eq!(first_code(&off), "FORBIDDEN");
+    let (_, own) = s
+        .app
+        .graphql(
+            TRANSFER,
+            json!({ "a": ind, "m": "1.00", "k": "c" }),
+            Some(&ind_token),
+        )
+        .await;
+    assert_eq!(first_code(&own), "FORBIDDEN");
+    assert_eq!(s.balance(&s.t.main).await, "30.00");
+}
