@@ -20,6 +20,33 @@ pub enum UserErrorCode {
     SpendingLimitExceeded,
 }
 
+impl UserErrorCode {
+    pub const ALL: [UserErrorCode; 8] = [
+        UserErrorCode::InvalidInput,
+        UserErrorCode::InsufficientBalance,
+        UserErrorCode::PaymentDeclined,
+        UserErrorCode::InvalidState,
+        UserErrorCode::NotAllowedBySettings,
+        UserErrorCode::Duplicate,
+        UserErrorCode::InvalidCredentials,
+        UserErrorCode::SpendingLimitExceeded,
+    ];
+
+    /// The name clients see (`UserError.code`, a bulk item's `code`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserErrorCode::InvalidInput => "INVALID_INPUT",
+            UserErrorCode::InsufficientBalance => "INSUFFICIENT_BALANCE",
+            UserErrorCode::PaymentDeclined => "PAYMENT_DECLINED",
+            UserErrorCode::InvalidState => "INVALID_STATE",
+            UserErrorCode::NotAllowedBySettings => "NOT_ALLOWED_BY_SETTINGS",
+            UserErrorCode::Duplicate => "DUPLICATE",
+            UserErrorCode::InvalidCredentials => "INVALID_CREDENTIALS",
+            UserErrorCode::SpendingLimitExceeded => "SPENDING_LIMIT_EXCEEDED",
+        }
+    }
+}
+
 /// One business refusal: nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserError {

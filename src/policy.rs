@@ -17,6 +17,10 @@ use crate::{
     error::{AppError, UserError, UserErrorCode},
 };
 
+/// The permission that opens an account's activity history (`Account.activity`, the
+/// activity feed and its exports, an entry by id).
+pub const READ_ACTIVITY: Action = Action::ViewDetails;
+
 /// What a viewer wants to do. The first group is SPEC.md's capability table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -182,7 +186,7 @@ fn customer(c: &CustomerViewer, action: Action, target: Target<'_>) -> Result<()
             .then_some(())
             .ok_or(AppError::NotFound),
         Target::StaffUser => Err(AppError::NotFound),
-        Target::ActivityOf(owner) => on_part(c, action, owner, Action::ViewDetails),
+        Target::ActivityOf(owner) => on_part(c, action, owner, READ_ACTIVITY),
         Target::InternetSessionOf(owner) => on_part(c, action, owner, Action::ViewInternetUsage),
         Target::VoiceCallOf(owner) => on_part(c, action, owner, Action::ViewVoiceUsage),
         Target::Account(a) => on_account(c, action, a),

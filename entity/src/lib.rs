@@ -6,6 +6,7 @@ pub mod account_link;
 pub mod activity;
 pub mod balance_entry;
 pub mod balance_transfer;
+pub mod bulk_request;
 pub mod change_request;
 pub mod counter;
 pub mod document;

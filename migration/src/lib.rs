@@ -9,6 +9,7 @@ mod m20261127_000002_billing_history;
 mod m20261201_000003_notification_service;
 mod m20261201_000004_day_to_day;
 mod m20261201_000005_controls;
+mod m20261201_000006_bulk_audit;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_notification_service::Migration),
             Box::new(m20261201_000004_day_to_day::Migration),
             Box::new(m20261201_000005_controls::Migration),
+            Box::new(m20261201_000006_bulk_audit::Migration),
         ]
     }
 }

@@ -50,6 +50,15 @@ impl Viewer {
         matches!(self, Viewer::Admin(_))
     }
 
+    /// Who the viewer is, as tokens name it; `None` for anonymous callers.
+    pub fn subject(&self) -> Option<Subject> {
+        match self {
+            Viewer::Admin(staff) => Some(Subject::Staff(staff.id)),
+            Viewer::Customer(c) => Some(Subject::Account(c.account.id)),
+            Viewer::Anonymous => None,
+        }
+    }
+
     /// The viewer's own account, for customers.
     pub fn account(&self) -> Option<&account::Model> {
         match self {

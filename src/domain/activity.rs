@@ -91,7 +91,34 @@ activities! {
     VoiceUsageRecorded = "usage.voice_recorded",
 }
 
-/// Writes one history entry: who (`actor`), what, and the before/after details.
+/// Where a request came from: its client address (through trusted proxies) and user
+/// agent, set once per HTTP request by the gate and written on every history entry the
+/// request makes. Work nobody asked for over HTTP (jobs, the CLI) has none.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+tokio::task_local! {
+    static CLIENT: Client;
+}
+
+/// Runs `work` (a request's execution) with `client` as the origin of what it records.
+pub async fn from_client<F: std::future::Future>(client: Client, work: F) -> F::Output {
+    CLIENT.scope(client, work).await
+}
+
+fn client() -> Client {
+    CLIENT.try_with(Client::clone).unwrap_or_default()
+}
+
+/// The longest user agent kept (the rest is cut).
+const USER_AGENT_CHARS: usize = 300;
+
+/// Writes one history entry of `account_id`: who acted (`actor`, and as kind and id), on
+/// behalf of which account (when the actor is not the account itself), from where, what,
+/// and the before/after details.
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     account_id: i64,
@@ -99,12 +126,26 @@ pub async fn record<C: ConnectionTrait>(
     what: Activity,
     details: Value,
 ) -> AppResult<()> {
+    let (kind, id) = match viewer {
+        Viewer::Admin(staff) => (Some("STAFF"), Some(staff.id)),
+        Viewer::Customer(c) => (Some("ACCOUNT"), Some(c.account.id)),
+        Viewer::Anonymous => (None, None),
+    };
+    let for_another = !(kind == Some("ACCOUNT") && id == Some(account_id));
+    let client = client();
     activity::ActiveModel {
         account_id: Set(account_id),
         actor: Set(viewer.actor_label()),
         action: Set(what.as_str().to_string()),
         details: Set(details.to_string()),
         created_at: Set(super::now()),
+        actor_kind: Set(kind.map(str::to_string)),
+        actor_id: Set(id),
+        on_behalf_of_id: Set(for_another.then_some(account_id)),
+        client_address: Set(client.address),
+        user_agent: Set(client
+            .user_agent
+            .map(|ua| ua.chars().take(USER_AGENT_CHARS).collect())),
         ..Default::default()
     }
     .insert(db)

@@ -3,7 +3,6 @@
 //! links (HMAC-SHA256 over id and expiry) served by `GET /documents/{id}`.
 
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use sha2::{Digest, Sha256};
 
@@ -69,35 +68,16 @@ pub async fn fetch<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<(document::
     Ok((doc, content.bytes))
 }
 
-type HmacSha256 = Hmac<Sha256>;
-
-fn mac(key: &[u8], id: i64, expires: i64) -> AppResult<HmacSha256> {
-    let mut mac = HmacSha256::new_from_slice(key)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("hmac key: {e}")))?;
-    mac.update(format!("document:{id}:{expires}").as_bytes());
-    Ok(mac)
-}
-
 /// A link to download document `id`, valid until `now + LINK_TTL_SECONDS`.
 pub fn signed_path(key: &[u8], id: i64, now: DateTime<Utc>) -> AppResult<String> {
     let expires = now.timestamp() + LINK_TTL_SECONDS;
-    let sig = mac(key, id, expires)?.finalize().into_bytes();
-    let hex: String = sig.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("/documents/{id}?expires={expires}&sig={hex}"))
+    let sig = super::signed::sign(key, &format!("document:{id}"), expires)?;
+    Ok(format!("/documents/{id}?expires={expires}&sig={sig}"))
 }
 
 /// Checks a link's signature (in constant time) and expiry.
 pub fn verify_link(key: &[u8], id: i64, expires: i64, sig_hex: &str, now: DateTime<Utc>) -> bool {
-    if expires < now.timestamp() || sig_hex.len() != 64 {
-        return false;
-    }
-    let Some(sig) = (0..32)
-        .map(|i| u8::from_str_radix(sig_hex.get(2 * i..2 * i + 2)?, 16).ok())
-        .collect::<Option<Vec<u8>>>()
-    else {
-        return false;
-    };
-    mac(key, id, expires).is_ok_and(|m| m.verify_slice(&sig).is_ok())
+    super::signed::verify(key, &format!("document:{id}"), expires, sig_hex, now)
 }
 
 /// The largest document an admin may upload.

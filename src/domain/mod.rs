@@ -4,8 +4,10 @@
 
 pub mod account;
 pub mod activity;
+pub mod audit;
 pub mod billing;
 pub mod bootstrap;
+pub mod bulk;
 pub mod catalog;
 pub mod document;
 pub mod invoice;
@@ -14,6 +16,7 @@ pub mod order;
 pub mod payment;
 pub mod service;
 pub mod session;
+pub mod signed;
 pub mod ticket;
 pub mod usage;
 pub mod validate;

@@ -1,11 +1,29 @@
-//! Entries of an account's activity history.
+//! Entries of an account's activity history: the audit trail. Who acted (a staff user or
+//! an account), on behalf of which account, from where, and the values before and after.
+//! What names another party follows the policy: an account the viewer may not see (a
+//! sub-account's main) is not named, and where a request came from is shown to staff and to
+//! the account that made it.
 
-use async_graphql::{ID, Json, Object};
+use async_graphql::{Context, Enum, ID, Json, Object};
 use chrono::{DateTime, Utc};
 
 use entity::activity;
 
-use super::ids::{self, Kind};
+use super::{
+    account::Account,
+    guards::follow_optional,
+    ids::{self, Kind},
+    staff::StaffUser,
+};
+
+/// Who acted.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ActorKind {
+    /// An ISP staff user (or the system user the scheduler's jobs act as).
+    Staff,
+    /// An account holder, in the portal or an app.
+    Account,
+}
 
 /// One entry of an account's activity history.
 #[derive(Clone)]
@@ -27,9 +45,56 @@ impl ActivityEntry {
         self.0.created_at
     }
 
-    /// Who did it (staff member or account).
-    async fn actor(&self) -> &str {
-        &self.0.actor
+    /// Who did it (staff member or account), as a label; an account the viewer may not see
+    /// (a sub-account's main) is named "your main account".
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let seen = self.account_of_actor(ctx).await?.is_some();
+        Ok(crate::domain::audit::actor_label(&self.0, seen))
+    }
+
+    /// Whether a staff user or an account did it; null on entries older than the audit
+    /// trail.
+    async fn actor_kind(&self) -> Option<ActorKind> {
+        self.kind()
+    }
+
+    /// The account that did it, when the viewer may see it.
+    async fn actor_account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+        self.account_of_actor(ctx).await
+    }
+
+    /// The staff user who did it (staff only).
+    async fn actor_staff_user(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<StaffUser>> {
+        if self.kind() != Some(ActorKind::Staff) {
+            return Ok(None);
+        }
+        follow_optional(ctx, self.0.actor_id).await
+    }
+
+    /// The account whose history this is, when someone else acted for it (its main
+    /// account, staff); null when the account acted itself.
+    async fn on_behalf_of(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+        follow_optional(ctx, self.0.on_behalf_of_id).await
+    }
+
+    /// The client address of the request (through the trusted proxies); shown to staff
+    /// and to the account that acted.
+    async fn client_address(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        Ok(self
+            .origin_visible(ctx)?
+            .then_some(self.0.client_address.as_deref())
+            .flatten())
+    }
+
+    /// The user agent of the request; shown to staff and to the account that acted.
+    async fn user_agent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        Ok(self
+            .origin_visible(ctx)?
+            .then_some(self.0.user_agent.as_deref())
+            .flatten())
     }
 
     /// What was done, e.g. `sub_account.linked`.
@@ -39,6 +104,156 @@ impl ActivityEntry {
 
     /// Details, with `before` and `after` values where something changed.
     async fn details(&self) -> Json<serde_json::Value> {
-        Json(serde_json::from_str(&self.0.details).unwrap_or(serde_json::Value::Null))
+        Json(self.parsed())
+    }
+
+    /// The values before the change, where something changed.
+    async fn before(&self) -> Option<Json<serde_json::Value>> {
+        self.parsed().get("before").cloned().map(Json)
+    }
+
+    /// The values after the change, where something changed.
+    async fn after(&self) -> Option<Json<serde_json::Value>> {
+        self.parsed().get("after").cloned().map(Json)
+    }
+}
+
+impl ActivityEntry {
+    fn parsed(&self) -> serde_json::Value {
+        serde_json::from_str(&self.0.details).unwrap_or(serde_json::Value::Null)
+    }
+
+    async fn account_of_actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+        if self.kind() != Some(ActorKind::Account) {
+            return Ok(None);
+        }
+        follow_optional(ctx, self.0.actor_id).await
+    }
+
+    fn kind(&self) -> Option<ActorKind> {
+        match self.0.actor_kind.as_deref() {
+            Some("STAFF") => Some(ActorKind::Staff),
+            Some("ACCOUNT") => Some(ActorKind::Account),
+            _ => None,
+        }
+    }
+
+    fn origin_visible(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(crate::domain::audit::origin_visible(
+            super::viewer(ctx)?,
+            &self.0,
+        ))
+    }
+}
+
+/// Which entries the activity feed shows; omitted fields do not restrict it.
+#[derive(async_graphql::InputObject, Default)]
+pub struct ActivityFilter {
+    /// Only these accounts' histories (your own or sub-accounts whose history you may read:
+    /// `viewDetails`). Omitted: all of them (for staff: every account).
+    pub account_ids: Option<Vec<ID>>,
+    /// Only these actions, e.g. `service.paused`.
+    pub actions: Option<Vec<String>>,
+    /// From this instant (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Until this instant (exclusive).
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl ActivityFilter {
+    fn decode(self) -> async_graphql::Result<crate::domain::audit::FeedFilter> {
+        use crate::error::ResultExt;
+        let accounts = self
+            .account_ids
+            .unwrap_or_default()
+            .iter()
+            .map(|id| ids::decode(Kind::Account, id))
+            .collect::<Result<Vec<_>, _>>()
+            .gql()?;
+        let actions = self.actions.unwrap_or_default();
+        if actions.len() > 50 || accounts.len() > 100 {
+            return Err(crate::error::AppError::BadUserInput(
+                "at most 100 accounts and 50 actions per filter".into(),
+            ))
+            .gql();
+        }
+        Ok(crate::domain::audit::FeedFilter {
+            accounts,
+            actions,
+            from: self.from,
+            until: self.to,
+        })
+    }
+}
+
+/// A signed link to the activity feed as CSV.
+#[derive(async_graphql::SimpleObject)]
+pub struct ActivityExport {
+    /// The path to download (relative to the API's origin); no token needed, valid until
+    /// `expiresAt`, for the filter it was made for only.
+    pub url: String,
+    /// When the link stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The audit trail across accounts.
+#[derive(Default)]
+pub struct ActivityQuery;
+
+#[Object]
+impl ActivityQuery {
+    /// What happened on your account and the sub-accounts whose history you may read
+    /// (`viewDetails`), newest first: who acted, on behalf of which account, from where,
+    /// with before and after. Staff: every account, or those in the filter.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
+    async fn activity_feed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which entries; omitted: all you may read.")] filter: Option<
+            ActivityFilter,
+        >,
+        #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+    ) -> async_graphql::Result<super::connection::Connection<ActivityEntry>> {
+        use crate::error::ResultExt;
+        let filter = filter.unwrap_or_default().decode()?;
+        let req = super::connection::page_request(first, after, None, None).gql()?;
+        let (page, total) = crate::domain::audit::feed(
+            super::db(ctx)?,
+            super::viewer(ctx)?,
+            &filter,
+            &req,
+            super::connection::wants_total(ctx),
+        )
+        .await
+        .gql()?;
+        Ok(super::connection::Connection::new(
+            page.map(ActivityEntry),
+            total,
+        ))
+    }
+
+    /// A link to download the activity feed under `filter` as CSV (at most 10,000 rows,
+    /// newest first), signed for you and valid for 10 minutes.
+    async fn activity_export(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which entries; omitted: all you may read.")] filter: Option<
+            ActivityFilter,
+        >,
+    ) -> async_graphql::Result<ActivityExport> {
+        use crate::error::ResultExt;
+        let filter = filter.unwrap_or_default().decode()?;
+        let state = super::state(ctx)?;
+        let (url, expires_at) = crate::domain::audit::export_link(
+            &state.db,
+            &state.link_key,
+            super::viewer(ctx)?,
+            &filter,
+            Utc::now(),
+        )
+        .await
+        .gql()?;
+        Ok(ActivityExport { url, expires_at })
     }
 }

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod admin;
 pub mod auth;
 pub mod batch;
+pub mod bulk;
 pub mod catalog;
 pub mod connection;
 pub mod document;
@@ -47,6 +48,7 @@ pub struct QueryRoot(
     ticket::queue::TicketQueueQuery,
     staff::StaffQuery,
     invoice::UpcomingInvoiceQuery,
+    activity::ActivityQuery,
 );
 
 /// All mutations.
@@ -66,6 +68,7 @@ pub struct MutationRoot(
     admin::AdminMutation,
     catalog::TemplateMutation,
     account::controls::ControlsMutation,
+    bulk::BulkMutation,
 );
 
 pub type PortalSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;

@@ -79,3 +79,16 @@ macro_rules! payload {
     };
 }
 pub(crate) use payload;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_user_error_code_is_named_as_the_schema_names_it() {
+        use async_graphql::{OutputType, Value};
+        for code in crate::error::UserErrorCode::ALL {
+            let value = async_graphql::resolver_utils::enum_value(super::UserErrorCode::from(code));
+            assert_eq!(value, Value::Enum(async_graphql::Name::new(code.as_str())));
+        }
+        let _ = <super::UserErrorCode as OutputType>::type_name();
+    }
+}

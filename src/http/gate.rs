@@ -249,11 +249,7 @@ pub(super) async fn execute(
     }
     let schema = ctx.schemas.pick(role, fast);
     request.set_parsed_query(prepared.doc.clone());
-    let subject = match &viewer {
-        Viewer::Admin(staff) => Some(format!("staff:{}", staff.id)),
-        Viewer::Customer(c) => Some(format!("account:{}", c.account.id)),
-        Viewer::Anonymous => None,
-    };
+    let subject = viewer.subject().map(crate::auth::Subject::encode);
     let limiter = &ctx.state.rate_limiter;
     if let Some(subject) = &subject
         && let Err(wait) = limiter.available(subject)
@@ -279,8 +275,18 @@ pub(super) async fn execute(
     // Bounded concurrency: a closed semaphore never happens (it is never closed), but if it
     // did, running unbounded is better than refusing.
     let permit = ctx.state.executions.acquire().await.ok();
-    let mut response =
-        crate::graphql::execute::execute(schema, request, Loaders::new(&ctx.state)).await;
+    let client = crate::domain::activity::Client {
+        address: peer.map(|ip| ip.to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    };
+    let mut response = crate::domain::activity::from_client(
+        client,
+        crate::graphql::execute::execute(schema, request, Loaders::new(&ctx.state)),
+    )
+    .await;
     drop(permit);
     if fast && response.errors.iter().any(is_coercion_error) {
         // Variables that do not fit their types: a request error, as full validation says.

@@ -5,6 +5,7 @@
 //! [`headers`].
 
 mod documents;
+mod exports;
 mod gate;
 mod graphql;
 mod headers;
@@ -53,6 +54,7 @@ pub fn router(state: AppState, schemas: Schemas) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/documents/{id}", get(documents::download))
+        .route("/exports/activity.csv", get(exports::activity))
         .route("/playground/{file}", get(playground::asset))
         .with_state(ctx)
         .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT))

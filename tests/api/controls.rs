@@ -1,32 +1,28 @@
 //! A main account's controls over its sub-accounts (SPEC.md "Controls"): spending caps and
-//! auto-approval, requests that expire, balance transfers. Over GraphQL, on both engines.
-
-use std::sync::Arc;
+//! auto-approval over GraphQL, on both engines. Requests that expire are in `expiry.rs`,
+//! balance transfers in `transfers.rs`; both use this file's setup.
 
 use chrono::{Duration, Utc};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-
-use portal_api::jobs::scheduler::{Job, Jobs, Ran, Scheduler};
 
 use crate::helpers::{Tenant, TestApp, decode_pk, first_code};
 
 const PLACE: &str = "mutation($a: ID!, $t: ID!, $q: Int) { placeOrder(input: {accountId: $a, items: [{tariffId: $t, quantity: $q}]}) { order { id status total expiresAt } userErrors { code message field } } }";
 const SET: &str = "mutation($a: ID!, $c: Decimal, $t: Decimal) { setSpendingControls(input: {accountId: $a, monthlyCap: $c, autoApproveUpTo: $t}) { account { spendingControls { monthlyCap autoApproveUpTo spentThisMonth remainingThisMonth } } userErrors { code field message } } }";
 const CONTROLS: &str = "query($a: ID!) { node(id: $a) { ... on Account { spendingControls { monthlyCap autoApproveUpTo spentThisMonth remainingThisMonth } } } }";
-const TRANSFER: &str = "mutation($a: ID!, $m: Decimal!, $k: String!) { transferBalance(input: {accountId: $a, amount: $m, idempotencyKey: $k}) { transfer { amount replayed idempotencyKey from { id } to { id } } userErrors { code field message } } }";
 
 /// A tenant whose aggregated sub-account may order, the main with `balance`, and a tariff
 /// of 10.00 + 19 % tax (11.90 an order).
-struct Setup {
-    app: TestApp,
-    t: Tenant,
-    main: String,
-    sub: String,
-    tariff: String,
+pub(crate) struct Setup {
+    pub app: TestApp,
+    pub t: Tenant,
+    pub main: String,
+    pub sub: String,
+    pub tariff: String,
 }
 
-async fn setup(balance: &str) -> Setup {
+pub(crate) async fn setup(balance: &str) -> Setup {
     let app = TestApp::spawn().await;
     let t = app.tenant("ctl").await;
     app.allow_sub_orders().await;
@@ -42,7 +38,7 @@ async fn setup(balance: &str) -> Setup {
 }
 
 impl Setup {
-    async fn order(&self, quantity: i32) -> Value {
+    pub(crate) async fn order(&self, quantity: i32) -> Value {
         self.app
             .ok(
                 PLACE,
@@ -53,7 +49,12 @@ impl Setup {
             .clone()
     }
 
-    async fn set(&self, cap: Option<&str>, threshold: Option<&str>, token: &str) -> Value {
+    pub(crate) async fn set(
+        &self,
+        cap: Option<&str>,
+        threshold: Option<&str>,
+        token: &str,
+    ) -> Value {
         self.app
             .ok(
                 SET,
@@ -64,7 +65,7 @@ impl Setup {
             .clone()
     }
 
-    async fn controls(&self) -> Value {
+    pub(crate) async fn controls(&self) -> Value {
         self.app
             .ok(
                 CONTROLS,
@@ -75,7 +76,7 @@ impl Setup {
             .clone()
     }
 
-    async fn balance(&self, account: &str) -> String {
+    pub(crate) async fn balance(&self, account: &str) -> String {
         self.app
             .ok(
                 "query($a: ID!) { node(id: $a) { ... on Account { balance } } }",
@@ -88,11 +89,11 @@ impl Setup {
             .to_string()
     }
 
-    async fn activity(&self, account: &str, action: &str) -> Vec<Value> {
+    pub(crate) async fn activity(&self, account: &str, action: &str) -> Vec<Value> {
         self.app.activity_of(account, Some(action)).await
     }
 
-    async fn sql(&self, sql: &str) -> i64 {
+    pub(crate) async fn sql(&self, sql: &str) -> i64 {
         self.app.number(sql).await
     }
 }
@@ -306,281 +307,4 @@ async fn eight_orders_at_once_cannot_pass_the_cap_together() {
     );
     assert_eq!(s.balance(&s.t.main).await, "0.00");
     assert_eq!(s.controls().await["remainingThisMonth"], "0.00");
-}
-
-fn ran(results: &[Ran]) -> Vec<&Ran> {
-    results
-        .iter()
-        .filter(|r| r.job == Job::ExpireApprovals)
-        .collect()
-}
-
-#[tokio::test]
-async fn a_waiting_request_is_reminded_once_then_expires_charging_nothing_across_replicas() {
-    let s = setup("100.00").await;
-    let other = s.app.replica().await;
-    let partner = s
-        .app
-        .ok("{ partners { id } }", json!({}), Some(s.app.admin()))
-        .await["partners"][0]["id"]
-        .clone();
-    let days = s
-        .app
-        .ok(
-            "mutation($p: ID!, $d: Int) { updatePartnerPortalSettings(input: {partnerId: $p, approvalExpiryDays: $d}) { partner { settings { approvalExpiryDays } } userErrors { code field } } }",
-            json!({ "p": partner, "d": 3 }),
-            Some(s.app.admin()),
-        )
-        .await;
-    assert_eq!(
-        days["updatePartnerPortalSettings"]["partner"]["settings"]["approvalExpiryDays"], 3,
-        "{days}"
-    );
-    let (_, bad) = s
-        .app
-        .graphql(
-            "mutation($p: ID!) { updatePartnerPortalSettings(input: {partnerId: $p, approvalExpiryDays: 0}) { userErrors { code field } } }",
-            json!({ "p": partner }),
-            Some(s.app.admin()),
-        )
-        .await;
-    assert_eq!(
-        bad["data"]["updatePartnerPortalSettings"]["userErrors"][0]["field"],
-        json!(["input", "approvalExpiryDays"])
-    );
-
-    // The main account has an address for the reminder email.
-    {
-        use sea_orm::ConnectionTrait;
-        s.app
-            .state
-            .db
-            .execute_unprepared(&format!(
-                "UPDATE accounts SET email = 'boss@example.net' WHERE id = {}",
-                decode_pk(&s.t.main)
-            ))
-            .await
-            .expect("update");
-    }
-    let placed = Utc::now();
-    let order = s.order(1).await;
-    let expires: chrono::DateTime<Utc> = order["order"]["expiresAt"]
-        .as_str()
-        .expect("a deadline")
-        .parse()
-        .expect("a time");
-    assert!((expires - placed - Duration::days(3)).num_seconds().abs() < 60);
-
-    let (a, b) = (
-        Scheduler::new(&s.app.state, Arc::new(Jobs)),
-        Scheduler::new(&other.state, Arc::new(Jobs)),
-    );
-    let tick_both = |at: chrono::DateTime<Utc>| {
-        let (a, b) = (&a, &b);
-        async move {
-            let (x, y) = tokio::join!(a.tick(at), b.tick(at));
-            let (x, y) = (x.expect("tick"), y.expect("tick"));
-            let outcomes: Vec<String> = ran(&x)
-                .into_iter()
-                .chain(ran(&y))
-                .map(|r| r.outcome.clone().expect("the job succeeds"))
-                .collect();
-            outcomes
-        }
-    };
-    let reminders = || s.sql("SELECT COUNT(*) FROM notifications WHERE kind = 'ORDER_EXPIRING'");
-    // Two days before: nothing to do.
-    assert_eq!(
-        tick_both(placed + Duration::hours(1)).await,
-        ["0 reminded, 0 expired"]
-    );
-    // A day before: one reminder (portal and email), from one replica.
-    assert_eq!(
-        tick_both(expires - Duration::hours(20)).await,
-        ["1 reminded, 0 expired"]
-    );
-    assert_eq!(reminders().await, 1);
-    assert_eq!(
-        s.sql("SELECT COUNT(*) FROM email_outbox WHERE subject LIKE '%expires soon' AND to_address = 'boss@example.net'")
-            .await,
-        1
-    );
-    // An hour later: not reminded again.
-    assert_eq!(
-        tick_both(expires - Duration::hours(19)).await,
-        ["0 reminded, 0 expired"]
-    );
-    assert_eq!(reminders().await, 1);
-    // Its time has come: expired, nothing charged, both told.
-    assert_eq!(
-        tick_both(expires + Duration::hours(1)).await,
-        ["0 reminded, 1 expired"]
-    );
-    let seen = s
-        .app
-        .ok(
-            "query($o: ID!) { node(id: $o) { ... on Order { status paidAt invoice { id } } } }",
-            json!({ "o": order["order"]["id"] }),
-            Some(&s.main),
-        )
-        .await;
-    assert_eq!(
-        seen["node"],
-        json!({ "status": "EXPIRED", "paidAt": null, "invoice": null })
-    );
-    assert_eq!(s.balance(&s.t.main).await, "100.00");
-    for token in [&s.main, &s.sub] {
-        let notes = s
-            .app
-            .ok(
-                "{ viewer { notifications(first: 20) { nodes { kind order { id } } } } }",
-                json!({}),
-                Some(token),
-            )
-            .await;
-        let expired: Vec<&Value> = notes["viewer"]["notifications"]["nodes"]
-            .as_array()
-            .expect("notifications")
-            .iter()
-            .filter(|n| n["kind"] == "ORDER_EXPIRED")
-            .collect();
-        assert_eq!(expired.len(), 1, "{notes}");
-        assert_eq!(expired[0]["order"]["id"], order["order"]["id"]);
-    }
-    // The main can no longer approve it, and it no longer counts.
-    let late = s
-        .app
-        .ok(
-            "mutation($o: ID!) { approveOrder(input: {orderId: $o, paymentMethod: {kind: ACCOUNT_BALANCE}}) { order { status } userErrors { code } } }",
-            json!({ "o": order["order"]["id"] }),
-            Some(&s.main),
-        )
-        .await;
-    assert_eq!(
-        late["approveOrder"]["userErrors"][0]["code"],
-        "INVALID_STATE"
-    );
-    assert_eq!(s.balance(&s.t.main).await, "100.00");
-}
-
-#[tokio::test]
-async fn a_transfer_moves_money_once_for_eight_identical_requests_and_needs_funds() {
-    let s = setup("50.00").await;
-    s.app.set_independent_access(true).await;
-    let ind = s.t.independent.clone();
-    let bodies = join_all((0..8).map(|_| {
-        s.app.graphql(
-            TRANSFER,
-            json!({ "a": ind, "m": "20.00", "k": "rent-december" }),
-            Some(&s.main),
-        )
-    }))
-    .await;
-    let mut fresh = 0;
-    for (_, body) in &bodies {
-        let out = &body["data"]["transferBalance"];
-        assert_eq!(out["userErrors"], json!([]), "{body}");
-        assert_eq!(out["transfer"]["amount"], "20.00");
-        assert_eq!(out["transfer"]["to"]["id"], json!(ind));
-        assert_eq!(out["transfer"]["from"]["id"], json!(s.t.main));
-        if out["transfer"]["replayed"] == false {
-            fresh += 1;
-        }
-    }
-    assert_eq!(fresh, 1, "one request moved the money");
-    assert_eq!(s.balance(&s.t.main).await, "30.00");
-    assert_eq!(s.balance(&ind).await, "20.00");
-    // Both ledgers add up to the balances.
-    for account in [&s.t.main, &ind] {
-        let id = decode_pk(account);
-        assert_eq!(
-            s.sql(&format!("SELECT CAST(SUM(amount_minor) AS BIGINT) FROM balance_entries WHERE account_id = {id}")).await,
-            s.sql(&format!("SELECT balance_minor FROM accounts WHERE id = {id}")).await
-        );
-    }
-    // Both histories carry the balances before and after; both are told.
-    let sent = s.activity(&s.t.main, "balance.transferred").await;
-    assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0]["details"]["before"]["balance"], "50.00");
-    assert_eq!(sent[0]["details"]["after"]["balance"], "30.00");
-    let got = s.activity(&ind, "balance.transferred").await;
-    assert_eq!(got[0]["details"]["after"]["balance"], "20.00");
-    let ind_token = s.app.token_for(&ind).await;
-    for token in [&s.main, &ind_token] {
-        let notes = s
-            .app
-            .ok(
-                "{ viewer { notifications { nodes { kind message } } } }",
-                json!({}),
-                Some(token),
-            )
-            .await;
-        assert!(
-            notes["viewer"]["notifications"]["nodes"]
-                .as_array()
-                .expect("notes")
-                .iter()
-                .any(|n| n["kind"] == "BALANCE_TRANSFERRED"),
-            "{notes}"
-        );
-    }
-
-    // The key of another transfer, more than the balance, nothing: refused, nothing moved.
-    for (amount, key, code, field) in [
-        ("5.00", "rent-december", "DUPLICATE", "idempotencyKey"),
-        ("30.01", "rent-january", "INSUFFICIENT_BALANCE", "amount"),
-        ("0", "zero", "INVALID_INPUT", "amount"),
-        ("1.00", "", "INVALID_INPUT", "idempotencyKey"),
-    ] {
-        let out = s
-            .app
-            .ok(
-                TRANSFER,
-                json!({ "a": ind, "m": amount, "k": key }),
-                Some(&s.main),
-            )
-            .await;
-        assert_eq!(
-            out["transferBalance"]["userErrors"][0]["code"], code,
-            "{out}"
-        );
-        assert_eq!(
-            out["transferBalance"]["userErrors"][0]["field"],
-            json!(["input", field])
-        );
-    }
-    assert_eq!(s.balance(&s.t.main).await, "30.00");
-    assert_eq!(s.sql("SELECT COUNT(*) FROM balance_transfers").await, 1);
-
-    // Not to an aggregated sub-account (its money is the main's), not without independent
-    // access, not from a sub-account.
-    let (_, agg) = s
-        .app
-        .graphql(
-            TRANSFER,
-            json!({ "a": s.t.aggregated, "m": "1.00", "k": "a" }),
-            Some(&s.main),
-        )
-        .await;
-    assert_eq!(first_code(&agg), "FORBIDDEN");
-    s.app.set_independent_access(false).await;
-    let (_, off) = s
-        .app
-        .graphql(
-            TRANSFER,
-            json!({ "a": ind, "m": "1.00", "k": "b" }),
-            Some(&s.main),
-        )
-        .await;
-    assert_eq!(first_code(&off), "FORBIDDEN");
-    let (_, own) = s
-        .app
-        .graphql(
-            TRANSFER,
-            json!({ "a": ind, "m": "1.00", "k": "c" }),
-            Some(&ind_token),
-        )
-        .await;
-    assert_eq!(first_code(&own), "FORBIDDEN");
-    assert_eq!(s.balance(&s.t.main).await, "30.00");
 }

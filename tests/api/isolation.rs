@@ -195,9 +195,36 @@ const CASES: &[(&str, &str, &str)] = &[
         "mutation($id: ID!) { transferBalance(input: {accountId: $id, amount: \"1.00\", idempotencyKey: \"iso\"}) { transfer { amount } } }",
     ),
     (
+        "Query.activityFeed",
+        "NOT_FOUND",
+        "query($id: ID!) { activityFeed(filter: {accountIds: [$id]}) { nodes { id } } }",
+    ),
+    (
+        "Query.activityExport",
+        "NOT_FOUND",
+        "query($id: ID!) { activityExport(filter: {accountIds: [$id]}) { url } }",
+    ),
+    (
         "Mutation.markNotificationsRead",
         "NOT_FOUND",
         "mutation($id: ID!) { markNotificationsRead(input: {ids: [$id]}) { unreadNotificationCount } }",
+    ),
+];
+
+/// Fields that take many IDs and answer per item: another tenant's ID is an item answered
+/// `NOT_FOUND` with nothing of the object.
+const ITEM_CASES: &[(&str, &str)] = &[
+    (
+        "Mutation.bulkPauseServices",
+        "mutation($id: ID!) { bulkPauseServices(input: {serviceIds: [$id]}) { result { items { item ok code service { id } } } } }",
+    ),
+    (
+        "Mutation.bulkResumeServices",
+        "mutation($id: ID!) { bulkResumeServices(input: {serviceIds: [$id]}) { result { items { item ok code service { id } } } } }",
+    ),
+    (
+        "Mutation.bulkCreateTickets",
+        "mutation($id: ID!) { bulkCreateTickets(input: {accountIds: [$id], subject: \"s\", message: \"m\"}) { result { items { item ok code ticket { id } } } } }",
     ),
 ];
 
@@ -259,7 +286,11 @@ fn id_taking_fields() -> BTreeSet<String> {
 
 #[test]
 fn every_field_that_takes_an_id_has_an_isolation_case() {
-    let covered: BTreeSet<String> = CASES.iter().map(|(f, _, _)| f.to_string()).collect();
+    let covered: BTreeSet<String> = CASES
+        .iter()
+        .map(|(f, _, _)| f.to_string())
+        .chain(ITEM_CASES.iter().map(|(f, _)| f.to_string()))
+        .collect();
     let missing: Vec<_> = id_taking_fields().difference(&covered).cloned().collect();
     assert!(
         missing.is_empty(),
@@ -351,6 +382,19 @@ async fn another_tenants_ids_answer_not_found_and_no_data() {
                         .as_object()
                         .is_some_and(|o| o.values().all(Value::is_null));
                 assert!(empty, "{field} leaked data: {body}");
+            }
+        }
+        for (field, query) in ITEM_CASES {
+            for id in &foreign {
+                let (_, body) = app.graphql(query, json!({ "id": id }), Some(&token)).await;
+                let name = field.trim_start_matches("Mutation.");
+                let item = &body["data"][name]["result"]["items"][0];
+                assert_eq!(item["code"], "NOT_FOUND", "{field} with {id}: {body}");
+                assert_eq!(item["ok"], false);
+                assert!(
+                    item["service"].is_null() && item["ticket"].is_null(),
+                    "{field} leaked data: {body}"
+                );
             }
         }
     }

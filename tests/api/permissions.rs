@@ -131,6 +131,49 @@ fn ops(c: &Column, t: &Tenant, viewer: Party, target: Party, tariffs: &[String; 
     ]
 }
 
+/// The bulk mutation doing what a single one does, with that one item.
+fn bulk_of(mutation: &str, input: &Value) -> Option<(&'static str, Value)> {
+    match mutation {
+        "pauseService" => Some((
+            "bulkPauseServices",
+            json!({ "serviceIds": [input["serviceId"]] }),
+        )),
+        "resumeService" => Some((
+            "bulkResumeServices",
+            json!({ "serviceIds": [input["serviceId"]] }),
+        )),
+        "createTicket" => Some((
+            "bulkCreateTickets",
+            json!({ "accountIds": [input["accountId"]], "subject": input["subject"], "message": input["message"] }),
+        )),
+        _ => None,
+    }
+}
+
+/// A one-item bulk mutation's item, as the walk's outcome of the single mutation: done or
+/// refused by a business rule is `Data`, a switch `Settings`, the policy's refusals as
+/// they are.
+async fn bulk_item(app: &TestApp, bulk: &str, input: Value, token: &str) -> Outcome {
+    let (_, body) = app
+        .graphql(
+            &format!("mutation($input: {}Input!) {{ {bulk}(input: $input) {{ result {{ items {{ ok code permission }} }} userErrors {{ code }} }} }}", if bulk == "bulkCreateTickets" { "BulkTickets" } else { "BulkServices" }),
+            json!({ "input": input }),
+            Some(token),
+        )
+        .await;
+    let item = &body["data"][bulk]["result"]["items"][0];
+    match item["code"].as_str() {
+        _ if item["ok"] == true => Outcome::Data,
+        Some("FORBIDDEN") => {
+            Outcome::Forbidden(item["permission"].as_str().unwrap_or("<none>").to_string())
+        }
+        Some("NOT_FOUND") => Outcome::NotFound,
+        Some("NOT_ALLOWED_BY_SETTINGS") => Outcome::Settings,
+        Some(_) => Outcome::Data,
+        None => Outcome::Other(format!("{body}")),
+    }
+}
+
 /// Customer mutations that name no object: every customer may run them on its own.
 const UNTARGETED: &[(&str, &str)] = &[("markNotificationsRead", "{\"all\": true}")];
 
@@ -235,6 +278,7 @@ async fn the_permission_table_holds_for_every_field_and_mutation_by_introspectio
         }
         for target in targets {
             for op in ops(c, &t, c.viewer, target, &tariffs) {
+                let bulk = bulk_of(op.mutation, &op.input);
                 let (mut outcome, user_errors) =
                     schema.run(&app, op.mutation, op.input, &token).await;
                 let hidden_refused = user_errors.as_array().is_some_and(|e| {
@@ -243,6 +287,18 @@ async fn the_permission_table_holds_for_every_field_and_mutation_by_introspectio
                 });
                 if op.also.is_some() && hidden_refused {
                     outcome = Outcome::Forbidden(op.also.unwrap_or_default().to_string());
+                }
+                if op.also.is_none()
+                    && let Some((bulk, input)) = bulk
+                {
+                    // The bulk mutation's one item answers as the single mutation did.
+                    let item = bulk_item(&app, bulk, input, &token).await;
+                    if item != outcome {
+                        failures.push(format!(
+                            "{}: {bulk}'s item on {target:?} answered {item:?}, {} answered {outcome:?}",
+                            c.name, op.mutation
+                        ));
+                    }
                 }
                 observed
                     .mutations
@@ -259,7 +315,10 @@ async fn the_permission_table_holds_for_every_field_and_mutation_by_introspectio
         // Staff-only mutations, with inputs made up from their types.
         let walked: BTreeSet<&str> = ops(c, &t, c.viewer, Party::Sub, &tariffs)
             .iter()
-            .map(|o| o.mutation)
+            .flat_map(|o| {
+                let bulk = bulk_of(o.mutation, &o.input).map(|(b, _)| b);
+                std::iter::once(o.mutation).chain(bulk)
+            })
             .chain(UNTARGETED.iter().map(|(m, _)| *m))
             .collect();
         for mutation in schema.field_names("Mutation") {

@@ -260,7 +260,7 @@ impl Account {
 
     /// The account's activity history, newest first; needs `viewDetails`.
     #[graphql(
-        guard = "Can(Action::ViewDetails, self)",
+        guard = "Can(crate::policy::READ_ACTIVITY, self)",
         complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)"
     )]
     async fn activity(

@@ -297,6 +297,72 @@ pub(super) async fn case(app: &TestApp, m: &str, s: &Shop) {
             );
             app.set_independent_access(false).await;
         }
+        "bulkPauseServices" => {
+            // Without a key: each service is paused by one call only.
+            let mut services = Vec::new();
+            for _ in 0..3 {
+                services.push(service(app, s).await);
+            }
+            let bodies = at_once(app, Some(&s.main_token), "mutation($s: [ID!]!) { bulkPauseServices(input: {serviceIds: $s}) { result { items { ok code } } userErrors { code } } }", |_| json!({ "s": services })).await;
+            assert_eq!(accepted(m, &bodies, m), N, "every call answers per item");
+            let done: usize = bodies
+                .iter()
+                .map(|b| {
+                    b["data"][m]["result"]["items"]
+                        .as_array()
+                        .map_or(0, |i| i.iter().filter(|i| i["ok"] == true).count())
+                })
+                .sum();
+            assert_eq!(done, 3, "each service paused once");
+            for svc in &services {
+                assert_eq!(
+                    count(
+                        app,
+                        &format!(
+                            "SELECT COUNT(*) FROM service_pauses WHERE service_id = {}",
+                            pk(svc)
+                        )
+                    )
+                    .await,
+                    1
+                );
+            }
+        }
+        "bulkResumeServices" => {
+            // With one key: the action runs once; the others answer its results or that
+            // it is still running.
+            let svc = service(app, s).await;
+            app.ok("mutation($s: ID!) { pauseService(input: {serviceId: $s}) { userErrors { code } } }", json!({ "s": svc }), Some(&s.main_token)).await;
+            let bodies = at_once(app, Some(&s.main_token), "mutation($s: [ID!]!) { bulkResumeServices(input: {serviceIds: $s, idempotencyKey: \"resume-once\"}) { result { replayed items { ok code } } userErrors { code } } }", |_| json!({ "s": [svc] })).await;
+            assert!(accepted(m, &bodies, m) >= 1);
+            let ran = bodies
+                .iter()
+                .filter(|b| b["data"][m]["result"]["replayed"] == false)
+                .count();
+            assert_eq!(ran, 1, "one call ran it");
+            for b in &bodies {
+                let result = &b["data"][m]["result"];
+                if !result.is_null() {
+                    assert_eq!(result["items"][0]["ok"], true, "the same results: {b}");
+                } else {
+                    assert_eq!(b["data"][m]["userErrors"][0]["code"], "DUPLICATE", "{b}");
+                }
+            }
+            assert_eq!(count(app, &format!("SELECT COUNT(*) FROM service_pauses WHERE service_id = {} AND resumed_on IS NULL", pk(&svc))).await, 0);
+        }
+        "bulkCreateTickets" => {
+            let bodies = at_once(app, Some(&s.main_token), "mutation($a: [ID!]!) { bulkCreateTickets(input: {accountIds: $a, subject: \"Bulk once\", message: \"m\", idempotencyKey: \"tickets-once\"}) { result { replayed items { ok } } userErrors { code } } }", |_| json!({ "a": [s.sub, s.main] })).await;
+            assert!(accepted(m, &bodies, m) >= 1);
+            assert_eq!(
+                count(
+                    app,
+                    "SELECT COUNT(*) FROM tickets WHERE subject = 'Bulk once'"
+                )
+                .await,
+                2,
+                "one ticket per account"
+            );
+        }
         other => panic!("no concurrency case for the mutation {other}: add one"),
     }
 }
