@@ -28,6 +28,7 @@ pub mod money;
 pub mod policy;
 pub mod progress;
 pub mod render;
+pub mod telemetry;
 
 use std::sync::Arc;
 

@@ -10,7 +10,6 @@ use portal_api::{
     domain,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use tracing_subscriber::EnvFilter;
 
 /// mimalloc: a GraphQL request allocates many small short-lived objects, and glibc's
 /// allocator spent about a fifth of the server's CPU on them under load (see BENCHMARKS.md).
@@ -119,17 +118,8 @@ fn parse_month(s: &str) -> Result<domain::billing::Month, String> {
     domain::billing::Month::parse(s).ok_or_else(|| format!("bad month {s:?}: use e.g. 2026-12"))
 }
 
-fn init_tracing(json: bool) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().init()
-    } else {
-        builder.init()
-    }
+fn init_tracing(json: bool) -> portal_api::telemetry::Telemetry {
+    portal_api::telemetry::init(json)
 }
 
 #[tokio::main]
@@ -137,7 +127,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { db, server, demo } => {
-            init_tracing(server.log_json);
+            let _telemetry = init_tracing(server.log_json);
             let state = AppState::init(Config::for_server(&db, &server)).await?;
             if demo {
                 if portal_api::fixtures::demo::demo(&state.db).await? {
@@ -148,7 +138,7 @@ async fn main() -> anyhow::Result<()> {
             serve(state, *server).await
         }
         Command::Migrate { db } => {
-            init_tracing(false);
+            let _telemetry = init_tracing(false);
             AppState::init(Config::new(&db, None, Mode::Development)).await?;
             println!("Database is up to date.");
             Ok(())
@@ -161,7 +151,7 @@ async fn main() -> anyhow::Result<()> {
             subs_per_main,
             usage_days,
         } => {
-            init_tracing(false);
+            let _telemetry = init_tracing(false);
             anyhow::ensure!(demo || bench, "say which data set: --demo or --bench");
             let state = AppState::init(Config::new(&db, None, Mode::Development)).await?;
             if bench {
@@ -193,7 +183,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bill { db, month } => {
-            init_tracing(false);
+            let _telemetry = init_tracing(false);
             let state = AppState::init(Config::new(&db, None, Mode::Development)).await?;
             let viewer = domain::bootstrap::system_viewer(&state.db).await?;
             let workers = domain::billing::workers_for(&state.db, state.config.billing_workers);
@@ -263,7 +253,7 @@ async fn main() -> anyhow::Result<()> {
             ttl,
             jwt_secret,
         } => {
-            init_tracing(false);
+            let _telemetry = init_tracing(false);
             let state = AppState::init(Config::new(&db, jwt_secret, Mode::Development)).await?;
             let subject = if admin {
                 match domain::bootstrap::system_viewer(&state.db).await? {

@@ -201,6 +201,24 @@ where
     }
 }
 
+/// A loader's type name without module paths (e.g. `Cached<ById<Entity>>`), for its
+/// batch spans.
+fn loader_name<L>() -> String {
+    let full = std::any::type_name::<L>();
+    let mut out = String::with_capacity(full.len());
+    let mut token = String::new();
+    for c in full.chars().chain(std::iter::once(' ')) {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            token.push(c);
+        } else {
+            out.push_str(token.rsplit("::").next().unwrap_or(&token));
+            token.clear();
+            out.push(c);
+        }
+    }
+    out.trim_end().to_string()
+}
+
 impl<K, L> Dispatch for Batched<K, L>
 where
     K: Send + Sync + Hash + Eq + Clone + 'static,
@@ -214,7 +232,12 @@ where
                 std::mem::take(&mut state.pending)
             };
             for chunk in keys.chunks(MAX_BATCH) {
-                let result = self.loader.load(chunk).await;
+                let span = tracing::info_span!(
+                    "dataloader.batch",
+                    loader = %loader_name::<L>(),
+                    keys = chunk.len()
+                );
+                let result = tracing::Instrument::instrument(self.loader.load(chunk), span).await;
                 self.complete(chunk, result);
             }
         })

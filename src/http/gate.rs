@@ -282,9 +282,35 @@ pub(super) async fn execute(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
     };
-    let mut response = crate::domain::activity::from_client(
-        client,
-        crate::graphql::execute::execute(schema, request, Loaders::new(&ctx.state)),
+    let kind = match operation {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "unknown",
+    };
+    let named_in_document = crate::telemetry::operation_name(&request.query);
+    let name = operation_name
+        .as_deref()
+        .or(trusted_name)
+        .or(named_in_document.as_deref())
+        .unwrap_or("");
+    let span = tracing::info_span!(
+        "graphql.operation",
+        otel.name = %format!("{kind} {name}").trim_end(),
+        graphql.operation.type = kind,
+        graphql.operation.name = name,
+        graphql.document = tracing::field::Empty,
+        graphql.document.id = %prepared.hash,
+    );
+    if crate::telemetry::exporting() {
+        span.record("graphql.document", crate::telemetry::redact(&request.query));
+    }
+    let mut response = tracing::Instrument::instrument(
+        crate::domain::activity::from_client(
+            client,
+            crate::graphql::execute::execute(schema, request, Loaders::new(&ctx.state)),
+        ),
+        span,
     )
     .await;
     drop(permit);

@@ -64,16 +64,25 @@ pub fn router(state: AppState, schemas: Schemas) -> Router {
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            let span = tracing::info_span!("request", otel.name = %format!("{} {}", req.method(), req.uri().path()), otel.kind = "server", http.request.method = %req.method(), url.path = %req.uri().path(), http.response.status_code = tracing::field::Empty, request_id = %id);
+            crate::telemetry::adopt_parent(&span, req.headers());
+            span
         }))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
 }
 
 async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let response = next.run(req).await;
+    let mut response = next.run(req).await;
     state
         .metrics
         .record_request(response.status().as_u16(), started.elapsed());
+    // Inside the request's span (the trace layer is outside this one).
+    let span = tracing::Span::current();
+    span.record(
+        "http.response.status_code",
+        i64::from(response.status().as_u16()),
+    );
+    crate::telemetry::announce(&span, response.headers_mut());
     response
 }

@@ -39,6 +39,7 @@ mod templates;
 mod tenants;
 mod throttle;
 mod tickets;
+mod tracing;
 mod transfers;
 mod upcoming;
 mod usage;
