@@ -3,13 +3,40 @@
 
 use std::{
     io::{BufRead, BufReader},
-    process::{Command, Stdio},
+    process::{Child, Command, Stdio},
 };
 
 use chrono::Datelike;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_portal-api");
+
+/// Starts `portal-api serve` on a free port with `args` and `env` added; the process and the
+/// address it printed.
+pub fn serve(db: &str, args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
+    let mut server = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .env("DATABASE_URL", db)
+        .envs(env.iter().copied())
+        .env_remove("PORTAL_JWT_SECRET")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stdout = server.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("serve prints its address")
+            .expect("line");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().expect("address").to_string();
+        }
+    };
+    (server, addr)
+}
 
 fn run(db: &str, args: &[&str]) -> String {
     let out = Command::new(BIN)
@@ -56,25 +83,7 @@ async fn seed_token_and_serve_work_together_on_the_embedded_database() {
     let token = run(&db, &["token", "--admin"]).trim().to_string();
     assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
 
-    let mut server = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_URL", &db)
-        .env_remove("PORTAL_JWT_SECRET")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let stdout = server.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("serve prints its address")
-            .expect("line");
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.split_whitespace().next().expect("address").to_string();
-        }
-    };
+    let (mut server, addr) = serve(&db, &[], &[]);
 
     let client = reqwest::Client::new();
     let who = post(

@@ -3,14 +3,10 @@
 //! span with its semantic attributes and the document without literals, SQL and DataLoader
 //! spans; the answer carries its own `traceparent`; no variable value reaches the export.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-};
+use std::process::Command;
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_portal-api");
 const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER: &str = "00f067aa0ba902b7";
 const SECRET_LITERAL: &str = "literal-secret-9481";
@@ -56,24 +52,14 @@ async fn an_operation_span_follows_the_callers_traceparent_without_variable_valu
     let (endpoint, mut bodies) = receiver().await;
     let path = std::env::temp_dir().join(format!("portal-otel-{}.db", uuid::Uuid::new_v4()));
     let db = format!("sqlite://{}?mode=rwc", path.display());
-    let mut server = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1:0", "--demo"])
-        .env("DATABASE_URL", &db)
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
-        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-        .env_remove("PORTAL_JWT_SECRET")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let stdout = server.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines.next().expect("an address").expect("line");
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.split_whitespace().next().expect("address").to_string();
-        }
-    };
+    let (mut server, addr) = crate::cli::serve(
+        &db,
+        &["--demo"],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    );
     let client = reqwest::Client::new();
     let send = |query: &str, variables: Value, token: Option<&str>| {
         let mut req = client
