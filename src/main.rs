@@ -292,7 +292,9 @@ async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(server.bind).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
-    println!("portal-api listening on http://{addr} — GraphiQL at http://{addr}/graphql");
+    println!(
+        "portal-api listening on http://{addr} — the portal at http://{addr}/portal/, GraphiQL at http://{addr}/graphql"
+    );
     axum::serve(
         listener,
         portal_api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -44,6 +44,10 @@ operations! {
     "PauseService" => r#"{ "serviceId": "" }"#,
     "CreateTicket" => r#"{ "subject": "Internet drops in the evening", "message": "Since Monday around 8 pm.", "priority": "HIGH" }"#,
     "NotificationAdded" => "{}",
+    "Dashboard" => "{}",
+    "SubAccount" => r#"{ "id": "" }"#,
+    "ResumeService" => r#"{ "serviceId": "" }"#,
+    "Logout" => "{}",
 }
 
 /// What the server does with documents by id and free text.

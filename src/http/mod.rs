@@ -12,6 +12,7 @@ mod headers;
 mod health;
 mod persisted;
 mod playground;
+mod portal;
 
 use std::time::Instant;
 
@@ -56,6 +57,10 @@ pub fn router(state: AppState, schemas: Schemas) -> Router {
         .route("/documents/{id}", get(documents::download))
         .route("/exports/activity.csv", get(exports::activity))
         .route("/playground/{file}", get(playground::asset))
+        .route("/", get(portal::root))
+        .route("/portal/", get(portal::page))
+        .route("/portal", get(portal::root))
+        .route("/portal/{file}", get(portal::asset))
         .with_state(ctx)
         .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))

@@ -52,11 +52,12 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-fn with_page_headers(mut response: Response) -> Response {
+/// A page's own headers: its Content-Security-Policy, no framing, not cached.
+pub(super) fn with_page_headers(mut response: Response, csp: &'static str) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
+        HeaderValue::from_static(csp),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -65,7 +66,10 @@ fn with_page_headers(mut response: Response) -> Response {
 
 /// The playground page.
 pub fn page() -> Response {
-    with_page_headers(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], INDEX).into_response())
+    with_page_headers(
+        ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], INDEX).into_response(),
+        CSP,
+    )
 }
 
 /// `GET /playground/{file}`: an embedded asset, or the example operations.

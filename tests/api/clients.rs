@@ -417,3 +417,81 @@ async fn every_trusted_document_is_valid_against_the_schema() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_portal_is_served_at_portal_with_its_operations_from_the_manifest() {
+    let app = TestApp::spawn().await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let root = no_redirects.get(app.url("/")).send().await.expect("root");
+    assert_eq!(root.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header(&root, "location"), Some("/portal/"));
+    let page = app
+        .client
+        .get(app.url("/portal/"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = header(&page, "content-security-policy")
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        csp.contains("connect-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let html = page.text().await.expect("html");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no other host"
+    );
+    for asset in ["portal.js", "portal.css", "operations.js"] {
+        let resp = app
+            .client
+            .get(app.url(&format!("/portal/{asset}")))
+            .send()
+            .await
+            .expect("asset");
+        assert_eq!(resp.status(), StatusCode::OK, "{asset}");
+        assert!(
+            html.contains(&format!("/portal/{asset}")),
+            "the page loads {asset}"
+        );
+    }
+    // Every operation the portal sends is a trusted document.
+    let script = app
+        .client
+        .get(app.url("/portal/portal.js"))
+        .send()
+        .await
+        .expect("script")
+        .text()
+        .await
+        .expect("text");
+    let names: Vec<&str> = portal_api::graphql::trusted::OPERATIONS
+        .iter()
+        .map(|o| o.name)
+        .collect();
+    let mut sent = 0;
+    for part in script.split("call(\"").skip(1) {
+        let name = part.split('"').next().unwrap_or_default();
+        assert!(names.contains(&name), "{name} is not in operations/");
+        sent += 1;
+    }
+    for part in script.split("act(\"").skip(1) {
+        let name = part.split('"').next().unwrap_or_default();
+        assert!(names.contains(&name), "{name} is not in operations/");
+        sent += 1;
+    }
+    assert!(sent >= 6, "the portal's operations were found ({sent})");
+    let missing = app
+        .client
+        .get(app.url("/portal/nope.js"))
+        .send()
+        .await
+        .expect("404");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

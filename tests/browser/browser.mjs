@@ -5,6 +5,10 @@
 //    host for anything.
 // 2. CORS: a page on an allowed second origin calls the API (preflight included, because it
 //    sends `Authorization`); a page on an origin outside the allowlist cannot.
+// 3. The reference portal (/portal/, the root redirects there) signed in as the demo's main
+//    account: the dashboard lists the recently linked sub-accounts, the table filters by
+//    status, an aggregated sub-account's service is paused and resumed; on a phone-sized
+//    screen too; no request to another host, no console errors.
 //
 // Environment: API (http://IP:PORT of portal-api, demo data seeded), ALLOWED_PORT and
 // OTHER_PORT (where this script serves the two origins' pages), SHOTS (folder for
@@ -100,6 +104,66 @@ try {
     } else {
       check(out.error !== undefined, `another origin is refused by the browser (${JSON.stringify(out)})`);
     }
+    await ctx.close();
+  }
+
+  // 3. The reference portal.
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const p = await ctx.newPage();
+    const apiHost = new URL(api).host;
+    const elsewhere = [];
+    const errors = [];
+    p.on("request", (r) => {
+      const url = new URL(r.url());
+      if (!["data:", "blob:"].includes(url.protocol) && url.host !== apiHost) elsewhere.push(r.url());
+    });
+    p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    p.on("pageerror", (e) => errors.push(String(e)));
+    await p.goto(`${api}/`, { waitUntil: "load" });
+    check(new URL(p.url()).pathname === "/portal/", `the root redirects to the portal (${p.url()})`);
+    await p.getByLabel("Login").fill("main");
+    await p.getByLabel("Password").fill("demo-pass");
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.waitForSelector("#recent li", { timeout: 20000 });
+    const recent = await p.locator("#recent li").count();
+    check(recent === 5, `the dashboard lists the 5 recently linked sub-accounts (${recent})`);
+    if (process.env.SHOTS) await p.screenshot({ path: `${process.env.SHOTS}/portal-dashboard.png` });
+
+    await p.getByRole("link", { name: "All sub-accounts" }).click();
+    await p.waitForSelector("#sub-accounts tbody tr");
+    const all = await p.locator("#sub-accounts tbody tr").count();
+    await p.locator("select[name=status]").selectOption("BLOCKED");
+    await p.getByRole("button", { name: "Apply" }).click();
+    await p.waitForFunction(() => location.hash.includes("status=BLOCKED"));
+    await p.waitForFunction(() => [...document.querySelectorAll("#sub-accounts tbody tr")].length > 0 &&
+      [...document.querySelectorAll("#sub-accounts tbody tr .status")].every((s) => s.textContent === "Blocked"));
+    const blocked = await p.locator("#sub-accounts tbody tr").count();
+    check(blocked > 0 && blocked < all, `the status filter shows only blocked rows (${blocked} of ${all})`);
+    if (process.env.SHOTS) await p.screenshot({ path: `${process.env.SHOTS}/portal-sub-accounts.png` });
+
+    await p.goto(`${api}/portal/#/sub-accounts?q=Mitte`);
+    await p.getByRole("link", { name: "Northwind Branch Mitte" }).click();
+    await p.waitForSelector("#services tbody tr");
+    const row = p.locator("#services tbody tr", { has: p.getByRole("button", { name: /^Pause / }) }).first();
+    const service = await row.getAttribute("data-service");
+    await row.getByRole("button", { name: /^Pause / }).click();
+    const cell = p.locator(`#services tr[data-service="${service}"] .service-status`);
+    await cell.filter({ hasText: "Paused" }).waitFor({ timeout: 10000 });
+    check(true, "a service is paused and shows it");
+    await p.locator(`#services tr[data-service="${service}"]`).getByRole("button", { name: /^Resume / }).click();
+    await cell.filter({ hasText: "Active" }).waitFor({ timeout: 10000 });
+    check(true, "and resumed");
+    if (process.env.SHOTS) await p.screenshot({ path: `${process.env.SHOTS}/portal-sub-account.png` });
+
+    await p.setViewportSize({ width: 390, height: 844 });
+    await p.goto(`${api}/portal/#/sub-accounts`);
+    await p.waitForSelector("#sub-accounts tbody tr");
+    const wide = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    check(!wide, "the table fits a phone-sized screen");
+    if (process.env.SHOTS) await p.screenshot({ path: `${process.env.SHOTS}/portal-phone.png` });
+    check(elsewhere.length === 0, `the portal asks no other host (${elsewhere.join(", ")})`);
+    check(errors.length === 0, `no console errors in the portal (${errors.join(" | ")})`);
     await ctx.close();
   }
 } finally {

@@ -1,0 +1,70 @@
+//! The reference customer portal (`assets/portal`): a single page on nothing but the public
+//! API, embedded in the binary and served at `/portal/` (the root redirects there). Its
+//! operations are the trusted documents, served from the manifest as `operations.js`, so
+//! the page and the server cannot disagree about them.
+
+use axum::{
+    extract::Path,
+    http::{StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+
+/// Only its own scripts, styles and API (HTTP and WebSocket); no framing.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+frame-ancestors 'none'";
+
+const INDEX: &str = include_str!("../../assets/portal/index.html");
+
+/// An embedded asset: name, content type, bytes.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "portal.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/portal/portal.js"),
+    ),
+    (
+        "portal.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/portal/portal.css"),
+    ),
+];
+
+/// `GET /`: to the portal.
+pub async fn root() -> Redirect {
+    Redirect::to("/portal/")
+}
+
+/// `GET /portal/`: the page.
+pub async fn page() -> Response {
+    super::playground::with_page_headers(
+        ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], INDEX).into_response(),
+        CSP,
+    )
+}
+
+/// `GET /portal/{file}`: an embedded asset, or the trusted documents.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    if file == "operations.js" {
+        return (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            crate::graphql::trusted::examples_js(),
+        )
+            .into_response();
+    }
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                // Embedded in this build: a new server brings a new page.
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}
