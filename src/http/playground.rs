@@ -74,7 +74,19 @@ pub fn page() -> Response {
 
 /// `GET /playground/{file}`: an embedded asset, or the example operations.
 pub async fn asset(Path(file): Path<String>) -> Response {
-    if file == "examples.js" {
+    // Pinned releases: a new one comes with a new server build.
+    embedded(&file, "examples.js", ASSETS, "public, max-age=86400")
+}
+
+/// An embedded asset of a page by name, or (as `manifest`) the trusted documents as a
+/// script (`window.PORTAL_EXAMPLES`: name, documentId, text, example variables).
+pub(super) fn embedded(
+    file: &str,
+    manifest: &str,
+    assets: &[(&str, &'static str, &'static [u8])],
+    cache: &'static str,
+) -> Response {
+    if file == manifest {
         return (
             [
                 (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
@@ -84,12 +96,11 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         )
             .into_response();
     }
-    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+    match assets.iter().find(|(name, _, _)| *name == file) {
         Some((_, content_type, bytes)) => (
             [
                 (header::CONTENT_TYPE, *content_type),
-                // Pinned releases: a new one comes with a new server build.
-                (header::CACHE_CONTROL, "public, max-age=86400"),
+                (header::CACHE_CONTROL, cache),
             ],
             *bytes,
         )

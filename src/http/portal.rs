@@ -5,7 +5,7 @@
 
 use axum::{
     extract::Path,
-    http::{StatusCode, header},
+    http::header,
     response::{IntoResponse, Redirect, Response},
 };
 
@@ -43,28 +43,8 @@ pub async fn page() -> Response {
     )
 }
 
-/// `GET /portal/{file}`: an embedded asset, or the trusted documents.
+/// `GET /portal/{file}`: an embedded asset, or the trusted documents (`operations.js`).
 pub async fn asset(Path(file): Path<String>) -> Response {
-    if file == "operations.js" {
-        return (
-            [
-                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            crate::graphql::trusted::examples_js(),
-        )
-            .into_response();
-    }
-    match ASSETS.iter().find(|(name, _, _)| *name == file) {
-        Some((_, content_type, bytes)) => (
-            [
-                (header::CONTENT_TYPE, *content_type),
-                // Embedded in this build: a new server brings a new page.
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            *bytes,
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
-    }
+    // Embedded in this build: a new server brings a new page.
+    super::playground::embedded(&file, "operations.js", ASSETS, "no-cache")
 }
