@@ -269,6 +269,30 @@ async function accountPage(id) {
       ),
     ),
   );
+  const documents = can.viewDocuments ? (await call("AccountDocuments", { id })).node.documents.nodes : null;
+  const tickets = can.manageTickets ? (await call("AccountTickets", { id })).node.tickets.nodes : null;
+  const ticketForm = can.manageTickets
+    ? h(
+        "form",
+        { class: "filters", id: "new-ticket", onsubmit: openTicket },
+        h("label", {}, "Subject", h("input", { name: "subject", required: true, maxlength: 200 })),
+        h("label", {}, "Message", h("textarea", { name: "message", required: true, rows: 2 })),
+        h("button", { type: "submit" }, "Open ticket"),
+      )
+    : null;
+  async function openTicket(event) {
+    event.preventDefault();
+    const data = new FormData(ticketForm);
+    try {
+      const out = (await call("CreateTicket", { accountId: id, subject: data.get("subject"), message: data.get("message"), priority: "MEDIUM" })).createTicket;
+      const refused = refusal(out);
+      if (refused) return showError(refused);
+      showError("");
+      await accountPage(id);
+    } catch (e) {
+      showError(e.message);
+    }
+  }
   show(
     h("p", {}, h("a", { href: "#/sub-accounts" }, "← Sub-accounts")),
     h("h1", {}, account.fullName, " ", status(account.status)),
@@ -279,6 +303,19 @@ async function accountPage(id) {
       h("thead", {}, h("tr", {}, ["Service", "Status", "Price", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, services),
     ),
+    documents ? h("h2", {}, "Documents") : null,
+    documents
+      ? h(
+          "ul",
+          { id: "documents" },
+          documents.map((d) =>
+            h("li", {}, h("a", { href: d.downloadUrl, target: "_blank", rel: "noopener" }, d.title), ` ${label(d.kind)}, ${date(d.createdAt)} `, h("a", { href: `${d.downloadUrl}&download=1` }, "Download")),
+          ),
+        )
+      : null,
+    tickets ? h("h2", {}, "Tickets") : null,
+    tickets ? h("ul", { id: "tickets" }, tickets.map((t) => h("li", {}, t.subject, " ", status(t.status), ` ${label(t.priority)}, ${date(t.createdAt)}`))) : null,
+    ticketForm,
   );
 }
 

@@ -48,6 +48,8 @@ operations! {
     "SubAccount" => r#"{ "id": "" }"#,
     "ResumeService" => r#"{ "serviceId": "" }"#,
     "Logout" => "{}",
+    "AccountDocuments" => r#"{ "id": "" }"#,
+    "AccountTickets" => r#"{ "id": "" }"#,
 }
 
 /// What the server does with documents by id and free text.

@@ -156,6 +156,37 @@ try {
     check(true, "and resumed");
     if (process.env.SHOTS) await p.screenshot({ path: `${process.env.SHOTS}/portal-sub-account.png` });
 
+    // Its documents open as PDFs; a ticket is opened for it.
+    const pdf = await p.locator("#documents a").first().getAttribute("href");
+    const opened = await p.request.get(`${api}${pdf}`);
+    check(opened.status() === 200 && opened.headers()["content-type"] === "application/pdf", `a document opens as a PDF (${opened.status()})`);
+    const before = await p.locator("#tickets li").count();
+    await p.getByLabel("Subject").fill("Line drops every evening");
+    await p.getByLabel("Message").fill("Since Monday, around 8 pm.");
+    await p.getByRole("button", { name: "Open ticket" }).click();
+    await p.locator("#tickets li", { hasText: "Line drops every evening" }).waitFor({ timeout: 10000 });
+    check((await p.locator("#tickets li").count()) === before + 1, "a ticket is opened for the sub-account");
+
+    // Management off (staff flip it through the API): the list is read-only.
+    const gql = async (query, variables, token) => {
+      const r = await fetch(`${api}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await r.json()).data;
+    };
+    const staff = (await gql('mutation { login(input: {login: "staff", password: "staff-demo-pass"}) { accessToken } }')).login.accessToken;
+    const mainId = (await gql('{ accounts(filter: {search: "Northwind Holdings"}) { nodes { id } } }', {}, staff)).accounts.nodes[0].id;
+    const flip = (enabled) =>
+      gql("mutation($a: ID!, $e: Boolean!) { setSubAccountManagement(input: {accountId: $a, enabled: $e}) { account { id } } }", { a: mainId, e: enabled }, staff);
+    await flip(false);
+    await p.goto(`${api}/portal/#/sub-accounts?q=Mitte`);
+    await p.locator("#read-only").waitFor({ timeout: 10000 });
+    const links = await p.locator("#sub-accounts tbody a").count();
+    check(links === 0, `management off: the list is read-only, no details offered (${links} links)`);
+    await flip(true);
+
     await p.setViewportSize({ width: 390, height: 844 });
     await p.goto(`${api}/portal/#/sub-accounts`);
     await p.waitForSelector("#sub-accounts tbody tr");

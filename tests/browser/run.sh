@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser checks: headless Chromium (Debian's package) against portal-api with demo data:
-# the playground offline, CORS from an allowed and another origin. Installs what it needs.
+# the playground offline, CORS from an allowed and another origin, the reference portal.
+# Installs what it needs.
 #   SHOTS=dir  keeps screenshots there.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
