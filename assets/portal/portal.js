@@ -319,6 +319,59 @@ async function accountPage(id) {
   );
 }
 
+async function manageOrders(params) {
+  const waiting = params.get("all") ? null : ["AWAITING_MAIN_APPROVAL"];
+  const account = (await call("ManageOrders", { status: waiting, first: 50 })).viewer.account;
+  async function decide(order, approve) {
+    try {
+      const out = approve
+        ? (await call("ApproveOrder", { orderId: order.id, paymentMethod: { kind: "ACCOUNT_BALANCE" }, idempotencyKey: `approve-${order.id}` })).approveOrder
+        : (await call("RejectOrder", { orderId: order.id, reason: "Rejected in the portal" })).rejectOrder;
+      const refused = refusal(out);
+      if (refused) return showError(refused);
+      showError("");
+      location.hash = "#/orders?all=1";
+    } catch (e) {
+      showError(e.message);
+    }
+  }
+  const rows = account.subAccountOrders.nodes.map((o) =>
+    h(
+      "tr",
+      { "data-order": o.number },
+      h("td", { "data-label": "Order" }, o.number),
+      h("td", { "data-label": "Sub-account" }, o.account.fullName),
+      h("td", { "data-label": "Items" }, o.items.map((i) => `${i.quantity} × ${i.tariff.name}`).join(", ")),
+      h("td", { "data-label": "Status", class: "order-status" }, status(o.status)),
+      h("td", { class: "money", "data-label": "Total" }, money(o.total)),
+      h("td", { "data-label": "Invoice", class: "order-invoice" }, o.invoice?.number ?? ""),
+      h(
+        "td",
+        { "data-label": "Actions" },
+        o.status === "AWAITING_MAIN_APPROVAL" && o.account.capabilities.manageOrders
+          ? [
+              h("button", { type: "button", onclick: () => decide(o, true) }, `Approve ${o.number} (pay from balance)`),
+              " ",
+              h("button", { type: "button", onclick: () => decide(o, false) }, `Reject ${o.number}`),
+            ]
+          : null,
+        o.expiresAt && o.status === "AWAITING_MAIN_APPROVAL" ? ` expires ${date(o.expiresAt)}` : null,
+      ),
+    ),
+  );
+  show(
+    h("h1", {}, "Manage orders"),
+    h("p", {}, waiting ? h("a", { href: "#/orders?all=1" }, "Show all orders") : h("a", { href: "#/orders" }, "Show waiting orders only")),
+    h("p", { role: "status" }, `${account.subAccountOrders.totalCount} orders`),
+    h(
+      "table",
+      { id: "orders" },
+      h("thead", {}, h("tr", {}, ["Order", "Sub-account", "Items", "Status", "Total", "Invoice", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows),
+    ),
+  );
+}
+
 // ----- routing -----
 
 async function route() {
@@ -329,6 +382,7 @@ async function route() {
   const params = new URLSearchParams(query || "");
   try {
     if (path === "/sub-accounts") await subAccounts(params);
+    else if (path === "/orders") await manageOrders(params);
     else if (path.startsWith("/accounts/")) await accountPage(decodeURIComponent(path.slice("/accounts/".length)));
     else await dashboard();
     main.focus();

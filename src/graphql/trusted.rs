@@ -50,6 +50,8 @@ operations! {
     "Logout" => "{}",
     "AccountDocuments" => r#"{ "id": "" }"#,
     "AccountTickets" => r#"{ "id": "" }"#,
+    "ManageOrders" => r#"{ "status": ["AWAITING_MAIN_APPROVAL"], "first": 20 }"#,
+    "RejectOrder" => r#"{ "orderId": "", "reason": "Not this month" }"#,
 }
 
 /// What the server does with documents by id and free text.

@@ -167,6 +167,19 @@ try {
     await p.locator("#tickets li", { hasText: "Line drops every evening" }).waitFor({ timeout: 10000 });
     check((await p.locator("#tickets li").count()) === before + 1, "a ticket is opened for the sub-account");
 
+    // Manage orders: the demo's waiting order, approved by paying from the balance, then
+    // listed with its invoice.
+    await p.getByRole("link", { name: "Manage orders" }).click();
+    const approve = p.getByRole("button", { name: /^Approve / }).first();
+    await approve.waitFor({ timeout: 10000 });
+    const number = (await approve.textContent()).split(" ")[1];
+    await approve.click();
+    const approved = p.locator(`#orders tr[data-order="${number}"]`);
+    await approved.locator(".order-status", { hasText: "Paid" }).waitFor({ timeout: 10000 });
+    const invoice = (await approved.locator(".order-invoice").textContent()) ?? "";
+    check(/^INV-/.test(invoice), `the approved order ${number} is paid with its invoice (${invoice})`);
+    if (process.env.SHOTS) await p.screenshot({ path: `${process.env.SHOTS}/portal-orders.png` });
+
     // Management off (staff flip it through the API): the list is read-only.
     const gql = async (query, variables, token) => {
       const r = await fetch(`${api}/graphql`, {
