@@ -183,6 +183,7 @@ async function dashboard() {
         )
       : h("p", {}, "No sub-accounts yet."),
     h("p", {}, h("a", { href: "#/sub-accounts" }, "All sub-accounts")),
+    me ? h("p", {}, h("a", { href: `#/accounts/${me.id}` }, "My account")) : null,
   );
 }
 
@@ -241,8 +242,37 @@ async function subAccounts(params) {
 }
 
 async function accountPage(id) {
-  const account = (await call("SubAccount", { id })).node;
+  const data = await call("SubAccount", { id });
+  const account = data.node;
+  const me = data.viewer.account;
   const can = account.capabilities;
+  // An aggregated sub-account ordering for itself asks its main (no payment); anyone else
+  // pays from the payer's balance.
+  const asksMain = me?.id === account.id && me.subAccountType === "AGGREGATED";
+  const tariffs = can.order ? (await call("Tariffs")).tariffs : [];
+  const orderForm = can.order
+    ? h(
+        "form",
+        { class: "filters", id: "new-order", onsubmit: order },
+        h("label", {}, "Service to order", h("select", { name: "tariff" }, tariffs.map((t) => h("option", { value: t.id }, `${t.name} (${money(t.price)} + ${t.taxPercent}% tax)`)))),
+        h("button", { type: "submit" }, asksMain ? "Ask my main account" : "Order and pay from balance"),
+      )
+    : null;
+  async function order(event) {
+    event.preventDefault();
+    const tariffId = new FormData(orderForm).get("tariff");
+    try {
+      const variables = { accountId: id, items: [{ tariffId, quantity: 1 }], paymentMethod: asksMain ? null : { kind: "ACCOUNT_BALANCE" } };
+      const out = (await call("PlaceOrder", variables)).placeOrder;
+      const refused = refusal(out);
+      if (refused) return showError(refused);
+      showError("");
+      await accountPage(id);
+      document.getElementById("placed").textContent = `Order ${out.order.number}: ${label(out.order.status)}`;
+    } catch (e) {
+      showError(e.message);
+    }
+  }
   async function act(operation, serviceId) {
     try {
       const out = Object.values(await call(operation, { serviceId }))[0];
@@ -316,6 +346,9 @@ async function accountPage(id) {
     tickets ? h("h2", {}, "Tickets") : null,
     tickets ? h("ul", { id: "tickets" }, tickets.map((t) => h("li", {}, t.subject, " ", status(t.status), ` ${label(t.priority)}, ${date(t.createdAt)}`))) : null,
     ticketForm,
+    orderForm ? h("h2", {}, "Order a service") : null,
+    orderForm,
+    h("p", { id: "placed", role: "status" }),
   );
 }
 

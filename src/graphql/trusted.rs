@@ -52,6 +52,7 @@ operations! {
     "AccountTickets" => r#"{ "id": "" }"#,
     "ManageOrders" => r#"{ "status": ["AWAITING_MAIN_APPROVAL"], "first": 20 }"#,
     "RejectOrder" => r#"{ "orderId": "", "reason": "Not this month" }"#,
+    "Tariffs" => "{}",
 }
 
 /// What the server does with documents by id and free text.

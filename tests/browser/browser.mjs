@@ -180,6 +180,32 @@ try {
     check(/^INV-/.test(invoice), `the approved order ${number} is paid with its invoice (${invoice})`);
     if (process.env.SHOTS) await p.screenshot({ path: `${process.env.SHOTS}/portal-orders.png` });
 
+    // A sub-account orders in its own portal (a second browser); the main's bell rings live
+    // and it approves by paying.
+    const bell = async () => Number(await p.locator("#unread").textContent());
+    const rang = await bell();
+    const subCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const sub = await subCtx.newPage();
+    sub.on("console", (m) => m.type() === "error" && errors.push(`sub: ${m.text()}`));
+    await sub.goto(`${api}/portal/`);
+    await sub.getByLabel("Login").fill("sub01");
+    await sub.getByLabel("Password").fill("demo-pass");
+    await sub.getByRole("button", { name: "Sign in" }).click();
+    await sub.getByRole("link", { name: "My account" }).click();
+    const wanted = await sub.locator("select[name=tariff] option", { hasText: "Business Fiber 1000" }).getAttribute("value");
+    await sub.getByLabel("Service to order").selectOption(wanted);
+    await sub.getByRole("button", { name: "Ask my main account" }).click();
+    await sub.locator("#placed", { hasText: "Awaiting main approval" }).waitFor({ timeout: 10000 });
+    check(true, "a sub-account asks its main in its own portal");
+    const asked = ((await sub.locator("#placed").textContent()) ?? "").split(" ")[1].replace(":", "");
+    await p.waitForFunction((n) => Number(document.getElementById("unread").textContent) > n, rang, { timeout: 15000 });
+    check(true, `the main's notification count rises live (${rang} → ${await bell()})`);
+    await subCtx.close();
+    await p.goto(`${api}/portal/#/orders`);
+    await p.getByRole("button", { name: `Approve ${asked} (pay from balance)` }).click();
+    await p.locator(`#orders tr[data-order="${asked}"] .order-status`, { hasText: "Paid" }).waitFor({ timeout: 10000 });
+    check(true, `the main approves ${asked} by paying`);
+
     // Management off (staff flip it through the API): the list is read-only.
     const gql = async (query, variables, token) => {
       const r = await fetch(`${api}/graphql`, {
