@@ -377,7 +377,11 @@ async function manageOrders(params) {
       h("td", { "data-label": "Items" }, o.items.map((i) => `${i.quantity} × ${i.tariff.name}`).join(", ")),
       h("td", { "data-label": "Status", class: "order-status" }, status(o.status)),
       h("td", { class: "money", "data-label": "Total" }, money(o.total)),
-      h("td", { "data-label": "Invoice", class: "order-invoice" }, o.invoice?.number ?? ""),
+      h(
+        "td",
+        { "data-label": "Invoice", class: "order-invoice" },
+        o.invoice?.document ? h("a", { href: o.invoice.document.downloadUrl, target: "_blank", rel: "noopener" }, o.invoice.number) : o.invoice?.number ?? "",
+      ),
       h(
         "td",
         { "data-label": "Actions" },

@@ -180,6 +180,21 @@ try {
     check(/^INV-/.test(invoice), `the approved order ${number} is paid with its invoice (${invoice})`);
     if (process.env.SHOTS) await p.screenshot({ path: `${process.env.SHOTS}/portal-orders.png` });
 
+    // The main orders for the sub-account, pays from its balance, and finds the order under
+    // Manage orders with its invoice's PDF.
+    await p.goto(`${api}/portal/#/sub-accounts?q=Mitte`);
+    await p.getByRole("link", { name: "Northwind Branch Mitte" }).click();
+    const fiber = await p.locator("select[name=tariff] option", { hasText: "Fiber 500" }).getAttribute("value");
+    await p.getByLabel("Service to order").selectOption(fiber);
+    await p.getByRole("button", { name: "Order and pay from balance" }).click();
+    await p.locator("#placed", { hasText: ": Paid" }).waitFor({ timeout: 10000 });
+    const placed = ((await p.locator("#placed").textContent()) ?? "").split(" ")[1].replace(":", "");
+    await p.goto(`${api}/portal/#/orders?all=1`);
+    const link = p.locator(`#orders tr[data-order="${placed}"] .order-invoice a`);
+    await link.waitFor({ timeout: 10000 });
+    const invoicePdf = await p.request.get(`${api}${await link.getAttribute("href")}`);
+    check(invoicePdf.headers()["content-type"] === "application/pdf", `the main's order ${placed} for the sub-account is under Manage orders with its invoice's PDF`);
+
     // A sub-account orders in its own portal (a second browser); the main's bell rings live
     // and it approves by paying.
     const bell = async () => Number(await p.locator("#unread").textContent());
@@ -232,6 +247,12 @@ try {
     const wide = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
     check(!wide, "the table fits a phone-sized screen");
     if (process.env.SHOTS) await p.screenshot({ path: `${process.env.SHOTS}/portal-phone.png` });
+    // Signing out ends the session: the sign-in form is back, and so it stays on reload.
+    await p.getByRole("button", { name: "Sign out" }).click();
+    await p.getByRole("button", { name: "Sign in" }).waitFor({ timeout: 10000 });
+    await p.reload();
+    await p.getByRole("button", { name: "Sign in" }).waitFor({ timeout: 10000 });
+    check(true, "signing out returns to the sign-in form");
     check(elsewhere.length === 0, `the portal asks no other host (${elsewhere.join(", ")})`);
     check(errors.length === 0, `no console errors in the portal (${errors.join(" | ")})`);
     await ctx.close();
