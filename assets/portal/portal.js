@@ -307,6 +307,7 @@ async function accountPage(id) {
         { class: "filters", id: "new-ticket", onsubmit: openTicket },
         h("label", {}, "Subject", h("input", { name: "subject", required: true, maxlength: 200 })),
         h("label", {}, "Message", h("textarea", { name: "message", required: true, rows: 2 })),
+        can.hideTicketsFromMain ? h("label", {}, h("input", { type: "checkbox", name: "hidden" }), "Hide from my main account") : null,
         h("button", { type: "submit" }, "Open ticket"),
       )
     : null;
@@ -314,7 +315,8 @@ async function accountPage(id) {
     event.preventDefault();
     const data = new FormData(ticketForm);
     try {
-      const out = (await call("CreateTicket", { accountId: id, subject: data.get("subject"), message: data.get("message"), priority: "MEDIUM" })).createTicket;
+      const variables = { accountId: id, subject: data.get("subject"), message: data.get("message"), priority: "MEDIUM", hiddenFromMain: data.get("hidden") === "on" };
+      const out = (await call("CreateTicket", variables)).createTicket;
       const refused = refusal(out);
       if (refused) return showError(refused);
       showError("");
@@ -344,11 +346,54 @@ async function accountPage(id) {
         )
       : null,
     tickets ? h("h2", {}, "Tickets") : null,
-    tickets ? h("ul", { id: "tickets" }, tickets.map((t) => h("li", {}, t.subject, " ", status(t.status), ` ${label(t.priority)}, ${date(t.createdAt)}`))) : null,
+    tickets ? h("ul", { id: "tickets" }, tickets.map((t) => h("li", {}, h("a", { href: `#/tickets/${t.id}` }, t.subject), " ", status(t.status), ` ${label(t.priority)}, ${date(t.createdAt)}`))) : null,
     ticketForm,
     orderForm ? h("h2", {}, "Order a service") : null,
     orderForm,
     h("p", { id: "placed", role: "status" }),
+  );
+}
+
+async function ticketPage(id) {
+  const ticket = (await call("Ticket", { id })).node;
+  const open = ticket.status !== "RESOLVED" && ticket.account.capabilities.manageTickets;
+  async function act(operation, variables) {
+    try {
+      const out = Object.values(await call(operation, variables))[0];
+      const refused = refusal(out);
+      if (refused) return showError(refused);
+      showError("");
+      await ticketPage(id);
+    } catch (e) {
+      showError(e.message);
+    }
+  }
+  const reply = open
+    ? h(
+        "form",
+        {
+          class: "filters",
+          id: "reply",
+          onsubmit: (event) => {
+            event.preventDefault();
+            act("ReplyToTicket", { ticketId: id, message: new FormData(event.target).get("message") });
+          },
+        },
+        h("label", {}, "Reply", h("textarea", { name: "message", required: true, rows: 2 })),
+        h("button", { type: "submit" }, "Send"),
+        h("button", { type: "button", onclick: () => act("CloseTicket", { ticketId: id }) }, "Close ticket"),
+      )
+    : null;
+  show(
+    h("p", {}, h("a", { href: `#/accounts/${ticket.account.id}` }, `← ${ticket.account.fullName}`)),
+    h("h1", {}, ticket.subject, " ", h("span", { id: "ticket-status" }, status(ticket.status))),
+    ticket.hiddenFromMain ? h("p", {}, "Hidden from the main account.") : null,
+    h(
+      "ol",
+      { id: "messages" },
+      ticket.messages.nodes.map((m) => h("li", {}, h("strong", {}, m.fromStaff ? `${m.authorName} (ISP)` : m.authorName), ` ${date(m.createdAt)}: `, m.body)),
+    ),
+    reply,
   );
 }
 
@@ -420,6 +465,7 @@ async function route() {
   try {
     if (path === "/sub-accounts") await subAccounts(params);
     else if (path === "/orders") await manageOrders(params);
+    else if (path.startsWith("/tickets/")) await ticketPage(decodeURIComponent(path.slice("/tickets/".length)));
     else if (path.startsWith("/accounts/")) await accountPage(decodeURIComponent(path.slice("/accounts/".length)));
     else await dashboard();
     main.focus();

@@ -53,6 +53,9 @@ operations! {
     "ManageOrders" => r#"{ "status": ["AWAITING_MAIN_APPROVAL"], "first": 20 }"#,
     "RejectOrder" => r#"{ "orderId": "", "reason": "Not this month" }"#,
     "Tariffs" => "{}",
+    "Ticket" => r#"{ "id": "" }"#,
+    "ReplyToTicket" => r#"{ "ticketId": "", "message": "It works again, thank you." }"#,
+    "CloseTicket" => r#"{ "ticketId": "" }"#,
 }
 
 /// What the server does with documents by id and free text.

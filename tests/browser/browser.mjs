@@ -166,6 +166,15 @@ try {
     await p.getByRole("button", { name: "Open ticket" }).click();
     await p.locator("#tickets li", { hasText: "Line drops every evening" }).waitFor({ timeout: 10000 });
     check((await p.locator("#tickets li").count()) === before + 1, "a ticket is opened for the sub-account");
+    // Its conversation: a reply, then closed.
+    await p.getByRole("link", { name: "Line drops every evening" }).click();
+    await p.locator("#messages li", { hasText: "Since Monday, around 8 pm." }).waitFor({ timeout: 10000 });
+    await p.getByLabel("Reply").fill("It happened again tonight.");
+    await p.getByRole("button", { name: "Send" }).click();
+    await p.locator("#messages li", { hasText: "It happened again tonight." }).waitFor({ timeout: 10000 });
+    await p.getByRole("button", { name: "Close ticket" }).click();
+    await p.locator("#ticket-status", { hasText: "Resolved" }).waitFor({ timeout: 10000 });
+    check((await p.locator("#reply").count()) === 0, "a ticket's conversation takes a reply, then it is closed");
 
     // Manage orders: the demo's waiting order, approved by paying from the balance, then
     // listed with its invoice.
@@ -207,6 +216,12 @@ try {
     await sub.getByLabel("Password").fill("demo-pass");
     await sub.getByRole("button", { name: "Sign in" }).click();
     await sub.getByRole("link", { name: "My account" }).click();
+    // A ticket it hides from its main.
+    await sub.getByLabel("Subject").fill("Private: moving office");
+    await sub.getByLabel("Message").fill("Please keep this between us.");
+    await sub.getByLabel("Hide from my main account").check();
+    await sub.getByRole("button", { name: "Open ticket" }).click();
+    await sub.locator("#tickets li", { hasText: "Private: moving office" }).waitFor({ timeout: 10000 });
     const wanted = await sub.locator("select[name=tariff] option", { hasText: "Business Fiber 1000" }).getAttribute("value");
     await sub.getByLabel("Service to order").selectOption(wanted);
     await sub.getByRole("button", { name: "Ask my main account" }).click();
@@ -216,6 +231,11 @@ try {
     await p.waitForFunction((n) => Number(document.getElementById("unread").textContent) > n, rang, { timeout: 15000 });
     check(true, `the main's notification count rises live (${rang} → ${await bell()})`);
     await subCtx.close();
+    await p.goto(`${api}/portal/#/sub-accounts?q=Mitte`);
+    await p.getByRole("link", { name: "Northwind Branch Mitte" }).click();
+    await p.locator("#tickets").waitFor({ timeout: 10000 });
+    const leaked = await p.locator("#tickets li", { hasText: "Private: moving office" }).count();
+    check(leaked === 0, "a ticket the sub-account hid does not reach its main");
     await p.goto(`${api}/portal/#/orders`);
     await p.getByRole("button", { name: `Approve ${asked} (pay from balance)` }).click();
     await p.locator(`#orders tr[data-order="${asked}"] .order-status`, { hasText: "Paid" }).waitFor({ timeout: 10000 });
