@@ -59,6 +59,16 @@ impl Viewer {
         }
     }
 
+    /// The viewer's subject as tokens write it: what records made by a viewer (its bulk
+    /// requests, its signed exports) are keyed by. Anonymous callers have none.
+    pub fn subject_key(&self) -> crate::error::AppResult<String> {
+        self.subject()
+            .map(Subject::encode)
+            .ok_or(crate::error::AppError::Unauthenticated(
+                "authentication required",
+            ))
+    }
+
     /// The viewer's own account, for customers.
     pub fn account(&self) -> Option<&account::Model> {
         match self {

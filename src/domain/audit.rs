@@ -148,7 +148,7 @@ pub async fn export_link<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<(String, DateTime<Utc>)> {
     readable(db, viewer, &filter.accounts).await?;
-    let subject = subject_of(viewer)?;
+    let subject = viewer.subject_key()?;
     let encoded = encode(filter)?;
     let expires = now.timestamp() + EXPORT_TTL_SECONDS;
     let sig = super::signed::sign(key, &grants(&subject, &encoded), expires)?;
@@ -178,13 +178,6 @@ pub fn verify_export(
 
 fn grants(subject: &str, filter: &str) -> String {
     format!("activity-export:{subject}:{filter}")
-}
-
-fn subject_of(viewer: &Viewer) -> AppResult<String> {
-    viewer
-        .subject()
-        .map(crate::auth::Subject::encode)
-        .ok_or(AppError::Unauthenticated("authentication required"))
 }
 
 fn encode(filter: &FeedFilter) -> AppResult<String> {

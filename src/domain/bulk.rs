@@ -218,13 +218,6 @@ enum Claim {
     Done(Vec<ItemResult>),
 }
 
-fn subject(viewer: &Viewer) -> AppResult<String> {
-    viewer
-        .subject()
-        .map(crate::auth::Subject::encode)
-        .ok_or(AppError::Unauthenticated("authentication required"))
-}
-
 /// Takes the key for this request, or finds what an earlier request with it did.
 async fn claim(
     db: &DatabaseConnection,
@@ -232,7 +225,7 @@ async fn claim(
     key: &str,
     fingerprint: &str,
 ) -> AppResult<Claim> {
-    let subject = subject(viewer)?;
+    let subject = viewer.subject_key()?;
     let now = super::now();
     let inserted = bulk_request::ActiveModel {
         subject: Set(subject.clone()),

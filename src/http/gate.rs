@@ -288,21 +288,23 @@ pub(super) async fn execute(
         Some(OperationType::Subscription) => "subscription",
         None => "unknown",
     };
-    let named_in_document = crate::telemetry::operation_name(&request.query);
-    let name = operation_name
-        .as_deref()
-        .or(trusted_name)
-        .or(named_in_document.as_deref())
-        .unwrap_or("");
+    // Named by the request or by the manifest: free. What only a collector reads (the name
+    // written in the document, the span's display name, the redacted document) is worked
+    // out only when spans are exported.
+    let given = operation_name.as_deref().or(trusted_name);
     let span = tracing::info_span!(
         "graphql.operation",
-        otel.name = %format!("{kind} {name}").trim_end(),
+        otel.name = tracing::field::Empty,
         graphql.operation.type = kind,
-        graphql.operation.name = name,
+        graphql.operation.name = given,
         graphql.document = tracing::field::Empty,
         graphql.document.id = %prepared.hash,
     );
     if crate::telemetry::exporting() {
+        let named_in_document = crate::telemetry::operation_name(&request.query);
+        let name = given.or(named_in_document.as_deref()).unwrap_or("");
+        span.record("graphql.operation.name", name);
+        span.record("otel.name", format!("{kind} {name}").trim_end());
         span.record("graphql.document", crate::telemetry::redact(&request.query));
     }
     let mut response = tracing::Instrument::instrument(

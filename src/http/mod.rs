@@ -69,7 +69,10 @@ pub fn router(state: AppState, schemas: Schemas) -> Router {
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            let span = tracing::info_span!("request", otel.name = %format!("{} {}", req.method(), req.uri().path()), otel.kind = "server", http.request.method = %req.method(), url.path = %req.uri().path(), http.response.status_code = tracing::field::Empty, request_id = %id);
+            let span = tracing::info_span!("request", otel.name = tracing::field::Empty, otel.kind = "server", http.request.method = %req.method(), url.path = %req.uri().path(), http.response.status_code = tracing::field::Empty, request_id = %id);
+            if crate::telemetry::exporting() {
+                span.record("otel.name", format!("{} {}", req.method(), req.uri().path()));
+            }
             crate::telemetry::adopt_parent(&span, req.headers());
             span
         }))

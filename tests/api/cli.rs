@@ -18,9 +18,9 @@ pub fn serve(db: &str, args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(args)
         .env("DATABASE_URL", db)
-        .envs(env.iter().copied())
         .env_remove("PORTAL_JWT_SECRET")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .expect("serve starts");

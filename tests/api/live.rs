@@ -2,11 +2,7 @@
 //! only the viewer's own notifications, and fan-out across two server processes sharing
 //! one database (PostgreSQL LISTEN/NOTIFY; on SQLite the periodic re-check carries it).
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{process::Child, time::Duration};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -125,30 +121,15 @@ async fn a_bad_token_in_connection_init_is_refused() {
 
 /// Starts `portal-api serve` on the test's database; returns the child and its address.
 fn serve(app: &TestApp) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portal-api"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_URL", &app.state.config.database_url)
-        .env("PORTAL_JWT_SECRET", "test-secret-test-secret-test-secret!")
-        .env(
-            "PORTAL_OUTBOX_DIR",
-            std::env::temp_dir().join("portal-live-outbox"),
-        )
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("serve prints its address")
-            .expect("line");
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.split_whitespace().next().expect("address").to_string();
-        }
-    };
-    (child, addr)
+    let outbox = std::env::temp_dir().join("portal-live-outbox");
+    crate::cli::serve(
+        &app.state.config.database_url,
+        &[],
+        &[
+            ("PORTAL_JWT_SECRET", "test-secret-test-secret-test-secret!"),
+            ("PORTAL_OUTBOX_DIR", outbox.to_str().expect("utf8 temp dir")),
+        ],
+    )
 }
 
 #[tokio::test]

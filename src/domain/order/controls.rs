@@ -212,17 +212,17 @@ pub async fn expire_due(
 ) -> AppResult<Expiry> {
     policy::require_admin(viewer)?;
     let mut out = Expiry::default();
-    let due: Vec<(i64, Option<DateTime<Utc>>)> = order::Entity::find()
+    // Ids only: each order is read again under its row lock.
+    let due: Vec<i64> = order::Entity::find()
         .select_only()
         .column(order::Column::Id)
-        .column(order::Column::ExpiresAt)
         .filter(order::Column::Status.eq(OrderStatus::AwaitingMainApproval))
         .filter(order::Column::ExpiresAt.lte(now + chrono::Duration::days(1)))
         .order_by_asc(order::Column::Id)
         .into_tuple()
         .all(db)
         .await?;
-    for (id, _) in due {
+    for id in due {
         let txn = crate::db::write_txn(db).await?;
         let Some(found) = order::Entity::find_by_id(id).for_write().one(&txn).await? else {
             continue;
