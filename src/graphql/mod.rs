@@ -44,6 +44,7 @@ pub struct QueryRoot(
     catalog::CatalogQuery,
     admin::AdminQuery,
     order::ServiceRequestQuery,
+    order::OrderQuoteQuery,
     service::ServiceQuery,
     ticket::queue::TicketQueueQuery,
     staff::StaffQuery,

@@ -140,6 +140,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "mutation($id: ID!) { uploadDocument(input: {accountId: $id, kind: OTHER, title: \"t\", file: null}) { document { id } } }",
     ),
     (
+        "Query.orderQuote",
+        "NOT_FOUND",
+        "query($id: ID!) { orderQuote(accountId: $id, items: [{tariffId: \"VGFyaWZmOjE\"}]) { total } }",
+    ),
+    (
         "Query.upcomingInvoice",
         "NOT_FOUND",
         "query($id: ID!) { upcomingInvoice(accountId: $id) { total } }",

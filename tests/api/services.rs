@@ -250,3 +250,65 @@ async fn changing_an_independent_sub_accounts_service_is_refused() {
         .await;
     assert_eq!(out["changeService"]["service"]["tariff"]["name"], "Fast");
 }
+
+const OPTIONS: &str =
+    "query($s: ID!) { node(id: $s) { ... on Service { status changeOptions { name } } } }";
+
+async fn options(app: &TestApp, service: &str, token: &str) -> Vec<String> {
+    let out = app.ok(OPTIONS, json!({ "s": service }), Some(token)).await;
+    out["node"]["changeOptions"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .map(|t| t["name"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn change_options_are_what_the_change_accepts_for_this_viewer_now() {
+    let app = TestApp::spawn().await;
+    app.set_independent_access(true).await;
+    let t = app.tenant("t").await;
+    let basic = tariff(&app, "Basic", "20.00", false).await;
+    let fast = tariff(&app, "Fast", "30.00", false).await;
+    let faster = tariff(&app, "Faster", "40.00", false).await;
+    app.create_tariff_of("VOICE", "Voice Flat", "9.00").await;
+    let main = app.token_for(&t.main).await;
+    let s = encode_id(
+        "Service",
+        app.add_service(&t.aggregated, &basic, entity::enums::ServiceStatus::Active)
+            .await,
+    );
+    // Another tariff of the same kind: not itself, not Voice.
+    assert_eq!(options(&app, &s, &main).await, ["Fast", "Faster"]);
+    // Each option is accepted by the change itself.
+    for (name, id) in [("Fast", fast), ("Faster", faster)] {
+        let out = app
+            .ok(
+                CHANGE,
+                json!({ "s": s, "t": id, "m": "REQUEST" }),
+                Some(&main),
+            )
+            .await;
+        assert_eq!(out["changeService"]["userErrors"], json!([]), "{name}");
+        // An open request: nothing more to choose until an admin decides it.
+        assert!(options(&app, &s, &main).await.is_empty());
+        let request = out["changeService"]["changeRequest"]["id"].clone();
+        app.ok(
+            "mutation($r: ID!) { rejectChangeRequest(input: {changeRequestId: $r}) { userErrors { code } } }",
+            json!({ "r": request }),
+            Some(app.admin()),
+        )
+        .await;
+    }
+    // Without `changeServices` (an independent sub-account's service the main may only
+    // see), no options; its owner has them.
+    let theirs = encode_id(
+        "Service",
+        app.add_service(&t.independent, &basic, entity::enums::ServiceStatus::Active)
+            .await,
+    );
+    assert!(options(&app, &theirs, &main).await.is_empty());
+    let own = app.token_for(&t.independent).await;
+    assert_eq!(options(&app, &theirs, &own).await, ["Fast", "Faster"]);
+}

@@ -25,6 +25,7 @@ use entity::{
     idempotency_key, order, order_item,
 };
 
+pub use price::{PricedLine, Quote, quote};
 pub use request::{approve_request, first_month_paid_through, reject_request};
 use settle::{Settling, settle};
 
@@ -200,11 +201,7 @@ pub async fn place(
             unit_price_minor: Set(line.unit_price.minor()),
             tax_percent_minor: Set(line.tariff.tax_percent_minor),
             tax_minor: Set(line.tax().ok_or_else(price::out_of_range)?.minor()),
-            total_minor: Set(line
-                .net()
-                .and_then(|n| n.checked_add(line.tax()?))
-                .ok_or_else(price::out_of_range)?
-                .minor()),
+            total_minor: Set(line.total().ok_or_else(price::out_of_range)?.minor()),
             ..Default::default()
         }
         .insert(&txn)

@@ -16,7 +16,8 @@ use crate::{
 const MAX_ITEMS: usize = 100;
 const MAX_QUANTITY: i32 = 100;
 
-pub(super) struct PricedLine {
+/// One line priced as an order would price it now.
+pub struct PricedLine {
     pub tariff: tariff::Model,
     pub quantity: i32,
     pub unit_price: Money,
@@ -30,6 +31,11 @@ impl PricedLine {
 
     pub fn tax(&self) -> Option<Money> {
         self.unit_tax.checked_mul_int(self.quantity.into())
+    }
+
+    /// The line's total, tax included.
+    pub fn total(&self) -> Option<Money> {
+        self.net()?.checked_add(self.tax()?)
     }
 }
 
@@ -88,7 +94,8 @@ pub(super) async fn price<C: ConnectionTrait>(
         .collect()
 }
 
-pub(super) struct Totals {
+/// An order's sums.
+pub struct Totals {
     pub subtotal: Money,
     pub tax: Money,
     pub total: Money,
@@ -110,4 +117,26 @@ pub(super) fn totals(lines: &[PricedLine]) -> AppResult<Totals> {
         tax,
         total: subtotal.checked_add(tax).ok_or_else(out_of_range)?,
     })
+}
+
+/// What an order would cost if it were placed now (the cart's total before paying).
+pub struct Quote {
+    pub lines: Vec<PricedLine>,
+    pub totals: Totals,
+}
+
+/// Prices a cart for an account exactly as placing the order would, writing nothing. The
+/// viewer needs `order` on the account, as for placing it.
+pub async fn quote<C: ConnectionTrait>(
+    db: &C,
+    viewer: &crate::auth::Viewer,
+    account_id: i64,
+    items: &[NewItem],
+) -> AppResult<Quote> {
+    use crate::policy::{self, Action, Target};
+    let target = crate::domain::account::find_visible(db, viewer, account_id).await?;
+    policy::authorize(viewer, Action::Order, Target::Account(&target))?;
+    let lines = price(db, items).await?;
+    let totals = totals(&lines)?;
+    Ok(Quote { lines, totals })
 }

@@ -180,18 +180,7 @@ pub async fn change(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    if to.id == from.id {
-        return Err(AppError::user(UserError::invalid(
-            "tariffId",
-            "the service is already on this tariff",
-        )));
-    }
-    if to.kind != from.kind || (to.kind == TariffKind::Custom && to.period != from.period) {
-        return Err(AppError::user(UserError::invalid(
-            "tariffId",
-            "the new tariff must be of the same kind",
-        )));
-    }
+    switchable(&from, &to).map_err(|why| AppError::user(UserError::invalid("tariffId", why)))?;
     let open = change_request::Entity::find()
         .filter(change_request::Column::ServiceId.eq(found.id))
         .filter(change_request::Column::Status.eq(ChangeRequestStatus::Pending))
@@ -260,8 +249,20 @@ pub enum ChangeDecision {
     Reject,
 }
 
+/// Whether a service on `from` may move to `to`: another tariff of the same kind (a custom
+/// one also of the same period); why not otherwise.
+pub fn switchable(from: &tariff::Model, to: &tariff::Model) -> Result<(), &'static str> {
+    if to.id == from.id {
+        return Err("the service is already on this tariff");
+    }
+    if to.kind != from.kind || (to.kind == TariffKind::Custom && to.period != from.period) {
+        return Err("the new tariff must be of the same kind");
+    }
+    Ok(())
+}
+
 /// Whether a service in this state can still change tariff.
-fn changeable(status: ServiceStatus) -> bool {
+pub fn changeable(status: ServiceStatus) -> bool {
     matches!(status, ServiceStatus::Active | ServiceStatus::Paused)
 }
 

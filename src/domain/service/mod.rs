@@ -7,7 +7,9 @@ pub mod lifecycle;
 
 use std::collections::HashMap;
 
-pub use change::{ChangeDecision, change, decide_change, pause, record_rate, resume};
+pub use change::{
+    ChangeDecision, change, changeable, decide_change, pause, record_rate, resume, switchable,
+};
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,

@@ -198,6 +198,22 @@ impl Loader<i64> for TariffLoader {
     }
 }
 
+/// The whole tariff catalogue, once per request (what a service may change to is chosen
+/// from it).
+pub struct CatalogLoader(DatabaseConnection);
+
+impl Loader<()> for CatalogLoader {
+    type Value = Arc<Vec<tariff::Model>>;
+    type Error = LoadError;
+
+    async fn load(&self, _: &[()]) -> Result<HashMap<(), Self::Value>, LoadError> {
+        let all = domain::catalog::tariffs(&self.0, None)
+            .await
+            .map_err(Arc::new)?;
+        Ok(HashMap::from([((), Arc::new(all))]))
+    }
+}
+
 /// A loader of the request, batched by [`super::batch`].
 pub type Cached<T, K = i64> = Arc<Batched<K, T>>;
 
@@ -209,6 +225,7 @@ pub struct Loaders {
     pub partner_settings: Cached<ById<partner_portal_settings::Entity>>,
     pub email_template: Cached<ById<email_template::Entity>>,
     pub tariff: Cached<TariffLoader>,
+    pub catalog: Cached<CatalogLoader, ()>,
     pub service: Cached<ById<service::Entity>>,
     pub change_request: Cached<ById<change_request::Entity>>,
     pub order: Cached<ById<order::Entity>>,
@@ -261,6 +278,7 @@ impl Loaders {
             partner_settings: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             email_template: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             tariff: Batched::new(&batcher, TariffLoader(db.clone(), state.tariffs.clone())),
+            catalog: Batched::new(&batcher, CatalogLoader(db.clone())),
             service: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             change_request: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             order: Batched::new(&batcher, ById(db.clone(), PhantomData)),

@@ -1,8 +1,10 @@
 //! Orders and their items; placing, approving (by paying) and rejecting them. Service
 //! requests and the admin's decisions on them are in [`request`].
 
+mod quote;
 mod request;
 
+pub use quote::OrderQuoteQuery;
 pub use request::{ServiceRequest, ServiceRequestMutation, ServiceRequestQuery};
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -227,6 +229,26 @@ pub struct OrderItemInput {
     pub quantity: Option<i32>,
 }
 
+/// The lines of a cart as the domain takes them: at most 100 (more is a request error); an
+/// id that is no tariff's is a business refusal on `items`.
+pub(super) fn decode_items(items: Vec<OrderItemInput>) -> AppResult<Vec<NewItem>> {
+    if items.len() > 100 {
+        return Err(AppError::BadUserInput("at most 100 items".into()));
+    }
+    items
+        .into_iter()
+        .map(|item| {
+            let tariff_id = ids::decode(Kind::Tariff, &item.tariff_id).map_err(|_| {
+                AppError::user(crate::error::UserError::invalid("items", "no such tariff"))
+            })?;
+            Ok(NewItem {
+                tariff_id,
+                quantity: item.quantity.unwrap_or(1),
+            })
+        })
+        .collect()
+}
+
 /// Place an order for one account.
 #[derive(InputObject)]
 pub struct PlaceOrderInput {
@@ -300,22 +322,11 @@ impl OrderMutation {
         let state = super::state(ctx)?;
         let viewer = super::viewer(ctx)?;
         let account_id = ids::decode(Kind::Account, &input.account_id).gql()?;
-        if input.items.len() > 100 {
-            return Err(AppError::BadUserInput("at most 100 items".into())).gql();
-        }
-        let mut items = Vec::with_capacity(input.items.len());
-        for item in input.items {
-            let tariff_id = ids::decode(Kind::Tariff, &item.tariff_id).map_err(|_| {
-                AppError::user(crate::error::UserError::invalid("items", "no such tariff"))
-            });
-            match tariff_id {
-                Ok(tariff_id) => items.push(NewItem {
-                    tariff_id,
-                    quantity: item.quantity.unwrap_or(1),
-                }),
-                Err(e) => return OrderPayload::from_outcome(Err(e)),
-            }
-        }
+        let items = match decode_items(input.items) {
+            Ok(items) => items,
+            Err(e @ AppError::User(_)) => return OrderPayload::from_outcome(Err(e)),
+            Err(e) => return Err(e).gql(),
+        };
         let payment = input.payment_method.map(Into::into);
         let result = domain::order::place(
             &state.db,

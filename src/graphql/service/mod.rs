@@ -100,6 +100,33 @@ impl Service {
         self.0.paid_through.map(Date)
     }
 
+    /// The tariffs the viewer may change this service to now (`changeService`), from the
+    /// same rule the change is checked by: empty without `changeServices`, for a service that
+    /// has ended, or while a change request is open.
+    async fn change_options(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tariff>> {
+        if !crate::domain::service::changeable(self.0.status)
+            || self.decide(ctx, Action::ChangeServices).await?.is_err()
+        {
+            return Ok(Vec::new());
+        }
+        let loaders = super::loaders(ctx)?;
+        let (pending, catalog, from) = tokio::try_join!(
+            loaders.pending_change.load_one(self.0.id),
+            loaders.catalog.load_one(()),
+            loaders.tariff.load_one(self.0.tariff_id),
+        )
+        .map_err(gql)?;
+        let (None | Some(None), Some(catalog), Some(from)) = (pending, catalog, from) else {
+            return Ok(Vec::new());
+        };
+        Ok(catalog
+            .iter()
+            .filter(|to| crate::domain::service::switchable(&from, to).is_ok())
+            .cloned()
+            .map(Tariff)
+            .collect())
+    }
+
     /// The open change request, if any.
     async fn pending_change(
         &self,
