@@ -48,14 +48,19 @@ operations! {
     "SubAccount" => r#"{ "id": "" }"#,
     "ResumeService" => r#"{ "serviceId": "" }"#,
     "Logout" => "{}",
-    "AccountDocuments" => r#"{ "id": "" }"#,
-    "AccountTickets" => r#"{ "id": "" }"#,
+    "AccountSections" => r#"{ "id": "", "documents": true, "tickets": true, "activity": true }"#,
     "ManageOrders" => r#"{ "status": ["AWAITING_MAIN_APPROVAL"], "first": 20 }"#,
     "RejectOrder" => r#"{ "orderId": "", "reason": "Not this month" }"#,
     "Tariffs" => "{}",
     "Ticket" => r#"{ "id": "" }"#,
     "ReplyToTicket" => r#"{ "ticketId": "", "message": "It works again, thank you." }"#,
     "CloseTicket" => r#"{ "ticketId": "" }"#,
+    "AccountUsage" => r#"{ "id": "", "from": "2026-11-01", "to": "2026-12-01", "groupBy": "DAY", "internet": true, "voice": true }"#,
+    "ChangeService" => r#"{ "serviceId": "", "tariffId": "", "mode": "REQUEST" }"#,
+    "OrderAccounts" => "{}",
+    "OrderQuote" => r#"{ "accountId": "", "items": [{ "tariffId": "", "quantity": 2 }] }"#,
+    "Invoices" => r#"{ "first": 20 }"#,
+    "Me" => "{}",
 }
 
 /// What the server does with documents by id and free text.

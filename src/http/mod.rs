@@ -12,7 +12,7 @@ mod headers;
 mod health;
 mod persisted;
 mod playground;
-mod portal;
+pub mod portal;
 
 use std::time::Instant;
 

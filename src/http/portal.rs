@@ -16,19 +16,28 @@ frame-ancestors 'none'";
 
 const INDEX: &str = include_str!("../../assets/portal/index.html");
 
-/// An embedded asset: name, content type, bytes.
-const ASSETS: &[(&str, &str, &[u8])] = &[
-    (
-        "portal.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../assets/portal/portal.js"),
-    ),
-    (
-        "portal.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../../assets/portal/portal.css"),
-    ),
-];
+macro_rules! assets {
+    ($($file:literal => $kind:literal,)+) => {
+        /// The embedded assets: name, content type, bytes. The page loads `portal.js`, which
+        /// imports the other modules.
+        pub const ASSETS: &[(&str, &str, &[u8])] = &[
+            $(($file, $kind, include_bytes!(concat!("../../assets/portal/", $file))),)+
+        ];
+    };
+}
+
+assets! {
+    "portal.js" => "text/javascript; charset=utf-8",
+    "api.js" => "text/javascript; charset=utf-8",
+    "ui.js" => "text/javascript; charset=utf-8",
+    "lists.js" => "text/javascript; charset=utf-8",
+    "account.js" => "text/javascript; charset=utf-8",
+    "usage.js" => "text/javascript; charset=utf-8",
+    "tickets.js" => "text/javascript; charset=utf-8",
+    "orders.js" => "text/javascript; charset=utf-8",
+    "invoices.js" => "text/javascript; charset=utf-8",
+    "portal.css" => "text/css; charset=utf-8",
+}
 
 /// `GET /`: to the portal.
 pub async fn root() -> Redirect {

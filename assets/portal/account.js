@@ -1,0 +1,122 @@
+// An account's page (a sub-account's, or the viewer's own): services (pause, resume, change
+// tariff), usage, documents, tickets and activity, each offered by capabilities.
+
+import { call } from "./api.js";
+import { cell, date, dateTime, h, label, moneyCell, perform, show, status, table } from "./ui.js";
+import { usageSection } from "./usage.js";
+
+export async function accountPage(id) {
+  const data = await call("SubAccount", { id });
+  const account = data.node;
+  const mine = data.viewer.account?.id === account.id;
+  const can = account.capabilities;
+  // Everything else depends only on the capabilities: asked for together.
+  const [sections, usage] = await Promise.all([
+    call("AccountSections", { id, documents: can.viewDocuments, tickets: can.manageTickets, activity: can.viewDetails }),
+    usageSection(id, can),
+  ]);
+  const { documents, tickets, activity } = sections.node;
+  const again = () => accountPage(id);
+  show(
+    h("p", {}, mine ? h("a", { href: "#/" }, "← Dashboard") : h("a", { href: "#/sub-accounts" }, "← Sub-accounts")),
+    h("h1", {}, account.fullName, " ", status(account.status)),
+    h("h2", {}, "Services"),
+    table("services", ["Service", "Status", "Price", "Actions"], account.services.nodes.map((s) => serviceRow(s, can, again))),
+    can.order ? h("p", {}, h("a", { href: `#/order?account=${encodeURIComponent(id)}`, id: "order-link" }, `Order services for ${account.fullName}`)) : null,
+    usage,
+    documents ? documentList(documents.nodes) : null,
+    tickets ? ticketList(id, tickets.nodes, can, again) : null,
+    activity ? activityList(activity.nodes) : null,
+  );
+}
+
+function serviceRow(s, can, again) {
+  const name = s.tariff.name;
+  return h(
+    "tr",
+    { "data-service": s.id },
+    cell("Service", name),
+    h("td", { "data-label": "Status", class: "service-status" }, status(s.status)),
+    moneyCell("Price", s.price),
+    cell(
+      "Actions",
+      can.pauseServices && s.status === "ACTIVE" ? h("button", { type: "button", onclick: () => perform("PauseService", { serviceId: s.id }, again) }, `Pause ${name}`) : null,
+      can.pauseServices && s.status === "PAUSED" ? h("button", { type: "button", onclick: () => perform("ResumeService", { serviceId: s.id }, again) }, `Resume ${name}`) : null,
+      s.pendingChange ? h("span", { class: "pending-change" }, ` Change to ${s.pendingChange.toTariff.name} requested`) : null,
+      s.changeOptions.length ? changeForm(s, again) : null,
+    ),
+  );
+}
+
+/** Changing a service's tariff: at once when its tariff allows self-change, else a request. */
+function changeForm(s, again) {
+  const mode = s.tariff.allowsSelfChange ? "SELF_CHANGE" : "REQUEST";
+  const form = h(
+    "form",
+    {
+      class: "inline",
+      onsubmit: (event) => {
+        event.preventDefault();
+        perform("ChangeService", { serviceId: s.id, tariffId: new FormData(form).get("tariff"), mode }, again);
+      },
+    },
+    h("label", {}, "New tariff", h("select", { name: "tariff", "aria-label": `New tariff for ${s.tariff.name}` }, s.changeOptions.map((t) => h("option", { value: t.id }, t.name)))),
+    h("button", { type: "submit" }, mode === "SELF_CHANGE" ? "Change now" : "Request change"),
+  );
+  return form;
+}
+
+function documentList(documents) {
+  return [
+    h("h2", {}, "Documents"),
+    h(
+      "ul",
+      { id: "documents" },
+      documents.map((d) =>
+        h("li", {}, h("a", { href: d.downloadUrl, target: "_blank", rel: "noopener" }, d.title), ` ${label(d.kind)}, ${date(d.createdAt)} `, h("a", { href: `${d.downloadUrl}&download=1` }, "Download")),
+      ),
+    ),
+  ];
+}
+
+function ticketList(accountId, tickets, can, again) {
+  const form = h(
+    "form",
+    { class: "filters", id: "new-ticket", onsubmit: open },
+    h("label", {}, "Subject", h("input", { name: "subject", required: true, maxlength: 200 })),
+    h("label", {}, "Message", h("textarea", { name: "message", required: true, rows: 2 })),
+    can.hideTicketsFromMain ? h("label", {}, h("input", { type: "checkbox", name: "hidden" }), "Hide from my main account") : null,
+    h("button", { type: "submit" }, "Open ticket"),
+  );
+  function open(event) {
+    event.preventDefault();
+    const data = new FormData(form);
+    const variables = { accountId, subject: data.get("subject"), message: data.get("message"), priority: "MEDIUM", hiddenFromMain: data.get("hidden") === "on" };
+    perform("CreateTicket", variables, again);
+  }
+  return [
+    h("h2", {}, "Tickets"),
+    h("ul", { id: "tickets" }, tickets.map((t) => h("li", {}, h("a", { href: `#/tickets/${t.id}` }, t.subject), " ", status(t.status), ` ${label(t.priority)}, ${date(t.createdAt)}`))),
+    form,
+  ];
+}
+
+/** The account's history: who did what, when (with before and after where they changed). */
+function activityList(entries) {
+  const what = (action) => {
+    const words = action.replaceAll(/[._]/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  };
+  const change = (details) =>
+    details?.before && details?.after ? `${JSON.stringify(details.before)} → ${JSON.stringify(details.after)}` : "";
+  return [
+    h("h2", {}, "Activity"),
+    entries.length
+      ? table(
+          "activity",
+          ["When", "Who", "What", "Change"],
+          entries.map((e) => h("tr", {}, cell("When", dateTime(e.at)), cell("Who", e.actor), cell("What", what(e.action)), cell("Change", change(e.details)))),
+        )
+      : h("p", {}, "Nothing yet."),
+  ];
+}

@@ -1,0 +1,117 @@
+// The API as the portal speaks it: trusted operations sent by documentId (from the server's
+// own manifest, /portal/operations.js), the session's tokens with one silent refresh, and
+// live notifications over graphql-transport-ws.
+
+export const OPS = Object.fromEntries((window.PORTAL_EXAMPLES || []).map((op) => [op.name, op]));
+const session = window.sessionStorage;
+
+export class ApiError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.code = code;
+  }
+}
+
+let signedOut = () => {};
+/** What to do when the session is gone for good (the router shows the sign-in form). */
+export function whenSignedOut(then) {
+  signedOut = then;
+}
+
+export const signedIn = () => Boolean(session.getItem("accessToken"));
+
+/** Runs a trusted operation; a spent access token is refreshed once, silently. */
+export async function call(name, variables = {}, retry = true) {
+  const op = OPS[name];
+  if (!op) throw new ApiError(`unknown operation ${name}`, "CLIENT");
+  const headers = {
+    "content-type": "application/json",
+    accept: "application/graphql-response+json, application/json",
+  };
+  const token = session.getItem("accessToken");
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch("/graphql", {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ documentId: op.id, variables }),
+  });
+  const body = await response.json();
+  const code = body.errors?.[0]?.extensions?.code;
+  if (code === "UNAUTHENTICATED" && retry && (await refresh())) return call(name, variables, false);
+  if (code === "UNAUTHENTICATED") {
+    forget();
+    signedOut();
+  }
+  if (body.errors?.length) throw new ApiError(body.errors[0].message, code);
+  return body.data;
+}
+
+async function refresh() {
+  const refreshToken = session.getItem("refreshToken");
+  if (!refreshToken) return false;
+  session.removeItem("accessToken");
+  const data = await call("RefreshSession", { refreshToken }, false).catch(() => null);
+  const out = data?.refreshSession;
+  if (!out?.accessToken) return false;
+  remember(out);
+  reconnect();
+  return true;
+}
+
+export function remember(tokens) {
+  session.setItem("accessToken", tokens.accessToken);
+  session.setItem("refreshToken", tokens.refreshToken);
+}
+
+export function forget() {
+  session.removeItem("accessToken");
+  session.removeItem("refreshToken");
+  live?.close();
+  live = null;
+}
+
+/** The first business refusal of a payload, as a message. */
+export function refusal(payload) {
+  const e = payload?.userErrors?.[0];
+  return e ? `${e.message} (${e.code})` : null;
+}
+
+// ----- live notifications -----
+
+let live = null;
+let unread = 0;
+
+export function setUnread(n) {
+  unread = n;
+  document.getElementById("unread").textContent = String(n);
+}
+
+/** Subscribes to the viewer's notifications (once per session): each one raises the bell. */
+export function listen() {
+  if (live || !signedIn()) return;
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/graphql/ws`, "graphql-transport-ws");
+  live = socket;
+  socket.onopen = () =>
+    socket.send(JSON.stringify({ type: "connection_init", payload: { Authorization: `Bearer ${session.getItem("accessToken")}` } }));
+  socket.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === "connection_ack") {
+      socket.send(JSON.stringify({ id: "bell", type: "subscribe", payload: { query: OPS.NotificationAdded.document } }));
+    } else if (message.type === "ping") {
+      socket.send(JSON.stringify({ type: "pong" }));
+    } else if (message.type === "next" && message.payload?.data?.notificationAdded) {
+      setUnread(unread + 1);
+    }
+  };
+  socket.onclose = () => {
+    if (live === socket) live = null;
+  };
+}
+
+/** A refreshed session: the subscription is opened again with the new token. */
+function reconnect() {
+  live?.close();
+  live = null;
+  listen();
+}

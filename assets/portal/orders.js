@@ -1,0 +1,163 @@
+// Ordering: choose the account, fill a cart for it (one account at a time, priced by the
+// server's orderQuote), pay from the balance or by the test gateway, or ask the main account.
+// "Manage orders": a main account approves (by paying) or rejects its sub-accounts' orders.
+
+import { call } from "./api.js";
+import { cell, date, go, h, label, money, moneyCell, perform, show, status, table } from "./ui.js";
+
+/** The cart: one account's lines (tariff id → quantity) and the key that makes paying once. */
+let cart = { accountId: null, lines: new Map(), key: null };
+
+function empty(accountId) {
+  // getRandomValues works on plain http too (randomUUID needs a secure context).
+  const key = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  cart = { accountId, lines: new Map(), key: `cart-${key}` };
+}
+
+export async function orderPage(params) {
+  const [{ viewer }, { tariffs }] = await Promise.all([call("OrderAccounts"), call("Tariffs")]);
+  const me = viewer.account;
+  const accounts = [me, ...me.subAccounts.nodes].filter((a) => a.capabilities.order);
+  if (!accounts.length) return show(h("h1", {}, "Order services"), h("p", {}, "There is no account you may order for."));
+  const chosen = accounts.find((a) => a.id === params.get("account")) ?? accounts[0];
+  let notice = null;
+  if (cart.accountId !== chosen.id) {
+    if (cart.lines.size) notice = "A cart holds one account's services: it was emptied for this account.";
+    empty(chosen.id);
+  }
+  // An aggregated sub-account ordering for itself asks its main (no payment).
+  const asksMain = chosen.id === me.id && me.subAccountType === "AGGREGATED";
+  const again = () => orderPage(params);
+  const items = [...cart.lines].map(([tariffId, quantity]) => ({ tariffId, quantity }));
+  const quote = items.length ? (await call("OrderQuote", { accountId: chosen.id, items })).orderQuote : null;
+
+  const pick = h(
+    "select",
+    { name: "account", onchange: () => go(`#/order?account=${encodeURIComponent(pick.value)}`) },
+    accounts.map((a) => h("option", { value: a.id, selected: a.id === chosen.id }, a.id === me.id ? `${a.fullName} (my account)` : a.fullName)),
+  );
+  const add = (t, quantity) => {
+    const wanted = (cart.lines.get(t.id) ?? 0) + Math.trunc(quantity);
+    cart.lines.set(t.id, Math.max(1, Math.min(100, wanted)));
+    again();
+  };
+  const catalogue = table(
+    "catalogue",
+    ["Service", "Price", "Tax", "Add"],
+    tariffs.map((t) => {
+      const amount = h("input", { type: "number", min: 1, max: 100, value: 1, name: `quantity-${t.id}`, "aria-label": `Quantity of ${t.name}` });
+      return h(
+        "tr",
+        {},
+        cell("Service", `${t.name} (${label(t.kind)}, ${label(t.period)})`),
+        moneyCell("Price", t.price),
+        cell("Tax", `${t.taxPercent}%`),
+        cell("Add", amount, " ", h("button", { type: "button", onclick: () => add(t, Number(amount.value) || 1) }, `Add ${t.name}`)),
+      );
+    }),
+  );
+  show(
+    h("h1", {}, "Order services"),
+    notice ? h("p", { role: "status" }, notice) : null,
+    h("label", {}, "Order for", pick),
+    h("h2", {}, "Services"),
+    catalogue,
+    h("h2", {}, "Cart"),
+    quote ? cartTable(quote, again) : h("p", { id: "cart-empty" }, "The cart is empty."),
+    quote ? checkout(chosen, me, asksMain, items) : null,
+    h("p", { id: "placed", role: "status" }),
+  );
+}
+
+function cartTable(quote, again) {
+  const rows = quote.lines.map((l) =>
+    h(
+      "tr",
+      {},
+      cell("Service", l.tariff.name),
+      cell("Quantity", String(l.quantity)),
+      moneyCell("Unit price", l.unitPrice),
+      cell("Tax", `${l.taxPercent}%`),
+      moneyCell("Total", l.total),
+      cell("", h("button", { type: "button", onclick: () => { cart.lines.delete(l.tariff.id); again(); } }, `Remove ${l.tariff.name}`)),
+    ),
+  );
+  return [
+    table("cart", ["Service", "Quantity", "Unit price", "Tax", "Total", ""], rows),
+    h("p", { id: "cart-total", class: "money" }, `Subtotal ${money(quote.subtotal)} · tax ${money(quote.tax)} · total ${money(quote.total)}`),
+  ];
+}
+
+function checkout(account, me, asksMain, items) {
+  const form = h(
+    "form",
+    { class: "filters", id: "checkout", onsubmit: place },
+    asksMain
+      ? h("p", {}, "Your main account approves and pays this order.")
+      : [
+          h("label", {}, h("input", { type: "radio", name: "pay", value: "ACCOUNT_BALANCE", checked: true }), `From the balance${me.balance == null ? "" : ` (${money(me.balance)})`}`),
+          h("label", {}, h("input", { type: "radio", name: "pay", value: "GATEWAY" }), "By card (test gateway)"),
+          h(
+            "label",
+            {},
+            "Test card",
+            h("select", { name: "token" }, h("option", { value: "tok_ok" }, "Approved (tok_ok)"), h("option", { value: "tok_declined" }, "Declined (tok_declined)")),
+          ),
+        ],
+    h("button", { type: "submit" }, asksMain ? "Ask my main account" : "Place order and pay"),
+  );
+  function place(event) {
+    event.preventDefault();
+    const data = new FormData(form);
+    const paymentMethod = asksMain ? null : data.get("pay") === "GATEWAY" ? { kind: "GATEWAY", gatewayToken: data.get("token") } : { kind: "ACCOUNT_BALANCE" };
+    perform("PlaceOrder", { accountId: account.id, items, paymentMethod, idempotencyKey: cart.key }, async (out) => {
+      empty(account.id);
+      await orderPage(new URLSearchParams({ account: account.id }));
+      document.getElementById("placed").textContent = `Order ${out.order.number}: ${label(out.order.status)}`;
+    });
+  }
+  return form;
+}
+
+export async function manageOrders(params) {
+  const waiting = params.get("all") ? null : ["AWAITING_MAIN_APPROVAL"];
+  const account = (await call("ManageOrders", { status: waiting, first: 50 })).viewer.account;
+  const done = () => go("#/orders?all=1");
+  const decide = (o, approve) =>
+    approve
+      ? perform("ApproveOrder", { orderId: o.id, paymentMethod: { kind: "ACCOUNT_BALANCE" }, idempotencyKey: `approve-${o.id}` }, done)
+      : perform("RejectOrder", { orderId: o.id, reason: "Rejected in the portal" }, done);
+  const rows = account.subAccountOrders.nodes.map((o) =>
+    h(
+      "tr",
+      { "data-order": o.number },
+      cell("Order", o.number),
+      cell("Sub-account", o.account.fullName),
+      cell("Items", o.items.map((i) => `${i.quantity} × ${i.tariff.name}`).join(", ")),
+      h("td", { "data-label": "Status", class: "order-status" }, status(o.status)),
+      moneyCell("Total", o.total),
+      h(
+        "td",
+        { "data-label": "Invoice", class: "order-invoice" },
+        o.invoice?.document ? h("a", { href: o.invoice.document.downloadUrl, target: "_blank", rel: "noopener" }, o.invoice.number) : o.invoice?.number ?? "",
+      ),
+      cell(
+        "Actions",
+        o.status === "AWAITING_MAIN_APPROVAL" && o.account.capabilities.manageOrders
+          ? [
+              h("button", { type: "button", onclick: () => decide(o, true) }, `Approve ${o.number} (pay from balance)`),
+              " ",
+              h("button", { type: "button", onclick: () => decide(o, false) }, `Reject ${o.number}`),
+            ]
+          : null,
+        o.expiresAt && o.status === "AWAITING_MAIN_APPROVAL" ? ` expires ${date(o.expiresAt)}` : null,
+      ),
+    ),
+  );
+  show(
+    h("h1", {}, "Manage orders"),
+    h("p", {}, waiting ? h("a", { href: "#/orders?all=1" }, "Show all orders") : h("a", { href: "#/orders" }, "Show waiting orders only")),
+    h("p", { role: "status" }, `${account.subAccountOrders.totalCount} orders`),
+    table("orders", ["Order", "Sub-account", "Items", "Status", "Total", "Invoice", "Actions"], rows),
+  );
+}

@@ -1,0 +1,86 @@
+// Building screens: elements from plain data (text is never parsed as HTML), locale
+// formatting, the error banner, and running an operation from a button or form.
+
+import { call, refusal } from "./api.js";
+
+const main = document.getElementById("main");
+
+/** Builds an element; strings become text nodes (never HTML). */
+export function h(tag, attrs = {}, ...children) {
+  return build(document.createElement(tag), attrs, children);
+}
+
+/** Builds an SVG element (the usage chart). */
+export function svg(tag, attrs = {}, ...children) {
+  return build(document.createElementNS("http://www.w3.org/2000/svg", tag), attrs, children);
+}
+
+function build(el, attrs, children) {
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export const money = (amount) =>
+  new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(Number(amount));
+export const date = (iso) => (iso ? new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(new Date(iso)) : "");
+export const dateTime = (iso) =>
+  iso ? new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)) : "";
+export const label = (word) => word.charAt(0) + word.slice(1).toLowerCase().replaceAll("_", " ");
+export const status = (s) => h("span", { class: `status status-${s}` }, label(s));
+
+/** A table with a header row; cells carry their column's name for the phone layout. */
+export function table(id, columns, rows) {
+  return h(
+    "table",
+    { id },
+    h("thead", {}, h("tr", {}, columns.map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, rows),
+  );
+}
+
+/** A cell named for the phone layout. */
+export const cell = (name, ...content) => h("td", { "data-label": name }, ...content);
+export const moneyCell = (name, amount) => h("td", { class: "money", "data-label": name }, money(amount));
+
+/** Goes to a screen; to the same one again, it is drawn anew. */
+export function go(hash) {
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = hash;
+}
+
+/** Shows a screen (absent parts left out). */
+export function show(...parts) {
+  main.replaceChildren(...parts.flat().filter((p) => p !== null && p !== undefined && p !== false));
+}
+
+export function showError(message) {
+  const box = document.getElementById("error");
+  box.textContent = message;
+  box.hidden = !message;
+  // Above the screen, never over it: brought into view when it says something.
+  if (message) box.scrollIntoView({ block: "nearest" });
+}
+
+/**
+ * Runs a mutation from a button or form: its refusal (userErrors) or error is shown, and on
+ * success `then` gets the payload (usually to draw the screen again).
+ */
+export async function perform(name, variables, then) {
+  try {
+    const out = Object.values(await call(name, variables))[0];
+    const refused = refusal(out);
+    if (refused) return showError(refused);
+    showError("");
+    await then(out);
+  } catch (e) {
+    showError(e.message);
+  }
+}
