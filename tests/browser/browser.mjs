@@ -7,7 +7,8 @@
 //    sends `Authorization`); a page on an origin outside the allowlist cannot.
 // 3. The reference portal (/portal/, the root redirects there): see portal.mjs.
 //
-// Environment: API (http://IP:PORT of portal-api, demo data seeded), ALLOWED_PORT and
+// Environment: API (http://IP:PORT of portal-api, demo data seeded), STAFF_TOKEN (an admin
+// access token), ALLOWED_PORT and
 // OTHER_PORT (where this script serves the two origins' pages), SHOTS (folder for
 // screenshots, optional), CHROMIUM (default /usr/bin/chromium).
 import http from "node:http";

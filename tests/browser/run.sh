@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser checks: headless Chromium (Debian's package) against portal-api with demo data:
-# the playground offline, CORS from an allowed and another origin, the reference portal.
+# the playground offline, CORS from an allowed and another origin, the reference portal,
+# with PORTAL_TRUSTED_DOCUMENTS=require.
 # Installs what it needs.
 #   SHOTS=dir  keeps screenshots there.
 set -euo pipefail
@@ -15,6 +16,8 @@ ALLOWED_PORT=$(free_port)
 OTHER_PORT=$(free_port)
 export ALLOWED_PORT OTHER_PORT
 export PORTAL_CORS_ORIGINS="http://127.0.0.1:$ALLOWED_PORT"
+# The portal must work with trusted documents required: customers may send nothing else.
+export PORTAL_TRUSTED_DOCUMENTS=require
 SEED=1
 source "$here/../support/serve.sh"
-API="$addr" timeout 180 node "$here/browser.mjs"
+API="$addr" STAFF_TOKEN="$token" timeout 180 node "$here/browser.mjs"
