@@ -37,7 +37,7 @@ export async function call(name, variables = {}, retry = true) {
   });
   const body = await response.json();
   const code = body.errors?.[0]?.extensions?.code;
-  if (code === "UNAUTHENTICATED" && retry && (await refresh())) return call(name, variables, false);
+  if (code === "UNAUTHENTICATED" && retry && (await renewedSince(token))) return call(name, variables, false);
   if (code === "UNAUTHENTICATED") {
     forget();
     signedOut();
@@ -46,7 +46,28 @@ export async function call(name, variables = {}, retry = true) {
   return body.data;
 }
 
-async function refresh() {
+let refreshing = null;
+
+/**
+ * Whether the session has a fresh access token after `token` was refused: calls sent
+ * together share one refresh (a refresh token is used once), and one that finds the token
+ * renewed meanwhile just tries again.
+ */
+async function renewedSince(token) {
+  const now = session.getItem("accessToken");
+  if (!refreshing && now && now !== token) return true;
+  return refresh();
+}
+
+/** Renews the session once, however many calls found the access token spent. */
+function refresh() {
+  refreshing ??= renew().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+async function renew() {
   const refreshToken = session.getItem("refreshToken");
   if (!refreshToken) return false;
   session.removeItem("accessToken");
