@@ -21,7 +21,7 @@ const shot = async (page, name) => {
 };
 
 /** A new signed-in browser context; requests elsewhere and console errors are collected. */
-async function signedIn(browser, api, login, watch) {
+async function signedIn(browser, api, login, watch, keyboard = false) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const p = await ctx.newPage();
   const apiHost = new URL(api).host;
@@ -32,9 +32,18 @@ async function signedIn(browser, api, login, watch) {
   p.on("console", (m) => m.type() === "error" && watch.errors.push(`${login}: ${m.text()}`));
   p.on("pageerror", (e) => watch.errors.push(`${login}: ${e}`));
   await p.goto(`${api}/`, { waitUntil: "load" });
-  await p.getByLabel("Login").fill(login);
-  await p.getByLabel("Password").fill("demo-pass");
-  await p.getByRole("button", { name: "Sign in" }).click();
+  if (keyboard) {
+    // By keyboard alone: the form starts focused on Login, Tab to Password, Enter.
+    await p.getByLabel("Login").waitFor();
+    await p.keyboard.type(login);
+    await p.keyboard.press("Tab");
+    await p.keyboard.type("demo-pass");
+    await p.keyboard.press("Enter");
+  } else {
+    await p.getByLabel("Login").fill(login);
+    await p.getByLabel("Password").fill("demo-pass");
+    await p.getByRole("button", { name: "Sign in" }).click();
+  }
   await p.locator("#main h1", { hasText: "Welcome" }).waitFor({ timeout: 20000 });
   return { ctx, p };
 }
@@ -217,7 +226,8 @@ async function cart(p, api, check) {
 async function subAccountAsks(browser, api, p, check, watch) {
   const bell = async () => Number(await p.locator("#unread").textContent());
   const rang = await bell();
-  const { ctx: subCtx, p: sub } = await signedIn(browser, api, "sub01", watch);
+  const { ctx: subCtx, p: sub } = await signedIn(browser, api, "sub01", watch, true);
+  check(true, "the sub-account signs in by keyboard alone");
   await sub.getByRole("link", { name: "My account" }).click();
   await sub.getByLabel("Subject").fill("Private: moving office");
   await sub.getByLabel("Message").fill("Please keep this between us.");
