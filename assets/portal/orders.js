@@ -57,7 +57,7 @@ export async function orderPage(params) {
     }),
   );
   show(
-    h("h1", {}, "Order services"),
+    h("h1", {}, "Order services for ", h("span", { id: "ordering-for" }, chosen.fullName)),
     notice ? h("p", { role: "status" }, notice) : null,
     h("label", {}, "Order for", pick),
     h("h2", {}, "Services"),

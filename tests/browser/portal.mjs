@@ -83,10 +83,20 @@ export async function portalChecks(browser, api, check) {
   await managementOff(p, api, check);
 
   await p.setViewportSize({ width: 390, height: 844 });
+  const wide = () => p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  for (const [screen, ready] of [["#/order", "#catalogue"], ["#/invoices", "#invoices"], ["#/orders?all=1", "#orders"]]) {
+    await p.goto(`${api}/portal/${screen}`);
+    await p.locator(ready).waitFor({ timeout: 10000 });
+    check(!(await wide()), `${screen} fits a phone-sized screen`);
+  }
+  await openMitte(p, api);
+  const overflowing = await p.evaluate(() =>
+    [...document.querySelectorAll("#main *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 3).map((e) => `${e.tagName}#${e.id}.${e.className}`),
+  );
+  check(!(await wide()), `an account's page fits a phone-sized screen (${overflowing.join(", ")})`);
   await p.goto(`${api}/portal/#/sub-accounts`);
   await p.waitForSelector("#sub-accounts tbody tr");
-  const wide = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-  check(!wide, "the table fits a phone-sized screen");
+  check(!(await wide()), "the table fits a phone-sized screen");
   await shot(p, "portal-phone");
   // Signing out ends the session: the sign-in form is back, and so it stays on reload.
   await p.getByRole("button", { name: "Sign out" }).click();
@@ -178,8 +188,10 @@ async function approveWaiting(p, check) {
 /** A cart of several services for the sub-account, a declined card, then paid. */
 async function cart(p, api, check) {
   await p.getByRole("link", { name: "Order services", exact: true }).click();
+  await p.locator("#ordering-for").waitFor({ timeout: 10000 });
   await p.getByLabel("Order for").selectOption({ label: "Northwind Branch Mitte" });
-  await p.getByRole("button", { name: "Add Fiber 500" }).waitFor({ timeout: 10000 });
+  // The screen is drawn anew for the chosen account.
+  await p.locator("#ordering-for", { hasText: "Northwind Branch Mitte" }).waitFor({ timeout: 10000 });
   await p.getByLabel("Quantity of Fiber 500").fill("2");
   await p.getByRole("button", { name: "Add Fiber 500" }).click();
   await p.getByRole("button", { name: "Remove Fiber 500" }).waitFor({ timeout: 10000 });
