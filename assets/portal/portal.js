@@ -75,7 +75,9 @@ async function route() {
     const found = screens.find(([prefix]) => (prefix.endsWith("/") ? path.startsWith(prefix) : path === prefix));
     if (found) await found[1](decodeURIComponent(path.slice(found[0].length)), params);
     else await dashboard();
-    main.focus();
+    // A new screen starts at the top, with focus on it for keyboard and screen readers.
+    main.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
   } catch (e) {
     if (e.code !== "UNAUTHENTICATED") showError(e.message);
   }
