@@ -90,9 +90,13 @@ fn exporter() -> Result<SdkTracerProvider, opentelemetry_otlp::ExporterBuildErro
         .build())
 }
 
-/// Makes the span of an HTTP request the child of the caller's `traceparent`, if any.
+/// Makes the span of an HTTP request the child of the caller's `traceparent`, if any
+/// (nothing to do when traces are off).
 pub fn adopt_parent(span: &tracing::Span, headers: &axum::http::HeaderMap) {
     use tracing_opentelemetry::OpenTelemetrySpanExt;
+    if !exporting() {
+        return;
+    }
     let parent = opentelemetry::global::get_text_map_propagator(|p| {
         p.extract(&opentelemetry_http::HeaderExtractor(headers))
     });
@@ -103,6 +107,9 @@ pub fn adopt_parent(span: &tracing::Span, headers: &axum::http::HeaderMap) {
 pub fn announce(span: &tracing::Span, headers: &mut axum::http::HeaderMap) {
     use opentelemetry::trace::TraceContextExt;
     use tracing_opentelemetry::OpenTelemetrySpanExt;
+    if !exporting() {
+        return;
+    }
     let context = span.context();
     if !context.span().span_context().is_valid() {
         return;

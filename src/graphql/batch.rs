@@ -234,9 +234,13 @@ where
             for chunk in keys.chunks(MAX_BATCH) {
                 let span = tracing::info_span!(
                     "dataloader.batch",
-                    loader = %loader_name::<L>(),
+                    loader = tracing::field::Empty,
                     keys = chunk.len()
                 );
+                // The loader's name is parsed from its type: only for a collector.
+                if crate::telemetry::exporting() {
+                    span.record("loader", loader_name::<L>());
+                }
                 let result = tracing::Instrument::instrument(self.loader.load(chunk), span).await;
                 self.complete(chunk, result);
             }
