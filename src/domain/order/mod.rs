@@ -25,7 +25,7 @@ use entity::{
     idempotency_key, order, order_item,
 };
 
-pub use price::{PricedLine, Quote, quote};
+pub use price::{Quote, QuoteLine, quote};
 pub use request::{approve_request, first_month_paid_through, reject_request};
 use settle::{Settling, settle};
 

@@ -121,8 +121,15 @@ pub(super) fn totals(lines: &[PricedLine]) -> AppResult<Totals> {
 
 /// What an order would cost if it were placed now (the cart's total before paying).
 pub struct Quote {
-    pub lines: Vec<PricedLine>,
+    pub lines: Vec<QuoteLine>,
     pub totals: Totals,
+}
+
+/// One line of a quote, its tax and total worked out (and checked) once.
+pub struct QuoteLine {
+    pub priced: PricedLine,
+    pub tax: Money,
+    pub total: Money,
 }
 
 /// Prices a cart for an account exactly as placing the order would, writing nothing. The
@@ -138,5 +145,15 @@ pub async fn quote<C: ConnectionTrait>(
     policy::authorize(viewer, Action::Order, Target::Account(&target))?;
     let lines = price(db, items).await?;
     let totals = totals(&lines)?;
+    let lines = lines
+        .into_iter()
+        .map(|priced| {
+            Ok(QuoteLine {
+                tax: priced.tax().ok_or_else(out_of_range)?,
+                total: priced.total().ok_or_else(out_of_range)?,
+                priced,
+            })
+        })
+        .collect::<AppResult<_>>()?;
     Ok(Quote { lines, totals })
 }

@@ -7,7 +7,7 @@ use super::{OrderItemInput, decode_items};
 use crate::{
     domain::{
         self,
-        order::{PricedLine, Quote},
+        order::{Quote, QuoteLine},
     },
     error::{AppError, ResultExt, UserErrorCode},
     graphql::{
@@ -48,45 +48,40 @@ impl OrderQuote {
 }
 
 /// One priced line of a cart.
-pub struct QuotedLine<'a>(&'a PricedLine);
+pub struct QuotedLine<'a>(&'a QuoteLine);
 
 /// One priced line of a cart.
 #[Object]
 impl QuotedLine<'_> {
     /// The tariff, at its current price.
     async fn tariff(&self) -> Tariff {
-        Tariff(self.0.tariff.clone())
+        Tariff(self.0.priced.tariff.clone())
     }
 
     /// How many.
     async fn quantity(&self) -> i32 {
-        self.0.quantity
+        self.0.priced.quantity
     }
 
     /// Price of one, before tax.
     async fn unit_price(&self) -> Decimal {
-        self.0.unit_price.into()
+        self.0.priced.unit_price.into()
     }
 
     /// Tax rate in percent.
     async fn tax_percent(&self) -> Decimal {
-        Decimal::from_minor(self.0.tariff.tax_percent_minor)
+        Decimal::from_minor(self.0.priced.tariff.tax_percent_minor)
     }
 
     /// Tax of the line.
-    async fn tax(&self) -> async_graphql::Result<Decimal> {
-        self.0.tax().map(Into::into).ok_or_else(out_of_range)
+    async fn tax(&self) -> Decimal {
+        self.0.tax.into()
     }
 
     /// Line total, tax included.
-    async fn total(&self) -> async_graphql::Result<Decimal> {
-        self.0.total().map(Into::into).ok_or_else(out_of_range)
+    async fn total(&self) -> Decimal {
+        self.0.total.into()
     }
-}
-
-fn out_of_range() -> async_graphql::Error {
-    // Unreachable after pricing (the sums were checked), but never a panic.
-    crate::error::AppError::BadUserInput("the order total is out of range".into()).into()
 }
 
 /// `orderQuote`.
