@@ -103,10 +103,6 @@ function ticketList(accountId, tickets, can, again) {
 
 /** The account's history: who did what, when (with before and after where they changed). */
 function activityList(entries) {
-  const what = (action) => {
-    const words = action.replaceAll(/[._]/g, " ");
-    return words.charAt(0).toUpperCase() + words.slice(1);
-  };
   const change = (details) =>
     details?.before && details?.after ? `${JSON.stringify(details.before)} → ${JSON.stringify(details.after)}` : "";
   return [
@@ -115,7 +111,7 @@ function activityList(entries) {
       ? table(
           "activity",
           ["When", "Who", "What", "Change"],
-          entries.map((e) => h("tr", {}, cell("When", dateTime(e.at)), cell("Who", e.actor), cell("What", what(e.action)), cell("Change", change(e.details)))),
+          entries.map((e) => h("tr", {}, cell("When", dateTime(e.at)), cell("Who", e.actor), cell("What", label(e.action)), cell("Change", change(e.details)))),
         )
       : h("p", {}, "Nothing yet."),
   ];

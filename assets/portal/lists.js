@@ -10,15 +10,19 @@ export async function dashboard() {
   const me = viewer.account;
   setUnread(viewer.unreadNotificationCount);
   const recent = me?.recentlyLinkedSubAccounts ?? [];
+  // A sub-account has no sub-accounts of its own to list.
+  const subs = me?.subAccountType
+    ? null
+    : [
+        h("h2", {}, "Recently linked sub-accounts"),
+        recent.length
+          ? h("ul", { id: "recent" }, recent.map((a) => h("li", {}, accountLink(a), " ", status(a.status), " ", date(a.linkedAt))))
+          : h("p", {}, "No sub-accounts yet."),
+        h("p", {}, h("a", { href: "#/sub-accounts" }, "All sub-accounts")),
+      ];
   show(
     h("h1", {}, `Welcome, ${me?.fullName ?? "staff"}`),
-    me?.subAccountType ? null : h("h2", {}, "Recently linked sub-accounts"),
-    me?.subAccountType
-      ? null
-      : recent.length
-        ? h("ul", { id: "recent" }, recent.map((a) => h("li", {}, accountLink(a), " ", status(a.status), " ", date(a.linkedAt))))
-        : h("p", {}, "No sub-accounts yet."),
-    me?.subAccountType ? null : h("p", {}, h("a", { href: "#/sub-accounts" }, "All sub-accounts")),
+    subs,
     me ? h("p", {}, h("a", { href: `#/accounts/${me.id}` }, "My account")) : null,
   );
 }

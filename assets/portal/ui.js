@@ -33,7 +33,11 @@ export const money = (amount) =>
 export const date = (iso) => (iso ? new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(new Date(iso)) : "");
 export const dateTime = (iso) =>
   iso ? new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)) : "";
-export const label = (word) => word.charAt(0) + word.slice(1).toLowerCase().replaceAll("_", " ");
+/** An enum value or an action name as words: `AWAITING_MAIN_APPROVAL`, `service.paused`. */
+export function label(word) {
+  const words = word.replaceAll(/[._]/g, " ").toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
 export const status = (s) => h("span", { class: `status status-${s}` }, label(s));
 
 /** A table with a header row; cells carry their column's name for the phone layout. */
