@@ -251,6 +251,7 @@ async fn claim(
     let refused = |message: &str| {
         AppError::user(UserError::new(UserErrorCode::Duplicate, message).at("idempotencyKey"))
     };
+    let running = || refused("a request with this key is running; retry in a moment");
     if earlier.fingerprint != fingerprint {
         return Err(refused(
             "this idempotency key was used for another bulk request",
@@ -274,14 +275,10 @@ async fn claim(
             if taken.rows_affected == 1 {
                 Ok(Claim::Mine(earlier))
             } else {
-                Err(refused(
-                    "a request with this key is running; retry in a moment",
-                ))
+                Err(running())
             }
         }
-        None => Err(refused(
-            "a request with this key is running; retry in a moment",
-        )),
+        None => Err(running()),
     }
 }
 
