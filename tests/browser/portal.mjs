@@ -5,7 +5,8 @@
 //   voice totals, activity, a document's PDF, a ticket opened, answered and closed);
 //   "Manage orders" (the demo's waiting order approved by paying); a cart of several
 //   services for the sub-account, priced by the server, a declined test card, then paid;
-//   the invoice under Manage orders and on the invoices page, each with its PDF;
+//   another order for it paid from the balance; both under Manage orders with their
+//   invoices' PDFs, the first on the invoices page;
 // - the sub-account in a second browser: a ticket hidden from its main, two orders asking
 //   its main; the main's bell rises live, the hidden ticket is absent, it approves one order
 //   and rejects the other;
@@ -216,14 +217,24 @@ async function cart(p, api, check) {
   await p.locator("#placed", { hasText: ": Paid" }).waitFor({ timeout: 10000 });
   const placed = ((await p.locator("#placed").textContent()) ?? "").split(" ")[1].replace(":", "");
   check((await p.locator("#cart-empty").count()) === 1, `the cart is paid by the test gateway (${placed}) and emptied`);
+  // Another order for it, paid from the main's balance.
+  await p.getByRole("button", { name: "Add Static IP" }).click();
+  await p.getByLabel(/^From the balance/).check();
+  await p.getByRole("button", { name: "Place order and pay" }).click();
+  await p.locator("#placed", { hasText: ": Paid" }).waitFor({ timeout: 10000 });
+  const byBalance = ((await p.locator("#placed").textContent()) ?? "").split(" ")[1].replace(":", "");
+  check(byBalance !== placed, `an order for the sub-account is paid from the balance (${byBalance})`);
 
-  // Under Manage orders with its invoice's PDF, and on the invoices page.
+  // Both under Manage orders with their invoices' PDFs; the first on the invoices page.
   await p.goto(`${api}/portal/#/orders?all=1`);
-  const link = p.locator(`#orders tr[data-order="${placed}"] .order-invoice a`);
-  await link.waitFor({ timeout: 10000 });
-  const invoice = (await link.textContent()) ?? "";
-  const invoicePdf = await p.request.get(`${api}${await link.getAttribute("href")}`);
-  check(invoicePdf.headers()["content-type"] === "application/pdf", `the order ${placed} is under Manage orders with its invoice's PDF`);
+  let invoice = "";
+  for (const number of [placed, byBalance]) {
+    const link = p.locator(`#orders tr[data-order="${number}"] .order-invoice a`);
+    await link.waitFor({ timeout: 10000 });
+    if (number === placed) invoice = (await link.textContent()) ?? "";
+    const invoicePdf = await p.request.get(`${api}${await link.getAttribute("href")}`);
+    check(invoicePdf.headers()["content-type"] === "application/pdf", `the order ${number} is under Manage orders with its invoice's PDF`);
+  }
   await p.getByRole("link", { name: "Invoices", exact: true }).click();
   const row = p.locator(`#invoices tr[data-invoice="${invoice}"]`);
   await row.waitFor({ timeout: 10000 });
