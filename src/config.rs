@@ -91,6 +91,10 @@ pub struct ServerArgs {
     /// cache off.
     #[arg(long, env = "PORTAL_PREPARED_CACHE", default_value_t = 1024)]
     pub prepared_cache: usize,
+    /// Viewers (account and switches) kept per process on PostgreSQL, kept current by
+    /// `NOTIFY` from triggers; 0 reads the viewer on every request.
+    #[arg(long, env = "PORTAL_VIEWER_CACHE", default_value_t = 10_000)]
+    pub viewer_cache: usize,
     /// Day of the month (1..28) the scheduler bills the month; 0 turns the billing job off
     /// (for ISPs that run `portal-api bill` from cron).
     #[arg(long, env = "PORTAL_BILLING_DAY", default_value_t = 1, value_parser = parse_billing_day)]
@@ -195,6 +199,8 @@ pub struct Config {
     pub billing_workers: usize,
     /// Documents kept prepared (parsed, limited, validated); 0 prepares every request.
     pub prepared_cache: usize,
+    /// Viewers kept per process (PostgreSQL); 0 reads the viewer on every request.
+    pub viewer_cache: usize,
     /// The ISP's time zone.
     pub time_zone: chrono_tz::Tz,
     /// When the scheduler's jobs are due.
@@ -225,6 +231,7 @@ impl Config {
             max_in_flight: 16,
             billing_workers: db.billing_workers.max(1),
             prepared_cache: 1024,
+            viewer_cache: 10_000,
             time_zone: db.time_zone,
             calendar: crate::jobs::scheduler::Calendar {
                 billing_day: Some(1),
@@ -245,6 +252,7 @@ impl Config {
             rate_limit_per_second: server.rate_limit_per_second,
             max_in_flight: server.max_in_flight.max(1),
             prepared_cache: server.prepared_cache,
+            viewer_cache: server.viewer_cache,
             calendar: crate::jobs::scheduler::Calendar {
                 billing_day: (server.billing_day > 0).then_some(server.billing_day),
             },

@@ -56,6 +56,8 @@ pub struct AppState {
     pub executions: Arc<tokio::sync::Semaphore>,
     /// Documents parsed, limited and validated once.
     pub prepared: Arc<graphql::prepared::PreparedCache>,
+    /// Viewers kept current by `NOTIFY` (PostgreSQL): no viewer statement per request.
+    pub viewers: auth::cache::ViewerCache,
 }
 
 /// Name of the server key holding the generated JWT secret.
@@ -84,7 +86,13 @@ impl AppState {
             config.rate_limit_burst,
             config.rate_limit_per_second,
         ));
+        let viewers = auth::cache::ViewerCache::new(
+            db.get_database_backend(),
+            &config.database_url,
+            config.viewer_cache,
+        );
         Ok(Self {
+            viewers,
             db,
             config: Arc::new(config),
             jwt,
@@ -105,6 +113,7 @@ pub fn app(state: AppState) -> axum::Router {
     if state.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         domain::notification::spawn_listener(state.config.database_url.clone());
     }
+    state.viewers.start();
     let schemas = graphql::build_schemas(state.clone());
     http::router(state, schemas)
 }

@@ -10,6 +10,7 @@ mod m20261201_000003_notification_service;
 mod m20261201_000004_day_to_day;
 mod m20261201_000005_controls;
 mod m20261201_000006_bulk_audit;
+mod m20261201_000007_viewer_notify;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_day_to_day::Migration),
             Box::new(m20261201_000005_controls::Migration),
             Box::new(m20261201_000006_bulk_audit::Migration),
+            Box::new(m20261201_000007_viewer_notify::Migration),
         ]
     }
 }

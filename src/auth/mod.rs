@@ -1,6 +1,7 @@
 //! Who is asking: JWT access tokens (`jwt`), password hashing (`password`), and the `Viewer`
 //! built from the `Authorization: Bearer` header for each request.
 
+pub mod cache;
 pub mod jwt;
 pub mod password;
 pub mod throttle;
@@ -79,7 +80,7 @@ impl Viewer {
 }
 
 /// The `sub` claim of a token: which table the subject lives in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Subject {
     Staff(i64),
     Account(i64),

@@ -43,7 +43,7 @@ pub(super) async fn activity(
         return forbidden();
     };
     let db = &ctx.state.db;
-    let csv = match crate::auth::load_viewer(db, subject).await {
+    let csv = match ctx.state.viewers.viewer(db, subject).await {
         Ok(viewer) => audit::export_csv(db, &viewer, &filter).await,
         Err(e) => Err(e),
     };

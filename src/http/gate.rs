@@ -14,7 +14,7 @@ use async_graphql::parser::types::OperationType;
 
 use crate::{
     AppState,
-    auth::{Viewer, load_viewer},
+    auth::Viewer,
     error::AppError,
     graphql::prepared::Role,
     graphql::{limits, loaders::Loaders},
@@ -94,7 +94,7 @@ async fn authenticate(
         ))?;
     let verified = state.jwt.verify_token(token.trim())?;
     Ok((
-        load_viewer(&state.db, verified.subject).await?,
+        state.viewers.viewer(&state.db, verified.subject).await?,
         verified.session,
     ))
 }

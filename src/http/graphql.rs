@@ -11,7 +11,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use crate::{AppState, auth::load_viewer, error::AppError};
+use crate::{AppState, error::AppError};
 
 use super::{
     Ctx,
@@ -80,7 +80,9 @@ async fn ws_init(
         .verify_token(token.trim())
         .map_err(|e| e.extend())?;
     let (subject, expires) = (verified.subject, verified.expires);
-    let viewer = load_viewer(&state.db, subject)
+    let viewer = state
+        .viewers
+        .viewer(&state.db, subject)
         .await
         .map_err(|e| e.extend())?;
     let staff = viewer.is_admin();

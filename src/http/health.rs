@@ -26,6 +26,6 @@ pub(super) async fn readyz(State(ctx): State<Ctx>) -> impl IntoResponse {
 pub(super) async fn metrics(State(ctx): State<Ctx>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        ctx.state.metrics.render(),
+        ctx.state.metrics.render() + &ctx.state.viewers.counts().render(),
     )
 }

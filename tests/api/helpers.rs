@@ -165,9 +165,20 @@ impl TestApp {
         variables: Value,
         token: Option<&str>,
     ) -> (StatusCode, Value) {
+        self.graphql_at(self.addr, query, variables, token).await
+    }
+
+    /// The same, sent to the server at `server` (a replica).
+    pub async fn graphql_at(
+        &self,
+        server: std::net::SocketAddr,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> (StatusCode, Value) {
         let mut req = self
             .client
-            .post(self.url("/graphql"))
+            .post(format!("http://{server}/graphql"))
             .header(
                 "accept",
                 "application/graphql-response+json, application/json",
@@ -184,7 +195,18 @@ impl TestApp {
 
     /// A request that must succeed without errors; returns `data`.
     pub async fn ok(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
-        let (status, body) = self.graphql(query, variables, token).await;
+        self.ok_at(self.addr, query, variables, token).await
+    }
+
+    /// The same, sent to the server at `server` (a replica).
+    pub async fn ok_at(
+        &self,
+        server: std::net::SocketAddr,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> Value {
+        let (status, body) = self.graphql_at(server, query, variables, token).await;
         assert_eq!(status, StatusCode::OK, "unexpected status, body: {body}");
         assert!(body.get("errors").is_none(), "unexpected errors: {body}");
         body["data"].clone()

@@ -45,6 +45,8 @@ async fn health_readiness_and_metrics_answer() {
             .unwrap_or(-1.0)
     };
     assert!(value("portal_db_queries_total") > 0.0, "{text}");
+    // The viewer cache's counters (zero on SQLite, where it is off).
+    assert!(value("portal_viewer_cache_hits_total") >= 0.0, "{text}");
     assert!(
         value("portal_http_requests_total{status=\"2xx\"}") >= 2.0,
         "{text}"

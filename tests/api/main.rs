@@ -44,4 +44,5 @@ mod tracing;
 mod transfers;
 mod upcoming;
 mod usage;
+mod viewers;
 mod visibility;
