@@ -63,10 +63,25 @@ fn overflow() -> AppError {
     AppError::Internal(anyhow::anyhow!("invoice amount out of range"))
 }
 
+/// The next number of the payer's series: each partner (the branch or reseller that issues
+/// the invoice) has its own gapless series per year, `INV-{year}-P{partner}-{n:06}`. The
+/// counter row is locked until the caller commits, so one series for the whole ISP would
+/// bill one payer at a time; one per partner lets the payers of different partners be
+/// billed at once (EU VAT rules allow several series, each without gaps).
+async fn number_for<C: ConnectionTrait>(
+    db: &C,
+    payer: &account::Model,
+    year: i32,
+) -> AppResult<String> {
+    let partner = payer.partner_id;
+    let n = crate::db::next_number(db, &format!("invoice:{year}:{partner}")).await?;
+    Ok(format!("INV-{year}-P{partner}-{n:06}"))
+}
+
 /// Issues an invoice to `payer` in the caller's transaction, with its PDF. The gapless
 /// number is taken last, just before the rows that carry it are written: the counter row
-/// it locks is shared by every invoice of the year, so the time it is held (until the
-/// caller commits) is what bounds how many payers can be billed at once.
+/// it locks is shared by every invoice of the partner's year, so the time it is held
+/// (until the caller commits) is what bounds how many of its payers can be billed at once.
 pub async fn issue<C: ConnectionTrait>(
     db: &C,
     payer: &account::Model,
@@ -108,11 +123,7 @@ pub async fn issue<C: ConnectionTrait>(
             total: line_total.to_string(),
         })
         .collect();
-    let year = now.year();
-    let number = format!(
-        "INV-{year}-{:06}",
-        crate::db::next_number(db, &format!("invoice:{year}")).await?
-    );
+    let number = number_for(db, payer, now.year()).await?;
     let pdf = pdf::render_invoice(&InvoiceDocument {
         heading: format!("Invoice {number}"),
         issued_on: now.format("%Y-%m-%d").to_string(),

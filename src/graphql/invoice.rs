@@ -55,7 +55,7 @@ impl Invoice {
         ids::encode(Kind::Invoice, self.0.id)
     }
 
-    /// Invoice number, gapless per year, e.g. `INV-2026-000001`.
+    /// Invoice number, gapless per partner and year, e.g. `INV-2026-P1-000001`.
     async fn number(&self) -> &str {
         &self.0.number
     }

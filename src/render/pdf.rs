@@ -15,7 +15,7 @@ pub struct PdfLine {
 
 /// Everything printed on an invoice.
 pub struct InvoiceDocument {
-    /// The title line, e.g. `Invoice INV-2026-000001`.
+    /// The title line, e.g. `Invoice INV-2026-P1-000001`.
     pub heading: String,
     pub issued_on: String,
     pub payer_name: String,

@@ -27,6 +27,7 @@ mod live;
 mod mail;
 mod money;
 mod nodes;
+mod numbering;
 mod orders;
 mod pagination;
 mod permissions;
