@@ -2,7 +2,8 @@
 
 Each result file holds wrk's output plus the lines post.lua prints (RPS, P50, P99 in
 microseconds, BAD, ERR, REQ), the server's peak RSS (RSS_KB) and, for the first round,
-the SQL statements per request (STATEMENTS).
+the SQL statements per request (STATEMENTS) and, for ours, the viewer cache's syncs in
+the round (SYNCS: one trivial statement per batch of requests, on its own connection).
 """
 import glob
 import json
@@ -24,7 +25,7 @@ def read(label):
     for path in sorted(glob.glob(os.path.join(OUT, f"{label}-[0-9]*.txt"))):
         values = {}
         for line in open(path):
-            m = re.match(r"^(RPS|P50|P99|BAD|ERR|REQ|RSS_KB|STATEMENTS) (\S+)$", line.strip())
+            m = re.match(r"^(RPS|P50|P99|BAD|ERR|REQ|RSS_KB|STATEMENTS|SYNCS) (\S+)$", line.strip())
             if m:
                 values[m.group(1)] = float(m.group(2))
         runs.append(values)
@@ -45,6 +46,8 @@ def summary(label):
         "bad": sum(r.get("BAD", 0) + r.get("ERR", 0) for r in runs),
         "rss": max(r.get("RSS_KB", 0) for r in runs) / 1024,
         "statements": next((r["STATEMENTS"] for r in runs if "STATEMENTS" in r), None),
+        "syncs": (sum(r["SYNCS"] for r in runs if "SYNCS" in r) / max(1, sum(r.get("REQ", 0) for r in runs if "SYNCS" in r)))
+        if any("SYNCS" in r for r in runs) else None,
     }
 
 
@@ -126,14 +129,18 @@ print("The page and the by-id read ask for the first generated main account (`be
       "authorization and answers the equivalent query over the same tables. Ours also computes "
       "per row the active-services count and monthly total, and the viewer's capabilities.\n")
 print("## Side by side (wrk, 2 threads × 32 connections, 10 s per round, rounds alternating ours/PostGraphile; medians)\n")
-print("| operation | server | requests/s | p50 ms | p99 ms | errors | peak RSS MiB | SQL statements / request |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
+print("| operation | server | requests/s | p50 ms | p99 ms | errors | peak RSS MiB | SQL statements / request | viewer syncs / request under load |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
 for op, title, ours, peer in rows:
     for name, s in (("portal-api", ours), ("PostGraphile 5", peer)):
         if s:
             print(f"| {title} | {name} | {fmt(s['rps'], 0)} | {fmt(s['p50'], 2)} | {fmt(s['p99'], 2)} | "
-                  f"{int(s['bad'])} | {fmt(s['rss'])} | {fmt(s['statements'], 0) if s['statements'] is not None else 'n/a'} |")
+                  f"{int(s['bad'])} | {fmt(s['rss'])} | {fmt(s['statements'], 0) if s['statements'] is not None else 'n/a'} | "
+                  f"{fmt(s['syncs'], 3) if s['syncs'] is not None else 'n/a'} |")
 print()
+print("SQL statements / request are counted on the pool, one request at a time; the viewer "
+      "cache's syncs (`SELECT 1` on the listener's own connection, one per batch of requests "
+      "that arrived while the previous one ran: `auth::cache`) are counted apart, under load.\n")
 print("| operation | requests/s ours ÷ PostGraphile | p99 ours ÷ PostGraphile |")
 print("|---|---:|---:|")
 for op, title, ours, peer in rows:

@@ -95,11 +95,17 @@ for port in 18080 18081; do
 done
 python3 bench/bodies.py write "$PG/portal_bench_large" "$MAIN_LOGIN" "$OUT"
 
+syncs() { # port -> the viewer cache's syncs so far (nothing from the peer)
+  curl -s "http://127.0.0.1:$1/metrics" | awk '/^portal_viewer_cache_syncs_total/ {print $2}'
+}
 run_wrk() { # label port bodies auth pid
-  local label=$1 port=$2 bodies=$3 auth=$4 pid=$5
+  local label=$1 port=$2 bodies=$3 auth=$4 pid=$5 s0
   [ -n "$pid" ] && echo 5 > "/proc/$pid/clear_refs"
+  s0=$(syncs "$port")
   BODIES=$bodies AUTH=$auth wrk -t2 -c32 -d"$DURATION" --latency -s bench/post.lua \
     "http://127.0.0.1:$port/graphql" > "$OUT/$label.txt"
+  # The viewer's syncs (one per batch of requests, on the listener's connection).
+  [ -n "$s0" ] && echo "SYNCS $(( $(syncs "$port") - s0 ))" >> "$OUT/$label.txt"
   [ -n "$pid" ] && grep VmHWM "/proc/$pid/status" | awk '{print "RSS_KB", $2}' >> "$OUT/$label.txt"
   grep -E '^(RPS|P99|BAD)' "$OUT/$label.txt" | tr '\n' ' '; echo " <- $label"
 }
