@@ -112,8 +112,12 @@ async fn a_service_approved_for_tomorrow_becomes_active_at_the_start_of_that_day
         service_row(&app.state.db).await.status,
         entity::enums::ServiceStatus::Pending
     );
-    // Later today: not due again.
-    let later = a.tick(now + Duration::hours(1)).await.expect("tick");
+    // Later today (halfway to tomorrow's start, so still today whatever the hour): not
+    // due again.
+    let later = a
+        .tick(now + (start_of(tomorrow) - now) / 2)
+        .await
+        .expect("tick");
     assert_eq!(ran(&later, Job::ActivateServices), 0, "{later:?}");
 
     // Tomorrow, both replicas at once: one activates it.
