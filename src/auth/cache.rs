@@ -23,7 +23,7 @@
 //! save: there the viewer is read on every request.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -59,7 +59,6 @@ struct Shared {
     entries: Mutex<Entries>,
     /// The listener is connected and listening: syncs answer.
     live: AtomicBool,
-    started: AtomicBool,
     asks: mpsc::UnboundedSender<oneshot::Sender<bool>>,
     inbox: Mutex<Option<mpsc::UnboundedReceiver<oneshot::Sender<bool>>>>,
     hits: AtomicU64,
@@ -70,9 +69,56 @@ struct Shared {
 #[derive(Default)]
 struct Entries {
     viewers: HashMap<Subject, Viewer>,
+    /// The kept sub-accounts of each main account: their viewers carry the main's
+    /// management switch, so a change to the main forgets them too.
+    subs: HashMap<i64, HashSet<Subject>>,
     /// Bumped by every change applied: a viewer read from the database is kept only if no
     /// change arrived since the request looked (it may have read the row before the change).
     epoch: u64,
+}
+
+impl Entries {
+    fn main_of(viewer: &Viewer) -> Option<i64> {
+        viewer.account().and_then(|a| a.main_account_id)
+    }
+
+    fn insert(&mut self, subject: Subject, viewer: Viewer) {
+        if let Some(main) = Self::main_of(&viewer) {
+            self.subs.entry(main).or_default().insert(subject);
+        }
+        if let Some(old) = self.viewers.insert(subject, viewer) {
+            self.unlink(subject, &old);
+        }
+    }
+
+    fn remove(&mut self, subject: Subject) {
+        if let Some(old) = self.viewers.remove(&subject) {
+            self.unlink(subject, &old);
+        }
+    }
+
+    /// Drops `subject` from its former main's sub-accounts, unless the viewer kept now
+    /// still names that main.
+    fn unlink(&mut self, subject: Subject, old: &Viewer) {
+        let Some(main) = Self::main_of(old) else {
+            return;
+        };
+        if self.viewers.get(&subject).and_then(Self::main_of) == Some(main) {
+            return;
+        }
+        if let Some(subs) = self.subs.get_mut(&main) {
+            subs.remove(&subject);
+            if subs.is_empty() {
+                self.subs.remove(&main);
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.epoch += 1;
+        self.viewers.clear();
+        self.subs.clear();
+    }
 }
 
 /// How many requests found their viewer kept, how many read it, and how many syncs served
@@ -124,7 +170,6 @@ impl ViewerCache {
                 capacity,
                 entries: Mutex::default(),
                 live: AtomicBool::new(false),
-                started: AtomicBool::new(false),
                 asks,
                 inbox: Mutex::new(Some(inbox)),
                 hits: AtomicU64::new(0),
@@ -137,9 +182,6 @@ impl ViewerCache {
     /// Starts the listener (once; a server does, the CLI's one-off commands do not).
     pub fn start(&self) {
         let Some(shared) = &self.shared else { return };
-        if shared.started.swap(true, Ordering::SeqCst) {
-            return;
-        }
         let inbox = shared
             .inbox
             .lock()
@@ -217,33 +259,31 @@ impl Shared {
         if entries.viewers.len() >= self.capacity
             && let Some(any) = entries.viewers.keys().next().copied()
         {
-            entries.viewers.remove(&any);
+            entries.remove(any);
         }
-        entries.viewers.insert(subject, viewer.clone());
+        entries.insert(subject, viewer.clone());
     }
 
     /// Applies one notification: the subject named, and for an account the sub-accounts
     /// whose viewers carry its management switch; `*` (or anything unknown) empties all.
     fn apply(&self, payload: &str) {
         let mut entries = self.entries();
-        entries.epoch += 1;
         match Subject::parse(payload) {
             Some(subject) => {
-                entries.viewers.remove(&subject);
+                entries.epoch += 1;
+                entries.remove(subject);
                 if let Subject::Account(id) = subject {
-                    entries
-                        .viewers
-                        .retain(|_, v| v.account().and_then(|a| a.main_account_id) != Some(id));
+                    for sub in entries.subs.remove(&id).unwrap_or_default() {
+                        entries.remove(sub);
+                    }
                 }
             }
-            None => entries.viewers.clear(),
+            None => entries.clear(),
         }
     }
 
     fn forget_all(&self) {
-        let mut entries = self.entries();
-        entries.epoch += 1;
-        entries.viewers.clear();
+        self.entries().clear();
     }
 }
 

@@ -103,9 +103,7 @@ async fn linking_records_the_link_and_its_history() {
 #[tokio::test]
 async fn every_linking_rule_is_enforced_and_named() {
     let app = TestApp::spawn().await;
-    let other_partner = app
-        .ok("mutation { createPartner(input: {name: \"Reseller\"}) { partner { id } userErrors { code } } }", json!({}), Some(app.admin()))
-        .await["createPartner"]["partner"]["id"].as_str().expect("partner").to_string();
+    let other_partner = app.create_partner("Reseller").await;
     let main = app.create_account("main", json!({})).await;
     let sub = app.create_account("sub", json!({})).await;
     let foreign = app

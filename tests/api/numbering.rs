@@ -14,14 +14,7 @@ const RUN: &str = "mutation { runBilling(input: {periodStart: \"2026-12-01\"}) {
 #[tokio::test]
 async fn each_partner_numbers_its_invoices_without_gaps_under_two_runs_at_once() {
     let app = TestApp::spawn().await;
-    let reseller = app
-        .ok(
-            "mutation { createPartner(input: {name: \"Reseller\"}) { partner { id } } }",
-            json!({}),
-            Some(app.admin()),
-        )
-        .await["createPartner"]["partner"]["id"]
-        .clone();
+    let reseller = app.create_partner("Reseller").await;
     let tariff_id = app.create_tariff("Fiber 40", "40.00").await;
     let tariff = entity::tariff::Entity::find_by_id(decode_pk(&tariff_id))
         .one(&app.state.db)
@@ -76,7 +69,7 @@ async fn each_partner_numbers_its_invoices_without_gaps_under_two_runs_at_once()
     partners.sort();
     partners.dedup();
     assert_eq!(partners.len(), 2);
-    assert!(partners.contains(&decode_pk(reseller.as_str().expect("partner id"))));
+    assert!(partners.contains(&decode_pk(&reseller)));
     for partner in partners {
         let mut numbers: Vec<String> = invoices
             .iter()

@@ -186,14 +186,7 @@ async fn the_queue_filters_by_status_partner_account_and_assignee_in_pages() {
     let partner =
         app.ok("{ partners { id } }", json!({}), admin).await["partners"][0]["id"].clone();
     assert_eq!(count(json!({ "partnerId": partner })).await, 8);
-    let other = app
-        .ok(
-            "mutation { createPartner(input: {name: \"Elsewhere\"}) { partner { id } } }",
-            json!({}),
-            admin,
-        )
-        .await["createPartner"]["partner"]["id"]
-        .clone();
+    let other = app.create_partner("Elsewhere").await;
     assert_eq!(count(json!({ "partnerId": other })).await, 0);
     let newest_first = app
         .ok(

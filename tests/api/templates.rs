@@ -10,18 +10,6 @@ use crate::helpers::TestApp;
 const CREATE: &str = "mutation($i: CreateEmailTemplateInput!) { createEmailTemplate(input: $i) { template { id name subject partner { id } placeholders } userErrors { code field message } } }";
 const SETTINGS: &str = "mutation($p: ID!, $t: ID, $n: Boolean) { updatePartnerPortalSettings(input: {partnerId: $p, subAccountsCanOrder: true, notifyMainOnSubAccountOrder: $n, subAccountOrderTemplateId: $t}) { userErrors { code field } } }";
 
-async fn partner(app: &TestApp, name: &str) -> String {
-    app.ok(
-        "mutation($n: String!) { createPartner(input: {name: $n}) { partner { id } } }",
-        json!({ "n": name }),
-        Some(app.admin()),
-    )
-    .await["createPartner"]["partner"]["id"]
-        .as_str()
-        .expect("partner")
-        .to_string()
-}
-
 /// A main account with an email and management on, and its aggregated sub-account, both of
 /// `partner`; the sub-account places an order for the main to approve.
 async fn sub_orders(app: &TestApp, partner: &str, prefix: &str) -> (String, String) {
@@ -73,7 +61,7 @@ async fn outbox(app: &TestApp) -> Vec<entity::email_outbox::Model> {
 async fn each_partner_sends_the_order_email_from_the_template_it_picked() {
     let app = TestApp::spawn().await;
     let admin = Some(app.admin());
-    let reseller = partner(&app, "Reseller").await;
+    let reseller = app.create_partner("Reseller").await;
     let created = app
         .ok(
             CREATE,
@@ -168,7 +156,7 @@ async fn each_partner_sends_the_order_email_from_the_template_it_picked() {
 #[tokio::test]
 async fn with_the_notification_off_no_email_is_queued_but_the_portal_still_tells_the_main() {
     let app = TestApp::spawn().await;
-    let quiet = partner(&app, "Quiet").await;
+    let quiet = app.create_partner("Quiet").await;
     let set = app
         .ok(
             SETTINGS,
