@@ -168,6 +168,29 @@ where
         Ok(found.into_iter().flatten().collect())
     }
 
+    /// Records a value another statement of the request brought along (a row's owner,
+    /// joined to the row), so asking for it costs nothing. A key already loaded keeps its
+    /// value; a request waiting for it is answered now.
+    pub fn prime(&self, key: K, value: L::Value) {
+        let woken = {
+            let mut state = lock(&self.state);
+            if matches!(
+                state.slots.get(&key),
+                Some(Slot::Ready(_) | Slot::Failed(_))
+            ) {
+                return;
+            }
+            state.pending.retain(|k| k != &key);
+            match state.slots.insert(key, Slot::Ready(Some(value))) {
+                Some(Slot::Loading(wakers)) => wakers,
+                _ => Vec::new(),
+            }
+        };
+        for waker in woken {
+            waker.wake();
+        }
+    }
+
     /// Outside a driver: this key alone, cached.
     async fn load_now(&self, key: K) -> Result<Option<L::Value>, L::Error> {
         if let Some(Slot::Ready(value)) = lock(&self.state).slots.get(&key) {

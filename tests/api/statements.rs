@@ -4,7 +4,8 @@
 //! same number of SQL statements, and the same count on every one of 20 runs. (A relation
 //! asked again one level below itself may cost one statement less with more rows: what the
 //! level above loaded is in the request's cache.) A field added later is walked without
-//! editing this file.
+//! editing this file. And `node(id)` of every kind of object, for every kind of viewer,
+//! costs one statement: the row comes with the account the policy decides by.
 
 use serde_json::{Value, json};
 
@@ -12,6 +13,7 @@ use portal_api::fixtures::bench::{self, Size};
 
 use crate::{
     helpers::{TestApp, decode_pk},
+    tenants::{COLUMNS, tenant},
     walk::Schema,
 };
 
@@ -291,4 +293,47 @@ async fn every_relation_below_every_list_costs_the_same_statements_for_5_and_50_
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[tokio::test]
+async fn an_object_by_id_costs_one_statement_for_every_viewer() {
+    let app = TestApp::spawn().await;
+    let tariffs = [
+        app.create_tariff("Fiber", "20.00").await,
+        app.create_tariff("Fiber Plus", "30.00").await,
+    ];
+    let mut costs = Vec::new();
+    for (i, c) in COLUMNS.iter().enumerate() {
+        let t = tenant(&app, i, c, &tariffs).await;
+        let token = &t.tokens[&c.viewer];
+        // What any request of this viewer costs before its operation runs: on SQLite the
+        // viewer's statement, on PostgreSQL none once the viewer is kept (after a first).
+        app.ok("{ __typename }", json!({}), Some(token)).await;
+        let before = app.statements();
+        app.ok("{ __typename }", json!({}), Some(token)).await;
+        let base = app.statements() - before;
+        for (id, object) in &t.objects {
+            let before = app.statements();
+            let (_, body) = app
+                .graphql(
+                    "query($id: ID!) { node(id: $id) { id } }",
+                    json!({ "id": id }),
+                    Some(token),
+                )
+                .await;
+            let cost = app.statements() - before - base;
+            let answer = body["data"]["node"]["id"].as_str().map_or_else(
+                || crate::helpers::first_code(&body).to_string(),
+                |_| "shown".into(),
+            );
+            costs.push((cost, format!("{}: {object:?} ({answer})", c.name)));
+        }
+    }
+    assert!(costs.len() > 150, "too few objects: {}", costs.len());
+    let wrong: Vec<String> = costs
+        .iter()
+        .filter(|(cost, _)| *cost != 1)
+        .map(|(cost, what)| format!("{cost} statements: {what}"))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -339,16 +339,7 @@ pub async fn notifications_of(app: &TestApp, token: &str) -> Vec<String> {
 /// Builds a column's tenant with permissive switches (so that every kind of object can be
 /// made), then sets the column's switches.
 pub async fn tenant(app: &TestApp, i: usize, c: &Column, tariffs: &[String; 2]) -> Tenant {
-    let partner = app
-        .ok(
-            "mutation($n: String!) { createPartner(input: {name: $n}) { partner { id } } }",
-            json!({ "n": format!("Partner {i}") }),
-            Some(app.admin()),
-        )
-        .await["createPartner"]["partner"]["id"]
-        .as_str()
-        .expect("partner")
-        .to_string();
+    let partner = app.create_partner(&format!("Partner {i}")).await;
     app.set_partner_ordering(&json!(partner), true).await;
     let account = |login: String| {
         let partner = partner.clone();

@@ -74,6 +74,66 @@ where
     }
 }
 
+/// Rows of a table that belong to an account, by primary key, each read with its owner
+/// account in the same statement (a join). The guards decide about such a row with its
+/// owner ([`super::guards`]): the owner goes into the request's account loader, so the
+/// decision costs no statement of its own.
+pub struct OwnedById<E: EntityTrait> {
+    db: DatabaseConnection,
+    owner: E::Column,
+    accounts: Cached<ById<account::Entity>>,
+}
+
+impl<E: EntityTrait> OwnedById<E> {
+    fn new(
+        db: &DatabaseConnection,
+        owner: E::Column,
+        accounts: &Cached<ById<account::Entity>>,
+    ) -> Self {
+        Self {
+            db: db.clone(),
+            owner,
+            accounts: accounts.clone(),
+        }
+    }
+}
+
+impl<E> Loader<i64> for OwnedById<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
+        use sea_orm::{JoinType, QuerySelect};
+        let Some(pk) = E::PrimaryKey::iter().next() else {
+            return Err(failed(anyhow::anyhow!("entity without primary key")));
+        };
+        let to_owner = E::belongs_to(account::Entity)
+            .from(self.owner)
+            .to(account::Column::Id)
+            .into();
+        let rows = E::find()
+            .filter(pk.into_column().is_in(keys.iter().copied()))
+            .join(JoinType::LeftJoin, to_owner)
+            .select_also(account::Entity)
+            .all(&self.db)
+            .await
+            .map_err(failed)?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for (row, owner) in rows {
+            if let Some(owner) = owner {
+                self.accounts.prime(owner.id, owner);
+            }
+            out.insert(page::model_id::<E>(&row).map_err(Arc::new)?, row);
+        }
+        Ok(out)
+    }
+}
+
 /// Active services count and total monthly cost per account.
 pub struct TotalsLoader(DatabaseConnection);
 
@@ -226,19 +286,19 @@ pub struct Loaders {
     pub email_template: Cached<ById<email_template::Entity>>,
     pub tariff: Cached<TariffLoader>,
     pub catalog: Cached<CatalogLoader, ()>,
-    pub service: Cached<ById<service::Entity>>,
+    pub service: Cached<OwnedById<service::Entity>>,
     pub change_request: Cached<ById<change_request::Entity>>,
-    pub order: Cached<ById<order::Entity>>,
+    pub order: Cached<OwnedById<order::Entity>>,
     pub service_request: Cached<ById<service_request::Entity>>,
-    pub invoice: Cached<ById<invoice::Entity>>,
-    pub document: Cached<ById<document::Entity>>,
-    pub ticket: Cached<ById<ticket::Entity>>,
+    pub invoice: Cached<OwnedById<invoice::Entity>>,
+    pub document: Cached<OwnedById<document::Entity>>,
+    pub ticket: Cached<OwnedById<ticket::Entity>>,
     pub notification: Cached<ById<notification::Entity>>,
     pub staff_user: Cached<ById<staff_user::Entity>>,
-    pub activity_entry: Cached<ById<activity::Entity>>,
+    pub activity_entry: Cached<OwnedById<activity::Entity>>,
     pub ticket_message: Cached<ById<ticket_message::Entity>>,
-    pub voice_call: Cached<ById<voice_call::Entity>>,
-    pub internet_session: Cached<ById<internet_session::Entity>>,
+    pub voice_call: Cached<OwnedById<voice_call::Entity>>,
+    pub internet_session: Cached<OwnedById<internet_session::Entity>>,
     pub totals: Cached<TotalsLoader>,
     pub spent: Cached<SpentLoader>,
     pub pending_change: Cached<PendingChangeLoader>,
@@ -272,26 +332,50 @@ impl Loaders {
     pub fn new(state: &AppState) -> Self {
         let db = &state.db;
         let batcher = Arc::new(Batcher::default());
+        let account = Batched::new(&batcher, ById(db.clone(), PhantomData));
         Self {
-            account: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             partner: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             partner_settings: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             email_template: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             tariff: Batched::new(&batcher, TariffLoader(db.clone(), state.tariffs.clone())),
             catalog: Batched::new(&batcher, CatalogLoader(db.clone())),
-            service: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            service: Batched::new(
+                &batcher,
+                OwnedById::new(db, service::Column::AccountId, &account),
+            ),
             change_request: Batched::new(&batcher, ById(db.clone(), PhantomData)),
-            order: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            order: Batched::new(
+                &batcher,
+                OwnedById::new(db, order::Column::AccountId, &account),
+            ),
             service_request: Batched::new(&batcher, ById(db.clone(), PhantomData)),
-            invoice: Batched::new(&batcher, ById(db.clone(), PhantomData)),
-            document: Batched::new(&batcher, ById(db.clone(), PhantomData)),
-            ticket: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            invoice: Batched::new(
+                &batcher,
+                OwnedById::new(db, invoice::Column::AccountId, &account),
+            ),
+            document: Batched::new(
+                &batcher,
+                OwnedById::new(db, document::Column::AccountId, &account),
+            ),
+            ticket: Batched::new(
+                &batcher,
+                OwnedById::new(db, ticket::Column::AccountId, &account),
+            ),
             notification: Batched::new(&batcher, ById(db.clone(), PhantomData)),
             staff_user: Batched::new(&batcher, ById(db.clone(), PhantomData)),
-            activity_entry: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            activity_entry: Batched::new(
+                &batcher,
+                OwnedById::new(db, activity::Column::AccountId, &account),
+            ),
             ticket_message: Batched::new(&batcher, ById(db.clone(), PhantomData)),
-            voice_call: Batched::new(&batcher, ById(db.clone(), PhantomData)),
-            internet_session: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            voice_call: Batched::new(
+                &batcher,
+                OwnedById::new(db, voice_call::Column::AccountId, &account),
+            ),
+            internet_session: Batched::new(
+                &batcher,
+                OwnedById::new(db, internet_session::Column::AccountId, &account),
+            ),
             totals: Batched::new(&batcher, TotalsLoader(db.clone())),
             spent: Batched::new(&batcher, SpentLoader(db.clone())),
             pending_change: Batched::new(&batcher, PendingChangeLoader(db.clone())),
@@ -347,6 +431,7 @@ impl Loaders {
                     parent: invoice_line::Column::InvoiceId,
                 },
             ),
+            account,
             batcher,
         }
     }
