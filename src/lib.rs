@@ -109,10 +109,8 @@ impl AppState {
 
 /// The whole application as an axum router, testable without a socket.
 pub fn app(state: AppState) -> axum::Router {
-    // Live notifications from every replica reach this one through PostgreSQL LISTEN.
-    if state.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        domain::notification::spawn_listener(state.config.database_url.clone());
-    }
+    // The viewers' changes and live notifications from every replica reach this one
+    // through one PostgreSQL LISTEN connection.
     state.viewers.start();
     let schemas = graphql::build_schemas(state.clone());
     http::router(state, schemas)

@@ -21,6 +21,10 @@
 //! database; the cache is emptied whenever the listener (re)connects, since notifications
 //! sent while it was away are lost. SQLite has no `NOTIFY` and no network round trip to
 //! save: there the viewer is read on every request.
+//!
+//! The listener is the process's one listening connection: it also carries the live
+//! notifications' channel ([`notification::CHANNEL`]) to the in-process hub of
+//! subscriptions, with or without a cache (`PORTAL_VIEWER_CACHE=0` keeps no viewers).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -35,7 +39,7 @@ use sea_orm::{DatabaseBackend, DatabaseConnection, sqlx::postgres::PgListener};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Subject, Viewer, load_viewer};
-use crate::error::AppResult;
+use crate::{domain::notification, error::AppResult};
 
 /// The channel the triggers notify. A payload is a subject as tokens write it
 /// (`account:42`, `staff:1`) or `*` (a setting every viewer reads changed).
@@ -157,10 +161,10 @@ impl CacheCounts {
 }
 
 impl ViewerCache {
-    /// A cache of at most `capacity` viewers for the database at `database_url`; none on
-    /// SQLite or with a capacity of 0. It is used once [`start`](Self::start)ed.
+    /// A cache of at most `capacity` viewers (0 keeps none) for the database at
+    /// `database_url`; nothing on SQLite. It is used once [`start`](Self::start)ed.
     pub fn new(backend: DatabaseBackend, database_url: &str, capacity: usize) -> Self {
-        if backend != DatabaseBackend::Postgres || capacity == 0 {
+        if backend != DatabaseBackend::Postgres {
             return Self { shared: None };
         }
         let (asks, inbox) = mpsc::unbounded_channel();
@@ -179,7 +183,8 @@ impl ViewerCache {
         }
     }
 
-    /// Starts the listener (once; a server does, the CLI's one-off commands do not).
+    /// Starts the listener (once; a server does, the CLI's one-off commands do not): the
+    /// viewers' changes and the live notifications.
     pub fn start(&self) {
         let Some(shared) = &self.shared else { return };
         let inbox = shared
@@ -195,7 +200,7 @@ impl ViewerCache {
     /// The viewer of a verified token's subject, as of this moment: kept, or read (and
     /// kept).
     pub async fn viewer(&self, db: &DatabaseConnection, subject: Subject) -> AppResult<Viewer> {
-        let Some(shared) = &self.shared else {
+        let Some(shared) = self.shared.as_ref().filter(|s| s.capacity > 0) else {
             return load_viewer(db, subject).await;
         };
         let Some(epoch) = shared.current(subject).await else {
@@ -285,6 +290,15 @@ impl Shared {
     fn forget_all(&self) {
         self.entries().clear();
     }
+
+    /// One notification heard on the listening connection, by its channel.
+    fn heard(&self, channel: &str, payload: &str) {
+        if channel == notification::CHANNEL {
+            notification::heard(payload);
+        } else {
+            self.apply(payload);
+        }
+    }
 }
 
 /// The listener: connects, listens, and answers syncs in batches; on any failure the cache
@@ -292,7 +306,7 @@ impl Shared {
 async fn listen(shared: Arc<Shared>, mut inbox: mpsc::UnboundedReceiver<oneshot::Sender<bool>>) {
     loop {
         match PgListener::connect(&shared.database_url).await {
-            Ok(mut listener) => match listener.listen(CHANNEL).await {
+            Ok(mut listener) => match listen_on(&mut listener).await {
                 Ok(()) => {
                     shared.forget_all();
                     shared.live.store(true, Ordering::Release);
@@ -319,7 +333,14 @@ async fn listen(shared: Arc<Shared>, mut inbox: mpsc::UnboundedReceiver<oneshot:
     }
 }
 
-/// Answers syncs until the connection fails.
+/// Listens on both channels, on this connection only: a lost connection ends
+/// [`serve`] (and empties the cache) instead of being replaced behind its back.
+async fn listen_on(listener: &mut PgListener) -> Result<(), sea_orm::sqlx::Error> {
+    listener.eager_reconnect(false);
+    listener.listen_all([CHANNEL, notification::CHANNEL]).await
+}
+
+/// Answers syncs, and passes on what is heard between them, until the connection fails.
 async fn serve(
     shared: &Shared,
     listener: &mut PgListener,
@@ -331,6 +352,20 @@ async fn serve(
             waiting = inbox.recv() => match waiting {
                 Some(reply) => batch.push(reply),
                 None => return,
+            },
+            // Cancel-safe: sqlx reads a message off the socket only once it is whole.
+            heard = listener.try_recv() => match heard {
+                Ok(Some(n)) => {
+                    shared.heard(n.channel(), n.payload());
+                    continue;
+                }
+                // The connection is gone (or broken): what was sent meanwhile is lost.
+                Ok(None) | Err(_) => {
+                    shared.live.store(false, Ordering::Release);
+                    shared.forget_all();
+                    tracing::warn!("viewer cache: its listener lost the database");
+                    return;
+                }
             },
             _ = tokio::time::sleep(KEEPALIVE) => {}
         }
@@ -346,8 +381,8 @@ async fn serve(
         let ok = matches!(synced, Ok(Ok(_)));
         shared.syncs.fetch_add(1, Ordering::Relaxed);
         if ok {
-            while let Some(notification) = listener.next_buffered() {
-                shared.apply(notification.payload());
+            while let Some(heard) = listener.next_buffered() {
+                shared.heard(heard.channel(), heard.payload());
             }
         } else {
             shared.live.store(false, Ordering::Release);

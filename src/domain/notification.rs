@@ -94,35 +94,12 @@ pub async fn notify<C: ConnectionTrait>(
     Ok(created)
 }
 
-/// Forwards PostgreSQL notifications to the in-process hub, reconnecting as needed.
-pub fn spawn_listener(database_url: String) {
-    tokio::spawn(async move {
-        loop {
-            match sea_orm::sqlx::postgres::PgListener::connect(&database_url).await {
-                Ok(mut listener) => {
-                    if let Err(e) = listener.listen(CHANNEL).await {
-                        tracing::warn!(error = %e, "cannot LISTEN for notifications");
-                    } else {
-                        loop {
-                            match listener.recv().await {
-                                Ok(n) => {
-                                    if let Ok(id) = n.payload().parse::<i64>() {
-                                        let _ = hub().send(id);
-                                    }
-                                }
-                                Err(e) => {
-                                    tracing::warn!(error = %e, "notification listener lost its connection");
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "cannot connect the notification listener"),
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        }
-    });
+/// A notification heard on [`CHANNEL`] (by the process's listener, `auth::cache`): the
+/// account's live subscriptions look again.
+pub fn heard(payload: &str) {
+    if let Ok(id) = payload.parse::<i64>() {
+        let _ = hub().send(id);
+    }
 }
 
 /// The account's notifications newer than `after_id`, oldest first.

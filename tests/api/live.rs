@@ -200,3 +200,49 @@ async fn a_subscription_ends_when_its_token_expires() {
         "{msg}"
     );
 }
+
+/// On PostgreSQL a `NOTIFY` on the notifications' channel, from any session, reaches this
+/// process's hub (what wakes its subscriptions) through its one listening connection, well
+/// before a subscription's own periodic look; also when the process keeps no viewers.
+#[tokio::test]
+async fn a_notify_from_any_session_reaches_the_hub() {
+    for keep in [10_000, 0] {
+        let app = TestApp::spawn_with(portal_api::config::Mode::Development, |c| {
+            c.viewer_cache = keep;
+        })
+        .await;
+        if app.postgres_database().is_none() {
+            return;
+        }
+        assert!(
+            hub_hears(&app).await,
+            "viewer cache of {keep}: the hub never heard"
+        );
+    }
+}
+
+async fn hub_hears(app: &TestApp) -> bool {
+    use sea_orm::ConnectionTrait;
+    let mut hints = portal_api::domain::notification::hub().subscribe();
+    // Unique to this app: the hub is shared by every app of the test process.
+    let id = 9_000_000_000_i64 + i64::from(std::process::id()) * 1_000 + app.addr.port() as i64;
+    let notify = format!(
+        "NOTIFY {}, '{id}'",
+        portal_api::domain::notification::CHANNEL
+    );
+    // Sent again until heard: the listener starts listening a moment after the server.
+    for _ in 0..50 {
+        app.state
+            .db
+            .execute_unprepared(&notify)
+            .await
+            .expect("notify");
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
+        while let Ok(Ok(got)) = tokio::time::timeout_at(deadline, hints.recv()).await {
+            if got == id {
+                return true;
+            }
+        }
+    }
+    false
+}
