@@ -95,8 +95,9 @@ pub enum AppError {
     /// Arguments that are malformed outside a mutation's `input` rules: `BAD_USER_INPUT`.
     #[error("{0}")]
     BadUserInput(String),
-    /// Business refusals: become the payload's `userErrors`; nothing was changed.
-    #[error("the request was refused")]
+    /// Business refusals: become the payload's `userErrors`; nothing was changed. Where
+    /// there is no payload (a query) it is `BAD_USER_INPUT` with their messages.
+    #[error("{}", refusals(.0))]
     User(Vec<UserError>),
     /// The subject spent its request budget: `RATE_LIMITED` (HTTP 429).
     #[error("too many requests, slow down")]
@@ -107,6 +108,18 @@ pub enum AppError {
     /// Any other internal failure: `INTERNAL_SERVER_ERROR`, details only in the log.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
+}
+
+/// The messages of business refusals, as one error message.
+fn refusals(errors: &[UserError]) -> String {
+    if errors.is_empty() {
+        return "the request was refused".into();
+    }
+    errors
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl AppError {

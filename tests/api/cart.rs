@@ -102,6 +102,9 @@ async fn a_quote_asks_the_policy_and_checks_the_cart_as_ordering_does() {
     )
     .await;
     assert_eq!(first_code(&none), "BAD_USER_INPUT", "{none}");
+    // The refusal's own reason, as `placeOrder` gives it in `userErrors`.
+    let reason = none["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(reason.contains("quantit"), "{none}");
     let empty = ask(&t.aggregated, json!([]), main.clone()).await;
     assert_eq!(first_code(&empty), "BAD_USER_INPUT", "{empty}");
     let unknown = ask(
@@ -111,6 +114,8 @@ async fn a_quote_asks_the_policy_and_checks_the_cart_as_ordering_does() {
     )
     .await;
     assert_eq!(first_code(&unknown), "BAD_USER_INPUT", "{unknown}");
+    let reason = unknown["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(reason.contains("tariff"), "{unknown}");
     // With management off the main may not order for its sub-account: nor quote for it.
     app.set_management(&t.main, false).await;
     let off = ask(&t.aggregated, one.clone(), main.clone()).await;

@@ -113,7 +113,7 @@ impl OrderQuoteQuery {
 
 /// A query has no `userErrors`: what ordering would refuse is said as an error, a switch
 /// that forbids ordering as `FORBIDDEN` (action `order`), a bad cart as `BAD_USER_INPUT`
-/// with its reasons.
+/// with its reasons (as every refusal outside a payload: [`AppError::User`]).
 fn as_query_error(e: AppError) -> AppError {
     match e {
         AppError::User(errors)
@@ -123,13 +123,6 @@ fn as_query_error(e: AppError) -> AppError {
         {
             AppError::Denied(Action::Order)
         }
-        AppError::User(errors) => AppError::BadUserInput(
-            errors
-                .into_iter()
-                .map(|e| e.message)
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
         e => e,
     }
 }
