@@ -107,7 +107,9 @@ def fmt(x, digits=1):
 
 
 print("# Benchmarks\n")
-print(f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `bench/run.sh` (one command; see the README).\n")
+# When the run ended (its newest result), not when this report was written.
+ended = max(os.path.getmtime(os.path.join(OUT, f)) for f in os.listdir(OUT) if f.endswith(".txt"))
+print(f"Measured {datetime.fromtimestamp(ended, timezone.utc):%Y-%m-%d %H:%M} UTC by `bench/run.sh` (one command; see the README).\n")
 print("## Machine and versions\n")
 CPU = sh("lscpu | sed -n 's/^Model name: *//p'")
 RAM = sh("free -g | awk '/Mem:/ {print $2}'")
