@@ -87,29 +87,23 @@ impl Entries {
     }
 
     fn insert(&mut self, subject: Subject, viewer: Viewer) {
+        self.remove(subject);
         if let Some(main) = Self::main_of(&viewer) {
             self.subs.entry(main).or_default().insert(subject);
         }
-        if let Some(old) = self.viewers.insert(subject, viewer) {
-            self.unlink(subject, &old);
-        }
+        self.viewers.insert(subject, viewer);
     }
 
+    /// Forgets `subject`, and drops it from its main's sub-accounts.
     fn remove(&mut self, subject: Subject) {
-        if let Some(old) = self.viewers.remove(&subject) {
-            self.unlink(subject, &old);
-        }
-    }
-
-    /// Drops `subject` from its former main's sub-accounts, unless the viewer kept now
-    /// still names that main.
-    fn unlink(&mut self, subject: Subject, old: &Viewer) {
-        let Some(main) = Self::main_of(old) else {
+        let Some(main) = self
+            .viewers
+            .remove(&subject)
+            .as_ref()
+            .and_then(Self::main_of)
+        else {
             return;
         };
-        if self.viewers.get(&subject).and_then(Self::main_of) == Some(main) {
-            return;
-        }
         if let Some(subs) = self.subs.get_mut(&main) {
             subs.remove(&subject);
             if subs.is_empty() {
@@ -291,6 +285,14 @@ impl Shared {
         self.entries().clear();
     }
 
+    /// The listening connection is gone: the cache is not trusted (requests read the
+    /// database) and what it kept is forgotten, since notifications sent meanwhile are lost.
+    fn lost(&self) {
+        self.live.store(false, Ordering::Release);
+        self.forget_all();
+        tracing::warn!("viewer cache: its listener lost the database");
+    }
+
     /// One notification heard on the listening connection, by its channel.
     fn heard(&self, channel: &str, payload: &str) {
         if channel == notification::CHANNEL {
@@ -359,11 +361,9 @@ async fn serve(
                     shared.heard(n.channel(), n.payload());
                     continue;
                 }
-                // The connection is gone (or broken): what was sent meanwhile is lost.
+                // The connection is gone (or broken).
                 Ok(None) | Err(_) => {
-                    shared.live.store(false, Ordering::Release);
-                    shared.forget_all();
-                    tracing::warn!("viewer cache: its listener lost the database");
+                    shared.lost();
                     return;
                 }
             },
@@ -385,9 +385,7 @@ async fn serve(
                 shared.heard(heard.channel(), heard.payload());
             }
         } else {
-            shared.live.store(false, Ordering::Release);
-            shared.forget_all();
-            tracing::warn!("viewer cache: its listener lost the database");
+            shared.lost();
         }
         for reply in batch.drain(..) {
             let _ = reply.send(ok);

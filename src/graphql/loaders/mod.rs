@@ -50,6 +50,14 @@ fn failed(e: impl Into<AppError>) -> LoadError {
 /// Rows of one table by primary key (`id`).
 pub struct ById<E>(DatabaseConnection, PhantomData<E>);
 
+/// The rows of a table whose primary key is one of `keys`.
+fn with_ids<E: EntityTrait>(keys: &[i64]) -> Result<sea_orm::Select<E>, LoadError> {
+    let Some(pk) = E::PrimaryKey::iter().next() else {
+        return Err(failed(anyhow::anyhow!("entity without primary key")));
+    };
+    Ok(E::find().filter(pk.into_column().is_in(keys.iter().copied())))
+}
+
 impl<E> Loader<i64> for ById<E>
 where
     E: EntityTrait + Send + Sync + 'static,
@@ -59,14 +67,7 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
-        let Some(pk) = E::PrimaryKey::iter().next() else {
-            return Err(failed(anyhow::anyhow!("entity without primary key")));
-        };
-        let rows = E::find()
-            .filter(pk.into_column().is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await
-            .map_err(failed)?;
+        let rows = with_ids::<E>(keys)?.all(&self.0).await.map_err(failed)?;
         rows.into_iter()
             .map(|row| Ok((page::model_id::<E>(&row)?, row)))
             .collect::<Result<_, AppError>>()
@@ -109,15 +110,11 @@ where
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
         use sea_orm::{JoinType, QuerySelect};
-        let Some(pk) = E::PrimaryKey::iter().next() else {
-            return Err(failed(anyhow::anyhow!("entity without primary key")));
-        };
         let to_owner = E::belongs_to(account::Entity)
             .from(self.owner)
             .to(account::Column::Id)
             .into();
-        let rows = E::find()
-            .filter(pk.into_column().is_in(keys.iter().copied()))
+        let rows = with_ids::<E>(keys)?
             .join(JoinType::LeftJoin, to_owner)
             .select_also(account::Entity)
             .all(&self.db)
