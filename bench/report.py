@@ -3,7 +3,9 @@
 Each result file holds wrk's output plus the lines post.lua prints (RPS, P50, P99 in
 microseconds, BAD, ERR, REQ), the server's peak RSS (RSS_KB) and, for the first round,
 the SQL statements per request (STATEMENTS) and, for ours, the viewer cache's syncs in
-the round (SYNCS: one trivial statement per batch of requests, on its own connection).
+the round (SYNCS: one trivial statement per batch of requests, on its own connection), and
+the CPU seconds the server's process and PostgreSQL's processes spent in the round (CPU_S,
+PG_CPU_S, from /proc).
 """
 import glob
 import json
@@ -25,7 +27,7 @@ def read(label):
     for path in sorted(glob.glob(os.path.join(OUT, f"{label}-[0-9]*.txt"))):
         values = {}
         for line in open(path):
-            m = re.match(r"^(RPS|P50|P99|BAD|ERR|REQ|RSS_KB|STATEMENTS|SYNCS) (\S+)$", line.strip())
+            m = re.match(r"^(RPS|P50|P99|BAD|ERR|REQ|RSS_KB|STATEMENTS|SYNCS|CPU_S|PG_CPU_S) (\S+)$", line.strip())
             if m:
                 values[m.group(1)] = float(m.group(2))
         runs.append(values)
@@ -48,7 +50,17 @@ def summary(label):
         "statements": next((r["STATEMENTS"] for r in runs if "STATEMENTS" in r), None),
         "syncs": (sum(r["SYNCS"] for r in runs if "SYNCS" in r) / max(1, sum(r.get("REQ", 0) for r in runs if "SYNCS" in r)))
         if any("SYNCS" in r for r in runs) else None,
+        "cpu_ms": per_request(runs, "CPU_S"),
+        "pg_ms": per_request(runs, "PG_CPU_S"),
     }
+
+
+def per_request(runs, key):
+    """Milliseconds of CPU per request over the rounds that measured it."""
+    measured = [r for r in runs if key in r and r.get("REQ")]
+    if not measured:
+        return None
+    return sum(r[key] for r in measured) / sum(r["REQ"] for r in measured) * 1000
 
 
 def sh(cmd):
@@ -149,6 +161,18 @@ for op, title, ours, peer in rows:
     if ours and peer and peer["rps"] and peer["p99"]:
         print(f"| {title} | **{ours['rps'] / peer['rps']:.2f}×** | {ours['p99'] / peer['p99']:.2f}× |")
 print()
+if any(ours and ours["cpu_ms"] is not None for _, _, ours, _ in rows):
+    print("CPU per request, in milliseconds, over the rounds (from /proc: the server's process, "
+          "and every PostgreSQL process, which runs its statements); both servers, PostgreSQL and "
+          "wrk share the machine's cores:\n")
+    print("| operation | portal-api | its PostgreSQL | PostGraphile | its PostgreSQL | total ours ÷ PostGraphile |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for op, title, ours, peer in rows:
+        if ours and peer and None not in (ours["cpu_ms"], ours["pg_ms"], peer["cpu_ms"], peer["pg_ms"]):
+            total = (ours["cpu_ms"] + ours["pg_ms"]) / max(1e-9, peer["cpu_ms"] + peer["pg_ms"])
+            print(f"| {title} | {ours['cpu_ms']:.2f} | {ours['pg_ms']:.2f} | {peer['cpu_ms']:.2f} | "
+                  f"{peer['pg_ms']:.2f} | {total:.2f}× |")
+    print()
 print("Requests/s per round (ours | PostGraphile):\n")
 for op, title, ours, peer in rows:
     if ours and peer:

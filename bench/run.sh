@@ -101,12 +101,26 @@ python3 bench/bodies.py write "$PG/portal_bench_large" "$MAIN_LOGIN" "$OUT"
 syncs() { # port -> the viewer cache's syncs so far (nothing from the peer)
   curl -s "http://127.0.0.1:$1/metrics" | awk '/^portal_viewer_cache_syncs_total/ {print $2}'
 }
+ticks() { # pids -> CPU ticks (user + system) of these processes and of their children that
+  # ended: PostgreSQL's backends come and go (PostGraphile's pool closes idle connections), and
+  # the postmaster collects the time of each one that ends.
+  for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done | awk '{s += $14 + $15 + $16 + $17} END {print s + 0}'
+}
+spent() { # ticks-before ticks-after -> CPU seconds
+  awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (b - a) / hz}'
+}
 run_wrk() { # label port bodies auth pid
-  local label=$1 port=$2 bodies=$3 auth=$4 pid=$5 s0
+  local label=$1 port=$2 bodies=$3 auth=$4 pid=$5 s0 own0 pg0
   [ -n "$pid" ] && echo 5 > "/proc/$pid/clear_refs"
   s0=$(syncs "$port")
+  # CPU of the server and of PostgreSQL (every backend: the server's statements) in the round.
+  [ -n "$pid" ] && own0=$(ticks "$pid") && pg0=$(ticks $(pgrep -x postgres))
   BODIES=$bodies AUTH=$auth wrk -t2 -c32 -d"$DURATION" --latency -s bench/post.lua \
     "http://127.0.0.1:$port/graphql" > "$OUT/$label.txt"
+  if [ -n "$pid" ]; then
+    echo "CPU_S $(spent "$own0" "$(ticks "$pid")")" >> "$OUT/$label.txt"
+    echo "PG_CPU_S $(spent "$pg0" "$(ticks $(pgrep -x postgres))")" >> "$OUT/$label.txt"
+  fi
   # The viewer's syncs (one per batch of requests, on the listener's connection).
   [ -n "$s0" ] && echo "SYNCS $(( $(syncs "$port") - s0 ))" >> "$OUT/$label.txt"
   [ -n "$pid" ] && grep VmHWM "/proc/$pid/status" | awk '{print "RSS_KB", $2}' >> "$OUT/$label.txt"
