@@ -48,19 +48,22 @@ def summary(label):
         "bad": sum(r.get("BAD", 0) + r.get("ERR", 0) for r in runs),
         "rss": max(r.get("RSS_KB", 0) for r in runs) / 1024,
         "statements": next((r["STATEMENTS"] for r in runs if "STATEMENTS" in r), None),
-        "syncs": (sum(r["SYNCS"] for r in runs if "SYNCS" in r) / max(1, sum(r.get("REQ", 0) for r in runs if "SYNCS" in r)))
-        if any("SYNCS" in r for r in runs) else None,
-        "cpu_ms": per_request(runs, "CPU_S"),
-        "pg_ms": per_request(runs, "PG_CPU_S"),
+        "syncs": per_request(runs, "SYNCS"),
+        "cpu_ms": ms(per_request(runs, "CPU_S")),
+        "pg_ms": ms(per_request(runs, "PG_CPU_S")),
     }
 
 
 def per_request(runs, key):
-    """Milliseconds of CPU per request over the rounds that measured it."""
+    """`key` per request over the rounds that measured it (None when none did)."""
     measured = [r for r in runs if key in r and r.get("REQ")]
     if not measured:
         return None
-    return sum(r[key] for r in measured) / sum(r["REQ"] for r in measured) * 1000
+    return sum(r[key] for r in measured) / sum(r["REQ"] for r in measured)
+
+
+def ms(seconds):
+    return None if seconds is None else seconds * 1000
 
 
 def sh(cmd):
