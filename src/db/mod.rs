@@ -16,6 +16,11 @@ pub mod page;
 
 /// Connects with pool limits and engine settings: on SQLite WAL, foreign keys and a busy
 /// timeout; on PostgreSQL a 5 s statement timeout.
+///
+/// A pooled connection is pinged before it is handed out only when it has been idle for
+/// [`PING_AFTER_IDLE`] (what a server, proxy or firewall drops). The pool's default pings on
+/// every checkout: a round trip to PostgreSQL before each statement, which doubled the
+/// round trips of every read.
 pub async fn connect(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
@@ -24,6 +29,7 @@ pub async fn connect(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<D
         .acquire_timeout(Duration::from_secs(3))
         .connect_timeout(Duration::from_secs(3))
         .sqlx_logging(false)
+        .test_before_acquire_if_idle_for(PING_AFTER_IDLE)
         .map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
@@ -34,6 +40,9 @@ pub async fn connect(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<D
     db.set_metric_callback(move |info| metrics.record_query(info.elapsed, info.failed));
     Ok(db)
 }
+
+/// How long a pooled connection may sit idle before it is pinged on checkout.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 /// Brings the schema up to date.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
