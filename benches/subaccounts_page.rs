@@ -120,7 +120,7 @@ async fn fill(state: &AppState) -> anyhow::Result<i64> {
         service::Entity::insert_many(services).exec(&txn).await?;
         let entries = (0..3).map(|n| activity::ActiveModel {
             account_id: Set(sub.id),
-            actor: Set("bench".into()),
+            actor_kind: Set(Some(entity::enums::ActorKind::System)),
             action: Set(format!("bench.step{n}")),
             details: Set("{}".into()),
             created_at: Set(now),

@@ -121,7 +121,7 @@ pub struct ServerArgs {
         value_enum,
         default_value = "allow"
     )]
-    pub trusted_documents: crate::graphql::trusted::Mode,
+    pub trusted_documents: crate::gate::trusted::Mode,
 }
 
 /// Where email goes: an SMTP server, or (without `--smtp-host`) `.eml` files in a folder.
@@ -212,7 +212,7 @@ pub struct Config {
     /// Browser origins allowed by CORS.
     pub cors_origins: Vec<String>,
     /// What is done with documents by id and free text.
-    pub trusted_documents: crate::graphql::trusted::Mode,
+    pub trusted_documents: crate::gate::trusted::Mode,
 }
 
 impl Config {
@@ -240,7 +240,7 @@ impl Config {
             },
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
-            trusted_documents: crate::graphql::trusted::Mode::Allow,
+            trusted_documents: crate::gate::trusted::Mode::Allow,
         }
     }
 }

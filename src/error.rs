@@ -160,7 +160,7 @@ pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
 }
 
 /// What an internal failure was, kept beside its GraphQL error (never sent): the answer is
-/// logged once per request, after execution (`graphql::execute`).
+/// logged once per request, after execution (`gate::execute`).
 #[derive(Debug)]
 pub struct Cause(pub String);
 

@@ -11,7 +11,10 @@
 //!   transaction, keyset pages, server keys.
 //! - [`render`], [`jobs`], [`fixtures`]: PDFs, the background workers, demo and benchmark data.
 //! - [`graphql`]: the schema, one module per area, guards, DataLoaders, Relay connections.
-//! - [`http`]: the axum router: `/graphql`, GraphiQL, documents, health, readiness, metrics.
+//! - [`gate`]: the one door every GraphQL operation passes, whatever the transport: who is
+//!   asking, the document, limits, budget, then execution.
+//! - [`http`]: the axum router: `/graphql` and `/graphql/ws` (both through the gate),
+//!   GraphiQL, documents, health, readiness, metrics.
 //! - [`metrics`]: Prometheus text.
 
 pub mod auth;
@@ -20,6 +23,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod fixtures;
+pub mod gate;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
@@ -49,13 +53,13 @@ pub struct AppState {
     /// Signs document download links.
     pub link_key: Arc<Vec<u8>>,
     /// Query-cost budgets per subject.
-    pub rate_limiter: Arc<graphql::rate::RateLimiter>,
+    pub rate_limiter: Arc<gate::rate::RateLimiter>,
     /// Tariffs already read (they never change).
     pub tariffs: graphql::loaders::TariffCache,
     /// Permits for GraphQL executions (`max_in_flight`).
     pub executions: Arc<tokio::sync::Semaphore>,
     /// Documents parsed, limited and validated once.
-    pub prepared: Arc<graphql::prepared::PreparedCache>,
+    pub prepared: Arc<gate::prepared::PreparedCache>,
     /// Viewers kept current by `NOTIFY` (PostgreSQL): no viewer statement per request.
     pub viewers: auth::cache::ViewerCache,
 }
@@ -82,7 +86,7 @@ impl AppState {
         let link_key = db::keys::get_or_create(&db, domain::document::LINK_KEY).await?;
         let max_in_flight = config.max_in_flight.max(1);
         let config_prepared = config.prepared_cache;
-        let rate_limiter = Arc::new(graphql::rate::RateLimiter::new(
+        let rate_limiter = Arc::new(gate::rate::RateLimiter::new(
             config.rate_limit_burst,
             config.rate_limit_per_second,
         ));
@@ -102,7 +106,7 @@ impl AppState {
             rate_limiter,
             tariffs: Default::default(),
             executions: Arc::new(tokio::sync::Semaphore::new(max_in_flight)),
-            prepared: Arc::new(graphql::prepared::PreparedCache::new(config_prepared)),
+            prepared: Arc::new(gate::prepared::PreparedCache::new(config_prepared)),
         })
     }
 }
@@ -112,6 +116,5 @@ pub fn app(state: AppState) -> axum::Router {
     // The viewers' changes and live notifications from every replica reach this one
     // through one PostgreSQL LISTEN connection.
     state.viewers.start();
-    let schemas = graphql::build_schemas(state.clone());
-    http::router(state, schemas)
+    http::router(gate::Gate::new(state))
 }

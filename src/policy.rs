@@ -148,7 +148,8 @@ fn settings(message: &str) -> AppError {
 pub fn authorize(viewer: &Viewer, action: Action, target: Target<'_>) -> Result<(), AppError> {
     match viewer {
         Viewer::Anonymous => Err(AppError::Unauthenticated("authentication required")),
-        Viewer::Admin(_) => staff(action, target),
+        // The server's own work (the scheduler, the CLI) acts with staff's rights.
+        Viewer::Admin(_) | Viewer::System => staff(action, target),
         Viewer::Customer(c) => customer(c, action, target),
     }
 }
@@ -163,14 +164,22 @@ pub fn require_admin(viewer: &Viewer) -> Result<(), AppError> {
     authorize(viewer, Action::Administer, Target::System)
 }
 
-/// Staff may do everything, but hide a ticket of an account that has no main account.
+/// Staff may do everything an account holder's account allows, but what only an account
+/// holder does: place an order (a cart is a customer's, placed by its account) and move money
+/// from its own balance (staff have none; they adjust balances instead).
 fn staff(action: Action, target: Target<'_>) -> Result<(), AppError> {
-    match (action, target) {
-        (Action::HideTicketFromMain, Target::Account(a)) if a.main_account_id.is_none() => {
-            Err(AppError::Denied(action))
-        }
-        _ => Ok(()),
-    }
+    let allowed = match (action, target) {
+        (Action::Order | Action::TransferBalance, _) => false,
+        (Action::HideTicketFromMain, Target::Account(a)) => a.main_account_id.is_some(),
+        (Action::SetSpendingControls, Target::Account(a)) => is_aggregated_sub_account(a),
+        _ => true,
+    };
+    allowed.then_some(()).ok_or(AppError::Denied(action))
+}
+
+/// Spending controls are for an aggregated sub-account's own orders (its main pays them).
+fn is_aggregated_sub_account(a: &account::Model) -> bool {
+    a.main_account_id.is_some() && a.sub_account_type == Some(SubAccountType::Aggregated)
 }
 
 fn customer(c: &CustomerViewer, action: Action, target: Target<'_>) -> Result<(), AppError> {
@@ -219,21 +228,29 @@ fn on_part(
 fn on_account(c: &CustomerViewer, action: Action, a: &account::Model) -> Result<(), AppError> {
     let allowed = match relation(c, a) {
         Relation::Stranger => return Err(AppError::NotFound),
-        Relation::Own => match action {
-            Action::ManageOrders
-            | Action::Administer
-            | Action::SetSpendingControls
-            | Action::TransferBalance => false,
-            Action::Order => return own_order(c, a),
-            Action::HideTicketFromMain => a.main_account_id.is_some(),
-            _ => true,
-        },
+        Relation::Own if action == Action::Order => return own_order(c, a),
+        Relation::Own => own_allows(c, a, action),
         Relation::Sub(kind) => action == Action::See || sub_account_allows(c, kind, action),
     };
     if allowed {
         Ok(())
     } else {
         Err(AppError::Denied(action))
+    }
+}
+
+/// What an account holder may do with its own account `a` (the viewer's).
+fn own_allows(c: &CustomerViewer, a: &account::Model, action: Action) -> bool {
+    match action {
+        Action::ManageOrders
+        | Action::Administer
+        | Action::SetSpendingControls
+        | Action::TransferBalance => false,
+        Action::Order => own_order(c, a).is_ok(),
+        Action::HideTicketFromMain => a.main_account_id.is_some(),
+        // An aggregated sub-account has no billing of its own: its main pays.
+        Action::ViewBilling => !is_aggregated_sub_account(a),
+        _ => true,
     }
 }
 
@@ -340,55 +357,7 @@ fn on_order(
     }
 }
 
-/// Which of an account's orders a viewer's list of them shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrderScope {
-    All,
-    /// Those the account placed itself (a sub-account's own view).
-    PlacedByAccount,
-}
-
-pub fn order_scope(viewer: &Viewer, account: &account::Model) -> OrderScope {
-    match viewer {
-        Viewer::Customer(c) if matches!(relation(c, account), Relation::Own) => {
-            OrderScope::PlacedByAccount
-        }
-        _ => OrderScope::All,
-    }
-}
-
-/// Which tickets a viewer's list of an account's tickets shows.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TicketScope {
-    /// All of the account's tickets.
-    All,
-    /// Those its sub-account did not hide (a main account looking at a sub-account).
-    NotHidden,
-    /// The account's own tickets and the ones not hidden of its sub-accounts of these kinds
-    /// (a main account's own list).
-    WithSubAccounts(Vec<SubAccountType>),
-}
-
-pub fn ticket_scope(viewer: &Viewer, account: &account::Model) -> TicketScope {
-    let Viewer::Customer(c) = viewer else {
-        return TicketScope::All;
-    };
-    match relation(c, account) {
-        Relation::Own => {
-            let kinds: Vec<SubAccountType> =
-                [SubAccountType::Aggregated, SubAccountType::Independent]
-                    .into_iter()
-                    .filter(|kind| sub_account_allows(c, *kind, Action::ManageTickets))
-                    .collect();
-            if kinds.is_empty() {
-                TicketScope::All
-            } else {
-                TicketScope::WithSubAccounts(kinds)
-            }
-        }
-        _ => TicketScope::NotHidden,
-    }
-}
+pub mod scope;
 
 #[cfg(test)]
 mod tests;

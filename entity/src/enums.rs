@@ -99,6 +99,11 @@ text_enum!(
     NotificationKind { SubAccountOrderPlaced = "SUB_ACCOUNT_ORDER_PLACED", OrderRejected = "ORDER_REJECTED", OrderPaid = "ORDER_PAID", ServiceRequestApproved = "SERVICE_REQUEST_APPROVED", ServiceRequestRejected = "SERVICE_REQUEST_REJECTED", TicketUpdated = "TICKET_UPDATED", InvoiceIssued = "INVOICE_ISSUED", ServicesOrdered = "SERVICES_ORDERED", OrderCancelled = "ORDER_CANCELLED", ServiceStatusChanged = "SERVICE_STATUS_CHANGED", OrderExpiring = "ORDER_EXPIRING", OrderExpired = "ORDER_EXPIRED", BalanceTransferred = "BALANCE_TRANSFERRED" }
 );
 text_enum!(
+    /// Who acted, as derived records keep it: a staff user, an account holder, or the server
+    /// itself (scheduled jobs, the command line).
+    ActorKind { Staff = "STAFF", Account = "ACCOUNT", System = "SYSTEM" }
+);
+text_enum!(
     /// What an email template is used for.
     EmailTemplateKind { ServiceOrder = "SERVICE_ORDER" }
 );

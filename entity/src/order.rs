@@ -21,7 +21,9 @@ pub struct Model {
     pub paid_at: Option<DateTimeUtc>,
     pub invoice_id: Option<i64>,
     pub rejection_reason: Option<String>,
-    pub failure_reason: Option<String>,
+    /// Why the last payment attempt failed or the order was called off: a code and its
+    /// facts (JSON), rendered for each reader.
+    pub failure: Option<String>,
     /// A request waiting for the main account expires then (the partner's number of days).
     pub expires_at: Option<DateTimeUtc>,
     /// When the main account was reminded that the request is about to expire.

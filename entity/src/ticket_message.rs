@@ -1,4 +1,5 @@
-//! One message in a ticket's thread.
+//! One message in a ticket's thread, with its author (an account or a staff user); how a
+//! reader sees the author's name is decided when it is read.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +9,7 @@ pub struct Model {
     pub id: i64,
     pub ticket_id: i64,
     pub author_account_id: Option<i64>,
-    pub author_name: String,
+    pub author_staff_id: Option<i64>,
     pub from_staff: bool,
     pub body: String,
     pub created_at: DateTimeUtc,

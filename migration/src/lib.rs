@@ -11,6 +11,7 @@ mod m20261201_000004_day_to_day;
 mod m20261201_000005_controls;
 mod m20261201_000006_bulk_audit;
 mod m20261201_000007_viewer_notify;
+mod m20261205_000008_derived_records;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_controls::Migration),
             Box::new(m20261201_000006_bulk_audit::Migration),
             Box::new(m20261201_000007_viewer_notify::Migration),
+            Box::new(m20261205_000008_derived_records::Migration),
         ]
     }
 }

@@ -17,6 +17,9 @@ pub enum Viewer {
     Admin(StaffViewer),
     /// An account holder, with a snapshot of its account taken for this request.
     Customer(Box<CustomerViewer>),
+    /// The server itself: scheduled jobs and the command line. It has staff's rights and
+    /// appears in records as "the system", never as a staff user.
+    System,
 }
 
 #[derive(Debug, Clone)]
@@ -44,11 +47,13 @@ impl Viewer {
             Viewer::Anonymous => "anonymous".into(),
             Viewer::Admin(staff) => format!("staff:{} ({})", staff.id, staff.full_name),
             Viewer::Customer(c) => format!("account:{} ({})", c.account.id, c.account.full_name),
+            Viewer::System => "system".into(),
         }
     }
 
+    /// Staff, or the server acting on its own with staff's rights.
     pub fn is_admin(&self) -> bool {
-        matches!(self, Viewer::Admin(_))
+        matches!(self, Viewer::Admin(_) | Viewer::System)
     }
 
     /// Who the viewer is, as tokens name it; `None` for anonymous callers.
@@ -56,7 +61,7 @@ impl Viewer {
         match self {
             Viewer::Admin(staff) => Some(Subject::Staff(staff.id)),
             Viewer::Customer(c) => Some(Subject::Account(c.account.id)),
-            Viewer::Anonymous => None,
+            Viewer::Anonymous | Viewer::System => None,
         }
     }
 

@@ -1,37 +1,21 @@
-//! The activity history: every change leaves an entry on the account it touched. An entry
-//! on an account names only what that account can open (a sub-account's history never
-//! shows its main account's order or invoice numbers): the workflows write it that way.
+//! The activity history: every change leaves an entry on the account it touched, stored as
+//! references and facts ([`super::record`]) and rendered per reader when read: a reader
+//! who may not see an object the entry is about does not get the entry (the lists filter it
+//! with the policy's scope), and a fact about another object is shown only to a reader who
+//! may see that object.
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::Value;
 
 use entity::activity;
 
+use super::record::{About, Actor, Reader, Record, Ref};
 use crate::{auth::Viewer, error::AppResult};
 
-macro_rules! activities {
-    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)+) => {
-        /// What an activity entry records; stored (and shown) as its dotted name.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Activity {
-            $($(#[doc = $doc])* $variant,)+
-        }
-
-        impl Activity {
-            /// Every kind of entry.
-            pub const ALL: &'static [Activity] = &[$(Activity::$variant,)+];
-
-            /// The name stored and shown, e.g. `sub_account.linked`.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Activity::$variant => $name,)+
-                }
-            }
-        }
-    };
-}
-
-activities! {
+super::named_enum! {
+    /// What an activity entry records; stored (and shown) as its dotted name, e.g.
+    /// `sub_account.linked`.
+    pub enum Activity {
     AccountCreated = "account.created",
     SubAccountLinked = "sub_account.linked",
     SubAccountUnlinked = "sub_account.unlinked",
@@ -89,6 +73,7 @@ activities! {
     InvoiceIssued = "invoice.issued",
     InternetUsageRecorded = "usage.internet_recorded",
     VoiceUsageRecorded = "usage.voice_recorded",
+    }
 }
 
 /// Where a request came from: its client address (through trusted proxies) and user
@@ -116,41 +101,108 @@ fn client() -> Client {
 /// The longest user agent kept (the rest is cut).
 const USER_AGENT_CHARS: usize = 300;
 
-/// Writes one history entry of `account_id`: who acted (`actor`, and as kind and id), on
-/// behalf of which account (when the actor is not the account itself), from where, what,
-/// and the before/after details.
+/// Writes one history entry of `account_id`: who acted, on behalf of which account (when the
+/// actor is not the account itself), from where, what, the objects it is about and its facts.
+/// What a reader sees of it is rendered when it is read ([`shown`]).
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     account_id: i64,
     viewer: &Viewer,
     what: Activity,
-    details: Value,
+    record: Record,
 ) -> AppResult<()> {
-    let (kind, id) = match viewer {
-        Viewer::Admin(staff) => (Some("STAFF"), Some(staff.id)),
-        Viewer::Customer(c) => (Some("ACCOUNT"), Some(c.account.id)),
-        Viewer::Anonymous => (None, None),
-    };
-    let for_another = !(kind == Some("ACCOUNT") && id == Some(account_id));
+    let actor = Actor::of(viewer);
+    let (actor_kind, actor_id) = Actor::columns(actor);
+    let for_another = actor.and_then(Actor::account) != Some(account_id);
     let client = client();
     activity::ActiveModel {
         account_id: Set(account_id),
-        actor: Set(viewer.actor_label()),
         action: Set(what.as_str().to_string()),
-        details: Set(details.to_string()),
+        details: Set(record.facts_json()),
         created_at: Set(super::now()),
-        actor_kind: Set(kind.map(str::to_string)),
-        actor_id: Set(id),
+        actor_kind: Set(actor_kind),
+        actor_id: Set(actor_id),
         on_behalf_of_id: Set(for_another.then_some(account_id)),
         client_address: Set(client.address),
         user_agent: Set(client
             .user_agent
             .map(|ua| ua.chars().take(USER_AGENT_CHARS).collect())),
+        order_id: Set(record.about.order),
+        invoice_id: Set(record.about.invoice),
+        ticket_id: Set(record.about.ticket),
+        service_id: Set(record.about.service),
         ..Default::default()
     }
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// An entry as stored: its objects and facts.
+pub fn record_of(entry: &activity::Model) -> Record {
+    Record::read(
+        About {
+            order: entry.order_id,
+            invoice: entry.invoice_id,
+            ticket: entry.ticket_id,
+            service: entry.service_id,
+        },
+        &entry.details,
+    )
+}
+
+/// The actor of an entry.
+pub fn actor_of(entry: &activity::Model) -> Option<Actor> {
+    Actor::from_columns(entry.actor_kind, entry.actor_id)
+}
+
+/// Every object an entry names (with its actor and the account it is on), for loading what
+/// a reader needs.
+pub fn refs_of(entry: &activity::Model) -> Vec<Ref> {
+    let mut refs: Vec<Ref> = record_of(entry).refs().collect();
+    refs.push(Ref::Account(entry.account_id));
+    refs.extend(entry.on_behalf_of_id.map(Ref::Account));
+    match actor_of(entry) {
+        Some(Actor::Account(id)) => refs.push(Ref::Account(id)),
+        Some(Actor::Staff(id)) => refs.push(Ref::Staff(id)),
+        _ => {}
+    }
+    refs
+}
+
+/// An entry as one reader gets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shown {
+    /// How the actor is named to the reader.
+    pub actor: String,
+    /// The facts it may get: `{name: value, …, "before": {…}, "after": {…}}`.
+    pub details: Value,
+}
+
+impl Shown {
+    pub fn before(&self) -> Option<&Value> {
+        self.details.get("before")
+    }
+
+    pub fn after(&self) -> Option<&Value> {
+        self.details.get("after")
+    }
+}
+
+/// An entry rendered for `reader` (which has the rows [`refs_of`] names).
+pub fn shown(reader: &Reader<'_>, entry: &activity::Model) -> Shown {
+    Shown {
+        actor: reader.actor(actor_of(entry)),
+        details: record_of(entry).show(reader),
+    }
+}
+
+/// Where a request came from is the actor's own: staff see it, and so does the account
+/// that acted.
+pub fn origin_visible(viewer: &Viewer, entry: &activity::Model) -> bool {
+    viewer.is_admin()
+        || (actor_of(entry).and_then(Actor::account).is_some()
+            && viewer.account().map(|a| a.id) == entry.actor_id)
 }
 
 #[cfg(test)]

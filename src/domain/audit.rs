@@ -2,10 +2,10 @@
 //! history it may read (its own and the sub-accounts the policy lets it see in detail), with
 //! filters, and its CSV export through a signed, expiring link.
 //!
-//! Which histories a viewer may read is asked of the policy, account by account, as it
-//! opens an entry (`Target::ActivityOf`); what an entry shows of another party
-//! (the actor's name, where the request came from) is decided here once for both the
-//! GraphQL entry and the CSV row.
+//! Which entries a viewer may read is the policy's activity scope (its SQL half, so a page
+//! and its count agree); what an entry shows (the actor, its facts, where the request came
+//! from) is rendered by `activity::shown`, the same code for the GraphQL entry and the CSV
+//! row.
 
 use std::collections::HashMap;
 
@@ -13,8 +13,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use serde::{Deserialize, Serialize};
 
-use entity::{account, activity};
+use entity::{account, activity as entry};
 
+use super::{
+    activity,
+    record::{Reader, Ref, Rows, Wanted},
+};
 use crate::{
     auth::Viewer,
     db::page::{self, Page, PageRequest, Sort},
@@ -41,60 +45,43 @@ pub struct FeedFilter {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// The accounts whose histories the feed reads: `None` for all (staff without a filter).
-/// A listed account the viewer may not see is `NOT_FOUND`; one it sees without the right
-/// to read its history is `FORBIDDEN`; without a list, a customer reads its own account
-/// and every sub-account the policy opens.
-pub async fn readable<C: ConnectionTrait>(
+/// Checks the accounts a filter lists: one the viewer may not see is `NOT_FOUND`; one it
+/// sees without the right to read its history is `FORBIDDEN`.
+pub async fn check_listed<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
     listed: &[i64],
-) -> AppResult<Option<Vec<i64>>> {
-    if !listed.is_empty() {
-        let found = account::Entity::find()
-            .filter(account::Column::Id.is_in(listed.iter().copied()))
-            .all(db)
-            .await?;
-        let by_id: HashMap<i64, &account::Model> = found.iter().map(|a| (a.id, a)).collect();
-        for id in listed {
-            let a = by_id.get(id).ok_or(AppError::NotFound)?;
-            policy::authorize(viewer, Action::See, Target::ActivityOf(a))?;
-        }
-        return Ok(Some(listed.to_vec()));
+) -> AppResult<()> {
+    if listed.is_empty() {
+        return Ok(());
     }
-    let Some(me) = viewer.account() else {
-        return if viewer.is_admin() {
-            Ok(None)
-        } else {
-            Err(AppError::Unauthenticated("authentication required"))
-        };
-    };
-    let subs = account::Entity::find()
-        .filter(account::Column::MainAccountId.eq(me.id))
+    let found = account::Entity::find()
+        .filter(account::Column::Id.is_in(listed.iter().copied()))
         .all(db)
         .await?;
-    Ok(Some(
-        std::iter::once(me)
-            .chain(subs.iter())
-            .filter(|a| policy::authorize(viewer, Action::See, Target::ActivityOf(a)).is_ok())
-            .map(|a| a.id)
-            .collect(),
-    ))
+    let by_id: HashMap<i64, &account::Model> = found.iter().map(|a| (a.id, a)).collect();
+    for id in listed {
+        let a = by_id.get(id).ok_or(AppError::NotFound)?;
+        policy::authorize(viewer, Action::See, Target::ActivityOf(a))?;
+    }
+    Ok(())
 }
 
-fn select(accounts: Option<&[i64]>, filter: &FeedFilter) -> Select<activity::Entity> {
-    let mut q = activity::Entity::find();
-    if let Some(accounts) = accounts {
-        q = q.filter(activity::Column::AccountId.is_in(accounts.iter().copied()));
+/// The entries under `filter` the viewer may read: the policy's activity scope (histories
+/// it may read, about objects it may see), narrowed by the filter.
+fn select(viewer: &Viewer, filter: &FeedFilter) -> Select<entry::Entity> {
+    let mut q = entry::Entity::find().filter(policy::scope::activity(viewer));
+    if !filter.accounts.is_empty() {
+        q = q.filter(entry::Column::AccountId.is_in(filter.accounts.iter().copied()));
     }
     if !filter.actions.is_empty() {
-        q = q.filter(activity::Column::Action.is_in(filter.actions.iter().cloned()));
+        q = q.filter(entry::Column::Action.is_in(filter.actions.iter().cloned()));
     }
     if let Some(from) = filter.from {
-        q = q.filter(activity::Column::CreatedAt.gte(from));
+        q = q.filter(entry::Column::CreatedAt.gte(from));
     }
     if let Some(until) = filter.until {
-        q = q.filter(activity::Column::CreatedAt.lt(until));
+        q = q.filter(entry::Column::CreatedAt.lt(until));
     }
     q
 }
@@ -106,35 +93,20 @@ pub async fn feed<C: ConnectionTrait>(
     filter: &FeedFilter,
     req: &PageRequest,
     count: bool,
-) -> AppResult<(Page<activity::Model>, i64)> {
-    let accounts = readable(db, viewer, &filter.accounts).await?;
-    let q = select(accounts.as_deref(), filter);
+) -> AppResult<(Page<entry::Model>, i64)> {
+    if matches!(viewer, Viewer::Anonymous) {
+        return Err(AppError::Unauthenticated("authentication required"));
+    }
+    check_listed(db, viewer, &filter.accounts).await?;
+    let q = select(viewer, filter);
     let total = if count {
         use sea_orm::PaginatorTrait;
         q.clone().count(db).await? as i64
     } else {
         0
     };
-    let sort = Sort::by_id((activity::Entity, activity::Column::Id), true);
+    let sort = Sort::by_id((entry::Entity, entry::Column::Id), true);
     Ok((page::fetch(db, q, &sort, req, |_| None).await?, total))
-}
-
-/// Where a request came from is the actor's own: staff see it, and so does the account
-/// that acted.
-pub fn origin_visible(viewer: &Viewer, entry: &activity::Model) -> bool {
-    viewer.is_admin()
-        || (entry.actor_kind.as_deref() == Some("ACCOUNT")
-            && viewer.account().map(|a| a.id) == entry.actor_id)
-}
-
-/// How an entry names its actor to a viewer who may (`seen`) or may not see the acting
-/// account: a sub-account is not told its main account's name.
-pub fn actor_label(entry: &activity::Model, seen: bool) -> String {
-    if entry.actor_kind.as_deref() == Some("ACCOUNT") && !seen {
-        "your main account".into()
-    } else {
-        entry.actor.clone()
-    }
 }
 
 /// The link to download the feed under `filter` as CSV: signed for this viewer and
@@ -147,7 +119,7 @@ pub async fn export_link<C: ConnectionTrait>(
     filter: &FeedFilter,
     now: DateTime<Utc>,
 ) -> AppResult<(String, DateTime<Utc>)> {
-    readable(db, viewer, &filter.accounts).await?;
+    check_listed(db, viewer, &filter.accounts).await?;
     let subject = viewer.subject_key()?;
     let encoded = encode(filter)?;
     let expires = now.timestamp() + EXPORT_TTL_SECONDS;
@@ -209,49 +181,33 @@ pub async fn export_csv<C: ConnectionTrait>(
         false,
     )
     .await?;
-    let entries: Vec<activity::Model> = page.items.into_iter().map(|(_, e)| e).collect();
-    let mut ids: Vec<i64> = entries
-        .iter()
-        .flat_map(|e| {
-            let actor = (e.actor_kind.as_deref() == Some("ACCOUNT"))
-                .then_some(e.actor_id)
-                .flatten();
-            [Some(e.account_id), actor]
-        })
-        .flatten()
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let accounts: HashMap<i64, account::Model> = account::Entity::find()
-        .filter(account::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let sees = |id: Option<i64>| {
-        id.and_then(|id| accounts.get(&id))
-            .is_some_and(|a| policy::authorize(viewer, Action::See, Target::Account(a)).is_ok())
+    let entries: Vec<entry::Model> = page.items.into_iter().map(|(_, e)| e).collect();
+    // The rows every entry names, once: each row is rendered through the same code as the
+    // GraphQL entry.
+    let wanted: Wanted = entries.iter().flat_map(activity::refs_of).collect();
+    let rows = Rows::load(db, &wanted).await?;
+    let reader = Reader::new(viewer, &rows);
+    let login = |id: Option<i64>| {
+        id.filter(|id| reader.sees(Ref::Account(*id)))
+            .and_then(|id| rows.accounts.get(&id))
+            .map(|a| a.login.clone())
+            .unwrap_or_default()
     };
     let mut out = String::from(
         "at,account,action,actor,actor_kind,on_behalf_of,client_address,user_agent,before,after\r\n",
     );
     for e in &entries {
-        let details: serde_json::Value =
-            serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null);
-        let origin = origin_visible(viewer, e);
-        let login = |id: Option<i64>| {
-            id.filter(|id| sees(Some(*id)))
-                .and_then(|id| accounts.get(&id))
-                .map(|a| a.login.clone())
-                .unwrap_or_default()
-        };
+        let shown = activity::shown(&reader, e);
+        let origin = activity::origin_visible(viewer, e);
+        let json = |v: Option<&serde_json::Value>| v.map(|v| v.to_string()).unwrap_or_default();
         let fields = [
             e.created_at.to_rfc3339(),
             login(Some(e.account_id)),
             e.action.clone(),
-            actor_label(e, sees(e.actor_id)),
-            e.actor_kind.clone().unwrap_or_default(),
+            shown.actor.clone(),
+            e.actor_kind
+                .map(|k| k.as_str().to_string())
+                .unwrap_or_default(),
             login(e.on_behalf_of_id),
             origin
                 .then(|| e.client_address.clone())
@@ -261,14 +217,8 @@ pub async fn export_csv<C: ConnectionTrait>(
                 .then(|| e.user_agent.clone())
                 .flatten()
                 .unwrap_or_default(),
-            details
-                .get("before")
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
-            details
-                .get("after")
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
+            json(shown.before()),
+            json(shown.after()),
         ];
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out.push_str(&row.join(","));

@@ -8,7 +8,10 @@ use sha2::{Digest, Sha256};
 
 use entity::{document, document_content, enums::DocumentKind};
 
-use super::activity::Activity;
+use super::{
+    activity::Activity,
+    record::{Record, Ref},
+};
 use crate::error::{AppError, AppResult};
 
 /// How long a download link stays valid.
@@ -121,7 +124,11 @@ pub async fn upload(
     }
     let txn = crate::db::write_txn(db).await?;
     let doc = store(&txn, owner.id, kind, &title, "application/pdf", bytes).await?;
-    super::activity::record(&txn, owner.id, viewer, Activity::DocumentUploaded, serde_json::json!({ "documentId": doc.id, "title": title, "kind": kind.as_str(), "sizeBytes": doc.size_bytes })).await?;
+    let record = Record::default()
+        .names("title", Ref::Document(doc.id))
+        .value("kind", kind.as_str())
+        .value("sizeBytes", doc.size_bytes);
+    super::activity::record(&txn, owner.id, viewer, Activity::DocumentUploaded, record).await?;
     txn.commit().await?;
     Ok(doc)
 }

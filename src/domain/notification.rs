@@ -1,5 +1,7 @@
 //! Portal notifications (written in the workflow's transaction) and the emails that go
-//! with them, rendered from the partner's template into the outbox.
+//! with them, rendered from the partner's template into the outbox. A notification keeps
+//! what happened and the objects it is about; its sentence is told to its recipient when
+//! read ([`text`]), so it names only what the recipient may see now.
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -13,7 +15,14 @@ use entity::{
 };
 
 use crate::db::page::{self, Page, PageRequest, Sort};
-use crate::{error::AppResult, money::Money};
+use crate::{auth::Viewer, error::AppResult, money::Money, policy};
+
+mod text;
+
+pub use text::{Template, message, record_of, refs_of};
+
+use super::record::{Record, Ref};
+use text::TEMPLATE;
 
 /// The PostgreSQL channel that tells every replica an account has a new notification.
 pub const CHANNEL: &str = "portal_notifications";
@@ -27,53 +36,24 @@ pub fn hub() -> &'static tokio::sync::broadcast::Sender<i64> {
     &HUB
 }
 
-/// What a notification points at. Each link (and the message) names only what its
-/// recipient can open: the workflows check with `policy::account_sees_order` and the like.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct About {
-    pub order: Option<i64>,
-    pub ticket: Option<i64>,
-    pub service: Option<i64>,
-}
-
-impl About {
-    pub fn order(id: i64) -> Self {
-        Self {
-            order: Some(id),
-            ..Self::default()
-        }
-    }
-
-    pub fn ticket(id: i64) -> Self {
-        Self {
-            ticket: Some(id),
-            ..Self::default()
-        }
-    }
-
-    pub fn service(id: i64) -> Self {
-        Self {
-            service: Some(id),
-            ..Self::default()
-        }
-    }
-}
-
-/// Adds a notification for `account_id`.
+/// Adds a notification for `account_id`, told with `template` from `record`'s facts when it
+/// is read ([`message`]).
 pub async fn notify<C: ConnectionTrait>(
     db: &C,
     account_id: i64,
     kind: NotificationKind,
-    message: String,
-    about: About,
+    template: Template,
+    record: Record,
 ) -> AppResult<notification::Model> {
+    let record = record.value(TEMPLATE, template.as_str());
     let created = notification::ActiveModel {
         account_id: Set(account_id),
         kind: Set(kind),
-        message: Set(message),
-        order_id: Set(about.order),
-        ticket_id: Set(about.ticket),
-        service_id: Set(about.service),
+        facts: Set(record.facts_json()),
+        order_id: Set(record.about.order),
+        ticket_id: Set(record.about.ticket),
+        service_id: Set(record.about.service),
+        invoice_id: Set(record.about.invoice),
         created_at: Set(super::now()),
         read_at: Set(None),
         ..Default::default()
@@ -102,15 +82,14 @@ pub fn heard(payload: &str) {
     }
 }
 
-/// The account's notifications newer than `after_id`, oldest first.
+/// The viewer's notifications newer than `after_id` it may read, oldest first.
 pub async fn newer_than(
     db: &DatabaseConnection,
-    account_id: i64,
+    viewer: &Viewer,
     after_id: i64,
 ) -> AppResult<Vec<notification::Model>> {
     use sea_orm::QueryOrder;
-    Ok(notification::Entity::find()
-        .filter(notification::Column::AccountId.eq(account_id))
+    Ok(mine(viewer, false)
         .filter(notification::Column::Id.gt(after_id))
         .order_by_asc(notification::Column::Id)
         .all(db)
@@ -131,24 +110,29 @@ pub async fn latest_id(db: &DatabaseConnection, account_id: i64) -> AppResult<i6
     Ok(id.unwrap_or(0))
 }
 
-fn mine(account_id: i64, unread_only: bool) -> sea_orm::Select<notification::Entity> {
-    let mut q = notification::Entity::find().filter(notification::Column::AccountId.eq(account_id));
+/// The viewer's own notifications it may read: the policy's scope (its own, about objects
+/// it may see now).
+fn mine(viewer: &Viewer, unread_only: bool) -> sea_orm::Select<notification::Entity> {
+    let mut q = notification::Entity::find().filter(policy::scope::notifications(viewer));
+    if let Some(me) = viewer.account() {
+        q = q.filter(notification::Column::AccountId.eq(me.id));
+    }
     if unread_only {
         q = q.filter(notification::Column::ReadAt.is_null());
     }
     q
 }
 
-/// A page of an account's notifications, newest first.
+/// A page of the viewer's notifications, newest first.
 pub async fn list(
     db: &DatabaseConnection,
-    account_id: i64,
+    viewer: &Viewer,
     unread_only: bool,
     req: &PageRequest,
 ) -> AppResult<Page<notification::Model>> {
     page::fetch(
         db,
-        mine(account_id, unread_only),
+        mine(viewer, unread_only),
         &Sort::by_id((notification::Entity, notification::Column::Id), true),
         req,
         |_| None,
@@ -156,8 +140,9 @@ pub async fn list(
     .await
 }
 
-pub async fn count(db: &DatabaseConnection, account_id: i64, unread_only: bool) -> AppResult<i64> {
-    Ok(mine(account_id, unread_only).count(db).await? as i64)
+/// How many of the viewer's notifications it may read (unread only, when asked).
+pub async fn count(db: &DatabaseConnection, viewer: &Viewer, unread_only: bool) -> AppResult<i64> {
+    Ok(mine(viewer, unread_only).count(db).await? as i64)
 }
 
 /// Marks some (or all) of an account's notifications read.
@@ -226,7 +211,8 @@ pub async fn enqueue_email<C: ConnectionTrait>(
 }
 
 /// "A sub-account placed an order": the main account's notification and, when its partner
-/// wants it and the main has an address, the `SERVICE_ORDER` email.
+/// wants it and the main has an address, the `SERVICE_ORDER` email (written for the main
+/// account, its only reader).
 pub async fn sub_account_ordered<C: ConnectionTrait>(
     db: &C,
     main: &account::Model,
@@ -238,11 +224,16 @@ pub async fn sub_account_ordered<C: ConnectionTrait>(
         db,
         main.id,
         NotificationKind::SubAccountOrderPlaced,
-        format!(
-            "{} placed order {} ({total}); approve or reject it under Manage orders.",
-            sub.full_name, order.number
-        ),
-        About::order(order.id),
+        Template::SubAccountOrdered,
+        Record::on(Ref::Order(order.id))
+            .names("order", Ref::Order(order.id))
+            .names("subAccount", Ref::Account(sub.id))
+            .amount(
+                "total",
+                Ref::Order(order.id),
+                Money::from_minor(order.total_minor),
+            )
+            .value("currency", sub.currency.clone()),
     )
     .await?;
     let Some(settings) = partner_portal_settings::Entity::find_by_id(sub.partner_id)

@@ -243,12 +243,9 @@ pub async fn change_password(
     current: String,
     new: String,
 ) -> AppResult<u64> {
-    use crate::auth::Viewer;
-    let subject = match viewer {
-        Viewer::Admin(staff) => Subject::Staff(staff.id),
-        Viewer::Customer(c) => Subject::Account(c.account.id),
-        Viewer::Anonymous => return Err(AppError::Unauthenticated("authentication required")),
-    };
+    let subject = viewer
+        .subject()
+        .ok_or(AppError::Unauthenticated("authentication required"))?;
     check_new_password("newPassword", &new)?;
     if new == current {
         return Err(AppError::user(UserError::invalid(
@@ -315,7 +312,7 @@ pub async fn change_password(
             id,
             viewer,
             super::activity::Activity::PasswordChanged,
-            serde_json::json!({}),
+            super::record::Record::default(),
         )
         .await?;
     }
@@ -352,7 +349,7 @@ pub async fn force_password_reset(
         account_id,
         viewer,
         super::activity::Activity::PasswordResetForced,
-        serde_json::json!({ "sessionsEnded": ended }),
+        super::record::Record::default().value("sessionsEnded", ended),
     )
     .await?;
     txn.commit().await?;

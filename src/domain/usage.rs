@@ -11,12 +11,12 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
     sea_query::{Condition, Expr},
 };
-use serde_json::json;
 
 use entity::{enums::TariffKind, internet_session, service, tariff, voice_call};
 
 use super::{
     activity::{self, Activity},
+    record::{Record, Ref},
     validate::Checks,
 };
 use crate::{
@@ -124,7 +124,8 @@ pub async fn record_session(
         found.account_id,
         viewer,
         Activity::InternetUsageRecorded,
-        json!({ "serviceId": found.id, "day": crate::domain::local_date(started_at).to_string() }),
+        Record::on(Ref::Service(found.id))
+            .value("day", crate::domain::local_date(started_at).to_string()),
     )
     .await?;
     txn.commit().await?;
@@ -172,7 +173,7 @@ pub async fn record_call(
         found.account_id,
         viewer,
         Activity::VoiceUsageRecorded,
-        json!({ "serviceId": found.id, "destination": destination }),
+        Record::on(Ref::Service(found.id)).value("destination", destination),
     )
     .await?;
     txn.commit().await?;

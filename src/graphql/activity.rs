@@ -1,13 +1,16 @@
-//! Entries of an account's activity history: the audit trail. Who acted (a staff user or
-//! an account), on behalf of which account, from where, and the values before and after.
-//! What names another party follows the policy: an account the viewer may not see (a
-//! sub-account's main) is not named, and where a request came from is shown to staff and to
-//! the account that made it.
+//! Entries of an account's activity history: the audit trail. Who acted (a staff user, an
+//! account or the system), on behalf of which account, from where, and the values before and
+//! after, each rendered for the viewer by `domain::activity::shown` (the same code as the CSV
+//! export): an account the viewer may not see is not named, a fact about an object it may
+//! not see is left out, and where a request came from is shown to staff and to the account
+//! that made it.
 
 use async_graphql::{Context, Enum, ID, Json, Object};
 use chrono::{DateTime, Utc};
 
-use entity::activity;
+use entity::activity as entry;
+
+use crate::domain::{activity, record::Reader};
 
 use super::{
     account::Account,
@@ -19,17 +22,21 @@ use super::{
 /// Who acted.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ActorKind {
-    /// An ISP staff user (or the system user the scheduler's jobs act as).
+    /// An ISP staff user.
     Staff,
     /// An account holder, in the portal or an app.
     Account,
+    /// The server itself: scheduled jobs and the command line.
+    System,
 }
 
 /// One entry of an account's activity history.
 #[derive(Clone)]
-pub struct ActivityEntry(pub activity::Model);
+pub struct ActivityEntry(pub entry::Model);
 
 crate::connection_names!(ActivityEntry => "ActivityConnection", "ActivityEdge";);
+// Read by id through the viewer's activity scope: an entry about an object the viewer may
+// not see is not found at all, as in the lists.
 crate::part_of_account!(ActivityEntry, Activity, activity_entry, ActivityOf);
 
 /// One entry of an account's activity history: who did what, when, with before/after.
@@ -45,11 +52,11 @@ impl ActivityEntry {
         self.0.created_at
     }
 
-    /// Who did it (staff member or account), as a label; an account the viewer may not see
-    /// (a sub-account's main) is named "your main account".
+    /// Who did it, as the viewer may know them: an account's name ("your main account" to a
+    /// sub-account), "ISP staff" to customers (the staff member's name to staff), "system"
+    /// for the server's own work.
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let seen = self.account_of_actor(ctx).await?.is_some();
-        Ok(crate::domain::audit::actor_label(&self.0, seen))
+        Ok(self.shown(ctx).await?.actor)
     }
 
     /// Whether a staff user or an account did it; null on entries older than the audit
@@ -102,25 +109,64 @@ impl ActivityEntry {
         &self.0.action
     }
 
-    /// Details, with `before` and `after` values where something changed.
-    async fn details(&self) -> Json<serde_json::Value> {
-        Json(self.parsed())
+    /// Details the viewer may read (numbers, names, amounts of objects it may see), with
+    /// `before` and `after` values where something changed.
+    async fn details(&self, ctx: &Context<'_>) -> async_graphql::Result<Json<serde_json::Value>> {
+        Ok(Json(self.shown(ctx).await?.details))
     }
 
     /// The values before the change, where something changed.
-    async fn before(&self) -> Option<Json<serde_json::Value>> {
-        self.parsed().get("before").cloned().map(Json)
+    async fn before(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Json<serde_json::Value>>> {
+        Ok(self.shown(ctx).await?.before().cloned().map(Json))
     }
 
     /// The values after the change, where something changed.
-    async fn after(&self) -> Option<Json<serde_json::Value>> {
-        self.parsed().get("after").cloned().map(Json)
+    async fn after(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Json<serde_json::Value>>> {
+        Ok(self.shown(ctx).await?.after().cloned().map(Json))
+    }
+
+    /// The order the entry is about, when there is one.
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::order::Order>> {
+        follow_optional(ctx, self.0.order_id).await
+    }
+
+    /// The ticket the entry is about, when there is one.
+    async fn ticket(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::ticket::Ticket>> {
+        follow_optional(ctx, self.0.ticket_id).await
+    }
+
+    /// The service the entry is about, when there is one.
+    async fn service(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::service::Service>> {
+        follow_optional(ctx, self.0.service_id).await
+    }
+
+    /// The invoice the entry is about, when there is one.
+    async fn invoice(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::invoice::Invoice>> {
+        follow_optional(ctx, self.0.invoice_id).await
     }
 }
 
 impl ActivityEntry {
-    fn parsed(&self) -> serde_json::Value {
-        serde_json::from_str(&self.0.details).unwrap_or(serde_json::Value::Null)
+    /// The entry as the viewer may read it.
+    async fn shown(&self, ctx: &Context<'_>) -> async_graphql::Result<activity::Shown> {
+        let rows = super::record::rows(ctx, activity::refs_of(&self.0)).await?;
+        let viewer = super::viewer(ctx)?;
+        Ok(activity::shown(&Reader::new(viewer, &rows), &self.0))
     }
 
     async fn account_of_actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
@@ -131,18 +177,15 @@ impl ActivityEntry {
     }
 
     fn kind(&self) -> Option<ActorKind> {
-        match self.0.actor_kind.as_deref() {
-            Some("STAFF") => Some(ActorKind::Staff),
-            Some("ACCOUNT") => Some(ActorKind::Account),
-            _ => None,
-        }
+        self.0.actor_kind.map(|kind| match kind {
+            entity::enums::ActorKind::Staff => ActorKind::Staff,
+            entity::enums::ActorKind::Account => ActorKind::Account,
+            entity::enums::ActorKind::System => ActorKind::System,
+        })
     }
 
     fn origin_visible(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        Ok(crate::domain::audit::origin_visible(
-            super::viewer(ctx)?,
-            &self.0,
-        ))
+        Ok(activity::origin_visible(super::viewer(ctx)?, &self.0))
     }
 }
 

@@ -68,14 +68,10 @@ payload!(
     ForcePasswordResetPayload { account: Account });
 
 fn subject_of(viewer: &crate::auth::Viewer) -> async_graphql::Result<Subject> {
-    use async_graphql::ErrorExtensions;
-    match viewer {
-        crate::auth::Viewer::Admin(staff) => Ok(Subject::Staff(staff.id)),
-        crate::auth::Viewer::Customer(c) => Ok(Subject::Account(c.account.id)),
-        crate::auth::Viewer::Anonymous => {
-            Err(AppError::Unauthenticated("authentication required").extend())
-        }
-    }
+    viewer
+        .subject()
+        .ok_or(AppError::Unauthenticated("authentication required"))
+        .gql()
 }
 
 fn session_of<'a>(ctx: &Context<'a>) -> Option<&'a str> {

@@ -11,24 +11,20 @@ pub mod catalog;
 pub mod connection;
 pub mod document;
 pub mod enums;
-pub mod execute;
 pub mod guards;
 pub mod ids;
 pub mod invoice;
-pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod notification;
 pub mod order;
 pub mod payload;
-pub mod prepared;
-pub mod rate;
+pub mod record;
 pub mod scalars;
 pub mod service;
 pub mod staff;
 pub mod subscription;
 pub mod ticket;
-pub mod trusted;
 pub mod usage;
 
 use async_graphql::{Context, MergedObject, Schema};
@@ -80,7 +76,9 @@ pub fn build_schema(state: Option<AppState>) -> PortalSchema {
     builder(state).finish()
 }
 
-fn builder(
+/// The schema's builder, with the app's state when it will serve requests (the gate adds
+/// each role's limits).
+pub fn builder(
     state: Option<AppState>,
 ) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, subscription::SubscriptionRoot> {
     let mut builder = Schema::build(
@@ -93,53 +91,6 @@ fn builder(
         builder = builder.data(state);
     }
     builder
-}
-
-/// The schemas the server runs: one per role, each with its limits, and the same with
-/// async-graphql's fast validation for documents already validated once
-/// ([`prepared`]). In production mode customers get neither introspection nor field
-/// suggestions.
-#[derive(Clone)]
-pub struct Schemas {
-    pub customer: PortalSchema,
-    pub admin: PortalSchema,
-    customer_fast: PortalSchema,
-    admin_fast: PortalSchema,
-}
-
-impl Schemas {
-    /// The schema for a role; `fast` for a document that passed full validation before.
-    pub fn pick(&self, role: prepared::Role, fast: bool) -> &PortalSchema {
-        match (role, fast) {
-            (prepared::Role::Customer, false) => &self.customer,
-            (prepared::Role::Customer, true) => &self.customer_fast,
-            (prepared::Role::Admin, false) => &self.admin,
-            (prepared::Role::Admin, true) => &self.admin_fast,
-        }
-    }
-}
-
-pub fn build_schemas(state: AppState) -> Schemas {
-    let build = |role: prepared::Role, mode: async_graphql::ValidationMode| {
-        let limits = role.limits();
-        let mut b = builder(Some(state.clone()))
-            .limit_depth(limits.depth)
-            .limit_complexity(limits.complexity)
-            .limit_directives(limits.directives)
-            .validation_mode(mode);
-        if role == prepared::Role::Customer && state.config.mode == crate::config::Mode::Production
-        {
-            b = b.disable_introspection().disable_suggestions();
-        }
-        b.finish()
-    };
-    use async_graphql::ValidationMode::{Fast, Strict};
-    Schemas {
-        customer: build(prepared::Role::Customer, Strict),
-        admin: build(prepared::Role::Admin, Strict),
-        customer_fast: build(prepared::Role::Customer, Fast),
-        admin_fast: build(prepared::Role::Admin, Fast),
-    }
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

@@ -18,9 +18,9 @@ use crate::{
     error::{AppError, ResultExt},
 };
 
-/// When the connection's access token expires (unix seconds).
+/// When the operation's access token expires (unix seconds; none for anonymous callers).
 #[derive(Debug, Clone, Copy)]
-pub struct TokenExpiry(pub i64);
+pub struct TokenExpiry(pub Option<i64>);
 
 /// How often a live subscription re-checks without a hint.
 const RECHECK: Duration = Duration::from_secs(2);
@@ -28,6 +28,7 @@ const RECHECK: Duration = Duration::from_secs(2);
 struct Live {
     db: DatabaseConnection,
     hints: Receiver<i64>,
+    viewer: crate::auth::Viewer,
     account: i64,
     last_id: i64,
     expires: Option<i64>,
@@ -66,7 +67,7 @@ impl Live {
                 },
                 _ = tokio::time::sleep(RECHECK) => {}
             }
-            match notification::newer_than(&self.db, self.account, self.last_id).await {
+            match notification::newer_than(&self.db, &self.viewer, self.last_id).await {
                 Ok(rows) => {
                     if let Some(last) = rows.last() {
                         self.last_id = last.id;
@@ -104,9 +105,10 @@ impl SubscriptionRoot {
         let live = Live {
             db,
             hints,
+            viewer: viewer.clone(),
             account,
             last_id,
-            expires: ctx.data_opt::<TokenExpiry>().map(|e| e.0),
+            expires: ctx.data_opt::<TokenExpiry>().and_then(|e| e.0),
             pending: VecDeque::new(),
             done: false,
         };

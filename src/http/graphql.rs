@@ -1,95 +1,150 @@
-//! The GraphQL endpoint: `POST /graphql` (JSON and multipart uploads, with the CSRF rule
-//! and the body limit), `GET /graphql` (queries; GraphiQL for browsers) and `/graphql/ws`
-//! (subscriptions). Every operation then passes the [`super::gate`].
+//! The GraphQL endpoint over HTTP: `POST /graphql` (JSON and multipart uploads, with the
+//! CSRF rule and the body limit) and `GET /graphql` (queries; GraphiQL for browsers). Each
+//! operation is handed to the [`crate::gate`]; its answer becomes a status code per GraphQL
+//! over HTTP (400 for request errors to `application/graphql-response+json` clients, 200 for
+//! legacy `application/json` ones).
 
-use async_graphql::ErrorExtensions;
 use axum::{
     body::Bytes,
     extract::{Query, State},
-    http::{HeaderMap, StatusCode, header},
-    response::Response,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 
-use crate::{AppState, error::AppError};
+use crate::gate::{Answer, Call, Caller, Credential, Outcome, Refusal, Transport, origin};
 
-use super::{
-    Ctx,
-    gate::{coded, error_response, execute, response_type},
-};
+use super::Ctx;
 
 /// Largest accepted JSON `/graphql` body.
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// Largest accepted multipart (upload) body: the largest file plus room for the form.
 pub const UPLOAD_BODY_LIMIT: usize = crate::domain::document::MAX_UPLOAD_BYTES + 64 * 1024;
 
-/// Subscriptions over `graphql-transport-ws`, authenticated in `connection_init` with
-/// `{"Authorization": "Bearer <token>"}` (or `{"token": "<token>"}`).
-pub(super) async fn ws(
-    State(ctx): State<Ctx>,
-    protocol: async_graphql_axum::GraphQLProtocol,
-    upgrade: axum::extract::ws::WebSocketUpgrade,
+pub(super) const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// A GraphQL response with errors only.
+pub(super) fn error_response(
+    status: StatusCode,
+    errors: Vec<async_graphql::ServerError>,
+    json_type: &'static str,
 ) -> Response {
-    let schema = ctx.schemas.customer.clone();
-    let state = ctx.state.clone();
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            use std::sync::{
-                Arc,
-                atomic::{AtomicBool, Ordering},
-            };
-            let require = state.config.trusted_documents == crate::graphql::trusted::Mode::Require;
-            let free_text = Arc::new(AtomicBool::new(!require));
-            let executor = crate::graphql::execute::Batching {
-                schema,
-                state: state.clone(),
-                free_text: free_text.clone(),
-            };
-            async_graphql_axum::GraphQLWebSocket::new(socket, executor, protocol)
-                .on_connection_init(move |payload| async move {
-                    let (data, staff) = ws_init(&state, payload).await?;
-                    if staff {
-                        free_text.store(true, Ordering::Release);
-                    }
-                    Ok(data)
-                })
-                .serve()
-        })
+    let body = serde_json::json!({ "errors": errors });
+    (
+        status,
+        [(header::CONTENT_TYPE, json_type)],
+        body.to_string(),
+    )
+        .into_response()
 }
 
-/// Authenticates a WebSocket connection from its `connection_init` payload: the
-/// connection's data, and whether staff opened it.
-async fn ws_init(
-    state: &AppState,
-    payload: serde_json::Value,
-) -> async_graphql::Result<(async_graphql::Data, bool)> {
-    let field = |name: &str| payload.get(name).and_then(|v| v.as_str());
-    let token = field("Authorization")
-        .or_else(|| field("authorization"))
-        .map(|h| {
-            h.trim_start_matches("Bearer ")
-                .trim_start_matches("bearer ")
-        })
-        .or_else(|| field("token"))
-        .ok_or_else(|| {
-            AppError::Unauthenticated("connection_init needs an access token").extend()
-        })?;
-    let verified = state
-        .jwt
-        .verify_token(token.trim())
-        .map_err(|e| e.extend())?;
-    let (subject, expires) = (verified.subject, verified.expires);
-    let viewer = state
-        .viewers
-        .viewer(&state.db, subject)
-        .await
-        .map_err(|e| e.extend())?;
-    let staff = viewer.is_admin();
-    let mut data = async_graphql::Data::default();
-    data.insert(viewer);
-    data.insert(crate::graphql::subscription::TokenExpiry(expires));
-    Ok((data, staff))
+/// A refusal of the HTTP layer itself (before the gate): a malformed body, a missing header.
+pub(super) fn bad_request(status: StatusCode, message: &str, json_type: &'static str) -> Response {
+    error_response(status, crate::gate::transport_error(message), json_type)
+}
+
+/// The response content type the client accepts.
+pub(super) fn response_type(headers: &HeaderMap) -> &'static str {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains(GRAPHQL_RESPONSE_JSON) {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    }
+}
+
+/// The status of a request whose document did not parse, validate or fit the limits, or
+/// whose variables did not coerce: 400 for `application/graphql-response+json` clients, 200
+/// for legacy `application/json` ones (GraphQL over HTTP: they read errors from the body).
+fn document_error_status(json_type: &str) -> StatusCode {
+    if json_type == GRAPHQL_RESPONSE_JSON {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// Who is calling, from the request's headers and connection.
+fn caller(ctx: &Ctx, headers: &HeaderMap, peer: Option<std::net::IpAddr>) -> Caller {
+    let (address, client) = origin::of(peer, headers, &ctx.state.config.trusted_proxies);
+    let credential = match headers.get(header::AUTHORIZATION) {
+        None => Credential::None,
+        // Not text at all: a malformed header, refused as such by the gate.
+        Some(v) => Credential::Header(v.to_str().unwrap_or("\u{0}").to_string()),
+    };
+    Caller {
+        credential,
+        client,
+        address,
+    }
+}
+
+/// Hands the call to the gate and answers with its status code.
+async fn through_gate(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    peer: Option<std::net::IpAddr>,
+    call: Call,
+) -> Response {
+    let json_type = response_type(headers);
+    let answer = ctx.gate.call(&caller(ctx, headers, peer), call).await;
+    match answer {
+        Answer::Refused(refusal, errors) => {
+            let status = match refusal {
+                Refusal::Unauthenticated => StatusCode::UNAUTHORIZED,
+                Refusal::Document => document_error_status(json_type),
+                Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+                Refusal::PasswordChangeRequired => StatusCode::FORBIDDEN,
+                Refusal::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let mut response = error_response(status, errors, json_type);
+            let headers = response.headers_mut();
+            match refusal {
+                Refusal::Unauthenticated => {
+                    headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                }
+                Refusal::MethodNotAllowed => {
+                    headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
+                }
+                Refusal::RateLimited { retry_after } => {
+                    if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                        headers.insert(header::RETRY_AFTER, v);
+                    }
+                }
+                _ => {}
+            }
+            response
+        }
+        Answer::Executed(response, outcome) => {
+            let status = match outcome {
+                Outcome::Ran => StatusCode::OK,
+                Outcome::RequestError => document_error_status(json_type),
+                Outcome::Unauthenticated => StatusCode::UNAUTHORIZED,
+                Outcome::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            };
+            match serde_json::to_string(&response) {
+                Ok(body) => (status, [(header::CONTENT_TYPE, json_type)], body).into_response(),
+                Err(e) => {
+                    tracing::error!(error = %e, "response serialization failed");
+                    error_response(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        crate::gate::internal_error(),
+                        json_type,
+                    )
+                }
+            }
+        }
+        // A subscription over HTTP: async-graphql answers it as not supported here.
+        Answer::Stream(_) => bad_request(
+            StatusCode::BAD_REQUEST,
+            "subscriptions run over the WebSocket at /graphql/ws",
+            json_type,
+        ),
+    }
 }
 
 pub(super) async fn post(
@@ -111,12 +166,9 @@ pub(super) async fn post(
         if !headers.contains_key("x-requested-with")
             && !headers.contains_key("apollo-require-preflight")
         {
-            return error_response(
+            return bad_request(
                 StatusCode::BAD_REQUEST,
-                vec![coded(
-                    "multipart requests need an x-requested-with header",
-                    "BAD_REQUEST",
-                )],
+                "multipart requests need an x-requested-with header",
                 json_type,
             );
         }
@@ -125,19 +177,23 @@ pub(super) async fn post(
             .max_num_files(1);
         let reader = async_graphql::futures_util::io::Cursor::new(body);
         return match async_graphql::http::receive_body(Some(content_type), reader, opts).await {
-            Ok(request) => execute(ctx, headers, request, false, peer, None).await,
+            Ok(request) => {
+                let call = Call {
+                    transport: Transport::Post,
+                    request,
+                    document_id: None,
+                };
+                through_gate(&ctx, &headers, peer, call).await
+            }
             Err(e) => {
                 let status = if matches!(e, async_graphql::ParseRequestError::PayloadTooLarge) {
                     StatusCode::PAYLOAD_TOO_LARGE
                 } else {
                     StatusCode::BAD_REQUEST
                 };
-                error_response(
+                bad_request(
                     status,
-                    vec![coded(
-                        &format!("invalid multipart request: {e}"),
-                        "BAD_REQUEST",
-                    )],
+                    &format!("invalid multipart request: {e}"),
                     json_type,
                 )
             }
@@ -145,28 +201,25 @@ pub(super) async fn post(
     }
     // CSRF: only JSON is accepted without a non-simple header (a form post is "simple").
     if !content_type.starts_with("application/json") && !headers.contains_key("x-requested-with") {
-        return error_response(
+        return bad_request(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            vec![coded(
-                "send application/json (other content types need an x-requested-with header)",
-                "BAD_REQUEST",
-            )],
+            "send application/json (other content types need an x-requested-with header)",
             json_type,
         );
     }
     if body.len() > BODY_LIMIT {
-        return error_response(
+        return bad_request(
             StatusCode::PAYLOAD_TOO_LARGE,
-            vec![coded("the request body is over 64 KiB", "BAD_REQUEST")],
+            "the request body is over 64 KiB",
             json_type,
         );
     }
     let document_id;
     let request: async_graphql::Request = match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(serde_json::Value::Array(_)) => {
-            return error_response(
+            return bad_request(
                 StatusCode::BAD_REQUEST,
-                vec![coded("batched requests are not supported", "BAD_REQUEST")],
+                "batched requests are not supported",
                 json_type,
             );
         }
@@ -175,28 +228,33 @@ pub(super) async fn post(
             match serde_json::from_value(value) {
                 Ok(r) => r,
                 Err(_) => {
-                    return error_response(
+                    return bad_request(
                         StatusCode::BAD_REQUEST,
-                        vec![coded("the body is not a GraphQL request", "BAD_REQUEST")],
+                        "the body is not a GraphQL request",
                         json_type,
                     );
                 }
             }
         }
         Err(_) => {
-            return error_response(
+            return bad_request(
                 StatusCode::BAD_REQUEST,
-                vec![coded("the body is not valid JSON", "BAD_REQUEST")],
+                "the body is not valid JSON",
                 json_type,
             );
         }
     };
-    execute(ctx, headers, request, false, peer, document_id).await
+    let call = Call {
+        transport: Transport::Post,
+        request,
+        document_id,
+    };
+    through_gate(&ctx, &headers, peer, call).await
 }
 
 /// Takes a persisted-documents `documentId` out of a request body (async-graphql's request
 /// has no such field).
-fn take_document_id(body: &mut serde_json::Value) -> Option<String> {
+pub(super) fn take_document_id(body: &mut serde_json::Value) -> Option<String> {
     let id = body.as_object_mut()?.remove("documentId")?;
     id.as_str().map(str::to_string)
 }
@@ -216,9 +274,11 @@ pub(super) struct GetParams {
 
 pub(super) async fn get(
     State(ctx): State<Ctx>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     Query(params): Query<GetParams>,
 ) -> Response {
+    let peer = peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip());
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -229,11 +289,7 @@ pub(super) async fn get(
     }
     let json_type = response_type(&headers);
     if params.query.is_none() && !by_id {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            vec![coded("missing query", "BAD_REQUEST")],
-            json_type,
-        );
+        return bad_request(StatusCode::BAD_REQUEST, "missing query", json_type);
     }
     let mut request = async_graphql::Request::new(params.query.unwrap_or_default());
     request.operation_name = params.operation_name;
@@ -241,9 +297,9 @@ pub(super) async fn get(
         match serde_json::from_str(&extensions) {
             Ok(e) => request.extensions = e,
             Err(_) => {
-                return error_response(
+                return bad_request(
                     StatusCode::BAD_REQUEST,
-                    vec![coded("extensions are not valid JSON", "BAD_REQUEST")],
+                    "extensions are not valid JSON",
                     json_type,
                 );
             }
@@ -253,13 +309,18 @@ pub(super) async fn get(
         match serde_json::from_str(&vars) {
             Ok(v) => request.variables = async_graphql::Variables::from_json(v),
             Err(_) => {
-                return error_response(
+                return bad_request(
                     StatusCode::BAD_REQUEST,
-                    vec![coded("variables are not valid JSON", "BAD_REQUEST")],
+                    "variables are not valid JSON",
                     json_type,
                 );
             }
         }
     }
-    execute(ctx, headers, request, true, None, params.document_id).await
+    let call = Call {
+        transport: Transport::Get,
+        request,
+        document_id: params.document_id,
+    };
+    through_gate(&ctx, &headers, peer, call).await
 }

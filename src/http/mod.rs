@@ -1,18 +1,18 @@
 //! The HTTP surface, as one axum router: `/graphql` (POST, and GET for queries; the
-//! playground for browsers) and `/graphql/ws` in [`graphql`], the playground's embedded
+//! playground for browsers) in [`graphql`] and `/graphql/ws` in [`ws`], both handing every
+//! operation to the [`crate::gate`]; the playground's embedded
 //! assets in [`playground`], signed document downloads in [`documents`], `/healthz`,
 //! `/readyz` and `/metrics` in [`health`]; security headers and CORS on every answer in
 //! [`headers`].
 
 mod documents;
 mod exports;
-mod gate;
 mod graphql;
 mod headers;
 mod health;
-mod persisted;
 mod playground;
 pub mod portal;
+mod ws;
 
 use std::time::Instant;
 
@@ -31,26 +31,27 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{AppState, graphql::Schemas};
+use crate::{AppState, gate::Gate};
 
 pub use graphql::{BODY_LIMIT, UPLOAD_BODY_LIMIT};
 
 #[derive(Clone)]
 pub(crate) struct Ctx {
     pub(crate) state: AppState,
-    pub(crate) schemas: Schemas,
+    pub(crate) gate: std::sync::Arc<Gate>,
 }
 
-pub fn router(state: AppState, schemas: Schemas) -> Router {
+pub fn router(gate: Gate) -> Router {
+    let state = gate.state.clone();
     let timeout = state.config.request_timeout;
     let ctx = Ctx {
         state: state.clone(),
-        schemas,
+        gate: std::sync::Arc::new(gate),
     };
     let x_request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
-        .route("/graphql/ws", get(graphql::ws))
+        .route("/graphql/ws", get(ws::ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -92,7 +92,7 @@ pub(super) fn embedded(
                 (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
                 (header::CACHE_CONTROL, "no-cache"),
             ],
-            crate::graphql::trusted::examples_js(),
+            crate::gate::trusted::examples_js(),
         )
             .into_response();
     }

@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use portal_api::{config::Mode, graphql::trusted};
+use portal_api::{config::Mode, gate::trusted};
 
 use crate::helpers::{TestApp, first_code};
 
@@ -256,7 +256,7 @@ async fn trusted_documents_run_by_id_and_by_apq_hash_and_an_unknown_id_is_not_fo
         .iter()
         .find(|o| o.name == "SubAccounts")
         .expect("SubAccounts");
-    let hash = portal_api::graphql::prepared::hash_of(sub_accounts.document);
+    let hash = portal_api::gate::prepared::hash_of(sub_accounts.document);
     let apq = app
         .client
         .post(app.url("/graphql"))
@@ -277,7 +277,7 @@ async fn trusted_documents_run_by_id_and_by_apq_hash_and_an_unknown_id_is_not_fo
     // APQ of a document the manifest does not have: unknown by hash, then sent with its
     // text, then known by its hash.
     let text = "query Mine { viewer { role } }";
-    let hash = portal_api::graphql::prepared::hash_of(text);
+    let hash = portal_api::gate::prepared::hash_of(text);
     let ask = |with_text: bool| {
         let mut body =
             json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
@@ -381,7 +381,7 @@ async fn in_require_mode_customers_run_trusted_documents_only_and_staff_keep_fre
         .client
         .post(app.url("/graphql"))
         .bearer_auth(&token)
-        .json(&json!({ "query": "{ viewer { role } }", "extensions": { "persistedQuery": { "version": 1, "sha256Hash": portal_api::graphql::prepared::hash_of("{ viewer { role } }") } } }))
+        .json(&json!({ "query": "{ viewer { role } }", "extensions": { "persistedQuery": { "version": 1, "sha256Hash": portal_api::gate::prepared::hash_of("{ viewer { role } }") } } }))
         .send()
         .await
         .expect("sent")
@@ -489,7 +489,7 @@ async fn the_portal_is_served_at_portal_with_its_operations_from_the_manifest() 
         "the page loads the manifest"
     );
     // Every operation the portal sends (by `call` or `perform`) is a trusted document.
-    let names: Vec<&str> = portal_api::graphql::trusted::OPERATIONS
+    let names: Vec<&str> = portal_api::gate::trusted::OPERATIONS
         .iter()
         .map(|o| o.name)
         .collect();

@@ -51,7 +51,7 @@ async fn next_json(ws: &mut Ws) -> Option<Value> {
 
 /// Subscribes with the portal's trusted document (operations/NotificationAdded.graphql).
 async fn subscribe(ws: &mut Ws) {
-    let document = portal_api::graphql::trusted::OPERATIONS
+    let document = portal_api::gate::trusted::OPERATIONS
         .iter()
         .find(|o| o.name == "NotificationAdded")
         .expect("the trusted subscription")

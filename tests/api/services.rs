@@ -68,10 +68,9 @@ async fn pause_and_resume_follow_the_table_and_the_states() {
         history["node"]["activity"]["nodes"][0]["action"],
         "service.resumed"
     );
-    assert!(
-        history["node"]["activity"]["nodes"][0]["actor"]
-            .as_str()
-            .is_some_and(|a| a.starts_with("account:"))
+    assert_eq!(
+        history["node"]["activity"]["nodes"][0]["actor"], "Name of t-main",
+        "the main names itself by its name"
     );
     // Management off: refused.
     let s = encode_id(

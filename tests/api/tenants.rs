@@ -172,10 +172,11 @@ pub fn spec(c: &Column, viewer: Party, target: Party) -> Option<BTreeSet<&'stati
         (Party::Sub, Party::Sub, Some(link)) => {
             let asks_main = link == "AGGREGATED";
             let can_ask = c.sub_accounts_can_order && c.management;
-            if asks_main && !can_ask {
-                Some(except(&["manageOrders", "order"]))
-            } else {
-                Some(except(&["manageOrders"]))
+            // An aggregated sub-account has no billing of its own: its main pays.
+            match (asks_main, can_ask) {
+                (true, false) => Some(except(&["manageOrders", "order", "viewBilling"])),
+                (true, true) => Some(except(&["manageOrders", "viewBilling"])),
+                (false, _) => Some(except(&["manageOrders"])),
             }
         }
         (Party::Main, Party::Sub, Some(link)) => Some(match (c.management, link) {
@@ -217,8 +218,11 @@ pub enum Object {
     Invoice {
         payer: Party,
     },
+    /// A notification, with the objects it is about: shown to its recipient while it may
+    /// see them.
     Notification {
         recipient: Party,
+        about: Vec<Object>,
     },
 }
 
@@ -273,8 +277,11 @@ impl Object {
                 }
             }
             Object::Invoice { payer } => opened_with(payer, "viewBilling"),
-            Object::Notification { recipient } => {
-                if viewer == *recipient {
+            Object::Notification { recipient, about } => {
+                let seen = about
+                    .iter()
+                    .all(|o| o.expected(viewer, grants) == Outcome::Data);
+                if viewer == *recipient && seen {
                     Outcome::Data
                 } else {
                     Outcome::NotFound
@@ -507,8 +514,33 @@ pub async fn tenant(app: &TestApp, i: usize, c: &Column, tariffs: &[String; 2]) 
     }
     for party in [Party::Sub, Party::Main] {
         for id in notifications_of(app, &t.tokens[&party]).await {
-            t.objects
-                .push((id, Object::Notification { recipient: party }));
+            let links = app
+                .ok(
+                    "query($id: ID!) { node(id: $id) { ... on Notification { order { id } ticket { id } service { id } } } }",
+                    json!({ "id": id }),
+                    Some(app.admin()),
+                )
+                .await;
+            let about = ["order", "ticket", "service"]
+                .iter()
+                .filter_map(|k| links["node"][k]["id"].as_str())
+                .map(|object| {
+                    t.objects
+                        .iter()
+                        .find(|(i, _)| i == object)
+                        .map(|(_, o)| o.clone())
+                        .unwrap_or_else(|| {
+                            panic!("notification {id} is about {object}, not made here")
+                        })
+                })
+                .collect();
+            t.objects.push((
+                id,
+                Object::Notification {
+                    recipient: party,
+                    about,
+                },
+            ));
         }
     }
     // Now the column's switches.

@@ -107,10 +107,17 @@ async fn a_hidden_ticket_does_not_exist_for_the_main_account() {
         app.ok(MINE, json!({}), Some(&sub)).await["viewer"]["account"]["tickets"]["totalCount"],
         2
     );
-    let refused = create(&app, &main, json!(t.aggregated), "x", true).await;
+    let (_, refused) = app
+        .graphql(
+            CREATE,
+            json!({ "a": t.aggregated, "s": "x", "m": "y", "h": true }),
+            Some(&main),
+        )
+        .await;
+    assert_eq!(first_code(&refused), "FORBIDDEN", "{refused}");
     assert_eq!(
-        refused["userErrors"],
-        json!([{ "code": "INVALID_INPUT", "field": ["input", "hiddenFromMain"] }])
+        refused["errors"][0]["extensions"]["action"],
+        "hideTicketsFromMain"
     );
 }
 

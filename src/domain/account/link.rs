@@ -6,14 +6,17 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
-use serde_json::json;
+use serde_json::Value;
 
 use entity::{
     account, account_link,
     enums::{BillingMode, SubAccountType},
 };
 
-use crate::domain::activity::{self, Activity};
+use crate::domain::{
+    activity::{self, Activity},
+    record::{Record, Ref},
+};
 use crate::{
     auth::Viewer,
     error::{AppError, AppResult, UserError, UserErrorCode},
@@ -153,17 +156,19 @@ pub async fn link(
     }
     .insert(&txn)
     .await?;
-    let details = json!({ "mainAccountId": main.id, "subAccountId": sub.id, "type": kind.as_str(),
-        "before": { "mainAccountId": null }, "after": { "mainAccountId": main.id } });
+    let record = Record::default()
+        .names("mainAccount", Ref::Account(main.id))
+        .names("subAccount", Ref::Account(sub.id))
+        .value("type", kind.as_str());
     activity::record(
         &txn,
         sub.id,
         viewer,
         Activity::SubAccountLinked,
-        details.clone(),
+        record.clone(),
     )
     .await?;
-    activity::record(&txn, main.id, viewer, Activity::SubAccountLinked, details).await?;
+    activity::record(&txn, main.id, viewer, Activity::SubAccountLinked, record).await?;
     txn.commit().await?;
     Ok(linked)
 }
@@ -208,23 +213,25 @@ pub async fn unlink(
         .filter(account_link::Column::UnlinkedAt.is_null())
         .exec(&txn)
         .await?;
-    let details = json!({ "mainAccountId": main_id, "subAccountId": sub.id,
-        "before": { "mainAccountId": main_id, "type": before_type }, "after": { "mainAccountId": null } });
+    let record = Record::default()
+        .names("mainAccount", Ref::Account(main_id))
+        .names("subAccount", Ref::Account(sub.id))
+        .change("type", before_type, Value::Null);
     activity::record(
         &txn,
         sub.id,
         viewer,
         Activity::SubAccountUnlinked,
-        details.clone(),
+        record.clone(),
     )
     .await?;
-    activity::record(&txn, main_id, viewer, Activity::SubAccountUnlinked, details).await?;
+    activity::record(&txn, main_id, viewer, Activity::SubAccountUnlinked, record).await?;
     crate::domain::order::cancel_waiting(
         &txn,
         viewer,
         &main,
         Some(sub.id),
-        "the account is no longer a sub-account of its main account",
+        crate::domain::order::CalledOff::NoLongerSubAccount,
     )
     .await?;
     txn.commit().await?;
@@ -263,7 +270,7 @@ pub async fn set_management(
             viewer,
             &updated,
             None,
-            "the main account may no longer approve sub-account orders",
+            crate::domain::order::CalledOff::MainMayNotApprove,
         )
         .await?;
     }
@@ -272,7 +279,7 @@ pub async fn set_management(
         id,
         viewer,
         Activity::SubAccountManagementSet,
-        json!({ "before": before, "after": enabled }),
+        Record::default().change("subAccountManagement", before, enabled),
     )
     .await?;
     txn.commit().await?;

@@ -130,8 +130,11 @@ fn condition(filter: &AccountFilter) -> Condition {
     c
 }
 
-fn filtered(filter: &AccountFilter) -> Select<account::Entity> {
-    account::Entity::find().filter(condition(filter))
+/// The accounts under `filter` within a viewer's `scope` (the policy's scope of accounts).
+fn filtered(scope: &Condition, filter: &AccountFilter) -> Select<account::Entity> {
+    account::Entity::find()
+        .filter(scope.clone())
+        .filter(condition(filter))
 }
 
 fn escape_like(s: &str) -> String {
@@ -144,6 +147,7 @@ fn escape_like(s: &str) -> String {
 /// row is read in the same statement for its cursor.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
+    scope: &Condition,
     filter: &AccountFilter,
     sort: AccountSort,
     descending: bool,
@@ -152,8 +156,10 @@ pub async fn list<C: ConnectionTrait>(
     let spec = sort.sort(descending);
     if sort == AccountSort::TotalServiceCost {
         // Fetch (row, cost) pairs: the cursor needs the cost, which the model lacks.
-        let mut page =
-            page::fetch(db, filtered(filter), &spec, req, |_| Some(SortKey::Int(0))).await?;
+        let mut page = page::fetch(db, filtered(scope, filter), &spec, req, |_| {
+            Some(SortKey::Int(0))
+        })
+        .await?;
         let ids: Vec<i64> = page.items.iter().map(|(c, _)| c.id).collect();
         let totals = crate::domain::service::totals_for(db, &ids).await?;
         for (cursor, row) in page.items.iter_mut() {
@@ -162,21 +168,26 @@ pub async fn list<C: ConnectionTrait>(
         }
         return Ok(page);
     }
-    page::fetch(db, filtered(filter), &spec, req, |row| {
+    page::fetch(db, filtered(scope, filter), &spec, req, |row| {
         sort.key_of(row, None)
     })
     .await
 }
 
 /// How many accounts the filter matches.
-pub async fn count<C: ConnectionTrait>(db: &C, filter: &AccountFilter) -> AppResult<i64> {
-    page::count(db, filtered(filter)).await
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    scope: &Condition,
+    filter: &AccountFilter,
+) -> AppResult<i64> {
+    page::count(db, filtered(scope, filter)).await
 }
 
 /// Pages of the sub-accounts of many main accounts at once, under one filter and sort (the
 /// filter's own main account is the partition and is ignored), each with its total.
 pub async fn sub_accounts_of<C: ConnectionTrait>(
     db: &C,
+    scope: Condition,
     mains: &[i64],
     filter: &AccountFilter,
     sort: AccountSort,
@@ -191,7 +202,7 @@ pub async fn sub_accounts_of<C: ConnectionTrait>(
         db,
         account::Column::MainAccountId,
         mains,
-        condition(&filter),
+        condition(&filter).add(scope),
         &sort.sort(descending),
         sort.key_kind(),
         req,

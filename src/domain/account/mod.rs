@@ -16,7 +16,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
 };
-use serde_json::json;
+use serde_json::Value;
 
 use entity::{
     account, balance_entry,
@@ -26,6 +26,7 @@ use entity::{
 
 use super::{
     activity::{self, Activity},
+    record::{Guard, Record, Ref},
     validate::{self, Checks},
 };
 use crate::{
@@ -174,11 +175,13 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|e| AppError::from(e).duplicate_on("login", DUPLICATE_LOGIN))?;
-    activity::record(&txn, created.id, viewer, Activity::AccountCreated, json!({ "after": {
-        "login": created.login, "fullName": created.full_name, "status": created.status.as_str(),
-        "billingMode": created.billing_mode.as_str(), "partnerId": created.partner_id,
-    }}))
-    .await?;
+    let account = Guard::Sees(Ref::Account(created.id));
+    let record = Record::default()
+        .guarded_change("login", account, Value::Null, created.login.clone())
+        .guarded_change("fullName", account, Value::Null, created.full_name.clone())
+        .change("status", Value::Null, created.status.as_str())
+        .change("billingMode", Value::Null, created.billing_mode.as_str());
+    activity::record(&txn, created.id, viewer, Activity::AccountCreated, record).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -244,11 +247,14 @@ pub async fn adjust_balance(
         id,
         viewer,
         Activity::BalanceAdjusted,
-        json!({
-            "amount": amount.to_decimal().to_string(), "reason": reason,
-            "before": Money::from_minor(found.balance_minor).to_decimal().to_string(),
-            "after": Money::from_minor(updated.balance_minor).to_decimal().to_string(),
-        }),
+        Record::default()
+            .balance_amount("amount", id, amount)
+            .guarded("reason", Guard::Balance(id), reason)
+            .balance(
+                id,
+                Money::from_minor(found.balance_minor),
+                Money::from_minor(updated.balance_minor),
+            ),
     )
     .await?;
     txn.commit().await?;
@@ -275,7 +281,7 @@ pub async fn post_ledger_entry<C: ConnectionTrait>(
         account_id: Set(account.id),
         amount_minor: Set(amount.minor()),
         reason: Set(reason.to_string()),
-        actor: Set(viewer.actor_label()),
+        actor: Set(super::record::Actor::key(super::record::Actor::of(viewer))),
         created_at: Set(crate::domain::now()),
         ..Default::default()
     }

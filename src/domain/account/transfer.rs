@@ -4,7 +4,6 @@
 
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-use serde_json::json;
 
 use entity::{account, balance_transfer, enums::NotificationKind};
 
@@ -14,7 +13,8 @@ use crate::{
     db::LockForWrite,
     domain::{
         activity::{self, Activity},
-        notification::{self, About},
+        notification::{self, Template},
+        record::{Record, Ref},
         validate::Checks,
     },
     error::{AppError, AppResult, UserError, UserErrorCode},
@@ -102,7 +102,7 @@ pub async fn transfer_balance(
         &txn,
         &sender,
         Money::from_minor(-amount.minor()),
-        &format!("transfer to {}", recipient.login),
+        "balance transfer sent",
         viewer,
     )
     .await?;
@@ -110,7 +110,7 @@ pub async fn transfer_balance(
         &txn,
         &recipient,
         amount,
-        &format!("transfer from {}", sender.login),
+        "balance transfer received",
         viewer,
     )
     .await?;
@@ -124,39 +124,45 @@ pub async fn transfer_balance(
     }
     .insert(&txn)
     .await?;
-    for (account, before, after, other, message) in [
+    // Each side's record names both accounts and moves its own balance: who may read what
+    // of it is decided when it is read (the sub-account sees "your main account").
+    for (account, before, after, template) in [
         (
             &sender,
             sender.balance_minor,
             sent.balance_minor,
-            &recipient,
-            format!("You moved {amount} to {}'s balance.", recipient.full_name),
+            Template::BalanceSent,
         ),
         (
             &recipient,
             recipient.balance_minor,
             received.balance_minor,
-            &sender,
-            format!("{} moved {amount} to your balance.", sender.full_name),
+            Template::BalanceReceived,
         ),
     ] {
+        let record = Record::default()
+            .names("from", Ref::Account(sender.id))
+            .names("to", Ref::Account(recipient.id))
+            .balance_amount("amount", account.id, amount)
+            .value("currency", account.currency.clone());
         activity::record(
             &txn,
             account.id,
             viewer,
             Activity::BalanceTransferred,
-            json!({ "amount": amount.to_string(), "fromAccountId": sender.id,
-                "toAccountId": recipient.id, "counterparty": other.login,
-                "before": { "balance": Money::from_minor(before).to_string() },
-                "after": { "balance": Money::from_minor(after).to_string() } }),
+            record.clone().balance(
+                account.id,
+                Money::from_minor(before),
+                Money::from_minor(after),
+            ),
         )
         .await?;
         notification::notify(
             &txn,
             account.id,
             NotificationKind::BalanceTransferred,
-            message,
-            About::default(),
+            template,
+            record,
         )
         .await?;
     }

@@ -22,7 +22,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde_json::json;
 
 use entity::{
     account, account_link,
@@ -34,7 +33,13 @@ use entity::{
 };
 
 use super::activity::Activity;
-use super::{account::post_ledger_entry, activity, invoice::NewLine, notification};
+use super::{
+    account::post_ledger_entry,
+    activity,
+    invoice::NewLine,
+    notification,
+    record::{Record, Ref},
+};
 use crate::{
     auth::Viewer,
     error::{AppError, AppResult, UserError},
@@ -163,7 +168,8 @@ pub async fn activate_due(
         active.status = Set(ServiceStatus::Active);
         active.updated_at = Set(super::now());
         active.update(&txn).await?;
-        activity::record(&txn, owner, viewer, Activity::ServiceActivated, json!({ "serviceId": id, "before": { "status": "PENDING" }, "after": { "status": "ACTIVE" } })).await?;
+        let record = Record::on(Ref::Service(id)).change("status", "PENDING", "ACTIVE");
+        activity::record(&txn, owner, viewer, Activity::ServiceActivated, record).await?;
     }
     txn.commit().await?;
     Ok(count)
@@ -502,35 +508,21 @@ pub async fn bill_payer(
         let reason = format!("Invoice {} ({})", issued.number, month.label());
         post_ledger_entry(&txn, &payer, debit, &reason, viewer).await?;
     }
-    let message = format!(
-        "Invoice {} for {}: {} {}{}.",
-        issued.number,
-        month.label(),
-        total,
-        payer.currency,
-        if charge {
-            ", charged to your balance"
-        } else {
-            ", unpaid: your prepaid balance does not cover it"
-        }
-    );
+    let record = Record::on(Ref::Invoice(issued.id))
+        .names("invoice", Ref::Invoice(issued.id))
+        .value("period", month.label())
+        .amount("total", Ref::Invoice(issued.id), total)
+        .value("currency", payer.currency.clone())
+        .value("status", status.as_str());
     notification::notify(
         &txn,
         payer.id,
         NotificationKind::InvoiceIssued,
-        message,
-        notification::About::default(),
+        notification::Template::InvoiceIssued,
+        record.clone(),
     )
     .await?;
-    activity::record(
-        &txn,
-        payer.id,
-        viewer,
-        Activity::InvoiceIssued,
-        json!({ "invoiceId": issued.id, "number": issued.number, "period": month.first.to_string(),
-            "total": total.to_decimal().to_string(), "status": status.as_str() }),
-    )
-    .await?;
+    activity::record(&txn, payer.id, viewer, Activity::InvoiceIssued, record).await?;
     txn.commit().await?;
     Ok(Some(issued))
 }

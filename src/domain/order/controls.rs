@@ -15,11 +15,10 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
-use serde_json::json;
 
 use entity::{
     account,
-    enums::{NotificationKind, OrderStatus, SubAccountType},
+    enums::{NotificationKind, OrderStatus},
     order, partner_portal_settings,
 };
 
@@ -30,7 +29,8 @@ use crate::{
         self,
         activity::{self, Activity},
         billing::Month,
-        notification::{self, About},
+        notification::{self, Template},
+        record::{Record, Ref},
         validate::Checks,
     },
     error::{AppError, AppResult, UserError, UserErrorCode},
@@ -155,11 +155,6 @@ pub async fn set_spending_controls(
     let mut checks = Checks::default();
     let cap = amount(&mut checks, "monthlyCap", cap);
     let threshold = amount(&mut checks, "autoApproveUpTo", auto_approve_up_to);
-    checks.require(
-        target.sub_account_type == Some(SubAccountType::Aggregated),
-        "accountId",
-        "spending controls are for an aggregated sub-account's own orders",
-    );
     if let (Some(cap), Some(threshold)) = (cap, threshold) {
         checks.require(
             threshold <= cap,
@@ -174,21 +169,25 @@ pub async fn set_spending_controls(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let before = json!({ "monthlyCap": found.spending_cap_minor.map(|m| Money::from_minor(m).to_string()),
-        "autoApproveUpTo": found.auto_approve_minor.map(|m| Money::from_minor(m).to_string()) });
+    let shown = |minor: Option<i64>| minor.map(|m| Money::from_minor(m).to_string());
+    let before = (
+        shown(found.spending_cap_minor),
+        shown(found.auto_approve_minor),
+    );
     let mut active: account::ActiveModel = found.into();
     active.spending_cap_minor = Set(cap);
     active.auto_approve_minor = Set(threshold);
     active.updated_at = Set(domain::now());
     let updated = active.update(&txn).await?;
-    let after = json!({ "monthlyCap": cap.map(|m| Money::from_minor(m).to_string()),
-        "autoApproveUpTo": threshold.map(|m| Money::from_minor(m).to_string()) });
+    let after = (shown(cap), shown(threshold));
     activity::record(
         &txn,
         updated.id,
         viewer,
         Activity::SpendingControlsSet,
-        json!({ "before": before, "after": after }),
+        Record::default()
+            .change("monthlyCap", before.0, after.0)
+            .change("autoApproveUpTo", before.1, after.1),
     )
     .await?;
     txn.commit().await?;
@@ -242,36 +241,32 @@ pub async fn expire_due(
             .await?
             .ok_or(AppError::NotFound)?;
         let total = Money::from_minor(found.total_minor);
+        let about = Record::on(Ref::Order(id))
+            .names("order", Ref::Order(id))
+            .names("subAccount", Ref::Account(sub.id))
+            .amount("total", Ref::Order(id), total)
+            .value("currency", sub.currency.clone());
         if expires <= now {
-            let number = found.number.clone();
             let mut active: order::ActiveModel = found.into();
             active.status = Set(OrderStatus::Expired);
             active.updated_at = Set(domain::now());
             active.update(&txn).await?;
-            for (account, message) in [
-                (
-                    &main,
-                    format!(
-                        "{}'s order {number} ({total}) expired without an answer; nothing was charged.",
-                        sub.full_name
-                    ),
-                ),
-                (
-                    &sub,
-                    format!(
-                        "Your order {number} ({total}) expired: your main account did not answer in time. Nothing was charged."
-                    ),
-                ),
+            for (account, template) in [
+                (&main, Template::SubAccountOrderExpired),
+                (&sub, Template::OrderExpired),
             ] {
                 notification::notify(
                     &txn,
                     account.id,
                     NotificationKind::OrderExpired,
-                    message,
-                    About::order(id),
+                    template,
+                    about.clone(),
                 )
                 .await?;
-                activity::record(&txn, account.id, viewer, Activity::OrderExpired, json!({ "order": number, "before": { "status": "AWAITING_MAIN_APPROVAL" }, "after": { "status": "EXPIRED" } })).await?;
+                let record = about
+                    .clone()
+                    .change("status", "AWAITING_MAIN_APPROVAL", "EXPIRED");
+                activity::record(&txn, account.id, viewer, Activity::OrderExpired, record).await?;
             }
             out.expired += 1;
         } else if found.reminded_at.is_none() {
@@ -279,19 +274,20 @@ pub async fn expire_due(
             let mut active: order::ActiveModel = found.into();
             active.reminded_at = Set(Some(now));
             active.update(&txn).await?;
-            let message = format!(
-                "{}'s order {number} ({total}) expires on {}: approve or reject it under Manage orders.",
-                sub.full_name,
-                domain::local_date(expires)
-            );
+            let expires_on = domain::local_date(expires);
             notification::notify(
                 &txn,
                 main.id,
                 NotificationKind::OrderExpiring,
-                message.clone(),
-                About::order(id),
+                Template::SubAccountOrderExpiring,
+                about.value("expires", expires_on.to_string()),
             )
             .await?;
+            // The email's only reader is the main account, which sees its sub-account.
+            let message = format!(
+                "{}'s order {number} ({total} {}) expires on {expires_on}: approve or reject it under Manage orders.",
+                sub.full_name, sub.currency
+            );
             if let Some(to) = main.email.as_deref() {
                 notification::enqueue_email(
                     &txn,

@@ -2,11 +2,14 @@
 //! and pays at once; an aggregated sub-account asks and its main approves (by paying) or
 //! rejects; anyone else orders for itself and pays. Each paid line opens a service request
 //! that an admin approves with a start date (creating the service) or rejects (refunding
-//! the line to the payer). Payment is exactly once: idempotency keys are unique per payer,
-//! and the order row is locked while it is paid. A request never waits on a main account
-//! that cannot act on it: losing that right calls waiting orders off.
+//! the line to the payer). Payment is exactly once: an idempotency key belongs to whoever
+//! sent it and the account it acts for ([`keys`]), and the order row is locked while it is
+//! paid. A request never waits on a main account that cannot act on it: losing that right
+//! calls waiting orders off.
 
 pub mod controls;
+pub mod failure;
+mod keys;
 mod price;
 mod request;
 mod settle;
@@ -17,22 +20,24 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QuerySelect, Set,
 };
-use serde_json::json;
 
 use entity::{
     account,
     enums::{NotificationKind, OrderStatus},
-    idempotency_key, order, order_item,
+    order, order_item, order_key,
 };
 
+pub use failure::{CalledOff, Failure};
+use keys::Claim;
 pub use price::{Quote, QuoteLine, quote};
 pub use request::{approve_request, first_month_paid_through, reject_request};
 use settle::{Settling, settle};
 
 use super::{
     activity::{self, Activity},
-    notification::{self, About},
+    notification::{self, Template},
     payment::PaymentGateway,
+    record::{Reader, Record, Ref, Rows, Wanted},
     validate::Checks,
 };
 use crate::{
@@ -62,20 +67,38 @@ pub struct Outcome {
     pub refusal: Option<UserError>,
 }
 
-async fn find_by_key<C: ConnectionTrait>(
-    db: &C,
-    payer: i64,
-    key: &str,
-) -> AppResult<Option<order::Model>> {
-    let Some(found) = idempotency_key::Entity::find()
-        .filter(idempotency_key::Column::PayerId.eq(payer))
-        .filter(idempotency_key::Column::Key.eq(key))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
+/// What a key used before answers: its order (which the viewer must still be allowed to
+/// see) and, when that attempt's payment failed, why, told to the viewer.
+async fn replay(
+    txn: DatabaseTransaction,
+    viewer: &Viewer,
+    used: order_key::Model,
+) -> AppResult<Outcome> {
+    let found = match used.order_id {
+        Some(id) => order::Entity::find_by_id(id).one(&txn).await?,
+        None => None,
+    }
+    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("key {} has no order", used.id)))?;
+    // The attempt's failure as it was then (the order may have been paid since).
+    let attempt = order::Model {
+        failure: used.refusal.clone(),
+        ..found.clone()
     };
-    Ok(order::Entity::find_by_id(found.order_id).one(db).await?)
+    let mut wanted: Wanted = failure::refs(&attempt).into_iter().collect();
+    wanted.add(Ref::Account(found.account_id));
+    wanted.add(Ref::Order(found.id));
+    let rows = Rows::load(&txn, &wanted).await?;
+    txn.rollback().await?;
+    let account = rows
+        .accounts
+        .get(&found.account_id)
+        .ok_or(AppError::NotFound)?;
+    policy::authorize(viewer, Action::See, Target::Order(&found, account))?;
+    let refusal = failure::refusal(&Reader::new(viewer, &rows), &attempt);
+    Ok(Outcome {
+        order: found,
+        refusal,
+    })
 }
 
 fn check_key(key: &Option<String>) -> AppResult<()> {
@@ -96,16 +119,12 @@ pub async fn place(
     payment: Option<PaymentChoice>,
     idempotency_key: Option<String>,
 ) -> AppResult<Outcome> {
-    let Viewer::Customer(me) = viewer else {
-        // Staff approve and reject; ordering is the customers' side.
-        return Err(if viewer.is_admin() {
-            AppError::Forbidden
-        } else {
-            AppError::Unauthenticated("authentication required")
-        });
-    };
     let target = super::account::find_visible(db, viewer, account_id).await?;
     policy::authorize(viewer, Action::Order, Target::Account(&target))?;
+    let Viewer::Customer(me) = viewer else {
+        // The policy lets only account holders order.
+        return Err(AppError::Denied(Action::Order));
+    };
     check_key(&idempotency_key)?;
     let how = policy::payment(me, &target);
     let payer_id = match (how, &payment) {
@@ -124,18 +143,18 @@ pub async fn place(
         (Payment::AsksMain { main }, None) => main,
         (Payment::Now { payer }, Some(_)) => payer,
     };
-    if let Some(key) = &idempotency_key
-        && let Some(existing) = find_by_key(db, payer_id, key).await?
-    {
-        return Ok(Outcome {
-            order: existing,
-            refusal: None,
-        });
-    }
     let lines = price::price(db, items).await?;
     let sums = price::totals(&lines)?;
 
     let txn = crate::db::write_txn(db).await?;
+    // The key first: a concurrent call with it waits here and replays this one's result.
+    let key = match &idempotency_key {
+        Some(key) => match keys::claim(&txn, viewer, target.id, key).await? {
+            Claim::Mine(claimed) => Some(claimed),
+            Claim::Used(used) => return replay(txn, viewer, used).await,
+        },
+        None => None,
+    };
     let now = super::now();
     // For a request to the main: whether it is paid at once (auto-approval), and when it
     // expires otherwise.
@@ -184,7 +203,7 @@ pub async fn place(
         paid_at: Set(None),
         invoice_id: Set(None),
         rejection_reason: Set(None),
-        failure_reason: Set(None),
+        failure: Set(None),
         expires_at: Set(asks.map(|(_, expires)| expires)),
         reminded_at: Set(None),
         created_at: Set(now),
@@ -209,29 +228,30 @@ pub async fn place(
     }
     // The placer's history (a main ordering for a sub-account: the order is the main's; the
     // sub-account hears of its new services once they are paid).
-    let placed = json!({ "order": created.number, "total": sums.total.to_string(),
-        "subAccountId": created.paid_for_another().then_some(target.id) });
+    let on_order = Record::on(Ref::Order(created.id))
+        .names("order", Ref::Order(created.id))
+        .amount("total", Ref::Order(created.id), sums.total);
+    let placed = if created.paid_for_another() {
+        on_order
+            .clone()
+            .names("subAccount", Ref::Account(target.id))
+    } else {
+        on_order.clone()
+    };
     activity::record(&txn, me.account.id, viewer, Activity::OrderPlaced, placed).await?;
+    let for_main = on_order.names("subAccount", Ref::Account(target.id));
     match how {
         Payment::AsksMain { main } if asks.is_some_and(|(auto, _)| auto) => {
             // At or under the threshold, and the main's balance covers it: paid at once
             // from the main's balance, as if the main had approved it.
-            activity::record(
-                &txn,
-                main,
-                viewer,
-                Activity::OrderAutoApproved,
-                json!({ "order": created.number, "subAccountId": target.id,
-                    "total": sums.total.to_string() }),
-            )
-            .await?;
+            activity::record(&txn, main, viewer, Activity::OrderAutoApproved, for_main).await?;
             settle(
                 txn,
                 gateway,
                 viewer,
                 created,
                 PaymentChoice::Balance,
-                idempotency_key,
+                key,
                 Settling::Approving,
             )
             .await
@@ -247,10 +267,12 @@ pub async fn place(
                 main.id,
                 viewer,
                 Activity::OrderAwaitingApproval,
-                json!({ "order": created.number, "subAccountId": target.id,
-                    "total": sums.total.to_string() }),
+                for_main,
             )
             .await?;
+            if let Some(key) = key {
+                keys::bind(&txn, key, created.id, None).await?;
+            }
             txn.commit().await?;
             Ok(Outcome {
                 order: created,
@@ -265,7 +287,7 @@ pub async fn place(
                 viewer,
                 created,
                 method,
-                idempotency_key,
+                key,
                 Settling::Placing,
             )
             .await
@@ -316,14 +338,26 @@ pub async fn approve(
     check_key(&idempotency_key)?;
     let txn = crate::db::write_txn(db).await?;
     let (found, _) = lock_order(&txn, viewer, order_id, Action::ManageOrders).await?;
-    if let Some(key) = &idempotency_key
-        && let Some(existing) = find_by_key(&txn, found.payer_id, key).await?
-    {
-        return Ok(Outcome {
-            order: existing,
-            refusal: None,
-        });
-    }
+    // The order's row is locked: approvals of it go one at a time, and one with a key used
+    // before replays that one.
+    let key = match &idempotency_key {
+        Some(key) => match keys::claim(&txn, viewer, found.account_id, key).await? {
+            Claim::Mine(claimed) => Some(claimed),
+            Claim::Used(used) if used.order_id == Some(found.id) => {
+                return replay(txn, viewer, used).await;
+            }
+            Claim::Used(_) => {
+                return Err(AppError::user(
+                    UserError::new(
+                        UserErrorCode::Duplicate,
+                        "this idempotency key was used for another order",
+                    )
+                    .at("idempotencyKey"),
+                ));
+            }
+        },
+        None => None,
+    };
     if found.status != OrderStatus::AwaitingMainApproval {
         return Err(not_awaiting(&found));
     }
@@ -333,7 +367,7 @@ pub async fn approve(
         viewer,
         found,
         method,
-        idempotency_key,
+        key,
         Settling::Approving,
     )
     .await
@@ -359,22 +393,25 @@ pub async fn reject(
     active.rejection_reason = Set(Some(reason.clone()));
     active.updated_at = Set(super::now());
     let rejected = active.update(&txn).await?;
+    // The reason is written by the main account for its sub-account.
+    let record = Record::on(Ref::Order(found.id))
+        .names("order", Ref::Order(found.id))
+        .value("reason", reason);
     notification::notify(
         &txn,
         account.id,
         NotificationKind::OrderRejected,
-        format!("Order {} was rejected: {reason}", found.number),
-        About::order(found.id),
+        Template::OrderRejected,
+        record.clone(),
     )
     .await?;
-    let details = json!({ "order": found.number, "reason": reason,
-        "before": { "status": found.status.as_str() }, "after": { "status": "REJECTED_BY_MAIN" } });
+    let record = record.change("status", found.status.as_str(), "REJECTED_BY_MAIN");
     activity::record(
         &txn,
         account.id,
         viewer,
         Activity::OrderRejected,
-        details.clone(),
+        record.clone(),
     )
     .await?;
     activity::record(
@@ -382,7 +419,7 @@ pub async fn reject(
         found.payer_id,
         viewer,
         Activity::OrderRejected,
-        details,
+        record,
     )
     .await?;
     txn.commit().await?;
@@ -397,7 +434,7 @@ pub async fn cancel_waiting<C: ConnectionTrait>(
     viewer: &Viewer,
     main: &account::Model,
     sub: Option<i64>,
-    why: &str,
+    why: CalledOff,
 ) -> AppResult<usize> {
     let mut q = order::Entity::find()
         .filter(order::Column::PayerId.eq(main.id))
@@ -407,45 +444,32 @@ pub async fn cancel_waiting<C: ConnectionTrait>(
     }
     let waiting = q.for_write().all(db).await?;
     for found in &waiting {
+        let failure = Failure::CalledOff(why);
         let mut active: order::ActiveModel = found.clone().into();
         active.status = Set(OrderStatus::Cancelled);
-        active.failure_reason = Set(Some(why.to_string()));
+        active.failure = Set(Some(failure.stored(found)));
         active.updated_at = Set(super::now());
         active.update(db).await?;
-        let details = json!({ "order": found.number, "reason": why,
-            "before": { "status": found.status.as_str() }, "after": { "status": "CANCELLED" } });
-        for (account, message) in [
-            (
-                found.account_id,
-                format!(
-                    "Order {} was called off: {why}. Nothing was charged.",
-                    found.number
-                ),
-            ),
-            (
-                main.id,
-                format!(
-                    "Order {} of a sub-account was called off: {why}.",
-                    found.number
-                ),
-            ),
+        let record = Record::on(Ref::Order(found.id))
+            .names("order", Ref::Order(found.id))
+            .names("subAccount", Ref::Account(found.account_id))
+            .value("reason", why.words());
+        for (account, template) in [
+            (found.account_id, Template::OrderCalledOff),
+            (main.id, Template::SubAccountOrderCalledOff),
         ] {
             notification::notify(
                 db,
                 account,
                 NotificationKind::OrderCancelled,
-                message,
-                About::order(found.id),
+                template,
+                record.clone(),
             )
             .await?;
-            activity::record(
-                db,
-                account,
-                viewer,
-                Activity::OrderCancelled,
-                details.clone(),
-            )
-            .await?;
+            let entry = record
+                .clone()
+                .change("status", found.status.as_str(), "CANCELLED");
+            activity::record(db, account, viewer, Activity::OrderCancelled, entry).await?;
         }
     }
     Ok(waiting.len())

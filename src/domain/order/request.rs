@@ -9,7 +9,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QuerySelect, Set,
 };
-use serde_json::json;
 
 use entity::{
     account,
@@ -23,7 +22,8 @@ use crate::{
         self,
         account::post_ledger_entry,
         activity::{self, Activity},
-        notification::{self, About},
+        notification::{self, Template},
+        record::{Record, Ref},
         validate::Checks,
     },
     error::{AppError, AppResult, UserError, UserErrorCode},
@@ -143,17 +143,20 @@ pub async fn approve_request(
     active.decided_at = Set(Some(now));
     let approved = active.update(&txn).await?;
     settle_order_status(&txn, request.order_id).await?;
-    let sees_order = policy::account_sees_order(&account, &order);
+    // About the new service; the order too where the account may open it (one its main
+    // account placed for it is the main's).
+    let mut record = Record::on(Ref::Service(created.id))
+        .names("tariff", Ref::Tariff(tariff.id))
+        .value("startDate", start.to_string());
+    if policy::account_sees_order(&account, &order) {
+        record = record.and_on(Ref::Order(order.id));
+    }
     notification::notify(
         &txn,
         account.id,
         NotificationKind::ServiceRequestApproved,
-        format!("{} starts on {start}.", tariff.name),
-        About {
-            order: sees_order.then_some(order.id),
-            service: Some(created.id),
-            ticket: None,
-        },
+        Template::ServiceStarts,
+        record.clone(),
     )
     .await?;
     activity::record(
@@ -161,8 +164,7 @@ pub async fn approve_request(
         account.id,
         viewer,
         Activity::ServiceRequestApproved,
-        json!({ "serviceRequestId": request.id, "serviceId": created.id,
-            "tariff": tariff.name, "startDate": start.to_string() }),
+        record,
     )
     .await?;
     txn.commit().await?;
@@ -197,8 +199,8 @@ pub async fn reject_request(
         &payer,
         refund,
         &format!(
-            "refund: service request {} of order {} rejected",
-            request.id, order.number
+            "refund: a service request of order {} was rejected",
+            order.number
         ),
         viewer,
     )
@@ -209,31 +211,19 @@ pub async fn reject_request(
     active.decided_at = Set(Some(domain::now()));
     let rejected = active.update(&txn).await?;
     settle_order_status(&txn, order.id).await?;
-    // The account hears about its service; the order, and the refund, are the payer's.
-    let full = json!({ "serviceRequestId": request.id, "order": order.number,
-        "tariff": tariff.name, "refund": refund.to_string(), "reason": reason });
-    let (message, about, details) = if policy::account_sees_order(&account, &order) {
-        (
-            format!(
-                "{} of order {} will not be provided: {reason}",
-                tariff.name, order.number
-            ),
-            About::order(order.id),
-            full.clone(),
-        )
-    } else {
-        (
-            format!("{} will not be provided: {reason}", tariff.name),
-            About::default(),
-            json!({ "serviceRequestId": request.id, "tariff": tariff.name, "reason": reason }),
-        )
-    };
+    // The account hears about its service; the order, and the refund, are the payer's: each
+    // is named to a reader who may see it.
+    let record = Record::default()
+        .names("tariff", Ref::Tariff(tariff.id))
+        .names("order", Ref::Order(order.id))
+        .value("reason", reason)
+        .balance_amount("refund", payer.id, refund);
     notification::notify(
         &txn,
         account.id,
         NotificationKind::ServiceRequestRejected,
-        message,
-        about,
+        Template::ServiceNotProvided,
+        record.clone(),
     )
     .await?;
     activity::record(
@@ -241,7 +231,7 @@ pub async fn reject_request(
         account.id,
         viewer,
         Activity::ServiceRequestRejected,
-        details,
+        record.clone(),
     )
     .await?;
     if order.paid_for_another() {
@@ -250,7 +240,7 @@ pub async fn reject_request(
             payer.id,
             viewer,
             Activity::ServiceRequestRefunded,
-            full,
+            record.and_on(Ref::Order(order.id)),
         )
         .await?;
     }

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
 };
-use serde_json::json;
 
 use entity::{
     account,
@@ -17,10 +16,15 @@ use entity::{
         BillingPeriod, InvoiceKind, InvoiceStatus, NotificationKind, OrderStatus,
         PaymentMethodKind, PaymentStatus, ServiceRequestStatus,
     },
-    idempotency_key, order, order_item, payment, service_request, tariff,
+    order, order_item, order_key, payment, service_request, tariff,
 };
 
-use super::{Outcome, PaymentChoice, price::out_of_range};
+use super::{
+    Outcome, PaymentChoice,
+    failure::{self, Failure},
+    keys,
+    price::out_of_range,
+};
 use crate::{
     auth::Viewer,
     domain::{
@@ -28,10 +32,11 @@ use crate::{
         account::post_ledger_entry,
         activity::{self, Activity},
         invoice::{self, NewLine},
-        notification::{self, About},
+        notification::{self, Template},
         payment::{ChargeOutcome, GatewayError, PaymentGateway},
+        record::{Reader, Record, Ref, Rows},
     },
-    error::{AppError, AppResult, UserError, UserErrorCode},
+    error::{AppError, AppResult, UserError},
     money::Money,
     policy,
 };
@@ -55,17 +60,18 @@ struct Charged {
 /// A charge that was refused (nothing was taken).
 struct Refused {
     method: PaymentMethodKind,
-    refusal: UserError,
+    failure: Failure,
 }
 
-/// Pays `order` and commits; on a refusal the failed attempt is kept.
+/// Pays `order` and commits; on a refusal the failed attempt is kept. A claimed idempotency
+/// key is bound to the outcome in the same transaction.
 pub(super) async fn settle(
     txn: DatabaseTransaction,
     gateway: &dyn PaymentGateway,
     viewer: &Viewer,
     order: order::Model,
     method: PaymentChoice,
-    idempotency_key: Option<String>,
+    key: Option<order_key::Model>,
     settling: Settling,
 ) -> AppResult<Outcome> {
     let payer = account::Entity::find_by_id(order.payer_id)
@@ -77,24 +83,16 @@ pub(super) async fn settle(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let key = idempotency_key
-        .clone()
-        .unwrap_or_else(|| format!("order-{}", order.id));
-    let outcome = match charge(gateway, &payer, &order, &method, &key).await? {
-        Err(refused) => record_failure(&txn, viewer, order, &account, refused, settling).await?,
-        Ok(charged) => {
-            record_payment(
-                &txn,
-                viewer,
-                order,
-                &payer,
-                &account,
-                charged,
-                idempotency_key,
-            )
-            .await?
+    let gateway_key = keys::gateway_key(key.as_ref(), order.id);
+    let outcome = match charge(gateway, &payer, &order, &method, &gateway_key).await? {
+        Err(refused) => {
+            record_failure(&txn, viewer, order, &payer, &account, refused, settling).await?
         }
+        Ok(charged) => record_payment(&txn, viewer, order, &payer, &account, charged).await?,
     };
+    if let Some(key) = key {
+        keys::bind(&txn, key, outcome.order.id, outcome.order.failure.clone()).await?;
+    }
     txn.commit().await?;
     Ok(outcome)
 }
@@ -120,10 +118,10 @@ async fn charge(
             } else {
                 Err(Refused {
                     method: PaymentMethodKind::AccountBalance,
-                    refusal: UserError::new(
-                        UserErrorCode::InsufficientBalance,
-                        format!("the balance ({balance}) does not cover the total ({total})"),
-                    ),
+                    failure: Failure::InsufficientBalance {
+                        payer: payer.id,
+                        balance,
+                    },
                 })
             }
         }
@@ -136,7 +134,10 @@ async fn charge(
                 }),
                 Ok(ChargeOutcome::Declined { reason }) => Err(Refused {
                     method: PaymentMethodKind::Gateway,
-                    refusal: UserError::new(UserErrorCode::PaymentDeclined, reason),
+                    failure: Failure::Declined {
+                        payer: payer.id,
+                        reason,
+                    },
                 }),
                 Err(GatewayError::InvalidToken) => {
                     return Err(AppError::user(UserError::invalid(
@@ -158,25 +159,27 @@ async fn record_on_parties(
     order: &order::Model,
     account: &account::Model,
     what: Activity,
-    details: serde_json::Value,
+    record: Record,
 ) -> AppResult<()> {
-    activity::record(txn, order.payer_id, viewer, what, details.clone()).await?;
+    activity::record(txn, order.payer_id, viewer, what, record.clone()).await?;
     if order.paid_for_another() && policy::account_sees_order(account, order) {
-        activity::record(txn, account.id, viewer, what, details).await?;
+        activity::record(txn, account.id, viewer, what, record).await?;
     }
     Ok(())
 }
 
 /// Keeps the failed attempt; the order is `PAYMENT_FAILED`, or still waiting when a main
-/// account was approving it.
+/// account was approving it. The refusal is told to the viewer as it may read it.
 async fn record_failure(
     txn: &DatabaseTransaction,
     viewer: &Viewer,
     order: order::Model,
+    payer: &account::Model,
     account: &account::Model,
     refused: Refused,
     settling: Settling,
 ) -> AppResult<Outcome> {
+    let failure = refused.failure.stored(&order);
     let now = domain::now();
     payment::ActiveModel {
         account_id: Set(order.payer_id),
@@ -186,7 +189,7 @@ async fn record_failure(
         status: Set(PaymentStatus::Failed),
         amount_minor: Set(order.total_minor),
         gateway_reference: Set(None),
-        failure_reason: Set(Some(refused.refusal.message.clone())),
+        failure_reason: Set(Some(failure.clone())),
         created_at: Set(now),
         ..Default::default()
     }
@@ -196,27 +199,38 @@ async fn record_failure(
     if settling == Settling::Placing {
         active.status = Set(OrderStatus::PaymentFailed);
     }
-    active.failure_reason = Set(Some(refused.refusal.message.clone()));
+    active.failure = Set(Some(failure));
     active.payment_method = Set(Some(refused.method));
     active.updated_at = Set(now);
     let failed = active.update(txn).await?;
+    let mut facts = refused.failure.record(&order);
+    facts.about = Record::on(Ref::Order(order.id)).about;
     record_on_parties(
         txn,
         viewer,
         &order,
         account,
         Activity::OrderPaymentFailed,
-        json!({ "order": order.number, "reason": refused.refusal.message }),
+        facts.names("order", Ref::Order(order.id)),
     )
     .await?;
+    let rows = Rows {
+        accounts: [payer.clone(), account.clone()]
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect(),
+        orders: [(failed.id, failed.clone())].into(),
+        ..Default::default()
+    };
+    let refusal = failure::refusal(&Reader::new(viewer, &rows), &failed);
     Ok(Outcome {
         order: failed,
-        refusal: Some(refused.refusal),
+        refusal,
     })
 }
 
 /// Records a payment: the ledger (balance payments), the invoice to the payer, the payment,
-/// one pending service request per unit, the idempotency key, and who is told what.
+/// one pending service request per unit, and who is told what.
 async fn record_payment(
     txn: &DatabaseTransaction,
     viewer: &Viewer,
@@ -224,7 +238,6 @@ async fn record_payment(
     payer: &account::Model,
     account: &account::Model,
     charged: Charged,
-    idempotency_key: Option<String>,
 ) -> AppResult<Outcome> {
     let now = domain::now();
     let total = Money::from_minor(order.total_minor);
@@ -331,28 +344,22 @@ async fn record_payment(
     active.payment_method = Set(Some(charged.method));
     active.paid_at = Set(Some(now));
     active.invoice_id = Set(Some(issued.id));
-    active.failure_reason = Set(None);
+    active.failure = Set(None);
     active.updated_at = Set(now);
     let paid = active.update(txn).await?;
-    if let Some(key) = idempotency_key {
-        idempotency_key::ActiveModel {
-            payer_id: Set(payer.id),
-            key: Set(key),
-            order_id: Set(order.id),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
+    let mut record = Record::on(Ref::Order(order.id))
+        .names("order", Ref::Order(order.id))
+        .amount("total", Ref::Order(order.id), total)
+        .names("invoice", Ref::Invoice(issued.id));
+    if let Some((sub, _)) = &for_sub {
+        record = record.names("subAccount", Ref::Account(*sub));
     }
     activity::record(
         txn,
         payer.id,
         viewer,
         Activity::OrderPaid,
-        json!({ "order": order.number, "total": total.to_string(), "invoice": issued.number,
-            "subAccountId": for_sub.as_ref().map(|s| s.0),
-            "before": { "status": order.status.as_str() }, "after": { "status": "PAID" } }),
+        record.change("status", order.status.as_str(), "PAID"),
     )
     .await?;
     if order.paid_for_another() {
@@ -375,55 +382,43 @@ async fn tell_the_account<'a>(
     tariff_of: impl Fn(&order_item::Model) -> Result<&'a tariff::Model, AppError>,
 ) -> AppResult<()> {
     if policy::account_sees_order(account, order) {
+        let record = Record::on(Ref::Order(order.id)).names("order", Ref::Order(order.id));
         notification::notify(
             txn,
             account.id,
             NotificationKind::OrderPaid,
-            format!("Your order {} was approved and paid.", order.number),
-            About::order(order.id),
+            Template::OrderPaid,
+            record.clone(),
         )
         .await?;
+        let total = Money::from_minor(order.total_minor);
         return activity::record(
             txn,
             account.id,
             viewer,
             Activity::OrderPaid,
-            json!({ "order": order.number, "total": Money::from_minor(order.total_minor).to_string(),
-                "before": { "status": order.status.as_str() }, "after": { "status": "PAID" } }),
+            record.amount("total", Ref::Order(order.id), total).change(
+                "status",
+                order.status.as_str(),
+                "PAID",
+            ),
         )
         .await;
     }
-    let mut ordered = Vec::with_capacity(items.len());
+    // The order is the main account's: the sub-account hears of the services (tariffs
+    // are the public catalogue), not of the order.
+    let mut names = Vec::with_capacity(items.len());
     for item in items {
-        ordered.push(json!({ "tariff": tariff_of(item)?.name, "quantity": item.quantity }));
+        names.push(format!("{} × {}", item.quantity, tariff_of(item)?.name));
     }
-    let names: Vec<String> = ordered
-        .iter()
-        .map(|o| {
-            format!(
-                "{} × {}",
-                o["quantity"],
-                o["tariff"].as_str().unwrap_or_default()
-            )
-        })
-        .collect();
+    let record = Record::default().value("services", names.join(", "));
     notification::notify(
         txn,
         account.id,
         NotificationKind::ServicesOrdered,
-        format!(
-            "New services were ordered for you: {}. They start on the date your provider confirms.",
-            names.join(", ")
-        ),
-        About::default(),
+        Template::ServicesOrdered,
+        record.clone(),
     )
     .await?;
-    activity::record(
-        txn,
-        account.id,
-        viewer,
-        Activity::ServicesOrdered,
-        json!({ "services": ordered }),
-    )
-    .await
+    activity::record(txn, account.id, viewer, Activity::ServicesOrdered, record).await
 }

@@ -16,7 +16,10 @@ use entity::{
 use crate::{
     auth::Viewer,
     db::LockForWrite,
-    domain::activity::{self, Activity},
+    domain::{
+        activity::{self, Activity},
+        record::{Record, Ref},
+    },
     error::{AppError, AppResult, UserError, UserErrorCode},
     policy::{self, Action, Target},
 };
@@ -77,7 +80,8 @@ pub async fn pause(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> AppResu
     }
     .insert(&txn)
     .await?;
-    activity::record(&txn, owner.id, viewer, Activity::ServicePaused, json!({ "serviceId": paused.id, "before": { "status": "ACTIVE" }, "after": { "status": "PAUSED" } })).await?;
+    let record = Record::on(Ref::Service(paused.id)).change("status", "ACTIVE", "PAUSED");
+    activity::record(&txn, owner.id, viewer, Activity::ServicePaused, record).await?;
     txn.commit().await?;
     Ok(paused)
 }
@@ -109,7 +113,8 @@ pub async fn resume(
         active.resumed_on = Set(Some(crate::domain::today()));
         active.update(&txn).await?;
     }
-    activity::record(&txn, owner.id, viewer, Activity::ServiceResumed, json!({ "serviceId": resumed.id, "before": { "status": "PAUSED" }, "after": { "status": "ACTIVE" } })).await?;
+    let record = Record::on(Ref::Service(resumed.id)).change("status", "PAUSED", "ACTIVE");
+    activity::record(&txn, owner.id, viewer, Activity::ServiceResumed, record).await?;
     txn.commit().await?;
     Ok(resumed)
 }
@@ -233,8 +238,7 @@ pub async fn change(
         owner.id,
         viewer,
         action,
-        json!({ "serviceId": service.id, "changeRequestId": request.id,
-        "before": { "tariff": from.name }, "after": { "tariff": to.name } }),
+        Record::on(Ref::Service(service.id)).change("tariff", from.name.clone(), to.name.clone()),
     )
     .await?;
     txn.commit().await?;
@@ -334,10 +338,10 @@ pub async fn decide_change(
         service.account_id,
         viewer,
         what,
-        json!({ "serviceId": service.id, "changeRequestId": request.id,
-            "requested": { "from": from.name, "to": to.name },
-            "before": { "tariff": from.name, "changeRequest": "PENDING" },
-            "after": { "tariff": tariff_after, "changeRequest": status.as_str() } }),
+        Record::on(Ref::Service(service.id))
+            .value("requested", json!({ "from": from.name, "to": to.name }))
+            .change("tariff", from.name.clone(), tariff_after.clone())
+            .change("changeRequest", "PENDING", status.as_str()),
     )
     .await?;
     txn.commit().await?;

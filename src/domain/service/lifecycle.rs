@@ -12,7 +12,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
-use serde_json::json;
+use serde_json::Value;
 
 use entity::{
     account,
@@ -26,7 +26,8 @@ use crate::{
     db::LockForWrite,
     domain::{
         activity::{self, Activity},
-        notification::{self, About},
+        notification::{self, Template},
+        record::{Record, Ref},
     },
     error::{AppError, AppResult, UserError},
     policy::{self, Action},
@@ -53,12 +54,14 @@ async fn open_period<C: ConnectionTrait>(
         .await?)
 }
 
-/// One change of a service's life: its activity entry and the account's notification.
+/// One change of a service's life: its activity entry and the account's notification, told
+/// with `template` from the change's facts.
 struct Change {
     what: Activity,
-    before: serde_json::Value,
-    after: serde_json::Value,
-    message: String,
+    template: Template,
+    /// The changed values (name, before, after) and the dates the sentence names.
+    changes: Vec<(&'static str, Value, Value)>,
+    dates: Vec<(&'static str, String)>,
 }
 
 /// Tells the account and writes the activity entry of a change.
@@ -69,20 +72,21 @@ async fn record_change<C: ConnectionTrait>(
     service: &service::Model,
     change: Change,
 ) -> AppResult<()> {
-    activity::record(
-        db,
-        owner.id,
-        viewer,
-        change.what,
-        json!({ "serviceId": service.id, "before": change.before, "after": change.after }),
-    )
-    .await?;
+    let mut record =
+        Record::on(Ref::Service(service.id)).names("service", Ref::Service(service.id));
+    for (name, before, after) in change.changes {
+        record = record.change(name, before, after);
+    }
+    for (name, date) in change.dates {
+        record = record.value(name, date);
+    }
+    activity::record(db, owner.id, viewer, change.what, record.clone()).await?;
     notification::notify(
         db,
         owner.id,
         NotificationKind::ServiceStatusChanged,
-        change.message,
-        About::service(service.id),
+        change.template,
+        record,
     )
     .await?;
     Ok(())
@@ -140,12 +144,9 @@ pub async fn disable(
         &disabled,
         Change {
             what: Activity::ServiceDisabled,
-            before: json!({ "status": before.as_str() }),
-            after: json!({ "status": "DISABLED", "from": from.to_string() }),
-            message: format!(
-                "Your service {} is disabled from {from}; it is not billed while disabled.",
-                disabled.description
-            ),
+            template: Template::ServiceDisabled,
+            changes: vec![("status", before.as_str().into(), "DISABLED".into())],
+            dates: vec![("from", from.to_string())],
         },
     )
     .await?;
@@ -204,12 +205,16 @@ pub async fn enable(
         &enabled,
         Change {
             what: Activity::ServiceEnabled,
-            before: json!({ "status": "DISABLED", "from": from.map(|d| d.to_string()) }),
-            after: json!({ "status": next.as_str(), "on": today.to_string() }),
-            message: format!(
-                "Your service {} is enabled again from {today}.",
-                enabled.description
-            ),
+            template: Template::ServiceEnabled,
+            changes: vec![
+                ("status", "DISABLED".into(), next.as_str().into()),
+                (
+                    "disabledFrom",
+                    from.map(|d| d.to_string()).into(),
+                    Value::Null,
+                ),
+            ],
+            dates: vec![("on", today.to_string())],
         },
     )
     .await?;
@@ -254,14 +259,6 @@ pub async fn archive(
     }
     active.updated_at = Set(crate::domain::now());
     let updated = active.update(&txn).await?;
-    let message = if archive_now {
-        format!("Your service {} ended on {end}.", updated.description)
-    } else {
-        format!(
-            "Your service {} ends on {end}; it is billed through that day.",
-            updated.description
-        )
-    };
     record_change(
         &txn,
         viewer,
@@ -269,13 +266,28 @@ pub async fn archive(
         &updated,
         Change {
             what: if archive_now {
-            Activity::ServiceArchived
-        } else {
-            Activity::ServiceEndScheduled
-        },
-            before: json!({ "status": before_status.as_str(), "endDate": before_end.map(|d| d.to_string()) }),
-            after: json!({ "status": updated.status.as_str(), "endDate": end.to_string() }),
-            message,
+                Activity::ServiceArchived
+            } else {
+                Activity::ServiceEndScheduled
+            },
+            template: if archive_now {
+                Template::ServiceEnded
+            } else {
+                Template::ServiceEndScheduled
+            },
+            changes: vec![
+                (
+                    "status",
+                    before_status.as_str().into(),
+                    updated.status.as_str().into(),
+                ),
+                (
+                    "endDate",
+                    before_end.map(|d| d.to_string()).into(),
+                    end.to_string().into(),
+                ),
+            ],
+            dates: vec![],
         },
     )
     .await?;
@@ -328,13 +340,12 @@ pub async fn archive_ended(
             &done,
             Change {
                 what: Activity::ServiceArchived,
-                before: json!({ "status": before.as_str() }),
-                after: json!({ "status": "ARCHIVED", "endDate": end.map(|d| d.to_string()) }),
-                message: format!(
-                    "Your service {} ended on {}.",
-                    done.description,
-                    end.map(|d| d.to_string()).unwrap_or_default()
-                ),
+                template: Template::ServiceEnded,
+                changes: vec![
+                    ("status", before.as_str().into(), "ARCHIVED".into()),
+                    ("endDate", Value::Null, end.map(|d| d.to_string()).into()),
+                ],
+                dates: vec![],
             },
         )
         .await?;

@@ -6,7 +6,6 @@ pub mod staff;
 
 use crate::db::LockForWrite;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
-use serde_json::json;
 
 use entity::{
     account,
@@ -16,6 +15,8 @@ use entity::{
 
 use super::{
     activity::{self, Activity},
+    notification::Template,
+    record::{Actor, Reader, Record, Ref},
     validate::Checks,
 };
 use crate::{
@@ -27,32 +28,45 @@ use crate::{
 pub const MAX_SUBJECT: usize = 200;
 pub const MAX_MESSAGE: usize = 10_000;
 
-fn author(viewer: &Viewer) -> (Option<i64>, String, bool) {
-    match viewer {
-        Viewer::Admin(staff) => (None, staff.full_name.clone(), true),
-        Viewer::Customer(c) => (Some(c.account.id), c.account.full_name.clone(), false),
-        Viewer::Anonymous => (None, "anonymous".into(), false),
-    }
-}
-
+/// Adds a message by the viewer: its author is a reference, named to each reader when read
+/// ([`author_name`]).
 async fn add_message<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
     ticket_id: i64,
     body: String,
 ) -> AppResult<ticket_message::Model> {
-    let (author_id, name, staff) = author(viewer);
+    let actor = Actor::of(viewer);
     Ok(ticket_message::ActiveModel {
         ticket_id: Set(ticket_id),
-        author_account_id: Set(author_id),
-        author_name: Set(name),
-        from_staff: Set(staff),
+        author_account_id: Set(actor.and_then(Actor::account)),
+        author_staff_id: Set(match actor {
+            Some(Actor::Staff(id)) => Some(id),
+            _ => None,
+        }),
+        from_staff: Set(viewer.is_admin()),
         body: Set(body),
         created_at: Set(super::now()),
         ..Default::default()
     }
     .insert(db)
     .await?)
+}
+
+/// The author of a message.
+pub fn author_of(message: &ticket_message::Model) -> Option<Actor> {
+    match (message.author_account_id, message.author_staff_id) {
+        (Some(account), _) => Some(Actor::Account(account)),
+        (None, Some(staff)) => Some(Actor::Staff(staff)),
+        (None, None) if message.from_staff => Some(Actor::System),
+        (None, None) => None,
+    }
+}
+
+/// How a message's author is named to `reader` (its name where the reader may see the
+/// account, "your main account" to a sub-account, "ISP staff" to customers).
+pub fn author_name(reader: &Reader<'_>, message: &ticket_message::Model) -> String {
+    reader.actor(author_of(message))
 }
 
 /// Opens a ticket about `account_id` (the viewer's own account when `None`).
@@ -80,13 +94,10 @@ pub async fn create(
     let mut checks = Checks::default();
     let subject = checks.text("subject", subject, 1, MAX_SUBJECT);
     let message = checks.text("message", message, 1, MAX_MESSAGE);
-    checks.require(
-        !hidden_from_main
-            || policy::allows(viewer, Action::HideTicketFromMain, Target::Account(&target)),
-        "hiddenFromMain",
-        "only a sub-account can hide its own tickets from its main account",
-    );
     checks.finish()?;
+    if hidden_from_main {
+        policy::authorize(viewer, Action::HideTicketFromMain, Target::Account(&target))?;
+    }
     let txn = crate::db::write_txn(db).await?;
     let now = super::now();
     let created = ticket::ActiveModel {
@@ -108,7 +119,9 @@ pub async fn create(
         target.id,
         viewer,
         Activity::TicketCreated,
-        json!({ "ticketId": created.id, "subject": subject, "priority": priority.as_str() }),
+        Record::on(Ref::Ticket(created.id))
+            .names("subject", Ref::Ticket(created.id))
+            .value("priority", priority.as_str()),
     )
     .await?;
     txn.commit().await?;
@@ -167,15 +180,10 @@ pub async fn reply(
     active.updated_at = Set(super::now());
     let updated = active.update(&txn).await?;
     if viewer.is_admin() {
-        staff::notify_watchers(
-            &txn,
-            &updated,
-            &owner,
-            format!("Support replied to \"{}\".", found.subject),
-        )
-        .await?;
+        staff::notify_watchers(&txn, &updated, &owner, Template::SupportReplied).await?;
     }
-    activity::record(&txn, owner.id, viewer, Activity::TicketReplied, json!({ "ticketId": found.id, "before": { "status": before.as_str() }, "after": { "status": next.as_str() } })).await?;
+    let record = Record::on(Ref::Ticket(found.id)).change("status", before.as_str(), next.as_str());
+    activity::record(&txn, owner.id, viewer, Activity::TicketReplied, record).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -195,7 +203,8 @@ pub async fn close(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> AppResu
     active.status = Set(TicketStatus::Resolved);
     active.updated_at = Set(super::now());
     let closed = active.update(&txn).await?;
-    activity::record(&txn, owner.id, viewer, Activity::TicketClosed, json!({ "ticketId": found.id, "before": { "status": before.as_str() }, "after": { "status": "RESOLVED" } })).await?;
+    let record = Record::on(Ref::Ticket(found.id)).change("status", before.as_str(), "RESOLVED");
+    activity::record(&txn, owner.id, viewer, Activity::TicketClosed, record).await?;
     txn.commit().await?;
     Ok(closed)
 }

@@ -8,7 +8,6 @@ use sea_orm::{
     Set,
     sea_query::{Expr, ExprTrait, Query},
 };
-use serde_json::json;
 
 use entity::{
     account,
@@ -22,7 +21,8 @@ use crate::{
     db::page::{self, Page, PageRequest, Sort, SortKey},
     domain::{
         activity::{self, Activity},
-        notification::{self, About},
+        notification::{self, Template},
+        record::{Record, Ref},
     },
     error::{AppError, AppResult, UserError, UserErrorCode},
     policy::{self, Action, Target},
@@ -41,43 +41,32 @@ pub fn staff_may_move(from: TicketStatus, to: TicketStatus) -> bool {
         }
 }
 
-fn label(status: TicketStatus) -> &'static str {
-    match status {
-        TicketStatus::New => "new",
-        TicketStatus::InProgress => "in progress",
-        TicketStatus::WaitingOnCustomer => "waiting for your reply",
-        TicketStatus::WaitingOnAgent => "waiting for support",
-        TicketStatus::Resolved => "resolved",
-    }
-}
-
 /// Tells the ticket's account and, when the policy lets it see the ticket, the account's
-/// main account (inside the caller's transaction).
+/// main account (inside the caller's transaction). Each notification follows the ticket: one
+/// its reader may no longer see is not shown to it.
 pub async fn notify_watchers<C: ConnectionTrait>(
     db: &C,
     found: &ticket::Model,
     owner: &account::Model,
-    message: String,
+    template: Template,
 ) -> AppResult<()> {
+    let record = Record::on(Ref::Ticket(found.id))
+        .names("ticket", Ref::Ticket(found.id))
+        .names("account", Ref::Account(owner.id))
+        .value("status", found.status.as_str());
     notification::notify(
         db,
         owner.id,
         NotificationKind::TicketUpdated,
-        message.clone(),
-        About::ticket(found.id),
+        template,
+        record.clone(),
     )
     .await?;
     if let Some(main) = owner.main_account_id {
         let main_viewer = load_viewer(db, Subject::Account(main)).await?;
         if policy::allows(&main_viewer, Action::See, Target::Ticket(found, owner)) {
-            notification::notify(
-                db,
-                main,
-                NotificationKind::TicketUpdated,
-                format!("{}: {message}", owner.full_name),
-                About::ticket(found.id),
-            )
-            .await?;
+            notification::notify(db, main, NotificationKind::TicketUpdated, template, record)
+                .await?;
         }
     }
     Ok(())
@@ -113,16 +102,10 @@ pub async fn set_status(
         owner.id,
         viewer,
         Activity::TicketStatusSet,
-        json!({ "ticketId": found.id, "before": { "status": from.as_str() }, "after": { "status": to.as_str() } }),
+        Record::on(Ref::Ticket(found.id)).change("status", from.as_str(), to.as_str()),
     )
     .await?;
-    notify_watchers(
-        &txn,
-        &updated,
-        &owner,
-        format!("Your ticket \"{}\" is {}.", found.subject, label(to)),
-    )
-    .await?;
+    notify_watchers(&txn, &updated, &owner, Template::TicketStatus).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -158,7 +141,11 @@ pub async fn assign(
         owner.id,
         viewer,
         Activity::TicketAssigned,
-        json!({ "ticketId": found.id, "before": { "assigneeId": before }, "after": { "assigneeId": assignee } }),
+        Record::on(Ref::Ticket(found.id)).change_names(
+            "assignee",
+            before.map(Ref::Staff),
+            assignee.map(Ref::Staff),
+        ),
     )
     .await?;
     txn.commit().await?;

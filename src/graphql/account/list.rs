@@ -11,7 +11,6 @@ use crate::{
     graphql::{
         connection::{Connection, wants_total},
         enums::{AccountSortField, AccountStatus, SortDirection, SubAccountType},
-        guards::reach,
         ids::{self, Kind},
         loaders::{PageKey, SubAccounts, gql},
     },
@@ -120,8 +119,7 @@ pub(super) fn sort_of(order: Option<AccountOrder>) -> (AccountSort, bool) {
     }
 }
 
-/// One page of accounts under a filter, as a connection, keeping the rows the viewer may
-/// reach (all of them, by the filters' construction; the policy has the last word).
+/// One page of accounts under a filter, as a connection (staff's list: every account).
 pub async fn account_connection(
     ctx: &Context<'_>,
     filter: DomainFilter,
@@ -129,39 +127,22 @@ pub async fn account_connection(
     req: PageRequest,
 ) -> async_graphql::Result<Connection<Account>> {
     let db = crate::graphql::db(ctx)?;
+    let scope = crate::policy::scope::accounts(crate::graphql::viewer(ctx)?);
     let (sort, descending) = sort_of(order);
-    let found = accounts::list(db, &filter, sort, descending, &req)
+    let found = accounts::list(db, &scope, &filter, sort, descending, &req)
         .await
         .gql()?;
     let total = if wants_total(ctx) {
-        accounts::count(db, &filter).await.gql()?
+        accounts::count(db, &scope, &filter).await.gql()?
     } else {
         0
     };
-    Ok(Connection::new(
-        reached(ctx, found.map(Account)).await?,
-        total,
-    ))
-}
-
-/// Keeps the rows of a page the viewer may reach (all of them, by the lists' construction;
-/// the policy has the last word).
-async fn reached(
-    ctx: &Context<'_>,
-    mut page: Page<Account>,
-) -> async_graphql::Result<Page<Account>> {
-    let mut kept = Vec::with_capacity(page.items.len());
-    for (cursor, account) in page.items {
-        if let Some(account) = reach(ctx, account).await? {
-            kept.push((cursor, account));
-        }
-    }
-    page.items = kept;
-    Ok(page)
+    Ok(Connection::new(found.map(Account), total))
 }
 
 /// A main account's sub-accounts, through the loader that reads the lists of every main
-/// account on the page at once.
+/// account on the page at once, within the viewer's scope of accounts (so the page and its
+/// total hold the rows the viewer may open).
 pub async fn sub_accounts(
     ctx: &Context<'_>,
     main: i64,
@@ -190,7 +171,7 @@ pub async fn sub_accounts(
         .await
         .map_err(gql)?
         .unwrap_or_else(|| (Page::empty(), 0));
-    Ok((reached(ctx, found.map(Account)).await?, total))
+    Ok((found.map(Account), total))
 }
 
 /// The most recently linked sub-accounts of a main account the viewer may reach.

@@ -25,7 +25,7 @@ use super::{
     guards::{Can, Decision, Guarded, Loadable, follow, follow_optional},
     ids::{self, Kind},
     invoice::Invoice,
-    loaders::{AnyOf, OrderFilter, PageKey, PaidForOthers, TicketFilter, gql, page_of},
+    loaders::{AnyOf, PageKey, PaidForOthers, TicketFilter, gql, page_of},
     order::Order,
     scalars::{Date, Decimal},
     service::Service,
@@ -294,13 +294,9 @@ impl Account {
         #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Order>>> {
-        let filter = OrderFilter {
-            statuses: values(status, |s: &entity::enums::OrderStatus| s.as_str()).gql()?,
-            scope: policy::order_scope(super::viewer(ctx)?, &self.0),
-        };
         let key = PageKey {
             parent: self.0.id,
-            filter,
+            filter: values(status, |s: &entity::enums::OrderStatus| s.as_str()).gql()?,
             page: page_request(first, after, None, None).gql()?,
         };
         page_of(&super::loaders(ctx)?.orders, key, Order)
@@ -347,9 +343,11 @@ impl Account {
         #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Ticket>>> {
+        // The viewer's own list takes in its sub-accounts' tickets (the ones it may see).
+        let own = super::viewer(ctx)?.account().map(|a| a.id) == Some(self.0.id);
         let filter = TicketFilter {
             statuses: values(status, |s: &entity::enums::TicketStatus| s.as_str()).gql()?,
-            scope: policy::ticket_scope(super::viewer(ctx)?, &self.0),
+            with_sub_accounts: own,
         };
         let key = PageKey {
             parent: self.0.id,

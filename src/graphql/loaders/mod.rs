@@ -9,12 +9,12 @@ use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 use async_graphql::dataloader::Loader;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
-    sea_query::Expr,
+    sea_query::{Condition, Expr},
 };
 
 use entity::{
     account, activity, change_request, document, email_template,
-    enums::{DocumentKind, ServiceStatus},
+    enums::{DocumentKind, OrderStatus, ServiceStatus},
     internet_session, invoice, invoice_line, notification, order, order_item, partner,
     partner_portal_settings, service, service_request, staff_user, tariff, ticket, ticket_message,
     voice_call,
@@ -23,17 +23,19 @@ use entity::{
 use super::batch::{Batched, Batcher};
 use crate::{
     AppState,
+    auth::Viewer,
     db::page::{self, Page},
     domain::{self, service::Totals},
     error::AppError,
+    policy::scope,
 };
 
 mod pages;
 
 pub use pages::{
-    AnyOf, Between, CallsBetween, ChildFilter, InternetLoader, OrderFilter, PageKey, Paged,
-    PagesOf, PaidForOthers, SessionsBetween, SubAccounts, SubAccountsLoader, TicketFilter,
-    TicketsLoader, UsageKey, VoiceLoader,
+    AnyOf, Between, CallsBetween, ChildFilter, InternetLoader, PageKey, Paged, PagesOf,
+    PaidForOthers, SessionsBetween, SubAccounts, SubAccountsLoader, TicketFilter, TicketsLoader,
+    UsageKey, VoiceLoader,
 };
 
 pub type LoadError = Arc<AppError>;
@@ -47,8 +49,28 @@ fn failed(e: impl Into<AppError>) -> LoadError {
     Arc::new(e.into())
 }
 
-/// Rows of one table by primary key (`id`).
-pub struct ById<E>(DatabaseConnection, PhantomData<E>);
+/// Rows of one table by primary key (`id`), within a scope: everything for the rows the
+/// guards decide about; the policy's scope for a derived record (a notification about an
+/// object the viewer may not see is not found, as in its lists).
+pub struct ById<E> {
+    db: DatabaseConnection,
+    scope: Condition,
+    entity: PhantomData<E>,
+}
+
+impl<E> ById<E> {
+    fn new(db: &DatabaseConnection) -> Self {
+        Self::scoped(db, Condition::all())
+    }
+
+    fn scoped(db: &DatabaseConnection, scope: Condition) -> Self {
+        Self {
+            db: db.clone(),
+            scope,
+            entity: PhantomData,
+        }
+    }
+}
 
 /// The rows of a table whose primary key is one of `keys`.
 fn with_ids<E: EntityTrait>(keys: &[i64]) -> Result<sea_orm::Select<E>, LoadError> {
@@ -67,7 +89,11 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
-        let rows = with_ids::<E>(keys)?.all(&self.0).await.map_err(failed)?;
+        let rows = with_ids::<E>(keys)?
+            .filter(self.scope.clone())
+            .all(&self.db)
+            .await
+            .map_err(failed)?;
         rows.into_iter()
             .map(|row| Ok((page::model_id::<E>(&row)?, row)))
             .collect::<Result<_, AppError>>()
@@ -83,6 +109,9 @@ pub struct OwnedById<E: EntityTrait> {
     db: DatabaseConnection,
     owner: E::Column,
     accounts: Cached<ById<account::Entity>>,
+    /// A derived record's scope (activity entries); everything for other rows, which the
+    /// guards decide about.
+    scope: Condition,
 }
 
 impl<E: EntityTrait> OwnedById<E> {
@@ -95,7 +124,13 @@ impl<E: EntityTrait> OwnedById<E> {
             db: db.clone(),
             owner,
             accounts: accounts.clone(),
+            scope: Condition::all(),
         }
+    }
+
+    fn scoped(mut self, scope: Condition) -> Self {
+        self.scope = scope;
+        self
     }
 }
 
@@ -115,6 +150,7 @@ where
             .to(account::Column::Id)
             .into();
         let rows = with_ids::<E>(keys)?
+            .filter(self.scope.clone())
             .join(JoinType::LeftJoin, to_owner)
             .select_also(account::Entity)
             .all(&self.db)
@@ -242,9 +278,7 @@ impl Loader<i64> for TariffLoader {
             }
         }
         if !missing.is_empty() {
-            let loaded = ById::<tariff::Entity>(self.0.clone(), PhantomData)
-                .load(&missing)
-                .await?;
+            let loaded = ById::<tariff::Entity>::new(&self.0).load(&missing).await?;
             let mut cache = self.1.write().unwrap_or_else(|e| e.into_inner());
             for (id, t) in loaded {
                 cache.insert(id, t.clone());
@@ -302,7 +336,7 @@ pub struct Loaders {
     pub services:
         Cached<PagesOf<service::Entity, AnyOf<ServiceStatus>>, PageKey<AnyOf<ServiceStatus>>>,
     pub activity: Cached<PagesOf<activity::Entity, ()>, PageKey<()>>,
-    pub orders: Cached<PagesOf<order::Entity, OrderFilter>, PageKey<OrderFilter>>,
+    pub orders: Cached<PagesOf<order::Entity, AnyOf<OrderStatus>>, PageKey<AnyOf<OrderStatus>>>,
     pub paid_for_others: Cached<PagesOf<order::Entity, PaidForOthers>, PageKey<PaidForOthers>>,
     pub invoices: Cached<PagesOf<invoice::Entity, ()>, PageKey<()>>,
     pub documents:
@@ -326,26 +360,27 @@ impl Loaders {
         self.batcher.clone()
     }
 
-    pub fn new(state: &AppState) -> Self {
+    /// The loaders of one request by `viewer`: its lists read through the viewer's scopes.
+    pub fn new(state: &AppState, viewer: &Viewer) -> Self {
         let db = &state.db;
         let batcher = Arc::new(Batcher::default());
-        let account = Batched::new(&batcher, ById(db.clone(), PhantomData));
+        let account = Batched::new(&batcher, ById::new(db));
         Self {
-            partner: Batched::new(&batcher, ById(db.clone(), PhantomData)),
-            partner_settings: Batched::new(&batcher, ById(db.clone(), PhantomData)),
-            email_template: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            partner: Batched::new(&batcher, ById::new(db)),
+            partner_settings: Batched::new(&batcher, ById::new(db)),
+            email_template: Batched::new(&batcher, ById::new(db)),
             tariff: Batched::new(&batcher, TariffLoader(db.clone(), state.tariffs.clone())),
             catalog: Batched::new(&batcher, CatalogLoader(db.clone())),
             service: Batched::new(
                 &batcher,
                 OwnedById::new(db, service::Column::AccountId, &account),
             ),
-            change_request: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            change_request: Batched::new(&batcher, ById::new(db)),
             order: Batched::new(
                 &batcher,
                 OwnedById::new(db, order::Column::AccountId, &account),
             ),
-            service_request: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            service_request: Batched::new(&batcher, ById::new(db)),
             invoice: Batched::new(
                 &batcher,
                 OwnedById::new(db, invoice::Column::AccountId, &account),
@@ -358,13 +393,14 @@ impl Loaders {
                 &batcher,
                 OwnedById::new(db, ticket::Column::AccountId, &account),
             ),
-            notification: Batched::new(&batcher, ById(db.clone(), PhantomData)),
-            staff_user: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            notification: Batched::new(&batcher, ById::scoped(db, scope::notifications(viewer))),
+            staff_user: Batched::new(&batcher, ById::new(db)),
             activity_entry: Batched::new(
                 &batcher,
-                OwnedById::new(db, activity::Column::AccountId, &account),
+                OwnedById::new(db, activity::Column::AccountId, &account)
+                    .scoped(scope::activity(viewer)),
             ),
-            ticket_message: Batched::new(&batcher, ById(db.clone(), PhantomData)),
+            ticket_message: Batched::new(&batcher, ById::new(db)),
             voice_call: Batched::new(
                 &batcher,
                 OwnedById::new(db, voice_call::Column::AccountId, &account),
@@ -378,34 +414,90 @@ impl Loaders {
             pending_change: Batched::new(&batcher, PendingChangeLoader(db.clone())),
             services: Batched::new(
                 &batcher,
-                PagesOf::new(db, service::Column::AccountId, false),
+                PagesOf::new(
+                    db,
+                    service::Column::AccountId,
+                    false,
+                    scope::services(viewer),
+                ),
             ),
             activity: Batched::new(
                 &batcher,
-                PagesOf::new(db, activity::Column::AccountId, true),
+                PagesOf::new(
+                    db,
+                    activity::Column::AccountId,
+                    true,
+                    scope::activity(viewer),
+                ),
             ),
-            orders: Batched::new(&batcher, PagesOf::new(db, order::Column::AccountId, true)),
-            paid_for_others: Batched::new(&batcher, PagesOf::new(db, order::Column::PayerId, true)),
-            invoices: Batched::new(&batcher, PagesOf::new(db, invoice::Column::AccountId, true)),
+            orders: Batched::new(
+                &batcher,
+                PagesOf::new(db, order::Column::AccountId, true, scope::orders(viewer)),
+            ),
+            paid_for_others: Batched::new(
+                &batcher,
+                PagesOf::new(db, order::Column::PayerId, true, scope::orders(viewer)),
+            ),
+            invoices: Batched::new(
+                &batcher,
+                PagesOf::new(
+                    db,
+                    invoice::Column::AccountId,
+                    true,
+                    scope::invoices(viewer),
+                ),
+            ),
             documents: Batched::new(
                 &batcher,
-                PagesOf::new(db, document::Column::AccountId, true),
+                PagesOf::new(
+                    db,
+                    document::Column::AccountId,
+                    true,
+                    scope::documents(viewer),
+                ),
             ),
-            tickets: Batched::new(&batcher, TicketsLoader(db.clone())),
-            sub_accounts: Batched::new(&batcher, SubAccountsLoader(db.clone())),
+            tickets: Batched::new(
+                &batcher,
+                TicketsLoader {
+                    db: db.clone(),
+                    scope: scope::tickets(viewer),
+                },
+            ),
+            sub_accounts: Batched::new(
+                &batcher,
+                SubAccountsLoader {
+                    db: db.clone(),
+                    scope: scope::accounts(viewer),
+                },
+            ),
             internet: Batched::new(&batcher, InternetLoader(db.clone())),
             voice: Batched::new(&batcher, VoiceLoader(db.clone())),
             calls: Batched::new(
                 &batcher,
-                PagesOf::new(db, voice_call::Column::AccountId, true),
+                PagesOf::new(
+                    db,
+                    voice_call::Column::AccountId,
+                    true,
+                    scope::voice_calls(viewer),
+                ),
             ),
             sessions: Batched::new(
                 &batcher,
-                PagesOf::new(db, internet_session::Column::AccountId, true),
+                PagesOf::new(
+                    db,
+                    internet_session::Column::AccountId,
+                    true,
+                    scope::internet_sessions(viewer),
+                ),
             ),
             ticket_messages: Batched::new(
                 &batcher,
-                PagesOf::new(db, ticket_message::Column::TicketId, false),
+                PagesOf::new(
+                    db,
+                    ticket_message::Column::TicketId,
+                    false,
+                    scope::ticket_messages(viewer),
+                ),
             ),
             order_items: Batched::new(
                 &batcher,

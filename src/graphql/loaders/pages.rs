@@ -1,6 +1,7 @@
 //! Nested pages of many parents at once: the key (parent, what narrows the list, page),
-//! the filters (the policy's scopes among them), and the loaders that read one statement per
-//! distinct (filter, page).
+//! the filters, and the loaders that read one statement per distinct (filter, page). Every
+//! loader reads through the policy's scope for its table (`policy::scope`, for the request's
+//! viewer), so a page and its total hold exactly the rows the viewer may open.
 
 use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 
@@ -19,7 +20,6 @@ use entity::{
 use crate::{
     db::page::{self, Page, PageRequest, Sort},
     error::AppError,
-    policy::{OrderScope, TicketScope},
 };
 
 use super::LoadError;
@@ -92,20 +92,9 @@ impl ChildFilter for AnyOf<DocumentKind> {
     }
 }
 
-/// An account's orders: by status, in the viewer's scope.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct OrderFilter {
-    pub statuses: AnyOf<OrderStatus>,
-    pub scope: OrderScope,
-}
-
-impl ChildFilter for OrderFilter {
+impl ChildFilter for AnyOf<OrderStatus> {
     fn condition(&self) -> Condition {
-        let mut c = self.statuses.on(order::Column::Status);
-        if self.scope == OrderScope::PlacedByAccount {
-            c = c.add(Expr::col(order::Column::PlacedById).eq(Expr::col(order::Column::AccountId)));
-        }
-        c
+        self.on(order::Column::Status)
     }
 }
 
@@ -136,20 +125,28 @@ fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> HashMap<(F, PageRequest),
 /// A page of rows with the list's total under its filter.
 pub type Paged<M> = (Page<M>, i64);
 
-/// Pages of the children of many parents: one statement per distinct (filter, page).
+/// Pages of the children of many parents: one statement per distinct (filter, page), within
+/// the viewer's `scope` of the table.
 pub struct PagesOf<E: EntityTrait, F> {
     db: DatabaseConnection,
     parent: E::Column,
     descending: bool,
+    scope: Condition,
     filter: PhantomData<F>,
 }
 
 impl<E: EntityTrait, F> PagesOf<E, F> {
-    pub(super) fn new(db: &DatabaseConnection, parent: E::Column, descending: bool) -> Self {
+    pub(super) fn new(
+        db: &DatabaseConnection,
+        parent: E::Column,
+        descending: bool,
+        scope: Condition,
+    ) -> Self {
         Self {
             db: db.clone(),
             parent,
             descending,
+            scope,
             filter: PhantomData,
         }
     }
@@ -175,7 +172,7 @@ where
                 &self.db,
                 self.parent,
                 &parents,
-                filter.condition(),
+                filter.condition().add(self.scope.clone()),
                 &Sort::by_id(Alias::new("id"), self.descending),
                 None,
                 &page,
@@ -198,44 +195,44 @@ where
     }
 }
 
-/// An account's tickets: by status, in the viewer's scope.
+/// An account's tickets by status; a main account's own list also takes in its
+/// sub-accounts' tickets (those the viewer may see: the scope decides).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TicketFilter {
     pub statuses: AnyOf<TicketStatus>,
-    pub scope: TicketScope,
+    pub with_sub_accounts: bool,
 }
 
-/// Tickets of many accounts. A main account's own list (which takes in its sub-accounts'
-/// tickets) is read on its own: a request has one such list, the viewer's.
-pub struct TicketsLoader(pub(super) DatabaseConnection);
+/// Tickets of many accounts, within the viewer's scope of tickets. A main account's own
+/// list (which takes in its sub-accounts' tickets) is read on its own: a request has one
+/// such list, the viewer's.
+pub struct TicketsLoader {
+    pub(super) db: DatabaseConnection,
+    pub(super) scope: Condition,
+}
 
 impl TicketsLoader {
     async fn with_sub_accounts(
         &self,
         main: i64,
-        kinds: &[entity::enums::SubAccountType],
         statuses: &AnyOf<TicketStatus>,
         req: &PageRequest,
     ) -> Result<Paged<ticket::Model>, LoadError> {
         let mut subs = Query::select();
         subs.column(account::Column::Id)
             .from(account::Entity)
-            .and_where(account::Column::MainAccountId.eq(main))
-            .and_where(account::Column::SubAccountType.is_in(kinds.iter().copied()));
+            .and_where(account::Column::MainAccountId.eq(main));
         let q = ticket::Entity::find()
             .filter(
                 Condition::any()
                     .add(ticket::Column::AccountId.eq(main))
-                    .add(
-                        Condition::all()
-                            .add(ticket::Column::AccountId.in_subquery(subs))
-                            .add(ticket::Column::HiddenFromMain.eq(false)),
-                    ),
+                    .add(ticket::Column::AccountId.in_subquery(subs)),
             )
-            .filter(statuses.on(ticket::Column::Status));
-        let total = page::count(&self.0, q.clone()).await.map_err(Arc::new)?;
+            .filter(statuses.on(ticket::Column::Status))
+            .filter(self.scope.clone());
+        let total = page::count(&self.db, q.clone()).await.map_err(Arc::new)?;
         let sort = Sort::by_id((ticket::Entity, ticket::Column::Id), true);
-        let found = page::fetch(&self.0, q, &sort, req, |_| None)
+        let found = page::fetch(&self.db, q, &sort, req, |_| None)
             .await
             .map_err(Arc::new)?;
         Ok((found, total))
@@ -252,34 +249,30 @@ impl Loader<PageKey<TicketFilter>> for TicketsLoader {
     ) -> Result<HashMap<PageKey<TicketFilter>, Self::Value>, LoadError> {
         let mut out = HashMap::new();
         for ((filter, page), parents) in group(keys) {
-            let mut condition = filter.statuses.on(ticket::Column::Status);
-            match &filter.scope {
-                TicketScope::WithSubAccounts(kinds) => {
-                    for parent in parents {
-                        let found = self
-                            .with_sub_accounts(parent, kinds, &filter.statuses, &page)
-                            .await?;
-                        out.insert(
-                            PageKey {
-                                parent,
-                                filter: filter.clone(),
-                                page: page.clone(),
-                            },
-                            found,
-                        );
-                    }
-                    continue;
+            if filter.with_sub_accounts {
+                for parent in parents {
+                    let found = self
+                        .with_sub_accounts(parent, &filter.statuses, &page)
+                        .await?;
+                    out.insert(
+                        PageKey {
+                            parent,
+                            filter: filter.clone(),
+                            page: page.clone(),
+                        },
+                        found,
+                    );
                 }
-                TicketScope::NotHidden => {
-                    condition = condition.add(ticket::Column::HiddenFromMain.eq(false));
-                }
-                TicketScope::All => {}
+                continue;
             }
             let mut pages = page::fetch_children::<ticket::Entity, _>(
-                &self.0,
+                &self.db,
                 ticket::Column::AccountId,
                 &parents,
-                condition,
+                filter
+                    .statuses
+                    .on(ticket::Column::Status)
+                    .add(self.scope.clone()),
                 &Sort::by_id(Alias::new("id"), true),
                 None,
                 &page,
@@ -310,8 +303,12 @@ pub struct SubAccounts {
     pub descending: bool,
 }
 
-/// The sub-accounts lists of many main accounts: one statement per distinct list asked.
-pub struct SubAccountsLoader(pub(super) DatabaseConnection);
+/// The sub-accounts lists of many main accounts: one statement per distinct list asked,
+/// within the viewer's scope of accounts.
+pub struct SubAccountsLoader {
+    pub(super) db: DatabaseConnection,
+    pub(super) scope: Condition,
+}
 
 impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
     type Value = Paged<account::Model>;
@@ -324,7 +321,8 @@ impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
         let mut out = HashMap::new();
         for ((list, page), mains) in group(keys) {
             let mut pages = crate::domain::account::sub_accounts_of(
-                &self.0,
+                &self.db,
+                self.scope.clone(),
                 &mains,
                 &list.filter,
                 list.sort,

@@ -144,9 +144,24 @@ impl Order {
         self.0.rejection_reason.as_deref()
     }
 
-    /// Why the last payment attempt failed.
-    async fn failure_reason(&self) -> Option<&str> {
-        self.0.failure_reason.as_deref()
+    /// Why the last payment attempt failed, or why the order was called off, as the viewer
+    /// may read it (the payer's balance only with `viewBalance` on the payer).
+    async fn failure_reason(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        if self.0.failure.is_none() {
+            return Ok(None);
+        }
+        let rows = crate::graphql::record::rows(
+            ctx,
+            crate::domain::order::failure::refs(&self.0)
+                .into_iter()
+                .chain([crate::domain::record::Ref::Order(self.0.id)]),
+        )
+        .await?;
+        let viewer = crate::graphql::viewer(ctx)?;
+        Ok(crate::domain::order::failure::reason(
+            &crate::domain::record::Reader::new(viewer, &rows),
+            &self.0,
+        ))
     }
 }
 

@@ -97,20 +97,18 @@ impl Ticket {
         self.0.hidden_from_main
     }
 
-    /// The staff member working it (customers see the name), null while unassigned.
+    /// The staff member working it (staff only: customers see whether it is assigned,
+    /// `assigned`); null while unassigned.
     async fn assignee(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<super::staff::StaffUser>> {
-        let Some(id) = self.0.assignee_id else {
-            return Ok(None);
-        };
-        let found = super::loaders(ctx)?
-            .staff_user
-            .load_one(id)
-            .await
-            .map_err(gql)?;
-        Ok(found.map(super::staff::StaffUser))
+        follow_optional(ctx, self.0.assignee_id).await
+    }
+
+    /// Whether a staff member is working it.
+    async fn assigned(&self) -> bool {
+        self.0.assignee_id.is_some()
     }
 
     /// When it was opened.
@@ -171,9 +169,22 @@ impl TicketMessage {
         ids::encode(Kind::TicketMessage, self.0.id)
     }
 
-    /// Who wrote it.
-    async fn author_name(&self) -> &str {
-        &self.0.author_name
+    /// Who wrote it, as the viewer may know them: an account's name ("your main account" to
+    /// a sub-account whose main wrote it), "ISP staff" to customers (the name to staff).
+    async fn author_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        use crate::domain::{record, ticket};
+        let author = ticket::author_of(&self.0);
+        let refs = match author {
+            Some(record::Actor::Account(id)) => Some(record::Ref::Account(id)),
+            Some(record::Actor::Staff(id)) => Some(record::Ref::Staff(id)),
+            _ => None,
+        };
+        let rows = crate::graphql::record::rows(ctx, refs).await?;
+        let viewer = crate::graphql::viewer(ctx)?;
+        Ok(ticket::author_name(
+            &record::Reader::new(viewer, &rows),
+            &self.0,
+        ))
     }
 
     /// Whether ISP staff wrote it.

@@ -391,8 +391,10 @@ async fn case(app: &TestApp, m: &str, s: &Shop) {
                 .await
                 .expect("query")
                 .expect("entry");
-            let after =
-                serde_json::from_str::<Value>(&last.details).expect("json")["after"].clone();
+            let after = portal_api::domain::activity::record_of(&last)
+                .get("subAccountManagement")
+                .and_then(|f| f.after.clone())
+                .expect("the switch's new value");
             let stored = app
                 .ok(
                     "query($id: ID!) { node(id: $id) { ... on Account { subAccountManagement } } }",

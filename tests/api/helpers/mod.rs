@@ -69,6 +69,14 @@ impl TestApp {
 
     /// The same, with the configuration adjusted (e.g. a tiny rate-limit budget).
     pub async fn spawn_with(mode: Mode, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        // `TEST_LOG=error cargo test …` shows the server's log lines (e.g. the cause of an
+        // internal error) beside the test's output.
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let (url, db) = match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
                 let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());

@@ -7,7 +7,7 @@ use async_graphql::{
     parser::types::{ExecutableDocument, Field, Selection, SelectionSet},
 };
 
-use super::connection::page_cost;
+use crate::graphql::connection::page_cost;
 
 /// One role's limits (CONVENTIONS.md).
 #[derive(Debug, Clone, Copy)]

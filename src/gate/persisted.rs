@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::graphql::{
+use super::{
     prepared::{Prepared, PreparedCache, hash_of},
     trusted::{self, Mode},
 };

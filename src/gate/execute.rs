@@ -1,4 +1,4 @@
-//! Running an operation: with its loaders' batches driven beside it ([`super::batch`]), then
+//! Running an operation: with its loaders' batches driven beside it (`graphql::batch`), then
 //! the answer put in shape. A field that failed is `null` at its path and the null is carried
 //! up to the nearest nullable field, as GraphQL says (async-graphql leaves the key out), and
 //! each internal failure is logged once, after execution, inside the request's span.
@@ -9,13 +9,16 @@ use std::{
 };
 
 use async_graphql::{
-    Executor, PathSegment, Request, Response, ServerError, Value,
+    PathSegment, Request, Response, ServerError, Value,
     futures_util::stream::{BoxStream, StreamExt},
-    parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition},
+    parser::types::{BaseType, OperationType, Type, TypeKind, TypeSystemDefinition},
 };
 
-use super::{PortalSchema, batch::Driven, loaders::Loaders};
-use crate::{AppState, error::AppError};
+use super::{Outcome, code_of};
+use crate::{
+    error::AppError,
+    graphql::{PortalSchema, batch::Driven, loaders::Loaders},
+};
 
 /// Executes one query or mutation with fresh loaders.
 pub async fn execute(schema: &PortalSchema, request: Request, loaders: Loaders) -> Response {
@@ -30,59 +33,106 @@ pub fn execute_stream(
     schema: &PortalSchema,
     request: Request,
     loaders: Loaders,
-    session: Option<Arc<async_graphql::Data>>,
 ) -> BoxStream<'static, Response> {
     let batcher = loaders.batcher();
-    let stream =
-        schema.execute_stream_with_session_data(request.data(loaders), session.unwrap_or_default());
+    let stream = schema.execute_stream(request.data(loaders));
     Driven::new(stream, batcher).map(finish).boxed()
 }
 
-/// The schema as `async-graphql-axum`'s WebSocket handler runs it: through [`execute`].
-/// `free_text` says whether the connection may run documents outside the trusted ones
-/// (set when it authenticates: always for staff; for others unless the server requires
-/// trusted documents).
-#[derive(Clone)]
-pub struct Batching {
-    pub schema: PortalSchema,
-    pub state: AppState,
-    pub free_text: Arc<std::sync::atomic::AtomicBool>,
+/// The span of one operation. Named by the request or by the manifest: free. What only a
+/// collector reads (the name written in the document, the span's display name, the
+/// redacted document) is worked out only when spans are exported.
+pub fn operation_span(
+    operation: Option<OperationType>,
+    given: Option<&str>,
+    hash: &str,
+    query: &str,
+) -> tracing::Span {
+    let kind = match operation {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "unknown",
+    };
+    let span = tracing::info_span!(
+        "graphql.operation",
+        otel.name = tracing::field::Empty,
+        graphql.operation.type = kind,
+        graphql.operation.name = given,
+        graphql.document = tracing::field::Empty,
+        graphql.document.id = %hash,
+    );
+    if crate::telemetry::exporting() {
+        let named_in_document = crate::telemetry::operation_name(query);
+        let name = given.or(named_in_document.as_deref()).unwrap_or("");
+        span.record("graphql.operation.name", name);
+        span.record("otel.name", format!("{kind} {name}").trim_end());
+        span.record("graphql.document", crate::telemetry::redact(query));
+    }
+    span
 }
 
-impl Batching {
-    fn refused(&self, request: &Request) -> Option<Response> {
-        let free = self.free_text.load(std::sync::atomic::Ordering::Acquire);
-        (!free && !super::trusted::is_trusted(&request.query)).then(|| {
-            let mut error = ServerError::new(
-                "this server runs only its clients' trusted documents (operations/)",
-                None,
-            );
-            let mut code = async_graphql::ErrorExtensionValues::default();
-            code.set("code", "PERSISTED_QUERY_REQUIRED");
-            error.extensions = Some(code);
-            Response::from_errors(vec![error])
-        })
+/// What an executed answer's errors say about the request as a whole, with the codes its
+/// errors lack set: a document refused by validation (or variables that do not fit their
+/// types, found by the fast validation) ran nothing and is a request error.
+pub fn classify(response: &mut Response, fast: bool) -> Outcome {
+    if fast && response.errors.iter().any(is_coercion_error) {
+        // Variables that do not fit their types: a request error, as full validation says.
+        response.data = Value::Null;
+        response.errors.retain(is_coercion_error);
+        for e in response.errors.iter_mut() {
+            e.path.clear();
+        }
+    }
+    let nothing_ran = response.data == Value::Null;
+    let refused = nothing_ran
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    for e in response.errors.iter_mut() {
+        let code = if is_coercion_error(e) {
+            "BAD_USER_INPUT"
+        } else if refused && is_limit_error(e) {
+            "QUERY_TOO_COMPLEX"
+        } else if refused {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else {
+            "INTERNAL_SERVER_ERROR"
+        };
+        if code_of(e).is_none() {
+            e.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code.to_string());
+        }
+    }
+    let has = |code: &str| response.errors.iter().any(|e| code_of(e) == Some(code));
+    let all_coercion = !response.errors.is_empty() && response.errors.iter().all(is_coercion_error);
+    if refused || (nothing_ran && all_coercion) {
+        Outcome::RequestError
+    } else if has("UNAUTHENTICATED") {
+        Outcome::Unauthenticated
+    } else if has("RATE_LIMITED") {
+        Outcome::RateLimited
+    } else {
+        Outcome::Ran
     }
 }
 
-impl Executor for Batching {
-    async fn execute(&self, request: Request) -> Response {
-        if let Some(refused) = self.refused(&request) {
-            return refused;
-        }
-        execute(&self.schema, request, Loaders::new(&self.state)).await
-    }
+/// Errors async-graphql raises when an argument or variable value does not fit its type.
+fn is_coercion_error(e: &ServerError) -> bool {
+    [
+        "Failed to parse",
+        "Invalid value for argument",
+        "Expected input type",
+    ]
+    .iter()
+    .any(|start| e.message.starts_with(start))
+}
 
-    fn execute_stream(
-        &self,
-        request: Request,
-        session: Option<Arc<async_graphql::Data>>,
-    ) -> BoxStream<'static, Response> {
-        if let Some(refused) = self.refused(&request) {
-            return async_graphql::futures_util::stream::once(async move { refused }).boxed();
-        }
-        execute_stream(&self.schema, request, Loaders::new(&self.state), session)
-    }
+/// Errors async-graphql raises when an operation breaks a depth, complexity or directive limit.
+fn is_limit_error(e: &ServerError) -> bool {
+    e.message.contains("too complex")
+        || e.message.contains("nested too deep")
+        || e.message.contains("directives")
 }
 
 /// Puts an answer in shape (see the module doc).
@@ -101,19 +151,12 @@ pub fn finish(mut response: Response) -> Response {
     response
 }
 
-fn code(e: &ServerError) -> Option<&str> {
-    match e.extensions.as_ref()?.get("code")? {
-        Value::String(s) => Some(s.as_str()),
-        _ => None,
-    }
-}
-
 /// Logs each internal failure once: a failed batch reaches every row that reads it, with one
 /// shared cause.
 fn log_internal_errors(errors: &[ServerError]) {
     let mut seen: Vec<*const ()> = Vec::new();
     for e in errors {
-        let internal = match code(e) {
+        let internal = match code_of(e) {
             Some("INTERNAL_SERVER_ERROR") => true,
             // An execution error without a code did not come through `AppError`.
             None => !e.path.is_empty(),
@@ -147,7 +190,7 @@ struct Types {
     implementers: HashMap<String, Vec<String>>,
 }
 
-static TYPES: LazyLock<Types> = LazyLock::new(|| Types::from_sdl(&super::sdl()));
+static TYPES: LazyLock<Types> = LazyLock::new(|| Types::from_sdl(&crate::graphql::sdl()));
 
 impl Types {
     fn from_sdl(sdl: &str) -> Self {

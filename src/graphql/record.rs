@@ -1,0 +1,46 @@
+//! Derived records in GraphQL: the rows they name, read through the request's DataLoaders
+//! (so the records of a page are read together, in one batch per kind), for a
+//! [`domain::record::Reader`] to render them for the viewer.
+
+use async_graphql::{Context, futures_util::try_join};
+
+use crate::domain::record::{Ref, Rows, Wanted};
+
+use super::loaders::gql;
+
+/// The rows `refs` names, and the accounts that own them.
+pub async fn rows(
+    ctx: &Context<'_>,
+    refs: impl IntoIterator<Item = Ref>,
+) -> async_graphql::Result<Rows> {
+    let wanted: Wanted = refs.into_iter().collect();
+    let l = super::loaders(ctx)?;
+    let (orders, invoices, tickets, services, documents, tariffs, staff, accounts) = try_join!(
+        l.order.load_many(wanted.orders.iter().copied()),
+        l.invoice.load_many(wanted.invoices.iter().copied()),
+        l.ticket.load_many(wanted.tickets.iter().copied()),
+        l.service.load_many(wanted.services.iter().copied()),
+        l.document.load_many(wanted.documents.iter().copied()),
+        l.tariff.load_many(wanted.tariffs.iter().copied()),
+        l.staff_user.load_many(wanted.staff.iter().copied()),
+        l.account.load_many(wanted.accounts.iter().copied()),
+    )
+    .map_err(gql)?;
+    let mut rows = Rows {
+        accounts,
+        orders,
+        invoices,
+        tickets,
+        services,
+        documents,
+        tariffs,
+        staff,
+    };
+    // Owners came along with their rows (the loaders prime them): no statement of their own.
+    let owners = rows.owners();
+    if !owners.is_empty() {
+        rows.accounts
+            .extend(l.account.load_many(owners).await.map_err(gql)?);
+    }
+    Ok(rows)
+}

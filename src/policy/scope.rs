@@ -1,0 +1,296 @@
+//! The SQL half of the policy: for each table a list reads, which of its rows a viewer may
+//! see, as a condition beside the Rust rule it mirrors (`authorize(viewer, See, Target::…)`),
+//! built from the same pieces ([`sub_account_allows`], [`own_allows`]). Lists filter with
+//! these, so a page and its `totalCount` hold exactly what the reader may open; a test
+//! generates rows and holds each condition equal to its rule (`tests/api/scopes.rs`).
+
+use sea_orm::{
+    ColumnTrait, EntityTrait, IdenStatic,
+    sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement},
+};
+
+use entity::{
+    account, activity, document, enums::SubAccountType, internet_session, invoice, notification,
+    order, service, ticket, ticket_message, voice_call,
+};
+
+use super::{Action, own_allows, sub_account_allows};
+use crate::auth::{CustomerViewer, Viewer};
+
+/// A condition no row meets.
+fn none() -> Condition {
+    Condition::all().add(Expr::cust("1 = 0"))
+}
+
+/// The customer a scope is about; staff and the system see every row, anonymous callers none.
+enum Who<'a> {
+    All,
+    Nobody,
+    Customer(&'a CustomerViewer),
+}
+
+fn who(viewer: &Viewer) -> Who<'_> {
+    match viewer {
+        Viewer::Admin(_) | Viewer::System => Who::All,
+        Viewer::Anonymous => Who::Nobody,
+        Viewer::Customer(c) => Who::Customer(c),
+    }
+}
+
+/// The viewer's sub-accounts of the kinds on which `action` is allowed (`None`: no kind is).
+fn subs_allowing(c: &CustomerViewer, action: Action) -> Option<SelectStatement> {
+    let kinds: Vec<SubAccountType> = [SubAccountType::Aggregated, SubAccountType::Independent]
+        .into_iter()
+        .filter(|kind| sub_account_allows(c, *kind, action))
+        .collect();
+    if kinds.is_empty() {
+        return None;
+    }
+    Some(
+        Query::select()
+            .column(account::Column::Id)
+            .from(account::Entity)
+            .and_where(account::Column::MainAccountId.eq(c.account.id))
+            .and_where(account::Column::SubAccountType.is_in(kinds))
+            .to_owned(),
+    )
+}
+
+/// Rows owned (through `owner`) by an account on which the customer may do `opens`: its
+/// own account (where its own rule allows it) or its sub-accounts of the kinds that allow
+/// it. The Rust twin: `on_part(c, See, owner, opens)`.
+fn owned_by<E: EntityTrait>(c: &CustomerViewer, owner: E::Column, opens: Action) -> Condition
+where
+    E::Column: IdenStatic,
+{
+    let col = || Expr::col((E::default(), owner));
+    let mut any = Condition::any();
+    if own_allows(c, &c.account, opens) {
+        any = any.add(col().eq(c.account.id));
+    }
+    if let Some(subs) = subs_allowing(c, opens) {
+        any = any.add(col().in_subquery(subs));
+    }
+    if any.is_empty() { none() } else { any }
+}
+
+fn scoped(viewer: &Viewer, customer: impl FnOnce(&CustomerViewer) -> Condition) -> Condition {
+    match who(viewer) {
+        Who::All => Condition::all(),
+        Who::Nobody => none(),
+        Who::Customer(c) => customer(c),
+    }
+}
+
+/// Accounts: its own and its sub-accounts. Twin: `Target::Account`.
+pub fn accounts(viewer: &Viewer) -> Condition {
+    scoped(viewer, |c| {
+        Condition::any()
+            .add(Expr::col((account::Entity, account::Column::Id)).eq(c.account.id))
+            .add(Expr::col((account::Entity, account::Column::MainAccountId)).eq(c.account.id))
+    })
+}
+
+/// Services: with the details of their account. Twin: `Target::Service`.
+pub fn services(viewer: &Viewer) -> Condition {
+    scoped(viewer, |c| {
+        owned_by::<service::Entity>(c, service::Column::AccountId, Action::ViewDetails)
+    })
+}
+
+/// Documents: with `viewDocuments` on their account. Twin: `Target::Document`.
+pub fn documents(viewer: &Viewer) -> Condition {
+    scoped(viewer, |c| {
+        owned_by::<document::Entity>(c, document::Column::AccountId, Action::ViewDocuments)
+    })
+}
+
+/// Invoices: with `viewBilling` on their payer. Twin: `Target::Invoice`.
+pub fn invoices(viewer: &Viewer) -> Condition {
+    scoped(viewer, |c| {
+        owned_by::<invoice::Entity>(c, invoice::Column::AccountId, Action::ViewBilling)
+    })
+}
+
+/// Recorded Internet sessions: with `viewInternetUsage`. Twin: `Target::InternetSessionOf`.
+pub fn internet_sessions(viewer: &Viewer) -> Condition {
+    scoped(viewer, |c| {
+        owned_by::<internet_session::Entity>(
+            c,
+            internet_session::Column::AccountId,
+            Action::ViewInternetUsage,
+        )
+    })
+}
+
+/// Recorded calls: with `viewVoiceUsage`. Twin: `Target::VoiceCallOf`.
+pub fn voice_calls(viewer: &Viewer) -> Condition {
+    scoped(viewer, |c| {
+        owned_by::<voice_call::Entity>(c, voice_call::Column::AccountId, Action::ViewVoiceUsage)
+    })
+}
+
+/// Tickets: its own, and those of the sub-accounts it manages tickets for that they did not
+/// hide from it. Twin: `Target::Ticket`.
+pub fn tickets(viewer: &Viewer) -> Condition {
+    scoped(viewer, |c| {
+        let col = |column: ticket::Column| Expr::col((ticket::Entity, column));
+        let mut any = Condition::any().add(col(ticket::Column::AccountId).eq(c.account.id));
+        if let Some(subs) = subs_allowing(c, Action::ManageTickets) {
+            any = any.add(
+                Condition::all()
+                    .add(col(ticket::Column::AccountId).in_subquery(subs))
+                    .add(col(ticket::Column::HiddenFromMain).eq(false)),
+            );
+        }
+        any
+    })
+}
+
+/// Orders: those it pays for, those of its own account it placed itself (a sub-account does
+/// not see what its main placed for it), and those of the sub-accounts whose orders it may
+/// see. Twin: `Target::Order`.
+pub fn orders(viewer: &Viewer) -> Condition {
+    scoped(viewer, |c| {
+        let col = |column: order::Column| Expr::col((order::Entity, column));
+        let mut any = Condition::any()
+            .add(col(order::Column::PayerId).eq(c.account.id))
+            .add(
+                Condition::all()
+                    .add(col(order::Column::AccountId).eq(c.account.id))
+                    .add(col(order::Column::PlacedById).eq(c.account.id)),
+            );
+        if let Some(subs) = subs_allowing(c, Action::ViewOrders) {
+            any = any.add(col(order::Column::AccountId).in_subquery(subs));
+        }
+        any
+    })
+}
+
+/// Ticket messages: with their ticket. Twin: `TicketMessage`'s guard (its ticket's).
+pub fn ticket_messages(viewer: &Viewer) -> Condition {
+    match who(viewer) {
+        Who::All => Condition::all(),
+        Who::Nobody => none(),
+        Who::Customer(_) => Condition::all().add(
+            Expr::col((ticket_message::Entity, ticket_message::Column::TicketId)).in_subquery(
+                Query::select()
+                    .column(ticket::Column::Id)
+                    .from(ticket::Entity)
+                    .cond_where(tickets(viewer))
+                    .to_owned(),
+            ),
+        ),
+    }
+}
+
+/// `column IS NULL OR column IN (SELECT id FROM E WHERE scope)`: a reference a reader may
+/// follow, or none.
+fn reference<R: EntityTrait, E: EntityTrait>(
+    column: R::Column,
+    id: E::Column,
+    scope: Condition,
+) -> Condition
+where
+    R::Column: IdenStatic,
+{
+    let col = || Expr::col((R::default(), column));
+    Condition::any().add(col().is_null()).add(
+        col().in_subquery(
+            Query::select()
+                .column(id)
+                .from(E::default())
+                .cond_where(scope)
+                .to_owned(),
+        ),
+    )
+}
+
+/// The objects a derived record is about (order, invoice, ticket, service columns): a
+/// reader who may not see one of them does not see the record.
+fn about<R: EntityTrait>(
+    viewer: &Viewer,
+    order_id: R::Column,
+    invoice_id: R::Column,
+    ticket_id: R::Column,
+    service_id: R::Column,
+) -> Condition
+where
+    R::Column: IdenStatic,
+{
+    Condition::all()
+        .add(reference::<R, order::Entity>(
+            order_id,
+            order::Column::Id,
+            orders(viewer),
+        ))
+        .add(reference::<R, invoice::Entity>(
+            invoice_id,
+            invoice::Column::Id,
+            invoices(viewer),
+        ))
+        .add(reference::<R, ticket::Entity>(
+            ticket_id,
+            ticket::Column::Id,
+            tickets(viewer),
+        ))
+        .add(reference::<R, service::Entity>(
+            service_id,
+            service::Column::Id,
+            services(viewer),
+        ))
+}
+
+/// Activity entries: on an account whose history it may read (`viewDetails`), about objects
+/// it may see. Twin: `Target::ActivityOf` and `Target::…` of each object.
+pub fn activity(viewer: &Viewer) -> Condition {
+    match who(viewer) {
+        Who::All => Condition::all(),
+        Who::Nobody => none(),
+        Who::Customer(c) => Condition::all()
+            .add(owned_by::<activity::Entity>(
+                c,
+                activity::Column::AccountId,
+                super::READ_ACTIVITY,
+            ))
+            .add(about::<activity::Entity>(
+                viewer,
+                activity::Column::OrderId,
+                activity::Column::InvoiceId,
+                activity::Column::TicketId,
+                activity::Column::ServiceId,
+            )),
+    }
+}
+
+/// Notifications: its own, about objects it may see. Twin: `Target::Notification` and
+/// `Target::…` of each object.
+pub fn notifications(viewer: &Viewer) -> Condition {
+    match who(viewer) {
+        // Staff have no notifications of their own; they see every row where they list them.
+        Who::All => Condition::all(),
+        Who::Nobody => none(),
+        Who::Customer(c) => Condition::all()
+            .add(
+                Expr::col((notification::Entity, notification::Column::AccountId)).eq(c.account.id),
+            )
+            .add(about::<notification::Entity>(
+                viewer,
+                notification::Column::OrderId,
+                notification::Column::InvoiceId,
+                notification::Column::TicketId,
+                notification::Column::ServiceId,
+            )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nobody_sees_nothing_and_staff_see_everything() {
+        assert!(!format!("{:?}", accounts(&Viewer::Anonymous)).is_empty());
+        assert!(accounts(&Viewer::System).is_empty());
+    }
+}
