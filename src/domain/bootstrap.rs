@@ -88,9 +88,9 @@ pub async fn ensure_defaults(db: &DatabaseConnection) -> AppResult<()> {
     Ok(())
 }
 
-/// The staff user that work nobody asked for (the scheduler's jobs, the CLI) acts as: the
-/// first one (the system user on a fresh install).
-pub async fn system_viewer<C: sea_orm::ConnectionTrait>(db: &C) -> AppResult<crate::auth::Viewer> {
+/// The first staff user (the one every installation has), for an admin token printed by
+/// the command line. Work nobody asked for (the scheduler, `bill`) acts as the system.
+pub async fn first_staff<C: sea_orm::ConnectionTrait>(db: &C) -> AppResult<staff_user::Model> {
     let staff = staff_user::Entity::find()
         .order_by_asc(staff_user::Column::Id)
         .one(db)
@@ -100,8 +100,5 @@ pub async fn system_viewer<C: sea_orm::ConnectionTrait>(db: &C) -> AppResult<cra
                 "no staff user (expected {SYSTEM_STAFF_LOGIN})"
             ))
         })?;
-    Ok(crate::auth::Viewer::Admin(crate::auth::StaffViewer {
-        id: staff.id,
-        full_name: staff.full_name,
-    }))
+    Ok(staff)
 }
