@@ -34,6 +34,7 @@ mod permissions;
 mod queue;
 mod scheduler;
 mod schema;
+mod scopes;
 mod services;
 mod sessions;
 mod statements;
