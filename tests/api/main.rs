@@ -21,6 +21,7 @@ mod faults;
 mod generate;
 mod http;
 mod isolation;
+mod keys;
 mod lifecycle;
 mod limits;
 mod live;
