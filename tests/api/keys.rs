@@ -64,7 +64,9 @@ async fn a_key_the_main_used_never_hands_its_order_to_a_sub_account() {
     let mains = s.place(&s.main, &s.t.main, balance(), "cart-1").await;
     assert_eq!(mains["order"]["status"], "PAID", "{mains}");
     // The aggregated sub-account orders for itself with the same key: its own order.
-    let subs = s.place(&s.sub, &s.t.aggregated, Value::Null, "cart-1").await;
+    let subs = s
+        .place(&s.sub, &s.t.aggregated, Value::Null, "cart-1")
+        .await;
     assert_eq!(subs["userErrors"], json!([]), "{subs}");
     assert_eq!(subs["order"]["status"], "AWAITING_MAIN_APPROVAL");
     assert_eq!(subs["order"]["account"]["id"], s.t.aggregated);
@@ -72,7 +74,9 @@ async fn a_key_the_main_used_never_hands_its_order_to_a_sub_account() {
     assert_ne!(subs["order"]["number"], mains["order"]["number"]);
     assert_eq!(s.orders().await, 2);
     // Each replays its own.
-    let again = s.place(&s.sub, &s.t.aggregated, Value::Null, "cart-1").await;
+    let again = s
+        .place(&s.sub, &s.t.aggregated, Value::Null, "cart-1")
+        .await;
     assert_eq!(again["order"]["id"], subs["order"]["id"]);
     let again = s.place(&s.main, &s.t.main, balance(), "cart-1").await;
     assert_eq!(again["order"]["id"], mains["order"]["id"]);
@@ -109,7 +113,11 @@ async fn eight_concurrent_calls_with_one_key_place_one_order_and_seven_replays()
     for (status, body) in &answers {
         assert_eq!(status.as_u16(), 200, "{body}");
         assert!(body.get("errors").is_none(), "no error, a replay: {body}");
-        assert_eq!(body["data"]["placeOrder"]["userErrors"], json!([]), "{body}");
+        assert_eq!(
+            body["data"]["placeOrder"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
         assert_eq!(body["data"]["placeOrder"]["order"]["status"], "PAID");
         ids.push(body["data"]["placeOrder"]["order"]["id"].clone());
     }
@@ -154,8 +162,11 @@ async fn an_approval_key_replays_its_order_and_refuses_another() {
     let a = s.place(&s.sub, &s.t.aggregated, Value::Null, "a").await["order"]["id"].clone();
     let b = s.place(&s.sub, &s.t.aggregated, Value::Null, "b").await["order"]["id"].clone();
     let approve = |order: &Value| {
-        s.app
-            .ok(APPROVE, json!({ "o": order, "key": "approve-1" }), Some(&s.main))
+        s.app.ok(
+            APPROVE,
+            json!({ "o": order, "key": "approve-1" }),
+            Some(&s.main),
+        )
     };
     let first = approve(&a).await["approveOrder"].clone();
     assert_eq!(first["order"]["status"], "PAID", "{first}");

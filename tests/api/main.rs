@@ -45,6 +45,7 @@ mod throttle;
 mod tickets;
 mod tracing;
 mod transfers;
+mod transports;
 mod upcoming;
 mod usage;
 mod viewers;
