@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod billing;
 mod bulk;
+mod capabilities;
 mod cart;
 mod cli;
 mod clients;
