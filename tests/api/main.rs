@@ -16,6 +16,7 @@ mod cli;
 mod clients;
 mod concurrency;
 mod controls;
+mod derived;
 mod documents;
 mod expiry;
 mod faults;
