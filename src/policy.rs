@@ -87,6 +87,9 @@ pub enum Target<'a> {
     System,
     /// An account and what hangs off it (its lists, usage, activity).
     Account(&'a account::Model),
+    /// A former sub-account of the viewer, as its row was when they were unlinked (what the
+    /// orders and invoices the viewer paid for it keep naming): seen, nothing more.
+    FormerSubAccount(&'a account::Model),
     /// A service of an account (seen with the account's details).
     Service(&'a service::Model, &'a account::Model),
     /// A ticket of an account, which a sub-account may hide from its main account.
@@ -199,6 +202,8 @@ fn customer(c: &CustomerViewer, action: Action, target: Target<'_>) -> Result<()
         Target::InternetSessionOf(owner) => on_part(c, action, owner, Action::ViewInternetUsage),
         Target::VoiceCallOf(owner) => on_part(c, action, owner, Action::ViewVoiceUsage),
         Target::Account(a) => on_account(c, action, a),
+        Target::FormerSubAccount(_) if see => Ok(()),
+        Target::FormerSubAccount(_) => Err(AppError::Denied(action)),
         // An object of an account is seen with the permission that opens it.
         Target::Service(_, owner) => on_part(c, action, owner, Action::ViewDetails),
         Target::Document(_, owner) => on_part(c, action, owner, Action::ViewDocuments),

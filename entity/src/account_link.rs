@@ -14,6 +14,9 @@ pub struct Model {
     pub kind: SubAccountType,
     pub linked_at: DateTimeUtc,
     pub unlinked_at: Option<DateTimeUtc>,
+    /// The sub-account's row in its main account's list when it was unlinked (JSON): what
+    /// the former main keeps seeing of it beside the orders it paid.
+    pub snapshot: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

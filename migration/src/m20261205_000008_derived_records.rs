@@ -6,6 +6,9 @@
 //! one audience (`activity_log.actor`, `notifications.message`, `ticket_messages.author_name`,
 //! `orders.failure_reason`) are dropped.
 //!
+//! An unlinked sub-account keeps, on its old link, its list row as it was when unlinked: what
+//! its former main account keeps seeing of it beside the orders it paid.
+//!
 //! Idempotency keys of orders are re-scoped to whoever sent them and the account they act
 //! for (`order_keys`), replacing the per-payer `idempotency_keys`.
 
@@ -50,6 +53,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         add(manager, "orders", text_null("failure")).await?;
+        add(manager, "account_links", text_null("snapshot")).await?;
         manager
             .create_table(
                 Table::create()
@@ -166,6 +170,7 @@ impl MigrationTrait for Migration {
             ("notifications", "facts"),
             ("ticket_messages", "author_staff_id"),
             ("orders", "failure"),
+            ("account_links", "snapshot"),
         ] {
             manager
                 .alter_table(Table::alter().table(table).drop_column(col).to_owned())

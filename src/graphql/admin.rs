@@ -295,7 +295,7 @@ impl AdminMutation {
         AccountPayload::from_result(
             accounts::create(super::db(ctx)?, viewer, new)
                 .await
-                .map(Account),
+                .map(Account::new),
         )
     }
 
@@ -310,7 +310,7 @@ impl AdminMutation {
         let main = ids::decode(Kind::Account, &input.main_account_id).gql()?;
         let sub = ids::decode(Kind::Account, &input.sub_account_id).gql()?;
         let result = accounts::link(super::db(ctx)?, viewer, main, sub, input.kind.into()).await;
-        AccountPayload::from_result(result.map(Account))
+        AccountPayload::from_result(result.map(Account::new))
     }
 
     /// Unlink a sub-account; from then on it is billed on its own.
@@ -325,7 +325,7 @@ impl AdminMutation {
         AccountPayload::from_result(
             accounts::unlink(super::db(ctx)?, viewer, sub)
                 .await
-                .map(Account),
+                .map(Account::new),
         )
     }
 
@@ -339,7 +339,7 @@ impl AdminMutation {
         let viewer = super::viewer(ctx)?;
         let id = ids::decode(Kind::Account, &input.account_id).gql()?;
         let result = accounts::set_management(super::db(ctx)?, viewer, id, input.enabled).await;
-        AccountPayload::from_result(result.map(Account))
+        AccountPayload::from_result(result.map(Account::new))
     }
 
     /// Change global portal settings.
@@ -453,6 +453,6 @@ impl AdminMutation {
         let result =
             accounts::adjust_balance(super::db(ctx)?, viewer, id, input.amount.0, &input.reason)
                 .await;
-        AccountPayload::from_result(result.map(Account))
+        AccountPayload::from_result(result.map(Account::new))
     }
 }

@@ -283,6 +283,6 @@ impl AuthMutation {
             input.temporary_password,
         )
         .await;
-        ForcePasswordResetPayload::from_result(result.map(Account))
+        ForcePasswordResetPayload::from_result(result.map(Account::new))
     }
 }

@@ -62,7 +62,7 @@ impl Viewer {
 
     /// The viewer's own account; null for admins.
     async fn account(&self) -> Option<Account> {
-        self.0.account().cloned().map(Account)
+        self.0.account().cloned().map(Account::new)
     }
 
     /// The viewer's portal notifications, newest first (empty for admins).

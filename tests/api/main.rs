@@ -48,6 +48,7 @@ mod tickets;
 mod tracing;
 mod transfers;
 mod transports;
+mod unlinking;
 mod upcoming;
 mod usage;
 mod viewers;

@@ -152,6 +152,7 @@ pub async fn link(
         kind: Set(kind),
         linked_at: Set(now),
         unlinked_at: Set(None),
+        snapshot: Set(None),
         ..Default::default()
     }
     .insert(&txn)
@@ -207,8 +208,16 @@ pub async fn unlink(
     active.linked_at = Set(None);
     active.updated_at = Set(now);
     let unlinked = active.update(&txn).await?;
+    // The row its former main keeps seeing beside the orders it paid.
+    let totals = crate::domain::service::totals_for(&txn, &[sub.id])
+        .await?
+        .remove(&sub.id)
+        .unwrap_or_default();
+    let frozen = serde_json::to_string(&super::former::Frozen::of(&sub, totals))
+        .map_err(|e| AppError::Internal(e.into()))?;
     account_link::Entity::update_many()
         .col_expr(account_link::Column::UnlinkedAt, Expr::value(now))
+        .col_expr(account_link::Column::Snapshot, Expr::value(frozen))
         .filter(account_link::Column::SubAccountId.eq(sub.id))
         .filter(account_link::Column::UnlinkedAt.is_null())
         .exec(&txn)

@@ -2,6 +2,7 @@
 //! the management switch in [`link`]; the account lists in [`list`]; a main account's
 //! transfers to its independent sub-accounts in [`transfer`].
 
+pub mod former;
 mod link;
 mod list;
 mod transfer;

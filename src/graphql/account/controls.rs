@@ -159,7 +159,7 @@ impl ControlsMutation {
             input.auto_approve_up_to.map(|d| d.0),
         )
         .await;
-        SpendingControlsPayload::from_result(result.map(Account))
+        SpendingControlsPayload::from_result(result.map(Account::new))
     }
 
     /// Move money from your balance to an independent sub-account's balance (one you may

@@ -137,7 +137,7 @@ pub async fn account_connection(
     } else {
         0
     };
-    Ok(Connection::new(found.map(Account), total))
+    Ok(Connection::new(found.map(Account::new), total))
 }
 
 /// A main account's sub-accounts, through the loader that reads the lists of every main
@@ -171,7 +171,7 @@ pub async fn sub_accounts(
         .await
         .map_err(gql)?
         .unwrap_or_else(|| (Page::empty(), 0));
-    Ok((found.map(Account), total))
+    Ok((found.map(Account::new), total))
 }
 
 /// The most recently linked sub-accounts of a main account the viewer may reach.

@@ -33,13 +33,33 @@ use super::{
     usage::{InternetUsage, UsagePeriod, VoiceUsage},
 };
 use crate::{
+    domain::service::Totals,
     error::{AppError, ResultExt},
     policy::{self, Action, Target},
 };
 
 /// A customer account: standalone, a main account, or a sub-account linked to a main.
 #[derive(Clone)]
-pub struct Account(pub account::Model);
+pub struct Account {
+    pub row: account::Model,
+    /// A former sub-account of the viewer: its row as it was when they were unlinked, with
+    /// the totals it had then (`domain::account::former`).
+    former: Option<Totals>,
+}
+
+impl Account {
+    pub fn new(row: account::Model) -> Self {
+        Self { row, former: None }
+    }
+
+    /// What the policy decides about: the account, or the viewer's former sub-account.
+    fn target(&self) -> Target<'_> {
+        match self.former {
+            Some(_) => Target::FormerSubAccount(&self.row),
+            None => Target::Account(&self.row),
+        }
+    }
+}
 
 crate::connection_names!(Account => "AccountConnection", "AccountEdge";);
 
@@ -48,7 +68,7 @@ impl Guarded for Account {
         Ok(policy::authorize(
             super::viewer(ctx)?,
             action,
-            Target::Account(&self.0),
+            self.target(),
         ))
     }
 }
@@ -56,8 +76,32 @@ impl Guarded for Account {
 impl Loadable for Account {
     const KIND: Kind = Kind::Account;
 
+    /// The account; to a customer for which it is a former sub-account, as it was when they
+    /// were unlinked (the same answer on every path: `node`, an order's account, an invoice
+    /// line's sub-account).
     async fn load(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
-        Ok(load_account(ctx, id).await?.map(Account))
+        let Some(row) = load_account(ctx, id).await? else {
+            return Ok(None);
+        };
+        let viewer = super::viewer(ctx)?;
+        let stranger = viewer
+            .account()
+            .is_some_and(|me| row.id != me.id && row.main_account_id != Some(me.id));
+        if stranger {
+            let former = super::loaders(ctx)?
+                .former_subs
+                .load_one(())
+                .await
+                .map_err(gql)?
+                .and_then(|all| all.get(&row.id).cloned());
+            if let Some((frozen, at)) = former {
+                return Ok(Some(Account {
+                    row: frozen.row(row.id, at),
+                    former: Some(frozen.totals()),
+                }));
+            }
+        }
+        Ok(Some(Account::new(row)))
     }
 }
 
@@ -104,88 +148,88 @@ where
 impl Account {
     /// Global ID.
     pub async fn id(&self) -> ID {
-        ids::encode(Kind::Account, self.0.id)
+        ids::encode(Kind::Account, self.row.id)
     }
 
     /// Login name.
     async fn login(&self) -> &str {
-        &self.0.login
+        &self.row.login
     }
 
     /// Full name (person or company).
     async fn full_name(&self) -> &str {
-        &self.0.full_name
+        &self.row.full_name
     }
 
     /// Contact email; needs `viewDetails`.
     #[graphql(guard = "Can(Action::ViewDetails, self)")]
     async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+        self.row.email.as_deref()
     }
 
     /// Account status.
     async fn status(&self) -> AccountStatus {
-        self.0.status.into()
+        self.row.status.into()
     }
 
     /// Service address.
     async fn address(&self) -> Address {
         Address {
-            street: self.0.street.clone(),
-            city: self.0.city.clone(),
-            zip_code: self.0.zip_code.clone(),
-            country: self.0.country.clone(),
+            street: self.row.street.clone(),
+            city: self.row.city.clone(),
+            zip_code: self.row.zip_code.clone(),
+            country: self.row.country.clone(),
         }
     }
 
     /// How the account pays.
     async fn billing_mode(&self) -> BillingMode {
-        self.0.billing_mode.into()
+        self.row.billing_mode.into()
     }
 
     /// Current balance in the account's currency; needs `viewBalance` (a main account sees
     /// it for the aggregated sub-accounts it manages: it pays for them).
     #[graphql(guard = "Can(Action::ViewBalance, self)")]
     async fn balance(&self) -> Option<Decimal> {
-        Some(Decimal::from_minor(self.0.balance_minor))
+        Some(Decimal::from_minor(self.row.balance_minor))
     }
 
     /// An aggregated sub-account's spending controls (what its own orders may cost per
     /// month, and up to what they are paid at once); needs `viewOrders`.
     #[graphql(guard = "Can(Action::ViewOrders, self)")]
     async fn spending_controls(&self) -> Option<controls::SpendingControls> {
-        Some(controls::SpendingControls(self.0.clone()))
+        Some(controls::SpendingControls(self.row.clone()))
     }
 
     /// ISO 4217 currency of all amounts of this account.
     async fn currency(&self) -> &str {
-        &self.0.currency
+        &self.row.currency
     }
 
     /// The partner (branch or reseller) the account belongs to.
     async fn partner(&self, ctx: &Context<'_>) -> async_graphql::Result<Partner> {
-        follow(ctx, self.0.partner_id).await
+        follow(ctx, self.row.partner_id).await
     }
 
     /// The main account this sub-account is linked to; null for others, and for a
     /// sub-account itself (a sub-account never reaches its main account's data).
     async fn main_account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
-        follow_optional(ctx, self.0.main_account_id).await
+        follow_optional(ctx, self.row.main_account_id).await
     }
 
     /// Aggregated or independent, for a sub-account; null otherwise.
     async fn sub_account_type(&self) -> Option<SubAccountType> {
-        self.0.sub_account_type.map(Into::into)
+        self.row.sub_account_type.map(Into::into)
     }
 
     /// When the sub-account was linked to its main account.
     async fn linked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.linked_at
+        self.row.linked_at
     }
 
     /// Whether this main account may manage its sub-accounts (set by admins).
     async fn sub_account_management(&self) -> bool {
-        self.0.sub_account_management
+        self.row.sub_account_management
     }
 
     /// Number of active services.
@@ -200,7 +244,7 @@ impl Account {
 
     /// What the viewer may do with this account.
     async fn capabilities(&self) -> AccountCapabilities {
-        AccountCapabilities(self.0.clone())
+        AccountCapabilities(self.clone())
     }
 
     /// The sub-accounts linked to this main account (the portal's Sub-accounts section).
@@ -219,9 +263,9 @@ impl Account {
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Connection<Account>> {
         let req = page_request(first, after, last, before).gql()?;
-        let filter = filter.unwrap_or_default().into_domain(self.0.id).gql()?;
+        let filter = filter.unwrap_or_default().into_domain(self.row.id).gql()?;
         let (page, total) =
-            list::sub_accounts(ctx, self.0.id, filter, list::sort_of(order_by), req).await?;
+            list::sub_accounts(ctx, self.row.id, filter, list::sort_of(order_by), req).await?;
         Ok(Connection::new(page, total))
     }
 
@@ -231,7 +275,7 @@ impl Account {
         ctx: &Context<'_>,
         #[graphql(desc = "How many (1..20).", default_with = "Some(5)")] limit: Option<i32>,
     ) -> async_graphql::Result<Vec<Account>> {
-        list::recently_linked(ctx, self.0.id, limit).await
+        list::recently_linked(ctx, self.row.id, limit).await
     }
 
     /// The account's services, oldest first; needs `viewDetails`.
@@ -249,7 +293,7 @@ impl Account {
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Service>>> {
         let key = PageKey {
-            parent: self.0.id,
+            parent: self.row.id,
             filter: values(status, |s: &entity::enums::ServiceStatus| s.as_str()).gql()?,
             page: page_request(first, after, last, before).gql()?,
         };
@@ -272,7 +316,7 @@ impl Account {
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Option<Connection<ActivityEntry>>> {
         let key = PageKey {
-            parent: self.0.id,
+            parent: self.row.id,
             filter: (),
             page: page_request(first, after, last, before).gql()?,
         };
@@ -295,7 +339,7 @@ impl Account {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Order>>> {
         let key = PageKey {
-            parent: self.0.id,
+            parent: self.row.id,
             filter: values(status, |s: &entity::enums::OrderStatus| s.as_str()).gql()?,
             page: page_request(first, after, None, None).gql()?,
         };
@@ -318,7 +362,7 @@ impl Account {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Order>>> {
         let key = PageKey {
-            parent: self.0.id,
+            parent: self.row.id,
             filter: PaidForOthers(
                 values(status, |s: &entity::enums::OrderStatus| s.as_str()).gql()?,
             ),
@@ -344,13 +388,13 @@ impl Account {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Ticket>>> {
         // The viewer's own list takes in its sub-accounts' tickets (the ones it may see).
-        let own = super::viewer(ctx)?.account().map(|a| a.id) == Some(self.0.id);
+        let own = super::viewer(ctx)?.account().map(|a| a.id) == Some(self.row.id);
         let filter = TicketFilter {
             statuses: values(status, |s: &entity::enums::TicketStatus| s.as_str()).gql()?,
             with_sub_accounts: own,
         };
         let key = PageKey {
-            parent: self.0.id,
+            parent: self.row.id,
             filter,
             page: page_request(first, after, None, None).gql()?,
         };
@@ -374,7 +418,7 @@ impl Account {
         group_by: Option<UsagePeriod>,
     ) -> async_graphql::Result<Option<InternetUsage>> {
         let by = group_by.unwrap_or(UsagePeriod::Day);
-        super::usage::internet(ctx, self.0.id, from.0, to.0, by)
+        super::usage::internet(ctx, self.row.id, from.0, to.0, by)
             .await
             .map(Some)
     }
@@ -387,7 +431,7 @@ impl Account {
         #[graphql(desc = "First day (inclusive).")] from: Date,
         #[graphql(desc = "Last day (exclusive).")] to: Date,
     ) -> async_graphql::Result<Option<VoiceUsage>> {
-        super::usage::voice(ctx, self.0.id, from.0, to.0)
+        super::usage::voice(ctx, self.row.id, from.0, to.0)
             .await
             .map(Some)
     }
@@ -404,7 +448,7 @@ impl Account {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Invoice>>> {
         let key = PageKey {
-            parent: self.0.id,
+            parent: self.row.id,
             filter: (),
             page: page_request(first, after, None, None).gql()?,
         };
@@ -426,7 +470,7 @@ impl Account {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Document>>> {
         let key = PageKey {
-            parent: self.0.id,
+            parent: self.row.id,
             filter: values(kind.map(|k| vec![k]), |k: &entity::enums::DocumentKind| {
                 k.as_str()
             })
@@ -444,9 +488,12 @@ impl Account {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<crate::domain::service::Totals> {
+        if let Some(frozen) = self.former {
+            return Ok(frozen);
+        }
         Ok(super::loaders(ctx)?
             .totals
-            .load_one(self.0.id)
+            .load_one(self.row.id)
             .await
             .map_err(gql)?
             .unwrap_or_default())

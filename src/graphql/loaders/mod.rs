@@ -305,6 +305,39 @@ impl Loader<()> for CatalogLoader {
     }
 }
 
+/// The viewer's former sub-accounts, frozen as they were when unlinked (read once per
+/// request, and only when an account the viewer may not see otherwise is asked for).
+pub struct FormerSubsLoader {
+    db: DatabaseConnection,
+    main: Option<i64>,
+}
+
+/// Former sub-accounts by id: their frozen row and when they were unlinked.
+pub type FormerSubs = Arc<
+    HashMap<
+        i64,
+        (
+            domain::account::former::Frozen,
+            chrono::DateTime<chrono::Utc>,
+        ),
+    >,
+>;
+
+impl Loader<()> for FormerSubsLoader {
+    type Value = FormerSubs;
+    type Error = LoadError;
+
+    async fn load(&self, _: &[()]) -> Result<HashMap<(), Self::Value>, LoadError> {
+        let found = match self.main {
+            Some(main) => domain::account::former::of_main(&self.db, main)
+                .await
+                .map_err(Arc::new)?,
+            None => HashMap::new(),
+        };
+        Ok(HashMap::from([((), Arc::new(found))]))
+    }
+}
+
 /// A loader of the request, batched by [`super::batch`].
 pub type Cached<T, K = i64> = Arc<Batched<K, T>>;
 
@@ -317,6 +350,7 @@ pub struct Loaders {
     pub email_template: Cached<ById<email_template::Entity>>,
     pub tariff: Cached<TariffLoader>,
     pub catalog: Cached<CatalogLoader, ()>,
+    pub former_subs: Cached<FormerSubsLoader, ()>,
     pub service: Cached<OwnedById<service::Entity>>,
     pub change_request: Cached<ById<change_request::Entity>>,
     pub order: Cached<OwnedById<order::Entity>>,
@@ -371,6 +405,13 @@ impl Loaders {
             email_template: Batched::new(&batcher, ById::new(db)),
             tariff: Batched::new(&batcher, TariffLoader(db.clone(), state.tariffs.clone())),
             catalog: Batched::new(&batcher, CatalogLoader(db.clone())),
+            former_subs: Batched::new(
+                &batcher,
+                FormerSubsLoader {
+                    db: db.clone(),
+                    main: viewer.account().map(|a| a.id),
+                },
+            ),
             service: Batched::new(
                 &batcher,
                 OwnedById::new(db, service::Column::AccountId, &account),
