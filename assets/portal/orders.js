@@ -8,11 +8,19 @@ import { cell, date, go, h, label, money, moneyCell, perform, show, status, tabl
 /** The cart: one account's lines (tariff id → quantity) and the key that makes paying once. */
 let cart = { accountId: null, lines: new Map(), key: null };
 
-function empty(accountId) {
+/** A fresh idempotency key: one per attempt to pay (a retry of the same click reuses it). */
+function newKey(prefix) {
   // getRandomValues works on plain http too (randomUUID needs a secure context).
   const key = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
-  cart = { accountId, lines: new Map(), key: `cart-${key}` };
+  return `${prefix}-${key}`;
 }
+
+function empty(accountId) {
+  cart = { accountId, lines: new Map(), key: newKey("cart") };
+}
+
+/** The key of each order's approval, until an attempt is refused. */
+const approvals = new Map();
 
 export async function orderPage(params) {
   const [{ viewer }, { tariffs }] = await Promise.all([call("OrderAccounts"), call("Tariffs")]);
@@ -110,13 +118,24 @@ function checkout(account, me, asksMain, items) {
     event.preventDefault();
     const data = new FormData(form);
     const paymentMethod = asksMain ? null : data.get("pay") === "GATEWAY" ? { kind: "GATEWAY", gatewayToken: data.get("token") } : { kind: "ACCOUNT_BALANCE" };
-    perform("PlaceOrder", { accountId: account.id, items, paymentMethod, idempotencyKey: cart.key }, async (out) => {
-      empty(account.id);
-      await orderPage(new URLSearchParams({ account: account.id }));
-      document.getElementById("placed").textContent = `Order ${out.order.number}: ${label(out.order.status)}`;
-    });
+    perform(
+      "PlaceOrder",
+      { accountId: account.id, items, paymentMethod, idempotencyKey: cart.key },
+      async (out) => {
+        empty(account.id);
+        await orderPage(new URLSearchParams({ account: account.id }));
+        document.getElementById("placed").textContent = `Order ${out.order.number}: ${label(out.order.status)}`;
+      },
+      // The cart stays; paying again is a new attempt with its own key.
+      () => (cart.key = newKey("cart")),
+    );
   }
   return form;
+}
+
+function approvalKey(orderId) {
+  if (!approvals.has(orderId)) approvals.set(orderId, newKey("approve"));
+  return approvals.get(orderId);
 }
 
 export async function manageOrders(params) {
@@ -125,7 +144,12 @@ export async function manageOrders(params) {
   const done = () => go("#/orders?all=1");
   const decide = (o, approve) =>
     approve
-      ? perform("ApproveOrder", { orderId: o.id, paymentMethod: { kind: "ACCOUNT_BALANCE" }, idempotencyKey: `approve-${o.id}` }, done)
+      ? perform(
+          "ApproveOrder",
+          { orderId: o.id, paymentMethod: { kind: "ACCOUNT_BALANCE" }, idempotencyKey: approvalKey(o.id) },
+          done,
+          () => approvals.delete(o.id),
+        )
       : perform("RejectOrder", { orderId: o.id, reason: "Rejected in the portal" }, done);
   const rows = account.subAccountOrders.nodes.map((o) =>
     h(

@@ -77,11 +77,15 @@ export function showError(message) {
  * Runs a mutation from a button or form: its refusal (userErrors) or error is shown, and on
  * success `then` gets the payload (usually to draw the screen again).
  */
-export async function perform(name, variables, then) {
+export async function perform(name, variables, then, refused = () => {}) {
   try {
     const out = Object.values(await call(name, variables))[0];
-    const refused = refusal(out);
-    if (refused) return showError(refused);
+    const why = refusal(out);
+    if (why) {
+      // An idempotency key answers its first result for good: the next try is a new one.
+      refused(out);
+      return showError(why);
+    }
     showError("");
     await then(out);
   } catch (e) {

@@ -148,16 +148,20 @@ pub async fn count(db: &DatabaseConnection, viewer: &Viewer, unread_only: bool) 
 /// Marks some (or all) of an account's notifications read.
 pub async fn mark_read(
     db: &DatabaseConnection,
-    account_id: i64,
+    viewer: &Viewer,
     ids: &[i64],
     all: bool,
 ) -> AppResult<()> {
-    // An id that is not one of the account's notifications is NOT_FOUND; nothing is marked.
+    let account_id = viewer
+        .account()
+        .ok_or(crate::error::AppError::Forbidden)?
+        .id;
+    // An id that is not one of the notifications the viewer may read is NOT_FOUND; nothing
+    // is marked.
     let mut unique = ids.to_vec();
     unique.sort_unstable();
     unique.dedup();
-    let owned = notification::Entity::find()
-        .filter(notification::Column::AccountId.eq(account_id))
+    let owned = mine(viewer, false)
         .filter(notification::Column::Id.is_in(unique.iter().copied()))
         .count(db)
         .await?;
