@@ -122,6 +122,17 @@ pub struct ServerArgs {
         default_value = "allow"
     )]
     pub trusted_documents: crate::gate::trusted::Mode,
+    /// Serve `/metrics` (Prometheus) on its own address, e.g. `127.0.0.1:9464`, away from the
+    /// public API port. Unset: no listener of its own.
+    #[arg(long, env = "PORTAL_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+    /// Serve `/metrics` on the API port too, to callers that send
+    /// `Authorization: Bearer <this token>`. Unset: not on the API port.
+    #[arg(long, env = "PORTAL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Largest document upload, in MiB (the multipart body may be 64 KiB more).
+    #[arg(long, env = "PORTAL_UPLOAD_LIMIT_MIB", default_value_t = 20)]
+    pub upload_limit_mib: usize,
 }
 
 /// Where email goes: an SMTP server, or (without `--smtp-host`) `.eml` files in a folder.
@@ -213,6 +224,12 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// What is done with documents by id and free text.
     pub trusted_documents: crate::gate::trusted::Mode,
+    /// The token that opens `/metrics` on the API port (none: not served there).
+    pub metrics_token: Option<String>,
+    /// Largest document upload, in bytes.
+    pub max_upload_bytes: usize,
+    /// Demo data is served: the playground's example tabs carry the demo logins.
+    pub demo: bool,
 }
 
 impl Config {
@@ -241,6 +258,9 @@ impl Config {
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
             trusted_documents: crate::gate::trusted::Mode::Allow,
+            metrics_token: None,
+            max_upload_bytes: 20 * 1024 * 1024,
+            demo: false,
         }
     }
 }
@@ -276,6 +296,11 @@ impl Config {
                 .filter(|o| !o.is_empty())
                 .collect(),
             trusted_documents: server.trusted_documents,
+            metrics_token: server
+                .metrics_token
+                .clone()
+                .filter(|t| !t.trim().is_empty()),
+            max_upload_bytes: server.upload_limit_mib.max(1).saturating_mul(1024 * 1024),
             ..Self::new(db, server.jwt_secret.clone(), server.mode)
         }
     }

@@ -18,10 +18,11 @@ pub enum UserErrorCode {
     Duplicate,
     InvalidCredentials,
     SpendingLimitExceeded,
+    Expired,
 }
 
 impl UserErrorCode {
-    pub const ALL: [UserErrorCode; 8] = [
+    pub const ALL: [UserErrorCode; 9] = [
         UserErrorCode::InvalidInput,
         UserErrorCode::InsufficientBalance,
         UserErrorCode::PaymentDeclined,
@@ -30,6 +31,7 @@ impl UserErrorCode {
         UserErrorCode::Duplicate,
         UserErrorCode::InvalidCredentials,
         UserErrorCode::SpendingLimitExceeded,
+        UserErrorCode::Expired,
     ];
 
     /// The name clients see (`UserError.code`, a bulk item's `code`).
@@ -43,6 +45,7 @@ impl UserErrorCode {
             UserErrorCode::Duplicate => "DUPLICATE",
             UserErrorCode::InvalidCredentials => "INVALID_CREDENTIALS",
             UserErrorCode::SpendingLimitExceeded => "SPENDING_LIMIT_EXCEEDED",
+            UserErrorCode::Expired => "EXPIRED",
         }
     }
 }

@@ -64,9 +64,6 @@ pub struct AppState {
     pub viewers: auth::cache::ViewerCache,
 }
 
-/// Name of the server key holding the generated JWT secret.
-const JWT_SECRET_KEY: &str = "jwt_secret";
-
 impl AppState {
     /// Connects, migrates, ensures the defaults every installation has, and resolves the JWT
     /// secret (configured, or generated once and kept in the database).
@@ -75,15 +72,15 @@ impl AppState {
         let metrics = Arc::new(Metrics::default());
         let db = db::connect(&config, metrics.clone()).await?;
         db::migrate(&db).await?;
-        domain::bootstrap::ensure_defaults(&db).await?;
+        let keys = domain::bootstrap::ensure_defaults(&db).await?;
         let secret = match &config.jwt_secret {
             Some(secret) if secret.len() >= 32 => secret.clone(),
             Some(_) => anyhow::bail!("PORTAL_JWT_SECRET must be at least 32 characters"),
-            None => db::keys::get_or_create(&db, JWT_SECRET_KEY).await?,
+            None => keys.jwt_secret,
         };
         let jwt = JwtKeys::new(secret.as_bytes(), &config.jwt_issuer, &config.jwt_audience);
         let gateway = domain::payment::from_name(&config.payment_gateway)?;
-        let link_key = db::keys::get_or_create(&db, domain::document::LINK_KEY).await?;
+        let link_key = keys.link_key;
         let max_in_flight = config.max_in_flight.max(1);
         let config_prepared = config.prepared_cache;
         let rate_limiter = Arc::new(gate::rate::RateLimiter::new(

@@ -128,7 +128,11 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { db, server, demo } => {
             let _telemetry = init_tracing(server.log_json);
-            let state = AppState::init(Config::for_server(&db, &server)).await?;
+            let config = Config {
+                demo,
+                ..Config::for_server(&db, &server)
+            };
+            let state = AppState::init(config).await?;
             if demo {
                 if portal_api::fixtures::demo::demo(&state.db).await? {
                     println!("Seeded demo data.");
@@ -285,6 +289,17 @@ async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
         use portal_api::jobs::scheduler::{Jobs, Scheduler};
         Scheduler::new(&state, std::sync::Arc::new(Jobs))
             .spawn(Duration::from_secs(server.scheduler_poll_secs));
+    }
+    if let Some(bind) = server.metrics_bind {
+        // Prometheus scrapes its own address, away from the public API port.
+        let metrics = tokio::net::TcpListener::bind(bind).await?;
+        println!("metrics at http://{}/metrics", metrics.local_addr()?);
+        let router = portal_api::http::health::router(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics, router).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
     }
     let listener = tokio::net::TcpListener::bind(server.bind).await?;
     let addr = listener.local_addr()?;

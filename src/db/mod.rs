@@ -44,9 +44,27 @@ pub async fn connect(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<D
 /// How long a pooled connection may sit idle before it is pinged on checkout.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 
-/// Brings the schema up to date.
+/// Brings the schema up to date, in one write transaction: replicas starting at once
+/// migrate one after the other (the write lock on SQLite, an advisory lock on PostgreSQL),
+/// and a migration that fails leaves the schema as it was.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await?;
+    let txn = write_txn(db).await?;
+    one_at_a_time(&txn).await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Makes transactions that start the server (migrations, defaults) run one at a time across
+/// replicas: on PostgreSQL a transaction-level advisory lock (SQLite's write transaction
+/// already holds the database).
+pub async fn one_at_a_time(txn: &sea_orm::DatabaseTransaction) -> Result<(), sea_orm::DbErr> {
+    /// The advisory lock of start-up (an arbitrary constant of this application).
+    const STARTING: i64 = 0x706f_7274_616c;
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({STARTING})"))
+            .await?;
+    }
     Ok(())
 }
 

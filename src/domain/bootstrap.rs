@@ -1,10 +1,11 @@
 //! What every installation has from its first start: the default partner, the default
-//! `SERVICE_ORDER` email template, the global portal settings row and a staff user for
-//! `portal-api token --admin`. Idempotent; run after the migrations.
+//! `SERVICE_ORDER` email template, the global portal settings row, a staff user for
+//! `portal-api token --admin` and the server's generated keys. Idempotent; run after the
+//! migrations, in one write transaction that replicas starting together take one at a time.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use entity::{email_template, enums::EmailTemplateKind, partner, portal_settings, staff_user};
@@ -22,7 +23,33 @@ Open Manage orders in your portal to approve it by paying, or to reject it.\n";
 pub const SYSTEM_STAFF_LOGIN: &str = "admin";
 pub const DISABLED_PASSWORD: &str = "!disabled";
 
-pub async fn ensure_defaults(db: &DatabaseConnection) -> AppResult<()> {
+/// The server keys every installation generates once.
+pub struct Keys {
+    /// The JWT secret (used when none is configured).
+    pub jwt_secret: String,
+    /// The key that signs document and export links.
+    pub link_key: String,
+}
+
+/// Name of the server key holding the generated JWT secret.
+pub const JWT_SECRET_KEY: &str = "jwt_secret";
+
+/// Ensures the defaults, in one write transaction: on SQLite the write lock, on PostgreSQL
+/// a transaction-level advisory lock, makes replicas starting at once do it one after the
+/// other, so nothing is inserted twice and no partner is left without its settings.
+pub async fn ensure_defaults(db: &DatabaseConnection) -> AppResult<Keys> {
+    let txn = crate::db::write_txn(db).await?;
+    crate::db::one_at_a_time(&txn).await?;
+    write_defaults(&txn).await?;
+    let keys = Keys {
+        jwt_secret: crate::db::keys::get_or_create(&txn, JWT_SECRET_KEY).await?,
+        link_key: crate::db::keys::get_or_create(&txn, super::document::LINK_KEY).await?,
+    };
+    txn.commit().await?;
+    Ok(keys)
+}
+
+async fn write_defaults<C: ConnectionTrait>(db: &C) -> AppResult<()> {
     let now = super::now();
     if portal_settings::Entity::find_by_id(1)
         .one(db)

@@ -83,16 +83,13 @@ pub fn verify_link(key: &[u8], id: i64, expires: i64, sig_hex: &str, now: DateTi
     super::signed::verify(key, &format!("document:{id}"), expires, sig_hex, now)
 }
 
-/// The largest document an admin may upload.
-pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
-
 /// Whether bytes are a PDF, judged by content (header and trailer), not by a file name.
 pub fn looks_like_pdf(bytes: &[u8]) -> bool {
     let tail = &bytes[bytes.len().saturating_sub(1024)..];
     bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
 }
 
-/// An admin uploads a PDF document (contract, invoice or other) for an account.
+/// An admin uploads a PDF document (at most `max_bytes`: `PORTAL_UPLOAD_LIMIT_MIB`) (contract, invoice or other) for an account.
 pub async fn upload(
     db: &sea_orm::DatabaseConnection,
     viewer: &crate::auth::Viewer,
@@ -100,6 +97,7 @@ pub async fn upload(
     kind: DocumentKind,
     title: &str,
     bytes: Vec<u8>,
+    max_bytes: usize,
 ) -> AppResult<document::Model> {
     use crate::error::UserError;
     crate::policy::require_admin(viewer)?;
@@ -110,10 +108,13 @@ pub async fn upload(
     let mut checks = super::validate::Checks::default();
     let title = checks.text("title", title, 1, 200);
     checks.finish()?;
-    if bytes.is_empty() || bytes.len() > MAX_UPLOAD_BYTES {
+    if bytes.is_empty() || bytes.len() > max_bytes {
         return Err(AppError::user(UserError::invalid(
             "file",
-            "the file must hold 1 byte to 20 MiB",
+            format!(
+                "the file must hold 1 byte to {} MiB",
+                max_bytes / (1024 * 1024)
+            ),
         )));
     }
     if !looks_like_pdf(&bytes) {

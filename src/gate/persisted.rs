@@ -55,6 +55,13 @@ fn refused(message: impl Into<String>, code: &'static str) -> Refused {
     }
 }
 
+fn required() -> Refused {
+    refused(
+        "this server runs only its clients' trusted documents (operations/): send a documentId",
+        "PERSISTED_QUERY_REQUIRED",
+    )
+}
+
 /// What a request's document resolved to.
 pub enum Resolved {
     /// Prepared, with its trusted operation's name when it is a manifest document.
@@ -91,10 +98,13 @@ pub fn resolve(
             }
             match trusted::by_id(&hex) {
                 Some(op) => cache.prepare(op.document),
+                // Only manifest documents run here for this caller, whatever it sends with
+                // the id.
+                None if !free_text_allowed => return Err(required()),
                 // APQ: a text sent with its hash is prepared, and known by its hash from
                 // then on in this process.
-                None if free_text_allowed && !doc.text.is_empty() => cache.prepare(&doc.text),
-                None => match cache.get(&hex).filter(|_| free_text_allowed) {
+                None if !doc.text.is_empty() => cache.prepare(&doc.text),
+                None => match cache.get(&hex) {
                     Some(found) => Ok(found),
                     None => {
                         return Err(refused(
@@ -106,12 +116,7 @@ pub fn resolve(
             }
         }
         None if free_text_allowed || trusted::is_trusted(&doc.text) => cache.prepare(&doc.text),
-        None => {
-            return Err(refused(
-                "this server runs only its clients' trusted documents (operations/): send a documentId",
-                "PERSISTED_QUERY_REQUIRED",
-            ));
-        }
+        None => return Err(required()),
     };
     Ok(match prepared {
         Ok(p) => {

@@ -102,17 +102,48 @@ pub fn is_trusted(text: &str) -> bool {
     manifest().contains_key(&hash_of(text))
 }
 
+/// What the example sign-in carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logins {
+    /// The demo's login and password (a server with demo data, `--demo`).
+    Demo,
+    /// Blank: no password is published anywhere else.
+    Blank,
+}
+
+impl Logins {
+    /// The example logins of a server: the demo's with demo data, blank otherwise.
+    pub fn of(config: &crate::config::Config) -> Self {
+        if config.demo {
+            Logins::Demo
+        } else {
+            Logins::Blank
+        }
+    }
+}
+
 /// `window.PORTAL_EXAMPLES` for the playground: each operation's name, document and
-/// starting variables.
-pub fn examples_js() -> String {
+/// starting variables, the sign-in filled in with the demo's only for [`Logins::Demo`].
+pub fn examples_js(logins: Logins) -> String {
     let examples: Vec<serde_json::Value> = OPERATIONS
         .iter()
         .map(|op| {
+            let mut variables: serde_json::Value =
+                serde_json::from_str(op.example_variables).unwrap_or_default();
+            if logins == Logins::Blank
+                && let Some(vars) = variables.as_object_mut()
+            {
+                for secret in ["login", "password"] {
+                    if let Some(v) = vars.get_mut(secret) {
+                        *v = serde_json::Value::String(String::new());
+                    }
+                }
+            }
             serde_json::json!({
                 "name": op.name,
                 "id": document_id(op.document),
                 "document": op.document,
-                "variables": op.example_variables,
+                "variables": variables.to_string(),
             })
         })
         .collect();

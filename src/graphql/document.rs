@@ -139,6 +139,7 @@ impl DocumentMutation {
             input.kind.into(),
             &input.title,
             file.content.to_vec(),
+            super::state(ctx)?.config.max_upload_bytes,
         )
         .await;
         DocumentPayload::from_result(result.map(Document))

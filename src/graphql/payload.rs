@@ -25,6 +25,9 @@ pub enum UserErrorCode {
     /// The order would take a sub-account over its monthly spending cap (the message says
     /// what remains).
     SpendingLimitExceeded,
+    /// Its deadline has passed (a request that waited too long for its main account is
+    /// expired now; nothing was charged).
+    Expired,
 }
 
 /// A business refusal: nothing was charged, granted or changed.

@@ -16,10 +16,10 @@ use crate::gate::{Answer, Call, Caller, Credential, Outcome, Refusal, Transport,
 
 use super::Ctx;
 
-/// Largest accepted JSON `/graphql` body.
+/// Largest accepted JSON `/graphql` body (and WebSocket message).
 pub const BODY_LIMIT: usize = 64 * 1024;
-/// Largest accepted multipart (upload) body: the largest file plus room for the form.
-pub const UPLOAD_BODY_LIMIT: usize = crate::domain::document::MAX_UPLOAD_BYTES + 64 * 1024;
+/// Room for the form around an uploaded file in a multipart body.
+const FORM_ROOM: usize = 64 * 1024;
 
 pub(super) const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -147,11 +147,46 @@ async fn through_gate(
     }
 }
 
+/// The body, read up to `limit` bytes; over it, the JSON 413 answer.
+async fn read_body(
+    body: axum::body::Body,
+    headers: &HeaderMap,
+    limit: usize,
+    json_type: &'static str,
+) -> Result<Bytes, Response> {
+    let too_large = || {
+        bad_request(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the request body is over {}", size(limit)),
+            json_type,
+        )
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())
+}
+
+/// A size in words (`64 KiB`, `20 MiB`).
+fn size(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KiB", bytes / 1024)
+    }
+}
+
 pub(super) async fn post(
     State(ctx): State<Ctx>,
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
     // Present when served with connect info (serve and the tests are).
     let peer = peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip());
@@ -160,7 +195,16 @@ pub(super) async fn post(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if content_type.starts_with("multipart/form-data") {
+    // One limit per kind of body: JSON operations are small; an upload is its file plus the
+    // form (`PORTAL_UPLOAD_LIMIT_MIB`).
+    let max_upload = ctx.state.config.max_upload_bytes;
+    let multipart = content_type.starts_with("multipart/form-data");
+    let limit = if multipart {
+        max_upload + FORM_ROOM
+    } else {
+        BODY_LIMIT
+    };
+    if multipart {
         // Uploads (GraphQL multipart request spec). A browser can send multipart across
         // sites without a preflight, so a non-simple header is required (CSRF).
         if !headers.contains_key("x-requested-with")
@@ -172,8 +216,14 @@ pub(super) async fn post(
                 json_type,
             );
         }
+        let body = match read_body(body, &headers, limit, json_type).await {
+            Ok(body) => body,
+            Err(refused) => return refused,
+        };
+        // async-graphql bounds the whole stream by this; the file's own limit is the
+        // upload's (`domain::document::upload`), and the body's is above.
         let opts = async_graphql::http::MultipartOptions::default()
-            .max_file_size(crate::domain::document::MAX_UPLOAD_BYTES)
+            .max_file_size(limit)
             .max_num_files(1);
         let reader = async_graphql::futures_util::io::Cursor::new(body);
         return match async_graphql::http::receive_body(Some(content_type), reader, opts).await {
@@ -207,13 +257,10 @@ pub(super) async fn post(
             json_type,
         );
     }
-    if body.len() > BODY_LIMIT {
-        return bad_request(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "the request body is over 64 KiB",
-            json_type,
-        );
-    }
+    let body = match read_body(body, &headers, limit, json_type).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     let document_id;
     let request: async_graphql::Request = match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(serde_json::Value::Array(_)) => {

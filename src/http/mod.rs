@@ -2,14 +2,14 @@
 //! playground for browsers) in [`graphql`] and `/graphql/ws` in [`ws`], both handing every
 //! operation to the [`crate::gate`]; the playground's embedded
 //! assets in [`playground`], signed document downloads in [`documents`], `/healthz`,
-//! `/readyz` and `/metrics` in [`health`]; security headers and CORS on every answer in
-//! [`headers`].
+//! `/readyz` (and `/metrics`, on its own listener or behind a token) in [`health`];
+//! security headers and CORS on every answer in [`headers`].
 
 mod documents;
 mod exports;
 mod graphql;
 mod headers;
-mod health;
+pub mod health;
 mod playground;
 pub mod portal;
 mod ws;
@@ -25,7 +25,6 @@ use axum::{
     routing::get,
 };
 use tower_http::{
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
     trace::TraceLayer,
@@ -33,7 +32,7 @@ use tower_http::{
 
 use crate::{AppState, gate::Gate};
 
-pub use graphql::{BODY_LIMIT, UPLOAD_BODY_LIMIT};
+pub use graphql::BODY_LIMIT;
 
 #[derive(Clone)]
 pub(crate) struct Ctx {
@@ -63,7 +62,6 @@ pub fn router(gate: Gate) -> Router {
         .route("/portal", get(portal::root))
         .route("/portal/{file}", get(portal::asset))
         .with_state(ctx)
-        .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(middleware::from_fn_with_state(state, headers::apply))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))

@@ -73,9 +73,19 @@ pub fn page() -> Response {
 }
 
 /// `GET /playground/{file}`: an embedded asset, or the example operations.
-pub async fn asset(Path(file): Path<String>) -> Response {
+pub(super) async fn asset(
+    axum::extract::State(ctx): axum::extract::State<super::Ctx>,
+    Path(file): Path<String>,
+) -> Response {
     // Pinned releases: a new one comes with a new server build.
-    embedded(&file, "examples.js", ASSETS, "public, max-age=86400")
+    let logins = crate::gate::trusted::Logins::of(&ctx.state.config);
+    embedded(
+        &file,
+        "examples.js",
+        logins,
+        ASSETS,
+        "public, max-age=86400",
+    )
 }
 
 /// An embedded asset of a page by name, or (as `manifest`) the trusted documents as a
@@ -83,6 +93,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
 pub(super) fn embedded(
     file: &str,
     manifest: &str,
+    logins: crate::gate::trusted::Logins,
     assets: &[(&str, &'static str, &'static [u8])],
     cache: &'static str,
 ) -> Response {
@@ -92,7 +103,7 @@ pub(super) fn embedded(
                 (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
                 (header::CACHE_CONTROL, "no-cache"),
             ],
-            crate::gate::trusted::examples_js(),
+            crate::gate::trusted::examples_js(logins),
         )
             .into_response();
     }

@@ -53,7 +53,11 @@ pub async fn page() -> Response {
 }
 
 /// `GET /portal/{file}`: an embedded asset, or the trusted documents (`operations.js`).
-pub async fn asset(Path(file): Path<String>) -> Response {
+pub(super) async fn asset(
+    axum::extract::State(ctx): axum::extract::State<super::Ctx>,
+    Path(file): Path<String>,
+) -> Response {
     // Embedded in this build: a new server brings a new page.
-    super::playground::embedded(&file, "operations.js", ASSETS, "no-cache")
+    let logins = crate::gate::trusted::Logins::of(&ctx.state.config);
+    super::playground::embedded(&file, "operations.js", logins, ASSETS, "no-cache")
 }

@@ -311,3 +311,60 @@ async fn two_billing_runs_at_once_bill_each_payer_once() {
         "no payer billed twice"
     );
 }
+
+#[tokio::test]
+async fn metrics_have_their_own_address_and_demo_logins_only_a_demo_server() {
+    let file = std::env::temp_dir().join(format!("portal-cli-{}.db", uuid::Uuid::new_v4()));
+    let db = format!("sqlite://{}?mode=rwc", file.display());
+    let mut server = Command::new(BIN)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--metrics-bind",
+            "127.0.0.1:0",
+        ])
+        .env("DATABASE_URL", &db)
+        .env_remove("PORTAL_JWT_SECRET")
+        .env_remove("PORTAL_METRICS_TOKEN")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let (mut api, mut metrics) = (None, None);
+    while api.is_none() || metrics.is_none() {
+        let line = lines.next().expect("serve prints").expect("line");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            api = rest.split_whitespace().next().map(str::to_string);
+        }
+        if let Some(rest) = line.strip_prefix("metrics at http://") {
+            metrics = rest.split('/').next().map(str::to_string);
+        }
+    }
+    let (api, metrics) = (api.expect("api"), metrics.expect("metrics"));
+    let client = reqwest::Client::new();
+    let get = |url: String| {
+        let client = client.clone();
+        async move { client.get(url).send().await.expect("sent") }
+    };
+    let scraped = get(format!("http://{metrics}/metrics")).await;
+    assert_eq!(scraped.status(), reqwest::StatusCode::OK);
+    assert!(scraped.text().await.expect("text").contains("portal_"));
+    assert_eq!(
+        get(format!("http://{api}/metrics")).await.status(),
+        reqwest::StatusCode::NOT_FOUND,
+        "not on the public port"
+    );
+    // Without demo data, the playground publishes no password.
+    let examples = get(format!("http://{api}/playground/examples.js"))
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(!examples.contains("demo-pass"), "{examples}");
+    assert!(examples.contains("Login"));
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_file(&file);
+}

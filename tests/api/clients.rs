@@ -332,15 +332,7 @@ async fn trusted_documents_run_by_id_and_by_apq_hash_and_an_unknown_id_is_not_fo
         .await
         .expect("json");
     assert!(get["data"]["viewer"].is_object(), "{get}");
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics_at(app.addr).await;
     assert!(
         metrics.contains("portal_graphql_operations_total{operation=\"SubAccounts\"} 2"),
         "{metrics}"
@@ -390,8 +382,8 @@ async fn in_require_mode_customers_run_trusted_documents_only_and_staff_keep_fre
         .expect("json");
     assert_eq!(
         first_code(&smuggled),
-        "PERSISTED_QUERY_NOT_FOUND",
-        "{smuggled}"
+        "PERSISTED_QUERY_REQUIRED",
+        "an ad-hoc document sent as APQ is still ad hoc: {smuggled}"
     );
     // Staff keep the playground.
     let staff = app

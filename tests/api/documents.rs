@@ -160,3 +160,74 @@ async fn a_plain_text_post_is_refused_without_a_non_simple_header() {
         .expect("sent");
     assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
+
+/// A PDF of exactly `size` bytes.
+fn pdf_of(size: usize) -> Vec<u8> {
+    let (head, tail) = (b"%PDF-1.4\n".as_slice(), b"\n%%EOF\n".as_slice());
+    let mut bytes = head.to_vec();
+    bytes.resize(size - tail.len(), b'x');
+    bytes.extend_from_slice(tail);
+    bytes
+}
+
+#[tokio::test]
+async fn an_upload_at_the_limit_is_taken_and_a_bigger_one_refused_with_a_json_413() {
+    let app = TestApp::spawn_with(portal_api::config::Mode::Development, |c| {
+        c.max_upload_bytes = 3 * 1024 * 1024;
+    })
+    .await;
+    let t = app.tenant("big").await;
+    // Larger than the 2 MiB an extractor takes by default, exactly the configured limit.
+    let (status, body) = upload(
+        &app,
+        app.admin(),
+        &t.aggregated,
+        pdf_of(3 * 1024 * 1024),
+        "big.pdf",
+        true,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["data"]["uploadDocument"]["document"]["sizeBytes"],
+        3 * 1024 * 1024
+    );
+    // One byte more is the file's own refusal; far more, the body's: 413, in JSON.
+    let (_, body) = upload(
+        &app,
+        app.admin(),
+        &t.aggregated,
+        pdf_of(3 * 1024 * 1024 + 1),
+        "big.pdf",
+        true,
+    )
+    .await;
+    assert_eq!(
+        body["data"]["uploadDocument"]["userErrors"][0],
+        json!({ "code": "INVALID_INPUT", "field": ["input", "file"] }),
+        "{body}"
+    );
+    let (status, body) = upload(
+        &app,
+        app.admin(),
+        &t.aggregated,
+        pdf_of(4 * 1024 * 1024),
+        "bigger.pdf",
+        true,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(first_code(&body), "BAD_REQUEST", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("3 MiB")),
+        "{body}"
+    );
+    assert_eq!(
+        app.number("SELECT COUNT(*) FROM documents WHERE title = 'Contract 2026'")
+            .await,
+        1,
+        "only the one at the limit"
+    );
+}

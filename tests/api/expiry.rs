@@ -165,3 +165,54 @@ async fn a_waiting_request_is_reminded_once_then_expires_charging_nothing_across
     );
     assert_eq!(s.balance(&s.t.main).await, "100.00");
 }
+
+#[tokio::test]
+async fn a_deadline_holds_at_the_action_without_the_job() {
+    // No scheduler runs here: approving a second after the deadline is refused as EXPIRED,
+    // charges nothing, and expires the order there and then; rejecting likewise.
+    let s = setup("100.00").await;
+    for mutation in [
+        "mutation($o: ID!) { approveOrder(input: {orderId: $o, paymentMethod: {kind: ACCOUNT_BALANCE}}) { order { status } userErrors { code } } }",
+        "mutation($o: ID!) { rejectOrder(input: {orderId: $o, reason: \"Too late\"}) { order { status } userErrors { code } } }",
+    ] {
+        let order = s.order(1).await["order"]["id"].clone();
+        {
+            use sea_orm::ConnectionTrait;
+            let past = (Utc::now() - Duration::seconds(1)).to_rfc3339();
+            s.app
+                .state
+                .db
+                .execute_unprepared(&format!(
+                    "UPDATE orders SET expires_at = '{past}' WHERE id = {}",
+                    decode_pk(order.as_str().expect("id"))
+                ))
+                .await
+                .expect("a deadline just passed");
+        }
+        let late = s
+            .app
+            .ok(mutation, json!({ "o": order }), Some(&s.main))
+            .await;
+        let payload = late
+            .as_object()
+            .and_then(|o| o.values().next())
+            .expect("payload");
+        assert_eq!(payload["userErrors"][0]["code"], "EXPIRED", "{late}");
+        let seen = s
+            .app
+            .ok(
+                "query($o: ID!) { node(id: $o) { ... on Order { status paidAt } } }",
+                json!({ "o": order }),
+                Some(&s.main),
+            )
+            .await;
+        assert_eq!(seen["node"], json!({ "status": "EXPIRED", "paidAt": null }));
+        assert_eq!(s.balance(&s.t.main).await, "100.00");
+    }
+    assert_eq!(
+        s.sql("SELECT COUNT(*) FROM notifications WHERE kind = 'ORDER_EXPIRED'")
+            .await,
+        4,
+        "both parties told, each time"
+    );
+}

@@ -28,15 +28,7 @@ async fn health_readiness_and_metrics_answer() {
     );
     app.ok("{ tariffs { id } }", json!({}), Some(app.admin()))
         .await;
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text");
+    let text = app.metrics_at(app.addr).await;
     let value = |name: &str| -> f64 {
         text.lines()
             .find(|l| l.starts_with(name))

@@ -40,6 +40,7 @@ mod schema;
 mod scopes;
 mod services;
 mod sessions;
+mod startup;
 mod statements;
 mod templates;
 mod tenants;

@@ -282,20 +282,10 @@ async fn the_billing_job_runs_once_a_month_across_replicas_and_a_failed_run_is_r
     assert_eq!(seen["lastError"], Value::Null);
 
     // Each process counts the runs it made.
-    let metrics = |addr: std::net::SocketAddr| {
-        let client = app.client.clone();
-        async move {
-            client
-                .get(format!("http://{addr}/metrics"))
-                .send()
-                .await
-                .expect("metrics")
-                .text()
-                .await
-                .expect("text")
-        }
-    };
-    let (mine, theirs) = (metrics(app.addr).await, metrics(other.addr).await);
+    let (mine, theirs) = (
+        app.metrics_at(app.addr).await,
+        app.metrics_at(other.addr).await,
+    );
     let count = |text: &str, outcome: &str| -> u64 {
         text.lines()
             .find(|l| {

@@ -176,6 +176,7 @@ async fn every_relation_below_every_list_costs_the_same_statements_for_5_and_50_
             entity::enums::DocumentKind::Contract,
             "Contract",
             b"%PDF-1.4\n%%EOF\n".to_vec(),
+            app.state.config.max_upload_bytes,
         )
         .await
         .expect("document");

@@ -403,6 +403,7 @@ pub async fn tenant(app: &TestApp, i: usize, c: &Column, tariffs: &[String; 2]) 
             entity::enums::DocumentKind::Contract,
             "Contract",
             b"%PDF-1.4\n%%EOF\n".to_vec(),
+            app.state.config.max_upload_bytes,
         )
         .await
         .expect("document uploaded");

@@ -261,3 +261,70 @@ async fn voice_usage_totals_are_exact_and_refused_for_independent_sub_accounts()
         "internet usage is allowed"
     );
 }
+
+#[tokio::test]
+async fn usage_recorded_out_of_order_is_listed_newest_first_page_by_page() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("backfill").await;
+    let mut services = Vec::new();
+    for kind in ["INTERNET", "VOICE"] {
+        let tariff = app.create_tariff_of(kind, kind, "5.00").await;
+        services.push(encode_id(
+            "Service",
+            app.add_service(&t.aggregated, &tariff, entity::enums::ServiceStatus::Active)
+                .await,
+        ));
+    }
+    let (internet, voice) = (&services[0], &services[1]);
+    // A feed that backfills: recorded in this order, not in time order.
+    let days = ["03", "01", "05", "02", "04"];
+    for day in days {
+        let at = format!("2026-11-{day}T10:00:00Z");
+        let end = format!("2026-11-{day}T10:30:00Z");
+        assert_eq!(session(&app, internet, &at, &end, 1, 1).await, json!([]));
+        let call = app
+            .ok(
+                CALL,
+                json!({ "s": voice, "a": at, "n": format!("+49 30 {day}"), "d": 60, "c": "0.10" }),
+                Some(app.admin()),
+            )
+            .await;
+        assert_eq!(call["recordVoiceCall"]["userErrors"], json!([]));
+    }
+    let token = app.token_for(&t.main).await;
+    for (list, query) in [
+        (
+            "internetUsage",
+            "query($id: ID!, $after: String) { node(id: $id) { ... on Account { internetUsage(from: \"2026-11-01\", to: \"2026-12-01\") { sessions(first: 2, after: $after) { pageInfo { hasNextPage endCursor } nodes { startedAt } } } } } }",
+        ),
+        (
+            "voiceUsage",
+            "query($id: ID!, $after: String) { node(id: $id) { ... on Account { voiceUsage(from: \"2026-11-01\", to: \"2026-12-01\") { calls(first: 2, after: $after) { pageInfo { hasNextPage endCursor } nodes { startedAt } } } } } }",
+        ),
+    ] {
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let page = app
+                .ok(
+                    query,
+                    json!({ "id": t.aggregated, "after": after }),
+                    Some(&token),
+                )
+                .await;
+            let conn = &page["node"][list][if list == "voiceUsage" {
+                "calls"
+            } else {
+                "sessions"
+            }];
+            for n in conn["nodes"].as_array().expect("nodes") {
+                seen.push(n["startedAt"].as_str().expect("time")[8..10].to_string());
+            }
+            if conn["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = conn["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(seen, ["05", "04", "03", "02", "01"], "{list}");
+    }
+}

@@ -6,9 +6,11 @@ bin="${PORTAL_BIN:-$root/target/debug/portal-api}"
 work="$(mktemp -d)"
 trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 export DATABASE_URL="sqlite://$work/portal.db?mode=rwc" PORTAL_OUTBOX_DIR="$work/outbox" RUST_LOG=warn
-if [ "${SEED:-0}" = 1 ]; then "$bin" seed --demo >/dev/null; else "$bin" migrate >/dev/null; fi
+# A demo server (its playground's example sign-in filled in) with SEED=1.
+demo=()
+if [ "${SEED:-0}" = 1 ]; then "$bin" seed --demo >/dev/null; demo=(--demo); else "$bin" migrate >/dev/null; fi
 token="$("$bin" token --admin --ttl 1h)"
-"$bin" serve --bind 127.0.0.1:0 > "$work/serve.log" 2>&1 &
+"$bin" serve --bind 127.0.0.1:0 "${demo[@]}" > "$work/serve.log" 2>&1 &
 pid=$!
 addr=""
 for _ in $(seq 1 100); do

@@ -194,6 +194,71 @@ pub async fn set_spending_controls(
     Ok(updated)
 }
 
+/// An order's two parties (its account and its payer) and what notifications about it say.
+async fn parties<C: ConnectionTrait>(
+    db: &C,
+    found: &order::Model,
+) -> AppResult<(account::Model, account::Model, Record)> {
+    let sub = account::Entity::find_by_id(found.account_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let main = account::Entity::find_by_id(found.payer_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let id = found.id;
+    let about = Record::on(Ref::Order(id))
+        .names("order", Ref::Order(id))
+        .names("subAccount", Ref::Account(sub.id))
+        .amount(
+            "total",
+            Ref::Order(id),
+            Money::from_minor(found.total_minor),
+        )
+        .value("currency", sub.currency.clone());
+    Ok((sub, main, about))
+}
+
+/// Whether a waiting order's deadline has passed at `now`.
+pub fn past_deadline(order: &order::Model, now: DateTime<Utc>) -> bool {
+    order.status == OrderStatus::AwaitingMainApproval
+        && order.expires_at.is_some_and(|at| at <= now)
+}
+
+/// Expires a waiting order whose deadline has passed (locked by the caller, in its
+/// transaction): `EXPIRED`, nothing charged, both accounts told. The hourly job does it for
+/// every such order; an approval or rejection that comes too late does it there and then.
+pub async fn expire<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    found: order::Model,
+) -> AppResult<order::Model> {
+    let (sub, main, about) = parties(db, &found).await?;
+    let mut active: order::ActiveModel = found.into();
+    active.status = Set(OrderStatus::Expired);
+    active.updated_at = Set(domain::now());
+    let expired = active.update(db).await?;
+    for (account, template) in [
+        (&main, Template::SubAccountOrderExpired),
+        (&sub, Template::OrderExpired),
+    ] {
+        notification::notify(
+            db,
+            account.id,
+            NotificationKind::OrderExpired,
+            template,
+            about.clone(),
+        )
+        .await?;
+        let record = about
+            .clone()
+            .change("status", "AWAITING_MAIN_APPROVAL", "EXPIRED");
+        activity::record(db, account.id, viewer, Activity::OrderExpired, record).await?;
+    }
+    Ok(expired)
+}
+
 /// What one expiry run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Expiry {
@@ -232,44 +297,12 @@ pub async fn expire_due(
         if found.status != OrderStatus::AwaitingMainApproval {
             continue;
         }
-        let sub = account::Entity::find_by_id(found.account_id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let main = account::Entity::find_by_id(found.payer_id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let total = Money::from_minor(found.total_minor);
-        let about = Record::on(Ref::Order(id))
-            .names("order", Ref::Order(id))
-            .names("subAccount", Ref::Account(sub.id))
-            .amount("total", Ref::Order(id), total)
-            .value("currency", sub.currency.clone());
         if expires <= now {
-            let mut active: order::ActiveModel = found.into();
-            active.status = Set(OrderStatus::Expired);
-            active.updated_at = Set(domain::now());
-            active.update(&txn).await?;
-            for (account, template) in [
-                (&main, Template::SubAccountOrderExpired),
-                (&sub, Template::OrderExpired),
-            ] {
-                notification::notify(
-                    &txn,
-                    account.id,
-                    NotificationKind::OrderExpired,
-                    template,
-                    about.clone(),
-                )
-                .await?;
-                let record = about
-                    .clone()
-                    .change("status", "AWAITING_MAIN_APPROVAL", "EXPIRED");
-                activity::record(&txn, account.id, viewer, Activity::OrderExpired, record).await?;
-            }
+            expire(&txn, viewer, found).await?;
             out.expired += 1;
         } else if found.reminded_at.is_none() {
+            let (sub, main, about) = parties(&txn, &found).await?;
+            let total = Money::from_minor(found.total_minor);
             let number = found.number.clone();
             let mut active: order::ActiveModel = found.into();
             active.reminded_at = Set(Some(now));

@@ -315,6 +315,25 @@ async fn lock_order(
     Ok((found, account))
 }
 
+/// A waiting order asked about after its deadline: expired here and now (the deadline holds
+/// at the action, whether or not the hourly job has run), then the refusal.
+async fn too_late(txn: DatabaseTransaction, viewer: &Viewer, found: order::Model) -> AppError {
+    let number = found.number.clone();
+    let expired = async {
+        controls::expire(&txn, viewer, found).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match expired {
+        Ok(()) => AppError::user(UserError::new(
+            UserErrorCode::Expired,
+            format!("order {number} expired: its deadline passed; nothing was charged"),
+        )),
+        Err(e) => e,
+    }
+}
+
 fn not_awaiting(order: &order::Model) -> AppError {
     AppError::user(UserError::new(
         UserErrorCode::InvalidState,
@@ -338,6 +357,9 @@ pub async fn approve(
     check_key(&idempotency_key)?;
     let txn = crate::db::write_txn(db).await?;
     let (found, _) = lock_order(&txn, viewer, order_id, Action::ManageOrders).await?;
+    if controls::past_deadline(&found, super::now()) {
+        return Err(too_late(txn, viewer, found).await);
+    }
     // The order's row is locked: approvals of it go one at a time, and one with a key used
     // before replays that one.
     let key = match &idempotency_key {
@@ -385,6 +407,9 @@ pub async fn reject(
     checks.finish()?;
     let txn = crate::db::write_txn(db).await?;
     let (found, account) = lock_order(&txn, viewer, order_id, Action::ManageOrders).await?;
+    if controls::past_deadline(&found, super::now()) {
+        return Err(too_late(txn, viewer, found).await);
+    }
     if found.status != OrderStatus::AwaitingMainApproval {
         return Err(not_awaiting(&found));
     }

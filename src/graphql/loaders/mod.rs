@@ -513,6 +513,7 @@ impl Loaders {
             ),
             internet: Batched::new(&batcher, InternetLoader(db.clone())),
             voice: Batched::new(&batcher, VoiceLoader(db.clone())),
+            // Usage is listed by when it happened, newest first (recorded later or not).
             calls: Batched::new(
                 &batcher,
                 PagesOf::new(
@@ -520,7 +521,8 @@ impl Loaders {
                     voice_call::Column::AccountId,
                     true,
                     scope::voice_calls(viewer),
-                ),
+                )
+                .sorted_by(voice_call::Column::StartedAt, page::KeyKind::Time),
             ),
             sessions: Batched::new(
                 &batcher,
@@ -529,7 +531,8 @@ impl Loaders {
                     internet_session::Column::AccountId,
                     true,
                     scope::internet_sessions(viewer),
-                ),
+                )
+                .sorted_by(internet_session::Column::StartedAt, page::KeyKind::Time),
             ),
             ticket_messages: Batched::new(
                 &batcher,

@@ -126,12 +126,14 @@ fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> HashMap<(F, PageRequest),
 pub type Paged<M> = (Page<M>, i64);
 
 /// Pages of the children of many parents: one statement per distinct (filter, page), within
-/// the viewer's `scope` of the table.
+/// the viewer's `scope` of the table, in id order or by a column (then id).
 pub struct PagesOf<E: EntityTrait, F> {
     db: DatabaseConnection,
     parent: E::Column,
     descending: bool,
     scope: Condition,
+    /// The column the list is sorted by before the id, and how its cursor reads it.
+    key: Option<(E::Column, page::KeyKind)>,
     filter: PhantomData<F>,
 }
 
@@ -147,8 +149,15 @@ impl<E: EntityTrait, F> PagesOf<E, F> {
             parent,
             descending,
             scope,
+            key: None,
             filter: PhantomData,
         }
+    }
+
+    /// Sorted by `column` (then id), e.g. a usage record's start time.
+    pub(super) fn sorted_by(mut self, column: E::Column, kind: page::KeyKind) -> Self {
+        self.key = Some((column, kind));
+        self
     }
 }
 
@@ -173,8 +182,12 @@ where
                 self.parent,
                 &parents,
                 filter.condition().add(self.scope.clone()),
-                &Sort::by_id(Alias::new("id"), self.descending),
-                None,
+                &Sort {
+                    key: self.key.map(|(column, _)| Expr::col(column)),
+                    id: Expr::col(Alias::new("id")),
+                    descending: self.descending,
+                },
+                self.key.map(|(_, kind)| kind),
                 &page,
             )
             .await

@@ -17,11 +17,49 @@ use sea_orm::{ConnectionTrait, Database, EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "correct-horse-battery";
+/// The token that opens `/metrics` on a test server's API port.
+pub const METRICS_TOKEN: &str = "metrics-token-of-the-tests";
 
-/// Where the test's database lives, removed when the app is dropped.
-enum TestDb {
+/// Where the test's database lives, removed when it is dropped.
+pub enum TestDb {
     Sqlite(PathBuf),
     Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    /// A fresh, empty database: a new SQLite file, or a new PostgreSQL database when
+    /// `TEST_DATABASE_URL` is set. Its URL and the guard that removes it.
+    pub async fn create() -> (String, TestDb) {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("TEST_DATABASE_URL reachable");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .expect("URL with a database");
+                (
+                    format!("{base}/{name}"),
+                    TestDb::Postgres { admin_url, name },
+                )
+            }
+            _ => {
+                let path =
+                    std::env::temp_dir().join(format!("portal-test-{}.db", uuid::Uuid::new_v4()));
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    TestDb::Sqlite(path),
+                )
+            }
+        }
+    }
 }
 
 /// Serves the app of `state` on 127.0.0.1:0, with connect info (as `serve` does).
@@ -77,35 +115,7 @@ impl TestApp {
                 .with_test_writer()
                 .try_init();
         }
-        let (url, db) = match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin_url) if admin_url.starts_with("postgres") => {
-                let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Database::connect(&admin_url)
-                    .await
-                    .expect("TEST_DATABASE_URL reachable");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
-                admin.close().await.ok();
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map(|(b, _)| b.to_string())
-                    .expect("URL with a database");
-                (
-                    format!("{base}/{name}"),
-                    TestDb::Postgres { admin_url, name },
-                )
-            }
-            _ => {
-                let path =
-                    std::env::temp_dir().join(format!("portal-test-{}.db", uuid::Uuid::new_v4()));
-                (
-                    format!("sqlite://{}?mode=rwc", path.display()),
-                    TestDb::Sqlite(path),
-                )
-            }
-        };
+        let (url, db) = TestDb::create().await;
         let args = DbArgs {
             db_max_connections: 8,
             billing_workers: 4,
@@ -116,6 +126,7 @@ impl TestApp {
             Some("test-secret-test-secret-test-secret!".into()),
             mode,
         );
+        config.metrics_token = Some(METRICS_TOKEN.into());
         tweak(&mut config);
         let state = AppState::init(config).await.expect("app starts");
         let addr = serve(&state).await;
@@ -258,15 +269,28 @@ impl TestApp {
         .expect("a number")
     }
 
+    /// The Prometheus text of the server at `server`.
+    pub async fn metrics_at(&self, server: std::net::SocketAddr) -> String {
+        self.client
+            .get(format!("http://{server}/metrics"))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
     /// SQL statements executed so far by this app.
     pub fn statements(&self) -> u64 {
         self.state.metrics.db_queries()
     }
 }
 
-impl Drop for TestApp {
+impl Drop for TestDb {
     fn drop(&mut self) {
-        match &self.db {
+        match self {
             TestDb::Sqlite(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
