@@ -12,7 +12,9 @@
 //!   slows a guesser spread over many addresses while the customer, from an address that has
 //!   not failed, still signs in with the right password.
 //!
-//! A success clears the login's and the pair's counters. The scheduler sweeps expired rows.
+//! An attempt takes its place in the counters before its password is checked ([`reserve`]),
+//! so attempts sent at once cannot all be judged. A success clears the login's and the
+//! pair's counters. The scheduler sweeps expired rows.
 
 use std::{net::IpAddr, time::Duration};
 
@@ -66,41 +68,43 @@ pub fn delay_for(login_failures: i32) -> Duration {
     Duration::from_millis(ms).min(MAX_DELAY)
 }
 
-/// Whether `login` may try now from `address`.
-pub async fn check<C: ConnectionTrait>(
+/// Takes an attempt's place before its password is checked, on every replica alike: each
+/// key's counter is bumped in one statement that answers the new count (an upsert), so of
+/// attempts sent at once each sees those before it and no more than the limit are judged.
+/// The pair and the address first: an attempt they refuse is not counted against the login
+/// (a stranger's refused guesses do not slow its owner down). What is counted stays counted
+/// unless the password is right ([`succeeded`]).
+pub async fn reserve<C: ConnectionTrait>(
     db: &C,
     login: &str,
     address: Option<IpAddr>,
     now: DateTime<Utc>,
 ) -> AppResult<Verdict> {
-    let (login, pair) = (login_key(login), pair_key(login, address));
-    let mut keys = vec![login.clone(), pair.clone()];
-    keys.extend(address.map(address_key));
-    let rows = login_failure::Entity::find()
-        .filter(login_failure::Column::Key.is_in(keys))
-        .filter(login_failure::Column::WindowStartedAt.gt(now - WINDOW))
-        .all(db)
-        .await?;
-    let count = |key: &str| rows.iter().find(|r| r.key == key).map_or(0, |r| r.failures);
-    let by_address = address.map_or(0, |a| count(&address_key(a)));
-    if count(&pair) >= MAX_PER_PAIR || by_address >= MAX_PER_ADDRESS {
+    let pair = bump(db, pair_key(login, address), now).await?;
+    let by_address = match address {
+        Some(a) => bump(db, address_key(a), now).await?,
+        None => 0,
+    };
+    if pair > MAX_PER_PAIR || by_address > MAX_PER_ADDRESS {
         return Ok(Verdict::Refused);
     }
-    Ok(match delay_for(count(&login)) {
+    // The login's failures before this attempt earn it its delay.
+    let before = bump(db, login_key(login), now).await? - 1;
+    Ok(match delay_for(before) {
         Duration::ZERO => Verdict::Go,
         wait => Verdict::After(wait),
     })
 }
 
-/// Counts one failure on a key: one statement (insert, or add one to the current window, or
-/// start a new window when the last one passed).
-async fn count<C: ConnectionTrait>(db: &C, key: String, now: DateTime<Utc>) -> AppResult<()> {
+/// Counts one attempt on a key and answers the count: one statement (insert, or add one to
+/// the current window, or start a new window when the last one passed).
+async fn bump<C: ConnectionTrait>(db: &C, key: String, now: DateTime<Utc>) -> AppResult<i32> {
     let stale = Expr::col((
         login_failure::Entity,
         login_failure::Column::WindowStartedAt,
     ))
     .lte(now - WINDOW);
-    login_failure::Entity::insert(login_failure::ActiveModel {
+    let row = login_failure::Entity::insert(login_failure::ActiveModel {
         key: Set(key),
         failures: Set(1),
         window_started_at: Set(now),
@@ -122,24 +126,9 @@ async fn count<C: ConnectionTrait>(db: &C, key: String, now: DateTime<Utc>) -> A
             )
             .to_owned(),
     )
-    .exec_without_returning(db)
+    .exec_with_returning(db)
     .await?;
-    Ok(())
-}
-
-/// Records a failed attempt on all three keys.
-pub async fn failed<C: ConnectionTrait>(
-    db: &C,
-    login: &str,
-    address: Option<IpAddr>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    count(db, login_key(login), now).await?;
-    count(db, pair_key(login, address), now).await?;
-    if let Some(a) = address {
-        count(db, address_key(a), now).await?;
-    }
-    Ok(())
+    Ok(row.failures)
 }
 
 /// Forgets a login's failures (and its pair's) after it succeeded; the address keeps its

@@ -30,6 +30,7 @@ use crate::{
     graphql::{
         auth::{ClientAddr, CurrentSession},
         loaders::Loaders,
+        slot::Slot,
         subscription::TokenExpiry,
     },
 };
@@ -318,9 +319,10 @@ impl Gate {
             }
             return Answer::Stream(execute::execute_stream(&schema, request, loaders));
         }
-        // Bounded concurrency: a closed semaphore never happens (it is never closed), but if
-        // it did, running unbounded is better than refusing.
-        let permit = self.state.executions.clone().acquire_owned().await.ok();
+        // Bounded concurrency: the slot is held while the operation runs (a wait it only
+        // sits through, a throttled login's, sets it aside: `graphql::slot`).
+        let slot = Slot::take(&self.state.executions).await;
+        let request = request.data(slot.clone());
         let mut response = tracing::Instrument::instrument(
             activity::from_client(
                 caller.client.clone(),
@@ -329,7 +331,7 @@ impl Gate {
             span,
         )
         .await;
-        drop(permit);
+        drop(slot);
         let outcome = execute::classify(&mut response, fast);
         if !fast && outcome != Outcome::RequestError {
             // It passed full validation (whatever it did next): from now on the fast one.

@@ -11,10 +11,13 @@ use super::{
     node::Viewer,
     payload::{UserError, payload, split},
 };
+use std::sync::Arc;
+
 use crate::{
     auth::{Subject, load_viewer, throttle},
     domain::session,
     error::{AppError, ResultExt},
+    graphql::slot::Slot,
 };
 
 /// The client's address, when the server knows it (for login throttling).
@@ -79,36 +82,39 @@ fn session_of<'a>(ctx: &Context<'a>) -> Option<&'a str> {
         .and_then(|s| s.0.as_deref())
 }
 
-/// Asks the shared throttle whether `login` may try a password now; waits the delay it
-/// asks for. `RATE_LIMITED` when refused.
+/// Takes the attempt's place in the shared throttle before its password is checked; waits
+/// the delay it asks for with the execution slot set aside (a throttled login never keeps
+/// the server from answering others). `RATE_LIMITED` when refused.
 async fn throttled(
     ctx: &Context<'_>,
     login: &str,
 ) -> async_graphql::Result<Option<std::net::IpAddr>> {
     let state = super::state(ctx)?;
     let address = ctx.data_opt::<ClientAddr>().map(|a| a.0);
-    match throttle::check(&state.db, login, address, crate::domain::now())
+    match throttle::reserve(&state.db, login, address, crate::domain::now())
         .await
         .gql()?
     {
         throttle::Verdict::Go => {}
-        throttle::Verdict::After(wait) => tokio::time::sleep(wait).await,
+        throttle::Verdict::After(wait) => match ctx.data_opt::<Arc<Slot>>() {
+            Some(slot) => slot.aside(tokio::time::sleep(wait)).await,
+            None => tokio::time::sleep(wait).await,
+        },
         throttle::Verdict::Refused => return Err(AppError::RateLimited).gql(),
     }
     Ok(address)
 }
 
-/// Counts a password check's outcome in the shared throttle.
+/// A right password clears the login's count in the shared throttle (a wrong one was
+/// counted when it was reserved).
 async fn count_attempt<T>(
     ctx: &Context<'_>,
     login: &str,
     address: Option<std::net::IpAddr>,
     result: &crate::error::AppResult<T>,
 ) -> async_graphql::Result<()> {
-    let db = super::db(ctx)?;
     match result {
-        Ok(_) => throttle::succeeded(db, login, address).await.gql(),
-        Err(AppError::User(_)) => throttle::failed(db, login, address, crate::domain::now())
+        Ok(_) => throttle::succeeded(super::db(ctx)?, login, address)
             .await
             .gql(),
         Err(_) => Ok(()),

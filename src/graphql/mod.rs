@@ -22,6 +22,7 @@ pub mod payload;
 pub mod record;
 pub mod scalars;
 pub mod service;
+pub mod slot;
 pub mod staff;
 pub mod subscription;
 pub mod ticket;

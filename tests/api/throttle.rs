@@ -164,3 +164,80 @@ async fn expired_counters_are_swept_by_the_scheduler() {
         "login, pair and address counters"
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_wrong_passwords_over_two_replicas_is_judged_only_up_to_the_limit() {
+    let app = behind_a_proxy().await;
+    let other = app.replica().await;
+    app.create_account("burst", json!({})).await;
+    // Ten wrong guesses sent at once from one address, five to each replica: each takes its
+    // place before its password is checked, so no more than the limit are judged.
+    let outcomes = futures_util::future::join_all((0..10).map(|i| {
+        let server = if i % 2 == 0 { app.addr } else { other.addr };
+        attempt(&app, server, "203.0.113.9", "burst", "wrong-guess")
+    }))
+    .await;
+    let judged = outcomes
+        .iter()
+        .filter(|(_, o)| o == "INVALID_CREDENTIALS")
+        .count();
+    let refused = outcomes.iter().filter(|(_, o)| o == "RATE_LIMITED").count();
+    assert_eq!(judged, throttle::MAX_PER_PAIR as usize, "{outcomes:?}");
+    assert_eq!(judged + refused, 10, "{outcomes:?}");
+}
+
+#[tokio::test]
+async fn throttled_logins_wait_without_keeping_the_server_from_answering() {
+    // Two operations at once at most; eight logins are made to wait (their login is under
+    // attack from elsewhere), and meanwhile an unrelated query answers at once.
+    let app = TestApp::spawn_with(Mode::Development, |c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().expect("address")];
+        c.max_in_flight = 2;
+    })
+    .await;
+    app.create_account("target", json!({})).await;
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        entity::login_failure::ActiveModel {
+            key: Set("login:target".into()),
+            failures: Set(throttle::FREE_PER_LOGIN + 5),
+            window_started_at: Set(chrono::Utc::now()),
+        }
+        .insert(&app.state.db)
+        .await
+        .expect("a login under attack");
+    }
+    let wait = throttle::delay_for(throttle::FREE_PER_LOGIN + 5);
+    assert!(wait >= std::time::Duration::from_secs(2), "{wait:?}");
+    let logins = futures_util::future::join_all((0..8).map(|i| {
+        let from = format!("198.51.100.{}", 10 + i);
+        let app = &app;
+        async move { attempt(app, app.addr, &from, "target", "not-it").await }
+    }));
+    let probe = async {
+        // Once the logins are all waiting (their counters taken), the probe goes.
+        for _ in 0..500 {
+            if app
+                .number("SELECT CAST(failures AS BIGINT) FROM login_failures WHERE key = 'login:target'")
+                .await
+                >= i64::from(throttle::FREE_PER_LOGIN + 5 + 8)
+            {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        let started = Instant::now();
+        let (status, body) = app.graphql("{ __typename }", json!({}), None).await;
+        (status, body, started.elapsed())
+    };
+    let (outcomes, (status, body, took)) = tokio::join!(logins, probe);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "an unrelated query answered in {took:?}"
+    );
+    for (status, outcome) in outcomes {
+        assert_ne!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(outcome, "INVALID_CREDENTIALS");
+    }
+}
