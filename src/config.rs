@@ -214,10 +214,8 @@ pub struct Config {
     pub prepared_cache: usize,
     /// Viewers kept per process (PostgreSQL); 0 reads the viewer on every request.
     pub viewer_cache: usize,
-    /// The ISP's time zone.
-    pub time_zone: chrono_tz::Tz,
-    /// When the scheduler's jobs are due.
-    pub calendar: crate::jobs::scheduler::Calendar,
+    /// The ISP's calendar: its time zone and billing day (when the scheduler's jobs are due).
+    pub calendar: crate::jobs::calendar::Calendar,
     /// Load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Browser origins allowed by CORS.
@@ -251,8 +249,8 @@ impl Config {
             billing_workers: db.billing_workers.max(1),
             prepared_cache: 1024,
             viewer_cache: 10_000,
-            time_zone: db.time_zone,
-            calendar: crate::jobs::scheduler::Calendar {
+            calendar: crate::jobs::calendar::Calendar {
+                zone: db.time_zone,
                 billing_day: Some(1),
             },
             trusted_proxies: Vec::new(),
@@ -285,7 +283,8 @@ impl Config {
             max_in_flight: in_flight_for_cores(server.max_in_flight),
             prepared_cache: server.prepared_cache,
             viewer_cache: server.viewer_cache,
-            calendar: crate::jobs::scheduler::Calendar {
+            calendar: crate::jobs::calendar::Calendar {
+                zone: db.time_zone,
                 billing_day: (server.billing_day > 0).then_some(server.billing_day),
             },
             trusted_proxies: server.trusted_proxies.clone(),
@@ -316,7 +315,6 @@ impl std::fmt::Debug for Config {
                 &self.jwt_secret.as_ref().map(|_| "[redacted]"),
             )
             .field("mode", &self.mode)
-            .field("time_zone", &self.time_zone)
             .field("calendar", &self.calendar)
             .finish()
     }

@@ -68,7 +68,7 @@ impl AppState {
     /// Connects, migrates, ensures the defaults every installation has, and resolves the JWT
     /// secret (configured, or generated once and kept in the database).
     pub async fn init(config: Config) -> anyhow::Result<Self> {
-        domain::set_time_zone(config.time_zone);
+        domain::set_time_zone(config.calendar.zone);
         let metrics = Arc::new(Metrics::default());
         let db = db::connect(&config, metrics.clone()).await?;
         db::migrate(&db).await?;

@@ -286,7 +286,7 @@ async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
         Duration::from_millis(server.mail.outbox_poll_ms.max(50)),
     );
     if server.scheduler_poll_secs > 0 {
-        use portal_api::jobs::scheduler::{Jobs, Scheduler};
+        use portal_api::jobs::{scheduler::Scheduler, work::Jobs};
         Scheduler::new(&state, std::sync::Arc::new(Jobs))
             .spawn(Duration::from_secs(server.scheduler_poll_secs));
     }

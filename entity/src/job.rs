@@ -17,6 +17,9 @@ pub struct Model {
     pub failures: i64,
     /// Failed runs in a row (the retry backoff grows with it); 0 after a success.
     pub attempts: i32,
+    /// For the monthly billing: the first month not billed yet (its first day). The job bills
+    /// every month from here that has come due.
+    pub period: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261201_000005_controls;
 mod m20261201_000006_bulk_audit;
 mod m20261201_000007_viewer_notify;
 mod m20261205_000008_derived_records;
+mod m20261205_000009_due_work;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_bulk_audit::Migration),
             Box::new(m20261201_000007_viewer_notify::Migration),
             Box::new(m20261205_000008_derived_records::Migration),
+            Box::new(m20261205_000009_due_work::Migration),
         ]
     }
 }

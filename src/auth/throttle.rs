@@ -14,7 +14,7 @@
 //!
 //! An attempt takes its place in the counters before its password is checked ([`reserve`]),
 //! so attempts sent at once cannot all be judged. A success clears the login's and the
-//! pair's counters. The scheduler sweeps expired rows.
+//! pair's counters and gives back its place on the address. The scheduler sweeps expired rows.
 
 use std::{net::IpAddr, time::Duration};
 
@@ -131,8 +131,9 @@ async fn bump<C: ConnectionTrait>(db: &C, key: String, now: DateTime<Utc>) -> Ap
     Ok(row.failures)
 }
 
-/// Forgets a login's failures (and its pair's) after it succeeded; the address keeps its
-/// count, so a sprayer that guessed one password is not cleared.
+/// Forgets a login's failures (and its pair's) after it succeeded, and gives back the place
+/// the attempt took on its address; the address keeps the rest of its count, so a sprayer
+/// that guessed one password is not cleared (and right passwords never add up to a block).
 pub async fn succeeded<C: ConnectionTrait>(
     db: &C,
     login: &str,
@@ -142,6 +143,17 @@ pub async fn succeeded<C: ConnectionTrait>(
         .filter(login_failure::Column::Key.is_in([login_key(login), pair_key(login, address)]))
         .exec(db)
         .await?;
+    if let Some(address) = address {
+        login_failure::Entity::update_many()
+            .col_expr(
+                login_failure::Column::Failures,
+                Expr::col(login_failure::Column::Failures).sub(1),
+            )
+            .filter(login_failure::Column::Key.eq(address_key(address)))
+            .filter(login_failure::Column::Failures.gt(0))
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }
 

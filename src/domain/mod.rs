@@ -94,17 +94,23 @@ pub fn today() -> NaiveDate {
     local_date(now())
 }
 
-/// When `day` begins in the ISP's time zone (the first instant of the day when midnight
-/// falls in a daylight-saving gap).
+/// When `day` begins in the ISP's time zone.
 pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
-    let tz = time_zone();
+    start_of_day_in(time_zone(), day)
+}
+
+/// When `day` begins in `zone`: its midnight, the earlier one when the clock goes back
+/// across it, or where the clock jumps to when midnight falls in a gap (Chile's spring
+/// night starts at 01:00; a day a zone skipped entirely starts when the next one does).
+pub fn start_of_day_in(zone: Tz, day: NaiveDate) -> DateTime<Utc> {
+    use chrono::Offset;
     let midnight = day.and_time(NaiveTime::MIN);
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| {
-            tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| midnight.and_utc())
+    if let Some(start) = zone.from_local_datetime(&midnight).earliest() {
+        return start.with_timezone(&Utc);
+    }
+    // In a gap: read midnight with the offset in force before it; that instant is the
+    // jump, the first one whose local day is `day` or later.
+    let before = midnight.and_utc() - chrono::Duration::days(1);
+    let offset = zone.offset_from_utc_datetime(&before.naive_utc()).fix();
+    midnight.and_utc() - chrono::Duration::seconds(i64::from(offset.local_minus_utc()))
 }

@@ -89,6 +89,9 @@ pub struct Job {
     pub failures: i64,
     /// Whether a replica holds its lease (is running it) now.
     pub running: bool,
+    /// `monthly-billing` only: the first month it has not billed yet (its first day). Every
+    /// month from here whose billing day has come is billed on the next run, oldest first.
+    pub next_period: Option<super::scalars::Date>,
 }
 
 /// Staff-only queries of the day to day.
@@ -122,7 +125,7 @@ impl StaffQuery {
             .gql()?
             .into_iter()
             .map(|(job, row)| {
-                let enabled = state.config.calendar.runs(job);
+                let enabled = job.runs_with(&state.config.calendar);
                 Job {
                     name: job.name().to_string(),
                     enabled,
@@ -136,6 +139,10 @@ impl StaffQuery {
                         .as_ref()
                         .and_then(|r| r.lease_until)
                         .is_some_and(|until| until > now),
+                    next_period: row
+                        .as_ref()
+                        .and_then(|r| r.period)
+                        .map(super::scalars::Date),
                 }
             })
             .collect())

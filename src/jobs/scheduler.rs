@@ -1,6 +1,10 @@
 //! The scheduler `serve` runs: due jobs run by themselves, exactly once across replicas.
 //!
-//! Each job has a row in `jobs` with the time it is due next. Every replica ticks (every
+//! Each job has a row in `jobs` with the time it is due next. Due work is a ledger, not a
+//! clock reading: the billing job keeps the first month it has not billed (`jobs.period`)
+//! and bills every month from there that has come due, oldest first, never one that has
+//! not; the daily jobs act on everything whose day has come. Due times are recomputed from
+//! the settings (time zone, billing day) when a scheduler starts. Every replica ticks (every
 //! `PORTAL_SCHEDULER_POLL_SECS`); a tick claims each due job with one conditional `UPDATE`
 //! (due, and nobody's lease running), so of several replicas exactly one runs it. The runner
 //! records the outcome and the next due time; a failure is logged, counted and retried with
@@ -11,10 +15,15 @@
 //! Time is an input: [`Scheduler::tick`] takes the instant to run at, so tests move the clock
 //! instead of sleeping.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
-use async_graphql::futures_util::future::BoxFuture;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
     sea_query::{Expr, ExprTrait, OnConflict},
@@ -22,175 +31,17 @@ use sea_orm::{
 
 use entity::job;
 
+use super::{
+    calendar::Calendar,
+    work::{Job, RunContext, Work},
+};
 use crate::{
     AppState,
     auth::Viewer,
-    domain::{self, billing, service::lifecycle},
+    domain::billing::Month,
     error::{AppError, AppResult},
     metrics::Metrics,
 };
-
-/// The jobs there are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Job {
-    /// `PENDING` services whose start date has come become `ACTIVE` (daily, at the start of
-    /// the day).
-    ActivateServices,
-    /// Services whose end date has passed become `ARCHIVED` (daily).
-    ArchiveEndedServices,
-    /// The month's recurring invoices (on the billing day; off when the ISP bills from cron).
-    MonthlyBilling,
-    /// Failed-login counters whose window has passed are deleted (hourly).
-    SweepLoginFailures,
-    /// Requests waiting for a main account: a reminder a day before they expire, then
-    /// `EXPIRED` (hourly).
-    ExpireApprovals,
-}
-
-impl Job {
-    pub const ALL: [Job; 5] = [
-        Job::ActivateServices,
-        Job::ArchiveEndedServices,
-        Job::MonthlyBilling,
-        Job::SweepLoginFailures,
-        Job::ExpireApprovals,
-    ];
-
-    /// The name in `jobs`, the `jobs` query and `/metrics`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Job::ActivateServices => "activate-services",
-            Job::ArchiveEndedServices => "archive-ended-services",
-            Job::MonthlyBilling => "monthly-billing",
-            Job::SweepLoginFailures => "sweep-login-failures",
-            Job::ExpireApprovals => "expire-approvals",
-        }
-    }
-
-    /// How long a claim holds before another replica may take the job over.
-    fn lease(self) -> chrono::Duration {
-        match self {
-            Job::MonthlyBilling => chrono::Duration::hours(6),
-            _ => chrono::Duration::minutes(10),
-        }
-    }
-}
-
-/// When jobs are due: the ISP's calendar (its time zone is the process's, see
-/// `domain::set_time_zone`) and the billing day.
-#[derive(Debug, Clone, Copy)]
-pub struct Calendar {
-    /// Day of the month (1..=28) the billing run bills the month; `None` turns the job off.
-    pub billing_day: Option<u32>,
-}
-
-impl Calendar {
-    pub fn runs(&self, job: Job) -> bool {
-        job != Job::MonthlyBilling || self.billing_day.is_some()
-    }
-
-    /// When `job` is due next after a run at `after`.
-    pub fn next_after(&self, job: Job, after: DateTime<Utc>) -> DateTime<Utc> {
-        let today = domain::local_date(after);
-        let tomorrow = today.succ_opt().unwrap_or(today);
-        match job {
-            Job::ActivateServices | Job::ArchiveEndedServices => domain::start_of_day(tomorrow),
-            Job::SweepLoginFailures | Job::ExpireApprovals => after + chrono::Duration::hours(1),
-            Job::MonthlyBilling => {
-                let day = self.billing_day.unwrap_or(1).clamp(1, 28);
-                let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), day);
-                let next = match this_month {
-                    Some(d) if d > today => d,
-                    _ => billing::Month::containing(today)
-                        .next_first()
-                        .with_day(day)
-                        .unwrap_or(tomorrow),
-                };
-                domain::start_of_day(next)
-            }
-        }
-    }
-
-    /// When a job never run before is first due: the daily jobs at once (catching up), the
-    /// billing run on its next billing day (a new installation bills nothing at start).
-    fn first_due(&self, job: Job, now: DateTime<Utc>) -> DateTime<Utc> {
-        match job {
-            Job::MonthlyBilling => self.next_after(job, now),
-            _ => now,
-        }
-    }
-}
-
-/// What a job is handed to do its work.
-pub struct RunContext<'a> {
-    pub db: &'a DatabaseConnection,
-    /// The staff user the jobs act as.
-    pub viewer: &'a Viewer,
-    /// The tick's instant and the ISP's calendar day at it.
-    pub now: DateTime<Utc>,
-    pub today: NaiveDate,
-    pub billing_workers: usize,
-}
-
-/// Does the work of a job; returns a one-line summary for `lastOutcome`.
-pub trait Work: Send + Sync {
-    fn run<'a>(&'a self, job: Job, ctx: &'a RunContext<'a>) -> BoxFuture<'a, AppResult<String>>;
-}
-
-/// The jobs' real work.
-pub struct Jobs;
-
-impl Work for Jobs {
-    fn run<'a>(&'a self, job: Job, ctx: &'a RunContext<'a>) -> BoxFuture<'a, AppResult<String>> {
-        Box::pin(async move {
-            match job {
-                Job::ActivateServices => {
-                    let n = billing::activate_due(ctx.db, ctx.viewer, ctx.today).await?;
-                    Ok(format!("{n} services activated"))
-                }
-                Job::ArchiveEndedServices => {
-                    let n = lifecycle::archive_ended(ctx.db, ctx.viewer, ctx.today).await?;
-                    Ok(format!("{n} services archived"))
-                }
-                Job::MonthlyBilling => {
-                    let month = billing::Month::containing(ctx.today);
-                    let workers = billing::workers_for(ctx.db, ctx.billing_workers);
-                    let out =
-                        billing::run(ctx.db, ctx.viewer, month.first, ctx.today, workers, &|_| {})
-                            .await?;
-                    if out.payers_failed > 0 {
-                        // Retried: the next run bills only those that failed.
-                        return Err(AppError::Internal(anyhow::anyhow!(
-                            "{}: {} invoices issued, {} payers failed",
-                            month.label(),
-                            out.invoices_issued,
-                            out.payers_failed
-                        )));
-                    }
-                    Ok(format!(
-                        "{}: {} invoices issued ({} unpaid)",
-                        month.label(),
-                        out.invoices_issued,
-                        out.invoices_unpaid
-                    ))
-                }
-                Job::SweepLoginFailures => {
-                    let n = crate::auth::throttle::sweep(ctx.db, ctx.now).await?;
-                    Ok(format!("{n} expired failed-login counters deleted"))
-                }
-                Job::ExpireApprovals => {
-                    let out =
-                        crate::domain::order::controls::expire_due(ctx.db, ctx.viewer, ctx.now)
-                            .await?;
-                    Ok(format!(
-                        "{} reminded, {} expired",
-                        out.reminded, out.expired
-                    ))
-                }
-            }
-        })
-    }
-}
 
 /// One replica's scheduler.
 pub struct Scheduler {
@@ -201,6 +52,8 @@ pub struct Scheduler {
     work: Arc<dyn Work>,
     /// Who holds a lease: unique per scheduler.
     owner: String,
+    /// Whether the first tick has written the rows and due times from the settings.
+    aligned: AtomicBool,
 }
 
 /// What one tick did with one job.
@@ -229,18 +82,19 @@ impl Scheduler {
             metrics: state.metrics.clone(),
             work,
             owner: uuid::Uuid::new_v4().to_string(),
+            aligned: AtomicBool::new(false),
         }
     }
 
     /// Runs every job due at `now` that no other replica is running; returns what ran.
     pub async fn tick(&self, now: DateTime<Utc>) -> AppResult<Vec<Ran>> {
+        if !self.aligned.load(Ordering::Acquire) {
+            self.align(now).await?;
+            self.aligned.store(true, Ordering::Release);
+        }
         let mut ran = Vec::new();
         for job in Job::ALL {
-            if !self.calendar.runs(job) {
-                continue;
-            }
-            self.ensure(job, now).await?;
-            if !self.claim(job, now).await? {
+            if !job.runs_with(&self.calendar) || !self.claim(job, now).await? {
                 continue;
             }
             let outcome = self.run(job, now).await.map_err(|e| {
@@ -256,10 +110,79 @@ impl Scheduler {
         Ok(ran)
     }
 
+    /// At start: every job has its row, and the due times follow this process's settings
+    /// (a billing day or time zone changed since the last run takes effect now, not after
+    /// one more run on the old day). A job another replica is running keeps its row.
+    async fn align(&self, now: DateTime<Utc>) -> AppResult<()> {
+        for job in Job::ALL {
+            self.ensure(job, now).await?;
+        }
+        for row in job::Entity::find().all(&self.db).await? {
+            let Some(job) = Job::named(&row.name) else {
+                continue;
+            };
+            if !job.runs_with(&self.calendar) {
+                continue;
+            }
+            let (next, period) = match job {
+                Job::MonthlyBilling => {
+                    let month = row.period.and_then(Month::starting).unwrap_or_else(|| {
+                        Month::containing(self.calendar.day_at(row.next_run_at))
+                    });
+                    let due = self.calendar.billing_due(&month);
+                    // A retry waiting out its delay keeps waiting.
+                    let next = if row.attempts > 0 {
+                        Ord::max(due, row.next_run_at)
+                    } else {
+                        due
+                    };
+                    (next, Some(month.first))
+                }
+                _ => match row.last_run_at {
+                    Some(last) if row.attempts == 0 => (job.next_after(&self.calendar, last), None),
+                    _ => (row.next_run_at, None),
+                },
+            };
+            if next == row.next_run_at && (period.is_none() || period == row.period) {
+                continue;
+            }
+            tracing::info!(job = job.name(), was = %row.next_run_at, %next, "due time follows the settings");
+            // Only over the row as read: a replica that ran the job meanwhile (and moved its
+            // due time and ledger) keeps what it wrote.
+            let mut update = job::Entity::update_many()
+                .col_expr(job::Column::NextRunAt, Expr::value(next))
+                .filter(job::Column::Name.eq(job.name()))
+                .filter(job::Column::NextRunAt.eq(row.next_run_at))
+                .filter(match row.period {
+                    Some(p) => job::Column::Period.eq(p),
+                    None => job::Column::Period.is_null(),
+                })
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(job::Column::LeaseUntil.is_null())
+                        .add(job::Column::LeaseUntil.lt(now)),
+                );
+            if let Some(period) = period {
+                update = update.col_expr(job::Column::Period, Expr::value(period));
+            }
+            update.exec(&self.db).await?;
+        }
+        Ok(())
+    }
+
+    /// The job's row, as a new installation first has it: the daily jobs due at once
+    /// (catching up), the billing run on the next billing day (nothing is billed at start).
     async fn ensure(&self, job: Job, now: DateTime<Utc>) -> AppResult<()> {
+        let (next_run_at, period) = match job {
+            Job::MonthlyBilling => {
+                let month = self.calendar.first_billing_month(now);
+                (self.calendar.billing_due(&month), Some(month.first))
+            }
+            _ => (now, None),
+        };
         job::Entity::insert(job::ActiveModel {
             name: Set(job.name().into()),
-            next_run_at: Set(self.calendar.first_due(job, now)),
+            next_run_at: Set(next_run_at),
             lease_owner: Set(None),
             lease_until: Set(None),
             last_run_at: Set(None),
@@ -268,6 +191,7 @@ impl Scheduler {
             runs: Set(0),
             failures: Set(0),
             attempts: Set(0),
+            period: Set(period),
         })
         .on_conflict(
             OnConflict::column(job::Column::Name)
@@ -300,14 +224,36 @@ impl Scheduler {
     async fn run(&self, job: Job, now: DateTime<Utc>) -> AppResult<String> {
         // The server's own work: credited to the system, never to a staff user.
         let viewer = Viewer::System;
+        let period = match job {
+            Job::MonthlyBilling => self.row(job).await?.and_then(|r| r.period),
+            _ => None,
+        };
         let ctx = RunContext {
             db: &self.db,
             viewer: &viewer,
             now,
-            today: domain::local_date(now),
+            today: self.calendar.day_at(now),
+            calendar: self.calendar,
             billing_workers: self.billing_workers,
+            period,
+            owner: &self.owner,
         };
         self.work.run(job, &ctx).await
+    }
+
+    /// When `job` is due after a successful run at `now`: the billing run when the first
+    /// month its ledger has not billed comes due.
+    async fn next_due(&self, job: Job, now: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
+        if job != Job::MonthlyBilling {
+            return Ok(job.next_after(&self.calendar, now));
+        }
+        let month = self
+            .row(job)
+            .await?
+            .and_then(|r| r.period)
+            .and_then(Month::starting)
+            .unwrap_or_else(|| self.calendar.first_billing_month(now));
+        Ok(self.calendar.billing_due(&month))
     }
 
     async fn finish(
@@ -333,11 +279,11 @@ impl Scheduler {
                     .col_expr(job::Column::Attempts, Expr::value(0))
                     .col_expr(
                         job::Column::NextRunAt,
-                        Expr::value(self.calendar.next_after(job, now)),
+                        Expr::value(self.next_due(job, now).await?),
                     );
             }
             Err(message) => {
-                let attempts = self.attempts(job).await? + 1;
+                let attempts = self.row(job).await?.map_or(0, |r| r.attempts) + 1;
                 let retry = now + retry_delay(attempts);
                 tracing::warn!(job = job.name(), attempts, %retry, "job retry scheduled");
                 update = update
@@ -363,11 +309,8 @@ impl Scheduler {
         Ok(())
     }
 
-    async fn attempts(&self, job: Job) -> AppResult<i32> {
-        Ok(job::Entity::find_by_id(job.name())
-            .one(&self.db)
-            .await?
-            .map_or(0, |j| j.attempts))
+    async fn row(&self, job: Job) -> AppResult<Option<job::Model>> {
+        Ok(job::Entity::find_by_id(job.name()).one(&self.db).await?)
     }
 
     /// Ticks every `every` until the process ends.
@@ -398,43 +341,6 @@ pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<(Job, Option<job::Mo
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("time")
-            .with_timezone(&Utc)
-    }
-
-    #[test]
-    fn daily_jobs_are_due_at_the_next_start_of_day_and_billing_on_its_day() {
-        let cal = Calendar {
-            billing_day: Some(1),
-        };
-        assert_eq!(
-            cal.next_after(Job::ActivateServices, at("2026-12-01T10:00:00Z")),
-            at("2026-12-02T00:00:00Z")
-        );
-        assert_eq!(
-            cal.next_after(Job::MonthlyBilling, at("2026-12-01T00:00:05Z")),
-            at("2027-01-01T00:00:00Z")
-        );
-        assert_eq!(
-            cal.next_after(Job::MonthlyBilling, at("2026-12-31T23:59:00Z")),
-            at("2027-01-01T00:00:00Z")
-        );
-        let mid = Calendar {
-            billing_day: Some(15),
-        };
-        assert_eq!(
-            mid.next_after(Job::MonthlyBilling, at("2026-12-03T08:00:00Z")),
-            at("2026-12-15T00:00:00Z")
-        );
-        assert_eq!(
-            mid.next_after(Job::MonthlyBilling, at("2026-12-15T00:00:00Z")),
-            at("2027-01-15T00:00:00Z")
-        );
-        assert!(!Calendar { billing_day: None }.runs(Job::MonthlyBilling));
-    }
 
     #[test]
     fn retries_wait_longer_each_time_up_to_an_hour() {

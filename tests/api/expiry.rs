@@ -7,7 +7,10 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use portal_api::jobs::scheduler::{Job, Jobs, Ran, Scheduler};
+use portal_api::jobs::{
+    scheduler::{Ran, Scheduler},
+    work::{Job, Jobs},
+};
 
 use crate::{controls::setup, helpers::decode_pk};
 

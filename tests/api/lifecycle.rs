@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use portal_api::{
     domain::{self, billing::Month},
-    jobs::scheduler::{Jobs, Scheduler},
+    jobs::{scheduler::Scheduler, work::Jobs},
 };
 
 use crate::helpers::{TestApp, encode_id};

@@ -18,6 +18,7 @@ mod concurrency;
 mod controls;
 mod derived;
 mod documents;
+mod due;
 mod expiry;
 mod faults;
 mod generate;

@@ -11,13 +11,15 @@ use serde_json::{Value, json};
 use portal_api::{
     domain,
     error::{AppError, AppResult},
-    jobs::scheduler::{Job, Jobs, Ran, RunContext, Scheduler, Work},
+    jobs::{
+        scheduler::{Ran, Scheduler},
+        work::{Job, Jobs, RunContext, Work},
+    },
 };
 
 use crate::helpers::{TestApp, decode_pk};
 
-const JOBS: &str =
-    "{ jobs { name enabled lastRunAt lastOutcome lastError nextRunAt runs failures running } }";
+const JOBS: &str = "{ jobs { name enabled lastRunAt lastOutcome lastError nextRunAt nextPeriod runs failures running } }";
 const TOTALS: &str = "query($a: ID!) { node(id: $a) { ... on Account { activeServicesCount totalServiceCost services(first: 5) { nodes { id status startDate } } } } }";
 
 fn scheduler(state: &portal_api::AppState) -> Scheduler {
@@ -25,15 +27,15 @@ fn scheduler(state: &portal_api::AppState) -> Scheduler {
 }
 
 /// The instant a day starts, plus a few seconds.
-fn start_of(day: chrono::NaiveDate) -> DateTime<Utc> {
+pub(crate) fn start_of(day: chrono::NaiveDate) -> DateTime<Utc> {
     domain::start_of_day(day) + Duration::seconds(5)
 }
 
-fn ran(results: &[Ran], job: Job) -> usize {
+pub(crate) fn ran(results: &[Ran], job: Job) -> usize {
     results.iter().filter(|r| r.job == job).count()
 }
 
-async fn job(app: &TestApp, name: &str) -> Value {
+pub(crate) async fn job(app: &TestApp, name: &str) -> Value {
     let data = app.ok(JOBS, json!({}), Some(app.admin())).await;
     data["jobs"]
         .as_array()
@@ -46,7 +48,7 @@ async fn job(app: &TestApp, name: &str) -> Value {
 
 /// A main account's order for its aggregated sub-account, paid, its service request
 /// approved by staff to start on `start`.
-async fn approved_for(app: &TestApp, start: chrono::NaiveDate) -> (String, String) {
+pub(crate) async fn approved_for(app: &TestApp, start: chrono::NaiveDate) -> (String, String) {
     let t = app.tenant("sched").await;
     let tariff = app.create_tariff("Fiber 50", "20.00").await;
     app.deposit(&t.main, "100.00").await;
@@ -159,8 +161,8 @@ async fn a_service_approved_for_tomorrow_becomes_active_at_the_start_of_that_day
 }
 
 /// The real jobs, except that the billing run fails the first `failures` times.
-struct FailingBilling {
-    failures: std::sync::atomic::AtomicUsize,
+pub(crate) struct FailingBilling {
+    pub(crate) failures: std::sync::atomic::AtomicUsize,
 }
 
 impl Work for FailingBilling {

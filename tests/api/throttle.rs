@@ -138,12 +138,39 @@ async fn one_address_spraying_many_logins_is_refused_and_only_it() {
 }
 
 #[tokio::test]
+async fn an_office_signing_in_all_day_from_one_address_is_never_refused() {
+    // Behind one NAT address: twice the address limit of right passwords, a few wrong ones
+    // among them; every right password signs in.
+    let app = behind_a_proxy().await;
+    let staff: Vec<String> = (0..4).map(|i| format!("office{i}")).collect();
+    for login in &staff {
+        app.create_account(login, json!({})).await;
+    }
+    for round in 0..2 * throttle::MAX_PER_ADDRESS {
+        let login = &staff[round as usize % staff.len()];
+        if round % 10 == 0 {
+            let (_, wrong) = attempt(&app, app.addr, "198.51.100.7", login, "typo").await;
+            assert_eq!(wrong, "INVALID_CREDENTIALS");
+        }
+        let (status, outcome) = attempt(&app, app.addr, "198.51.100.7", login, PASSWORD).await;
+        assert_eq!(
+            (status, outcome.as_str()),
+            (StatusCode::OK, "ok"),
+            "round {round}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn expired_counters_are_swept_by_the_scheduler() {
     let app = behind_a_proxy().await;
     app.create_account("dave", json!({})).await;
     let (_, outcome) = attempt(&app, app.addr, "203.0.113.5", "dave", "guess").await;
     assert_eq!(outcome, "INVALID_CREDENTIALS");
-    use portal_api::jobs::scheduler::{Job, Jobs, Scheduler};
+    use portal_api::jobs::{
+        scheduler::Scheduler,
+        work::{Job, Jobs},
+    };
     let scheduler = Scheduler::new(&app.state, std::sync::Arc::new(Jobs));
     let now = scheduler.tick(chrono::Utc::now()).await.expect("tick");
     let sweep = |ran: &[portal_api::jobs::scheduler::Ran]| {

@@ -188,7 +188,16 @@ async fn case(app: &TestApp, m: &str, s: &Shop) {
     match m {
         "login" => {
             let bodies = at_once(app, None, "mutation { login(input: {login: \"login-case\", password: \"correct-horse-battery\"}) { accessToken userErrors { code } } }", |_| json!({})).await;
-            assert_eq!(accepted(m, &bodies, "login"), N);
+            // The throttle reserves before it judges: attempts in flight count against the
+            // limit until a success clears them, so of 24 at once from one address at least
+            // the limit sign in and the rest are refused cleanly, to try again.
+            let signed_in = accepted(m, &bodies, "login");
+            let refused = bodies
+                .iter()
+                .filter(|b| crate::helpers::first_code(b) == "RATE_LIMITED")
+                .count();
+            assert!(signed_in >= 5, "at least the limit signs in: {signed_in}");
+            assert_eq!(signed_in + refused, N, "{bodies:?}");
             let account = app
                 .ok(
                     "{ accounts(filter: {search: \"login-case\"}) { nodes { id } } }",
@@ -207,7 +216,7 @@ async fn case(app: &TestApp, m: &str, s: &Shop) {
                     )
                 )
                 .await,
-                N as i64,
+                signed_in as i64,
                 "one session per login"
             );
         }

@@ -155,7 +155,13 @@ impl TestApp {
     /// Another replica of this server: its own process state (pool, caches, scheduler) and
     /// HTTP listener, on the same database.
     pub async fn replica(&self) -> Replica {
-        let config = (*self.state.config).clone();
+        self.replica_with(|_| {}).await
+    }
+
+    /// The same, started with other settings (a restart with a new billing day).
+    pub async fn replica_with(&self, tweak: impl FnOnce(&mut Config)) -> Replica {
+        let mut config = (*self.state.config).clone();
+        tweak(&mut config);
         let state = AppState::init(config).await.expect("replica starts");
         let addr = serve(&state).await;
         Replica { state, addr }
