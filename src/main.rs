@@ -74,6 +74,12 @@ enum Command {
         #[arg(long, value_parser = parse_month)]
         month: domain::billing::Month,
     },
+    /// Recompute every account's active-services count and monthly total from its services
+    /// and compare them with the totals the database keeps; exits 1 on any difference.
+    CheckTotals {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Write the GraphQL schema (SDL).
     ExportSchema {
         /// File to write; stdout without it.
@@ -140,6 +146,26 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}", portal_api::fixtures::demo::credentials());
             }
             serve(state, *server).await
+        }
+        Command::CheckTotals { db } => {
+            let _telemetry = init_tracing(false);
+            let state = AppState::init(Config::new(&db, None, Mode::Development)).await?;
+            let drift = domain::service::reconcile(&state.db).await?;
+            for d in &drift {
+                println!(
+                    "account {}: kept {:?}, its services add up to {:?}",
+                    d.account_id, d.kept, d.counted
+                );
+            }
+            if drift.is_empty() {
+                println!("Every account's totals agree with its services.");
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "{} accounts' totals differ from their services",
+                    drift.len()
+                )
+            }
         }
         Command::Migrate { db } => {
             let _telemetry = init_tracing(false);

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod account_link;
+pub mod account_total;
 pub mod activity;
 pub mod balance_entry;
 pub mod balance_transfer;

@@ -13,6 +13,7 @@ mod m20261201_000006_bulk_audit;
 mod m20261201_000007_viewer_notify;
 mod m20261205_000008_derived_records;
 mod m20261205_000009_due_work;
+mod m20261205_000010_account_totals;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_viewer_notify::Migration),
             Box::new(m20261205_000008_derived_records::Migration),
             Box::new(m20261205_000009_due_work::Migration),
+            Box::new(m20261205_000010_account_totals::Migration),
         ]
     }
 }

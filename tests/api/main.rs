@@ -47,6 +47,7 @@ mod templates;
 mod tenants;
 mod throttle;
 mod tickets;
+mod totals;
 mod tracing;
 mod transfers;
 mod transports;

@@ -267,6 +267,11 @@ impl Schema {
         let (_, body) = app
             .graphql(&query, json!({ "input": input }), Some(token))
             .await;
+        // Whatever it did, the totals the database keeps still agree with the services.
+        let drift = portal_api::domain::service::reconcile(&app.state.db)
+            .await
+            .expect("reconcile");
+        assert!(drift.is_empty(), "{mutation} left totals off: {drift:?}");
         if let Some(e) = body["errors"].get(0) {
             return (Outcome::of_error(e), Value::Null);
         }

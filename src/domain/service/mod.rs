@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use entity::{
-    account, change_request,
+    account, account_total, change_request,
     enums::{BillingPeriod, ChangeRequestStatus, ServiceStatus},
     service,
 };
@@ -33,8 +33,8 @@ pub struct Totals {
 }
 
 /// A service's share of its account's total cost (`totalServiceCost`): its price when it
-/// is billed monthly. With [`counted`], the one definition the list's totals and the
-/// total-cost sort both use (keyset cursors depend on the two agreeing).
+/// is billed monthly. With [`counted`], the rule the triggers that keep `account_totals`
+/// apply (migration `m20261205_000010_account_totals`); here for the reconciliation.
 fn cost_share() -> SimpleExpr {
     Expr::case(
         Expr::col((service::Entity, service::Column::BillingPeriod))
@@ -50,23 +50,25 @@ fn counted() -> SimpleExpr {
     Expr::col((service::Entity, service::Column::Status)).eq(ServiceStatus::Active.as_str())
 }
 
-/// An account's total cost as a correlated subquery on `accounts`, to sort and page by.
+/// An account's total cost as a correlated subquery on `accounts` (its totals row, by
+/// primary key), to sort and page by.
 pub fn total_cost_of_account() -> SimpleExpr {
     let mut q = Query::select();
-    q.expr(Func::cast_as(
-        Func::coalesce([SimpleExpr::from(Func::sum(cost_share())), Expr::val(0i64)]),
-        Alias::new("BIGINT"),
-    ))
-    .from(service::Entity)
-    .and_where(
-        Expr::col((service::Entity, service::Column::AccountId))
-            .equals((account::Entity, account::Column::Id)),
-    )
-    .and_where(counted());
-    SimpleExpr::SubQuery(None, Box::new(q.into()))
+    q.column((account_total::Entity, account_total::Column::CostMinor))
+        .from(account_total::Entity)
+        .and_where(
+            Expr::col((account_total::Entity, account_total::Column::AccountId))
+                .equals((account::Entity, account::Column::Id)),
+        );
+    Func::coalesce([
+        SimpleExpr::SubQuery(None, Box::new(q.into())),
+        Expr::val(0i64),
+    ])
+    .into()
 }
 
-/// Totals for many accounts in one statement; accounts without active services are absent.
+/// The totals of many accounts, as the database keeps them (one statement, by primary key);
+/// accounts without a row are absent.
 pub async fn totals_for<C: ConnectionTrait>(
     db: &C,
     account_ids: &[i64],
@@ -74,6 +76,26 @@ pub async fn totals_for<C: ConnectionTrait>(
     if account_ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let rows = account_total::Entity::find()
+        .filter(account_total::Column::AccountId.is_in(account_ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.account_id,
+                Totals {
+                    active_count: r.active_count,
+                    cost_minor: r.cost_minor,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The totals recomputed from the services themselves (every account with active services).
+async fn recounted<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<i64, Totals>> {
     let rows: Vec<(i64, i64, Option<i64>)> = service::Entity::find()
         .select_only()
         .column(service::Column::AccountId)
@@ -82,7 +104,6 @@ pub async fn totals_for<C: ConnectionTrait>(
             SimpleExpr::from(Func::cast_as(Func::sum(cost_share()), Alias::new("BIGINT"))),
             "cost_minor",
         )
-        .filter(service::Column::AccountId.is_in(account_ids.iter().copied()))
         .filter(counted())
         .group_by(service::Column::AccountId)
         .into_tuple()
@@ -100,6 +121,57 @@ pub async fn totals_for<C: ConnectionTrait>(
             )
         })
         .collect())
+}
+
+/// An account whose kept totals differ from its services.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    pub account_id: i64,
+    /// What `account_totals` holds (`None`: no row).
+    pub kept: Option<Totals>,
+    /// What its services add up to.
+    pub counted: Totals,
+}
+
+/// The reconciliation: every account's kept totals against its services, recomputed.
+/// Empty when they agree (`portal-api check-totals`; the tests run it after every writing
+/// mutation).
+pub async fn reconcile<C: ConnectionTrait>(db: &C) -> AppResult<Vec<Drift>> {
+    let counted = recounted(db).await?;
+    let kept: HashMap<i64, Totals> = account_total::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            (
+                r.account_id,
+                Totals {
+                    active_count: r.active_count,
+                    cost_minor: r.cost_minor,
+                },
+            )
+        })
+        .collect();
+    let accounts: Vec<i64> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut drift: Vec<Drift> = accounts
+        .into_iter()
+        .filter_map(|id| {
+            let kept = kept.get(&id).copied();
+            let counted = counted.get(&id).copied().unwrap_or_default();
+            (kept != Some(counted)).then_some(Drift {
+                account_id: id,
+                kept,
+                counted,
+            })
+        })
+        .collect();
+    drift.sort_by_key(|d| d.account_id);
+    Ok(drift)
 }
 
 /// The open (pending) change request of each of these services.
