@@ -97,6 +97,10 @@ pub struct ServerArgs {
     /// `NOTIFY` from triggers; 0 reads the viewer on every request.
     #[arg(long, env = "PORTAL_VIEWER_CACHE", default_value_t = 10_000)]
     pub viewer_cache: usize,
+    /// Answer the queries whose every field a compiled plan knows without the resolvers
+    /// (`false`: the resolvers answer everything; the answers are the same).
+    #[arg(long, env = "PORTAL_COMPILED_PLANS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub compiled_plans: bool,
     /// Day of the month (1..28) the scheduler bills the month; 0 turns the billing job off
     /// (for ISPs that run `portal-api bill` from cron).
     #[arg(long, env = "PORTAL_BILLING_DAY", default_value_t = 1, value_parser = parse_billing_day)]
@@ -214,6 +218,8 @@ pub struct Config {
     pub prepared_cache: usize,
     /// Viewers kept per process (PostgreSQL); 0 reads the viewer on every request.
     pub viewer_cache: usize,
+    /// Queries a compiled plan knows are answered by it (`crate::plan`).
+    pub compiled_plans: bool,
     /// The ISP's calendar: its time zone and billing day (when the scheduler's jobs are due).
     pub calendar: crate::jobs::calendar::Calendar,
     /// Load balancers whose `X-Forwarded-For` names the client.
@@ -249,6 +255,7 @@ impl Config {
             billing_workers: db.billing_workers.max(1),
             prepared_cache: 1024,
             viewer_cache: 10_000,
+            compiled_plans: true,
             calendar: crate::jobs::calendar::Calendar {
                 zone: db.time_zone,
                 billing_day: Some(1),
@@ -283,6 +290,7 @@ impl Config {
             max_in_flight: in_flight_for_cores(server.max_in_flight),
             prepared_cache: server.prepared_cache,
             viewer_cache: server.viewer_cache,
+            compiled_plans: server.compiled_plans,
             calendar: crate::jobs::calendar::Calendar {
                 zone: db.time_zone,
                 billing_day: (server.billing_day > 0).then_some(server.billing_day),

@@ -29,6 +29,7 @@ pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod money;
+pub mod plan;
 pub mod policy;
 pub mod progress;
 pub mod render;

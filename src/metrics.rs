@@ -25,6 +25,9 @@ pub struct Metrics {
     db_queries: AtomicU64,
     db_query_errors: AtomicU64,
     db_query_time_us: AtomicU64,
+    /// Queries a compiled plan answered, and those it handed to the resolvers.
+    plan_answered: AtomicU64,
+    plan_declined: AtomicU64,
 }
 
 impl Metrics {
@@ -69,6 +72,16 @@ impl Metrics {
         if let Ok(mut runs) = self.job_runs.lock() {
             *runs.entry((job, outcome)).or_default() += 1;
         }
+    }
+
+    /// Counts a query a compiled plan answered (`true`) or handed to the resolvers.
+    pub fn record_plan(&self, answered: bool) {
+        let counter = if answered {
+            &self.plan_answered
+        } else {
+            &self.plan_declined
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// SQL statements executed so far.
@@ -158,6 +171,21 @@ impl Metrics {
                     "portal_graphql_operations_total{{operation=\"{name}\"}} {n}"
                 );
             }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP portal_plan_queries_total Queries with a compiled plan, by who answered them (declined: the resolvers)."
+        );
+        let _ = writeln!(out, "# TYPE portal_plan_queries_total counter");
+        for (label, counter) in [
+            ("answered", &self.plan_answered),
+            ("declined", &self.plan_declined),
+        ] {
+            let _ = writeln!(
+                out,
+                "portal_plan_queries_total{{outcome=\"{label}\"}} {}",
+                get(counter)
+            );
         }
         let _ = writeln!(
             out,

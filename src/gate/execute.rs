@@ -14,17 +14,23 @@ use async_graphql::{
     parser::types::{BaseType, OperationType, Type, TypeKind, TypeSystemDefinition},
 };
 
-use super::{Outcome, code_of};
+use super::{Outcome, code_of, prepared::Prepared};
 use crate::{
     error::AppError,
     graphql::{PortalSchema, batch::Driven, loaders::Loaders},
 };
 
-/// Executes one query or mutation with fresh loaders.
-pub async fn execute(schema: &PortalSchema, request: Request, loaders: Loaders) -> Response {
+/// Executes one query or mutation (of the prepared document) with fresh loaders.
+pub async fn execute(
+    schema: &PortalSchema,
+    request: Request,
+    loaders: Loaders,
+    prepared: &Prepared,
+) -> Response {
     let batcher = loaders.batcher();
+    let operation = request.operation_name.clone();
     let response = Driven::new(schema.execute(request.data(loaders)), batcher).await;
-    finish(response)
+    finish(response, prepared, operation.as_deref())
 }
 
 /// Executes a subscription: each event is resolved with the subscription's loaders, which
@@ -33,10 +39,14 @@ pub fn execute_stream(
     schema: &PortalSchema,
     request: Request,
     loaders: Loaders,
+    prepared: Arc<Prepared>,
 ) -> BoxStream<'static, Response> {
     let batcher = loaders.batcher();
+    let operation = request.operation_name.clone();
     let stream = schema.execute_stream(request.data(loaders));
-    Driven::new(stream, batcher).map(finish).boxed()
+    Driven::new(stream, batcher)
+        .map(move |response| finish(response, &prepared, operation.as_deref()))
+        .boxed()
 }
 
 /// The span of one operation. Named by the request or by the manifest: free. What only a
@@ -135,8 +145,8 @@ fn is_limit_error(e: &ServerError) -> bool {
         || e.message.contains("directives")
 }
 
-/// Puts an answer in shape (see the module doc).
-pub fn finish(mut response: Response) -> Response {
+/// Puts an answer in shape (see the module doc), in the document's order.
+fn finish(mut response: Response, prepared: &Prepared, operation: Option<&str>) -> Response {
     log_internal_errors(&response.errors);
     let mut paths: Vec<Vec<PathSegment>> = response
         .errors
@@ -148,6 +158,12 @@ pub fn finish(mut response: Response) -> Response {
     for path in paths {
         null_out(&mut response.data, &path, &TYPES);
     }
+    super::order::in_document_order(
+        &mut response.data,
+        &mut response.errors,
+        &prepared.doc,
+        operation,
+    );
     response
 }
 

@@ -8,10 +8,12 @@
 
 pub mod execute;
 pub mod limits;
+mod order;
 pub mod origin;
 pub mod persisted;
 pub mod prepared;
 pub mod rate;
+mod reply;
 pub mod schemas;
 pub mod trusted;
 
@@ -29,6 +31,7 @@ use crate::{
     error::AppError,
     graphql::{
         auth::{ClientAddr, CurrentSession},
+        batch::Driven,
         loaders::Loaders,
         slot::Slot,
         subscription::TokenExpiry,
@@ -37,6 +40,7 @@ use crate::{
 
 use persisted::{DocumentRef, Resolved};
 use prepared::Role;
+pub use reply::Reply;
 pub use schemas::Schemas;
 
 /// The door, shared by every transport of a process.
@@ -118,7 +122,7 @@ pub enum Outcome {
 /// The gate's answer.
 pub enum Answer {
     Refused(Refusal, Vec<ServerError>),
-    Executed(Response, Outcome),
+    Executed(Box<Reply>, Outcome),
     /// A subscription's events.
     Stream(BoxStream<'static, Response>),
 }
@@ -303,13 +307,6 @@ impl Gate {
         }
         let cost = limits::cost(&prepared.doc, operation_name.as_deref(), &request.variables);
         let loaders = Loaders::new(&self.state, &viewer);
-        let mut request = request
-            .data(viewer)
-            .data(CurrentSession(who.session))
-            .data(TokenExpiry(who.expires));
-        if let Some(ip) = caller.address {
-            request = request.data(ClientAddr(ip));
-        }
         let given = operation_name.as_deref().or(trusted_name);
         let span = execute::operation_span(operation, given, &prepared.hash, &request.query);
         if operation == Some(OperationType::Subscription) {
@@ -317,22 +314,59 @@ impl Gate {
             if let Some(subject) = &subject {
                 limiter.spend(subject, cost);
             }
-            return Answer::Stream(execute::execute_stream(&schema, request, loaders));
+            let request = self.request_data(request, viewer, who.session, who.expires, caller);
+            return Answer::Stream(execute::execute_stream(
+                &schema,
+                request,
+                loaders,
+                prepared.clone(),
+            ));
         }
+        // A query a compiled plan knows, once validated, is answered by it (`crate::plan`).
+        let plan = (fast && self.state.config.compiled_plans)
+            .then(|| prepared.plan(operation_name.as_deref()))
+            .flatten();
         // Bounded concurrency: the slot is held while the operation runs (a wait it only
         // sits through, a throttled login's, sets it aside: `graphql::slot`).
         let slot = Slot::take(&self.state.executions).await;
-        let request = request.data(slot.clone());
-        let mut response = tracing::Instrument::instrument(
-            activity::from_client(
-                caller.client.clone(),
-                execute::execute(&schema, request, loaders),
-            ),
+        let answered = async {
+            if let Some(plan) = &plan {
+                let written = Driven::new(
+                    crate::plan::run(
+                        plan,
+                        &request.variables,
+                        &viewer,
+                        &loaders,
+                        &self.state.link_key,
+                    ),
+                    loaders.batcher(),
+                )
+                .await;
+                let reply = written.and_then(|w| match Reply::written(w.data, w.errors) {
+                    Ok(reply) => Some(reply),
+                    Err(e) => {
+                        tracing::error!(error = %e, "a plan wrote invalid JSON; the resolvers answer");
+                        None
+                    }
+                });
+                self.state.metrics.record_plan(reply.is_some());
+                if let Some(reply) = reply {
+                    return (reply, Outcome::Ran);
+                }
+            }
+            let request = self
+                .request_data(request, viewer, who.session, who.expires, caller)
+                .data(slot.clone());
+            let mut response = execute::execute(&schema, request, loaders, &prepared).await;
+            let outcome = execute::classify(&mut response, fast);
+            (Reply::resolved(response), outcome)
+        };
+        let (mut reply, outcome) = tracing::Instrument::instrument(
+            activity::from_client(caller.client.clone(), answered),
             span,
         )
         .await;
         drop(slot);
-        let outcome = execute::classify(&mut response, fast);
         if !fast && outcome != Outcome::RequestError {
             // It passed full validation (whatever it did next): from now on the fast one.
             prepared.mark_validated(role);
@@ -344,12 +378,32 @@ impl Gate {
                 cost
             };
             let remaining = limiter.spend(subject, spent);
-            response = response.extension(
+            reply = reply.extension(
                 "cost",
                 async_graphql::value!({ "requestedQueryCost": spent, "remaining": remaining.max(0), "limit": limiter.burst() }),
             );
         }
-        Answer::Executed(response, outcome)
+        Answer::Executed(Box::new(reply), outcome)
+    }
+
+    /// The request with what its resolvers read: the viewer, its session and token expiry,
+    /// the client's address.
+    fn request_data(
+        &self,
+        request: async_graphql::Request,
+        viewer: Viewer,
+        session: Option<String>,
+        expires: Option<i64>,
+        caller: &Caller,
+    ) -> async_graphql::Request {
+        let mut request = request
+            .data(viewer)
+            .data(CurrentSession(session))
+            .data(TokenExpiry(expires));
+        if let Some(ip) = caller.address {
+            request = request.data(ClientAddr(ip));
+        }
+        request
     }
 }
 

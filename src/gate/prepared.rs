@@ -17,6 +17,7 @@ use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Opera
 use sha2::{Digest, Sha256};
 
 use super::limits::{self, Limits};
+use crate::plan::Plan;
 
 /// The roles whose limits differ (and whose schemas differ).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,9 @@ pub struct Prepared {
     pub doc: ExecutableDocument,
     limits: [OnceLock<Result<(), String>>; 2],
     validated: [AtomicBool; 2],
+    /// Its operation compiled (`crate::plan`), for any role; none for a document the
+    /// catalogue does not know.
+    plan: OnceLock<Option<Arc<Plan>>>,
 }
 
 impl Prepared {
@@ -53,7 +57,23 @@ impl Prepared {
             doc,
             limits: [OnceLock::new(), OnceLock::new()],
             validated: [AtomicBool::new(false), AtomicBool::new(false)],
+            plan: OnceLock::new(),
         }
+    }
+
+    /// The compiled plan of a document of one operation, compiled the first time it is
+    /// asked for (documents of several operations have none).
+    pub fn plan(&self, name: Option<&str>) -> Option<Arc<Plan>> {
+        let single = match &self.doc.operations {
+            DocumentOperations::Single(_) => true,
+            DocumentOperations::Multiple(ops) => ops.len() == 1,
+        };
+        if !single {
+            return None;
+        }
+        self.plan
+            .get_or_init(|| crate::plan::compile(&self.doc, name).map(Arc::new))
+            .clone()
     }
 
     /// The document against the role's limits (depth, aliases, root fields, directives),

@@ -120,7 +120,7 @@ impl<N: ConnectionNode> TypeName for Edge<N> {
     }
 }
 
-fn encode_cursor(cursor: &Cursor) -> String {
+pub fn encode_cursor(cursor: &Cursor) -> String {
     // Serializing our own plain struct cannot fail; an empty cursor would only be refused later.
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor).unwrap_or_default())
 }

@@ -13,8 +13,15 @@ pub async fn rows(
     ctx: &Context<'_>,
     refs: impl IntoIterator<Item = Ref>,
 ) -> async_graphql::Result<Rows> {
+    rows_of(super::loaders(ctx)?, refs).await.map_err(gql)
+}
+
+/// The rows `refs` names, and the accounts that own them, through `l`.
+pub async fn rows_of(
+    l: &super::loaders::Loaders,
+    refs: impl IntoIterator<Item = Ref>,
+) -> Result<Rows, super::loaders::LoadError> {
     let wanted: Wanted = refs.into_iter().collect();
-    let l = super::loaders(ctx)?;
     let (orders, invoices, tickets, services, documents, tariffs, staff, accounts) = try_join!(
         l.order.load_many(wanted.orders.iter().copied()),
         l.invoice.load_many(wanted.invoices.iter().copied()),
@@ -24,8 +31,7 @@ pub async fn rows(
         l.tariff.load_many(wanted.tariffs.iter().copied()),
         l.staff_user.load_many(wanted.staff.iter().copied()),
         l.account.load_many(wanted.accounts.iter().copied()),
-    )
-    .map_err(gql)?;
+    )?;
     let mut rows = Rows {
         accounts,
         orders,
@@ -39,8 +45,7 @@ pub async fn rows(
     // Owners came along with their rows (the loaders prime them): no statement of their own.
     let owners = rows.owners();
     if !owners.is_empty() {
-        rows.accounts
-            .extend(l.account.load_many(owners).await.map_err(gql)?);
+        rows.accounts.extend(l.account.load_many(owners).await?);
     }
     Ok(rows)
 }

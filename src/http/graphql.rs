@@ -119,14 +119,14 @@ async fn through_gate(
             }
             response
         }
-        Answer::Executed(response, outcome) => {
+        Answer::Executed(reply, outcome) => {
             let status = match outcome {
                 Outcome::Ran => StatusCode::OK,
                 Outcome::RequestError => document_error_status(json_type),
                 Outcome::Unauthenticated => StatusCode::UNAUTHORIZED,
                 Outcome::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             };
-            match serde_json::to_string(&response) {
+            match serde_json::to_string(&reply) {
                 Ok(body) => (status, [(header::CONTENT_TYPE, json_type)], body).into_response(),
                 Err(e) => {
                     tracing::error!(error = %e, "response serialization failed");

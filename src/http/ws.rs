@@ -257,8 +257,8 @@ async fn run(
         Answer::Refused(_, errors) => {
             let _ = out.send(Out::Error(id, json(&errors))).await;
         }
-        Answer::Executed(response, _) => {
-            let _ = out.send(Out::Next(id.clone(), json(&response))).await;
+        Answer::Executed(reply, _) => {
+            let _ = out.send(Out::Next(id.clone(), json(&reply))).await;
             let _ = out.send(Out::Complete(id)).await;
         }
         Answer::Stream(mut events) => {

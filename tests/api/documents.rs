@@ -8,14 +8,14 @@ use crate::helpers::{TestApp, first_code};
 
 const UPLOAD: &str = "mutation($a: ID!, $f: Upload!) { uploadDocument(input: {accountId: $a, kind: CONTRACT, title: \"Contract 2026\", file: $f}) { document { id kind title contentType sizeBytes downloadUrl } userErrors { code field } } }";
 
-fn pdf_bytes() -> Vec<u8> {
+pub(crate) fn pdf_bytes() -> Vec<u8> {
     let mut bytes = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
     bytes.extend((0..=255u8).cycle().take(70_000));
     bytes.extend_from_slice(b"\ntrailer << /Root 1 0 R >>\n%%EOF\n");
     bytes
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     account: &str,

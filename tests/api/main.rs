@@ -35,6 +35,7 @@ mod numbering;
 mod orders;
 mod pagination;
 mod permissions;
+mod plans;
 mod queue;
 mod scheduler;
 mod schema;

@@ -129,7 +129,7 @@ impl Schema {
 }
 
 /// A JSON value written as a GraphQL literal (enum values unquoted).
-fn literal(value: &Value) -> String {
+pub fn literal(value: &Value) -> String {
     match value {
         Value::Object(map) => {
             let fields: Vec<String> = map

@@ -73,7 +73,7 @@ fn search(s: Option<String>) -> Result<Option<String>, AppError> {
 }
 
 impl SubAccountFilter {
-    pub(super) fn into_domain(self, main_id: i64) -> Result<DomainFilter, AppError> {
+    pub fn into_domain(self, main_id: i64) -> Result<DomainFilter, AppError> {
         Ok(DomainFilter {
             statuses: statuses(self.status)?,
             kind: self.kind.map(Into::into),
@@ -104,7 +104,7 @@ impl AccountFilter {
     }
 }
 
-pub(super) fn sort_of(order: Option<AccountOrder>) -> (AccountSort, bool) {
+pub fn sort_of(order: Option<AccountOrder>) -> (AccountSort, bool) {
     match order {
         None => (AccountSort::FullName, false),
         Some(o) => (
@@ -140,6 +140,28 @@ pub async fn account_connection(
     Ok(Connection::new(found.map(Account::new), total))
 }
 
+/// The key of a main account's sub-accounts list. The main account is the key's parent: the
+/// lists of every main on a page are one batch when their filters are the same.
+pub fn sub_accounts_key(
+    main: i64,
+    filter: DomainFilter,
+    sort: (AccountSort, bool),
+    page: PageRequest,
+) -> PageKey<SubAccounts> {
+    PageKey {
+        parent: main,
+        filter: SubAccounts {
+            filter: DomainFilter {
+                main_account_id: None,
+                ..filter
+            },
+            sort: sort.0,
+            descending: sort.1,
+        },
+        page,
+    }
+}
+
 /// A main account's sub-accounts, through the loader that reads the lists of every main
 /// account on the page at once, within the viewer's scope of accounts (so the page and its
 /// total hold the rows the viewer may open).
@@ -150,21 +172,7 @@ pub async fn sub_accounts(
     sort: (AccountSort, bool),
     page: PageRequest,
 ) -> async_graphql::Result<(Page<Account>, i64)> {
-    // The main account is the key's parent: the lists of every main on the page are one
-    // batch only if their filters are the same.
-    let filter = DomainFilter {
-        main_account_id: None,
-        ..filter
-    };
-    let key = PageKey {
-        parent: main,
-        filter: SubAccounts {
-            filter,
-            sort: sort.0,
-            descending: sort.1,
-        },
-        page,
-    };
+    let key = sub_accounts_key(main, filter, sort, page);
     let (found, total) = crate::graphql::loaders(ctx)?
         .sub_accounts
         .load_one(key)

@@ -3,7 +3,7 @@
 
 mod capabilities;
 pub mod controls;
-mod list;
+pub mod list;
 
 use async_graphql::{Context, ErrorExtensions, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use entity::account;
 
 pub use capabilities::AccountCapabilities;
-pub use list::{AccountFilter, AccountOrder, SubAccountFilter, account_connection};
+pub use list::{
+    AccountFilter, AccountOrder, SubAccountFilter, account_connection, sort_of, sub_accounts_key,
+};
 
 use super::{
     activity::ActivityEntry,
@@ -292,11 +294,7 @@ impl Account {
         #[graphql(desc = "Page size from the end (1..100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Service>>> {
-        let key = PageKey {
-            parent: self.row.id,
-            filter: values(status, |s: &entity::enums::ServiceStatus| s.as_str()).gql()?,
-            page: page_request(first, after, last, before).gql()?,
-        };
+        let key = services_key(self.row.id, status, first, after, last, before).gql()?;
         page_of(&super::loaders(ctx)?.services, key, Service)
             .await
             .map(Some)
@@ -338,11 +336,7 @@ impl Account {
         #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Order>>> {
-        let key = PageKey {
-            parent: self.row.id,
-            filter: values(status, |s: &entity::enums::OrderStatus| s.as_str()).gql()?,
-            page: page_request(first, after, None, None).gql()?,
-        };
+        let key = orders_key(self.row.id, status, first, after).gql()?;
         page_of(&super::loaders(ctx)?.orders, key, Order)
             .await
             .map(Some)
@@ -387,17 +381,7 @@ impl Account {
         #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Ticket>>> {
-        // The viewer's own list takes in its sub-accounts' tickets (the ones it may see).
-        let own = super::viewer(ctx)?.account().map(|a| a.id) == Some(self.row.id);
-        let filter = TicketFilter {
-            statuses: values(status, |s: &entity::enums::TicketStatus| s.as_str()).gql()?,
-            with_sub_accounts: own,
-        };
-        let key = PageKey {
-            parent: self.row.id,
-            filter,
-            page: page_request(first, after, None, None).gql()?,
-        };
+        let key = tickets_key(super::viewer(ctx)?, self.row.id, status, first, after).gql()?;
         page_of(&super::loaders(ctx)?.tickets, key, Ticket)
             .await
             .map(Some)
@@ -469,18 +453,76 @@ impl Account {
         #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Document>>> {
-        let key = PageKey {
-            parent: self.row.id,
-            filter: values(kind.map(|k| vec![k]), |k: &entity::enums::DocumentKind| {
-                k.as_str()
-            })
-            .gql()?,
-            page: page_request(first, after, None, None).gql()?,
-        };
+        let key = documents_key(self.row.id, kind, first, after).gql()?;
         page_of(&super::loaders(ctx)?.documents, key, Document)
             .await
             .map(Some)
     }
+}
+
+/// The key of `Account.services` from its arguments (the resolver's and a compiled plan's).
+pub fn services_key(
+    account: i64,
+    status: Option<Vec<ServiceStatus>>,
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> Result<PageKey<AnyOf<entity::enums::ServiceStatus>>, AppError> {
+    Ok(PageKey {
+        parent: account,
+        filter: values(status, |s: &entity::enums::ServiceStatus| s.as_str())?,
+        page: page_request(first, after, last, before)?,
+    })
+}
+
+/// The key of `Account.orders`.
+pub fn orders_key(
+    account: i64,
+    status: Option<Vec<OrderStatus>>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<PageKey<AnyOf<entity::enums::OrderStatus>>, AppError> {
+    Ok(PageKey {
+        parent: account,
+        filter: values(status, |s: &entity::enums::OrderStatus| s.as_str())?,
+        page: page_request(first, after, None, None)?,
+    })
+}
+
+/// The key of `Account.tickets`: the viewer's own list takes in its sub-accounts' tickets
+/// (the ones it may see).
+pub fn tickets_key(
+    viewer: &crate::auth::Viewer,
+    account: i64,
+    status: Option<Vec<TicketStatus>>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<PageKey<TicketFilter>, AppError> {
+    Ok(PageKey {
+        parent: account,
+        filter: TicketFilter {
+            statuses: values(status, |s: &entity::enums::TicketStatus| s.as_str())?,
+            with_sub_accounts: viewer.account().map(|a| a.id) == Some(account),
+        },
+        page: page_request(first, after, None, None)?,
+    })
+}
+
+/// The key of `Account.documents`.
+pub fn documents_key(
+    account: i64,
+    kind: Option<DocumentKind>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<PageKey<AnyOf<entity::enums::DocumentKind>>, AppError> {
+    Ok(PageKey {
+        parent: account,
+        filter: values(kind.map(|k| vec![k]), |k: &entity::enums::DocumentKind| {
+            k.as_str()
+        })?,
+        page: page_request(first, after, None, None)?,
+    })
 }
 
 impl Account {

@@ -129,13 +129,22 @@ impl Ticket {
         #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<TicketMessage>> {
-        let key = PageKey {
-            parent: self.0.id,
-            filter: (),
-            page: page_request(first, after, None, None).gql()?,
-        };
+        let key = messages_key(self.0.id, first, after).gql()?;
         page_of(&super::loaders(ctx)?.ticket_messages, key, TicketMessage).await
     }
+}
+
+/// The key of `Ticket.messages` (the resolver's and a compiled plan's).
+pub fn messages_key(
+    ticket: i64,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<PageKey<()>, crate::error::AppError> {
+    Ok(PageKey {
+        parent: ticket,
+        filter: (),
+        page: page_request(first, after, None, None)?,
+    })
 }
 
 impl Guarded for TicketMessage {
