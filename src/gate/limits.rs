@@ -69,8 +69,102 @@ fn root_fields_in(doc: &ExecutableDocument, set: &SelectionSet, seen: &mut Vec<S
         .sum()
 }
 
-/// Which limit a document breaks, if any (aliases and root fields; the schema checks the rest).
+/// The depth a schema query may reach: graphql-js's and GraphiQL's standard introspection
+/// query follows `ofType` nine levels under `types { fields { args { type } } }`.
+pub const INTROSPECTION_DEPTH: usize = 20;
+
+/// Introspection lists that grow with the schema; a schema query nests at most
+/// [`SCHEMA_LISTS`] of them on any path (the standard query: `types { fields { args } } }`),
+/// so its answer is bounded by the schema's size, not by how the caller nests it.
+const SCHEMA_LIST_FIELDS: [&str; 8] = [
+    "types",
+    "fields",
+    "inputFields",
+    "args",
+    "interfaces",
+    "possibleTypes",
+    "enumValues",
+    "directives",
+];
+const SCHEMA_LISTS: usize = 3;
+
+/// The selections of a set, fragments followed (each at most [`MAX_SPREADS`] deep).
+fn fields_of<'a>(
+    doc: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    spreads: usize,
+) -> Vec<&'a Field> {
+    let mut out = Vec::new();
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(f) => out.push(&f.node),
+            Selection::InlineFragment(i) => {
+                out.extend(fields_of(doc, &i.node.selection_set.node, spreads))
+            }
+            Selection::FragmentSpread(s) if spreads < MAX_SPREADS => {
+                if let Some(f) = doc.fragments.get(s.node.fragment_name.node.as_str()) {
+                    out.extend(fields_of(doc, &f.node.selection_set.node, spreads + 1));
+                }
+            }
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+    out
+}
+
+/// Whether every operation of the document asks only the schema (`__schema`, `__type`,
+/// `__typename` at its root): such a document is held to the schema's bounds
+/// ([`check_introspection`]) rather than to the caller's depth.
+pub fn introspection_only(doc: &ExecutableDocument) -> bool {
+    doc.operations.iter().all(|(_, op)| {
+        fields_of(doc, &op.node.selection_set.node, 0)
+            .iter()
+            .all(|f| f.name.node.starts_with("__"))
+    })
+}
+
+/// The deepest path of a selection set and the most schema lists nested on one path.
+fn introspection_shape(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    spreads: usize,
+) -> (usize, usize) {
+    fields_of(doc, set, spreads)
+        .into_iter()
+        .map(|f| {
+            let (depth, lists) = introspection_shape(doc, &f.selection_set.node, spreads);
+            let own = usize::from(SCHEMA_LIST_FIELDS.contains(&f.name.node.as_str()));
+            (depth + 1, lists + own)
+        })
+        .fold((0, 0), |a, b| (a.0.max(b.0), a.1.max(b.1)))
+}
+
+/// A schema query's bounds: depth at most [`INTROSPECTION_DEPTH`], schema lists nested at
+/// most [`SCHEMA_LISTS`] deep.
+pub fn check_introspection(doc: &ExecutableDocument) -> Result<(), String> {
+    for (_, op) in doc.operations.iter() {
+        let (depth, lists) = introspection_shape(doc, &op.node.selection_set.node, 0);
+        if depth > INTROSPECTION_DEPTH {
+            return Err(format!(
+                "Query is nested too deep: a schema query may reach depth {INTROSPECTION_DEPTH}"
+            ));
+        }
+        if lists > SCHEMA_LISTS {
+            return Err(format!(
+                "a schema query nests {lists} of the schema's lists (types, fields, args, ...); \
+                 at most {SCHEMA_LISTS} are allowed"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Which limit a document breaks, if any (aliases and root fields; the schema checks the
+/// rest; a schema query also its own bounds).
 pub fn check(doc: &ExecutableDocument, limits: &Limits) -> Result<(), String> {
+    if introspection_only(doc) {
+        check_introspection(doc)?;
+    }
     let aliases: usize = doc
         .operations
         .iter()

@@ -286,7 +286,11 @@ impl Gate {
                 .collect();
             return Answer::Refused(Refusal::Document, errors);
         }
-        let schema = self.schemas.pick(role, fast).clone();
+        let schema = if prepared.introspection_only() {
+            self.schemas.introspection(role).clone()
+        } else {
+            self.schemas.pick(role, fast).clone()
+        };
         request.set_parsed_query(prepared.doc.clone());
         let subject = viewer.subject().map(Subject::encode);
         let limiter = &self.state.rate_limiter;

@@ -82,6 +82,11 @@ impl Prepared {
         self.limits[role.index()].get_or_init(|| limits::check(&self.doc, role.limits()))
     }
 
+    /// Whether the document asks only the schema (`limits::introspection_only`).
+    pub fn introspection_only(&self) -> bool {
+        limits::introspection_only(&self.doc)
+    }
+
     /// Whether the document passed full validation for the role once already.
     pub fn validated(&self, role: Role) -> bool {
         self.validated[role.index()].load(Ordering::Acquire)

@@ -5,7 +5,9 @@
 //! not see is left out, and where a request came from is shown to staff and to the account
 //! that made it.
 
-use async_graphql::{Context, Enum, ID, Json, Object};
+use async_graphql::{Context, Enum, ID, Object};
+
+use super::scalars::JsonValue;
 use chrono::{DateTime, Utc};
 
 use entity::activity as entry;
@@ -111,24 +113,18 @@ impl ActivityEntry {
 
     /// Details the viewer may read (numbers, names, amounts of objects it may see), with
     /// `before` and `after` values where something changed.
-    async fn details(&self, ctx: &Context<'_>) -> async_graphql::Result<Json<serde_json::Value>> {
-        Ok(Json(self.shown(ctx).await?.details))
+    async fn details(&self, ctx: &Context<'_>) -> async_graphql::Result<JsonValue> {
+        Ok(JsonValue(self.shown(ctx).await?.details))
     }
 
     /// The values before the change, where something changed.
-    async fn before(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<Json<serde_json::Value>>> {
-        Ok(self.shown(ctx).await?.before().cloned().map(Json))
+    async fn before(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<JsonValue>> {
+        Ok(self.shown(ctx).await?.before().cloned().map(JsonValue))
     }
 
     /// The values after the change, where something changed.
-    async fn after(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<Json<serde_json::Value>>> {
-        Ok(self.shown(ctx).await?.after().cloned().map(Json))
+    async fn after(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<JsonValue>> {
+        Ok(self.shown(ctx).await?.after().cloned().map(JsonValue))
     }
 
     /// The order the entry is about, when there is one.

@@ -96,7 +96,8 @@ pub fn builder(
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema(None).sdl()
+    build_schema(None)
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 fn internal(what: &str) -> async_graphql::Error {

@@ -1,6 +1,6 @@
 //! Custom scalars of the contract: `Decimal` (exact, a JSON string both ways; a JSON number
 //! is refused because floats lose cents), `Date` (ISO calendar date) and `BigInt` (64-bit
-//! integer as a JSON number). `DateTime` and `JSON` come from async-graphql.
+//! integer as a JSON number) and `JSON` (any JSON value). `DateTime` comes from async-graphql.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{Datelike, NaiveDate};
@@ -118,5 +118,24 @@ impl ScalarType for BigInt {
 
     fn to_value(&self) -> Value {
         Value::Number(self.0.into())
+    }
+}
+
+/// Any JSON value, passed through as it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonValue(pub serde_json::Value);
+
+/// Any JSON value (RFC 8259): an object, an array, a string, a number, a boolean or null.
+#[Scalar(
+    name = "JSON",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc8259"
+)]
+impl ScalarType for JsonValue {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        Ok(JsonValue(value.into_json()?))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from_json(self.0.clone()).unwrap_or(Value::Null)
     }
 }

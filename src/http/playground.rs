@@ -1,8 +1,10 @@
 //! The playground: GraphiQL's production build and React, served by the server itself from
 //! assets embedded in the binary (`assets/playground`, refreshed from pinned npm releases by
 //! `scripts/refresh-playground.sh`), so it works with no outside network. A tab per trusted
-//! document; the header editor starts with `Authorization: Bearer `. The page allows only
-//! its own assets (CSP) and no framing.
+//! document; the header editor starts with `Authorization: Bearer ` and the page says how to
+//! fill it. The page allows only its own assets (CSP) and no framing. Asset URLs carry the
+//! build's version of them (`?v=`: a digest of the embedded bytes), so a year's caching never
+//! serves a page the scripts of another build.
 
 use axum::{
     extract::Path,
@@ -64,10 +66,37 @@ pub(super) fn with_page_headers(mut response: Response, csp: &'static str) -> Re
     response
 }
 
+/// The page with its asset URLs versioned by the embedded bytes (examples.js, made per
+/// server, is never cached).
+static VERSIONED_INDEX: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    for (name, _, bytes) in ASSETS {
+        digest.update(name.as_bytes());
+        digest.update(bytes);
+    }
+    let version: String = digest.finalize()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut page = INDEX.to_string();
+    for (name, _, _) in ASSETS {
+        page = page.replace(
+            &format!("/playground/{name}\""),
+            &format!("/playground/{name}?v={version}\""),
+        );
+    }
+    page
+});
+
 /// The playground page.
 pub fn page() -> Response {
     with_page_headers(
-        ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], INDEX).into_response(),
+        (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            VERSIONED_INDEX.as_str(),
+        )
+            .into_response(),
         CSP,
     )
 }
@@ -77,14 +106,14 @@ pub(super) async fn asset(
     axum::extract::State(ctx): axum::extract::State<super::Ctx>,
     Path(file): Path<String>,
 ) -> Response {
-    // Pinned releases: a new one comes with a new server build.
+    // The page asks for them by version (VERSIONED_INDEX): a new build, a new URL.
     let logins = crate::gate::trusted::Logins::of(&ctx.state.config);
     embedded(
         &file,
         "examples.js",
         logins,
         ASSETS,
-        "public, max-age=86400",
+        "public, max-age=31536000, immutable",
     )
 }
 
@@ -168,5 +197,16 @@ mod tests {
             );
         }
         assert!(!INDEX.contains("http"), "no other host");
+    }
+
+    #[test]
+    fn every_cached_asset_is_asked_for_by_version() {
+        for (name, _, _) in ASSETS {
+            let at = VERSIONED_INDEX
+                .find(&format!("/playground/{name}?v="))
+                .unwrap_or_else(|| panic!("{name} unversioned: {}", *VERSIONED_INDEX));
+            let version = &VERSIONED_INDEX[at + name.len() + 15..][..12];
+            assert!(version.chars().all(|c| c.is_ascii_hexdigit()), "{version}");
+        }
     }
 }

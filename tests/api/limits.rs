@@ -1,6 +1,6 @@
 //! Abuse limits before execution: depth, complexity (connections priced by page size),
-//! aliases and root fields, separate for customers and admins; introspection hidden from
-//! customers in production. Each refusal is 400 `QUERY_TOO_COMPLEX` and the server still serves.
+//! aliases and root fields, separate for customers and admins; schema queries bounded by the
+//! schema; introspection hidden from customers in production. Each refusal is 400 `QUERY_TOO_COMPLEX` and the server still serves.
 
 use portal_api::config::Mode;
 use reqwest::StatusCode;
@@ -126,6 +126,76 @@ async fn introspection_is_for_admins_only_in_production() {
         dev.ok(query, json!({}), Some(&token)).await["__schema"]["queryType"]["name"],
         "Query",
         "on in development"
+    );
+}
+
+/// The schema query GraphiQL sends (graphql-js's `getIntrospectionQuery`, with
+/// descriptions, `specifiedByURL`, repeatable directives and `ofType` nine levels deep).
+const STANDARD_INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description isRepeatable locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description specifiedByURL
+  fields(includeDeprecated: true) {
+    name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+  }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue {
+  name description type { ...TypeRef } defaultValue
+}
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
+}"#;
+
+#[tokio::test]
+async fn the_standard_schema_query_passes_for_everyone_outside_production() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("t").await;
+    let token = app.token_for(&t.main).await;
+    for (who, auth) in [
+        ("a customer", Some(token.as_str())),
+        ("anyone", None),
+        ("staff", Some(app.admin())),
+    ] {
+        let (status, body) = app.graphql(STANDARD_INTROSPECTION, json!({}), auth).await;
+        assert_eq!(status, StatusCode::OK, "{who}: {body}");
+        assert!(body.get("errors").is_none(), "{who}: {body}");
+        let types = body["data"]["__schema"]["types"].as_array().expect("types");
+        assert!(
+            types.iter().any(|t| t["name"] == "Account"),
+            "{who} learns the schema"
+        );
+    }
+    // Bounded by the schema, not by the caller: nesting the schema's lists deeper than the
+    // standard query does (types > fields > type > fields > args) is refused before it runs.
+    let nested = "{ __schema { types { fields { type { fields { args { name } } } } } } }";
+    let (status, body) = app.graphql(nested, json!({}), Some(&token)).await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX"),
+        "{body}"
+    );
+    // A query that also reads data keeps the caller's depth.
+    let mixed = format!(
+        "{{ __schema {{ queryType {{ name }} }} {} }}",
+        &deep(3)[1..deep(3).len() - 1]
+    );
+    let (status, body) = app.graphql(&mixed, json!({}), Some(&token)).await;
+    assert_eq!(
+        (status, first_code(&body)),
+        (StatusCode::BAD_REQUEST, "QUERY_TOO_COMPLEX"),
+        "{body}"
     );
 }
 

@@ -79,6 +79,36 @@ async fn every_type_field_argument_input_field_and_enum_value_is_described() {
 }
 
 #[tokio::test]
+async fn every_custom_scalar_says_where_its_format_is_specified() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let data = app
+        .ok(
+            "{ __schema { types { kind name specifiedByURL } } }",
+            serde_json::json!({}),
+            None,
+        )
+        .await;
+    const SPEC_SCALARS: [&str; 5] = ["ID", "String", "Int", "Float", "Boolean"];
+    let scalars: Vec<&serde_json::Value> = data["__schema"]["types"]
+        .as_array()
+        .expect("types")
+        .iter()
+        .filter(|t| {
+            t["kind"] == "SCALAR" && !SPEC_SCALARS.contains(&t["name"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert!(scalars.iter().any(|t| t["name"] == "JSON"), "{data}");
+    for t in scalars {
+        let url = t["specifiedByURL"].as_str().unwrap_or("");
+        assert!(
+            url.starts_with("https://"),
+            "{} has no specifiedByURL: {t}",
+            t["name"]
+        );
+    }
+}
+
+#[tokio::test]
 async fn every_type_with_a_global_id_is_a_node_and_round_trips_through_node() {
     use crate::helpers::encode_id;
     use serde_json::{Value, json};

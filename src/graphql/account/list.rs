@@ -19,7 +19,7 @@ use crate::{
 /// Filter of a main account's sub-accounts list.
 #[derive(InputObject, Default)]
 pub struct SubAccountFilter {
-    /// Only these statuses (any of them); at most 4 values.
+    /// Only these statuses (any of them).
     pub status: Option<Vec<AccountStatus>>,
     /// Only this sub-account type.
     #[graphql(name = "type")]
