@@ -113,6 +113,14 @@ pub struct ServerArgs {
     /// this process.
     #[arg(long, env = "PORTAL_SCHEDULER_POLL_SECS", default_value_t = 30)]
     pub scheduler_poll_secs: u64,
+    /// On SIGTERM, how long in-flight requests, the outbox and the scheduler get to finish
+    /// (seconds) before the process exits anyway (`crate::shutdown`).
+    #[arg(long, env = "PORTAL_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+    /// On SIGTERM, how long the port stays open answering new requests 503 with
+    /// `Retry-After` (seconds), so load balancers and clients move on before it closes.
+    #[arg(long, env = "PORTAL_SHUTDOWN_DRAIN_SECS", default_value_t = 2)]
+    pub shutdown_drain_secs: u64,
     /// Origins of portals allowed to call the API from a browser (comma-separated, exact
     /// `scheme://host[:port]`); none: same-origin only.
     #[arg(long, env = "PORTAL_CORS_ORIGINS", value_delimiter = ',')]

@@ -33,6 +33,7 @@ pub mod plan;
 pub mod policy;
 pub mod progress;
 pub mod render;
+pub mod shutdown;
 pub mod telemetry;
 
 use std::sync::Arc;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub prepared: Arc<gate::prepared::PreparedCache>,
     /// Viewers kept current by `NOTIFY` (PostgreSQL): no viewer statement per request.
     pub viewers: auth::cache::ViewerCache,
+    /// The process's stop, heard by everything that serves (`shutdown`).
+    pub shutdown: shutdown::Shutdown,
 }
 
 impl AppState {
@@ -105,6 +108,7 @@ impl AppState {
             tariffs: Default::default(),
             executions: Arc::new(tokio::sync::Semaphore::new(max_in_flight)),
             prepared: Arc::new(gate::prepared::PreparedCache::new(config_prepared)),
+            shutdown: shutdown::Shutdown::default(),
         })
     }
 }

@@ -304,17 +304,21 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
+    let stop = state.shutdown.clone();
     let delivery = server.mail.delivery();
     tracing::info!(?delivery, "email delivery");
-    portal_api::jobs::outbox::spawn(
+    let mut jobs = vec![portal_api::jobs::outbox::spawn(
         state.db.clone(),
         delivery,
         Duration::from_millis(server.mail.outbox_poll_ms.max(50)),
-    );
+        stop.clone(),
+    )];
     if server.scheduler_poll_secs > 0 {
         use portal_api::jobs::{scheduler::Scheduler, work::Jobs};
-        Scheduler::new(&state, std::sync::Arc::new(Jobs))
-            .spawn(Duration::from_secs(server.scheduler_poll_secs));
+        jobs.push(Scheduler::new(&state, std::sync::Arc::new(Jobs)).spawn(
+            Duration::from_secs(server.scheduler_poll_secs),
+            stop.clone(),
+        ));
     }
     if let Some(bind) = server.metrics_bind {
         // Prometheus scrapes its own address, away from the public API port.
@@ -333,12 +337,58 @@ async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
     println!(
         "portal-api listening on http://{addr} — the portal at http://{addr}/portal/, GraphiQL at http://{addr}/graphql"
     );
-    axum::serve(
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            shutdown_signal().await;
+            stop.begin();
+        }
+    });
+    // On the signal: /readyz says 503 and new requests get 503 with Retry-After for the
+    // drain period, then the port closes; requests under way finish, WebSockets close with
+    // 1001, the jobs finish their unit of work; after the grace period the process exits
+    // with whatever is left.
+    let grace = Duration::from_secs(server.shutdown_grace_secs);
+    let drain = Duration::from_secs(server.shutdown_drain_secs).min(grace);
+    let serving = axum::serve(
         listener,
         portal_api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown({
+        let stop = stop.clone();
+        async move {
+            stop.wait().await;
+            tokio::time::sleep(drain).await;
+        }
+    });
+    let mut serving = std::pin::pin!(serving.into_future());
+    let ended = tokio::select! {
+        served = &mut serving => Some(served),
+        () = stop.wait() => None,
+    };
+    stop.begin();
+    let deadline = tokio::time::Instant::now() + grace;
+    let served = match ended {
+        Some(served) => served,
+        None => match tokio::time::timeout_at(deadline, serving).await {
+            Ok(served) => served,
+            Err(_) => {
+                tracing::warn!("the grace period is over with requests still open");
+                Ok(())
+            }
+        },
+    };
+    let finished = tokio::time::timeout_at(deadline, async {
+        for job in jobs {
+            let _ = job.await;
+        }
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!("the outbox or the scheduler had not finished within the grace period");
+    }
+    served?;
+    tracing::info!("stopped");
     Ok(())
 }
 

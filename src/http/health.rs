@@ -1,4 +1,5 @@
-//! `/readyz` (the database answers) and `/metrics` (Prometheus text).
+//! `/readyz` (the database answers and the process is not stopping) and `/metrics`
+//! (Prometheus text).
 
 use std::time::Duration;
 
@@ -13,6 +14,9 @@ use crate::db;
 use super::Ctx;
 
 pub(super) async fn readyz(State(ctx): State<Ctx>) -> impl IntoResponse {
+    if ctx.state.shutdown.begun() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    }
     let ok = tokio::time::timeout(Duration::from_secs(2), db::ping(&ctx.state.db))
         .await
         .unwrap_or(false);

@@ -21,7 +21,7 @@ use axum::{
     extract::{Request, State},
     http::{StatusCode, header},
     middleware::{self, Next},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::get,
 };
 use tower_http::{
@@ -62,6 +62,7 @@ pub fn router(gate: Gate) -> Router {
         .route("/portal", get(portal::root))
         .route("/portal/{file}", get(portal::asset))
         .with_state(ctx)
+        .layer(middleware::from_fn_with_state(state.clone(), refuse_while_stopping))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(middleware::from_fn_with_state(state, headers::apply))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
@@ -76,6 +77,31 @@ pub fn router(gate: Gate) -> Router {
             span
         }))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}
+
+/// Once the process is stopping, a request that still arrives on an open connection is
+/// refused with 503 and `Retry-After` (another replica, or this one restarted, answers it);
+/// the connection closes after the answer. `/readyz` answers itself (503: drain me).
+async fn refuse_while_stopping(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !state.shutdown.begun() || req.uri().path() == "/readyz" {
+        return next.run(req).await;
+    }
+    let body = serde_json::json!({ "errors": [{
+        "message": "the server is restarting; send the request again",
+        "extensions": { "code": "UNAVAILABLE" },
+    }] });
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    headers.insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    response
 }
 
 async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -137,6 +137,10 @@ impl Connection {
                 () = &mut deadline, if !self.acknowledged => {
                     break Some(Closing(4408, "Connection initialisation timeout"));
                 }
+                // The process is stopping: the client reconnects (to another replica).
+                () = self.gate.state.shutdown.wait() => {
+                    break Some(Closing(1001, "Server restarting"));
+                }
             }
         };
         for (_, task) in self.running.drain() {

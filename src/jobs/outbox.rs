@@ -135,11 +135,16 @@ pub fn spawn(
     db: DatabaseConnection,
     delivery: Delivery,
     interval: Duration,
+    stop: crate::shutdown::Shutdown,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         loop {
-            ticker.tick().await;
+            // A run under way finishes; the next one does not start once the stop began.
+            tokio::select! {
+                _ = ticker.tick() => {}
+                () = stop.wait() => break,
+            }
             if let Err(e) = run_once(&db, &delivery).await {
                 tracing::warn!(error = %e, at = %Utc::now(), "outbox run failed");
             }

@@ -314,12 +314,20 @@ impl Scheduler {
     }
 
     /// Ticks every `every` until the process ends.
-    pub fn spawn(self, every: Duration) -> tokio::task::JoinHandle<()> {
+    pub fn spawn(
+        self,
+        every: Duration,
+        stop: crate::shutdown::Shutdown,
+    ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut ticker = tokio::time::interval(every);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                ticker.tick().await;
+                // A tick under way finishes its jobs; none starts once the stop began.
+                tokio::select! {
+                    _ = ticker.tick() => {}
+                    () = stop.wait() => break,
+                }
                 if let Err(e) = self.tick(Utc::now()).await {
                     tracing::error!(error = ?e, "scheduler tick failed; trying again next tick");
                 }

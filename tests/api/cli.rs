@@ -38,7 +38,7 @@ pub fn serve(db: &str, args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     (server, addr)
 }
 
-fn run(db: &str, args: &[&str]) -> String {
+pub fn run(db: &str, args: &[&str]) -> String {
     let out = Command::new(BIN)
         .args(args)
         .env("DATABASE_URL", db)

@@ -42,6 +42,7 @@ mod schema;
 mod scopes;
 mod services;
 mod sessions;
+mod shutdown;
 mod startup;
 mod statements;
 mod templates;
