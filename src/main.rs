@@ -39,6 +39,15 @@ enum Command {
         #[arg(long, env = "PORTAL_DEMO", default_value_t = false)]
         demo: bool,
     },
+    /// Write a consistent copy of the database to a new file while the server serves
+    /// (SQLite: `VACUUM INTO`; PostgreSQL: `pg_dump --format=custom`).
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Apply the database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -166,6 +175,12 @@ async fn main() -> anyhow::Result<()> {
                     drift.len()
                 )
             }
+        }
+        Command::Backup { db, out } => {
+            let _telemetry = init_tracing(false);
+            let bytes = portal_api::db::backup::backup(&db.database_url, &out).await?;
+            println!("Backed up to {} ({bytes} bytes).", out.display());
+            Ok(())
         }
         Command::Migrate { db } => {
             let _telemetry = init_tracing(false);

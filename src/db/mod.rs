@@ -11,6 +11,7 @@ use sea_orm::{
 
 use crate::{config::Config, metrics::Metrics};
 
+pub mod backup;
 pub mod keys;
 pub mod page;
 

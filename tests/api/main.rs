@@ -8,6 +8,7 @@ mod walk;
 mod accounts;
 mod audit;
 mod auth;
+mod backup;
 mod billing;
 mod bulk;
 mod capabilities;
