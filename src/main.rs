@@ -48,6 +48,12 @@ enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// The trusted documents of `operations/` this build accepts by id: `id name` per line,
+    /// or with `--manifest` the whole manifest as JSON (Apollo's persisted-query format).
+    Operations {
+        #[arg(long)]
+        manifest: bool,
+    },
     /// Apply the database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -180,6 +186,17 @@ async fn main() -> anyhow::Result<()> {
             let _telemetry = init_tracing(false);
             let bytes = portal_api::db::backup::backup(&db.database_url, &out).await?;
             println!("Backed up to {} ({bytes} bytes).", out.display());
+            Ok(())
+        }
+        Command::Operations { manifest } => {
+            use portal_api::gate::trusted;
+            if manifest {
+                println!("{:#}", trusted::manifest_json());
+            } else {
+                for op in trusted::OPERATIONS {
+                    println!("{} {}", trusted::document_id(op.document), op.name);
+                }
+            }
             Ok(())
         }
         Command::Migrate { db } => {

@@ -97,6 +97,32 @@ pub fn by_id(id: &str) -> Option<&'static Operation> {
     manifest().get(&hex.to_ascii_lowercase()).copied()
 }
 
+/// The manifest as a client downloads it (`portal-api operations --manifest`), in Apollo's
+/// persisted-query manifest format: each operation's id (`sha256:` of its exact text), name,
+/// type and text.
+pub fn manifest_json() -> serde_json::Value {
+    let operations: Vec<serde_json::Value> = OPERATIONS
+        .iter()
+        .map(|op| {
+            let kind = ["subscription", "mutation"]
+                .into_iter()
+                .find(|k| op.document.lines().any(|l| l.starts_with(k)))
+                .unwrap_or("query");
+            serde_json::json!({
+                "id": document_id(op.document),
+                "name": op.name,
+                "type": kind,
+                "body": op.document,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "format": "apollo-persisted-query-manifest",
+        "version": 1,
+        "operations": operations,
+    })
+}
+
 /// Whether `text` is a manifest document.
 pub fn is_trusted(text: &str) -> bool {
     manifest().contains_key(&hash_of(text))

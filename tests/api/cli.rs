@@ -368,3 +368,47 @@ async fn metrics_have_their_own_address_and_demo_logins_only_a_demo_server() {
     let _ = server.wait();
     let _ = std::fs::remove_file(&file);
 }
+
+#[tokio::test]
+async fn the_manifest_a_client_downloads_names_documents_the_server_runs_by_id() {
+    use sha2::{Digest, Sha256};
+    let out = Command::new(BIN)
+        .args(["operations", "--manifest"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let manifest: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(manifest["format"], "apollo-persisted-query-manifest");
+    let operations = manifest["operations"].as_array().expect("operations");
+    assert!(operations.len() >= 20, "{manifest}");
+    for op in operations {
+        let body = op["body"].as_str().expect("body");
+        let digest: String = Sha256::digest(body.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            op["id"],
+            format!("sha256:{digest}"),
+            "the id is the SHA-256 of the text"
+        );
+    }
+    let tariffs = operations
+        .iter()
+        .find(|op| op["name"] == "Tariffs")
+        .expect("Tariffs");
+    assert_eq!(tariffs["type"], "query");
+    let app = crate::helpers::TestApp::spawn().await;
+    let answer: Value = app
+        .client
+        .post(format!("http://{}/graphql", app.addr))
+        .bearer_auth(app.admin())
+        .json(&json!({ "documentId": tariffs["id"] }))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert!(answer["data"]["tariffs"].is_array(), "{answer}");
+}

@@ -1,4 +1,5 @@
-//! The committed `schema.graphql` is exactly what `portal-api export-schema` writes.
+//! The committed `schema.graphql` is exactly what `portal-api export-schema` writes, and it
+//! keeps every name, type and nullability `CONTRACT.graphql` promises.
 
 #[test]
 fn the_committed_schema_matches_the_code() {
@@ -8,6 +9,76 @@ fn the_committed_schema_matches_the_code() {
     assert!(
         committed == current,
         "schema.graphql is stale: run `cargo run -- export-schema --out schema.graphql`"
+    );
+}
+
+/// Every name of `CONTRACT.graphql` in a schema: `Type`, `Type.field: Type!`,
+/// `Type.field(arg: Type)`, `Input.field: Type`, `Enum.VALUE`, `Union = A | B`.
+fn names(sdl: &str) -> std::collections::BTreeSet<String> {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let doc = async_graphql::parser::parse_schema(sdl).expect("SDL parses");
+    let mut out = std::collections::BTreeSet::new();
+    for def in doc.definitions {
+        let TypeSystemDefinition::Type(t) = def else {
+            continue;
+        };
+        let name = t.node.name.node.to_string();
+        out.insert(name.clone());
+        match &t.node.kind {
+            TypeKind::Object(o) => {
+                for f in &o.fields {
+                    let f = &f.node;
+                    out.insert(format!("{name}.{}: {}", f.name.node, f.ty.node));
+                    for a in &f.arguments {
+                        out.insert(format!(
+                            "{name}.{}({}: {})",
+                            f.name.node, a.node.name.node, a.node.ty.node
+                        ));
+                    }
+                }
+            }
+            TypeKind::Interface(i) => {
+                for f in &i.fields {
+                    out.insert(format!("{name}.{}: {}", f.node.name.node, f.node.ty.node));
+                }
+            }
+            TypeKind::InputObject(i) => {
+                for f in &i.fields {
+                    out.insert(format!("{name}.{}: {}", f.node.name.node, f.node.ty.node));
+                }
+            }
+            TypeKind::Enum(e) => {
+                for v in &e.values {
+                    out.insert(format!("{name}.{}", v.node.value.node));
+                }
+            }
+            TypeKind::Union(u) => {
+                for m in &u.members {
+                    out.insert(format!("{name} has {}", m.node));
+                }
+            }
+            TypeKind::Scalar => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn the_schema_keeps_every_name_of_the_contract() {
+    let contract =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/CONTRACT.graphql"))
+            .expect("CONTRACT.graphql at the repository root");
+    let ours = names(&portal_api::graphql::sdl());
+    let promised = names(&contract);
+    assert!(
+        promised.len() > 300,
+        "the contract reads: {}",
+        promised.len()
+    );
+    let missing: Vec<&String> = promised.difference(&ours).collect();
+    assert!(
+        missing.is_empty(),
+        "the schema breaks the contract at {missing:?}"
     );
 }
 
