@@ -173,7 +173,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let app = portal_api::app(state.clone());
+        let app = portal_api::http::app(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         servers.push((label, addr, state, Vec::with_capacity(RUNS)));
     }

@@ -133,7 +133,7 @@ pub struct ServerArgs {
         value_enum,
         default_value = "allow"
     )]
-    pub trusted_documents: crate::gate::trusted::Mode,
+    pub trusted_documents: TrustedDocuments,
     /// Serve `/metrics` (Prometheus) on its own address, e.g. `127.0.0.1:9464`, away from the
     /// public API port. Unset: no listener of its own.
     #[arg(long, env = "PORTAL_METRICS_BIND")]
@@ -182,8 +182,7 @@ pub struct MailArgs {
 
 impl MailArgs {
     /// The delivery these settings describe.
-    pub fn delivery(&self) -> crate::jobs::outbox::Delivery {
-        use crate::jobs::outbox::Delivery;
+    pub fn delivery(&self) -> Delivery {
         match &self.smtp_host {
             Some(host) => Delivery::Smtp {
                 host: host.clone(),
@@ -229,13 +228,13 @@ pub struct Config {
     /// Queries a compiled plan knows are answered by it (`crate::plan`).
     pub compiled_plans: bool,
     /// The ISP's calendar: its time zone and billing day (when the scheduler's jobs are due).
-    pub calendar: crate::jobs::calendar::Calendar,
+    pub calendar: Calendar,
     /// Load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Browser origins allowed by CORS.
     pub cors_origins: Vec<String>,
     /// What is done with documents by id and free text.
-    pub trusted_documents: crate::gate::trusted::Mode,
+    pub trusted_documents: TrustedDocuments,
     /// The token that opens `/metrics` on the API port (none: not served there).
     pub metrics_token: Option<String>,
     /// Largest document upload, in bytes.
@@ -264,13 +263,13 @@ impl Config {
             prepared_cache: 1024,
             viewer_cache: 10_000,
             compiled_plans: true,
-            calendar: crate::jobs::calendar::Calendar {
+            calendar: Calendar {
                 zone: db.time_zone,
                 billing_day: Some(1),
             },
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
-            trusted_documents: crate::gate::trusted::Mode::Allow,
+            trusted_documents: TrustedDocuments::Allow,
             metrics_token: None,
             max_upload_bytes: 20 * 1024 * 1024,
             demo: false,
@@ -299,7 +298,7 @@ impl Config {
             prepared_cache: server.prepared_cache,
             viewer_cache: server.viewer_cache,
             compiled_plans: server.compiled_plans,
-            calendar: crate::jobs::calendar::Calendar {
+            calendar: Calendar {
                 zone: db.time_zone,
                 billing_day: (server.billing_day > 0).then_some(server.billing_day),
             },
@@ -346,6 +345,43 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// When jobs are due: the ISP's calendar as configured (its arithmetic: `jobs::calendar`).
+#[derive(Debug, Clone, Copy)]
+pub struct Calendar {
+    /// The ISP's time zone: days begin at midnight there.
+    pub zone: chrono_tz::Tz,
+    /// Day of the month (1..=28) a month comes due for billing; `None` turns the billing
+    /// job off (the ISP bills from cron).
+    pub billing_day: Option<u32>,
+}
+
+/// Where mail goes.
+#[derive(Clone, Debug)]
+pub enum Delivery {
+    /// An SMTP server (plain or STARTTLS).
+    Smtp {
+        host: String,
+        port: u16,
+        starttls: bool,
+        credentials: Option<(String, String)>,
+        from: String,
+    },
+    /// A folder of `.eml` files (development without a mail server).
+    Folder { dir: PathBuf, from: String },
+}
+
+/// What the server does with documents by id and free text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrustedDocuments {
+    /// Documents by text only; an id is `PERSISTED_QUERY_NOT_SUPPORTED`.
+    Off,
+    /// Both (the default).
+    Allow,
+    /// Customers (and anonymous callers) may run manifest documents only, by id or by their
+    /// exact text; staff keep free text (the playground).
+    Require,
 }
 
 #[cfg(test)]

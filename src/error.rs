@@ -91,7 +91,7 @@ pub enum AppError {
     /// The viewer may see the object but lacks this permission on it: `FORBIDDEN`, with the
     /// permission's name (as `Account.capabilities` spells it) in `extensions.action`.
     #[error("you are not allowed to do this")]
-    Denied(crate::policy::Action),
+    Denied(crate::action::Action),
     /// The object does not exist or the viewer may not see it (the two are not told apart): `NOT_FOUND`.
     #[error("not found")]
     NotFound,

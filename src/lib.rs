@@ -17,7 +17,9 @@
 //!   GraphiQL, documents, health, readiness, metrics.
 //! - [`metrics`]: Prometheus text.
 
+pub mod action;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -27,6 +29,7 @@ pub mod gate;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
+pub mod listen;
 pub mod metrics;
 pub mod money;
 pub mod plan;
@@ -57,11 +60,14 @@ pub struct AppState {
     /// Query-cost budgets per subject.
     pub rate_limiter: Arc<gate::rate::RateLimiter>,
     /// Tariffs already read (they never change).
-    pub tariffs: graphql::loaders::TariffCache,
+    pub tariffs: domain::catalog::TariffCache,
     /// Permits for GraphQL executions (`max_in_flight`).
     pub executions: Arc<tokio::sync::Semaphore>,
     /// Documents parsed, limited and validated once.
     pub prepared: Arc<gate::prepared::PreparedCache>,
+    /// The process's one `LISTEN` connection (PostgreSQL): viewers' changes and live
+    /// notifications from every replica.
+    pub listener: listen::Listener,
     /// Viewers kept current by `NOTIFY` (PostgreSQL): no viewer statement per request.
     pub viewers: auth::cache::ViewerCache,
     /// The process's stop, heard by everything that serves (`shutdown`).
@@ -72,7 +78,7 @@ impl AppState {
     /// Connects, migrates, ensures the defaults every installation has, and resolves the JWT
     /// secret (configured, or generated once and kept in the database).
     pub async fn init(config: Config) -> anyhow::Result<Self> {
-        domain::set_time_zone(config.calendar.zone);
+        clock::set_time_zone(config.calendar.zone);
         let metrics = Arc::new(Metrics::default());
         let db = db::connect(&config, metrics.clone()).await?;
         db::migrate(&db).await?;
@@ -91,12 +97,14 @@ impl AppState {
             config.rate_limit_burst,
             config.rate_limit_per_second,
         ));
-        let viewers = auth::cache::ViewerCache::new(
-            db.get_database_backend(),
-            &config.database_url,
-            config.viewer_cache,
+        let listener = listen::Listener::new(db.get_database_backend(), &config.database_url);
+        listener.on(
+            domain::notification::CHANNEL,
+            Arc::new(domain::notification::heard),
         );
+        let viewers = auth::cache::ViewerCache::new(&listener, config.viewer_cache);
         Ok(Self {
+            listener,
             viewers,
             db,
             config: Arc::new(config),
@@ -111,12 +119,4 @@ impl AppState {
             shutdown: shutdown::Shutdown::default(),
         })
     }
-}
-
-/// The whole application as an axum router, testable without a socket.
-pub fn app(state: AppState) -> axum::Router {
-    // The viewers' changes and live notifications from every replica reach this one
-    // through one PostgreSQL LISTEN connection.
-    state.viewers.start();
-    http::router(gate::Gate::new(state))
 }

@@ -384,7 +384,7 @@ async fn serve(state: AppState, server: ServerArgs) -> anyhow::Result<()> {
     let drain = Duration::from_secs(server.shutdown_drain_secs).min(grace);
     let serving = axum::serve(
         listener,
-        portal_api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        portal_api::http::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown({
         let stop = stop.clone();

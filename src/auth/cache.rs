@@ -4,52 +4,38 @@
 //! ([`load_viewer`]). A replica keeps the viewers it has read. Triggers on the tables they
 //! are read from (`accounts`, `staff_users`, `portal_settings`, `partner_portal_settings`;
 //! migration `m20261201_000007_viewer_notify`) send `NOTIFY portal_viewer` on every change,
-//! whoever writes it: this server, another replica, the CLI or a DBA's `psql`.
+//! whoever writes it: this server, another replica, the CLI or a DBA's `psql`; the
+//! process's listener (`crate::listen`) hands them here.
 //!
 //! **A change committed before a request arrives is honoured by that request, on every
-//! replica.** A request does not trust the cache until a *sync* on the replica's listening
-//! connection, started after the request arrived, has answered. PostgreSQL signals every
-//! listening session when a notifying transaction commits, before the writer is told of the
-//! commit, and a signalled session sends its notifications before it answers its next
-//! statement; so when the sync answers, the notifications of every change committed before
-//! the request arrived have been read and applied. One sync serves every request that
+//! replica.** A request does not trust the cache until a *sync* of the listener
+//! ([`Listener::sync`]), started after the request arrived, has answered: by then every
+//! change committed before has been applied here. One sync serves every request that
 //! arrived while the previous one ran: under load it is one trivial statement per batch of
 //! requests, on a connection of its own, instead of the viewer's statement per request on
 //! the pool.
 //!
 //! While the listener is not connected (starting, lost), requests read the viewer from the
-//! database; the cache is emptied whenever the listener (re)connects, since notifications
-//! sent while it was away are lost. SQLite has no `NOTIFY` and no network round trip to
-//! save: there the viewer is read on every request.
-//!
-//! The listener is the process's one listening connection: it also carries the live
-//! notifications' channel ([`notification::CHANNEL`]) to the in-process hub of
-//! subscriptions, with or without a cache (`PORTAL_VIEWER_CACHE=0` keeps no viewers).
+//! database; the cache is emptied whenever the listener (re)connects or is lost, since
+//! notifications sent while it was away are lost. SQLite has no `NOTIFY` and no network
+//! round trip to save: there the viewer is read on every request.
 
 use std::{
     collections::{HashMap, HashSet},
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
-    time::Duration,
 };
 
-use sea_orm::{DatabaseBackend, DatabaseConnection, sqlx::postgres::PgListener};
-use tokio::sync::{mpsc, oneshot};
+use sea_orm::DatabaseConnection;
 
 use super::{Subject, Viewer, load_viewer};
-use crate::{domain::notification, error::AppResult};
+use crate::{error::AppResult, listen::Listener};
 
 /// The channel the triggers notify. A payload is a subject as tokens write it
 /// (`account:42`, `staff:1`) or `*` (a setting every viewer reads changed).
 pub const CHANNEL: &str = "portal_viewer";
-
-/// How long a quiet listener waits before a sync of its own, so notifications never pile up
-/// unread and a dead connection is noticed.
-const KEEPALIVE: Duration = Duration::from_secs(1);
-/// A sync that takes longer than this counts as a lost connection.
-const SYNC_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Viewers kept by this process; a clone shares them.
 #[derive(Clone)]
@@ -58,16 +44,11 @@ pub struct ViewerCache {
 }
 
 struct Shared {
-    database_url: String,
     capacity: usize,
     entries: Mutex<Entries>,
-    /// The listener is connected and listening: syncs answer.
-    live: AtomicBool,
-    asks: mpsc::UnboundedSender<oneshot::Sender<bool>>,
-    inbox: Mutex<Option<mpsc::UnboundedReceiver<oneshot::Sender<bool>>>>,
+    listener: Listener,
     hits: AtomicU64,
     misses: AtomicU64,
-    syncs: AtomicU64,
 }
 
 #[derive(Default)]
@@ -155,39 +136,36 @@ impl CacheCounts {
 }
 
 impl ViewerCache {
-    /// A cache of at most `capacity` viewers (0 keeps none) for the database at
-    /// `database_url`; nothing on SQLite. It is used once [`start`](Self::start)ed.
-    pub fn new(backend: DatabaseBackend, database_url: &str, capacity: usize) -> Self {
-        if backend != DatabaseBackend::Postgres {
+    /// A cache of at most `capacity` viewers (0 keeps none), kept current by `listener`'s
+    /// notifications; nothing on SQLite (no listener).
+    pub fn new(listener: &Listener, capacity: usize) -> Self {
+        if !listener.exists() {
             return Self { shared: None };
         }
-        let (asks, inbox) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            capacity,
+            entries: Mutex::default(),
+            listener: listener.clone(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        });
+        let heard = Arc::downgrade(&shared);
+        listener.on(
+            CHANNEL,
+            Arc::new(move |payload: &str| {
+                if let Some(shared) = heard.upgrade() {
+                    shared.apply(payload);
+                }
+            }),
+        );
+        let reset = Arc::downgrade(&shared);
+        listener.on_reset(Arc::new(move || {
+            if let Some(shared) = reset.upgrade() {
+                shared.forget_all();
+            }
+        }));
         Self {
-            shared: Some(Arc::new(Shared {
-                database_url: database_url.to_string(),
-                capacity,
-                entries: Mutex::default(),
-                live: AtomicBool::new(false),
-                asks,
-                inbox: Mutex::new(Some(inbox)),
-                hits: AtomicU64::new(0),
-                misses: AtomicU64::new(0),
-                syncs: AtomicU64::new(0),
-            })),
-        }
-    }
-
-    /// Starts the listener (once; a server does, the CLI's one-off commands do not): the
-    /// viewers' changes and the live notifications.
-    pub fn start(&self) {
-        let Some(shared) = &self.shared else { return };
-        let inbox = shared
-            .inbox
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(inbox) = inbox {
-            tokio::spawn(listen(shared.clone(), inbox));
+            shared: Some(shared),
         }
     }
 
@@ -215,7 +193,7 @@ impl ViewerCache {
             .map(|s| CacheCounts {
                 hits: s.hits.load(Ordering::Relaxed),
                 misses: s.misses.load(Ordering::Relaxed),
-                syncs: s.syncs.load(Ordering::Relaxed),
+                syncs: s.listener.syncs(),
             })
             .unwrap_or_default()
     }
@@ -229,12 +207,7 @@ impl Shared {
     /// After a sync: the kept viewer (`Ok`), or the epoch to keep a freshly read one under
     /// (`Err`). `None` when the cache cannot be trusted now (the listener is away).
     async fn current(&self, subject: Subject) -> Option<Result<Viewer, u64>> {
-        if !self.live.load(Ordering::Acquire) {
-            return None;
-        }
-        let (reply, answer) = oneshot::channel();
-        self.asks.send(reply).ok()?;
-        if !answer.await.unwrap_or(false) {
+        if !self.listener.sync().await {
             return None;
         }
         let entries = self.entries();
@@ -283,115 +256,5 @@ impl Shared {
 
     fn forget_all(&self) {
         self.entries().clear();
-    }
-
-    /// The listening connection is gone: the cache is not trusted (requests read the
-    /// database) and what it kept is forgotten, since notifications sent meanwhile are lost.
-    fn lost(&self) {
-        self.live.store(false, Ordering::Release);
-        self.forget_all();
-        tracing::warn!("viewer cache: its listener lost the database");
-    }
-
-    /// One notification heard on the listening connection, by its channel.
-    fn heard(&self, channel: &str, payload: &str) {
-        if channel == notification::CHANNEL {
-            notification::heard(payload);
-        } else {
-            self.apply(payload);
-        }
-    }
-}
-
-/// The listener: connects, listens, and answers syncs in batches; on any failure the cache
-/// is distrusted and emptied, and it connects again.
-async fn listen(shared: Arc<Shared>, mut inbox: mpsc::UnboundedReceiver<oneshot::Sender<bool>>) {
-    loop {
-        match PgListener::connect(&shared.database_url).await {
-            Ok(mut listener) => match listen_on(&mut listener).await {
-                Ok(()) => {
-                    shared.forget_all();
-                    shared.live.store(true, Ordering::Release);
-                    serve(&shared, &mut listener, &mut inbox).await;
-                }
-                Err(e) => tracing::warn!(error = %e, "viewer cache: cannot LISTEN"),
-            },
-            Err(e) => tracing::warn!(error = %e, "viewer cache: cannot connect its listener"),
-        }
-        shared.live.store(false, Ordering::Release);
-        shared.forget_all();
-        // Before connecting again: requests that still asked for a sync read the database.
-        let pause = tokio::time::sleep(Duration::from_secs(1));
-        tokio::pin!(pause);
-        loop {
-            tokio::select! {
-                _ = &mut pause => break,
-                waiting = inbox.recv() => match waiting {
-                    Some(reply) => { let _ = reply.send(false); }
-                    None => return,
-                },
-            }
-        }
-    }
-}
-
-/// Listens on both channels, on this connection only: a lost connection ends
-/// [`serve`] (and empties the cache) instead of being replaced behind its back.
-async fn listen_on(listener: &mut PgListener) -> Result<(), sea_orm::sqlx::Error> {
-    listener.eager_reconnect(false);
-    listener.listen_all([CHANNEL, notification::CHANNEL]).await
-}
-
-/// Answers syncs, and passes on what is heard between them, until the connection fails.
-async fn serve(
-    shared: &Shared,
-    listener: &mut PgListener,
-    inbox: &mut mpsc::UnboundedReceiver<oneshot::Sender<bool>>,
-) {
-    let mut batch = Vec::new();
-    loop {
-        tokio::select! {
-            waiting = inbox.recv() => match waiting {
-                Some(reply) => batch.push(reply),
-                None => return,
-            },
-            // Cancel-safe: sqlx reads a message off the socket only once it is whole.
-            heard = listener.try_recv() => match heard {
-                Ok(Some(n)) => {
-                    shared.heard(n.channel(), n.payload());
-                    continue;
-                }
-                // The connection is gone (or broken).
-                Ok(None) | Err(_) => {
-                    shared.lost();
-                    return;
-                }
-            },
-            _ = tokio::time::sleep(KEEPALIVE) => {}
-        }
-        // Everyone who asked before this sync starts is served by it.
-        while let Ok(reply) = inbox.try_recv() {
-            batch.push(reply);
-        }
-        let synced = tokio::time::timeout(
-            SYNC_TIMEOUT,
-            sea_orm::sqlx::query("SELECT 1").execute(&mut *listener),
-        )
-        .await;
-        let ok = matches!(synced, Ok(Ok(_)));
-        shared.syncs.fetch_add(1, Ordering::Relaxed);
-        if ok {
-            while let Some(heard) = listener.next_buffered() {
-                shared.heard(heard.channel(), heard.payload());
-            }
-        } else {
-            shared.lost();
-        }
-        for reply in batch.drain(..) {
-            let _ = reply.send(ok);
-        }
-        if !ok {
-            return;
-        }
     }
 }

@@ -24,7 +24,7 @@ pub async fn get_or_create<C: ConnectionTrait>(db: &C, name: &str) -> AppResult<
     server_key::Entity::insert(server_key::ActiveModel {
         name: Set(name.to_string()),
         value: Set(value),
-        created_at: Set(crate::domain::now()),
+        created_at: Set(crate::clock::now()),
     })
     .on_conflict(
         OnConflict::column(server_key::Column::Name)

@@ -10,14 +10,10 @@ use sea_orm::{
 
 use entity::{email_template, enums::EmailTemplateKind, partner, portal_settings, staff_user};
 
+use super::notification::{DEFAULT_TEMPLATE_BODY, DEFAULT_TEMPLATE_SUBJECT};
 use crate::error::AppResult;
 
 pub const DEFAULT_PARTNER: &str = "Default";
-pub const DEFAULT_TEMPLATE_SUBJECT: &str =
-    "{{sub_account.full_name}} placed order {{order.number}}";
-pub const DEFAULT_TEMPLATE_BODY: &str = "Hello {{main_account.full_name}},\n\n\
-{{sub_account.full_name}} placed order {{order.number}} for {{order.total}}.\n\
-Open Manage orders in your portal to approve it by paying, or to reject it.\n";
 /// The staff user that `token --admin` signs for when no other exists. Its password hash is
 /// unusable: nobody logs in as it with a password.
 pub const SYSTEM_STAFF_LOGIN: &str = "admin";

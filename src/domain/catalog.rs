@@ -23,6 +23,12 @@ use crate::{
     policy,
 };
 
+/// Tariffs by id, kept for the life of the process: tariffs are insert-only (there is
+/// `createTariff`, no update and no delete), so a row once read never changes. Should tariffs
+/// ever become editable, this cache has to go (or be invalidated across replicas).
+pub type TariffCache =
+    std::sync::Arc<std::sync::RwLock<std::collections::HashMap<i64, tariff::Model>>>;
+
 /// Days a sub-account's order waits for its main account, unless the partner says otherwise.
 pub const DEFAULT_APPROVAL_EXPIRY_DAYS: i32 = 7;
 

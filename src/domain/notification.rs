@@ -74,7 +74,15 @@ pub async fn notify<C: ConnectionTrait>(
     Ok(created)
 }
 
-/// A notification heard on [`CHANNEL`] (by the process's listener, `auth::cache`): the
+/// The order email's text when the partner chose no template (also the default template
+/// every installation starts with: `bootstrap`).
+pub const DEFAULT_TEMPLATE_SUBJECT: &str =
+    "{{sub_account.full_name}} placed order {{order.number}}";
+pub const DEFAULT_TEMPLATE_BODY: &str = "Hello {{main_account.full_name}},\n\n\
+{{sub_account.full_name}} placed order {{order.number}} for {{order.total}}.\n\
+Open Manage orders in your portal to approve it by paying, or to reject it.\n";
+
+/// A notification heard on [`CHANNEL`] (by the process's listener, `crate::listen`): the
 /// account's live subscriptions look again.
 pub fn heard(payload: &str) {
     if let Ok(id) = payload.parse::<i64>() {
@@ -262,10 +270,7 @@ pub async fn sub_account_ordered<C: ConnectionTrait>(
     };
     let (subject, body) = match &template {
         Some(t) => (t.subject.as_str(), t.body.as_str()),
-        None => (
-            super::bootstrap::DEFAULT_TEMPLATE_SUBJECT,
-            super::bootstrap::DEFAULT_TEMPLATE_BODY,
-        ),
+        None => (DEFAULT_TEMPLATE_SUBJECT, DEFAULT_TEMPLATE_BODY),
     };
     let values = [
         ("sub_account.full_name", sub.full_name.clone()),

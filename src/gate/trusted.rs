@@ -7,8 +7,6 @@
 
 use std::{collections::HashMap, sync::OnceLock};
 
-use clap::ValueEnum;
-
 use super::prepared::hash_of;
 
 /// One trusted operation.
@@ -63,17 +61,7 @@ operations! {
     "Me" => "{}",
 }
 
-/// What the server does with documents by id and free text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mode {
-    /// Documents by text only; an id is `PERSISTED_QUERY_NOT_SUPPORTED`.
-    Off,
-    /// Both (the default).
-    Allow,
-    /// Customers (and anonymous callers) may run manifest documents only, by id or by their
-    /// exact text; staff keep free text (the playground).
-    Require,
-}
+pub use crate::config::TrustedDocuments as Mode;
 
 /// The `documentId` of a document text: `sha256:<hex>`.
 pub fn document_id(text: &str) -> String {

@@ -40,6 +40,14 @@ pub(crate) struct Ctx {
     pub(crate) gate: std::sync::Arc<Gate>,
 }
 
+/// The whole application as an axum router, testable without a socket.
+pub fn app(state: AppState) -> Router {
+    // The viewers' changes and live notifications from every replica reach this one
+    // through one PostgreSQL LISTEN connection.
+    state.listener.start();
+    router(Gate::new(state))
+}
+
 pub fn router(gate: Gate) -> Router {
     let state = gate.state.clone();
     let timeout = state.config.request_timeout;

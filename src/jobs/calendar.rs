@@ -3,19 +3,9 @@
 //! (a month's turn, a daylight-saving night, a changed billing day) is a test input.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use chrono_tz::Tz;
 
+pub use crate::config::Calendar;
 use crate::domain::{self, billing::Month};
-
-/// When jobs are due.
-#[derive(Debug, Clone, Copy)]
-pub struct Calendar {
-    /// The ISP's time zone: days begin at midnight there.
-    pub zone: Tz,
-    /// Day of the month (1..=28) a month comes due for billing; `None` turns the billing
-    /// job off (the ISP bills from cron).
-    pub billing_day: Option<u32>,
-}
 
 impl Calendar {
     /// The ISP's calendar day at `at`.
@@ -68,7 +58,7 @@ mod tests {
 
     fn utc(billing_day: u32) -> Calendar {
         Calendar {
-            zone: Tz::UTC,
+            zone: chrono_tz::Tz::UTC,
             billing_day: Some(billing_day),
         }
     }

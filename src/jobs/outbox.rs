@@ -3,7 +3,7 @@
 //! (capped), so a mail-server outage loses nothing. Rows are claimed with a lease, so
 //! several replicas can run the worker on one database.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use chrono::Utc;
 use lettre::{
@@ -20,20 +20,7 @@ use entity::{email_outbox, enums::OutboxStatus};
 
 use crate::error::AppResult;
 
-/// Where mail goes.
-#[derive(Clone, Debug)]
-pub enum Delivery {
-    /// An SMTP server (plain or STARTTLS).
-    Smtp {
-        host: String,
-        port: u16,
-        starttls: bool,
-        credentials: Option<(String, String)>,
-        from: String,
-    },
-    /// A folder of `.eml` files (development without a mail server).
-    Folder { dir: PathBuf, from: String },
-}
+pub use crate::config::Delivery;
 
 /// Longest wait between two attempts of one message.
 const MAX_BACKOFF_SECS: i64 = 300;

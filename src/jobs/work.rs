@@ -2,8 +2,8 @@
 //! is due, handed a [`RunContext`] with the tick's instant and the ISP's calendar. The
 //! billing job's work bills the months its ledger says have come due.
 
-use async_graphql::futures_util::future::BoxFuture;
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::future::BoxFuture;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr};
 
 use entity::job;

@@ -112,7 +112,7 @@ pub async fn run(
     workers: usize,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> AppResult<RunOutcome> {
-    use async_graphql::futures_util::stream::{self, StreamExt};
+    use futures_util::stream::{self, StreamExt};
     policy::require_admin(viewer)?;
     let month = month_to_bill(period_start, today)?;
     let mut outcome = RunOutcome {

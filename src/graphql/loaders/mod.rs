@@ -251,10 +251,7 @@ impl Loader<i64> for PendingChangeLoader {
     }
 }
 
-/// Tariffs by id, kept for the life of the process: tariffs are insert-only (there is
-/// `createTariff`, no update and no delete), so a row once read never changes. Should tariffs
-/// ever become editable, this cache has to go (or be invalidated across replicas).
-pub type TariffCache = Arc<std::sync::RwLock<HashMap<i64, tariff::Model>>>;
+pub use crate::domain::catalog::TariffCache;
 
 /// Loads tariffs through the process-wide [`TariffCache`]: only ids never seen hit the database.
 pub struct TariffLoader(DatabaseConnection, TariffCache);

@@ -68,7 +68,7 @@ async fn serve(state: &AppState) -> std::net::SocketAddr {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("local addr");
-    let app = portal_api::app(state.clone());
+    let app = portal_api::http::app(state.clone());
     tokio::spawn(async move {
         axum::serve(
             listener,
