@@ -3,9 +3,9 @@
 
 pub mod account;
 pub mod activity;
-pub mod admin;
 pub mod auth;
 pub mod batch;
+pub mod billing;
 pub mod bulk;
 pub mod catalog;
 pub mod connection;
@@ -14,6 +14,7 @@ pub mod enums;
 pub mod guards;
 pub mod ids;
 pub mod invoice;
+pub mod job;
 pub mod loaders;
 pub mod node;
 pub mod notification;
@@ -38,13 +39,16 @@ use crate::{AppState, auth::Viewer, error::AppError};
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     node::NodeQuery,
-    catalog::CatalogQuery,
-    admin::AdminQuery,
+    catalog::tariff::TariffQuery,
+    account::manage::AccountsQuery,
+    catalog::partner::PartnerQuery,
+    catalog::template::TemplateQuery,
     order::ServiceRequestQuery,
     order::OrderQuoteQuery,
     service::ServiceQuery,
     ticket::queue::TicketQueueQuery,
     staff::StaffQuery,
+    job::JobQuery,
     invoice::UpcomingInvoiceQuery,
     activity::ActivityQuery,
 );
@@ -63,8 +67,12 @@ pub struct MutationRoot(
     usage::UsageMutation,
     document::DocumentMutation,
     notification::NotificationMutation,
-    admin::AdminMutation,
-    catalog::TemplateMutation,
+    catalog::partner::PartnerMutation,
+    account::manage::AccountsMutation,
+    catalog::tariff::TariffMutation,
+    billing::BillingMutation,
+    account::balance::BalanceMutation,
+    catalog::template::TemplateMutation,
     account::controls::ControlsMutation,
     bulk::BulkMutation,
 );

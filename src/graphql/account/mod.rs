@@ -1,9 +1,11 @@
 //! The `Account` type: the row columns of the portal's Sub-accounts table, the viewer's
 //! capabilities, and the nested lists, each behind its guard and a DataLoader.
 
+pub mod balance;
 mod capabilities;
 pub mod controls;
 pub mod list;
+pub mod manage;
 
 use async_graphql::{Context, ErrorExtensions, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
