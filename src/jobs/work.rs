@@ -132,7 +132,10 @@ impl Work for Jobs {
         Box::pin(async move {
             match job {
                 Job::ActivateServices => {
-                    let n = billing::activate_due(ctx.db, ctx.viewer, ctx.today).await?;
+                    let n = crate::domain::service::lifecycle::activate_due(
+                        ctx.db, ctx.viewer, ctx.today,
+                    )
+                    .await?;
                     Ok(format!("{n} services activated"))
                 }
                 Job::ArchiveEndedServices => {

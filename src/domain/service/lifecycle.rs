@@ -1,6 +1,7 @@
 //! The staff's side of a service's life (SPEC.md "Running day to day"): disable (not billed
 //! from a date on, reversible), enable again, archive (ended on an end date, billed through
-//! it), and the daily job that archives services whose end date has passed. Every change is
+//! it), the daily jobs that activate services whose start date has come and archive those
+//! whose end date has passed. Every change is
 //! an activity entry with before/after and a notification to the account.
 //!
 //! Days already paid (by the ordering payment or an issued invoice) stay paid: disabling or
@@ -353,4 +354,32 @@ pub async fn archive_ended(
         archived += 1;
     }
     Ok(archived)
+}
+
+/// `PENDING` services whose start date is today or earlier become `ACTIVE`.
+pub async fn activate_due(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+) -> AppResult<u32> {
+    let txn = crate::db::write_txn(db).await?;
+    let due = service::Entity::find()
+        .filter(service::Column::Status.eq(ServiceStatus::Pending))
+        .filter(service::Column::StartDate.lte(today))
+        .order_by_asc(service::Column::Id)
+        .for_write()
+        .all(&txn)
+        .await?;
+    let count = due.len() as u32;
+    for found in due {
+        let (id, owner) = (found.id, found.account_id);
+        let mut active: service::ActiveModel = found.into();
+        active.status = Set(ServiceStatus::Active);
+        active.updated_at = Set(crate::domain::now());
+        active.update(&txn).await?;
+        let record = Record::on(Ref::Service(id)).change("status", "PENDING", "ACTIVE");
+        activity::record(&txn, owner, viewer, Activity::ServiceActivated, record).await?;
+    }
+    txn.commit().await?;
+    Ok(count)
 }
