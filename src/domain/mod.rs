@@ -38,7 +38,6 @@ pub(crate) use named_enum;
 
 pub mod account;
 pub mod activity;
-pub mod audit;
 pub mod billing;
 pub mod bootstrap;
 pub mod bulk;

@@ -30,9 +30,9 @@ use crate::{
     domain::activity::{self, Client},
     error::AppError,
     graphql::{
-        auth::{ClientAddr, CurrentSession},
         batch::Driven,
         loaders::Loaders,
+        session::{ClientAddr, CurrentSession},
         slot::Slot,
         subscription::TokenExpiry,
     },

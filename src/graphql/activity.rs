@@ -200,7 +200,7 @@ pub struct ActivityFilter {
 }
 
 impl ActivityFilter {
-    fn decode(self) -> async_graphql::Result<crate::domain::audit::FeedFilter> {
+    fn decode(self) -> async_graphql::Result<crate::domain::activity::feed::FeedFilter> {
         use crate::error::ResultExt;
         let accounts = self
             .account_ids
@@ -216,7 +216,7 @@ impl ActivityFilter {
             ))
             .gql();
         }
-        Ok(crate::domain::audit::FeedFilter {
+        Ok(crate::domain::activity::feed::FeedFilter {
             accounts,
             actions,
             from: self.from,
@@ -257,7 +257,7 @@ impl ActivityQuery {
         use crate::error::ResultExt;
         let filter = filter.unwrap_or_default().decode()?;
         let req = super::connection::page_request(first, after, None, None).gql()?;
-        let (page, total) = crate::domain::audit::feed(
+        let (page, total) = crate::domain::activity::feed::feed(
             super::db(ctx)?,
             super::viewer(ctx)?,
             &filter,
@@ -284,7 +284,7 @@ impl ActivityQuery {
         use crate::error::ResultExt;
         let filter = filter.unwrap_or_default().decode()?;
         let state = super::state(ctx)?;
-        let (url, expires_at) = crate::domain::audit::export_link(
+        let (url, expires_at) = crate::domain::activity::feed::export_link(
             &state.db,
             &state.link_key,
             super::viewer(ctx)?,

@@ -3,7 +3,6 @@
 
 pub mod account;
 pub mod activity;
-pub mod auth;
 pub mod batch;
 pub mod billing;
 pub mod bulk;
@@ -23,6 +22,7 @@ pub mod payload;
 pub mod record;
 pub mod scalars;
 pub mod service;
+pub mod session;
 pub mod slot;
 pub mod staff;
 pub mod subscription;
@@ -57,7 +57,7 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
-    auth::AuthMutation,
+    session::SessionMutation,
     order::OrderMutation,
     order::ServiceRequestMutation,
     service::ServiceMutation,

@@ -9,7 +9,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use crate::{auth::Subject, domain::audit, error::AppError};
+use crate::{auth::Subject, domain::activity::feed, error::AppError};
 
 use super::Ctx;
 
@@ -35,7 +35,7 @@ pub(super) async fn activity(
     };
     let now = chrono::Utc::now();
     let Some(filter) =
-        audit::verify_export(&ctx.state.link_key, &subject, &filter, expires, &sig, now)
+        feed::verify_export(&ctx.state.link_key, &subject, &filter, expires, &sig, now)
     else {
         return forbidden();
     };
@@ -44,7 +44,7 @@ pub(super) async fn activity(
     };
     let db = &ctx.state.db;
     let csv = match ctx.state.viewers.viewer(db, subject).await {
-        Ok(viewer) => audit::export_csv(db, &viewer, &filter).await,
+        Ok(viewer) => feed::export_csv(db, &viewer, &filter).await,
         Err(e) => Err(e),
     };
     match csv {

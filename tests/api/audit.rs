@@ -303,11 +303,11 @@ async fn the_csv_export_link_works_once_signed_and_not_when_tampered_or_expired(
     )
     .await
     .expect("viewer");
-    let (old, _) = portal_api::domain::audit::export_link(
+    let (old, _) = portal_api::domain::activity::feed::export_link(
         &app.state.db,
         &app.state.link_key,
         &viewer,
-        &portal_api::domain::audit::FeedFilter::default(),
+        &portal_api::domain::activity::feed::FeedFilter::default(),
         chrono::Utc::now() - chrono::Duration::minutes(11),
     )
     .await

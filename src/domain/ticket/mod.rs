@@ -2,7 +2,7 @@
 //! tickets for (or by staff), a thread of messages, and a status that follows the
 //! conversation (SPEC.md "Tickets"). A sub-account may hide its ticket from its main account.
 
-pub mod staff;
+pub mod queue;
 
 use crate::db::LockForWrite;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
@@ -180,7 +180,7 @@ pub async fn reply(
     active.updated_at = Set(super::now());
     let updated = active.update(&txn).await?;
     if viewer.is_admin() {
-        staff::notify_watchers(&txn, &updated, &owner, Template::SupportReplied).await?;
+        queue::notify_watchers(&txn, &updated, &owner, Template::SupportReplied).await?;
     }
     let record = Record::on(Ref::Ticket(found.id)).change("status", before.as_str(), next.as_str());
     activity::record(&txn, owner.id, viewer, Activity::TicketReplied, record).await?;

@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 
 use super::{Ticket, TicketPayload};
 use crate::{
-    domain::ticket::staff::{self, Assignee, QueueFilter, QueueSort},
+    domain::ticket::queue::{self, Assignee, QueueFilter, QueueSort},
     error::{AppError, ResultExt},
     graphql::{
         connection::{Connection, page_request, wants_total},
@@ -133,7 +133,7 @@ impl TicketQueueQuery {
                 }
             }
         };
-        let (page, total) = staff::queue(
+        let (page, total) = queue::queue(
             super::super::db(ctx)?,
             super::super::viewer(ctx)?,
             &filter,
@@ -163,7 +163,7 @@ impl TicketStaffMutation {
         #[graphql(desc = "What to do: see the input type.")] input: SetTicketStatusInput,
     ) -> async_graphql::Result<TicketPayload> {
         let id = ids::decode(Kind::Ticket, &input.ticket_id).gql()?;
-        let result = staff::set_status(
+        let result = queue::set_status(
             super::super::db(ctx)?,
             super::super::viewer(ctx)?,
             id,
@@ -186,7 +186,7 @@ impl TicketStaffMutation {
             .map(|a| ids::decode(Kind::StaffUser, &a))
             .transpose()
             .gql()?;
-        let result = staff::assign(
+        let result = queue::assign(
             super::super::db(ctx)?,
             super::super::viewer(ctx)?,
             id,

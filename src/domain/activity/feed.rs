@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use entity::{account, activity as entry};
 
-use super::{
+use crate::domain::{
     activity,
     record::{Reader, Ref, Rows, Wanted},
 };
@@ -123,7 +123,7 @@ pub async fn export_link<C: ConnectionTrait>(
     let subject = viewer.subject_key()?;
     let encoded = encode(filter)?;
     let expires = now.timestamp() + EXPORT_TTL_SECONDS;
-    let sig = super::signed::sign(key, &grants(&subject, &encoded), expires)?;
+    let sig = crate::domain::signed::sign(key, &grants(&subject, &encoded), expires)?;
     let at = DateTime::from_timestamp(expires, 0).unwrap_or(now);
     Ok((
         format!(
@@ -142,7 +142,7 @@ pub fn verify_export(
     sig: &str,
     now: DateTime<Utc>,
 ) -> Option<FeedFilter> {
-    if !super::signed::verify(key, &grants(subject, filter), expires, sig, now) {
+    if !crate::domain::signed::verify(key, &grants(subject, filter), expires, sig, now) {
         return None;
     }
     decode(filter)

@@ -1,18 +1,20 @@
 //! The activity history: every change leaves an entry on the account it touched, stored as
-//! references and facts ([`super::record`]) and rendered per reader when read: a reader
+//! references and facts ([`crate::domain::record`]) and rendered per reader when read: a reader
 //! who may not see an object the entry is about does not get the entry (the lists filter it
 //! with the policy's scope), and a fact about another object is shown only to a reader who
 //! may see that object.
+
+pub mod feed;
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::Value;
 
 use entity::activity;
 
-use super::record::{About, Actor, Reader, Record, Ref};
+use crate::domain::record::{About, Actor, Reader, Record, Ref};
 use crate::{auth::Viewer, error::AppResult};
 
-super::named_enum! {
+crate::domain::named_enum! {
     /// What an activity entry records; stored (and shown) as its dotted name, e.g.
     /// `sub_account.linked`.
     pub enum Activity {
@@ -119,7 +121,7 @@ pub async fn record<C: ConnectionTrait>(
         account_id: Set(account_id),
         action: Set(what.as_str().to_string()),
         details: Set(record.facts_json()),
-        created_at: Set(super::now()),
+        created_at: Set(crate::domain::now()),
         actor_kind: Set(actor_kind),
         actor_id: Set(actor_id),
         on_behalf_of_id: Set(for_another.then_some(account_id)),

@@ -189,11 +189,11 @@ impl LoginPayload {
 
 /// Session mutations.
 #[derive(Default)]
-pub struct AuthMutation;
+pub struct SessionMutation;
 
 /// Session mutations.
 #[Object]
-impl AuthMutation {
+impl SessionMutation {
     /// Log in; the same refusal for an unknown login and a wrong password.
     async fn login(
         &self,
