@@ -45,8 +45,18 @@ impl Viewer {
     pub fn actor_label(&self) -> String {
         match self {
             Viewer::Anonymous => "anonymous".into(),
-            Viewer::Admin(staff) => format!("staff:{} ({})", staff.id, staff.full_name),
-            Viewer::Customer(c) => format!("account:{} ({})", c.account.id, c.account.full_name),
+            Viewer::Admin(staff) => {
+                format!(
+                    "{} ({})",
+                    Subject::Staff(staff.id).encode(),
+                    staff.full_name
+                )
+            }
+            Viewer::Customer(c) => format!(
+                "{} ({})",
+                Subject::Account(c.account.id).encode(),
+                c.account.full_name
+            ),
             Viewer::System => "system".into(),
         }
     }

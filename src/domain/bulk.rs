@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// The most items one bulk request holds.
-pub const MAX_ITEMS: usize = 100;
+pub const MAX_ITEMS: usize = super::validate::MAX_LIST;
 
 /// A claim on a key older than this without results was left by a request that died: the
 /// next request with the key runs the action again (each item refuses a repeat by itself).

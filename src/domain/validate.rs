@@ -7,6 +7,36 @@ use crate::{
     money::{Money, MoneyError},
 };
 
+/// The most values a list a client sends may hold (ids, statuses, filter values, cart lines,
+/// bulk items, accounts of a feed filter): CONVENTIONS.md's one bound for input lists.
+pub const MAX_LIST: usize = 100;
+
+/// A list a client sent, known to hold at most [`MAX_LIST`] values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bounded<T>(Vec<T>);
+
+impl<T> Bounded<T> {
+    /// The list, or `BAD_USER_INPUT` ("at most 100 `what`") when it holds more.
+    pub fn new(list: Vec<T>, what: &str) -> Result<Self, AppError> {
+        if list.len() > MAX_LIST {
+            return Err(AppError::BadUserInput(format!("at most {MAX_LIST} {what}")));
+        }
+        Ok(Self(list))
+    }
+
+    pub fn into_vec(self) -> Vec<T> {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Bounded<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
 /// Collects refusals so that a client sees every bad field at once.
 #[derive(Default)]
 pub struct Checks(Vec<UserError>);

@@ -8,6 +8,7 @@
 use async_graphql::{Context, Enum, ID, Object};
 
 use super::scalars::JsonValue;
+use crate::domain::validate::Bounded;
 use chrono::{DateTime, Utc};
 
 use entity::activity as entry;
@@ -209,10 +210,13 @@ impl ActivityFilter {
             .map(|id| ids::decode(Kind::Account, id))
             .collect::<Result<Vec<_>, _>>()
             .gql()?;
+        let accounts = Bounded::new(accounts, "accounts per filter")
+            .gql()?
+            .into_vec();
         let actions = self.actions.unwrap_or_default();
-        if actions.len() > 50 || accounts.len() > 100 {
+        if actions.len() > 50 {
             return Err(crate::error::AppError::BadUserInput(
-                "at most 100 accounts and 50 actions per filter".into(),
+                "at most 50 actions per filter".into(),
             ))
             .gql();
         }

@@ -20,7 +20,7 @@ use crate::{
     auth::Viewer,
     db::page::{Page, PageRequest},
     domain,
-    error::{AppError, ResultExt},
+    error::ResultExt,
     policy::{self, Action, Target},
 };
 
@@ -141,10 +141,8 @@ impl NotificationMutation {
         #[graphql(desc = "What to do: see the input type.")] input: MarkNotificationsReadInput,
     ) -> async_graphql::Result<MarkNotificationsReadPayload> {
         let viewer = super::viewer(ctx)?;
-        let ids_in = input.ids.unwrap_or_default();
-        if ids_in.len() > 100 {
-            return Err(AppError::BadUserInput("at most 100 ids".into())).gql();
-        }
+        let ids_in =
+            crate::domain::validate::Bounded::new(input.ids.unwrap_or_default(), "ids").gql()?;
         let ids = ids_in
             .iter()
             .map(|id| ids::decode(Kind::Notification, id))

@@ -13,7 +13,7 @@ use crate::{
     money::Money,
 };
 
-const MAX_ITEMS: usize = 100;
+const MAX_ITEMS: usize = super::super::validate::MAX_LIST;
 const MAX_QUANTITY: i32 = 100;
 
 /// One line priced as an order would price it now.

@@ -72,9 +72,9 @@ impl Actor {
     /// The actor as the ledger's `actor` column keeps it (`account:7`, `staff:2`, `system`).
     pub fn key(actor: Option<Actor>) -> String {
         match actor {
-            Some(Actor::Staff(id)) => format!("staff:{id}"),
-            Some(Actor::Account(id)) => format!("account:{id}"),
-            Some(Actor::System) => "system".into(),
+            Some(Actor::Staff(id)) => crate::auth::Subject::Staff(id).encode(),
+            Some(Actor::Account(id)) => crate::auth::Subject::Account(id).encode(),
+            Some(Actor::System) => reader::SYSTEM.into(),
             None => "anonymous".into(),
         }
     }

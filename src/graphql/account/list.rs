@@ -56,11 +56,8 @@ const MAX_SEARCH: usize = 200;
 fn statuses(
     list: Option<Vec<AccountStatus>>,
 ) -> Result<Vec<entity::enums::AccountStatus>, AppError> {
-    let list = list.unwrap_or_default();
-    if list.len() > 100 {
-        return Err(AppError::BadUserInput("at most 100 statuses".into()));
-    }
-    Ok(list.into_iter().map(Into::into).collect())
+    let list = crate::domain::validate::Bounded::new(list.unwrap_or_default(), "statuses")?;
+    Ok(list.into_vec().into_iter().map(Into::into).collect())
 }
 
 fn search(s: Option<String>) -> Result<Option<String>, AppError> {

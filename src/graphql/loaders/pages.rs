@@ -53,10 +53,9 @@ impl<T: Copy + Eq> AnyOf<T> {
         values: impl IntoIterator<Item = T>,
         name: impl Fn(&T) -> &'static str,
     ) -> Result<Self, AppError> {
-        let mut values: Vec<T> = values.into_iter().collect();
-        if values.len() > 100 {
-            return Err(AppError::BadUserInput("at most 100 filter values".into()));
-        }
+        let mut values =
+            crate::domain::validate::Bounded::new(values.into_iter().collect(), "filter values")?
+                .into_vec();
         values.sort_by_key(|v| name(v));
         values.dedup();
         Ok(Self(values))

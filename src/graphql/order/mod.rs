@@ -247,10 +247,8 @@ pub struct OrderItemInput {
 /// The lines of a cart as the domain takes them: at most 100 (more is a request error); an
 /// id that is no tariff's is a business refusal on `items`.
 pub(super) fn decode_items(items: Vec<OrderItemInput>) -> AppResult<Vec<NewItem>> {
-    if items.len() > 100 {
-        return Err(AppError::BadUserInput("at most 100 items".into()));
-    }
-    items
+    crate::domain::validate::Bounded::new(items, "items")?
+        .into_vec()
         .into_iter()
         .map(|item| {
             let tariff_id = ids::decode(Kind::Tariff, &item.tariff_id).map_err(|_| {
