@@ -85,13 +85,19 @@ function ticketList(accountId, tickets, can, again) {
     { class: "filters", id: "new-ticket", onsubmit: open },
     h("label", {}, "Subject", h("input", { name: "subject", required: true, maxlength: 200 })),
     h("label", {}, "Message", h("textarea", { name: "message", required: true, rows: 2 })),
+    h(
+      "label",
+      {},
+      "Priority",
+      h("select", { name: "priority" }, ["LOW", "MEDIUM", "HIGH", "URGENT"].map((p) => h("option", { value: p, selected: p === "MEDIUM" }, label(p)))),
+    ),
     can.hideTicketsFromMain ? h("label", {}, h("input", { type: "checkbox", name: "hidden" }), "Hide from my main account") : null,
     h("button", { type: "submit" }, "Open ticket"),
   );
   function open(event) {
     event.preventDefault();
     const data = new FormData(form);
-    const variables = { accountId, subject: data.get("subject"), message: data.get("message"), priority: "MEDIUM", hiddenFromMain: data.get("hidden") === "on" };
+    const variables = { accountId, subject: data.get("subject"), message: data.get("message"), priority: data.get("priority") || "MEDIUM", hiddenFromMain: data.get("hidden") === "on" };
     perform("CreateTicket", variables, again);
   }
   return [
@@ -101,10 +107,27 @@ function ticketList(accountId, tickets, can, again) {
   ];
 }
 
+/** A value of the history in words: enum values as words, nothing internal. */
+function word(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "string" && /^[A-Z][A-Z_]+$/.test(value)) return label(value);
+  if (typeof value === "object") return null;
+  return String(value);
+}
+
+/** What changed, as "Status: Active → Paused"; ids and nested records are left out. */
+function change(details) {
+  const before = details?.before ?? {};
+  const after = details?.after ?? {};
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((key) => !/id$/i.test(key) && word(before[key]) !== null && word(after[key]) !== null)
+    .map((key) => `${label(key)}: ${word(before[key])} → ${word(after[key])}`)
+    .join("; ");
+}
+
 /** The account's history: who did what, when (with before and after where they changed). */
 function activityList(entries) {
-  const change = (details) =>
-    details?.before && details?.after ? `${JSON.stringify(details.before)} → ${JSON.stringify(details.after)}` : "";
   return [
     h("h2", {}, "Activity"),
     entries.length

@@ -5,6 +5,8 @@
 export const OPS = Object.fromEntries((window.PORTAL_EXAMPLES || []).map((op) => [op.name, op]));
 const session = window.sessionStorage;
 
+export const OFFLINE = "The portal cannot reach the server right now. Try again in a moment.";
+
 export class ApiError extends Error {
   constructor(message, code) {
     super(message);
@@ -30,12 +32,20 @@ export async function call(name, variables = {}, retry = true) {
   };
   const token = session.getItem("accessToken");
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch("/graphql", {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ documentId: op.id, variables }),
-  });
-  const body = await response.json();
+  let response;
+  let body;
+  try {
+    response = await fetch("/graphql", {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ documentId: op.id, variables }),
+    });
+    body = await response.json();
+  } catch {
+    // The server is down or restarting, or the network is away: say so in words.
+    throw new ApiError(OFFLINE, "NETWORK");
+  }
+  if (response.status === 503) throw new ApiError(OFFLINE, "UNAVAILABLE");
   const code = body.errors?.[0]?.extensions?.code;
   if (code === "UNAUTHENTICATED" && retry && (await renewedSince(token))) return call(name, variables, false);
   if (code === "UNAUTHENTICATED") {
@@ -87,20 +97,25 @@ export function remember(tokens) {
 export function forget() {
   session.removeItem("accessToken");
   session.removeItem("refreshToken");
-  live?.close();
+  clearTimeout(retry);
+  reconnecting = false;
+  const socket = live;
   live = null;
+  socket?.close();
 }
 
 /** The first business refusal of a payload, as a message. */
 export function refusal(payload) {
   const e = payload?.userErrors?.[0];
-  return e ? `${e.message} (${e.code})` : null;
+  return e ? e.message : null;
 }
 
 // ----- live notifications -----
 
 let live = null;
 let unread = 0;
+/** Whether a live connection was made before (an ack after that is a reconnection). */
+let reconnecting = false;
 
 export function setUnread(n) {
   unread = n;
@@ -118,6 +133,8 @@ export function listen() {
   socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
     if (message.type === "connection_ack") {
+      if (reconnecting) recount();
+      reconnecting = true;
       socket.send(JSON.stringify({ id: "bell", type: "subscribe", payload: { query: OPS.NotificationAdded.document } }));
     } else if (message.type === "ping") {
       socket.send(JSON.stringify({ type: "pong" }));
@@ -126,8 +143,26 @@ export function listen() {
     }
   };
   socket.onclose = () => {
-    if (live === socket) live = null;
+    if (live !== socket) return;
+    live = null;
+    // The server went away (a restart, a deploy): connect again, waiting longer each time,
+    // and read the count afresh once back (notifications meanwhile were not pushed).
+    if (!signedIn()) return;
+    clearTimeout(retry);
+    retry = setTimeout(() => {
+      retryDelay = Math.min(retryDelay * 2, 30000);
+      listen();
+    }, retryDelay);
   };
+}
+
+let retry = null;
+let retryDelay = 1000;
+/** Called when a live connection is acknowledged: the count is read again. */
+async function recount() {
+  retryDelay = 1000;
+  const data = await call("Me").catch(() => null);
+  if (data) setUnread(data.viewer.unreadNotificationCount);
 }
 
 /** A refreshed session: the subscription is opened again with the new token. */

@@ -32,7 +32,8 @@ export async function subAccounts(params) {
   if (params.get("status")) filter.status = [params.get("status")];
   if (params.get("q")) filter.search = params.get("q");
   const sort = params.get("sort") || "FULL_NAME";
-  const variables = { filter, orderBy: { field: sort, direction: "ASC" }, first: 20, after: params.get("after") || null };
+  const direction = params.get("dir") === "DESC" ? "DESC" : "ASC";
+  const variables = { filter, orderBy: { field: sort, direction }, first: 20, after: params.get("after") || null };
   const account = (await call("SubAccounts", variables)).viewer.account;
   const page = account.subAccounts;
   const choose = (name, options, current) =>
@@ -43,6 +44,7 @@ export async function subAccounts(params) {
     h("label", {}, "Status", choose("status", [["", "All"], ["NEW", "New"], ["ACTIVE", "Active"], ["BLOCKED", "Blocked"], ["INACTIVE", "Inactive"]], params.get("status") || "")),
     h("label", {}, "Search", h("input", { name: "q", type: "search", value: params.get("q") || "" })),
     h("label", {}, "Sort by", choose("sort", [["FULL_NAME", "Name"], ["STATUS", "Status"], ["LINKED_AT", "Linked"], ["TOTAL_SERVICE_COST", "Total cost"]], sort)),
+    h("label", {}, "Order", choose("dir", [["ASC", "Ascending"], ["DESC", "Descending"]], direction)),
     h("button", { type: "submit" }, "Apply"),
   );
   function apply(event) {
@@ -58,7 +60,13 @@ export async function subAccounts(params) {
       cell("Full name", accountLink(a)),
       cell("Status", status(a.status)),
       cell("Address", `${a.address.street}, ${a.address.zipCode} ${a.address.city}`),
-      cell("Active services", String(a.activeServicesCount)),
+      // The seed: names and active services both open the sub-account.
+      cell(
+        "Active services",
+        a.capabilities.viewDetails
+          ? h("a", { href: `#/accounts/${a.id}`, "aria-label": `${a.activeServicesCount} active services of ${a.fullName}` }, String(a.activeServicesCount))
+          : String(a.activeServicesCount),
+      ),
       cell("Billing", `${label(a.billingMode)} · ${label(a.subAccountType)}`),
       moneyCell("Total cost", a.totalServiceCost),
     ),
@@ -69,7 +77,7 @@ export async function subAccounts(params) {
     h("h1", {}, "Sub-accounts"),
     account.subAccountManagement ? null : h("p", { id: "read-only" }, "Your ISP has not enabled sub-account management: the list is read-only."),
     form,
-    h("p", { role: "status" }, `${page.totalCount} sub-accounts`),
+    h("p", { role: "status" }, page.totalCount === 1 ? "1 sub-account" : `${page.totalCount} sub-accounts`),
     table("sub-accounts", ["Full name", "Status", "Address", "Active services", "Billing", "Total cost"], rows),
     page.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/sub-accounts?${more}` }, "Next page")) : null,
   );

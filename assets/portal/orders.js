@@ -26,8 +26,22 @@ export async function orderPage(params) {
   const [{ viewer }, { tariffs }] = await Promise.all([call("OrderAccounts"), call("Tariffs")]);
   const me = viewer.account;
   const accounts = [me, ...me.subAccounts.nodes].filter((a) => a.capabilities.order);
+  // The account asked for is the one ordered for, even beyond the first page of the list;
+  // an account the viewer may not order for is said so, never swapped for another.
+  const asked = params.get("account");
+  if (asked && !accounts.some((a) => a.id === asked)) {
+    const found = (await call("SubAccount", { id: asked }).catch(() => null))?.node;
+    if (!found?.capabilities?.order) {
+      return show(
+        h("h1", {}, "Order services"),
+        h("p", { id: "cannot-order", role: "alert" }, "You cannot order services for this account."),
+        h("p", {}, h("a", { href: "#/order" }, "Choose another account")),
+      );
+    }
+    accounts.push({ id: found.id, fullName: found.fullName, capabilities: found.capabilities });
+  }
   if (!accounts.length) return show(h("h1", {}, "Order services"), h("p", {}, "There is no account you may order for."));
-  const chosen = accounts.find((a) => a.id === params.get("account")) ?? accounts[0];
+  const chosen = accounts.find((a) => a.id === asked) ?? accounts[0];
   let notice = null;
   if (cart.accountId !== chosen.id) {
     if (cart.lines.size) notice = "A cart holds one account's services: it was emptied for this account.";
@@ -67,13 +81,14 @@ export async function orderPage(params) {
   show(
     h("h1", {}, "Order services for ", h("span", { id: "ordering-for" }, chosen.fullName)),
     notice ? h("p", { role: "status" }, notice) : null,
+    // The confirmation of the last order, at the top where it is seen.
+    h("p", { id: "placed", role: "status" }),
     h("label", {}, "Order for", pick),
-    h("h2", {}, "Services"),
-    catalogue,
     h("h2", {}, "Cart"),
     quote ? cartTable(quote, again) : h("p", { id: "cart-empty" }, "The cart is empty."),
     quote ? checkout(chosen, me, asksMain, items) : null,
-    h("p", { id: "placed", role: "status" }),
+    h("h2", {}, "Services"),
+    catalogue,
   );
 }
 
@@ -118,6 +133,7 @@ function checkout(account, me, asksMain, items) {
     event.preventDefault();
     const data = new FormData(form);
     const paymentMethod = asksMain ? null : data.get("pay") === "GATEWAY" ? { kind: "GATEWAY", gatewayToken: data.get("token") } : { kind: "ACCOUNT_BALANCE" };
+    const button = form.querySelector("button[type=submit]");
     perform(
       "PlaceOrder",
       { accountId: account.id, items, paymentMethod, idempotencyKey: cart.key },
@@ -128,6 +144,7 @@ function checkout(account, me, asksMain, items) {
       },
       // The cart stays; paying again is a new attempt with its own key.
       () => (cart.key = newKey("cart")),
+      button,
     );
   }
   return form;
@@ -140,22 +157,42 @@ function approvalKey(orderId) {
 
 export async function manageOrders(params) {
   const waiting = params.get("all") ? null : ["AWAITING_MAIN_APPROVAL"];
-  const account = (await call("ManageOrders", { status: waiting, first: 50 })).viewer.account;
+  const after = params.get("after") || null;
+  const account = (await call("ManageOrders", { status: waiting, first: 50, after })).viewer.account;
   const done = () => go("#/orders?all=1");
-  const decide = (o, approve) =>
-    approve
-      ? perform(
-          "ApproveOrder",
-          { orderId: o.id, paymentMethod: { kind: "ACCOUNT_BALANCE" }, idempotencyKey: approvalKey(o.id) },
-          done,
-          () => approvals.delete(o.id),
-        )
-      : perform("RejectOrder", { orderId: o.id, reason: "Rejected in the portal" }, done);
+  // Approving pays with the method the main chooses; rejecting says why.
+  const approve = (o, method, button) =>
+    perform(
+      "ApproveOrder",
+      {
+        orderId: o.id,
+        paymentMethod: method === "GATEWAY" ? { kind: "GATEWAY", gatewayToken: "tok_ok" } : { kind: "ACCOUNT_BALANCE" },
+        idempotencyKey: approvalKey(o.id),
+      },
+      done,
+      () => approvals.delete(o.id),
+      button,
+    );
+  const reject = (o, reason, button) =>
+    perform("RejectOrder", { orderId: o.id, reason: reason.trim() || "Rejected by the main account" }, done, () => {}, button);
+  const actions = (o) => {
+    const method = h(
+      "select",
+      { name: `pay-${o.number}`, "aria-label": `Pay ${o.number} with` },
+      h("option", { value: "ACCOUNT_BALANCE" }, "From the balance"),
+      h("option", { value: "GATEWAY" }, "By card"),
+    );
+    const reason = h("input", { name: `reason-${o.number}`, "aria-label": `Why ${o.number} is rejected`, placeholder: "Reason" });
+    const approveButton = h("button", { type: "button", onclick: () => approve(o, method.value, approveButton) }, `Approve ${o.number} (pay)`);
+    const rejectButton = h("button", { type: "button", onclick: () => reject(o, reason.value, rejectButton) }, `Reject ${o.number}`);
+    return [method, " ", approveButton, " ", reason, " ", rejectButton];
+  };
   const rows = account.subAccountOrders.nodes.map((o) =>
     h(
       "tr",
       { "data-order": o.number },
       cell("Order", o.number),
+      cell("Date", date(o.createdAt)),
       cell("Sub-account", o.account.fullName),
       cell("Items", o.items.map((i) => `${i.quantity} × ${i.tariff.name}`).join(", ")),
       h("td", { "data-label": "Status", class: "order-status" }, status(o.status)),
@@ -167,21 +204,19 @@ export async function manageOrders(params) {
       ),
       cell(
         "Actions",
-        o.status === "AWAITING_MAIN_APPROVAL" && o.account.capabilities.manageOrders
-          ? [
-              h("button", { type: "button", onclick: () => decide(o, true) }, `Approve ${o.number} (pay from balance)`),
-              " ",
-              h("button", { type: "button", onclick: () => decide(o, false) }, `Reject ${o.number}`),
-            ]
-          : null,
+        o.status === "AWAITING_MAIN_APPROVAL" && o.account.capabilities.manageOrders ? actions(o) : null,
         o.expiresAt && o.status === "AWAITING_MAIN_APPROVAL" ? ` expires ${date(o.expiresAt)}` : null,
       ),
     ),
   );
+  const total = account.subAccountOrders.totalCount;
+  const next = new URLSearchParams(params);
+  next.set("after", account.subAccountOrders.pageInfo.endCursor || "");
   show(
     h("h1", {}, "Manage orders"),
     h("p", {}, waiting ? h("a", { href: "#/orders?all=1" }, "Show all orders") : h("a", { href: "#/orders" }, "Show waiting orders only")),
-    h("p", { role: "status" }, `${account.subAccountOrders.totalCount} orders`),
-    table("orders", ["Order", "Sub-account", "Items", "Status", "Total", "Invoice", "Actions"], rows),
+    h("p", { role: "status" }, total === 1 ? "1 order" : `${total} orders`),
+    table("orders", ["Order", "Date", "Sub-account", "Items", "Status", "Total", "Invoice", "Actions"], rows),
+    account.subAccountOrders.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/orders?${next}` }, "Next page")) : null,
   );
 }

@@ -8,16 +8,21 @@ import { call, forget, listen, remember, setUnread, signedIn, whenSignedOut } fr
 import { accountPage } from "./account.js";
 import { invoicesPage } from "./invoices.js";
 import { dashboard, subAccounts } from "./lists.js";
+import { notificationsPage } from "./notifications.js";
 import { manageOrders, orderPage } from "./orders.js";
 import { ticketPage } from "./tickets.js";
-import { h, perform, show, showError } from "./ui.js";
+import { h, perform, setCurrency, show, showError } from "./ui.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 
+/** Where a signed-out visitor was going (a bookmarked deep link), to go on after sign-in. */
+let wanted = null;
+
 function signIn() {
   nav.hidden = true;
   navigated = false;
+  if (location.hash && location.hash !== "#/") wanted = location.hash;
   const form = h(
     "form",
     { class: "signin", onsubmit: submit },
@@ -31,8 +36,10 @@ function signIn() {
     const data = new FormData(form);
     perform("Login", { login: data.get("login"), password: data.get("password") }, (out) => {
       remember(out);
-      location.hash = "#/";
-      return route();
+      const next = wanted ?? "#/";
+      wanted = null;
+      if (location.hash === next) return route();
+      location.hash = next;
     });
   }
   show(form);
@@ -46,7 +53,8 @@ async function navigation() {
   const { viewer } = await call("Me");
   const me = viewer.account;
   setUnread(viewer.unreadNotificationCount);
-  document.getElementById("who").textContent = me?.fullName ?? "Staff";
+  setCurrency(me?.currency);
+  document.getElementById("who").textContent = me?.fullName ?? "ISP staff";
   const isMain = Boolean(me) && !me.subAccountType;
   document.getElementById("nav-sub-accounts").hidden = !isMain;
   document.getElementById("nav-manage-orders").hidden = !isMain || !me.capabilities.viewBilling;
@@ -54,6 +62,20 @@ async function navigation() {
   document.getElementById("nav-invoices").hidden = !me?.capabilities.viewBilling;
   nav.hidden = false;
   navigated = true;
+  viewerIsStaff = !me;
+}
+
+/** Staff have the playground, not the customer portal: say so plainly. */
+let viewerIsStaff = false;
+function staffPage() {
+  for (const id of ["nav-sub-accounts", "nav-order", "nav-manage-orders", "nav-invoices"]) {
+    document.getElementById(id).hidden = true;
+  }
+  show(
+    h("h1", {}, "This portal is for customers"),
+    h("p", {}, "You are signed in as ISP staff. Staff work in the GraphQL playground, where every staff query and mutation is documented."),
+    h("p", {}, h("a", { href: "/graphql", id: "to-playground" }, "Open the playground")),
+  );
 }
 
 const screens = [
@@ -61,6 +83,7 @@ const screens = [
   ["/orders", (_, params) => manageOrders(params)],
   ["/order", (_, params) => orderPage(params)],
   ["/invoices", (_, params) => invoicesPage(params)],
+  ["/notifications", (_, params) => notificationsPage(params)],
   ["/tickets/", (id) => ticketPage(id)],
   ["/accounts/", (id) => accountPage(id)],
 ];
@@ -69,9 +92,12 @@ async function route() {
   if (!signedIn()) return signIn();
   const [path, query] = location.hash.replace(/^#/, "").split("?");
   const params = new URLSearchParams(query || "");
+  // A new screen starts without the last one's error.
+  showError("");
   try {
     await navigation();
     listen();
+    if (viewerIsStaff) return staffPage();
     const found = screens.find(([prefix]) => (prefix.endsWith("/") ? path.startsWith(prefix) : path === prefix));
     if (found) await found[1](decodeURIComponent(path.slice(found[0].length)), params);
     else await dashboard();

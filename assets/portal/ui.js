@@ -28,14 +28,22 @@ function build(el, attrs, children) {
   return el;
 }
 
+/** The signed-in account's currency (ISO 4217), for every amount the portal shows. */
+let currency = null;
+export function setCurrency(code) {
+  currency = code || null;
+}
+/** An amount with its currency, in the reader's locale ("€117.81", "117,81 €"). */
 export const money = (amount) =>
-  new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(Number(amount));
+  new Intl.NumberFormat(undefined, currency
+    ? { style: "currency", currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }
+    : { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(Number(amount));
 export const date = (iso) => (iso ? new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(new Date(iso)) : "");
 export const dateTime = (iso) =>
   iso ? new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)) : "";
 /** An enum value or an action name as words: `AWAITING_MAIN_APPROVAL`, `service.paused`. */
 export function label(word) {
-  const words = word.replaceAll(/[._]/g, " ").toLowerCase();
+  const words = String(word).replaceAll(/([a-z])([A-Z])/g, "$1 $2").replaceAll(/[._]/g, " ").toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 export const status = (s) => h("span", { class: `status status-${s}` }, label(s));
@@ -77,7 +85,11 @@ export function showError(message) {
  * Runs a mutation from a button or form: its refusal (userErrors) or error is shown, and on
  * success `then` gets the payload (usually to draw the screen again).
  */
-export async function perform(name, variables, then, refused = () => {}) {
+export async function perform(name, variables, then, refused = () => {}, control = null) {
+  // One request per click: the control that sent it waits until the answer is in.
+  const busy = control ?? (document.activeElement instanceof HTMLButtonElement ? document.activeElement : null);
+  if (busy?.disabled) return;
+  if (busy) busy.disabled = true;
   try {
     const out = Object.values(await call(name, variables))[0];
     const why = refusal(out);
@@ -90,5 +102,7 @@ export async function perform(name, variables, then, refused = () => {}) {
     await then(out);
   } catch (e) {
     showError(e.message);
+  } finally {
+    if (busy?.isConnected) busy.disabled = false;
   }
 }

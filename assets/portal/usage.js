@@ -14,7 +14,8 @@ const minutes = (seconds) => number(Number(seconds) / 60, "minute", 0);
 function range(groupBy) {
   const today = new Date();
   const tomorrow = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + 1));
-  if (groupBy === "DAY") return { from: iso(new Date(tomorrow.getTime() - 31 * 86400e3)), to: iso(tomorrow) };
+  // The last 30 days, today included: 30 bars.
+  if (groupBy === "DAY") return { from: iso(new Date(tomorrow.getTime() - 30 * 86400e3)), to: iso(tomorrow) };
   const from = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - 11, 1));
   const to = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 1));
   return { from: iso(from), to: iso(to) };
@@ -66,10 +67,21 @@ function internet(usage, groupBy, window) {
       return svg("rect", { x: i * width + width * 0.1, y: 40 - tall, width: width * 0.8, height: tall }, svg("title", {}, `${when(p)}: ${gigabytes(p.downloadBytes)}`));
     }),
   );
+  // Axes as text beside the drawing (the drawing stretches; text must not): the scale's top
+  // and zero, and the first, middle and last period.
+  const axis = (p) => (p ? h("span", {}, when(p)) : null);
+  const figure = h(
+    "figure",
+    { class: "chart-frame" },
+    h("div", { class: "y-axis", "aria-hidden": "true" }, h("span", {}, gigabytes(top)), h("span", {}, gigabytes(0))),
+    chart,
+    h("div", { class: "x-axis", "aria-hidden": "true" }, axis(points[0]), axis(points[Math.floor(points.length / 2)]), axis(points[points.length - 1])),
+    h("figcaption", {}, `Downloads ${groupBy === "DAY" ? "per day" : "per month"}, ${when(points[0])} to ${when(points[points.length - 1])}`),
+  );
   return [
     h("h3", {}, "Internet"),
     h("p", { id: "internet-totals" }, `Downloaded ${gigabytes(usage.downloadBytes)}, uploaded ${gigabytes(usage.uploadBytes)}, online ${minutes(usage.sessionSeconds)}`),
-    chart,
+    figure,
     h(
       "details",
       {},

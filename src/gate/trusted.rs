@@ -59,6 +59,8 @@ operations! {
     "OrderQuote" => r#"{ "accountId": "", "items": [{ "tariffId": "", "quantity": 2 }] }"#,
     "Invoices" => r#"{ "first": 20 }"#,
     "Me" => "{}",
+    "Notifications" => r#"{ "first": 20 }"#,
+    "MarkNotificationsRead" => r#"{ "all": true }"#,
 }
 
 pub use crate::config::TrustedDocuments as Mode;

@@ -36,6 +36,7 @@ assets! {
     "tickets.js" => "text/javascript; charset=utf-8",
     "orders.js" => "text/javascript; charset=utf-8",
     "invoices.js" => "text/javascript; charset=utf-8",
+    "notifications.js" => "text/javascript; charset=utf-8",
     "portal.css" => "text/css; charset=utf-8",
 }
 

@@ -13,6 +13,7 @@
 // screenshots, optional), CHROMIUM (default /usr/bin/chromium).
 import http from "node:http";
 import { chromium } from "playwright-core";
+import { defectChecks } from "./defects.mjs";
 import { portalChecks } from "./portal.mjs";
 
 const api = process.env.API;
@@ -108,6 +109,8 @@ try {
 
   // 3. The reference portal.
   await portalChecks(browser, api, check);
+  // 4. The defects a business customer met, each as it met it.
+  await defectChecks(browser, api, check);
 } finally {
   await browser.close();
   for (const s of servers) s.close();

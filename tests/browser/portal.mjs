@@ -22,7 +22,7 @@ const shot = async (page, name) => {
 };
 
 /** A new signed-in browser context; requests elsewhere and console errors are collected. */
-async function signedIn(browser, api, login, watch, keyboard = false) {
+export async function signedIn(browser, api, login, watch, keyboard = false) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const p = await ctx.newPage();
   const apiHost = new URL(api).host;
@@ -51,7 +51,7 @@ async function signedIn(browser, api, login, watch, keyboard = false) {
 
 const openMitte = async (p, api) => {
   await p.goto(`${api}/portal/#/sub-accounts?q=Mitte`);
-  await p.getByRole("link", { name: "Northwind Branch Mitte" }).click();
+  await p.getByRole("link", { name: "Northwind Branch Mitte", exact: true }).click();
   await p.waitForSelector("#services tbody tr");
 };
 
@@ -130,7 +130,7 @@ async function accountScreens(p, api, check) {
   await p.getByLabel("Show usage", { exact: true }).selectOption("MONTH");
   await p.waitForFunction((n) => document.querySelectorAll("#usage .chart rect").length !== n, days, { timeout: 10000 });
   const months = await p.locator("#usage .chart rect").count();
-  check(days === 31 && months === 12 && /Downloaded/.test(totals), `Internet usage charted by day (${days} bars) and by month (${months})`);
+  check(days === 30 && months === 12 && /Downloaded/.test(totals), `Internet usage charted by day (${days} bars) and by month (${months})`);
   const voice = (await p.locator("#voice-totals").textContent()) ?? "";
   check(/\d+ calls/.test(voice), `voice totals shown (${voice})`);
   await p.getByLabel("Show usage", { exact: true }).selectOption("DAY");
@@ -209,7 +209,7 @@ async function cart(p, api, check) {
   await p.getByLabel("By card (test gateway)").check();
   await p.getByLabel("Test card").selectOption("tok_declined");
   await p.getByRole("button", { name: "Place order and pay" }).click();
-  await p.locator("#error", { hasText: "PAYMENT_DECLINED" }).waitFor({ timeout: 10000 });
+  await p.locator("#error", { hasText: /declined/i }).waitFor({ timeout: 10000 });
   check((await p.locator("#cart tbody tr").count()) === 2, "a declined card is shown and the cart is kept");
   await p.getByLabel("By card (test gateway)").check();
   await p.getByLabel("Test card").selectOption("tok_ok");
@@ -275,7 +275,7 @@ async function subAccountAsks(browser, api, p, check, watch) {
   const leaked = await p.locator("#tickets li", { hasText: "Private: moving office" }).count();
   check(leaked === 0, "a ticket the sub-account hid does not reach its main");
   await p.goto(`${api}/portal/#/orders`);
-  await p.getByRole("button", { name: `Approve ${asked[0]} (pay from balance)` }).click();
+  await p.getByRole("button", { name: `Approve ${asked[0]} (pay)` }).click();
   await p.locator(`#orders tr[data-order="${asked[0]}"] .order-status`, { hasText: "Paid" }).waitFor({ timeout: 10000 });
   check(true, `the main approves ${asked[0]} by paying`);
   await p.getByRole("button", { name: `Reject ${asked[1]}` }).click();

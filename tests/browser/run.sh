@@ -20,4 +20,4 @@ export PORTAL_CORS_ORIGINS="http://127.0.0.1:$ALLOWED_PORT"
 export PORTAL_TRUSTED_DOCUMENTS=require
 SEED=1
 source "$here/../support/serve.sh"
-API="$addr" STAFF_TOKEN="$token" timeout 180 node "$here/browser.mjs"
+API="$addr" STAFF_TOKEN="$token" SERVER_PID="$pid" PORTAL_BIN="$bin" RESTART=1 timeout 300 node "$here/browser.mjs"

@@ -1,0 +1,214 @@
+// The portal's defects a business customer met, each checked as it would meet it:
+// - the navigation stays hidden until someone signs in;
+// - with more than 100 sub-accounts, ordering for one beyond the first 100 orders for that
+//   one (never silently for another), and a double click on "Place order and pay" places
+//   one order with no error;
+// - an error is cleared by the next screen; with the server unreachable the user reads a
+//   sentence, not the browser's "Failed to fetch", and it clears once the server answers;
+// - the notifications: listed, opened, marked read (the count falls);
+// - a bookmarked deep link is where sign-in lands; staff are told the portal is for customers;
+// - refusals read as sentences, without codes;
+// - the live count survives a server restart (RESTART=1: the checks restart the server on
+//   its address with the same database).
+
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { signedIn } from "./portal.mjs";
+
+async function gql(api, token, query, variables = {}) {
+  const r = await fetch(`${api}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await r.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+/** A trusted document of operations/ by its id (customers may send nothing else here). */
+async function trusted(api, token, name, variables = {}) {
+  const text = readFileSync(new URL(`../../operations/${name}.graphql`, import.meta.url), "utf8");
+  const documentId = `sha256:${createHash("sha256").update(text).digest("hex")}`;
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await fetch(`${api}/graphql`, { method: "POST", headers, body: JSON.stringify({ documentId, variables }) });
+  const body = await r.json();
+  if (body.errors) throw new Error(`${name}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+/** 101 more aggregated sub-accounts of the demo's main, named to sort after the others. */
+async function manySubAccounts(api, staff) {
+  const { accounts } = await gql(api, staff, '{ accounts(filter: {search: "main"}, first: 5) { nodes { id login } } }');
+  const main = accounts.nodes.find((a) => a.login === "main");
+  let last = null;
+  for (let i = 1; i <= 101; i++) {
+    const n = String(i).padStart(3, "0");
+    const made = await gql(
+      api,
+      staff,
+      `mutation($l: String!, $n: String!) { createAccount(input: {login: $l, password: "site-pass-123", fullName: $n, status: ACTIVE,
+        address: {street: "Ringstraße ${i}", city: "Berlin", zipCode: "10115", country: "DE"}}) { account { id } userErrors { message } } }`,
+      { l: `site-${n}`, n: `Zz Site ${n}` },
+    );
+    const id = made.createAccount.account.id;
+    const linked = await gql(api, staff, "mutation($m: ID!, $s: ID!) { linkSubAccount(input: {mainAccountId: $m, subAccountId: $s, type: AGGREGATED}) { userErrors { message } } }", { m: main.id, s: id });
+    if (linked.linkSubAccount.userErrors.length) throw new Error(JSON.stringify(linked));
+    last = { id, name: `Zz Site ${n}` };
+  }
+  return last;
+}
+
+export async function defectChecks(browser, api, check) {
+  const watch = { elsewhere: [], errors: [] };
+  const staff = process.env.STAFF_TOKEN;
+
+  // Before sign-in: no navigation, no "Sign out".
+  {
+    const ctx = await browser.newContext();
+    const p = await ctx.newPage();
+    await p.goto(`${api}/portal/#/orders`);
+    await p.getByRole("button", { name: "Sign in" }).waitFor();
+    check(!(await p.locator("#nav").isVisible()), "the navigation is hidden before sign-in");
+    check(!(await p.getByRole("button", { name: "Sign out" }).isVisible()), "no Sign out before sign-in");
+    // A bookmarked deep link is where sign-in lands.
+    await p.getByLabel("Login").fill("main");
+    await p.getByLabel("Password").fill("demo-pass");
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.locator("#main h1", { hasText: "Manage orders" }).waitFor({ timeout: 20000 });
+    check(new URL(p.url()).hash === "#/orders", `sign-in lands on the bookmarked screen (${p.url()})`);
+    await ctx.close();
+  }
+
+  // Ordering for a sub-account beyond the first 100, and a double click on pay.
+  const site = await manySubAccounts(api, staff);
+  const { ctx, p } = await signedIn(browser, api, "main", watch);
+  await p.goto(`${api}/portal/#/order?account=${encodeURIComponent(site.id)}`);
+  await p.locator("#ordering-for").waitFor();
+  const ordering = await p.locator("#ordering-for").textContent();
+  check(ordering === site.name, `ordering for the 101st sub-account orders for it (${ordering})`);
+  await p.locator("#catalogue tbody tr").first().getByRole("button").click();
+  await p.locator("#cart tbody tr").first().waitFor();
+  await p.getByRole("button", { name: "Place order and pay" }).dblclick();
+  await p.locator("#placed", { hasText: "Order" }).waitFor({ timeout: 20000 });
+  check(await p.locator("#error").isHidden(), `a double click on pay shows no error (${await p.locator("#error").textContent()})`);
+  const orders = await gql(api, staff, 'query($id: ID!) { node(id: $id) { ... on Account { orders { totalCount } } } }', { id: site.id });
+  check(orders.node.orders.totalCount === 1, `a double click places one order (${orders.node.orders.totalCount})`);
+  // An account the viewer may not order for is said so, not swapped for another.
+  await p.goto(`${api}/portal/#/order?account=QWNjb3VudDo5OTk5OTk`);
+  await p.locator("#cannot-order").waitFor();
+  check(true, "an unknown account on the order page is refused, not swapped");
+
+  // An error clears on the next screen.
+  await p.goto(`${api}/portal/#/tickets/VGlja2V0Ojk5OTk5OQ`);
+  await p.locator("#error").waitFor({ state: "visible" });
+  await p.getByRole("link", { name: "Sub-accounts", exact: true }).click();
+  await p.locator("#sub-accounts").waitFor();
+  check(await p.locator("#error").isHidden(), "an error banner clears on the next screen");
+  // The server out of reach: a sentence, cleared once it answers again.
+  await p.route("**/graphql", (route) => route.abort());
+  await p.getByRole("link", { name: "Dashboard" }).click();
+  await p.locator("#error").waitFor({ state: "visible" });
+  const offline = await p.locator("#error").textContent();
+  check(/cannot reach the server/.test(offline) && !/Failed to fetch/.test(offline), `an unreachable server is said in words (${offline})`);
+  await p.unroute("**/graphql");
+  await p.getByRole("link", { name: "Sub-accounts", exact: true }).click();
+  const cleared = await p.locator("#error").waitFor({ state: "hidden", timeout: 10000 }).then(() => true).catch(() => false);
+  check(cleared, "the banner clears once the server answers");
+
+  // Notifications: listed, opened, marked read.
+  await p.getByRole("link", { name: /^Notifications/ }).click();
+  await p.locator("#main h1", { hasText: "Notifications" }).waitFor();
+  const before = Number(await p.locator("#unread").textContent());
+  const unread = p.locator("#notifications li.unread");
+  if (before > 0 && (await unread.count()) > 0) {
+    await unread.first().getByRole("button", { name: "Mark read" }).click();
+    await p.waitForFunction((n) => Number(document.getElementById("unread").textContent) === n - 1, before);
+    check(true, "marking a notification read lowers the count");
+    const link = p.locator("#notifications li a").first();
+    await link.click();
+    await p.waitForFunction(() => !location.hash.startsWith("#/notifications"));
+    check(true, `a notification opens what it is about (${new URL(p.url()).hash})`);
+  } else {
+    check(false, `the demo's main has unread notifications to open (${before})`);
+  }
+
+  // Refusals as sentences: no codes in parentheses.
+  await p.goto(`${api}/portal/#/order?account=${encodeURIComponent(site.id)}`);
+  await p.locator("#ordering-for").waitFor();
+  await p.locator("#catalogue tbody tr").first().getByRole("button").click();
+  await p.locator("#cart tbody tr").first().waitFor();
+  await p.getByLabel("By card (test gateway)").check();
+  await p.locator("select[name=token]").selectOption("tok_declined");
+  await p.getByRole("button", { name: "Place order and pay" }).click();
+  await p.locator("#error").waitFor({ state: "visible" });
+  const refusal = await p.locator("#error").textContent();
+  check(!/\([A-Z_]+\)/.test(refusal), `a refusal reads without its code (${refusal})`);
+  await p.getByRole("link", { name: "Dashboard" }).click();
+
+  // Amounts carry their currency and never break.
+  await p.goto(`${api}/portal/#/sub-accounts`);
+  await p.locator("#sub-accounts tbody tr").first().waitFor();
+  const cost = await p.locator("#sub-accounts td.money").first().textContent();
+  check(/€|EUR/.test(cost), `amounts show their currency (${cost})`);
+
+  // The live count after a server restart.
+  if (process.env.RESTART === "1") await liveAfterRestart(api, p, check);
+  await ctx.close();
+
+  // Staff are told what the portal is for.
+  {
+    const ctx = await browser.newContext();
+    const s = await ctx.newPage();
+    await s.goto(`${api}/portal/`);
+    await s.getByLabel("Login").fill("staff");
+    await s.getByLabel("Password").fill("staff-demo-pass");
+    await s.getByRole("button", { name: "Sign in" }).click();
+    await s.locator("#to-playground").waitFor({ timeout: 20000 });
+    check(true, "staff signing in are sent to the playground");
+    await ctx.close();
+  }
+  // The aborted requests (server out of reach) and the socket's tries while the server
+  // restarted are errors the browser logs by design; anything else is a defect.
+  const expected = /Failed to load resource|ERR_FAILED|WebSocket connection to .* failed/;
+  const unexpected = watch.errors.filter((e) => !expected.test(e));
+  check(unexpected.length === 0, `no console errors (${unexpected.join(" | ")})`);
+}
+
+/** Restarts the server on its address (same database) and checks the bell still rises. */
+async function liveAfterRestart(api, p, check) {
+  const pid = Number(process.env.SERVER_PID);
+  const bind = new URL(api).host;
+  const before = Number(await p.locator("#unread").textContent());
+  process.kill(pid, "SIGTERM");
+  // The old server drains, then its port is free for the new one.
+  let server = null;
+  for (let i = 0; i < 100 && !server; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const up = await fetch(`${api}/healthz`).then(() => true).catch(() => false);
+    if (!up) {
+      server = spawn(process.env.PORTAL_BIN, ["serve", "--bind", bind, "--demo"], { stdio: "ignore", env: process.env });
+    }
+  }
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`${api}/readyz`).then((r) => r.ok).catch(() => false)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // Something for the main while its page stays open: the sub-account asks it to approve.
+  const login = await trusted(api, null, "Login", { login: "sub02", password: "demo-pass" });
+  const sub = login.login.accessToken;
+  // The socket reconnects with backoff (1 s, then 2 s, ...): wait for it to come back.
+  await p.waitForTimeout(3500);
+  const { tariffs } = await trusted(api, sub, "Tariffs");
+  const me = await trusted(api, sub, "Me");
+  const placed = await trusted(api, sub, "PlaceOrder", { accountId: me.viewer.account.id, items: [{ tariffId: tariffs[0].id, quantity: 1 }] });
+  check(placed.placeOrder.order?.status === "AWAITING_MAIN_APPROVAL", `the sub-account asks its main (${JSON.stringify(placed.placeOrder)})`);
+  const rose = await p
+    .waitForFunction((n) => Number(document.getElementById("unread").textContent) > n, before, { timeout: 20000 })
+    .then(() => true)
+    .catch(() => false);
+  check(rose, "the live count rises after the server restarted");
+  process.on("exit", () => server?.kill("SIGTERM"));
+}
