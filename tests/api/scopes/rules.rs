@@ -1,0 +1,151 @@
+use super::*;
+
+#[tokio::test]
+async fn every_scope_selects_exactly_what_its_rule_lets_each_viewer_see() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    let w = world(&app, db).await;
+    let wanted: Wanted = w
+        .orders
+        .iter()
+        .map(|o| domain::record::Ref::Order(o.id))
+        .chain(
+            w.invoices
+                .iter()
+                .map(|i| domain::record::Ref::Invoice(i.id)),
+        )
+        .chain(w.tickets.iter().map(|t| domain::record::Ref::Ticket(t.id)))
+        .chain(
+            w.services
+                .iter()
+                .map(|s| domain::record::Ref::Service(s.id)),
+        )
+        .chain(
+            w.accounts
+                .iter()
+                .map(|a| domain::record::Ref::Account(a.id)),
+        )
+        .collect();
+    let rows = Rows::load(db, &wanted).await.expect("rows");
+    let mut failures = Vec::new();
+    let mut seen_any = 0;
+    for (who, viewer) in viewers(&w) {
+        let reader = Reader::new(&viewer, &rows);
+        let mut check = |table: &str, sql: BTreeSet<i64>, rust: BTreeSet<i64>| {
+            seen_any += rust.len();
+            if sql != rust {
+                failures.push(format!(
+                    "{who}: {table}: SQL only {:?}, Rust only {:?}",
+                    sql.difference(&rust).collect::<Vec<_>>(),
+                    rust.difference(&sql).collect::<Vec<_>>()
+                ));
+            }
+        };
+        macro_rules! compare {
+            ($table:literal, $entity:ident, $rows:expr, $scope:expr, $rule:expr) => {
+                check(
+                    $table,
+                    ids_in::<$entity::Entity>(
+                        db,
+                        $entity::Column::Id,
+                        $scope,
+                        $rows.iter().map(|r| r.id),
+                    )
+                    .await,
+                    $rows.iter().filter(|r| $rule(*r)).map(|r| r.id).collect(),
+                )
+            };
+        }
+        compare!(
+            "accounts",
+            account,
+            w.accounts,
+            scope::accounts(&viewer),
+            |a: &account::Model| sees(&viewer, Target::Account(a))
+        );
+        compare!(
+            "services",
+            service,
+            w.services,
+            scope::services(&viewer),
+            |s: &service::Model| sees(&viewer, Target::Service(s, w.owner(s.account_id)))
+        );
+        compare!(
+            "documents",
+            document,
+            w.documents,
+            scope::documents(&viewer),
+            |d: &document::Model| sees(&viewer, Target::Document(d, w.owner(d.account_id)))
+        );
+        compare!(
+            "invoices",
+            invoice,
+            w.invoices,
+            scope::invoices(&viewer),
+            |i: &invoice::Model| sees(&viewer, Target::Invoice(i, w.owner(i.account_id)))
+        );
+        compare!(
+            "tickets",
+            ticket,
+            w.tickets,
+            scope::tickets(&viewer),
+            |t: &ticket::Model| sees(&viewer, Target::Ticket(t, w.owner(t.account_id)))
+        );
+        compare!(
+            "ticket messages",
+            ticket_message,
+            w.messages,
+            scope::ticket_messages(&viewer),
+            |m: &ticket_message::Model| {
+                let t = w
+                    .tickets
+                    .iter()
+                    .find(|t| t.id == m.ticket_id)
+                    .expect("ticket");
+                sees(&viewer, Target::Ticket(t, w.owner(t.account_id)))
+            }
+        );
+        compare!(
+            "orders",
+            order,
+            w.orders,
+            scope::orders(&viewer),
+            |o: &order::Model| sees(&viewer, Target::Order(o, w.owner(o.account_id)))
+        );
+        compare!(
+            "internet sessions",
+            internet_session,
+            w.sessions,
+            scope::internet_sessions(&viewer),
+            |s: &internet_session::Model| sees(
+                &viewer,
+                Target::InternetSessionOf(w.owner(s.account_id))
+            )
+        );
+        compare!(
+            "voice calls",
+            voice_call,
+            w.calls,
+            scope::voice_calls(&viewer),
+            |c: &voice_call::Model| sees(&viewer, Target::VoiceCallOf(w.owner(c.account_id)))
+        );
+        compare!(
+            "activity",
+            activity,
+            w.activity,
+            scope::activity(&viewer),
+            |e: &activity::Model| sees(&viewer, Target::ActivityOf(w.owner(e.account_id)))
+                && domain::activity::record_of(e).about.seen_by(&reader)
+        );
+        compare!(
+            "notifications",
+            notification,
+            w.notifications,
+            scope::notifications(&viewer),
+            |n: &notification::Model| sees(&viewer, Target::Notification(n))
+                && domain::notification::record_of(n).about.seen_by(&reader)
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(seen_any > 0, "the world has rows someone sees");
+}
