@@ -6,7 +6,7 @@
 
 use sea_orm::{
     ColumnTrait, EntityTrait, IdenStatic,
-    sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement},
+    sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
 };
 
 use entity::{
@@ -37,23 +37,39 @@ fn who(viewer: &Viewer) -> Who<'_> {
     }
 }
 
-/// The viewer's sub-accounts of the kinds on which `action` is allowed (`None`: no kind is).
-fn subs_allowing(c: &CustomerViewer, action: Action) -> Option<SelectStatement> {
-    let kinds: Vec<SubAccountType> = [SubAccountType::Aggregated, SubAccountType::Independent]
+/// The sub-account kinds on which `action` is allowed for the customer.
+fn kinds_allowing(c: &CustomerViewer, action: Action) -> Vec<SubAccountType> {
+    [SubAccountType::Aggregated, SubAccountType::Independent]
         .into_iter()
         .filter(|kind| sub_account_allows(c, *kind, action))
-        .collect();
-    if kinds.is_empty() {
-        return None;
+        .collect()
+}
+
+/// The accounts on which the customer may do `action`: its own (when `own`) and its
+/// sub-accounts of the kinds that allow it, as one `SELECT id FROM accounts` (`None`: no
+/// account). One list of ids, found through the accounts' indexes, so that the rows they own
+/// are found through theirs: an `owner = me OR owner IN (...)` made PostgreSQL scan a whole
+/// table whenever the scope stood alone (a semi-join, a derived record's reference).
+fn accounts_allowing(c: &CustomerViewer, own: bool, action: Action) -> Option<SelectStatement> {
+    let kinds = kinds_allowing(c, action);
+    let mut which = Condition::any();
+    if own {
+        which = which.add(account::Column::Id.eq(c.account.id));
     }
-    Some(
+    if !kinds.is_empty() {
+        which = which.add(
+            Condition::all()
+                .add(account::Column::MainAccountId.eq(c.account.id))
+                .add(account::Column::SubAccountType.is_in(kinds)),
+        );
+    }
+    (!which.is_empty()).then(|| {
         Query::select()
             .column(account::Column::Id)
             .from(account::Entity)
-            .and_where(account::Column::MainAccountId.eq(c.account.id))
-            .and_where(account::Column::SubAccountType.is_in(kinds))
-            .to_owned(),
-    )
+            .cond_where(which)
+            .to_owned()
+    })
 }
 
 /// Rows owned (through `owner`) by an account on which the customer may do `opens`: its
@@ -63,15 +79,10 @@ fn owned_by<E: EntityTrait>(c: &CustomerViewer, owner: E::Column, opens: Action)
 where
     E::Column: IdenStatic,
 {
-    let col = || Expr::col((E::default(), owner));
-    let mut any = Condition::any();
-    if own_allows(c, &c.account, opens) {
-        any = any.add(col().eq(c.account.id));
+    match accounts_allowing(c, own_allows(c, &c.account, opens), opens) {
+        Some(ids) => Condition::all().add(Expr::col((E::default(), owner)).in_subquery(ids)),
+        None => none(),
     }
-    if let Some(subs) = subs_allowing(c, opens) {
-        any = any.add(col().in_subquery(subs));
-    }
-    if any.is_empty() { none() } else { any }
 }
 
 fn scoped(viewer: &Viewer, customer: impl FnOnce(&CustomerViewer) -> Condition) -> Condition {
@@ -134,16 +145,19 @@ pub fn voice_calls(viewer: &Viewer) -> Condition {
 /// hide from it. Twin: `Target::Ticket`.
 pub fn tickets(viewer: &Viewer) -> Condition {
     scoped(viewer, |c| {
+        // Its own tickets and its sub-accounts' (through one list of account ids, see
+        // `accounts_allowing`), but not those a sub-account hid from it.
         let col = |column: ticket::Column| Expr::col((ticket::Entity, column));
-        let mut any = Condition::any().add(col(ticket::Column::AccountId).eq(c.account.id));
-        if let Some(subs) = subs_allowing(c, Action::ManageTickets) {
-            any = any.add(
-                Condition::all()
-                    .add(col(ticket::Column::AccountId).in_subquery(subs))
+        let Some(ids) = accounts_allowing(c, true, Action::ManageTickets) else {
+            return none();
+        };
+        Condition::all()
+            .add(col(ticket::Column::AccountId).in_subquery(ids))
+            .add(
+                Condition::any()
+                    .add(col(ticket::Column::AccountId).eq(c.account.id))
                     .add(col(ticket::Column::HiddenFromMain).eq(false)),
-            );
-        }
-        any
+            )
     })
 }
 
@@ -160,7 +174,7 @@ pub fn orders(viewer: &Viewer) -> Condition {
                     .add(col(order::Column::AccountId).eq(c.account.id))
                     .add(col(order::Column::PlacedById).eq(c.account.id)),
             );
-        if let Some(subs) = subs_allowing(c, Action::ViewOrders) {
+        if let Some(subs) = accounts_allowing(c, false, Action::ViewOrders) {
             any = any.add(col(order::Column::AccountId).in_subquery(subs));
         }
         any
@@ -172,15 +186,11 @@ pub fn ticket_messages(viewer: &Viewer) -> Condition {
     match who(viewer) {
         Who::All => Condition::all(),
         Who::Nobody => none(),
-        Who::Customer(_) => Condition::all().add(
-            Expr::col((ticket_message::Entity, ticket_message::Column::TicketId)).in_subquery(
-                Query::select()
-                    .column(ticket::Column::Id)
-                    .from(ticket::Entity)
-                    .cond_where(tickets(viewer))
-                    .to_owned(),
-            ),
-        ),
+        Who::Customer(_) => Condition::all().add(one_of::<ticket_message::Entity, ticket::Entity>(
+            ticket_message::Column::TicketId,
+            ticket::Column::Id,
+            tickets(viewer),
+        )),
     }
 }
 
@@ -195,14 +205,30 @@ where
     R::Column: IdenStatic,
 {
     let col = || Expr::col((R::default(), column));
-    Condition::any().add(col().is_null()).add(
-        col().in_subquery(
-            Query::select()
-                .column(id)
-                .from(E::default())
-                .cond_where(scope)
-                .to_owned(),
-        ),
+    Condition::any()
+        .add(col().is_null())
+        .add(one_of::<R, E>(column, id, scope))
+}
+
+/// `EXISTS (SELECT 1 FROM E WHERE E.id = R.column AND scope)`: the row `column` names is one
+/// the reader may see. Correlated on the key, so PostgreSQL looks each named row up by its
+/// index; `column IN (SELECT id FROM E WHERE scope)` made it list every row the scope allows
+/// (a sequential scan of all tickets to show one thread's messages).
+fn one_of<R: EntityTrait, E: EntityTrait>(
+    column: R::Column,
+    id: E::Column,
+    scope: Condition,
+) -> SimpleExpr
+where
+    R::Column: IdenStatic,
+{
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(E::default())
+            .and_where(Expr::col((E::default(), id)).equals((R::default(), column)))
+            .cond_where(scope)
+            .to_owned(),
     )
 }
 
