@@ -4,6 +4,7 @@
 import { call } from "./api.js";
 import { cell, date, dateTime, h, label, moneyCell, perform, show, status, table } from "./ui.js";
 import { usageSection } from "./usage.js";
+import { t } from "./i18n.js";
 
 export async function accountPage(id) {
   const data = await call("SubAccount", { id });
@@ -18,11 +19,11 @@ export async function accountPage(id) {
   const { documents, tickets, activity } = sections.node;
   const again = () => accountPage(id);
   show(
-    h("p", {}, mine ? h("a", { href: "#/" }, "← Dashboard") : h("a", { href: "#/sub-accounts" }, "← Sub-accounts")),
+    h("p", {}, mine ? h("a", { href: "#/" }, t("← Dashboard")) : h("a", { href: "#/sub-accounts" }, t("← Sub-accounts"))),
     h("h1", {}, account.fullName, " ", status(account.status)),
-    h("h2", {}, "Services"),
-    table("services", ["Service", "Status", "Price", "Actions"], account.services.nodes.map((s) => serviceRow(s, can, again))),
-    can.order ? h("p", {}, h("a", { href: `#/order?account=${encodeURIComponent(id)}`, id: "order-link" }, `Order services for ${account.fullName}`)) : null,
+    h("h2", {}, t("Services")),
+    table("services", [t("Service"), t("Status"), t("Price"), t("Actions")], account.services.nodes.map((s) => serviceRow(s, can, again))),
+    can.order ? h("p", {}, h("a", { href: `#/order?account=${encodeURIComponent(id)}`, id: "order-link" }, t("Order services for {name}", { name: account.fullName }))) : null,
     usage,
     documents ? documentList(documents.nodes) : null,
     tickets ? ticketList(id, tickets.nodes, can, again) : null,
@@ -35,13 +36,13 @@ function serviceRow(s, can, again) {
   return h(
     "tr",
     { "data-service": s.id },
-    cell("Service", name),
-    h("td", { "data-label": "Status", class: "service-status" }, status(s.status)),
-    moneyCell("Price", s.price),
+    cell(t("Service"), name),
+    h("td", { "data-label": t("Status"), class: "service-status" }, status(s.status)),
+    moneyCell(t("Price"), s.price),
     cell(
-      "Actions",
-      can.pauseServices && s.status === "ACTIVE" ? h("button", { type: "button", onclick: () => perform("PauseService", { serviceId: s.id }, again) }, `Pause ${name}`) : null,
-      can.pauseServices && s.status === "PAUSED" ? h("button", { type: "button", onclick: () => perform("ResumeService", { serviceId: s.id }, again) }, `Resume ${name}`) : null,
+      t("Actions"),
+      can.pauseServices && s.status === "ACTIVE" ? h("button", { type: "button", onclick: () => perform("PauseService", { serviceId: s.id }, again) }, t("Pause {name}", { name })) : null,
+      can.pauseServices && s.status === "PAUSED" ? h("button", { type: "button", onclick: () => perform("ResumeService", { serviceId: s.id }, again) }, t("Resume {name}", { name })) : null,
       s.pendingChange ? h("span", { class: "pending-change" }, ` Change to ${s.pendingChange.toTariff.name} requested`) : null,
       s.changeOptions.length ? changeForm(s, again) : null,
     ),
@@ -60,20 +61,20 @@ function changeForm(s, again) {
         perform("ChangeService", { serviceId: s.id, tariffId: new FormData(form).get("tariff"), mode }, again);
       },
     },
-    h("label", {}, "New tariff", h("select", { name: "tariff", "aria-label": `New tariff for ${s.tariff.name}` }, s.changeOptions.map((t) => h("option", { value: t.id }, t.name)))),
-    h("button", { type: "submit" }, mode === "SELF_CHANGE" ? "Change now" : "Request change"),
+    h("label", {}, t("New tariff"), h("select", { name: "tariff", "aria-label": `New tariff for ${s.tariff.name}` }, s.changeOptions.map((option) => h("option", { value: option.id }, option.name)))),
+    h("button", { type: "submit" }, mode === "SELF_CHANGE" ? t("Change now") : t("Request change")),
   );
   return form;
 }
 
 function documentList(documents) {
   return [
-    h("h2", {}, "Documents"),
+    h("h2", {}, t("Documents")),
     h(
       "ul",
       { id: "documents" },
       documents.map((d) =>
-        h("li", {}, h("a", { href: d.downloadUrl, target: "_blank", rel: "noopener" }, d.title), ` ${label(d.kind)}, ${date(d.createdAt)} `, h("a", { href: `${d.downloadUrl}&download=1` }, "Download")),
+        h("li", {}, h("a", { href: d.downloadUrl, target: "_blank", rel: "noopener" }, d.title), ` ${label(d.kind)}, ${date(d.createdAt)} `, h("a", { href: `${d.downloadUrl}&download=1` }, t("Download"))),
       ),
     ),
   ];
@@ -83,16 +84,16 @@ function ticketList(accountId, tickets, can, again) {
   const form = h(
     "form",
     { class: "filters", id: "new-ticket", onsubmit: open },
-    h("label", {}, "Subject", h("input", { name: "subject", required: true, maxlength: 200 })),
-    h("label", {}, "Message", h("textarea", { name: "message", required: true, rows: 2 })),
+    h("label", {}, t("Subject"), h("input", { name: "subject", required: true, maxlength: 200 })),
+    h("label", {}, t("Message"), h("textarea", { name: "message", required: true, rows: 2 })),
     h(
       "label",
       {},
-      "Priority",
+      t("Priority"),
       h("select", { name: "priority" }, ["LOW", "MEDIUM", "HIGH", "URGENT"].map((p) => h("option", { value: p, selected: p === "MEDIUM" }, label(p)))),
     ),
-    can.hideTicketsFromMain ? h("label", {}, h("input", { type: "checkbox", name: "hidden" }), "Hide from my main account") : null,
-    h("button", { type: "submit" }, "Open ticket"),
+    can.hideTicketsFromMain ? h("label", {}, h("input", { type: "checkbox", name: "hidden" }), t("Hide from my main account")) : null,
+    h("button", { type: "submit" }, t("Open ticket")),
   );
   function open(event) {
     event.preventDefault();
@@ -101,8 +102,8 @@ function ticketList(accountId, tickets, can, again) {
     perform("CreateTicket", variables, again);
   }
   return [
-    h("h2", {}, "Tickets"),
-    h("ul", { id: "tickets" }, tickets.map((t) => h("li", {}, h("a", { href: `#/tickets/${t.id}` }, t.subject), " ", status(t.status), ` ${label(t.priority)}, ${date(t.createdAt)}`))),
+    h("h2", {}, t("Tickets")),
+    h("ul", { id: "tickets" }, tickets.map((ticket) => h("li", {}, h("a", { href: `#/tickets/${ticket.id}` }, ticket.subject), " ", status(ticket.status), ` ${label(ticket.priority)}, ${date(ticket.createdAt)}`))),
     form,
   ];
 }
@@ -110,7 +111,7 @@ function ticketList(accountId, tickets, can, again) {
 /** A value of the history in words: enum values as words, nothing internal. */
 function word(value) {
   if (value === null || value === undefined || value === "") return "—";
-  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "boolean") return value ? t("yes") : t("no");
   if (typeof value === "string" && /^[A-Z][A-Z_]+$/.test(value)) return label(value);
   if (typeof value === "object") return null;
   return String(value);
@@ -129,13 +130,13 @@ function change(details) {
 /** The account's history: who did what, when (with before and after where they changed). */
 function activityList(entries) {
   return [
-    h("h2", {}, "Activity"),
+    h("h2", {}, t("Activity")),
     entries.length
       ? table(
           "activity",
-          ["When", "Who", "What", "Change"],
-          entries.map((e) => h("tr", {}, cell("When", dateTime(e.at)), cell("Who", e.actor), cell("What", label(e.action)), cell("Change", change(e.details)))),
+          [t("When"), t("Who"), t("What"), t("Change")],
+          entries.map((e) => h("tr", {}, cell(t("When"), dateTime(e.at)), cell(t("Who"), e.actor), cell(t("What"), label(e.action)), cell(t("Change"), change(e.details)))),
         )
-      : h("p", {}, "Nothing yet."),
+      : h("p", {}, t("Nothing yet.")),
   ];
 }

@@ -2,10 +2,15 @@
 // own manifest, /portal/operations.js), the session's tokens with one silent refresh, and
 // live notifications over graphql-transport-ws.
 
+import { t } from "./i18n.js";
+
+/** Who is signed in (the Me operation's account, null for staff), set by the navigation. */
+export const who = { account: null };
+
 export const OPS = Object.fromEntries((window.PORTAL_EXAMPLES || []).map((op) => [op.name, op]));
 const session = window.sessionStorage;
 
-export const OFFLINE = "The portal cannot reach the server right now. Try again in a moment.";
+const offline = () => t("The portal cannot reach the server right now. Try again in a moment.");
 
 export class ApiError extends Error {
   constructor(message, code) {
@@ -43,9 +48,9 @@ export async function call(name, variables = {}, retry = true) {
     body = await response.json();
   } catch {
     // The server is down or restarting, or the network is away: say so in words.
-    throw new ApiError(OFFLINE, "NETWORK");
+    throw new ApiError(offline(), "NETWORK");
   }
-  if (response.status === 503) throw new ApiError(OFFLINE, "UNAVAILABLE");
+  if (response.status === 503) throw new ApiError(offline(), "UNAVAILABLE");
   const code = body.errors?.[0]?.extensions?.code;
   if (code === "UNAUTHENTICATED" && retry && (await renewedSince(token))) return call(name, variables, false);
   if (code === "UNAUTHENTICATED") {

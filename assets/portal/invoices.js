@@ -3,6 +3,7 @@
 
 import { call } from "./api.js";
 import { cell, date, h, label, money, moneyCell, show, status, table } from "./ui.js";
+import { t } from "./i18n.js";
 
 export async function invoicesPage(params) {
   const account = (await call("Invoices", { first: 20, after: params.get("after") || null })).viewer.account;
@@ -11,11 +12,11 @@ export async function invoicesPage(params) {
     h(
       "tr",
       { "data-invoice": i.number },
-      cell("Invoice", i.document ? h("a", { href: i.document.downloadUrl, target: "_blank", rel: "noopener" }, i.number) : i.number),
+      cell(t("Invoice"), i.document ? h("a", { href: i.document.downloadUrl, target: "_blank", rel: "noopener" }, i.number) : i.number),
       cell("Issued", date(i.issuedAt)),
       cell("Kind", label(i.kind)),
-      h("td", { "data-label": "Status", class: "invoice-status" }, status(i.status)),
-      moneyCell("Total", i.total),
+      h("td", { "data-label": t("Status"), class: "invoice-status" }, status(i.status)),
+      moneyCell(t("Total"), i.total),
       cell(
         "Lines",
         h(
@@ -33,9 +34,9 @@ export async function invoicesPage(params) {
   );
   const older = new URLSearchParams({ after: page.pageInfo.endCursor || "" });
   show(
-    h("h1", {}, "Invoices"),
-    h("p", { role: "status" }, `${page.totalCount} invoices`),
-    table("invoices", ["Invoice", "Issued", "Kind", "Status", "Total", "Lines"], rows),
+    h("h1", {}, t("Invoices")),
+    h("p", { role: "status" }, page.totalCount === 1 ? t("1 invoice") : t("{n} invoices", { n: page.totalCount })),
+    table("invoices", [t("Invoice"), "Issued", "Kind", t("Status"), t("Total"), "Lines"], rows),
     page.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/invoices?${older}` }, "Older invoices")) : null,
   );
 }

@@ -1,29 +1,50 @@
 // The dashboard and the sub-accounts table.
 
-import { call, setUnread } from "./api.js";
-import { cell, date, h, label, moneyCell, show, status, table } from "./ui.js";
+import { call, setUnread, who } from "./api.js";
+import { cell, date, h, label, money, moneyCell, show, status, table } from "./ui.js";
+import { t } from "./i18n.js";
 
 const accountLink = (a) => (a.capabilities.viewDetails ? h("a", { href: `#/accounts/${a.id}` }, a.fullName) : a.fullName);
 
 export async function dashboard() {
-  const { viewer } = await call("Dashboard");
+  const mine = who.account;
+  const isMain = Boolean(mine) && !mine.subAccountType;
+  const { viewer } = await call("Dashboard", { billing: Boolean(mine?.capabilities.viewBilling), main: isMain });
   const me = viewer.account;
   setUnread(viewer.unreadNotificationCount);
-  const recent = me?.recentlyLinkedSubAccounts ?? [];
-  // A sub-account has no sub-accounts of its own to list.
-  const subs = me?.subAccountType
-    ? null
-    : [
-        h("h2", {}, "Recently linked sub-accounts"),
+  const card = (id, title, value, more) => h("section", { class: "card", id }, h("h2", {}, title), h("p", { class: "figure" }, value), more ?? null);
+  const invoice = me?.invoices?.nodes[0];
+  const cards = me
+    ? [
+        me.balance == null ? null : card("card-balance", t("Balance"), money(me.balance), h("a", { href: `#/accounts/${me.id}` }, t("My account"))),
+        me.invoices
+          ? card(
+              "card-invoice",
+              t("Last invoice"),
+              invoice ? money(invoice.total) : "—",
+              invoice ? h("p", {}, `${invoice.number} · ${date(invoice.issuedAt)} `, status(invoice.status)) : h("p", {}, t("No invoices yet.")),
+            )
+          : null,
+        card("card-tickets", t("Open tickets"), String(me.openTickets.totalCount), h("a", { href: `#/accounts/${me.id}` }, t("View tickets"))),
+        me.waiting ? card("card-waiting", t("Orders waiting for approval"), String(me.waiting.totalCount), h("a", { href: "#/orders" }, t("Manage orders"))) : null,
+      ]
+    : [];
+  const recent = me?.recentlyLinkedSubAccounts;
+  // Only a main account has sub-accounts to list.
+  const subs = recent
+    ? h(
+        "section",
+        { class: "card wide", id: "card-recent" },
+        h("h2", {}, t("Recently linked sub-accounts")),
         recent.length
-          ? h("ul", { id: "recent" }, recent.map((a) => h("li", {}, accountLink(a), " ", status(a.status), " ", date(a.linkedAt))))
-          : h("p", {}, "No sub-accounts yet."),
-        h("p", {}, h("a", { href: "#/sub-accounts" }, "All sub-accounts")),
-      ];
+          ? h("ul", { id: "recent" }, recent.map((a) => h("li", {}, accountLink(a), " ", status(a.status), " ", h("span", { class: "muted" }, date(a.linkedAt)))))
+          : h("p", {}, t("No sub-accounts yet.")),
+        h("p", {}, h("a", { href: "#/sub-accounts" }, t("All sub-accounts"))),
+      )
+    : null;
   show(
-    h("h1", {}, `Welcome, ${me?.fullName ?? "staff"}`),
-    subs,
-    me ? h("p", {}, h("a", { href: `#/accounts/${me.id}` }, "My account")) : null,
+    h("h1", {}, t("Welcome, {name}", { name: me?.fullName ?? t("ISP staff") })),
+    h("div", { class: "cards" }, cards, subs),
   );
 }
 
@@ -41,11 +62,11 @@ export async function subAccounts(params) {
   const form = h(
     "form",
     { class: "filters", onsubmit: apply },
-    h("label", {}, "Status", choose("status", [["", "All"], ["NEW", "New"], ["ACTIVE", "Active"], ["BLOCKED", "Blocked"], ["INACTIVE", "Inactive"]], params.get("status") || "")),
-    h("label", {}, "Search", h("input", { name: "q", type: "search", value: params.get("q") || "" })),
-    h("label", {}, "Sort by", choose("sort", [["FULL_NAME", "Name"], ["STATUS", "Status"], ["LINKED_AT", "Linked"], ["TOTAL_SERVICE_COST", "Total cost"]], sort)),
-    h("label", {}, "Order", choose("dir", [["ASC", "Ascending"], ["DESC", "Descending"]], direction)),
-    h("button", { type: "submit" }, "Apply"),
+    h("label", {}, t("Status"), choose("status", [["", t("All")], ["NEW", t("New")], ["ACTIVE", t("Active")], ["BLOCKED", t("Blocked")], ["INACTIVE", t("Inactive")]], params.get("status") || "")),
+    h("label", {}, t("Search"), h("input", { name: "q", type: "search", value: params.get("q") || "" })),
+    h("label", {}, t("Sort by"), choose("sort", [["FULL_NAME", t("Name")], ["STATUS", t("Status")], ["LINKED_AT", t("Linked")], ["TOTAL_SERVICE_COST", t("Total cost")]], sort)),
+    h("label", {}, t("Direction"), choose("dir", [["ASC", t("Ascending")], ["DESC", t("Descending")]], direction)),
+    h("button", { type: "submit" }, t("Apply")),
   );
   function apply(event) {
     event.preventDefault();
@@ -57,28 +78,28 @@ export async function subAccounts(params) {
     h(
       "tr",
       {},
-      cell("Full name", accountLink(a)),
-      cell("Status", status(a.status)),
-      cell("Address", `${a.address.street}, ${a.address.zipCode} ${a.address.city}`),
+      cell(t("Full name"), accountLink(a)),
+      cell(t("Status"), status(a.status)),
+      cell(t("Address"), `${a.address.street}, ${a.address.zipCode} ${a.address.city}`),
       // The seed: names and active services both open the sub-account.
       cell(
-        "Active services",
+        t("Active services"),
         a.capabilities.viewDetails
-          ? h("a", { href: `#/accounts/${a.id}`, "aria-label": `${a.activeServicesCount} active services of ${a.fullName}` }, String(a.activeServicesCount))
+          ? h("a", { href: `#/accounts/${a.id}`, "aria-label": t("{n} active services of {name}", { n: a.activeServicesCount, name: a.fullName }) }, String(a.activeServicesCount))
           : String(a.activeServicesCount),
       ),
-      cell("Billing", `${label(a.billingMode)} · ${label(a.subAccountType)}`),
-      moneyCell("Total cost", a.totalServiceCost),
+      cell(t("Billing"), `${label(a.billingMode)} · ${label(a.subAccountType)}`),
+      moneyCell(t("Total cost"), a.totalServiceCost),
     ),
   );
   const more = new URLSearchParams(params);
   more.set("after", page.pageInfo.endCursor || "");
   show(
-    h("h1", {}, "Sub-accounts"),
-    account.subAccountManagement ? null : h("p", { id: "read-only" }, "Your ISP has not enabled sub-account management: the list is read-only."),
+    h("h1", {}, t("Sub-accounts")),
+    account.subAccountManagement ? null : h("p", { id: "read-only" }, t("Your ISP has not enabled sub-account management: the list is read-only.")),
     form,
-    h("p", { role: "status" }, page.totalCount === 1 ? "1 sub-account" : `${page.totalCount} sub-accounts`),
-    table("sub-accounts", ["Full name", "Status", "Address", "Active services", "Billing", "Total cost"], rows),
-    page.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/sub-accounts?${more}` }, "Next page")) : null,
+    h("p", { role: "status" }, page.totalCount === 1 ? t("1 sub-account") : t("{n} sub-accounts", { n: page.totalCount })),
+    table("sub-accounts", [t("Full name"), t("Status"), t("Address"), t("Active services"), t("Billing"), t("Total cost")], rows),
+    page.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/sub-accounts?${more}` }, t("Next page"))) : null,
   );
 }

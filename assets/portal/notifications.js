@@ -3,6 +3,7 @@
 
 import { call, setUnread } from "./api.js";
 import { dateTime, go, h, label, perform, show } from "./ui.js";
+import { t } from "./i18n.js";
 
 /** Where a notification leads: its ticket, the orders, or the account of its service. */
 function target(n, me) {
@@ -32,7 +33,7 @@ export async function notificationsPage(params) {
       setUnread(out.unreadNotificationCount);
       go(href);
     }));
-    const mark = h("button", { type: "button", onclick: () => read([n.id], mark) }, "Mark read");
+    const mark = h("button", { type: "button", onclick: () => read([n.id], mark) }, t("Mark read"));
     return h(
       "li",
       { class: n.readAt ? "read" : "unread", "data-notification": n.id },
@@ -46,11 +47,11 @@ export async function notificationsPage(params) {
   });
   const next = new URLSearchParams(params);
   next.set("after", page.pageInfo.endCursor || "");
-  const all = h("button", { type: "button", id: "read-all", onclick: () => read(null, all) }, "Mark all read");
+  const all = h("button", { type: "button", id: "read-all", onclick: () => read(null, all) }, t("Mark all read"));
   show(
-    h("h1", {}, "Notifications"),
+    h("h1", {}, t("Notifications")),
     viewer.unreadNotificationCount ? h("p", {}, all) : null,
-    items.length ? h("ul", { id: "notifications" }, items) : h("p", {}, "No notifications."),
-    page.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/notifications?${next}` }, "Older notifications")) : null,
+    items.length ? h("ul", { id: "notifications" }, items) : h("p", {}, t("No notifications.")),
+    page.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/notifications?${next}` }, t("Older notifications"))) : null,
   );
 }

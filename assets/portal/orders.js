@@ -1,9 +1,10 @@
 // Ordering: choose the account, fill a cart for it (one account at a time, priced by the
 // server's orderQuote), pay from the balance or by the test gateway, or ask the main account.
-// "Manage orders": a main account approves (by paying) or rejects its sub-accounts' orders.
+// t("Manage orders"): a main account approves (by paying) or rejects its sub-accounts' orders.
 
 import { call } from "./api.js";
 import { cell, date, go, h, label, money, moneyCell, perform, show, status, table } from "./ui.js";
+import { t } from "./i18n.js";
 
 /** The cart: one account's lines (tariff id → quantity) and the key that makes paying once. */
 let cart = { accountId: null, lines: new Map(), key: null };
@@ -33,14 +34,14 @@ export async function orderPage(params) {
     const found = (await call("SubAccount", { id: asked }).catch(() => null))?.node;
     if (!found?.capabilities?.order) {
       return show(
-        h("h1", {}, "Order services"),
-        h("p", { id: "cannot-order", role: "alert" }, "You cannot order services for this account."),
-        h("p", {}, h("a", { href: "#/order" }, "Choose another account")),
+        h("h1", {}, t("Order services")),
+        h("p", { id: "cannot-order", role: "alert" }, t("You cannot order services for this account.")),
+        h("p", {}, h("a", { href: "#/order" }, t("Choose another account"))),
       );
     }
     accounts.push({ id: found.id, fullName: found.fullName, capabilities: found.capabilities });
   }
-  if (!accounts.length) return show(h("h1", {}, "Order services"), h("p", {}, "There is no account you may order for."));
+  if (!accounts.length) return show(h("h1", {}, t("Order services")), h("p", {}, t("There is no account you may order for.")));
   const chosen = accounts.find((a) => a.id === asked) ?? accounts[0];
   let notice = null;
   if (cart.accountId !== chosen.id) {
@@ -58,38 +59,44 @@ export async function orderPage(params) {
     { name: "account", onchange: () => go(`#/order?account=${encodeURIComponent(pick.value)}`) },
     accounts.map((a) => h("option", { value: a.id, selected: a.id === chosen.id }, a.id === me.id ? `${a.fullName} (my account)` : a.fullName)),
   );
-  const add = (t, quantity) => {
-    const wanted = (cart.lines.get(t.id) ?? 0) + Math.trunc(quantity);
-    cart.lines.set(t.id, Math.max(1, Math.min(100, wanted)));
+  const add = (tariff, quantity) => {
+    const wanted = (cart.lines.get(tariff.id) ?? 0) + Math.trunc(quantity);
+    cart.lines.set(tariff.id, Math.max(1, Math.min(100, wanted)));
     again();
   };
   const catalogue = table(
     "catalogue",
-    ["Service", "Price", "Tax", "Add"],
-    tariffs.map((t) => {
-      const amount = h("input", { type: "number", min: 1, max: 100, value: 1, name: `quantity-${t.id}`, "aria-label": `Quantity of ${t.name}` });
+    [t("Service"), t("Price"), t("Tax"), t("Add")],
+    tariffs.map((tariff) => {
+      const amount = h("input", { type: "number", min: 1, max: 100, value: 1, name: `quantity-${tariff.id}`, "aria-label": `Quantity of ${tariff.name}` });
       return h(
         "tr",
         {},
-        cell("Service", `${t.name} (${label(t.kind)}, ${label(t.period)})`),
-        moneyCell("Price", t.price),
-        cell("Tax", `${t.taxPercent}%`),
-        cell("Add", amount, " ", h("button", { type: "button", onclick: () => add(t, Number(amount.value) || 1) }, `Add ${t.name}`)),
+        cell(t("Service"), `${tariff.name} (${label(tariff.kind)}, ${label(tariff.period)})`),
+        moneyCell(t("Price"), tariff.price),
+        cell(t("Tax"), `${tariff.taxPercent}%`),
+        cell(t("Add"), amount, " ", h("button", { type: "button", onclick: () => add(tariff, Number(amount.value) || 1) }, `Add ${tariff.name}`)),
       );
     }),
   );
   show(
-    h("h1", {}, "Order services for ", h("span", { id: "ordering-for" }, chosen.fullName)),
+    h("h1", {}, ...heading(t("Order services for {name}"), h("span", { id: "ordering-for" }, chosen.fullName))),
     notice ? h("p", { role: "status" }, notice) : null,
     // The confirmation of the last order, at the top where it is seen.
     h("p", { id: "placed", role: "status" }),
-    h("label", {}, "Order for", pick),
-    h("h2", {}, "Cart"),
-    quote ? cartTable(quote, again) : h("p", { id: "cart-empty" }, "The cart is empty."),
+    h("label", {}, t("Order for"), pick),
+    h("h2", {}, t("Cart")),
+    quote ? cartTable(quote, again) : h("p", { id: "cart-empty" }, t("The cart is empty.")),
     quote ? checkout(chosen, me, asksMain, items) : null,
-    h("h2", {}, "Services"),
+    h("h2", {}, t("Services")),
     catalogue,
   );
+}
+
+/** A translated text with an element where its `{name}` stands. */
+function heading(text, element) {
+  const [before, after] = text.split("{name}");
+  return [before, element, after ?? ""];
 }
 
 function cartTable(quote, again) {
@@ -97,17 +104,17 @@ function cartTable(quote, again) {
     h(
       "tr",
       {},
-      cell("Service", l.tariff.name),
-      cell("Quantity", String(l.quantity)),
-      moneyCell("Unit price", l.unitPrice),
-      cell("Tax", `${l.taxPercent}%`),
-      moneyCell("Total", l.total),
+      cell(t("Service"), l.tariff.name),
+      cell(t("Quantity"), String(l.quantity)),
+      moneyCell(t("Unit price"), l.unitPrice),
+      cell(t("Tax"), `${l.taxPercent}%`),
+      moneyCell(t("Total"), l.total),
       cell("", h("button", { type: "button", onclick: () => { cart.lines.delete(l.tariff.id); again(); } }, `Remove ${l.tariff.name}`)),
     ),
   );
   return [
-    table("cart", ["Service", "Quantity", "Unit price", "Tax", "Total", ""], rows),
-    h("p", { id: "cart-total", class: "money" }, `Subtotal ${money(quote.subtotal)} · tax ${money(quote.tax)} · total ${money(quote.total)}`),
+    table("cart", [t("Service"), t("Quantity"), t("Unit price"), t("Tax"), t("Total"), ""], rows),
+    h("p", { id: "cart-total", class: "money" }, t("Subtotal {subtotal} · tax {tax} · total {total}", { subtotal: money(quote.subtotal), tax: money(quote.tax), total: money(quote.total) })),
   ];
 }
 
@@ -116,18 +123,18 @@ function checkout(account, me, asksMain, items) {
     "form",
     { class: "filters", id: "checkout", onsubmit: place },
     asksMain
-      ? h("p", {}, "Your main account approves and pays this order.")
+      ? h("p", {}, t("Your main account approves and pays this order."))
       : [
           h("label", {}, h("input", { type: "radio", name: "pay", value: "ACCOUNT_BALANCE", checked: true }), `From the balance${me.balance == null ? "" : ` (${money(me.balance)})`}`),
-          h("label", {}, h("input", { type: "radio", name: "pay", value: "GATEWAY" }), "By card (test gateway)"),
+          h("label", {}, h("input", { type: "radio", name: "pay", value: "GATEWAY" }), t("By card (test gateway)")),
           h(
             "label",
             {},
-            "Test card",
+            t("Test card"),
             h("select", { name: "token" }, h("option", { value: "tok_ok" }, "Approved (tok_ok)"), h("option", { value: "tok_declined" }, "Declined (tok_declined)")),
           ),
         ],
-    h("button", { type: "submit" }, asksMain ? "Ask my main account" : "Place order and pay"),
+    h("button", { type: "submit" }, asksMain ? t("Ask my main account") : t("Place order and pay")),
   );
   function place(event) {
     event.preventDefault();
@@ -140,7 +147,7 @@ function checkout(account, me, asksMain, items) {
       async (out) => {
         empty(account.id);
         await orderPage(new URLSearchParams({ account: account.id }));
-        document.getElementById("placed").textContent = `Order ${out.order.number}: ${label(out.order.status)}`;
+        document.getElementById("placed").textContent = t("Order {number}: {status}", { number: out.order.number, status: label(out.order.status) });
       },
       // The cart stays; paying again is a new attempt with its own key.
       () => (cart.key = newKey("cart")),
@@ -179,10 +186,10 @@ export async function manageOrders(params) {
     const method = h(
       "select",
       { name: `pay-${o.number}`, "aria-label": `Pay ${o.number} with` },
-      h("option", { value: "ACCOUNT_BALANCE" }, "From the balance"),
-      h("option", { value: "GATEWAY" }, "By card"),
+      h("option", { value: "ACCOUNT_BALANCE" }, t("From the balance")),
+      h("option", { value: "GATEWAY" }, t("By card")),
     );
-    const reason = h("input", { name: `reason-${o.number}`, "aria-label": `Why ${o.number} is rejected`, placeholder: "Reason" });
+    const reason = h("input", { name: `reason-${o.number}`, "aria-label": `Why ${o.number} is rejected`, placeholder: t("Reason") });
     const approveButton = h("button", { type: "button", onclick: () => approve(o, method.value, approveButton) }, `Approve ${o.number} (pay)`);
     const rejectButton = h("button", { type: "button", onclick: () => reject(o, reason.value, rejectButton) }, `Reject ${o.number}`);
     return [method, " ", approveButton, " ", reason, " ", rejectButton];
@@ -191,19 +198,19 @@ export async function manageOrders(params) {
     h(
       "tr",
       { "data-order": o.number },
-      cell("Order", o.number),
-      cell("Date", date(o.createdAt)),
-      cell("Sub-account", o.account.fullName),
-      cell("Items", o.items.map((i) => `${i.quantity} × ${i.tariff.name}`).join(", ")),
-      h("td", { "data-label": "Status", class: "order-status" }, status(o.status)),
-      moneyCell("Total", o.total),
+      cell(t("Order"), o.number),
+      cell(t("Date"), date(o.createdAt)),
+      cell(t("Sub-account"), o.account.fullName),
+      cell(t("Items"), o.items.map((i) => `${i.quantity} × ${i.tariff.name}`).join(", ")),
+      h("td", { "data-label": t("Status"), class: "order-status" }, status(o.status)),
+      moneyCell(t("Total"), o.total),
       h(
         "td",
-        { "data-label": "Invoice", class: "order-invoice" },
+        { "data-label": t("Invoice"), class: "order-invoice" },
         o.invoice?.document ? h("a", { href: o.invoice.document.downloadUrl, target: "_blank", rel: "noopener" }, o.invoice.number) : o.invoice?.number ?? "",
       ),
       cell(
-        "Actions",
+        t("Actions"),
         o.status === "AWAITING_MAIN_APPROVAL" && o.account.capabilities.manageOrders ? actions(o) : null,
         o.expiresAt && o.status === "AWAITING_MAIN_APPROVAL" ? ` expires ${date(o.expiresAt)}` : null,
       ),
@@ -213,10 +220,10 @@ export async function manageOrders(params) {
   const next = new URLSearchParams(params);
   next.set("after", account.subAccountOrders.pageInfo.endCursor || "");
   show(
-    h("h1", {}, "Manage orders"),
-    h("p", {}, waiting ? h("a", { href: "#/orders?all=1" }, "Show all orders") : h("a", { href: "#/orders" }, "Show waiting orders only")),
-    h("p", { role: "status" }, total === 1 ? "1 order" : `${total} orders`),
-    table("orders", ["Order", "Date", "Sub-account", "Items", "Status", "Total", "Invoice", "Actions"], rows),
-    account.subAccountOrders.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/orders?${next}` }, "Next page")) : null,
+    h("h1", {}, t("Manage orders")),
+    h("p", {}, waiting ? h("a", { href: "#/orders?all=1" }, t("Show all orders")) : h("a", { href: "#/orders" }, t("Show waiting orders only"))),
+    h("p", { role: "status" }, total === 1 ? t("1 order") : t("{n} orders", { n: total })),
+    table("orders", [t("Order"), t("Date"), t("Sub-account"), t("Items"), t("Status"), t("Total"), t("Invoice"), t("Actions")], rows),
+    account.subAccountOrders.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/orders?${next}` }, t("Next page"))) : null,
   );
 }

@@ -4,32 +4,60 @@
 // offered: every button asks Account.capabilities. No build step, no dependencies: one
 // module per screen (lists, account, usage, tickets, orders, invoices) on api.js and ui.js.
 
-import { call, forget, listen, remember, setUnread, signedIn, whenSignedOut } from "./api.js";
+import { call, forget, listen, remember, setUnread, signedIn, whenSignedOut, who } from "./api.js";
 import { accountPage } from "./account.js";
 import { invoicesPage } from "./invoices.js";
 import { dashboard, subAccounts } from "./lists.js";
 import { notificationsPage } from "./notifications.js";
 import { manageOrders, orderPage } from "./orders.js";
 import { ticketPage } from "./tickets.js";
+import { setLocale, t, translateStatic } from "./i18n.js";
 import { h, perform, setCurrency, show, showError } from "./ui.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
+const sessionBar = document.getElementById("session");
+const menu = document.getElementById("menu");
+
+/** Shows or hides what only a signed-in visitor has: the sections, the bell, sign out. */
+function signedInFrame(on) {
+  nav.hidden = !on;
+  sessionBar.hidden = !on;
+  menu.hidden = !on;
+}
+
+// On phones the sections are behind a menu button.
+menu.addEventListener("click", () => {
+  const open = nav.classList.toggle("open");
+  menu.setAttribute("aria-expanded", String(open));
+});
+
+/** Marks the section of the current screen in the navigation. */
+function markCurrent(path) {
+  for (const a of nav.querySelectorAll("a")) {
+    const target = a.getAttribute("href").slice(1);
+    const here = target === "/" ? path === "/" || path === "" : path === target || path.startsWith(`${target}/`);
+    if (here) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  nav.classList.remove("open");
+  menu.setAttribute("aria-expanded", "false");
+}
 
 /** Where a signed-out visitor was going (a bookmarked deep link), to go on after sign-in. */
 let wanted = null;
 
 function signIn() {
-  nav.hidden = true;
+  signedInFrame(false);
   navigated = false;
   if (location.hash && location.hash !== "#/") wanted = location.hash;
   const form = h(
     "form",
     { class: "signin", onsubmit: submit },
-    h("h1", {}, "Sign in"),
-    h("label", {}, "Login", h("input", { name: "login", autocomplete: "username", required: true })),
-    h("label", {}, "Password", h("input", { name: "password", type: "password", autocomplete: "current-password", required: true })),
-    h("button", { type: "submit" }, "Sign in"),
+    h("h1", {}, t("Sign in")),
+    h("label", {}, t("Login"), h("input", { name: "login", autocomplete: "username", required: true })),
+    h("label", {}, t("Password"), h("input", { name: "password", type: "password", autocomplete: "current-password", required: true })),
+    h("button", { type: "submit" }, t("Sign in")),
   );
   function submit(event) {
     event.preventDefault();
@@ -52,15 +80,16 @@ async function navigation() {
   if (navigated) return;
   const { viewer } = await call("Me");
   const me = viewer.account;
+  who.account = me;
   setUnread(viewer.unreadNotificationCount);
   setCurrency(me?.currency);
-  document.getElementById("who").textContent = me?.fullName ?? "ISP staff";
+  document.getElementById("who").textContent = me?.fullName ?? t("ISP staff");
   const isMain = Boolean(me) && !me.subAccountType;
   document.getElementById("nav-sub-accounts").hidden = !isMain;
   document.getElementById("nav-manage-orders").hidden = !isMain || !me.capabilities.viewBilling;
   document.getElementById("nav-order").hidden = !me;
   document.getElementById("nav-invoices").hidden = !me?.capabilities.viewBilling;
-  nav.hidden = false;
+  signedInFrame(true);
   navigated = true;
   viewerIsStaff = !me;
 }
@@ -72,9 +101,9 @@ function staffPage() {
     document.getElementById(id).hidden = true;
   }
   show(
-    h("h1", {}, "This portal is for customers"),
-    h("p", {}, "You are signed in as ISP staff. Staff work in the GraphQL playground, where every staff query and mutation is documented."),
-    h("p", {}, h("a", { href: "/graphql", id: "to-playground" }, "Open the playground")),
+    h("h1", {}, t("This portal is for customers")),
+    h("p", {}, t("You are signed in as ISP staff. Staff work in the GraphQL playground, where every staff query and mutation is documented.")),
+    h("p", {}, h("a", { href: "/graphql", id: "to-playground" }, t("Open the playground"))),
   );
 }
 
@@ -94,6 +123,7 @@ async function route() {
   const params = new URLSearchParams(query || "");
   // A new screen starts without the last one's error.
   showError("");
+  markCurrent(path);
   try {
     await navigation();
     listen();
@@ -116,5 +146,7 @@ document.getElementById("signout").addEventListener("click", async () => {
   route();
 });
 whenSignedOut(route);
+translateStatic();
+document.getElementById("locale").addEventListener("change", (event) => setLocale(event.target.value));
 window.addEventListener("hashchange", route);
 route();

@@ -2,6 +2,7 @@
 
 import { call } from "./api.js";
 import { date, h, perform, show, status } from "./ui.js";
+import { t } from "./i18n.js";
 
 export async function ticketPage(id) {
   const ticket = (await call("Ticket", { id })).node;

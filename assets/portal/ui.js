@@ -2,6 +2,7 @@
 // formatting, the error banner, and running an operation from a button or form.
 
 import { call, refusal } from "./api.js";
+import { intlLocale, t } from "./i18n.js";
 
 const main = document.getElementById("main");
 
@@ -35,16 +36,16 @@ export function setCurrency(code) {
 }
 /** An amount with its currency, in the reader's locale ("€117.81", "117,81 €"). */
 export const money = (amount) =>
-  new Intl.NumberFormat(undefined, currency
+  new Intl.NumberFormat(intlLocale(), currency
     ? { style: "currency", currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }
     : { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(Number(amount));
-export const date = (iso) => (iso ? new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(new Date(iso)) : "");
+export const date = (iso) => (iso ? new Intl.DateTimeFormat(intlLocale(), { dateStyle: "medium" }).format(new Date(iso)) : "");
 export const dateTime = (iso) =>
-  iso ? new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)) : "";
+  iso ? new Intl.DateTimeFormat(intlLocale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)) : "";
 /** An enum value or an action name as words: `AWAITING_MAIN_APPROVAL`, `service.paused`. */
 export function label(word) {
   const words = String(word).replaceAll(/([a-z])([A-Z])/g, "$1 $2").replaceAll(/[._]/g, " ").toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  return t(words.charAt(0).toUpperCase() + words.slice(1));
 }
 export const status = (s) => h("span", { class: `status status-${s}` }, label(s));
 
@@ -53,7 +54,7 @@ export function table(id, columns, rows) {
   return h(
     "table",
     { id },
-    h("thead", {}, h("tr", {}, columns.map((t) => h("th", { scope: "col" }, t)))),
+    h("thead", {}, h("tr", {}, columns.map((title) => h("th", { scope: "col" }, title)))),
     h("tbody", {}, rows),
   );
 }

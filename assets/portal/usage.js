@@ -3,10 +3,11 @@
 
 import { call } from "./api.js";
 import { cell, dateTime, h, money, moneyCell, showError, svg, table } from "./ui.js";
+import { intlLocale, t } from "./i18n.js";
 
 const iso = (d) => d.toISOString().slice(0, 10);
 const number = (value, unit, digits = 1) =>
-  new Intl.NumberFormat(undefined, { style: "unit", unit, maximumFractionDigits: digits }).format(value);
+  new Intl.NumberFormat(intlLocale(), { style: "unit", unit, maximumFractionDigits: digits }).format(value);
 const gigabytes = (bytes) => number(Number(bytes) / 1e9, "gigabyte");
 const minutes = (seconds) => number(Number(seconds) / 60, "minute", 0);
 
@@ -27,9 +28,9 @@ export async function usageSection(id, can) {
   const body = h("div", { id: "usage-figures" });
   const choose = h(
     "select",
-    { name: "groupBy", "aria-label": "Show usage", onchange: () => fill(choose.value).catch((e) => showError(e.message)) },
-    h("option", { value: "DAY" }, "By day, last 30 days"),
-    h("option", { value: "MONTH" }, "By month, last 12 months"),
+    { name: "groupBy", "aria-label": t("Show usage"), onchange: () => fill(choose.value).catch((e) => showError(e.message)) },
+    h("option", { value: "DAY" }, t("By day, last 30 days")),
+    h("option", { value: "MONTH" }, t("By month, last 12 months")),
   );
   async function fill(groupBy) {
     const variables = { id, groupBy, ...range(groupBy), internet: can.viewInternetUsage, voice: can.viewVoiceUsage };
@@ -38,7 +39,7 @@ export async function usageSection(id, can) {
     body.replaceChildren(...parts.flat().filter(Boolean));
   }
   await fill("DAY");
-  return h("section", { id: "usage" }, h("h2", {}, "Usage"), h("label", {}, "Show", choose), body);
+  return h("section", { id: "usage" }, h("h2", {}, t("Usage")), h("label", {}, t("Show"), choose), body);
 }
 
 /** Every period of `[from, to)`, with the figures of those that had traffic (else zero). */
@@ -58,7 +59,7 @@ function internet(usage, groupBy, window) {
   const top = Math.max(1, ...points.map((p) => Number(p.downloadBytes)));
   const width = 100 / Math.max(points.length, 1);
   const when = (p) =>
-    new Intl.DateTimeFormat(undefined, groupBy === "DAY" ? { dateStyle: "medium", timeZone: "UTC" } : { year: "numeric", month: "short", timeZone: "UTC" }).format(new Date(p.periodStart));
+    new Intl.DateTimeFormat(intlLocale(), groupBy === "DAY" ? { dateStyle: "medium", timeZone: "UTC" } : { year: "numeric", month: "short", timeZone: "UTC" }).format(new Date(p.periodStart));
   const chart = svg(
     "svg",
     { class: "chart", viewBox: "0 0 100 40", preserveAspectRatio: "none", role: "img", "aria-label": `Downloads ${groupBy === "DAY" ? "per day" : "per month"}: ${gigabytes(usage.downloadBytes)} in all` },
@@ -79,17 +80,17 @@ function internet(usage, groupBy, window) {
     h("figcaption", {}, `Downloads ${groupBy === "DAY" ? "per day" : "per month"}, ${when(points[0])} to ${when(points[points.length - 1])}`),
   );
   return [
-    h("h3", {}, "Internet"),
-    h("p", { id: "internet-totals" }, `Downloaded ${gigabytes(usage.downloadBytes)}, uploaded ${gigabytes(usage.uploadBytes)}, online ${minutes(usage.sessionSeconds)}`),
+    h("h3", {}, t("Internet")),
+    h("p", { id: "internet-totals" }, t("Downloaded {down}, uploaded {up}, online {time}", { down: gigabytes(usage.downloadBytes), up: gigabytes(usage.uploadBytes), time: minutes(usage.sessionSeconds) })),
     figure,
     h(
       "details",
       {},
-      h("summary", {}, "Figures"),
+      h("summary", {}, t("Figures")),
       table(
         "internet-points",
-        ["Period", "Downloaded", "Uploaded", "Online"],
-        points.map((p) => h("tr", {}, cell("Period", when(p)), cell("Downloaded", gigabytes(p.downloadBytes)), cell("Uploaded", gigabytes(p.uploadBytes)), cell("Online", minutes(p.sessionSeconds)))),
+        [t("Period"), t("Downloaded"), t("Uploaded"), t("Online")],
+        points.map((p) => h("tr", {}, cell(t("Period"), when(p)), cell(t("Downloaded"), gigabytes(p.downloadBytes)), cell(t("Uploaded"), gigabytes(p.uploadBytes)), cell(t("Online"), minutes(p.sessionSeconds)))),
       ),
     ),
   ];
@@ -97,7 +98,7 @@ function internet(usage, groupBy, window) {
 
 function voice(usage) {
   return [
-    h("h3", {}, "Voice"),
+    h("h3", {}, t("Voice")),
     h("p", { id: "voice-totals" }, `${usage.callCount} calls, ${minutes(usage.totalSeconds)}, ${money(usage.totalCost)}`),
     usage.calls.nodes.length
       ? table(

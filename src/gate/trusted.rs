@@ -42,7 +42,7 @@ operations! {
     "PauseService" => r#"{ "serviceId": "" }"#,
     "CreateTicket" => r#"{ "subject": "Internet drops in the evening", "message": "Since Monday around 8 pm.", "priority": "HIGH" }"#,
     "NotificationAdded" => "{}",
-    "Dashboard" => "{}",
+    "Dashboard" => r#"{ "billing": true, "main": true }"#,
     "SubAccount" => r#"{ "id": "" }"#,
     "ResumeService" => r#"{ "serviceId": "" }"#,
     "Logout" => "{}",

@@ -37,6 +37,7 @@ assets! {
     "orders.js" => "text/javascript; charset=utf-8",
     "invoices.js" => "text/javascript; charset=utf-8",
     "notifications.js" => "text/javascript; charset=utf-8",
+    "i18n.js" => "text/javascript; charset=utf-8",
     "portal.css" => "text/css; charset=utf-8",
 }
 

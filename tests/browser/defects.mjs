@@ -16,6 +16,86 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { signedIn } from "./portal.mjs";
 
+const AXE = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+
+/** axe-core on the screen shown: its serious and critical violations, as text. */
+async function axe(p) {
+  await p.addScriptTag({ content: AXE });
+  const found = await p.evaluate(async () => {
+    const out = await window.axe.run(document, { resultTypes: ["violations"] });
+    return out.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.nodes.length}: ${v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join(", ")})`);
+  });
+  return found;
+}
+
+const SHOTS = process.env.SHOTS;
+const shot = async (p, name) => {
+  if (SHOTS) await p.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+};
+
+/** Every screen in one locale: no serious accessibility violation, no sideways scroll on a
+ * phone, and a screenshot of each (SHOTS). */
+async function screens(browser, api, locale, check) {
+  // bypassCSP: axe-core is injected as a script of the test, which the page's policy refuses.
+  const ctx = await browser.newContext({ locale, viewport: { width: 1280, height: 860 }, bypassCSP: true });
+  const p = await ctx.newPage();
+  const de = locale.startsWith("de");
+  await p.goto(`${api}/portal/`);
+  await p.getByLabel(de ? "Benutzername" : "Login").fill("main");
+  await p.getByLabel(de ? "Passwort" : "Password").fill("demo-pass");
+  await p.getByRole("button", { name: de ? "Anmelden" : "Sign in" }).click();
+  await p.locator("#card-recent").waitFor({ timeout: 20000 });
+  const tag = de ? "de" : "en";
+  // The demo's sub-account with services, usage and tickets (the newest links have none).
+  await p.goto(`${api}/portal/#/sub-accounts?q=Mitte`);
+  await p.locator("#sub-accounts tbody tr a").first().waitFor({ timeout: 20000 });
+  const accounts = await p.locator("#sub-accounts tbody tr a").first().getAttribute("href");
+  const list = [
+    ["dashboard", "#/", "#card-recent"],
+    ["sub-accounts", "#/sub-accounts", "#sub-accounts tbody tr"],
+    ["sub-account", accounts, "#services"],
+    ["order", "#/order", "#catalogue"],
+    ["orders", "#/orders?all=1", "#orders"],
+    ["invoices", "#/invoices", "#invoices"],
+    ["notifications", "#/notifications", "#main h1"],
+  ];
+  for (const [name, hash, ready] of list) {
+    await p.goto(`${api}/portal/${hash}`);
+    await p.locator(ready).first().waitFor({ timeout: 20000 });
+    const violations = await axe(p);
+    check(violations.length === 0, `${tag} ${name}: no serious accessibility violation (${violations.join("; ")})`);
+    await shot(p, `portal-${tag}-${name}`);
+  }
+  if (de) {
+    const nav = await p.locator("#nav").textContent();
+    check(/Unterkonten/.test(nav) && /Bestellungen verwalten/.test(nav), `the navigation speaks German (${nav.replace(/\s+/g, " ").trim()})`);
+    await p.goto(`${api}/portal/#/sub-accounts`);
+    await p.locator("#sub-accounts td.money").first().waitFor();
+    const cost = await p.locator("#sub-accounts td.money").first().textContent();
+    check(/^[\d.]+,\d{2}\s€$/.test(cost.trim()), `amounts in German form (${cost})`);
+    await p.locator("#locale").selectOption("en");
+    await p.getByRole("heading", { name: "Sub-accounts" }).waitFor({ timeout: 10000 });
+    check(true, "the language switch turns the portal English");
+    await p.locator("#locale").selectOption("de");
+  }
+  // A phone: the sections behind a menu, nothing wider than the screen.
+  await p.setViewportSize({ width: 390, height: 844 });
+  for (const [name, hash] of list) {
+    await p.goto(`${api}/portal/${hash}`);
+    await p.locator("#main h1").first().waitFor({ timeout: 20000 });
+    await p.waitForLoadState("networkidle");
+    const wide = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    check(!wide, `${tag} ${name} fits a phone without sideways scroll`);
+    if (name === "dashboard") await shot(p, `portal-${tag}-phone`);
+  }
+  await p.getByRole("button", { name: de ? "Menü" : "Menu" }).click();
+  await p.locator("#nav a").first().waitFor({ state: "visible" });
+  check(true, `${tag}: on a phone the sections open from the menu`);
+  await ctx.close();
+}
+
 async function gql(api, token, query, variables = {}) {
   const r = await fetch(`${api}/graphql`, {
     method: "POST",
@@ -109,7 +189,7 @@ export async function defectChecks(browser, api, check) {
   check(await p.locator("#error").isHidden(), "an error banner clears on the next screen");
   // The server out of reach: a sentence, cleared once it answers again.
   await p.route("**/graphql", (route) => route.abort());
-  await p.getByRole("link", { name: "Dashboard" }).click();
+  await p.getByRole("link", { name: "Dashboard", exact: true }).click();
   await p.locator("#error").waitFor({ state: "visible" });
   const offline = await p.locator("#error").textContent();
   check(/cannot reach the server/.test(offline) && !/Failed to fetch/.test(offline), `an unreachable server is said in words (${offline})`);
@@ -146,7 +226,7 @@ export async function defectChecks(browser, api, check) {
   await p.locator("#error").waitFor({ state: "visible" });
   const refusal = await p.locator("#error").textContent();
   check(!/\([A-Z_]+\)/.test(refusal), `a refusal reads without its code (${refusal})`);
-  await p.getByRole("link", { name: "Dashboard" }).click();
+  await p.getByRole("link", { name: "Dashboard", exact: true }).click();
 
   // Amounts carry their currency and never break.
   await p.goto(`${api}/portal/#/sub-accounts`);
@@ -170,6 +250,8 @@ export async function defectChecks(browser, api, check) {
     check(true, "staff signing in are sent to the playground");
     await ctx.close();
   }
+  await screens(browser, api, "en-GB", check);
+  await screens(browser, api, "de-DE", check);
   // The aborted requests (server out of reach) and the socket's tries while the server
   // restarted are errors the browser logs by design; anything else is a defect.
   const expected = /Failed to load resource|ERR_FAILED|WebSocket connection to .* failed/;

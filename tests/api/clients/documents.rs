@@ -258,6 +258,14 @@ async fn the_portal_is_served_at_portal_with_its_operations_from_the_manifest() 
             "{name} is loaded by the page or imported"
         );
     }
+    // And every module a script imports is embedded (a forgotten one is a 404 and a blank page).
+    for part in scripts.split("from \"./").skip(1) {
+        let module = part.split('"').next().unwrap_or_default();
+        assert!(
+            assets.iter().any(|(name, _, _)| *name == module),
+            "{module} is imported but not embedded in http::portal::ASSETS"
+        );
+    }
     assert!(
         html.contains("/portal/operations.js"),
         "the page loads the manifest"
