@@ -43,6 +43,54 @@ PAGE_DOCS_PEER = """{ allAccounts(condition: {mainAccountId: "%s", subAccountTyp
     documentsByAccountId(first: 3, orderBy: PRIMARY_KEY_DESC) { nodes { rowId kind title createdAt sizeBytes } }
     ordersByAccountId(first: 3, orderBy: PRIMARY_KEY_DESC) { nodes { rowId number status totalMinor createdAt } } } } }"""
 
+# Lists two deep: each sub-account's latest tickets with the start of their threads.
+NESTED_OURS = """{ viewer { account { subAccounts(first: 50) { nodes { id fullName status
+  tickets(first: 3) { nodes { id subject status createdAt
+    messages(first: 5) { nodes { authorName fromStaff body createdAt } } } } } } } } }"""
+
+NESTED_PEER = """{ allAccounts(condition: {mainAccountId: "%s"}, first: 50, orderBy: [FULL_NAME_ASC, PRIMARY_KEY_ASC]) {
+  nodes { id rowId fullName status
+    ticketsByAccountId(first: 3, orderBy: PRIMARY_KEY_DESC) { nodes { id rowId subject status createdAt
+      ticketMessagesByTicketId(first: 5, orderBy: PRIMARY_KEY_ASC) { nodes { authorAccountId authorStaffId fromStaff body createdAt } } } } } } }"""
+
+# A phone's first screen: three rows and the first page marker.
+FIRST3_OURS = """{ viewer { account { subAccounts(first: 3) { pageInfo { hasNextPage endCursor }
+  nodes { id login fullName status activeServicesCount totalServiceCost
+    services(first: 3) { nodes { id status price } } } } } } }"""
+
+FIRST3_PEER = """{ allAccounts(condition: {mainAccountId: "%s"}, first: 3, orderBy: [FULL_NAME_ASC, PRIMARY_KEY_ASC]) { pageInfo { hasNextPage endCursor }
+  nodes { id rowId login fullName status
+    servicesByAccountId(first: 3, orderBy: PRIMARY_KEY_ASC) { nodes { id rowId status priceMinor } } } } }"""
+
+# The longest page a client may ask for, flat.
+FIRST100_OURS = """{ viewer { account { subAccounts(first: 100) { totalCount pageInfo { hasNextPage endCursor }
+  nodes { id login fullName status billingMode subAccountType linkedAt activeServicesCount totalServiceCost } } } } }"""
+
+FIRST100_PEER = """{ allAccounts(condition: {mainAccountId: "%s"}, first: 100, orderBy: [FULL_NAME_ASC, PRIMARY_KEY_ASC]) { totalCount pageInfo { hasNextPage endCursor }
+  nodes { id rowId login fullName status billingMode subAccountType linkedAt } } }"""
+
+# One list twice under aliases (the latest three and the first twenty), through fragments.
+ALIASES_OURS = """query Aliased { viewer { account { subAccounts(first: 20) { nodes { ...Row
+  latest: services(first: 3) { nodes { ...Svc } }
+  all: services(first: 20) { totalCount nodes { ...Svc } } } } } } }
+fragment Row on Account { id fullName status }
+fragment Svc on Service { id status price tariff { name } }"""
+
+ALIASES_PEER = """query Aliased { allAccounts(condition: {mainAccountId: "%s"}, first: 20, orderBy: [FULL_NAME_ASC, PRIMARY_KEY_ASC]) { nodes { ...Row
+  latest: servicesByAccountId(first: 3, orderBy: PRIMARY_KEY_ASC) { nodes { ...Svc } }
+  all: servicesByAccountId(first: 20, orderBy: PRIMARY_KEY_ASC) { totalCount nodes { ...Svc } } } } }
+fragment Row on Account { id rowId fullName status }
+fragment Svc on Service { id rowId status priceMinor tariffByTariffId { name } }"""
+
+# One account by id with its services and its tickets.
+BYID_TICKETS_OURS = """query($id: ID!) { node(id: $id) { ... on Account { id fullName status
+  services(first: 10) { nodes { id status price tariff { name } } }
+  tickets(first: 5) { nodes { id subject status createdAt } } } } }"""
+
+BYID_TICKETS_PEER = """{ accountByRowId(rowId: "%s") { rowId fullName status
+  servicesByAccountId(first: 10, orderBy: PRIMARY_KEY_ASC) { nodes { rowId status priceMinor tariffByTariffId { name } } }
+  ticketsByAccountId(first: 5, orderBy: PRIMARY_KEY_DESC) { nodes { rowId subject status createdAt } } } }"""
+
 ORDER_OURS = """query($id: ID!) { node(id: $id) { ... on Order { number status total createdAt
   items { quantity unitPrice total tariff { name } }
   invoice { number total lines { description quantity total } } } } }"""
@@ -55,7 +103,7 @@ TICKET_OURS = """query($id: ID!) { node(id: $id) { ... on Ticket { subject statu
   messages(first: 20) { nodes { authorName fromStaff body createdAt } } } } }"""
 
 TICKET_PEER = """{ ticketByRowId(rowId: "%s") { subject status priority createdAt
-  ticketMessagesByTicketId(first: 20, orderBy: PRIMARY_KEY_ASC) { nodes { authorName fromStaff body createdAt } } } }"""
+  ticketMessagesByTicketId(first: 20, orderBy: PRIMARY_KEY_ASC) { nodes { authorAccountId authorStaffId fromStaff body createdAt } } } }"""
 
 # A month of a sub-account's Internet usage by day. PostGraphile's default preset has no
 # aggregates: its closest answer is the month's sessions, which the client sums.
@@ -118,6 +166,16 @@ def write(url, login, out):
         "page-peer.jsonl": [body(PAGE_PEER % main)],
         "pagedocs-ours.jsonl": [body(PAGE_DOCS_OURS)],
         "pagedocs-peer.jsonl": [body(PAGE_DOCS_PEER % main)],
+        "nested-ours.jsonl": [body(NESTED_OURS)],
+        "nested-peer.jsonl": [body(NESTED_PEER % main)],
+        "first3-ours.jsonl": [body(FIRST3_OURS)],
+        "first3-peer.jsonl": [body(FIRST3_PEER % main)],
+        "first100-ours.jsonl": [body(FIRST100_OURS)],
+        "first100-peer.jsonl": [body(FIRST100_PEER % main)],
+        "aliases-ours.jsonl": [body(ALIASES_OURS)],
+        "aliases-peer.jsonl": [body(ALIASES_PEER % main)],
+        "byidtickets-ours.jsonl": [body(BYID_TICKETS_OURS, {"id": gid("Account", s)}) for s in subs],
+        "byidtickets-peer.jsonl": [body(BYID_TICKETS_PEER % s) for s in subs],
         "byid-ours.jsonl": [body(BYID_OURS, {"id": gid("Account", s)}) for s in subs],
         "byid-peer.jsonl": [body(BYID_PEER % s) for s in subs],
         "order-ours.jsonl": [body(ORDER_OURS, {"id": gid("Order", o)}) for o in orders],

@@ -26,15 +26,28 @@ function init(args)
     span = #bodies
     base = 0
   end
-  wrk.method = "POST"
+  math.randomseed(id + 1)
+  wrk.method = os.getenv("METHOD") or "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Accept"] = "application/json"
   local auth = os.getenv("AUTH")
   if auth and #auth > 0 then wrk.headers["Authorization"] = auth end
 end
 
+-- At a fixed rate (RATE requests/s over CONNS connections), each connection waits a random
+-- time around its share of the interval before each request: both servers are offered the
+-- same load, and the latency measured is the one a client sees below saturation.
+local rate = tonumber(os.getenv("RATE") or "")
+if rate then
+  local interval = tonumber(os.getenv("CONNS") or "16") * 1000 / rate
+  function delay()
+    return math.floor(math.random() * 2 * interval)
+  end
+end
+
 function request()
   n = n + 1
+  if wrk.method == "GET" then return wrk.format() end
   return wrk.format(nil, nil, nil, bodies[base + (n % span) + 1])
 end
 

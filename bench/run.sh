@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
 # The benchmark, one command: bench/run.sh
 #
-# On fresh PostgreSQL databases filled by `portal-api seed --bench`, starts portal-api
-# (release) and PostGraphile 5 (Node 22) over the same database and drives both with wrk
-# (2 threads x 32 connections, 10 s, 3 rounds alternating A B A B) on equivalent
-# operations; then the growth run (the same page with ~10k and ~1M services in the
-# database) and the billing run (`portal-api bill`: 1 and 8 workers side by side on the small
-# database, 8 workers on the large one, last because it writes invoices). Writes
-# bench/results/*.txt, BENCHMARKS.md and bench/chart.svg.
+# On fresh PostgreSQL databases filled by `portal-api seed --bench` (then VACUUM ANALYZE),
+# starts portal-api (release) and PostGraphile 5 (Node 22) as its documentation runs it in
+# production (bench/peer.mjs: one worker per core behind Node's cluster module) over the same
+# database, and drives both with wrk on equivalent operations:
+#   - saturated: 2 threads x 32 connections, 10 s, 3 rounds alternating A B A B;
+#   - at a fixed rate both sustain (half the slower one's saturated rate, 16 connections);
+#   - the physical limit: the statements each server sent for one request (captured from
+#     PostgreSQL's log, bench/floor.py) replayed by pgbench at the same concurrency, and a
+#     plain HTTP floor (our /healthz, and a Node cluster answering a fixed body);
+# then the growth run (the same page on the small and the large database) and the billing
+# run (`portal-api bill`: 1 and 8 workers side by side on the small database, 8 workers on
+# the large one, last because it writes invoices). Writes bench/results/*, BENCHMARKS.md and
+# bench/chart.svg. CPU is read from /proc for every process of a server (the peer's primary
+# and its workers) and for every PostgreSQL process.
 #
 # Knobs (environment): BENCH_PG (server URL without database), BENCH_SUBS (sub-accounts per
-# main, 50), BENCH_MAINS_SMALL (66: ~10k services), BENCH_MAINS_LARGE (6600: ~1M services),
+# main, 120), BENCH_MAINS_SMALL (66: ~25k services), BENCH_MAINS_LARGE (2800: ~1M services),
 # BENCH_USAGE_DAYS_LARGE (usage days in the large database, 3), BENCH_DURATION (10s),
 # BENCH_ROUNDS (3), BENCH_REUSE=1 (keep databases already filled by a previous run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
-SUBS=${BENCH_SUBS:-50}
+SUBS=${BENCH_SUBS:-120}
 MAINS_SMALL=${BENCH_MAINS_SMALL:-66}
-MAINS_LARGE=${BENCH_MAINS_LARGE:-6600}
+MAINS_LARGE=${BENCH_MAINS_LARGE:-2800}
 USAGE_LARGE=${BENCH_USAGE_DAYS_LARGE:-3}
 DURATION=${BENCH_DURATION:-10s}
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -28,7 +35,7 @@ OUT=$ROOT/bench/results
 export PORTAL_JWT_SECRET=${PORTAL_JWT_SECRET:-benchmark-secret-of-at-least-32-characters}
 mkdir -p "$OUT"
 # Results of earlier runs go; the seed reports stay while their databases are reused.
-find "$OUT" -name '*.txt' ! -name 'seed-*' -delete
+find "$OUT" \( -name '*.txt' -o -name '*.sql' \) ! -name 'seed-*' -delete
 
 # --- tools -------------------------------------------------------------------------------
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
@@ -53,6 +60,8 @@ fill() { # name mains usage-days
   local t0=$SECONDS
   DATABASE_URL=$PG/$db RUST_LOG=warn "$BIN" seed --bench --mains "$2" --subs-per-main "$SUBS" --usage-days "$3" | tee "$OUT/seed-$db.txt"
   echo "seconds $((SECONDS - t0))" >> "$OUT/seed-$db.txt"
+  # Fresh statistics and visibility map, as a maintained production database has.
+  psql -q "$PG/$db" -c "VACUUM ANALYZE"
 }
 fill portal_bench_small "$MAINS_SMALL" 30
 fill portal_bench_large "$MAINS_LARGE" "$USAGE_LARGE"
@@ -65,13 +74,13 @@ start_ours() { # db port
   # the database under the first operations of a run, both servers' alike.
   DATABASE_URL="$PG/$1?sslmode=disable" PORTAL_BIND=127.0.0.1:$2 RUST_LOG=warn PORTAL_SCHEDULER_POLL_SECS=0 \
     PORTAL_RATE_LIMIT_BURST=1000000000 PORTAL_RATE_LIMIT_PER_SECOND=1000000000 \
-    "$BIN" serve >"$OUT/server-$1-$2.log" 2>&1 &
+    PORTAL_METRICS_TOKEN=bench-metrics "$BIN" serve >"$OUT/server-$1-$2.log" 2>&1 &
   PIDS+=($!)
   until curl -sf "http://127.0.0.1:$2/readyz" >/dev/null; do sleep 0.1; done
 }
 start_peer() { # db port
   (cd bench && DATABASE_URL=$PG/$1 PORT=$2 NODE_ENV=production exec "$NODE" \
-    node_modules/postgraphile/dist/cli-run.js -C graphile.config.mjs >"$OUT/peer-$1-$2.log" 2>&1) &
+    peer.mjs >"$OUT/peer-$1-$2.log" 2>&1) &
   PIDS+=($!)
   until curl -sf -X POST -H 'content-type: application/json' -d '{"query":"{__typename}"}' \
     "http://127.0.0.1:$2/graphql" >/dev/null; do sleep 0.2; done
@@ -84,7 +93,12 @@ start_ours portal_bench_large 18080
 start_ours portal_bench_small 18081
 start_peer portal_bench_large 15678
 OURS_PID=$(pid_on 18080)
-PEER_PID=$(pid_on 15678)
+# The peer's primary (its workers are its children; `family` finds them).
+PEER_PID=$!
+(cd bench && PORT=15679 exec "$NODE" hello.mjs >"$OUT/hello.log" 2>&1) &
+PIDS+=($!)
+HELLO_PID=$!
+until curl -sf http://127.0.0.1:15679/ >/dev/null; do sleep 0.1; done
 
 # --- operations --------------------------------------------------------------------------
 export DATABASE_URL=$PG/portal_bench_large
@@ -99,7 +113,10 @@ done
 python3 bench/bodies.py write "$PG/portal_bench_large" "$MAIN_LOGIN" "$OUT"
 
 syncs() { # port -> the viewer cache's syncs so far (nothing from the peer)
-  curl -s "http://127.0.0.1:$1/metrics" | awk '/^portal_viewer_cache_syncs_total/ {print $2}'
+  curl -s -H "Authorization: Bearer bench-metrics" "http://127.0.0.1:$1/metrics" | awk '/^portal_viewer_cache_syncs_total/ {print $2}'
+}
+family() { # pid -> it and its children (the peer's workers)
+  echo "$1" $(pgrep -P "$1")
 }
 ticks() { # pids -> CPU ticks (user + system) of these processes and of their children that
   # ended: PostgreSQL's backends come and go (PostGraphile's pool closes idle connections), and
@@ -109,35 +126,44 @@ ticks() { # pids -> CPU ticks (user + system) of these processes and of their ch
 spent() { # ticks-before ticks-after -> CPU seconds
   awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (b - a) / hz}'
 }
-run_wrk() { # label port bodies auth pid
-  local label=$1 port=$2 bodies=$3 auth=$4 pid=$5 s0 own0 pg0
-  [ -n "$pid" ] && echo 5 > "/proc/$pid/clear_refs"
+run_wrk() { # label port bodies auth pid [url-path]
+  local label=$1 port=$2 bodies=$3 auth=$4 pid=$5 path=${6:-/graphql} s0 own0 pg0 procs p
+  procs=""
+  if [ -n "$pid" ]; then procs=$(family "$pid"); fi
+  for p in $procs; do echo 5 > "/proc/$p/clear_refs"; done
   s0=$(syncs "$port")
   # CPU of the server and of PostgreSQL (every backend: the server's statements) in the round.
-  [ -n "$pid" ] && own0=$(ticks "$pid") && pg0=$(ticks $(pgrep -x postgres))
-  BODIES=$bodies AUTH=$auth wrk -t2 -c32 -d"$DURATION" --latency -s bench/post.lua \
-    "http://127.0.0.1:$port/graphql" > "$OUT/$label.txt"
+  [ -n "$pid" ] && own0=$(ticks $procs) && pg0=$(ticks $(pgrep -x postgres))
+  BODIES=$bodies AUTH=$auth CONNS=${CONNS:-32} wrk -t2 -c"${CONNS:-32}" -d"$DURATION" --latency \
+    -s bench/post.lua "http://127.0.0.1:$port$path" > "$OUT/$label.txt"
   if [ -n "$pid" ]; then
-    echo "CPU_S $(spent "$own0" "$(ticks "$pid")")" >> "$OUT/$label.txt"
+    echo "CPU_S $(spent "$own0" "$(ticks $procs)")" >> "$OUT/$label.txt"
     echo "PG_CPU_S $(spent "$pg0" "$(ticks $(pgrep -x postgres))")" >> "$OUT/$label.txt"
   fi
   # The viewer's syncs (one per batch of requests, on the listener's connection).
   [ -n "$s0" ] && echo "SYNCS $(( $(syncs "$port") - s0 ))" >> "$OUT/$label.txt"
-  [ -n "$pid" ] && grep VmHWM "/proc/$pid/status" | awk '{print "RSS_KB", $2}' >> "$OUT/$label.txt"
+  # Peak resident memory of the server: the sum over its processes.
+  [ -n "$pid" ] && for p in $procs; do grep VmHWM "/proc/$p/status"; done \
+    | awk '{s += $2} END {print "RSS_KB", s}' >> "$OUT/$label.txt"
   grep -E '^(RPS|P99|BAD)' "$OUT/$label.txt" | tr '\n' ' '; echo " <- $label"
+}
+rps_of() { # label -> the median requests/s of its rounds
+  cat "$OUT/$1"-[0-9]*.txt | awk '/^RPS/ {print $2}' | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
 }
 statements() { # port bodies auth -> statements per request (from /metrics), over 20 requests
   local port=$1 bodies=$2 auth=$3 before after
-  before=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^portal_db_queries_total/ {print $2}')
+  before=$(curl -s -H "Authorization: Bearer bench-metrics" "http://127.0.0.1:$port/metrics" | awk '/^portal_db_queries_total/ {print $2}')
   for _ in $(seq 1 20); do
     curl -s -o /dev/null -X POST -H 'content-type: application/json' -H "Authorization: $auth" \
       --data "$(head -1 "$bodies")" "http://127.0.0.1:$port/graphql"
   done
-  after=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^portal_db_queries_total/ {print $2}')
+  after=$(curl -s -H "Authorization: Bearer bench-metrics" "http://127.0.0.1:$port/metrics" | awk '/^portal_db_queries_total/ {print $2}')
   echo "STATEMENTS $(( (after - before) / 20 ))"
 }
 
-OPS="page pagedocs byid order ticket usage"
+LISTS="page pagedocs nested first3 first100 aliases"
+SINGLES="byid byidtickets order ticket usage"
+OPS="$LISTS $SINGLES"
 # Warm up both servers on every operation.
 for op in $OPS; do
   DURATION=3s run_wrk "warmup-ours-$op" 18080 "$OUT/$op-ours.jsonl" "$MAIN_TOKEN" ""
@@ -151,6 +177,48 @@ for op in $OPS; do
     run_wrk "$op-peer-$r" 15678 "$OUT/$op-peer.jsonl" "" "$PEER_PID"
   done
   statements 18080 "$OUT/$op-ours.jsonl" "$MAIN_TOKEN" >> "$OUT/$op-ours-1.txt"
+done
+
+# Fixed rate: half the slower server's saturated rate, offered to both (16 connections).
+for op in $OPS; do
+  rate=$(awk -v a="$(rps_of "$op-ours")" -v b="$(rps_of "$op-peer")" 'BEGIN {m = a < b ? a : b; printf "%d", m / 2}')
+  for side in ours peer; do
+    port=$([ $side = ours ] && echo 18080 || echo 15678)
+    pid=$([ $side = ours ] && echo "$OURS_PID" || echo "$PEER_PID")
+    auth=$([ $side = ours ] && echo "$MAIN_TOKEN" || echo "")
+    RATE=$rate CONNS=16 run_wrk "fixed-$op-$side-1" $port "$OUT/$op-$side.jsonl" "$auth" "$pid"
+    echo "OFFERED $rate" >> "$OUT/fixed-$op-$side-1.txt"
+  done
+done
+
+# The physical limit. PostgreSQL alone: each server's statements for one request (from the
+# database's log), replayed by pgbench with 32 clients; and plain HTTP with no database.
+PGLOG=$(ls -t /var/log/postgresql/postgresql-*-main.log | head -1)
+for op in $OPS; do
+  python3 bench/floor.py capture "$PG/portal_bench_large" "$PGLOG" "$OUT" "floor-$op-ours" 18080 "$MAIN_TOKEN" "$OUT/$op-ours.jsonl"
+  python3 bench/floor.py capture "$PG/portal_bench_large" "$PGLOG" "$OUT" "floor-$op-peer" 15678 "" "$OUT/$op-peer.jsonl"
+done
+pgbench_floor() { # label
+  local pg0 t
+  pg0=$(ticks $(pgrep -x postgres))
+  # Simple protocol: the statements carry their values, and a `:name` inside one (a format
+  # string such as 'HH24:MI') must not be read as a pgbench variable.
+  pgbench -n -M simple -c 32 -j 2 -T "${DURATION%s}" -f "$OUT/$1.sql" "$PG/portal_bench_large" > "$OUT/$1-1.txt" 2>&1 || true
+  t=$(awk '/^number of transactions actually processed/ {print $NF}' "$OUT/$1-1.txt" | cut -d/ -f1)
+  echo "REQ $t" >> "$OUT/$1-1.txt"
+  awk '/^tps/ {print "RPS", $3}' "$OUT/$1-1.txt" >> "$OUT/$1-1.txt"
+  echo "PG_CPU_S $(spent "$pg0" "$(ticks $(pgrep -x postgres))")" >> "$OUT/$1-1.txt"
+  echo "STATEMENTS $(grep -c . "$OUT/$1.sql")" >> "$OUT/$1-1.txt"
+  grep -E '^(RPS|STATEMENTS)' "$OUT/$1-1.txt" | tr '\n' ' '; echo " <- $1"
+}
+for op in $OPS; do
+  pgbench_floor "floor-$op-ours"
+  pgbench_floor "floor-$op-peer"
+done
+echo '{}' > "$OUT/empty.jsonl"
+for r in $(seq 1 "$ROUNDS"); do
+  METHOD=GET run_wrk "http-ours-$r" 18080 "$OUT/empty.jsonl" "" "$OURS_PID" /healthz
+  METHOD=GET run_wrk "http-node-$r" 15679 "$OUT/empty.jsonl" "" "$HELLO_PID" /
 done
 for r in $(seq 1 "$ROUNDS"); do
   python3 bench/bodies.py mutation "$PG/portal_bench_large" "$OUT"

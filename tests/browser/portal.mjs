@@ -251,6 +251,15 @@ async function subAccountAsks(browser, api, p, check, watch) {
   const rang = await bell();
   const { ctx: subCtx, p: sub } = await signedIn(browser, api, "sub01", watch, true);
   check(true, "the sub-account signs in by keyboard alone");
+  // Each role's navigation offers what its capabilities allow, nothing else: an aggregated
+  // sub-account has no sub-accounts, no invoices of its own and no orders to manage.
+  const offered = async (page) =>
+    page.evaluate(() => [...document.querySelectorAll("#nav a")].filter((a) => !a.hidden).map((a) => a.getAttribute("href")).join(" "));
+  const subNav = await offered(sub);
+  check(subNav === "#/ #/order", `the aggregated sub-account is offered its dashboard and ordering only (${subNav})`);
+  check((await sub.locator("#card-recent, #card-invoice").count()) === 0, "its dashboard has no sub-accounts and no invoice card");
+  const mainNav = await offered(p);
+  check(mainNav === "#/ #/sub-accounts #/order #/orders #/invoices", `the main account is offered every section (${mainNav})`);
   await sub.getByRole("link", { name: "My account" }).click();
   await sub.getByLabel("Subject").fill("Private: moving office");
   await sub.getByLabel("Message").fill("Please keep this between us.");
