@@ -13,7 +13,7 @@
 // screenshots, optional), CHROMIUM (default /usr/bin/chromium).
 import http from "node:http";
 import { chromium } from "playwright-core";
-import { defectChecks } from "./defects.mjs";
+import { defectChecks, stopRestarted } from "./defects.mjs";
 import { portalChecks } from "./portal.mjs";
 
 const api = process.env.API;
@@ -116,7 +116,11 @@ try {
   for (const s of servers) s.close();
 }
 if (failures.length) {
+  stopRestarted();
   console.error(`${failures.length} browser check(s) failed`);
   process.exit(1);
 }
 console.log("browser checks passed");
+// The server the checks restarted is theirs to stop; nothing else keeps the process.
+stopRestarted();
+process.exit(0);

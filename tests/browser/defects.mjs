@@ -259,6 +259,10 @@ export async function defectChecks(browser, api, check) {
   check(unexpected.length === 0, `no console errors (${unexpected.join(" | ")})`);
 }
 
+/** The server the checks started in place of the first (stopped when they end). */
+let restarted = null;
+export const stopRestarted = () => restarted?.kill("SIGTERM");
+
 /** Restarts the server on its address (same database) and checks the bell still rises. */
 async function liveAfterRestart(api, p, check) {
   const pid = Number(process.env.SERVER_PID);
@@ -272,6 +276,8 @@ async function liveAfterRestart(api, p, check) {
     const up = await fetch(`${api}/healthz`).then(() => true).catch(() => false);
     if (!up) {
       server = spawn(process.env.PORTAL_BIN, ["serve", "--bind", bind, "--demo"], { stdio: "ignore", env: process.env });
+      // Node must not wait for it: the checks end the process, and it with them.
+      server.unref();
     }
   }
   for (let i = 0; i < 100; i++) {
@@ -293,4 +299,5 @@ async function liveAfterRestart(api, p, check) {
     .catch(() => false);
   check(rose, "the live count rises after the server restarted");
   process.on("exit", () => server?.kill("SIGTERM"));
+  restarted = server;
 }
