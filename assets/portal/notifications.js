@@ -1,7 +1,7 @@
 // The notifications panel: newest first, each opening what it is about, marked read one by
 // one or all at once; the bell's count follows (and rises live: api.js).
 
-import { call, setUnread } from "./api.js";
+import { call, setUnread, who } from "./api.js";
 import { dateTime, go, h, label, perform, show } from "./ui.js";
 import { t } from "./i18n.js";
 
@@ -14,11 +14,9 @@ function target(n, me) {
 }
 
 export async function notificationsPage(params) {
-  const [{ viewer }, mine] = await Promise.all([
-    call("Notifications", { first: 20, after: params.get("after") || null }),
-    call("Me"),
-  ]);
-  const me = mine.viewer.account;
+  // Who is signed in is known since the navigation was drawn (no second request for it).
+  const { viewer } = await call("Notifications", { first: 20, after: params.get("after") || null });
+  const me = who.account;
   setUnread(viewer.unreadNotificationCount);
   const page = viewer.notifications;
   const again = () => go(`#/notifications${params.size ? `?${params}` : ""}`);

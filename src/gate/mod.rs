@@ -437,7 +437,12 @@ pub fn code_of(e: &ServerError) -> Option<&str> {
 
 /// The shared answer to a transport that refused something itself (a malformed message).
 pub fn transport_error(message: &str) -> Vec<ServerError> {
-    vec![error(message, "BAD_REQUEST")]
+    transport_refusal(message, "BAD_REQUEST")
+}
+
+/// A transport's own refusal with its code (`UNAVAILABLE` while the process stops).
+pub fn transport_refusal(message: &str, code: &str) -> Vec<ServerError> {
+    vec![error(message, code)]
 }
 
 /// Kept for a transport that needs a generic internal error.

@@ -173,6 +173,29 @@ pub async fn by_id<T: Loadable>(ctx: &Context<'_>, id: i64) -> async_graphql::Re
     Ok(object)
 }
 
+/// Implements [`Loadable`] for a newtype over a row: its id kind, and the request's
+/// DataLoader `loader` that reads it by primary key. `loadable_by_id!(Type, Kind, loader)`.
+#[macro_export]
+macro_rules! loadable_by_id {
+    ($type:ident, $kind:ident, $loader:ident) => {
+        impl $crate::graphql::guards::Loadable for $type {
+            const KIND: $crate::graphql::ids::Kind = $crate::graphql::ids::Kind::$kind;
+
+            async fn load(
+                ctx: &async_graphql::Context<'_>,
+                id: i64,
+            ) -> async_graphql::Result<Option<Self>> {
+                let found = $crate::graphql::loaders(ctx)?
+                    .$loader
+                    .load_one(id)
+                    .await
+                    .map_err($crate::graphql::loaders::gql)?;
+                Ok(found.map($type))
+            }
+        }
+    };
+}
+
 /// Implements [`Guarded`] and [`Loadable`] for a record that belongs to an account (its
 /// `account_id`) and is seen under a [`policy::Target`] variant that takes that account:
 /// `part_of_account!(Type, Kind, loader, TargetVariant)`.
@@ -194,20 +217,6 @@ macro_rules! part_of_account {
             }
         }
 
-        impl $crate::graphql::guards::Loadable for $type {
-            const KIND: $crate::graphql::ids::Kind = $crate::graphql::ids::Kind::$kind;
-
-            async fn load(
-                ctx: &async_graphql::Context<'_>,
-                id: i64,
-            ) -> async_graphql::Result<Option<Self>> {
-                let found = $crate::graphql::loaders(ctx)?
-                    .$loader
-                    .load_one(id)
-                    .await
-                    .map_err($crate::graphql::loaders::gql)?;
-                Ok(found.map($type))
-            }
-        }
+        $crate::loadable_by_id!($type, $kind, $loader);
     };
 }

@@ -21,7 +21,7 @@ use axum::{
     extract::{Request, State},
     http::{StatusCode, header},
     middleware::{self, Next},
-    response::{IntoResponse, Response},
+    response::Response,
     routing::get,
 };
 use tower_http::{
@@ -98,11 +98,14 @@ async fn refuse_while_stopping(
     if !state.shutdown.begun() || req.uri().path() == "/readyz" {
         return next.run(req).await;
     }
-    let body = serde_json::json!({ "errors": [{
-        "message": "the server is restarting; send the request again",
-        "extensions": { "code": "UNAVAILABLE" },
-    }] });
-    let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    let mut response = graphql::error_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        crate::gate::transport_refusal(
+            "the server is restarting; send the request again",
+            "UNAVAILABLE",
+        ),
+        "application/json",
+    );
     let headers = response.headers_mut();
     headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
     headers.insert(

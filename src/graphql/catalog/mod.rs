@@ -27,21 +27,7 @@ macro_rules! catalog_object {
             }
         }
 
-        impl $crate::graphql::guards::Loadable for $type {
-            const KIND: $crate::graphql::ids::Kind = $crate::graphql::ids::Kind::$kind;
-
-            async fn load(
-                ctx: &async_graphql::Context<'_>,
-                id: i64,
-            ) -> async_graphql::Result<Option<Self>> {
-                let found = $crate::graphql::loaders(ctx)?
-                    .$loader
-                    .load_one(id)
-                    .await
-                    .map_err($crate::graphql::loaders::gql)?;
-                Ok(found.map($type))
-            }
-        }
+        $crate::loadable_by_id!($type, $kind, $loader);
     };
 }
 
