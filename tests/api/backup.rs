@@ -11,49 +11,12 @@ use std::{
     },
 };
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{
-    cli::{run, serve},
+    cli::{login, post, run, serve},
     helpers::TestDb,
 };
-
-async fn post(
-    client: &reqwest::Client,
-    addr: &str,
-    token: Option<&str>,
-    query: &str,
-    variables: Value,
-) -> Value {
-    let mut request = client
-        .post(format!("http://{addr}/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(t) = token {
-        request = request.bearer_auth(t);
-    }
-    request
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("json")
-}
-
-async fn login(client: &reqwest::Client, addr: &str) -> String {
-    let body = post(
-        client,
-        addr,
-        None,
-        "mutation { login(input: {login: \"main\", password: \"demo-pass\"}) { accessToken } }",
-        json!({}),
-    )
-    .await;
-    body["data"]["login"]["accessToken"]
-        .as_str()
-        .expect("token")
-        .to_string()
-}
 
 const CREATE: &str = "mutation($s: String!) { createTicket(input: {subject: $s, message: \"kept\"}) { ticket { id } userErrors { code } } }";
 const COUNT: &str = "{ viewer { account { tickets { totalCount } } } }";

@@ -54,7 +54,7 @@ pub fn run(db: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf8 output")
 }
 
-async fn post(
+pub async fn post(
     client: &reqwest::Client,
     addr: &str,
     token: Option<&str>,
@@ -68,6 +68,22 @@ async fn post(
         req = req.bearer_auth(t);
     }
     req.send().await.expect("sent").json().await.expect("json")
+}
+
+/// The demo main account's access token (`main` / `demo-pass`).
+pub async fn login(client: &reqwest::Client, addr: &str) -> String {
+    let body = post(
+        client,
+        addr,
+        None,
+        "mutation { login(input: {login: \"main\", password: \"demo-pass\"}) { accessToken } }",
+        json!({}),
+    )
+    .await;
+    body["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_string()
 }
 
 #[tokio::test]
@@ -95,18 +111,7 @@ async fn seed_token_and_serve_work_together_on_the_embedded_database() {
     )
     .await;
     assert_eq!(who["data"]["viewer"]["role"], "ADMIN", "{who}");
-    let login = post(
-        &client,
-        &addr,
-        None,
-        "mutation { login(input: {login: \"main\", password: \"demo-pass\"}) { accessToken } }",
-        json!({}),
-    )
-    .await;
-    let main_token = login["data"]["login"]["accessToken"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let main_token = login(&client, &addr).await;
     let page = post(&client, &addr, Some(&main_token), "{ viewer { account { subAccounts { totalCount } recentlyLinkedSubAccounts { status } } } }", json!({})).await;
     assert_eq!(
         page["data"]["viewer"]["account"]["subAccounts"]["totalCount"], 12,

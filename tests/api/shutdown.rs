@@ -19,7 +19,7 @@ use tokio_tungstenite::{
 };
 
 use crate::{
-    cli::{run, serve},
+    cli::{login, run, serve},
     helpers::TestDb,
 };
 
@@ -83,19 +83,7 @@ async fn sigterm_under_load_loses_nothing() {
         ],
     );
     let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("http://{addr}/graphql"))
-        .json(&json!({ "query": "mutation { login(input: {login: \"main\", password: \"demo-pass\"}) { accessToken } }" }))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = login["data"]["login"]["accessToken"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let token = login(&client, &addr).await;
 
     // A live connection, to be told the server is going away.
     let mut request = format!("ws://{addr}/graphql/ws")

@@ -257,3 +257,18 @@ async fn compare(
         ));
     }
 }
+
+/// Fails with the first differing answers (and how many queries plans answered).
+fn no_answer_differs(failures: &[String], yes: u64, no: u64) {
+    assert!(
+        failures.is_empty(),
+        "{} answers differ (plans answered {yes}, declined {no}):\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+}
