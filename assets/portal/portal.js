@@ -12,7 +12,7 @@ import { notificationsPage } from "./notifications.js";
 import { manageOrders, orderPage } from "./orders.js";
 import { ticketPage } from "./tickets.js";
 import { setLocale, t, translateStatic } from "./i18n.js";
-import { h, perform, setCurrency, show, showError } from "./ui.js";
+import { beginScreen, h, perform, setCurrency, show, showError } from "./ui.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -118,6 +118,7 @@ const screens = [
 ];
 
 async function route() {
+  beginScreen(location.hash);
   if (!signedIn()) return signIn();
   const [path, query] = location.hash.replace(/^#/, "").split("?");
   const params = new URLSearchParams(query || "");

@@ -69,8 +69,16 @@ export function go(hash) {
   else location.hash = hash;
 }
 
-/** Shows a screen (absent parts left out). */
+/** The address of the screen being drawn: a screen still loading when the visitor moved on
+ * draws nothing (a slow dashboard must not cover the sub-accounts asked for after it). */
+let drawing = null;
+export function beginScreen(hash) {
+  drawing = hash;
+}
+
+/** Shows a screen (absent parts left out), unless the visitor has moved on from it. */
 export function show(...parts) {
+  if (drawing !== null && location.hash !== drawing) return;
   main.replaceChildren(...parts.flat().filter((p) => p !== null && p !== undefined && p !== false));
 }
 
