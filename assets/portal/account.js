@@ -2,11 +2,11 @@
 // tariff), usage, documents, tickets and activity, each offered by capabilities.
 
 import { call } from "./api.js";
-import { cell, date, dateTime, h, label, moneyCell, perform, show, status, table } from "./ui.js";
+import { cell, date, dateTime, h, label, moneyCell, perform, status, table } from "./ui.js";
 import { usageSection } from "./usage.js";
 import { t } from "./i18n.js";
 
-export async function accountPage(id) {
+export async function accountPage(id, show) {
   const data = await call("SubAccount", { id });
   const account = data.node;
   const mine = data.viewer.account?.id === account.id;
@@ -17,7 +17,7 @@ export async function accountPage(id) {
     usageSection(id, can),
   ]);
   const { documents, tickets, activity } = sections.node;
-  const again = () => accountPage(id);
+  const again = () => accountPage(id, show);
   show(
     h("p", {}, mine ? h("a", { href: "#/" }, t("← Dashboard")) : h("a", { href: "#/sub-accounts" }, t("← Sub-accounts"))),
     h("h1", {}, account.fullName, " ", status(account.status)),

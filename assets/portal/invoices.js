@@ -2,10 +2,10 @@
 // service a line bills).
 
 import { call } from "./api.js";
-import { cell, date, h, label, money, moneyCell, show, status, table } from "./ui.js";
+import { cell, date, h, label, money, moneyCell, status, table } from "./ui.js";
 import { t } from "./i18n.js";
 
-export async function invoicesPage(params) {
+export async function invoicesPage(params, show) {
   const account = (await call("Invoices", { first: 20, after: params.get("after") || null })).viewer.account;
   const page = account.invoices;
   const rows = page.nodes.map((i) =>

@@ -1,12 +1,13 @@
 // The dashboard and the sub-accounts table.
 
 import { call, setUnread, who } from "./api.js";
-import { cell, date, h, label, money, moneyCell, show, status, table } from "./ui.js";
+import { cell, date, h, label, money, moneyCell, status, table } from "./ui.js";
 import { t } from "./i18n.js";
+import { PAGE_SIZE, loadPage } from "./pages.js";
 
 const accountLink = (a) => (a.capabilities.viewDetails ? h("a", { href: `#/accounts/${a.id}` }, a.fullName) : a.fullName);
 
-export async function dashboard() {
+export async function dashboard(show) {
   const mine = who.account;
   const isMain = Boolean(mine) && !mine.subAccountType;
   const { viewer } = await call("Dashboard", { billing: Boolean(mine?.capabilities.viewBilling), main: isMain });
@@ -48,14 +49,22 @@ export async function dashboard() {
   );
 }
 
-export async function subAccounts(params) {
+export async function subAccounts(params, show) {
   const filter = {};
   if (params.get("status")) filter.status = [params.get("status")];
   if (params.get("q")) filter.search = params.get("q");
   const sort = params.get("sort") || "FULL_NAME";
   const direction = params.get("dir") === "DESC" ? "DESC" : "ASC";
-  const variables = { filter, orderBy: { field: sort, direction }, first: 20, after: params.get("after") || null };
-  const account = (await call("SubAccounts", variables)).viewer.account;
+  const orderBy = { field: sort, direction };
+  const { data: account, pager } = await loadPage({
+    // One list per filter and order: its cursors are kept for the page numbers.
+    key: JSON.stringify(["sub-accounts", filter, orderBy]),
+    params,
+    path: "#/sub-accounts",
+    hop: async (args) => (await call("SubAccountCursors", { filter, orderBy, ...args })).viewer.account.subAccounts,
+    load: async (after) => (await call("SubAccounts", { filter, orderBy, first: PAGE_SIZE, after })).viewer.account,
+    connectionOf: (account) => account.subAccounts,
+  });
   const page = account.subAccounts;
   const choose = (name, options, current) =>
     h("select", { name }, options.map(([value, text]) => h("option", { value, selected: value === current }, text)));
@@ -92,14 +101,12 @@ export async function subAccounts(params) {
       moneyCell(t("Total cost"), a.totalServiceCost),
     ),
   );
-  const more = new URLSearchParams(params);
-  more.set("after", page.pageInfo.endCursor || "");
   show(
     h("h1", {}, t("Sub-accounts")),
     account.subAccountManagement ? null : h("p", { id: "read-only" }, t("Your ISP has not enabled sub-account management: the list is read-only.")),
     form,
     h("p", { role: "status" }, page.totalCount === 1 ? t("1 sub-account") : t("{n} sub-accounts", { n: page.totalCount })),
     table("sub-accounts", [t("Full name"), t("Status"), t("Address"), t("Active services"), t("Billing"), t("Total cost")], rows),
-    page.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/sub-accounts?${more}` }, t("Next page"))) : null,
+    pager,
   );
 }

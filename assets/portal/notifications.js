@@ -2,7 +2,7 @@
 // one or all at once; the bell's count follows (and rises live: api.js).
 
 import { call, setUnread, who } from "./api.js";
-import { dateTime, go, h, label, perform, show } from "./ui.js";
+import { dateTime, go, h, label, perform } from "./ui.js";
 import { t } from "./i18n.js";
 
 /** Where a notification leads: its ticket, the orders, or the account of its service. */
@@ -13,7 +13,7 @@ function target(n, me) {
   return null;
 }
 
-export async function notificationsPage(params) {
+export async function notificationsPage(params, show) {
   // Who is signed in is known since the navigation was drawn (no second request for it).
   const { viewer } = await call("Notifications", { first: 20, after: params.get("after") || null });
   const me = who.account;

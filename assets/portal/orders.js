@@ -3,8 +3,9 @@
 // t("Manage orders"): a main account approves (by paying) or rejects its sub-accounts' orders.
 
 import { call } from "./api.js";
-import { cell, date, go, h, label, money, moneyCell, perform, show, status, table } from "./ui.js";
+import { cell, date, go, h, label, money, moneyCell, perform, status, table } from "./ui.js";
 import { t } from "./i18n.js";
+import { PAGE_SIZE, loadPage } from "./pages.js";
 
 /** The cart: one account's lines (tariff id → quantity) and the key that makes paying once. */
 let cart = { accountId: null, lines: new Map(), key: null };
@@ -23,7 +24,7 @@ function empty(accountId) {
 /** The key of each order's approval, until an attempt is refused. */
 const approvals = new Map();
 
-export async function orderPage(params) {
+export async function orderPage(params, show) {
   const [{ viewer }, { tariffs }] = await Promise.all([call("OrderAccounts"), call("Tariffs")]);
   const me = viewer.account;
   const accounts = [me, ...me.subAccounts.nodes].filter((a) => a.capabilities.order);
@@ -50,7 +51,7 @@ export async function orderPage(params) {
   }
   // An aggregated sub-account ordering for itself asks its main (no payment).
   const asksMain = chosen.id === me.id && me.subAccountType === "AGGREGATED";
-  const again = () => orderPage(params);
+  const again = () => orderPage(params, show);
   const items = [...cart.lines].map(([tariffId, quantity]) => ({ tariffId, quantity }));
   const quote = items.length ? (await call("OrderQuote", { accountId: chosen.id, items })).orderQuote : null;
 
@@ -87,7 +88,7 @@ export async function orderPage(params) {
     h("label", {}, t("Order for"), pick),
     h("h2", {}, t("Cart")),
     quote ? cartTable(quote, again) : h("p", { id: "cart-empty" }, t("The cart is empty.")),
-    quote ? checkout(chosen, me, asksMain, items) : null,
+    quote ? checkout(chosen, me, asksMain, items, show) : null,
     h("h2", {}, t("Services")),
     catalogue,
   );
@@ -118,7 +119,7 @@ function cartTable(quote, again) {
   ];
 }
 
-function checkout(account, me, asksMain, items) {
+function checkout(account, me, asksMain, items, show) {
   const form = h(
     "form",
     { class: "filters", id: "checkout", onsubmit: place },
@@ -146,7 +147,7 @@ function checkout(account, me, asksMain, items) {
       { accountId: account.id, items, paymentMethod, idempotencyKey: cart.key },
       async (out) => {
         empty(account.id);
-        await orderPage(new URLSearchParams({ account: account.id }));
+        await orderPage(new URLSearchParams({ account: account.id }), show);
         document.getElementById("placed").textContent = t("Order {number}: {status}", { number: out.order.number, status: label(out.order.status) });
       },
       // The cart stays; paying again is a new attempt with its own key.
@@ -162,10 +163,17 @@ function approvalKey(orderId) {
   return approvals.get(orderId);
 }
 
-export async function manageOrders(params) {
+export async function manageOrders(params, show) {
   const waiting = params.get("all") ? null : ["AWAITING_MAIN_APPROVAL"];
-  const after = params.get("after") || null;
-  const account = (await call("ManageOrders", { status: waiting, first: 50, after })).viewer.account;
+  const { data: account, pager } = await loadPage({
+    key: JSON.stringify(["orders", waiting]),
+    params,
+    path: "#/orders",
+    hop: async (args) => (await call("OrderCursors", { status: waiting, ...args })).viewer.account.subAccountOrders,
+    load: async (after) => (await call("ManageOrders", { status: waiting, first: PAGE_SIZE, after })).viewer.account,
+    connectionOf: (account) => account.subAccountOrders,
+  });
+  const total = account.subAccountOrders.totalCount;
   const done = () => go("#/orders?all=1");
   // Approving pays with the method the main chooses; rejecting says why.
   const approve = (o, method, button) =>
@@ -216,14 +224,11 @@ export async function manageOrders(params) {
       ),
     ),
   );
-  const total = account.subAccountOrders.totalCount;
-  const next = new URLSearchParams(params);
-  next.set("after", account.subAccountOrders.pageInfo.endCursor || "");
   show(
     h("h1", {}, t("Manage orders")),
     h("p", {}, waiting ? h("a", { href: "#/orders?all=1" }, t("Show all orders")) : h("a", { href: "#/orders" }, t("Show waiting orders only"))),
     h("p", { role: "status" }, total === 1 ? t("1 order") : t("{n} orders", { n: total })),
     table("orders", [t("Order"), t("Date"), t("Sub-account"), t("Items"), t("Status"), t("Total"), t("Invoice"), t("Actions")], rows),
-    account.subAccountOrders.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/orders?${next}` }, t("Next page"))) : null,
+    pager,
   );
 }

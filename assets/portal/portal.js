@@ -12,7 +12,7 @@ import { notificationsPage } from "./notifications.js";
 import { manageOrders, orderPage } from "./orders.js";
 import { ticketPage } from "./tickets.js";
 import { setLocale, t, translateStatic } from "./i18n.js";
-import { beginScreen, h, perform, setCurrency, show, showError } from "./ui.js";
+import { beginScreen, h, perform, setCurrency, showError } from "./ui.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -47,7 +47,7 @@ function markCurrent(path) {
 /** Where a signed-out visitor was going (a bookmarked deep link), to go on after sign-in. */
 let wanted = null;
 
-function signIn() {
+function signIn(show) {
   signedInFrame(false);
   navigated = false;
   if (location.hash && location.hash !== "#/") wanted = location.hash;
@@ -96,7 +96,7 @@ async function navigation() {
 
 /** Staff have the playground, not the customer portal: say so plainly. */
 let viewerIsStaff = false;
-function staffPage() {
+function staffPage(show) {
   for (const id of ["nav-sub-accounts", "nav-order", "nav-manage-orders", "nav-invoices"]) {
     document.getElementById(id).hidden = true;
   }
@@ -108,18 +108,18 @@ function staffPage() {
 }
 
 const screens = [
-  ["/sub-accounts", (_, params) => subAccounts(params)],
-  ["/orders", (_, params) => manageOrders(params)],
-  ["/order", (_, params) => orderPage(params)],
-  ["/invoices", (_, params) => invoicesPage(params)],
-  ["/notifications", (_, params) => notificationsPage(params)],
-  ["/tickets/", (id) => ticketPage(id)],
-  ["/accounts/", (id) => accountPage(id)],
+  ["/sub-accounts", (_, params, show) => subAccounts(params, show)],
+  ["/orders", (_, params, show) => manageOrders(params, show)],
+  ["/order", (_, params, show) => orderPage(params, show)],
+  ["/invoices", (_, params, show) => invoicesPage(params, show)],
+  ["/notifications", (_, params, show) => notificationsPage(params, show)],
+  ["/tickets/", (id, _, show) => ticketPage(id, show)],
+  ["/accounts/", (id, _, show) => accountPage(id, show)],
 ];
 
 async function route() {
-  beginScreen(location.hash);
-  if (!signedIn()) return signIn();
+  const { show, current } = beginScreen();
+  if (!signedIn()) return signIn(show);
   const [path, query] = location.hash.replace(/^#/, "").split("?");
   const params = new URLSearchParams(query || "");
   // A new screen starts without the last one's error.
@@ -128,15 +128,17 @@ async function route() {
   try {
     await navigation();
     listen();
-    if (viewerIsStaff) return staffPage();
+    if (viewerIsStaff) return staffPage(show);
     const found = screens.find(([prefix]) => (prefix.endsWith("/") ? path.startsWith(prefix) : path === prefix));
-    if (found) await found[1](decodeURIComponent(path.slice(found[0].length)), params);
-    else await dashboard();
+    if (found) await found[1](decodeURIComponent(path.slice(found[0].length)), params, show);
+    else await dashboard(show);
+    if (!current()) return;
     // A new screen starts at the top, with focus on it for keyboard and screen readers.
     main.focus({ preventScroll: true });
     window.scrollTo(0, 0);
   } catch (e) {
-    if (e.code !== "UNAUTHENTICATED") showError(e.message);
+    // A screen the visitor has left says nothing over the next.
+    if (current() && e.code !== "UNAUTHENTICATED") showError(e.message);
   }
 }
 

@@ -1,13 +1,13 @@
 // A ticket's conversation: its messages, a reply, closing it.
 
 import { call } from "./api.js";
-import { date, h, perform, show, status } from "./ui.js";
+import { date, h, perform, status } from "./ui.js";
 import { t } from "./i18n.js";
 
-export async function ticketPage(id) {
+export async function ticketPage(id, show) {
   const ticket = (await call("Ticket", { id })).node;
   const open = ticket.status !== "RESOLVED" && ticket.account.capabilities.manageTickets;
-  const again = () => ticketPage(id);
+  const again = () => ticketPage(id, show);
   const reply = open
     ? h(
         "form",

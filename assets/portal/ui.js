@@ -69,17 +69,19 @@ export function go(hash) {
   else location.hash = hash;
 }
 
-/** The address of the screen being drawn: a screen still loading when the visitor moved on
- * draws nothing (a slow dashboard must not cover the sub-accounts asked for after it). */
-let drawing = null;
-export function beginScreen(hash) {
-  drawing = hash;
-}
-
-/** Shows a screen (absent parts left out), unless the visitor has moved on from it. */
-export function show(...parts) {
-  if (drawing !== null && location.hash !== drawing) return;
-  main.replaceChildren(...parts.flat().filter((p) => p !== null && p !== undefined && p !== false));
+/**
+ * A screen begins: its `show` draws (absent parts left out) only while it is the latest one
+ * begun, so a slow screen the visitor has moved on from draws nothing over the next (a late
+ * dashboard must not cover the sub-accounts asked for after it, even when it arrives last).
+ */
+let latest = 0;
+export function beginScreen() {
+  const mine = ++latest;
+  const current = () => mine === latest;
+  const show = (...parts) => {
+    if (current()) main.replaceChildren(...parts.flat().filter((p) => p !== null && p !== undefined && p !== false));
+  };
+  return { show, current };
 }
 
 export function showError(message) {

@@ -61,6 +61,8 @@ operations! {
     "Me" => "{}",
     "Notifications" => r#"{ "first": 20 }"#,
     "MarkNotificationsRead" => r#"{ "all": true }"#,
+    "SubAccountCursors" => r#"{ "first": 100 }"#,
+    "OrderCursors" => r#"{ "status": ["AWAITING_MAIN_APPROVAL"], "last": 100 }"#,
 }
 
 pub use crate::config::TrustedDocuments as Mode;

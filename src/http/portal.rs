@@ -38,6 +38,7 @@ assets! {
     "invoices.js" => "text/javascript; charset=utf-8",
     "notifications.js" => "text/javascript; charset=utf-8",
     "i18n.js" => "text/javascript; charset=utf-8",
+    "pages.js" => "text/javascript; charset=utf-8",
     "portal.css" => "text/css; charset=utf-8",
 }
 

@@ -12,8 +12,9 @@
 //   its address with the same database).
 
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { gql, trusted } from "./api.mjs";
+import { pageChecks } from "./pages.mjs";
 import { signedIn } from "./portal.mjs";
 
 const AXE = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
@@ -96,29 +97,6 @@ async function screens(browser, api, locale, check) {
   await ctx.close();
 }
 
-async function gql(api, token, query, variables = {}) {
-  const r = await fetch(`${api}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await r.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-/** A trusted document of operations/ by its id (customers may send nothing else here). */
-async function trusted(api, token, name, variables = {}) {
-  const text = readFileSync(new URL(`../../operations/${name}.graphql`, import.meta.url), "utf8");
-  const documentId = `sha256:${createHash("sha256").update(text).digest("hex")}`;
-  const headers = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const r = await fetch(`${api}/graphql`, { method: "POST", headers, body: JSON.stringify({ documentId, variables }) });
-  const body = await r.json();
-  if (body.errors) throw new Error(`${name}: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
 /** 101 more aggregated sub-accounts of the demo's main, named to sort after the others. */
 async function manySubAccounts(api, staff) {
   const { accounts } = await gql(api, staff, '{ accounts(filter: {search: "main"}, first: 5) { nodes { id login } } }');
@@ -136,7 +114,7 @@ async function manySubAccounts(api, staff) {
     const id = made.createAccount.account.id;
     const linked = await gql(api, staff, "mutation($m: ID!, $s: ID!) { linkSubAccount(input: {mainAccountId: $m, subAccountId: $s, type: AGGREGATED}) { userErrors { message } } }", { m: main.id, s: id });
     if (linked.linkSubAccount.userErrors.length) throw new Error(JSON.stringify(linked));
-    last = { id, name: `Zz Site ${n}` };
+    last = { mainId: main.id, id, name: `Zz Site ${n}` };
   }
   return last;
 }
@@ -180,6 +158,9 @@ export async function defectChecks(browser, api, check) {
   await p.goto(`${api}/portal/#/order?account=QWNjb3VudDo5OTk5OTk`);
   await p.locator("#cannot-order").waitFor();
   check(true, "an unknown account on the order page is refused, not swapped");
+
+  // Numbered pages over the 100-odd sub-accounts.
+  await pageChecks(p, api, staff, site.mainId, check);
 
   // An error clears on the next screen.
   await p.goto(`${api}/portal/#/tickets/VGlja2V0Ojk5OTk5OQ`);

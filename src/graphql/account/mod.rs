@@ -348,21 +348,23 @@ impl Account {
     /// placed for it to approve, newest first; needs `viewBilling`.
     #[graphql(
         guard = "Can(Action::ViewBilling, self)",
-        complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)"
+        complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)"
     )]
     async fn sub_account_orders(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only these statuses (any of them).")] status: Option<Vec<OrderStatus>>,
-        #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the start (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1..100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Order>>> {
         let key = PageKey {
             parent: self.row.id,
             filter: PaidForOthers(
                 values(status, |s: &entity::enums::OrderStatus| s.as_str()).gql()?,
             ),
-            page: page_request(first, after, None, None).gql()?,
+            page: page_request(first, after, last, before).gql()?,
         };
         page_of(&super::loaders(ctx)?.paid_for_others, key, Order)
             .await

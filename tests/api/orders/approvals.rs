@@ -3,15 +3,7 @@ use super::*;
 #[tokio::test]
 async fn a_sub_account_asks_its_main_only_when_its_partner_allows_it() {
     let s = shop().await;
-    let refused = place(
-        &s,
-        &s.sub,
-        &s.t.aggregated,
-        json!([{ "tariffId": s.fiber }]),
-        Value::Null,
-        Value::Null,
-    )
-    .await;
+    let refused = sub_orders_fiber(&s).await;
     assert_eq!(refused["userErrors"][0]["code"], "NOT_ALLOWED_BY_SETTINGS");
     assert_eq!(refused["order"], Value::Null);
     let order = sub_asks(&s).await;
@@ -178,4 +170,45 @@ async fn eight_concurrent_approvals_pay_once_and_issue_one_invoice() {
         )
         .await;
     assert_eq!(data["viewer"]["account"]["invoices"]["totalCount"], 1);
+}
+
+/// "Manage orders" pages from the end too (the portal's page numbers find a far page that
+/// way): walked backward two at a time it holds the forward list, in the same order.
+#[tokio::test]
+async fn waiting_orders_page_backward_to_the_same_list_as_forward() {
+    let s = shop().await;
+    let mut placed = vec![sub_asks(&s).await["id"].clone()];
+    for _ in 0..4 {
+        placed.push(sub_orders_fiber(&s).await["order"]["id"].clone());
+    }
+    const PAGE: &str = "query($first: Int, $after: String, $last: Int, $before: String) { viewer { account {
+        subAccountOrders(status: [AWAITING_MAIN_APPROVAL], first: $first, after: $after, last: $last, before: $before) {
+          totalCount edges { cursor node { id } } pageInfo { hasPreviousPage startCursor } } } } }";
+    let forward = s.app.ok(PAGE, json!({ "first": 100 }), Some(&s.main)).await["viewer"]["account"]
+        ["subAccountOrders"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect::<Vec<_>>();
+    // Newest first: the reverse of the order they were placed in.
+    placed.reverse();
+    assert_eq!(forward, placed);
+    let mut backward = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let page = s
+            .app
+            .ok(PAGE, json!({ "last": 2, "before": before }), Some(&s.main))
+            .await["viewer"]["account"]["subAccountOrders"]
+            .clone();
+        assert_eq!(page["totalCount"], 5);
+        let ids = page["edges"].as_array().expect("edges");
+        backward.splice(0..0, ids.iter().map(|e| e["node"]["id"].clone()));
+        if page["pageInfo"]["hasPreviousPage"] == false {
+            break;
+        }
+        before = page["pageInfo"]["startCursor"].clone();
+    }
+    assert_eq!(backward, forward);
 }

@@ -84,14 +84,10 @@ async fn place(s: &Shop, token: &str, account: &str, items: Value, pm: Value, ke
         .clone()
 }
 
-async fn sub_asks(s: &Shop) -> Value {
-    let partner = s
-        .app
-        .ok("{ partners { id } }", json!({}), Some(s.app.admin()))
-        .await["partners"][0]["id"]
-        .clone();
-    s.app.ok("mutation($p: ID!) { updatePartnerPortalSettings(input: {partnerId: $p, subAccountsCanOrder: true}) { userErrors { code } } }", json!({ "p": partner }), Some(s.app.admin())).await;
-    let out = place(
+/// The aggregated sub-account orders one Fiber 100 for itself, with no payment method (it
+/// asks its main account): the payload.
+async fn sub_orders_fiber(s: &Shop) -> Value {
+    place(
         s,
         &s.sub,
         &s.t.aggregated,
@@ -99,7 +95,17 @@ async fn sub_asks(s: &Shop) -> Value {
         Value::Null,
         Value::Null,
     )
-    .await;
+    .await
+}
+
+async fn sub_asks(s: &Shop) -> Value {
+    let partner = s
+        .app
+        .ok("{ partners { id } }", json!({}), Some(s.app.admin()))
+        .await["partners"][0]["id"]
+        .clone();
+    s.app.ok("mutation($p: ID!) { updatePartnerPortalSettings(input: {partnerId: $p, subAccountsCanOrder: true}) { userErrors { code } } }", json!({ "p": partner }), Some(s.app.admin())).await;
+    let out = sub_orders_fiber(s).await;
     assert_eq!(out["userErrors"], json!([]));
     assert_eq!(out["order"]["status"], "AWAITING_MAIN_APPROVAL");
     out["order"].clone()
