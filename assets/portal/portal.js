@@ -49,6 +49,7 @@ let wanted = null;
 
 function signIn(show) {
   signedInFrame(false);
+  brand(null);
   navigated = false;
   if (location.hash && location.hash !== "#/") wanted = location.hash;
   const form = h(
@@ -74,6 +75,24 @@ function signIn(show) {
   form.querySelector("input").focus();
 }
 
+/** The partner's look: its accent colour for the header and the navigation (a darker shade
+ * for the navigation), its logo beside the portal's name; the portal's own without them. */
+function brand(branding) {
+  const root = document.documentElement.style;
+  const color = branding?.accentColor;
+  if (color) {
+    root.setProperty("--brand", color);
+    root.setProperty("--brand-dark", `color-mix(in srgb, ${color} 78%, black)`);
+  } else {
+    root.removeProperty("--brand");
+    root.removeProperty("--brand-dark");
+  }
+  const logo = document.getElementById("brand-logo");
+  logo.hidden = !branding?.logoUrl;
+  if (branding?.logoUrl) logo.src = branding.logoUrl;
+  else logo.removeAttribute("src");
+}
+
 /** The navigation for who is signed in (once per session): links of no use are hidden. */
 let navigated = false;
 async function navigation() {
@@ -83,6 +102,7 @@ async function navigation() {
   who.account = me;
   setUnread(viewer.unreadNotificationCount);
   setCurrency(me?.currency);
+  brand(me?.partner.branding);
   document.getElementById("who").textContent = me?.fullName ?? t("ISP staff");
   const isMain = Boolean(me) && !me.subAccountType;
   document.getElementById("nav-sub-accounts").hidden = !isMain;

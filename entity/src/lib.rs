@@ -25,6 +25,7 @@ pub mod order;
 pub mod order_item;
 pub mod order_key;
 pub mod partner;
+pub mod partner_logo;
 pub mod partner_portal_settings;
 pub mod payment;
 pub mod portal_settings;

@@ -9,6 +9,12 @@ pub struct Model {
     #[sea_orm(unique)]
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// The portal's accent colour, `#rrggbb` (dark enough for white text); none: the default.
+    pub accent_color: Option<String>,
+    /// The logo's media type (`image/png` or `image/jpeg`); none: no logo.
+    pub logo_type: Option<String>,
+    /// The logo's SHA-256 (hex), in its URL so a new logo is a new address.
+    pub logo_digest: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

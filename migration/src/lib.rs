@@ -14,6 +14,7 @@ mod m20261201_000007_viewer_notify;
 mod m20261205_000008_derived_records;
 mod m20261205_000009_due_work;
 mod m20261205_000010_account_totals;
+mod m20261205_000011_partner_branding;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000008_derived_records::Migration),
             Box::new(m20261205_000009_due_work::Migration),
             Box::new(m20261205_000010_account_totals::Migration),
+            Box::new(m20261205_000011_partner_branding::Migration),
         ]
     }
 }

@@ -40,6 +40,7 @@ pub mod account;
 pub mod activity;
 pub mod billing;
 pub mod bootstrap;
+pub mod branding;
 pub mod bulk;
 pub mod catalog;
 pub mod document;

@@ -5,6 +5,7 @@
 //! `/readyz` (and `/metrics`, on its own listener or behind a token) in [`health`];
 //! security headers and CORS on every answer in [`headers`].
 
+mod branding;
 mod documents;
 mod exports;
 mod graphql;
@@ -63,6 +64,7 @@ pub fn router(gate: Gate) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/documents/{id}", get(documents::download))
+        .route("/branding/{id}/logo", get(branding::logo))
         .route("/exports/activity.csv", get(exports::activity))
         .route("/playground/{file}", get(playground::asset))
         .route("/", get(portal::root))

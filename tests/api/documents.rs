@@ -1,7 +1,7 @@
 //! Document uploads (GraphQL multipart request spec): PDFs only, by content; the upload
 //! downloads byte-identical through its signed link; only admins upload.
 
-use reqwest::{StatusCode, multipart};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, first_code};
@@ -23,28 +23,15 @@ pub(crate) async fn upload(
     filename: &str,
     csrf_header: bool,
 ) -> (StatusCode, Value) {
-    let operations = json!({ "query": UPLOAD, "variables": { "a": account, "f": null } });
-    let form = multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.f"] }).to_string())
-        .part(
-            "0",
-            multipart::Part::bytes(bytes)
-                .file_name(filename.to_string())
-                .mime_str("application/pdf")
-                .expect("mime"),
-        );
-    let mut req = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(token)
-        .multipart(form);
-    if csrf_header {
-        req = req.header("x-requested-with", "portal-tests");
-    }
-    let resp = req.send().await.expect("sent");
-    let status = resp.status();
-    (status, resp.json().await.expect("json"))
+    app.multipart(
+        token,
+        UPLOAD,
+        json!({ "a": account, "f": null }),
+        "f",
+        (bytes, filename, "application/pdf"),
+        csrf_header,
+    )
+    .await
 }
 
 #[tokio::test]

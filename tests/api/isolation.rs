@@ -48,6 +48,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "mutation($id: ID!) { updatePartnerPortalSettings(input: {partnerId: $id}) { partner { id } } }",
     ),
     (
+        "Mutation.updatePartnerBranding",
+        "FORBIDDEN",
+        "mutation($id: ID!) { updatePartnerBranding(input: {partnerId: $id, accentColor: \"#000000\"}) { partner { id } } }",
+    ),
+    (
         "Mutation.updateEmailTemplate",
         "FORBIDDEN",
         "mutation($id: ID!) { updateEmailTemplate(input: {id: $id, body: \"x\"}) { template { id } } }",

@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod backup;
 mod billing;
+mod branding;
 mod bulk;
 mod capabilities;
 mod cart;

@@ -119,6 +119,23 @@ async function manySubAccounts(api, staff) {
   return last;
 }
 
+/** The partner's branding from the API: its colour on the header, its logo shown (loaded);
+ * signed out, the portal's own look again. */
+async function brandingChecks(p, api, staff, check) {
+  const { partners } = await gql(api, staff, "{ partners { name branding { accentColor logoUrl } } }");
+  const { accentColor, logoUrl } = partners[0].branding;
+  const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(", ")})`;
+  const header = () => p.evaluate(() => getComputedStyle(document.querySelector("header")).backgroundColor);
+  check(Boolean(accentColor && logoUrl), `the demo partner has a colour and a logo (${accentColor}, ${logoUrl})`);
+  check((await header()) === rgb(accentColor), `the header wears the partner's colour (${await header()})`);
+  await p.waitForFunction(() => document.getElementById("brand-logo").naturalWidth > 0, null, { timeout: 10000 }).catch(() => null);
+  const logo = await p.locator("#brand-logo").evaluate((img) => ({ shown: img.checkVisibility(), width: img.naturalWidth, src: img.getAttribute("src") }));
+  check(logo.shown && logo.width > 0 && logo.src === logoUrl, `the partner's logo is shown (${JSON.stringify(logo)})`);
+  await p.getByRole("button", { name: "Sign out" }).click();
+  await p.getByRole("button", { name: "Sign in" }).waitFor();
+  check((await header()) !== rgb(accentColor) && !(await p.locator("#brand-logo").isVisible()), "signed out, the portal's own look again");
+}
+
 export async function defectChecks(browser, api, check) {
   const watch = { elsewhere: [], errors: [] };
   const staff = process.env.STAFF_TOKEN;
@@ -137,6 +154,7 @@ export async function defectChecks(browser, api, check) {
     await p.getByRole("button", { name: "Sign in" }).click();
     await p.locator("#main h1", { hasText: "Manage orders" }).waitFor({ timeout: 20000 });
     check(new URL(p.url()).hash === "#/orders", `sign-in lands on the bookmarked screen (${p.url()})`);
+    await brandingChecks(p, api, staff, check);
     await ctx.close();
   }
 

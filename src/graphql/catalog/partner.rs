@@ -1,13 +1,16 @@
 //! Partners (the ISP's branches and resellers) and the portal settings: per partner and
 //! global. Staff create partners and flip the settings; a customer reads its own partner.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, Upload};
 
 use entity::{partner, partner_portal_settings, portal_settings};
 
 use super::{EmailTemplate, catalog_object};
 use crate::{
-    domain::catalog::{self, PartnerSettingsChange},
+    domain::{
+        branding::{self, BrandingChange, Change},
+        catalog::{self, PartnerSettingsChange},
+    },
     error::{AppError, ResultExt},
     graphql::{
         guards::{Staff, follow_optional},
@@ -42,6 +45,20 @@ impl Partner {
         &self.0.name
     }
 
+    /// How the portal of this partner's accounts looks: its accent colour and logo.
+    async fn branding(&self) -> PartnerBranding {
+        PartnerBranding {
+            accent_color: self.0.accent_color.clone(),
+            logo_url: self.0.logo_digest.as_ref().map(|digest| {
+                format!(
+                    "/branding/{}/logo?v={}",
+                    ids::encode(Kind::Partner, self.0.id).as_str(),
+                    &digest[..16.min(digest.len())]
+                )
+            }),
+        }
+    }
+
     /// Portal settings that apply to this partner's accounts.
     async fn settings(&self, ctx: &Context<'_>) -> async_graphql::Result<PartnerPortalSettings> {
         let found = crate::graphql::loaders(ctx)?
@@ -56,6 +73,17 @@ impl Partner {
             })
             .gql()
     }
+}
+
+/// How a partner's accounts see their portal; each part null where the partner has none
+/// (the portal's own look then).
+#[derive(SimpleObject)]
+pub struct PartnerBranding {
+    /// The accent colour, `#rrggbb`; white text on it has a contrast of at least 4.5:1.
+    pub accent_color: Option<String>,
+    /// The logo's address on this server (PNG or JPEG; public, like the logo itself). It
+    /// changes when the logo does, so it may be cached for good.
+    pub logo_url: Option<String>,
 }
 
 /// Per-partner portal switches.
@@ -127,6 +155,18 @@ pub struct UpdatePartnerPortalSettingsInput {
     pub sub_account_order_template_id: Option<ID>,
     /// Days a sub-account's request waits for its main account before it expires (1 to 90).
     pub approval_expiry_days: Option<i32>,
+}
+
+/// Change a partner's branding; omitted fields stay as they are, null removes. Send it as a
+/// GraphQL multipart request when it carries a logo.
+#[derive(InputObject)]
+pub struct UpdatePartnerBrandingInput {
+    /// The partner.
+    pub partner_id: ID,
+    /// The accent colour, `#rrggbb`, dark enough for white text (contrast at least 4.5:1).
+    pub accent_color: MaybeUndefined<String>,
+    /// The logo: a PNG or JPEG of at most 256 KiB, judged by its content.
+    pub logo: MaybeUndefined<Upload>,
 }
 
 /// Partners and the portal settings (staff).
@@ -206,6 +246,36 @@ impl PartnerMutation {
         let result =
             catalog::update_partner_settings(crate::graphql::db(ctx)?, viewer, partner_id, change)
                 .await;
+        PartnerPayload::from_result(result.map(Partner))
+    }
+
+    /// Change a partner's branding: the accent colour and logo its accounts' portal shows.
+    #[graphql(guard = "Staff")]
+    async fn update_partner_branding(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do: see the input type.")] input: UpdatePartnerBrandingInput,
+    ) -> async_graphql::Result<PartnerPayload> {
+        let viewer = crate::graphql::viewer(ctx)?;
+        let partner_id = ids::decode(Kind::Partner, &input.partner_id).gql()?;
+        let logo = match input.logo {
+            MaybeUndefined::Undefined => Change::Keep,
+            MaybeUndefined::Null => Change::Clear,
+            MaybeUndefined::Value(upload) => {
+                let file = upload
+                    .value(ctx)
+                    .map_err(|e| AppError::Internal(e.into()))
+                    .gql()?;
+                Change::Set(file.content.to_vec())
+            }
+        };
+        let accent_color = match input.accent_color {
+            MaybeUndefined::Undefined => Change::Keep,
+            MaybeUndefined::Null => Change::Clear,
+            MaybeUndefined::Value(color) => Change::Set(color),
+        };
+        let change = BrandingChange { accent_color, logo };
+        let result = branding::update(crate::graphql::db(ctx)?, viewer, partner_id, change).await;
         PartnerPayload::from_result(result.map(Partner))
     }
 

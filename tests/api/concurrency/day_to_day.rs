@@ -363,6 +363,26 @@ pub(super) async fn case(app: &TestApp, m: &str, s: &Shop) {
                 "one ticket per account"
             );
         }
+        "updatePartnerBranding" => {
+            // Concurrent changes of one partner's colour: each is applied whole, the last wins.
+            let partner =
+                app.ok("{ partners { id } }", json!({}), admin).await["partners"][0]["id"].clone();
+            let colour = |i: usize| format!("#0{}3355", i % 10);
+            let bodies = at_once(app, admin, "mutation($p: ID!, $c: String) { updatePartnerBranding(input: {partnerId: $p, accentColor: $c}) { partner { id } userErrors { code } } }", |i| json!({ "p": partner, "c": colour(i) })).await;
+            assert_eq!(accepted(m, &bodies, m), N);
+            let now = app
+                .ok(
+                    "{ partners { branding { accentColor } } }",
+                    json!({}),
+                    admin,
+                )
+                .await["partners"][0]["branding"]["accentColor"]
+                .clone();
+            assert!(
+                (0..N).any(|i| now == colour(i).as_str()),
+                "one of the colours sent ({now})"
+            );
+        }
         other => panic!("no concurrency case for the mutation {other}: add one"),
     }
 }

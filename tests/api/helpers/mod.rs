@@ -222,6 +222,46 @@ impl TestApp {
         (status, body)
     }
 
+    /// POSTs a GraphQL multipart request (uploads): `variables` hold null at `file`
+    /// (`"f"` for `variables.f`), the file goes as part "0" with `mime`, and the CSRF header
+    /// a browser form cannot send is added when `csrf_header`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn multipart(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+        file: &str,
+        (bytes, filename, mime): (Vec<u8>, &str, &str),
+        csrf_header: bool,
+    ) -> (StatusCode, Value) {
+        let operations = json!({ "query": query, "variables": variables });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text(
+                "map",
+                json!({ "0": [format!("variables.{file}")] }).to_string(),
+            )
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name(filename.to_string())
+                    .mime_str(mime)
+                    .expect("mime"),
+            );
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .multipart(form);
+        if csrf_header {
+            req = req.header("x-requested-with", "portal-tests");
+        }
+        let resp = req.send().await.expect("sent");
+        let status = resp.status();
+        (status, resp.json().await.expect("json"))
+    }
+
     /// A request that must succeed without errors; returns `data`.
     pub async fn ok(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
         self.ok_at(self.addr, query, variables, token).await
