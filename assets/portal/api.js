@@ -2,7 +2,7 @@
 // own manifest, /portal/operations.js), the session's tokens with one silent refresh, and
 // live notifications over graphql-transport-ws.
 
-import { t } from "./i18n.js";
+import { locale, refusalText, t } from "./i18n.js";
 
 /** Who is signed in (the Me operation's account, null for staff), set by the navigation. */
 export const who = { account: null };
@@ -34,6 +34,8 @@ export async function call(name, variables = {}, retry = true) {
   const headers = {
     "content-type": "application/json",
     accept: "application/graphql-response+json, application/json",
+    // The server tells its own sentences (notifications) in the portal's language.
+    "accept-language": locale,
   };
   const token = session.getItem("accessToken");
   if (token) headers.authorization = `Bearer ${token}`;
@@ -57,7 +59,7 @@ export async function call(name, variables = {}, retry = true) {
     forget();
     signedOut();
   }
-  if (body.errors?.length) throw new ApiError(body.errors[0].message, code);
+  if (body.errors?.length) throw new ApiError(refusalText(code, body.errors[0].message), code);
   return body.data;
 }
 
@@ -112,7 +114,7 @@ export function forget() {
 /** The first business refusal of a payload, as a message. */
 export function refusal(payload) {
   const e = payload?.userErrors?.[0];
-  return e ? e.message : null;
+  return e ? refusalText(e.code, e.message) : null;
 }
 
 // ----- live notifications -----
@@ -134,7 +136,9 @@ export function listen() {
   const socket = new WebSocket(`${scheme}://${location.host}/graphql/ws`, "graphql-transport-ws");
   live = socket;
   socket.onopen = () =>
-    socket.send(JSON.stringify({ type: "connection_init", payload: { Authorization: `Bearer ${session.getItem("accessToken")}` } }));
+    socket.send(
+      JSON.stringify({ type: "connection_init", payload: { Authorization: `Bearer ${session.getItem("accessToken")}`, acceptLanguage: locale } }),
+    );
   socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
     if (message.type === "connection_ack") {

@@ -162,7 +162,20 @@ const DE = {
   "Order {number}: {status}": "Bestellung {number}: {status}",
   "Downloaded {down}, uploaded {up}, online {time}": "Heruntergeladen {down}, hochgeladen {up}, online {time}",
   "{n} invoices": "{n} Rechnungen",
-  "1 invoice": "1 Rechnung"
+  "1 invoice": "1 Rechnung",
+  "Sub account order placed": "Bestellung eines Unterkontos",
+  "Order rejected": "Bestellung abgelehnt",
+  "Order paid": "Bestellung bezahlt",
+  "Service request approved": "Dienstanfrage genehmigt",
+  "Service request rejected": "Dienstanfrage abgelehnt",
+  "Ticket updated": "Ticket aktualisiert",
+  "Invoice issued": "Rechnung ausgestellt",
+  "Services ordered": "Dienste bestellt",
+  "Order cancelled": "Bestellung storniert",
+  "Service status changed": "Dienststatus geändert",
+  "Order expiring": "Bestellung läuft ab",
+  "Order expired": "Bestellung abgelaufen",
+  "Balance transferred": "Guthaben übertragen"
 };
 
 const CATALOGUES = { de: DE };
@@ -185,6 +198,32 @@ export function t(text, params = {}) {
   const found = CATALOGUES[locale]?.[text] ?? text;
   return found.replaceAll(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
 }
+
+/**
+ * Refusals and errors in German, by their code. The server tells its own sentences
+ * (notifications, why an order failed) in the language the portal asks for
+ * (`Accept-Language`); its refusals' details are English, so a German reader gets the
+ * sentence the code stands for.
+ */
+const REFUSALS_DE = {
+  INVALID_INPUT: "Eine Angabe ist ungültig. Bitte prüfen Sie das Formular.",
+  INSUFFICIENT_BALANCE: "Das Guthaben reicht für diesen Betrag nicht aus.",
+  PAYMENT_DECLINED: "Die Zahlung wurde abgelehnt.",
+  INVALID_STATE: "Das ist in diesem Zustand nicht mehr möglich. Laden Sie die Seite neu.",
+  NOT_ALLOWED_BY_SETTINGS: "Ihr Anbieter hat das für dieses Konto nicht freigeschaltet.",
+  DUPLICATE: "Das gibt es bereits.",
+  INVALID_CREDENTIALS: "Benutzername oder Passwort ist falsch.",
+  SPENDING_LIMIT_EXCEEDED: "Das überschreitet das Ausgabenlimit dieses Kontos.",
+  EXPIRED: "Das ist abgelaufen.",
+  FORBIDDEN: "Dafür fehlt Ihnen die Berechtigung.",
+  NOT_FOUND: "Das wurde nicht gefunden: Es wurde entfernt, oder Sie dürfen es nicht sehen.",
+  RATE_LIMITED: "Zu viele Anfragen. Bitte versuchen Sie es gleich noch einmal.",
+  UNAUTHENTICATED: "Bitte melden Sie sich an.",
+};
+
+/** A refusal or error as the reader reads it: the server's sentence, or in German the
+ * sentence its code stands for. */
+export const refusalText = (code, message) => (locale === "de" && REFUSALS_DE[code]) || message;
 
 /** Switches the language and draws everything again. */
 export function setLocale(next) {

@@ -45,6 +45,7 @@ pub mod bulk;
 pub mod catalog;
 pub mod document;
 pub mod invoice;
+pub mod language;
 pub mod notification;
 pub mod order;
 pub mod payment;

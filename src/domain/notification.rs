@@ -187,13 +187,27 @@ pub async fn mark_read(
     Ok(())
 }
 
-/// Replaces the `{{placeholders}}` of a template.
+/// Replaces the `{{placeholders}}` of a template (`{{ name }}` too) in one pass: a value is
+/// never read as a template (a ticket subject that says `{{order}}` stays as it is), and a
+/// placeholder without a value stays as written.
 pub fn render(template: &str, values: &[(&str, String)]) -> String {
-    let mut out = template.to_string();
-    for (name, value) in values {
-        out = out.replace(&format!("{{{{{name}}}}}"), value);
-        out = out.replace(&format!("{{{{ {name} }}}}"), value);
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            rest = &rest[start..];
+            break;
+        };
+        let name = after[..end].trim();
+        match values.iter().find(|(n, _)| *n == name) {
+            Some((_, value)) => out.push_str(value),
+            None => out.push_str(&rest[start..start + 2 + end + 2]),
+        }
+        rest = &after[end + 2..];
     }
+    out.push_str(rest);
     out
 }
 
@@ -299,5 +313,14 @@ mod tests {
             ],
         );
         assert_eq!(out, "Anna / ORD-1");
+    }
+
+    #[test]
+    fn a_value_is_never_read_as_a_template_and_unknown_blanks_stay() {
+        let out = render(
+            "{{a}} then {{b}}, {{missing}} and {{ unclosed",
+            &[("a", "{{b}}".into()), ("b", "B".into())],
+        );
+        assert_eq!(out, "{{b}} then B, {{missing}} and {{ unclosed");
     }
 }

@@ -69,6 +69,8 @@ pub struct Caller {
     /// The client's address (through the trusted proxies) and user agent.
     pub client: Client,
     pub address: Option<std::net::IpAddr>,
+    /// The language the caller reads the server's sentences in (`Accept-Language`).
+    pub language: crate::domain::language::Language,
 }
 
 /// What carried the operation.
@@ -340,6 +342,7 @@ impl Gate {
                         plan,
                         &request.variables,
                         &viewer,
+                        caller.language,
                         &loaders,
                         &self.state.link_key,
                     ),
@@ -391,7 +394,7 @@ impl Gate {
     }
 
     /// The request with what its resolvers read: the viewer, its session and token expiry,
-    /// the client's address.
+    /// the client's address, its language.
     fn request_data(
         &self,
         request: async_graphql::Request,
@@ -403,7 +406,8 @@ impl Gate {
         let mut request = request
             .data(viewer)
             .data(CurrentSession(session))
-            .data(TokenExpiry(expires));
+            .data(TokenExpiry(expires))
+            .data(caller.language);
         if let Some(ip) = caller.address {
             request = request.data(ClientAddr(ip));
         }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use entity::activity as entry;
 
-use crate::domain::{activity, record::Reader};
+use crate::domain::activity;
 
 use super::{
     account::Account,
@@ -162,8 +162,10 @@ impl ActivityEntry {
     /// The entry as the viewer may read it.
     async fn shown(&self, ctx: &Context<'_>) -> async_graphql::Result<activity::Shown> {
         let rows = super::record::rows(ctx, activity::refs_of(&self.0)).await?;
-        let viewer = super::viewer(ctx)?;
-        Ok(activity::shown(&Reader::new(viewer, &rows), &self.0))
+        Ok(activity::shown(
+            &super::record::reader(ctx, &rows)?,
+            &self.0,
+        ))
     }
 
     async fn account_of_actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {

@@ -73,9 +73,8 @@ impl Notification {
     /// sub-account).
     async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         let rows = super::record::rows(ctx, domain::notification::refs_of(&self.0)).await?;
-        let viewer = super::viewer(ctx)?;
         Ok(domain::notification::message(
-            &domain::record::Reader::new(viewer, &rows),
+            &super::record::reader(ctx, &rows)?,
             &self.0,
         ))
     }

@@ -4,9 +4,18 @@
 
 use async_graphql::{Context, futures_util::try_join};
 
-use crate::domain::record::{Ref, Rows, Wanted};
+use crate::domain::{
+    language::Language,
+    record::{Reader, Ref, Rows, Wanted},
+};
 
 use super::loaders::gql;
+
+/// The request's reader of `rows`: its viewer, in the language the call came in.
+pub fn reader<'a>(ctx: &Context<'a>, rows: &'a Rows) -> async_graphql::Result<Reader<'a>> {
+    let language = ctx.data_opt::<Language>().copied().unwrap_or_default();
+    Ok(Reader::in_language(super::viewer(ctx)?, rows, language))
+}
 
 /// The rows `refs` names, and the accounts that own them.
 pub async fn rows(

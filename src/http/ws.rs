@@ -2,7 +2,8 @@
 //! carries operations: `connection_init` authenticates it (a bad token closes it with 4403;
 //! none is an anonymous connection, which may sign in as over HTTP), and every `subscribe`
 //! is handed to the [`crate::gate`] like an HTTP request, with the connection's token
-//! checked again (it may have expired) and the client's origin from the upgrade request.
+//! checked again (it may have expired) and the client's origin and language from the upgrade
+//! request (the language also from `connection_init`'s `acceptLanguage`).
 //! Refusals come back as `error`, answers as `next` then `complete`.
 
 use std::{collections::HashMap, time::Duration};
@@ -19,7 +20,10 @@ use axum::{
 use serde_json::{Value, json};
 use tokio::{sync::mpsc, task::AbortHandle};
 
-use crate::gate::{Answer, Call, Caller, Credential, Gate, Transport, origin};
+use crate::{
+    domain::language::Language,
+    gate::{Answer, Call, Caller, Credential, Gate, Transport, origin},
+};
 
 use super::{Ctx, graphql::take_document_id};
 
@@ -42,6 +46,11 @@ pub(super) async fn ws(
         credential: Credential::None,
         client,
         address,
+        language: Language::from_header(
+            headers
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        ),
     };
     let upgrade = upgrade
         .protocols([PROTOCOL])
@@ -179,6 +188,14 @@ impl Connection {
                     return Err(Closing(4403, "Forbidden"));
                 }
                 self.caller.credential = credential;
+                // A client may name its language here (a browser's socket cannot set headers).
+                if let Some(language) = message
+                    .get("payload")
+                    .and_then(|p| p.get("acceptLanguage"))
+                    .and_then(Value::as_str)
+                {
+                    self.caller.language = Language::from_accept_language(language);
+                }
                 self.acknowledged = true;
                 Ok(Some(json!({ "type": "connection_ack" })))
             }

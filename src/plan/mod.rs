@@ -34,6 +34,7 @@ pub async fn run(
     plan: &Plan,
     variables: &Variables,
     viewer: &Viewer,
+    language: crate::domain::language::Language,
     loaders: &Loaders,
     link_key: &[u8],
 ) -> Option<Written> {
@@ -48,7 +49,7 @@ pub async fn run(
         defaults: &plan.defaults,
     };
     let level = run.level(&plan.root, vec![load::Obj::Query]).await.ok()?;
-    let mut writer = write::Writer::new(viewer, link_key);
+    let mut writer = write::Writer::new(viewer, language, link_key);
     writer.object(&plan.root, &level, 0).ok()?;
     let data = String::from_utf8(writer.out).ok()?;
     Some(Written {

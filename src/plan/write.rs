@@ -13,6 +13,7 @@ use super::{
 };
 use crate::{
     auth::Viewer,
+    domain::language::Language,
     error::AppError,
     graphql::{
         connection::encode_cursor,
@@ -29,17 +30,20 @@ pub(super) struct Writer<'a> {
     pub errors: Vec<ServerError>,
     path: Vec<PathSegment>,
     viewer: &'a Viewer,
+    /// The language the caller reads the server's sentences in (a message's author).
+    language: Language,
     link_key: &'a [u8],
     now: DateTime<Utc>,
 }
 
 impl<'a> Writer<'a> {
-    pub fn new(viewer: &'a Viewer, link_key: &'a [u8]) -> Self {
+    pub fn new(viewer: &'a Viewer, language: Language, link_key: &'a [u8]) -> Self {
         Self {
             out: Vec::with_capacity(4096),
             errors: Vec::new(),
             path: Vec::new(),
             viewer,
+            language,
             link_key,
             now: Utc::now(),
         }
@@ -251,7 +255,8 @@ impl<'a> Writer<'a> {
             (S::MessageId, Obj::Message(m)) => self.id(IdKind::TicketMessage, m.id),
             (S::AuthorName, Obj::Message(m)) => {
                 let rows = level.rows.as_ref().ok_or(Fallback)?;
-                let reader = crate::domain::record::Reader::new(self.viewer, rows);
+                let reader =
+                    crate::domain::record::Reader::in_language(self.viewer, rows, self.language);
                 self.string(&crate::domain::ticket::author_name(&reader, m));
             }
             (S::FromStaff, Obj::Message(m)) => self.bool(m.from_staff),

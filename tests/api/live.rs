@@ -16,6 +16,11 @@ use crate::helpers::TestApp;
 type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn open(addr: &str, token: &str) -> Result<Ws, String> {
+    open_in(addr, token, None).await
+}
+
+/// The same, naming the language to read in (`acceptLanguage` in `connection_init`).
+async fn open_in(addr: &str, token: &str, language: Option<&str>) -> Result<Ws, String> {
     let mut request = format!("ws://{addr}/graphql/ws")
         .into_client_request()
         .map_err(|e| e.to_string())?;
@@ -24,7 +29,11 @@ async fn open(addr: &str, token: &str) -> Result<Ws, String> {
         HeaderValue::from_static("graphql-transport-ws"),
     );
     let (mut ws, _) = connect_async(request).await.map_err(|e| e.to_string())?;
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    let mut payload = json!({ "Authorization": format!("Bearer {token}") });
+    if let Some(language) = language {
+        payload["acceptLanguage"] = json!(language);
+    }
+    let init = json!({ "type": "connection_init", "payload": payload });
     ws.send(Message::text(init.to_string()))
         .await
         .map_err(|e| e.to_string())?;
@@ -108,6 +117,42 @@ async fn a_subscriber_gets_its_own_notifications_only() {
         msg["payload"]["data"]["notificationAdded"]["message"]
             .as_str()
             .is_some_and(|m| m.contains("Name of a-agg")),
+        "{msg}"
+    );
+}
+
+/// A subscriber reads in the language its `connection_init` names (a browser's socket cannot
+/// set `Accept-Language` itself).
+#[tokio::test]
+async fn a_subscriber_reads_in_the_language_its_connection_names() {
+    let app = TestApp::spawn().await;
+    let a = app.tenant("de").await;
+    let tariff = allow_orders(&app).await;
+    let mut ws = open_in(
+        &app.addr.to_string(),
+        &app.token_for(&a.main).await,
+        Some("de-DE"),
+    )
+    .await
+    .expect("connected");
+    subscribe(&mut ws).await;
+    let sub = app.token_for(&a.aggregated).await;
+    let mut got = None;
+    for _ in 0..3 {
+        app.ok(ASK, json!({ "a": a.aggregated, "t": tariff }), Some(&sub))
+            .await;
+        if let Some(msg) = next_json(&mut ws).await {
+            got = Some(msg);
+            break;
+        }
+    }
+    let msg = got.expect("a notification arrived");
+    let message = msg["payload"]["data"]["notificationAdded"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.starts_with("Name of de-agg hat die Bestellung"),
         "{msg}"
     );
 }

@@ -27,6 +27,7 @@ mod generate;
 mod http;
 mod isolation;
 mod keys;
+mod languages;
 mod lifecycle;
 mod limits;
 mod live;

@@ -44,6 +44,15 @@ async function screens(browser, api, locale, check) {
   const p = await ctx.newPage();
   const de = locale.startsWith("de");
   await p.goto(`${api}/portal/`);
+  if (de) {
+    // A refusal in German: the sentence its code stands for.
+    await p.getByLabel("Benutzername").fill("main");
+    await p.getByLabel("Passwort").fill("not-the-password");
+    await p.getByRole("button", { name: "Anmelden" }).click();
+    await p.locator("#error").waitFor({ state: "visible" });
+    const refused = await p.locator("#error").textContent();
+    check(refused === "Benutzername oder Passwort ist falsch.", `a refusal reads in German (${refused})`);
+  }
   await p.getByLabel(de ? "Benutzername" : "Login").fill("main");
   await p.getByLabel(de ? "Passwort" : "Password").fill("demo-pass");
   await p.getByRole("button", { name: de ? "Anmelden" : "Sign in" }).click();
@@ -76,6 +85,13 @@ async function screens(browser, api, locale, check) {
     await p.locator("#sub-accounts td.money").first().waitFor();
     const cost = await p.locator("#sub-accounts td.money").first().textContent();
     check(/^[\d.]+,\d{2}\s€$/.test(cost.trim()), `amounts in German form (${cost})`);
+    // The server's own sentences in German: the notifications it tells.
+    await p.goto(`${api}/portal/#/notifications`);
+    await p.locator("#notifications li").first().waitFor({ timeout: 20000 });
+    const told = (await p.locator("#notifications li").allTextContents()).join(" | ");
+    check(/hat die Bestellung|Bestellung|Rechnung/.test(told) && !/ placed order| was approved| expires|Sub account/.test(told), `notifications read in German (${told.slice(0, 160)})`);
+    await p.goto(`${api}/portal/#/sub-accounts`);
+    await p.locator("#sub-accounts tbody tr").first().waitFor();
     await p.locator("#locale").selectOption("en");
     await p.getByRole("heading", { name: "Sub-accounts" }).waitFor({ timeout: 10000 });
     check(true, "the language switch turns the portal English");

@@ -2,7 +2,8 @@
 //! sentence whose blanks are the notification's facts as the recipient may read them now
 //! (an order's number, a sub-account's name, an amount), asked of the policy through a
 //! [`Reader`]. A blank the recipient may not fill is told around ("your main account", or
-//! the sentence without it).
+//! the sentence without it). Each sentence is told in the reader's language, English or
+//! German, from the same blanks.
 
 use entity::{enums::NotificationKind, notification};
 
@@ -103,7 +104,7 @@ pub fn refs_of(n: &notification::Model) -> Vec<Ref> {
     refs
 }
 
-/// The blanks of one notification as its reader may fill them.
+/// The blanks of one notification as its reader may fill them, in its language.
 struct Blanks<'a> {
     record: Record,
     reader: &'a Reader<'a>,
@@ -119,9 +120,48 @@ impl Blanks<'_> {
         self.text(name).map(|t| format!(" {t}")).unwrap_or_default()
     }
 
-    /// An amount with its currency (`"12.50 EUR"`), if the reader may read it.
+    /// A sentence in the reader's language, its `{{blanks}}` filled from `values`.
+    fn say(&self, english: &str, german: &str, values: &[(&str, String)]) -> String {
+        super::render(self.reader.language.pick(english, german), values)
+    }
+
+    /// The blank after `prefix` (`": reason"`), or nothing.
+    fn after(&self, name: &str, prefix: &str) -> String {
+        self.text(name)
+            .map(|t| format!("{prefix}{t}"))
+            .unwrap_or_default()
+    }
+
+    /// A day after `prefix` (`" on 2026-12-06"`, `" am 6.12.2026"`), or nothing.
+    fn day_after(&self, name: &str, prefix: &str) -> String {
+        self.day(name)
+            .map(|d| format!("{prefix}{d}"))
+            .unwrap_or_default()
+    }
+
+    /// A ticket status in the reader's words.
+    fn ticket_status(&self) -> &'static str {
+        let pick = |en, de| self.reader.language.pick(en, de);
+        match self.text("status").as_deref() {
+            Some("NEW") => pick("new", "neu"),
+            Some("IN_PROGRESS") => pick("in progress", "in Bearbeitung"),
+            Some("WAITING_ON_CUSTOMER") => {
+                pick("waiting for your reply", "wartet auf Ihre Antwort")
+            }
+            Some("WAITING_ON_AGENT") => pick("waiting for support", "wartet auf den Support"),
+            Some("RESOLVED") => pick("resolved", "gelöst"),
+            _ => pick("updated", "aktualisiert"),
+        }
+    }
+
+    /// A calendar day as the reader's language writes it.
+    fn day(&self, name: &str) -> Option<String> {
+        self.text(name).map(|d| self.reader.language.day(&d))
+    }
+
+    /// An amount with its currency (`"12.50 EUR"`, `"12,50 EUR"`), if the reader may read it.
     fn money(&self, name: &str) -> Option<String> {
-        let amount = self.text(name)?;
+        let amount = self.reader.language.decimal(&self.text(name)?);
         Some(match self.text("currency") {
             Some(c) => format!("{amount} {c}"),
             None => amount,
@@ -145,183 +185,203 @@ impl Blanks<'_> {
                 Ref::Account(id) => self.reader.account_name(id),
                 _ => String::new(),
             })
-            .unwrap_or_else(|| "a sub-account".into())
+            .unwrap_or_else(|| {
+                self.reader
+                    .language
+                    .pick("a sub-account", "ein Unterkonto")
+                    .into()
+            })
+    }
+
+    /// A ticket sentence for the ticket's own account, or prefixed with the account's name
+    /// for its main account.
+    fn with_owner(&self, n: &notification::Model, sentence: String) -> String {
+        match self.record.get("account").and_then(|f| f.names) {
+            Some(Ref::Account(owner)) if owner != n.account_id => {
+                format!("{}: {sentence}", self.reader.account_name(owner))
+            }
+            _ => sentence,
+        }
     }
 }
 
 /// The sentence of notification `n`, told to `reader` (its recipient, with the rows
-/// [`refs_of`] names).
+/// [`refs_of`] names) in the reader's language: each template once, its English and German
+/// side by side, filled from the same blanks.
 pub fn message(reader: &Reader<'_>, n: &notification::Model) -> String {
     let record = record_of(n);
     let template = Template::of(n, &record);
     let b = Blanks { record, reader };
-    let order = b.spaced("order");
+    let l = reader.language;
+    let order = ("order", b.spaced("order"));
+    let total = ("total", b.amount("total"));
+    let sub_account = ("account", b.account("subAccount"));
+    let reason = ("reason", b.after("reason", ": "));
+    let service = ("service", b.spaced("service"));
     match template {
-        Template::SubAccountOrdered => format!(
-            "{} placed order{order}{}; approve or reject it under Manage orders.",
-            b.account("subAccount"),
-            b.amount("total")
+        Template::SubAccountOrdered => b.say(
+            "{{Account}} placed order{{order}}{{total}}; approve or reject it under Manage orders.",
+            "{{Account}} hat die Bestellung{{order}}{{total}} aufgegeben; genehmigen oder ablehnen Sie sie unter „Bestellungen verwalten“.",
+            &[("Account", capitalized(&sub_account.1)), order, total],
         ),
         Template::OrderRejected => match b.text("reason") {
-            Some(reason) => format!("Order{order} was rejected: {reason}"),
-            None => format!("Order{order} was rejected."),
+            Some(_) => b.say(
+                "Order{{order}} was rejected{{reason}}",
+                "Bestellung{{order}} wurde abgelehnt{{reason}}",
+                &[order, reason],
+            ),
+            None => b.say(
+                "Order{{order}} was rejected.",
+                "Bestellung{{order}} wurde abgelehnt.",
+                &[order],
+            ),
         },
-        Template::OrderPaid => format!("Your order{order} was approved and paid."),
+        Template::OrderPaid => b.say(
+            "Your order{{order}} was approved and paid.",
+            "Ihre Bestellung{{order}} wurde genehmigt und bezahlt.",
+            &[order],
+        ),
         Template::ServicesOrdered => match b.text("services") {
-            Some(list) => format!(
-                "New services were ordered for you: {list}. They start on the date your provider confirms."
+            Some(list) => b.say(
+                "New services were ordered for you: {{list}}. They start on the date your provider confirms.",
+                "Für Sie wurden neue Dienste bestellt: {{list}}. Sie beginnen an dem Tag, den Ihr Anbieter bestätigt.",
+                &[("list", list)],
             ),
-            None => "New services were ordered for you.".into(),
+            None => b.say(
+                "New services were ordered for you.",
+                "Für Sie wurden neue Dienste bestellt.",
+                &[],
+            ),
         },
-        Template::OrderCalledOff => format!(
-            "Order{order} was called off{}. Nothing was charged.",
-            b.text("reason")
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default()
+        Template::OrderCalledOff => b.say(
+            "Order{{order}} was called off{{reason}}. Nothing was charged.",
+            "Bestellung{{order}} wurde storniert{{reason}}. Es wurde nichts berechnet.",
+            &[order, reason],
         ),
-        Template::SubAccountOrderCalledOff => format!(
-            "Order{order} of {} was called off{}.",
-            b.account("subAccount"),
-            b.text("reason")
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default()
+        Template::SubAccountOrderCalledOff => b.say(
+            "Order{{order}} of {{account}} was called off{{reason}}.",
+            "Bestellung{{order}} von {{account}} wurde storniert{{reason}}.",
+            &[order, sub_account, reason],
         ),
-        Template::OrderExpired => format!(
-            "Your order{order}{} expired: your main account did not answer in time. Nothing was charged.",
-            b.amount("total")
+        Template::OrderExpired => b.say(
+            "Your order{{order}}{{total}} expired: your main account did not answer in time. Nothing was charged.",
+            "Ihre Bestellung{{order}}{{total}} ist abgelaufen: Ihr Hauptkonto hat nicht rechtzeitig geantwortet. Es wurde nichts berechnet.",
+            &[order, total],
         ),
-        Template::SubAccountOrderExpired => format!(
-            "The order{order}{} of {} expired without an answer; nothing was charged.",
-            b.amount("total"),
-            b.account("subAccount")
+        Template::SubAccountOrderExpired => b.say(
+            "The order{{order}}{{total}} of {{account}} expired without an answer; nothing was charged.",
+            "Die Bestellung{{order}}{{total}} von {{account}} ist ohne Antwort abgelaufen; es wurde nichts berechnet.",
+            &[order, total, sub_account],
         ),
-        Template::SubAccountOrderExpiring => format!(
-            "The order{order}{} of {} expires{}: approve or reject it under Manage orders.",
-            b.amount("total"),
-            b.account("subAccount"),
-            b.text("expires")
-                .map(|d| format!(" on {d}"))
-                .unwrap_or_default()
+        Template::SubAccountOrderExpiring => b.say(
+            "The order{{order}}{{total}} of {{account}} expires{{on}}: approve or reject it under Manage orders.",
+            "Die Bestellung{{order}}{{total}} von {{account}} läuft{{on}} ab: genehmigen oder ablehnen Sie sie unter „Bestellungen verwalten“.",
+            &[order, total, sub_account, ("on", b.day_after("expires", l.pick(" on ", " am ")))],
         ),
-        Template::ServiceStarts => format!(
-            "{} starts{}.",
-            b.text("tariff")
-                .unwrap_or_else(|| "Your new service".into()),
-            b.text("startDate")
-                .map(|d| format!(" on {d}"))
-                .unwrap_or_default()
+        Template::ServiceStarts => b.say(
+            "{{tariff}} starts{{on}}.",
+            "{{tariff}} beginnt{{on}}.",
+            &[
+                ("tariff", b.text("tariff").unwrap_or_else(|| l.pick("Your new service", "Ihr neuer Dienst").into())),
+                ("on", b.day_after("startDate", l.pick(" on ", " am "))),
+            ],
         ),
-        Template::ServiceNotProvided => format!(
-            "{}{} will not be provided{}",
-            b.text("tariff").unwrap_or_else(|| "A service".into()),
-            b.text("order")
-                .map(|o| format!(" of order {o}"))
-                .unwrap_or_default(),
-            b.text("reason")
-                .map(|r| format!(": {r}"))
-                .unwrap_or_else(|| ".".into())
+        Template::ServiceNotProvided => b.say(
+            "{{tariff}}{{of}} will not be provided{{why}}",
+            "{{tariff}}{{of}} wird nicht bereitgestellt{{why}}",
+            &[
+                ("tariff", b.text("tariff").unwrap_or_else(|| l.pick("A service", "Ein Dienst").into())),
+                ("of", b.after("order", l.pick(" of order ", " aus Bestellung "))),
+                ("why", b.text("reason").map_or_else(|| ".".into(), |r| format!(": {r}"))),
+            ],
         ),
-        Template::InvoiceIssued => {
-            let invoice = b.spaced("invoice");
-            let period = b
-                .text("period")
-                .map(|p| format!(" for {p}"))
-                .unwrap_or_default();
-            let total = b
-                .money("total")
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default();
-            let paid = match b.text("status").as_deref() {
-                Some("PAID") => ", charged to your balance",
-                Some(_) => ", unpaid: your prepaid balance does not cover it",
-                None => "",
-            };
-            format!("Invoice{invoice}{period}{total}{paid}.")
-        }
-        Template::ServiceDisabled => format!(
-            "Your service{} is disabled{}; it is not billed while disabled.",
-            b.spaced("service"),
-            b.text("from")
-                .map(|d| format!(" from {d}"))
-                .unwrap_or_default()
+        Template::InvoiceIssued => b.say(
+            "Invoice{{invoice}}{{period}}{{total}}{{paid}}.",
+            "Rechnung{{invoice}}{{period}}{{total}}{{paid}}.",
+            &[
+                ("invoice", b.spaced("invoice")),
+                ("period", b.after("period", l.pick(" for ", " für "))),
+                ("total", b.money("total").map(|m| format!(": {m}")).unwrap_or_default()),
+                (
+                    "paid",
+                    match b.text("status").as_deref() {
+                        Some("PAID") => l.pick(", charged to your balance", ", von Ihrem Guthaben abgebucht"),
+                        Some(_) => l.pick(
+                            ", unpaid: your prepaid balance does not cover it",
+                            ", unbezahlt: Ihr Prepaid-Guthaben deckt sie nicht",
+                        ),
+                        None => "",
+                    }
+                    .into(),
+                ),
+            ],
         ),
-        Template::ServiceEnabled => format!(
-            "Your service{} is enabled again{}.",
-            b.spaced("service"),
-            b.text("on")
-                .map(|d| format!(" from {d}"))
-                .unwrap_or_default()
+        Template::ServiceDisabled => b.say(
+            "Your service{{service}} is disabled{{from}}; it is not billed while disabled.",
+            "Ihr Dienst{{service}} ist{{from}} deaktiviert; solange er deaktiviert ist, wird er nicht berechnet.",
+            &[service, ("from", b.day_after("from", l.pick(" from ", " ab ")))],
         ),
-        Template::ServiceEndScheduled => format!(
-            "Your service{} ends{}.",
-            b.spaced("service"),
-            b.text("endDate")
-                .map(|d| format!(" on {d}"))
-                .unwrap_or_default()
+        Template::ServiceEnabled => b.say(
+            "Your service{{service}} is enabled again{{from}}.",
+            "Ihr Dienst{{service}} ist{{from}} wieder aktiviert.",
+            &[service, ("from", b.day_after("on", l.pick(" from ", " ab ")))],
         ),
-        Template::ServiceEnded => format!(
-            "Your service{} ended{}.",
-            b.spaced("service"),
-            b.text("endDate")
-                .map(|d| format!(" on {d}"))
-                .unwrap_or_default()
+        Template::ServiceEndScheduled => b.say(
+            "Your service{{service}} ends{{on}}.",
+            "Ihr Dienst{{service}} endet{{on}}.",
+            &[service, ("on", b.day_after("endDate", l.pick(" on ", " am ")))],
         ),
-        Template::SupportReplied => with_owner(
-            &b,
+        Template::ServiceEnded => b.say(
+            "Your service{{service}} ended{{on}}.",
+            "Ihr Dienst{{service}} endete{{on}}.",
+            &[service, ("on", b.day_after("endDate", l.pick(" on ", " am ")))],
+        ),
+        Template::SupportReplied => b.with_owner(
             n,
-            format!(
-                "Support replied to{}.",
-                b.text("ticket")
-                    .map(|t| format!(" \"{t}\""))
-                    .unwrap_or_else(|| " your ticket".into())
+            b.say(
+                "Support replied to {{ticket}}.",
+                "Der Support hat auf {{ticket}} geantwortet.",
+                &[(
+                    "ticket",
+                    b.text("ticket").map_or_else(
+                        || l.pick("your ticket", "Ihr Ticket").into(),
+                        |t| l.pick(format!("\"{t}\""), format!("„{t}“")),
+                    ),
+                )],
             ),
         ),
-        Template::TicketStatus => with_owner(
-            &b,
+        Template::TicketStatus => b.with_owner(
             n,
-            format!(
-                "The ticket{} is {}.",
-                b.text("ticket")
-                    .map(|t| format!(" \"{t}\""))
-                    .unwrap_or_default(),
-                b.text("status")
-                    .map(|s| status_words(&s))
-                    .unwrap_or("updated")
+            b.say(
+                "The ticket{{ticket}} is {{status}}.",
+                "Das Ticket{{ticket}} ist {{status}}.",
+                &[
+                    (
+                        "ticket",
+                        b.text("ticket")
+                            .map(|t| l.pick(format!(" \"{t}\""), format!(" „{t}“")))
+                            .unwrap_or_default(),
+                    ),
+                    ("status", b.ticket_status().into()),
+                ],
             ),
         ),
-        Template::BalanceSent => format!(
-            "You moved {} to the balance of {}.",
-            b.money("amount").unwrap_or_else(|| "money".into()),
-            b.account("to")
+        Template::BalanceSent => b.say(
+            "You moved {{amount}} to the balance of {{to}}.",
+            "Sie haben {{amount}} auf das Guthaben von {{to}} übertragen.",
+            &[
+                ("amount", b.money("amount").unwrap_or_else(|| l.pick("money", "Geld").into())),
+                ("to", b.account("to")),
+            ],
         ),
-        Template::BalanceReceived => format!(
-            "{} moved {} to your balance.",
-            capitalized(&b.account("from")),
-            b.money("amount").unwrap_or_else(|| "money".into())
+        Template::BalanceReceived => b.say(
+            "{{from}} moved {{amount}} to your balance.",
+            "{{from}} hat {{amount}} auf Ihr Guthaben übertragen.",
+            &[
+                ("from", capitalized(&b.account("from"))),
+                ("amount", b.money("amount").unwrap_or_else(|| l.pick("money", "Geld").into())),
+            ],
         ),
-    }
-}
-
-/// A ticket sentence for the ticket's own account, or prefixed with the account's name for
-/// its main account.
-fn with_owner(b: &Blanks<'_>, n: &notification::Model, sentence: String) -> String {
-    match b.record.get("account").and_then(|f| f.names) {
-        Some(Ref::Account(owner)) if owner != n.account_id => {
-            format!("{}: {sentence}", b.reader.account_name(owner))
-        }
-        _ => sentence,
-    }
-}
-
-/// A ticket status in words.
-fn status_words(status: &str) -> &'static str {
-    match status {
-        "NEW" => "new",
-        "IN_PROGRESS" => "in progress",
-        "WAITING_ON_CUSTOMER" => "waiting for your reply",
-        "WAITING_ON_AGENT" => "waiting for support",
-        "RESOLVED" => "resolved",
-        _ => "updated",
     }
 }
 

@@ -6,7 +6,10 @@
 use entity::order;
 
 use crate::{
-    domain::record::{About, Guard, Reader, Record, Ref},
+    domain::{
+        language::Language,
+        record::{About, Guard, Reader, Record, Ref},
+    },
     error::{UserError, UserErrorCode},
     money::Money,
 };
@@ -115,7 +118,9 @@ pub fn refs(order: &order::Model) -> Vec<Ref> {
 }
 
 fn told(reader: &Reader<'_>, record: &Record) -> String {
+    let language = reader.language;
     let text = |name: &str| record.text(reader, name);
+    let amount = |name: &str| text(name).map(|a| language.decimal(&a));
     let payer = || {
         record
             .get("payer")
@@ -124,18 +129,42 @@ fn told(reader: &Reader<'_>, record: &Record) -> String {
                 Ref::Account(id) => reader.account_name(id),
                 _ => String::new(),
             })
-            .unwrap_or_else(|| "the payer".into())
+            .unwrap_or_else(|| language.pick("the payer", "unbekannt").into())
     };
-    let total = text("total").map(|t| format!(" ({t})")).unwrap_or_default();
-    match text(CODE).as_deref() {
-        Some(INSUFFICIENT_BALANCE) => match text("balance") {
+    let total = amount("total")
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
+    match (text(CODE).as_deref(), language) {
+        (Some(INSUFFICIENT_BALANCE), Language::English) => match amount("balance") {
             Some(balance) => format!("the balance ({balance}) does not cover the total{total}"),
             None => format!("the balance of {} does not cover the total{total}", payer()),
         },
-        Some(PAYMENT_DECLINED) => match text("gatewayReason") {
-            Some(reason) => reason,
-            None => format!("the payment of {} was declined", payer()),
+        // German names the payer in a parenthesis: a name, "Ihr Hauptkonto" or "ein anderes
+        // Konto" stay in the nominative there.
+        (Some(INSUFFICIENT_BALANCE), Language::German) => match amount("balance") {
+            Some(balance) => format!("das Guthaben ({balance}) deckt den Betrag{total} nicht"),
+            None => format!(
+                "das Guthaben deckt den Betrag{total} nicht (Zahler: {})",
+                payer()
+            ),
         },
-        _ => text("reason").unwrap_or_else(|| "the order could not be paid".into()),
+        // The gateway's own words are its own: told as it said them.
+        (Some(PAYMENT_DECLINED), _) => match text("gatewayReason") {
+            Some(reason) => reason,
+            None => language
+                .pick(
+                    "the payment of {} was declined",
+                    "die Zahlung wurde abgelehnt (Zahler: {})",
+                )
+                .replace("{}", &payer()),
+        },
+        _ => text("reason").unwrap_or_else(|| {
+            language
+                .pick(
+                    "the order could not be paid",
+                    "die Bestellung konnte nicht bezahlt werden",
+                )
+                .into()
+        }),
     }
 }

@@ -7,28 +7,39 @@ use entity::account;
 use super::{Actor, Guard, Ref, Rows};
 use crate::{
     auth::Viewer,
+    domain::language::Language,
     policy::{self, Action, Target},
 };
 
-/// How staff appear to customers: never with a name or an id of their own.
-pub const STAFF_TO_CUSTOMERS: &str = "ISP staff";
-/// How the server's own work appears.
+/// How the server's own work is keyed in the ledger (`Actor::key`).
 pub const SYSTEM: &str = "system";
-/// How a sub-account's main account appears to it.
-pub const YOUR_MAIN_ACCOUNT: &str = "your main account";
-/// How an account a reader may not see appears otherwise.
-pub const ANOTHER_ACCOUNT: &str = "another account";
 
-/// A viewer reading records, with the rows they name.
+/// A viewer reading records in its language, with the rows they name.
 #[derive(Clone, Copy)]
 pub struct Reader<'a> {
     pub viewer: &'a Viewer,
     pub rows: &'a Rows,
+    pub language: Language,
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of English (the server's work: the CSV export, mail).
     pub fn new(viewer: &'a Viewer, rows: &'a Rows) -> Self {
-        Self { viewer, rows }
+        Self::in_language(viewer, rows, Language::English)
+    }
+
+    /// A reader of `language` (a request's reader).
+    pub fn in_language(viewer: &'a Viewer, rows: &'a Rows, language: Language) -> Self {
+        Self {
+            viewer,
+            rows,
+            language,
+        }
+    }
+
+    /// How staff appear to customers: never with a name or an id of their own.
+    pub fn staff_to_customers(&self) -> String {
+        self.language.pick("ISP staff", "ISP-Team").into()
     }
 
     fn account(&self, id: i64) -> Option<&'a account::Model> {
@@ -107,7 +118,7 @@ impl<'a> Reader<'a> {
                     .get(&id)
                     .map_or_else(|| "staff".into(), |s| s.full_name.clone()),
             ),
-            Ref::Staff(_) => Some(STAFF_TO_CUSTOMERS.into()),
+            Ref::Staff(_) => Some(self.staff_to_customers()),
         }
     }
 
@@ -119,9 +130,13 @@ impl<'a> Reader<'a> {
         }
         let mine = self.viewer.account().and_then(|a| a.main_account_id);
         if mine == Some(id) {
-            YOUR_MAIN_ACCOUNT.into()
+            self.language
+                .pick("your main account", "Ihr Hauptkonto")
+                .into()
         } else {
-            ANOTHER_ACCOUNT.into()
+            self.language
+                .pick("another account", "ein anderes Konto")
+                .into()
         }
     }
 
@@ -132,9 +147,9 @@ impl<'a> Reader<'a> {
             Some(Actor::Account(id)) => self.account_name(id),
             Some(Actor::Staff(id)) => self
                 .display(Ref::Staff(id))
-                .unwrap_or_else(|| STAFF_TO_CUSTOMERS.into()),
-            Some(Actor::System) => SYSTEM.into(),
-            None => "unknown".into(),
+                .unwrap_or_else(|| self.staff_to_customers()),
+            Some(Actor::System) => self.language.pick(SYSTEM, "System").into(),
+            None => self.language.pick("unknown", "unbekannt").into(),
         }
     }
 }

@@ -157,9 +157,8 @@ impl Order {
                 .chain([crate::domain::record::Ref::Order(self.0.id)]),
         )
         .await?;
-        let viewer = crate::graphql::viewer(ctx)?;
         Ok(crate::domain::order::failure::reason(
-            &crate::domain::record::Reader::new(viewer, &rows),
+            &crate::graphql::record::reader(ctx, &rows)?,
             &self.0,
         ))
     }

@@ -189,9 +189,8 @@ impl TicketMessage {
             _ => None,
         };
         let rows = crate::graphql::record::rows(ctx, refs).await?;
-        let viewer = crate::graphql::viewer(ctx)?;
         Ok(ticket::author_name(
-            &record::Reader::new(viewer, &rows),
+            &crate::graphql::record::reader(ctx, &rows)?,
             &self.0,
         ))
     }
