@@ -4,6 +4,7 @@
 //! object (its resolver's guard) is not read for it. Whatever the resolvers would answer
 //! with an error other than a guard's refusal (an argument that does not parse, an object
 //! the viewer may not open, a failed statement) is a [`Fallback`]: they answer the request.
+//! What each link reads is in [`super::links`].
 
 use std::{collections::HashMap, ops::Range, sync::Arc};
 
@@ -25,12 +26,8 @@ use crate::{
     domain::{record::Rows, service::Totals},
     error::AppError,
     graphql::{
-        account::{self as accounts, AccountOrder, SubAccountFilter},
-        connection::page_request,
-        enums::{DocumentKind, OrderStatus, ServiceStatus, TicketStatus},
         ids::{self, Kind as IdKind},
         loaders::Loaders,
-        ticket::messages_key,
     },
     policy::{self, Action, Target},
 };
@@ -74,7 +71,7 @@ pub(super) struct Conn {
 }
 
 impl Conn {
-    fn of<M>((page, total): (Page<M>, i64), wrap: impl Fn(Arc<M>) -> Obj) -> Obj {
+    pub(super) fn of<M>((page, total): (Page<M>, i64), wrap: impl Fn(Arc<M>) -> Obj) -> Obj {
         let Page {
             items,
             has_previous,
@@ -147,7 +144,7 @@ pub(super) fn decide(
 impl Run<'_> {
     /// A value written in the document, its variables replaced by the request's (or their
     /// defaults; a variable left out is null).
-    fn resolve(&self, value: &Value) -> ConstValue {
+    pub(super) fn resolve(&self, value: &Value) -> ConstValue {
         let found = value.clone().into_const_with(|name| {
             Ok::<_, std::convert::Infallible>(
                 self.variables
@@ -169,7 +166,7 @@ impl Run<'_> {
     }
 
     /// An argument, parsed as the resolver's parameter is.
-    fn arg<T: InputType>(&self, args: &Args, name: &str) -> Result<T, Fallback> {
+    pub(super) fn arg<T: InputType>(&self, args: &Args, name: &str) -> Result<T, Fallback> {
         let value = args
             .iter()
             .find(|(n, _)| n.as_str() == name)
@@ -366,236 +363,6 @@ impl Run<'_> {
         Ok(Loaded::Links { slots, level })
     }
 
-    async fn tariffs(&self, of: &[Option<&Obj>]) -> Result<Vec<Option<Reached>>, Fallback> {
-        let id = |o: &Obj| match o {
-            Obj::Service(s) => Some(s.tariff_id),
-            Obj::OrderItem(i) => Some(i.tariff_id),
-            _ => None,
-        };
-        let ids: Vec<i64> = of.iter().flatten().filter_map(|o| id(o)).collect();
-        let found = self.loaders.tariff.load_many(ids).await?;
-        of.iter()
-            .map(|o| {
-                let Some(o) = o else { return Ok(None) };
-                let row = found.get(&id(o).ok_or(Fallback)?).ok_or(Fallback)?;
-                // `follow`: the tariff if the viewer may see it; the resolvers answer otherwise.
-                policy::authorize(self.viewer, Action::See, Target::Tariff(row))
-                    .map_err(|_| Fallback)?;
-                Ok(Some(one(Obj::Tariff(Arc::new(row.clone())))))
-            })
-            .collect()
-    }
-
-    async fn items(&self, of: &[Option<&Obj>]) -> Result<Vec<Option<Reached>>, Fallback> {
-        let ids: Vec<i64> = of
-            .iter()
-            .flatten()
-            .map(|o| match o {
-                Obj::Order(order) => Ok(order.id),
-                _ => Err(Fallback),
-            })
-            .collect::<Result<_, _>>()?;
-        let mut found = self.loaders.order_items.load_many(ids).await?;
-        Ok(of
-            .iter()
-            .map(|o| {
-                let Some(Obj::Order(order)) = o else {
-                    return None;
-                };
-                let rows = found.remove(&order.id).unwrap_or_default();
-                Some(Reached::Many(
-                    rows.into_iter()
-                        .map(|r| Obj::OrderItem(Arc::new(r)))
-                        .collect(),
-                ))
-            })
-            .collect())
-    }
-
-    /// Pages of a list of each account: one key per allowed account, one batch for all.
-    async fn pages<K, M, L>(
-        &self,
-        of: &[Option<&Obj>],
-        loader: &crate::graphql::loaders::Cached<L, K>,
-        key: impl Fn(i64) -> Result<K, AppError>,
-        parent: impl Fn(&Obj) -> Option<i64>,
-        wrap: impl Fn(Arc<M>) -> Obj + Copy,
-    ) -> Result<Vec<Option<Reached>>, Fallback>
-    where
-        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-        L: async_graphql::dataloader::Loader<
-                K,
-                Value = (Page<M>, i64),
-                Error = crate::graphql::loaders::LoadError,
-            >,
-        M: Clone,
-    {
-        let keys: Vec<Option<K>> = of
-            .iter()
-            .map(|o| {
-                o.map(|o| {
-                    parent(o)
-                        .ok_or(Fallback)
-                        .and_then(|id| key(id).map_err(|_| Fallback))
-                })
-                .transpose()
-            })
-            .collect::<Result<_, _>>()?;
-        let mut found = loader.load_many(keys.iter().flatten().cloned()).await?;
-        Ok(keys
-            .into_iter()
-            .map(|k| {
-                k.map(|k| {
-                    let paged = found.remove(&k).unwrap_or_else(|| (Page::empty(), 0));
-                    one(Conn::of(paged, wrap))
-                })
-            })
-            .collect())
-    }
-
-    async fn sub_accounts(
-        &self,
-        args: &Args,
-        of: &[Option<&Obj>],
-    ) -> Result<Vec<Option<Reached>>, Fallback> {
-        let filter: Option<SubAccountFilter> = self.arg(args, "filter")?;
-        let order: Option<AccountOrder> = self.arg(args, "orderBy")?;
-        let page = self.page(args)?;
-        let filter = filter
-            .unwrap_or_default()
-            .into_domain(0)
-            .map_err(|_| Fallback)?;
-        let sort = accounts::sort_of(order);
-        self.pages(
-            of,
-            &self.loaders.sub_accounts,
-            |main| {
-                Ok(accounts::sub_accounts_key(
-                    main,
-                    filter.clone(),
-                    sort,
-                    page.clone(),
-                ))
-            },
-            account_id,
-            Obj::Account,
-        )
-        .await
-    }
-
-    fn page(&self, args: &Args) -> Result<crate::db::page::PageRequest, Fallback> {
-        page_request(
-            self.arg(args, "first")?,
-            self.arg(args, "after")?,
-            self.arg(args, "last")?,
-            self.arg(args, "before")?,
-        )
-        .map_err(|_| Fallback)
-    }
-
-    async fn services(
-        &self,
-        args: &Args,
-        of: &[Option<&Obj>],
-    ) -> Result<Vec<Option<Reached>>, Fallback> {
-        let status: Option<Vec<ServiceStatus>> = self.arg(args, "status")?;
-        let (first, after): (Option<i32>, Option<String>) =
-            (self.arg(args, "first")?, self.arg(args, "after")?);
-        let (last, before): (Option<i32>, Option<String>) =
-            (self.arg(args, "last")?, self.arg(args, "before")?);
-        self.pages(
-            of,
-            &self.loaders.services,
-            |id| {
-                accounts::services_key(
-                    id,
-                    status.clone(),
-                    first,
-                    after.clone(),
-                    last,
-                    before.clone(),
-                )
-            },
-            account_id,
-            Obj::Service,
-        )
-        .await
-    }
-
-    async fn orders(
-        &self,
-        args: &Args,
-        of: &[Option<&Obj>],
-    ) -> Result<Vec<Option<Reached>>, Fallback> {
-        let status: Option<Vec<OrderStatus>> = self.arg(args, "status")?;
-        let (first, after): (Option<i32>, Option<String>) =
-            (self.arg(args, "first")?, self.arg(args, "after")?);
-        self.pages(
-            of,
-            &self.loaders.orders,
-            |id| accounts::orders_key(id, status.clone(), first, after.clone()),
-            account_id,
-            Obj::Order,
-        )
-        .await
-    }
-
-    async fn tickets(
-        &self,
-        args: &Args,
-        of: &[Option<&Obj>],
-    ) -> Result<Vec<Option<Reached>>, Fallback> {
-        let status: Option<Vec<TicketStatus>> = self.arg(args, "status")?;
-        let (first, after): (Option<i32>, Option<String>) =
-            (self.arg(args, "first")?, self.arg(args, "after")?);
-        self.pages(
-            of,
-            &self.loaders.tickets,
-            |id| accounts::tickets_key(self.viewer, id, status.clone(), first, after.clone()),
-            account_id,
-            Obj::Ticket,
-        )
-        .await
-    }
-
-    async fn documents(
-        &self,
-        args: &Args,
-        of: &[Option<&Obj>],
-    ) -> Result<Vec<Option<Reached>>, Fallback> {
-        let kind: Option<DocumentKind> = self.arg(args, "kind")?;
-        let (first, after): (Option<i32>, Option<String>) =
-            (self.arg(args, "first")?, self.arg(args, "after")?);
-        self.pages(
-            of,
-            &self.loaders.documents,
-            |id| accounts::documents_key(id, kind, first, after.clone()),
-            account_id,
-            Obj::Document,
-        )
-        .await
-    }
-
-    async fn messages(
-        &self,
-        args: &Args,
-        of: &[Option<&Obj>],
-    ) -> Result<Vec<Option<Reached>>, Fallback> {
-        let (first, after): (Option<i32>, Option<String>) =
-            (self.arg(args, "first")?, self.arg(args, "after")?);
-        self.pages(
-            of,
-            &self.loaders.ticket_messages,
-            |id| messages_key(id, first, after.clone()),
-            |o| match o {
-                Obj::Ticket(t) => Some(t.id),
-                _ => None,
-            },
-            Obj::Message,
-        )
-        .await
-    }
-
     /// `node(id:)`: the object, if the viewer may see it (the resolvers answer anything else,
     /// with the error their direct path gives).
     async fn node(&self, id: &Value, sels: &[(Ty, Sel)]) -> Result<Loaded, Fallback> {
@@ -655,22 +422,22 @@ impl Run<'_> {
         Ok(Loaded::Node { sel, level })
     }
 
-    fn see(&self, target: Target<'_>) -> Result<(), Fallback> {
+    pub(super) fn see(&self, target: Target<'_>) -> Result<(), Fallback> {
         policy::authorize(self.viewer, Action::See, target).map_err(|_| Fallback)
     }
 }
 
 /// What a link reached from one object.
-enum Reached {
+pub(super) enum Reached {
     One(Obj),
     Many(Vec<Obj>),
 }
 
-fn one(obj: Obj) -> Reached {
+pub(super) fn one(obj: Obj) -> Reached {
     Reached::One(obj)
 }
 
-fn account_id(obj: &Obj) -> Option<i64> {
+pub(super) fn account_id(obj: &Obj) -> Option<i64> {
     match obj {
         Obj::Account(a) => Some(a.id),
         _ => None,

@@ -12,6 +12,7 @@
 
 mod catalog;
 mod compile;
+mod links;
 mod load;
 mod write;
 
