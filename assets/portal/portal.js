@@ -75,9 +75,17 @@ function signIn(show) {
   form.querySelector("input").focus();
 }
 
-/** The partner's look: its accent colour for the header and the navigation (a darker shade
- * for the navigation), its logo beside the portal's name; the portal's own without them. */
+/** The partner's look: its name as the portal's title, its accent colour for the header and
+ * the navigation (a darker shade for the navigation), its logo beside the name; the
+ * portal's own without them. */
 function brand(branding) {
+  const title = document.querySelector(".brand span");
+  const named = branding?.displayName;
+  // The portal's own title is translated with the page; a partner's name is its own.
+  if (named) title.removeAttribute("data-i18n");
+  else title.setAttribute("data-i18n", "Customer portal");
+  title.textContent = named ?? t("Customer portal");
+  document.title = named ? `${named} · ${t("Customer portal")}` : t("Customer portal");
   const root = document.documentElement.style;
   const color = branding?.accentColor;
   if (color) {

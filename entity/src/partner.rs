@@ -9,6 +9,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// The name the portal of its accounts shows (a brand, where `name` is the ISP's own);
+    /// none: the portal's own title.
+    pub display_name: Option<String>,
     /// The portal's accent colour, `#rrggbb` (dark enough for white text); none: the default.
     pub accent_color: Option<String>,
     /// The logo's media type (`image/png` or `image/jpeg`); none: no logo.

@@ -1,5 +1,5 @@
-//! A partner's branding: the accent colour its accounts' portal is drawn in and its logo.
-//! The colour and the logo's type and digest sit on `partners` (read with the partner, no
+//! A partner's branding: the name its accounts' portal shows, the accent colour it is drawn
+//! in and its logo. The name, the colour and the logo's type and digest sit on `partners` (read with the partner, no
 //! second statement); the logo's bytes apart in `partner_logos`, read only by the logo's URL.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -14,7 +14,7 @@ impl MigrationName for Migration {
     }
 }
 
-const COLUMNS: [&str; 3] = ["accent_color", "logo_type", "logo_digest"];
+const COLUMNS: [&str; 4] = ["display_name", "accent_color", "logo_type", "logo_digest"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

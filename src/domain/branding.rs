@@ -1,4 +1,5 @@
-//! A partner's branding: the accent colour and the logo the portal of its accounts shows.
+//! A partner's branding: the name, the accent colour and the logo the portal of its
+//! accounts shows.
 //! Staff set them; every viewer who sees the partner reads them. The colour must carry white
 //! text (WCAG contrast at least 4.5:1), so no partner can make the portal unreadable; the
 //! logo is a PNG or JPEG judged by its bytes (never SVG: a script in an image is still a
@@ -31,6 +32,7 @@ pub enum Change<T> {
 
 /// What an admin changes; `Keep` leaves a part as it is.
 pub struct BrandingChange {
+    pub display_name: Change<String>,
     pub accent_color: Change<String>,
     pub logo: Change<Vec<u8>>,
 }
@@ -79,6 +81,10 @@ pub async fn update(
 ) -> AppResult<partner::Model> {
     policy::require_admin(viewer)?;
     let mut checks = Checks::default();
+    let name = match &change.display_name {
+        Change::Set(name) => Some(checks.text("displayName", name, 1, 60)),
+        _ => None,
+    };
     let color = match &change.accent_color {
         Change::Set(color) => {
             let parsed = channels(color);
@@ -120,6 +126,11 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut active: partner::ActiveModel = current.into();
+    match change.display_name {
+        Change::Keep => {}
+        Change::Clear => active.display_name = Set(None),
+        Change::Set(_) => active.display_name = Set(name),
+    }
     match change.accent_color {
         Change::Keep => {}
         Change::Clear => active.accent_color = Set(None),

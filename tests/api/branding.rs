@@ -10,8 +10,10 @@ use crate::helpers::{TestApp, first_code};
 
 const BRAND: &str = "mutation($p: ID!, $c: String, $f: Upload) { updatePartnerBranding(input: {partnerId: $p, accentColor: $c, logo: $f}) { partner { branding { accentColor logoUrl } } userErrors { code field message } } }";
 const COLOUR_ONLY: &str = "mutation($p: ID!, $c: String) { updatePartnerBranding(input: {partnerId: $p, accentColor: $c}) { partner { branding { accentColor logoUrl } } userErrors { code field message } } }";
-const CLEAR: &str = "mutation($p: ID!) { updatePartnerBranding(input: {partnerId: $p, accentColor: null, logo: null}) { partner { branding { accentColor logoUrl } } userErrors { code } } }";
-const MINE: &str = "{ viewer { account { partner { name branding { accentColor logoUrl } } } } }";
+const CLEAR: &str = "mutation($p: ID!) { updatePartnerBranding(input: {partnerId: $p, displayName: null, accentColor: null, logo: null}) { partner { branding { accentColor logoUrl } } userErrors { code } } }";
+const MINE: &str =
+    "{ viewer { account { partner { name branding { displayName accentColor logoUrl } } } } }";
+const NAME: &str = "mutation($p: ID!, $n: String) { updatePartnerBranding(input: {partnerId: $p, displayName: $n}) { partner { branding { displayName } } userErrors { code field } } }";
 
 /// A PNG by its signature (the server judges the content, not the name or the part's type).
 fn png() -> Vec<u8> {
@@ -85,7 +87,17 @@ async fn a_partners_colour_and_logo_reach_its_accounts_and_no_other() {
     let logo = png();
     let out = set_logo(&b, "#0B5D4B", (logo.clone(), "logo.png", "image/png")).await;
     assert_eq!(out["userErrors"], json!([]));
+    let named = b
+        .app
+        .ok(
+            NAME,
+            json!({ "p": b.partner, "n": "  Spree Net  " }),
+            Some(b.app.admin()),
+        )
+        .await;
+    assert_eq!(named["updatePartnerBranding"]["userErrors"], json!([]));
     let mine = branding_of(&b, &b.inside).await;
+    assert_eq!(mine["displayName"], "Spree Net", "trimmed");
     assert_eq!(mine["accentColor"], "#0b5d4b", "kept in one spelling");
     let url = mine["logoUrl"]
         .as_str()
@@ -97,7 +109,7 @@ async fn a_partners_colour_and_logo_reach_its_accounts_and_no_other() {
     );
     assert_eq!(
         branding_of(&b, &b.outside).await,
-        json!({ "accentColor": null, "logoUrl": null }),
+        json!({ "displayName": null, "accentColor": null, "logoUrl": null }),
         "another partner's accounts keep the portal's own look"
     );
 
@@ -160,6 +172,23 @@ async fn a_light_colour_or_a_logo_that_is_not_png_or_jpeg_is_refused_and_changes
             "{colour}"
         );
     }
+    let long = "x".repeat(61);
+    for name in ["", "   ", long.as_str()] {
+        let out = b
+            .app
+            .ok(
+                NAME,
+                json!({ "p": b.partner, "n": name }),
+                Some(b.app.admin()),
+            )
+            .await["updatePartnerBranding"]
+            .clone();
+        assert_eq!(
+            out["userErrors"][0]["field"],
+            json!(["input", "displayName"]),
+            "{name:?}"
+        );
+    }
     let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec();
     let large = {
         let mut bytes = png();
@@ -189,6 +218,13 @@ async fn null_removes_the_branding_and_its_logo_address() {
         .as_str()
         .expect("logo")
         .to_string();
+    b.app
+        .ok(
+            NAME,
+            json!({ "p": b.partner, "n": "Spree Net" }),
+            Some(b.app.admin()),
+        )
+        .await;
     // A change that names only the colour keeps the logo.
     b.app
         .ok(
@@ -205,7 +241,7 @@ async fn null_removes_the_branding_and_its_logo_address() {
     assert_eq!(out["updatePartnerBranding"]["userErrors"], json!([]));
     assert_eq!(
         branding_of(&b, &b.inside).await,
-        json!({ "accentColor": null, "logoUrl": null })
+        json!({ "displayName": null, "accentColor": null, "logoUrl": null })
     );
     let resp = get(&b, &url).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
@@ -236,6 +272,6 @@ async fn customers_cannot_change_a_partners_branding() {
     assert_eq!(first_code(&body), "FORBIDDEN");
     assert_eq!(
         branding_of(&b, &b.inside).await,
-        json!({ "accentColor": null, "logoUrl": null })
+        json!({ "displayName": null, "accentColor": null, "logoUrl": null })
     );
 }

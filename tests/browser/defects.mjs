@@ -138,8 +138,10 @@ async function manySubAccounts(api, staff) {
 /** The partner's branding from the API: its colour on the header, its logo shown (loaded);
  * signed out, the portal's own look again. */
 async function brandingChecks(p, api, staff, check) {
-  const { partners } = await gql(api, staff, "{ partners { name branding { accentColor logoUrl } } }");
-  const { accentColor, logoUrl } = partners[0].branding;
+  const { partners } = await gql(api, staff, "{ partners { name branding { displayName accentColor logoUrl } } }");
+  const { displayName, accentColor, logoUrl } = partners[0].branding;
+  const title = await p.locator("header .brand").textContent();
+  check(Boolean(displayName) && title.trim() === displayName, `the header names the partner (${title})`);
   const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(", ")})`;
   const header = () => p.evaluate(() => getComputedStyle(document.querySelector("header")).backgroundColor);
   check(Boolean(accentColor && logoUrl), `the demo partner has a colour and a logo (${accentColor}, ${logoUrl})`);
@@ -149,7 +151,8 @@ async function brandingChecks(p, api, staff, check) {
   check(logo.shown && logo.width > 0 && logo.src === logoUrl, `the partner's logo is shown (${JSON.stringify(logo)})`);
   await p.getByRole("button", { name: "Sign out" }).click();
   await p.getByRole("button", { name: "Sign in" }).waitFor();
-  check((await header()) !== rgb(accentColor) && !(await p.locator("#brand-logo").isVisible()), "signed out, the portal's own look again");
+  const own = (await p.locator("header .brand").textContent()).trim();
+  check((await header()) !== rgb(accentColor) && !(await p.locator("#brand-logo").isVisible()) && own === "Customer portal", `signed out, the portal's own look again (${own})`);
 }
 
 export async function defectChecks(browser, api, check) {

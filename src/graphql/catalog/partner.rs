@@ -48,6 +48,7 @@ impl Partner {
     /// How the portal of this partner's accounts looks: its accent colour and logo.
     async fn branding(&self) -> PartnerBranding {
         PartnerBranding {
+            display_name: self.0.display_name.clone(),
             accent_color: self.0.accent_color.clone(),
             logo_url: self.0.logo_digest.as_ref().map(|digest| {
                 format!(
@@ -79,6 +80,8 @@ impl Partner {
 /// (the portal's own look then).
 #[derive(SimpleObject)]
 pub struct PartnerBranding {
+    /// The name the portal shows its accounts (a brand: "Spreenet Berlin").
+    pub display_name: Option<String>,
     /// The accent colour, `#rrggbb`; white text on it has a contrast of at least 4.5:1.
     pub accent_color: Option<String>,
     /// The logo's address on this server (PNG or JPEG; public, like the logo itself). It
@@ -163,10 +166,21 @@ pub struct UpdatePartnerPortalSettingsInput {
 pub struct UpdatePartnerBrandingInput {
     /// The partner.
     pub partner_id: ID,
+    /// The name the portal shows its accounts (1 to 60 characters).
+    pub display_name: MaybeUndefined<String>,
     /// The accent colour, `#rrggbb`, dark enough for white text (contrast at least 4.5:1).
     pub accent_color: MaybeUndefined<String>,
     /// The logo: a PNG or JPEG of at most 256 KiB, judged by its content.
     pub logo: MaybeUndefined<Upload>,
+}
+
+/// An input field as a change: omitted keeps, null removes, a value sets.
+fn change<T>(field: MaybeUndefined<T>) -> Change<T> {
+    match field {
+        MaybeUndefined::Undefined => Change::Keep,
+        MaybeUndefined::Null => Change::Clear,
+        MaybeUndefined::Value(value) => Change::Set(value),
+    }
 }
 
 /// Partners and the portal settings (staff).
@@ -249,7 +263,8 @@ impl PartnerMutation {
         PartnerPayload::from_result(result.map(Partner))
     }
 
-    /// Change a partner's branding: the accent colour and logo its accounts' portal shows.
+    /// Change a partner's branding: the name, accent colour and logo its accounts' portal
+    /// shows.
     #[graphql(guard = "Staff")]
     async fn update_partner_branding(
         &self,
@@ -258,24 +273,24 @@ impl PartnerMutation {
     ) -> async_graphql::Result<PartnerPayload> {
         let viewer = crate::graphql::viewer(ctx)?;
         let partner_id = ids::decode(Kind::Partner, &input.partner_id).gql()?;
-        let logo = match input.logo {
-            MaybeUndefined::Undefined => Change::Keep,
-            MaybeUndefined::Null => Change::Clear,
-            MaybeUndefined::Value(upload) => {
+        // The upload's bytes, when one was sent.
+        let logo = match change(input.logo) {
+            Change::Set(upload) => {
                 let file = upload
                     .value(ctx)
                     .map_err(|e| AppError::Internal(e.into()))
                     .gql()?;
                 Change::Set(file.content.to_vec())
             }
+            Change::Keep => Change::Keep,
+            Change::Clear => Change::Clear,
         };
-        let accent_color = match input.accent_color {
-            MaybeUndefined::Undefined => Change::Keep,
-            MaybeUndefined::Null => Change::Clear,
-            MaybeUndefined::Value(color) => Change::Set(color),
+        let wanted = BrandingChange {
+            display_name: change(input.display_name),
+            accent_color: change(input.accent_color),
+            logo,
         };
-        let change = BrandingChange { accent_color, logo };
-        let result = branding::update(crate::graphql::db(ctx)?, viewer, partner_id, change).await;
+        let result = branding::update(crate::graphql::db(ctx)?, viewer, partner_id, wanted).await;
         PartnerPayload::from_result(result.map(Partner))
     }
 
