@@ -85,8 +85,28 @@ pub fn router(gate: Gate) -> Router {
             }
             crate::telemetry::adopt_parent(&span, req.headers());
             span
-        }))
+        }).on_failure(log_failure))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}
+
+/// A response the server failed: an error, except 503, which the server says on purpose
+/// (stopping, draining, a request over its time) and the client retries elsewhere: a warning.
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass::StatusCode as Status;
+    let latency_ms = latency.as_millis();
+    match class {
+        Status(StatusCode::SERVICE_UNAVAILABLE) => {
+            tracing::warn!(
+                latency_ms,
+                "answered 503: unavailable (stopping, draining or timed out)"
+            )
+        }
+        other => tracing::error!(classification = %other, latency_ms, "response failed"),
+    }
 }
 
 /// Once the process is stopping, a request that still arrives on an open connection is
