@@ -132,13 +132,18 @@ def body(query, variables=None):
     return json.dumps({"query": " ".join(query.split()), "variables": variables or {}})
 
 
+def post_body(port, auth, text):
+    """POSTs a JSON request body to the server on `port` (`auth`: an Authorization header's
+    value, or empty) and returns its answer."""
+    headers = {"Content-Type": "application/json"}
+    if auth:
+        headers["Authorization"] = auth
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=text.encode(), headers=headers)
+    return json.load(urllib.request.urlopen(req))
+
+
 def post(port, token, query, variables=None):
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=body(query, variables).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
-    answer = json.load(urllib.request.urlopen(req))
+    answer = post_body(port, f"Bearer {token}", body(query, variables))
     assert "errors" not in answer, answer
     return answer["data"]
 

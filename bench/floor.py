@@ -9,13 +9,13 @@ captured from PostgreSQL's own log, replayed by pgbench.
 The markers are statements of their own (`SELECT 'bench-mark:…'`), logged in order with the
 servers' statements: a request has finished before its closing marker is sent.
 """
-import json
 import os
 import re
 import subprocess
 import sys
 import time
-import urllib.request
+
+from bodies import post_body  # the one request helper of the bench scripts
 
 ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[(\d+)\] \S*@\S* (LOG|DETAIL|ERROR|STATEMENT|WARNING|NOTICE|HINT|CONTEXT):  (.*)$")
 STATEMENT = re.compile(r"^(?:statement|execute [^:]+): (.*)$", re.S)
@@ -24,14 +24,6 @@ PARAMS = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
 
 def psql(url, sql):
     subprocess.run(["psql", "-Atq", url, "-c", sql], check=True, capture_output=True)
-
-
-def post(port, auth, body):
-    headers = {"Content-Type": "application/json"}
-    if auth:
-        headers["Authorization"] = auth
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=body.encode(), headers=headers)
-    json.load(urllib.request.urlopen(req))
 
 
 def entries(text):
@@ -75,9 +67,9 @@ def capture(url, logfile, out, label, port, auth, bodies):
     time.sleep(1)  # backends read the new setting between their statements
     try:
         start = os.path.getsize(logfile)
-        post(port, auth, body)
+        post_body(port, auth, body)
         psql(url, f"SELECT 'bench-mark:{label}:1'")
-        post(port, auth, body)
+        post_body(port, auth, body)
         time.sleep(0.2)  # a server's statements after its answer (none expected) still land
         psql(url, f"SELECT 'bench-mark:{label}:2'")
         with open(logfile, errors="replace") as f:
