@@ -4,6 +4,7 @@
 pub mod balance;
 mod capabilities;
 pub mod controls;
+mod keys;
 pub mod list;
 pub mod manage;
 
@@ -13,6 +14,8 @@ use chrono::{DateTime, Utc};
 use entity::account;
 
 pub use capabilities::AccountCapabilities;
+use keys::values;
+pub use keys::{documents_key, orders_key, services_key, tickets_key};
 pub use list::{
     AccountFilter, AccountOrder, SubAccountFilter, account_connection, sort_of, sub_accounts_key,
 };
@@ -29,7 +32,7 @@ use super::{
     guards::{Can, Decision, Guarded, Loadable, follow, follow_optional},
     ids::{self, Kind},
     invoice::Invoice,
-    loaders::{AnyOf, PageKey, PaidForOthers, TicketFilter, gql, page_of},
+    loaders::{PageKey, PaidForOthers, gql, page_of},
     order::Order,
     scalars::{Date, Decimal},
     service::Service,
@@ -135,16 +138,6 @@ pub struct Address {
     pub zip_code: String,
     /// Country (ISO 3166-1 alpha-2 code or name).
     pub country: String,
-}
-
-fn values<T: Copy + Eq, G>(
-    list: Option<Vec<G>>,
-    name: impl Fn(&T) -> &'static str,
-) -> Result<AnyOf<T>, AppError>
-where
-    G: Into<T>,
-{
-    AnyOf::new(list.unwrap_or_default().into_iter().map(Into::into), name)
 }
 
 /// A customer account: standalone, a main account, or a sub-account linked to a main.
@@ -462,71 +455,6 @@ impl Account {
             .await
             .map(Some)
     }
-}
-
-/// The key of `Account.services` from its arguments (the resolver's and a compiled plan's).
-pub fn services_key(
-    account: i64,
-    status: Option<Vec<ServiceStatus>>,
-    first: Option<i32>,
-    after: Option<String>,
-    last: Option<i32>,
-    before: Option<String>,
-) -> Result<PageKey<AnyOf<entity::enums::ServiceStatus>>, AppError> {
-    Ok(PageKey {
-        parent: account,
-        filter: values(status, |s: &entity::enums::ServiceStatus| s.as_str())?,
-        page: page_request(first, after, last, before)?,
-    })
-}
-
-/// The key of `Account.orders`.
-pub fn orders_key(
-    account: i64,
-    status: Option<Vec<OrderStatus>>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> Result<PageKey<AnyOf<entity::enums::OrderStatus>>, AppError> {
-    Ok(PageKey {
-        parent: account,
-        filter: values(status, |s: &entity::enums::OrderStatus| s.as_str())?,
-        page: page_request(first, after, None, None)?,
-    })
-}
-
-/// The key of `Account.tickets`: the viewer's own list takes in its sub-accounts' tickets
-/// (the ones it may see).
-pub fn tickets_key(
-    viewer: &crate::auth::Viewer,
-    account: i64,
-    status: Option<Vec<TicketStatus>>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> Result<PageKey<TicketFilter>, AppError> {
-    Ok(PageKey {
-        parent: account,
-        filter: TicketFilter {
-            statuses: values(status, |s: &entity::enums::TicketStatus| s.as_str())?,
-            with_sub_accounts: viewer.account().map(|a| a.id) == Some(account),
-        },
-        page: page_request(first, after, None, None)?,
-    })
-}
-
-/// The key of `Account.documents`.
-pub fn documents_key(
-    account: i64,
-    kind: Option<DocumentKind>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> Result<PageKey<AnyOf<entity::enums::DocumentKind>>, AppError> {
-    Ok(PageKey {
-        parent: account,
-        filter: values(kind.map(|k| vec![k]), |k: &entity::enums::DocumentKind| {
-            k.as_str()
-        })?,
-        page: page_request(first, after, None, None)?,
-    })
 }
 
 impl Account {

@@ -1,0 +1,86 @@
+//! The keys of an account's lists from their GraphQL arguments: what the resolvers page by
+//! and what a compiled plan pages by (`crate::plan`), built in one place so both read the
+//! same batch and cache entry.
+
+use crate::error::AppError;
+use crate::graphql::{
+    connection::page_request,
+    enums::{DocumentKind, OrderStatus, ServiceStatus, TicketStatus},
+    loaders::{AnyOf, PageKey, TicketFilter},
+};
+
+/// A list argument of enum values as the loaders' filter.
+pub(super) fn values<T: Copy + Eq, G>(
+    list: Option<Vec<G>>,
+    name: impl Fn(&T) -> &'static str,
+) -> Result<AnyOf<T>, AppError>
+where
+    G: Into<T>,
+{
+    AnyOf::new(list.unwrap_or_default().into_iter().map(Into::into), name)
+}
+
+/// The key of `Account.services` from its arguments (the resolver's and a compiled plan's).
+pub fn services_key(
+    account: i64,
+    status: Option<Vec<ServiceStatus>>,
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> Result<PageKey<AnyOf<entity::enums::ServiceStatus>>, AppError> {
+    Ok(PageKey {
+        parent: account,
+        filter: values(status, |s: &entity::enums::ServiceStatus| s.as_str())?,
+        page: page_request(first, after, last, before)?,
+    })
+}
+
+/// The key of `Account.orders`.
+pub fn orders_key(
+    account: i64,
+    status: Option<Vec<OrderStatus>>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<PageKey<AnyOf<entity::enums::OrderStatus>>, AppError> {
+    Ok(PageKey {
+        parent: account,
+        filter: values(status, |s: &entity::enums::OrderStatus| s.as_str())?,
+        page: page_request(first, after, None, None)?,
+    })
+}
+
+/// The key of `Account.tickets`: the viewer's own list takes in its sub-accounts' tickets
+/// (the ones it may see).
+pub fn tickets_key(
+    viewer: &crate::auth::Viewer,
+    account: i64,
+    status: Option<Vec<TicketStatus>>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<PageKey<TicketFilter>, AppError> {
+    Ok(PageKey {
+        parent: account,
+        filter: TicketFilter {
+            statuses: values(status, |s: &entity::enums::TicketStatus| s.as_str())?,
+            with_sub_accounts: viewer.account().map(|a| a.id) == Some(account),
+        },
+        page: page_request(first, after, None, None)?,
+    })
+}
+
+/// The key of `Account.documents`.
+pub fn documents_key(
+    account: i64,
+    kind: Option<DocumentKind>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<PageKey<AnyOf<entity::enums::DocumentKind>>, AppError> {
+    Ok(PageKey {
+        parent: account,
+        filter: values(kind.map(|k| vec![k]), |k: &entity::enums::DocumentKind| {
+            k.as_str()
+        })?,
+        page: page_request(first, after, None, None)?,
+    })
+}
