@@ -43,7 +43,7 @@ function serviceRow(s, can, again) {
       t("Actions"),
       can.pauseServices && s.status === "ACTIVE" ? h("button", { type: "button", onclick: () => perform("PauseService", { serviceId: s.id }, again) }, t("Pause {name}", { name })) : null,
       can.pauseServices && s.status === "PAUSED" ? h("button", { type: "button", onclick: () => perform("ResumeService", { serviceId: s.id }, again) }, t("Resume {name}", { name })) : null,
-      s.pendingChange ? h("span", { class: "pending-change" }, ` Change to ${s.pendingChange.toTariff.name} requested`) : null,
+      s.pendingChange ? h("span", { class: "pending-change" }, " " + t("Change to {name} requested", { name: s.pendingChange.toTariff.name })) : null,
       s.changeOptions.length ? changeForm(s, again) : null,
     ),
   );

@@ -175,7 +175,32 @@ const DE = {
   "Service status changed": "Dienststatus geändert",
   "Order expiring": "Bestellung läuft ab",
   "Order expired": "Bestellung abgelaufen",
-  "Balance transferred": "Guthaben übertragen"
+  "Balance transferred": "Guthaben übertragen",
+  "Issued": "Ausgestellt",
+  "Kind": "Art",
+  "Lines": "Positionen",
+  "1 line": "1 Position",
+  "{n} lines": "{n} Positionen",
+  "{name} (my account)": "{name} (mein Konto)",
+  "Quantity of {name}": "Menge von {name}",
+  "Add {name}": "{name} hinzufügen",
+  "Remove {name}": "{name} entfernen",
+  "Approved (tok_ok)": "Genehmigt (tok_ok)",
+  "Declined (tok_declined)": "Abgelehnt (tok_declined)",
+  "Pay {number} with": "{number} bezahlen mit",
+  "Approve {number} (pay)": "{number} genehmigen (bezahlen)",
+  "Reject {number}": "{number} ablehnen",
+  "Why {number} is rejected": "Warum {number} abgelehnt wird",
+  "expires {date}": "läuft am {date} ab",
+  "Change to {name} requested": "Wechsel zu {name} beantragt",
+  "Reply": "Antwort",
+  "Send": "Senden",
+  "Close ticket": "Ticket schließen",
+  "Hidden from the main account.": "Vor dem Hauptkonto verborgen.",
+  "Started": "Beginn",
+  "Destination": "Ziel",
+  "Duration": "Dauer",
+  "Cost": "Kosten"
 };
 
 const CATALOGUES = { de: DE };

@@ -4,25 +4,33 @@
 import { call } from "./api.js";
 import { cell, date, h, label, money, moneyCell, status, table } from "./ui.js";
 import { t } from "./i18n.js";
+import { PAGE_SIZE, loadPage } from "./pages.js";
 
 export async function invoicesPage(params, show) {
-  const account = (await call("Invoices", { first: 20, after: params.get("after") || null })).viewer.account;
+  const { data: account, pager } = await loadPage({
+    key: JSON.stringify(["invoices"]),
+    params,
+    path: "#/invoices",
+    hop: async (args) => (await call("InvoiceCursors", args)).viewer.account.invoices,
+    load: async (after) => (await call("Invoices", { first: PAGE_SIZE, after })).viewer.account,
+    connectionOf: (account) => account.invoices,
+  });
   const page = account.invoices;
   const rows = page.nodes.map((i) =>
     h(
       "tr",
       { "data-invoice": i.number },
       cell(t("Invoice"), i.document ? h("a", { href: i.document.downloadUrl, target: "_blank", rel: "noopener" }, i.number) : i.number),
-      cell("Issued", date(i.issuedAt)),
-      cell("Kind", label(i.kind)),
+      cell(t("Issued"), date(i.issuedAt)),
+      cell(t("Kind"), label(i.kind)),
       h("td", { "data-label": t("Status"), class: "invoice-status" }, status(i.status)),
       moneyCell(t("Total"), i.total),
       cell(
-        "Lines",
+        t("Lines"),
         h(
           "details",
           {},
-          h("summary", {}, `${i.lines.length} ${i.lines.length === 1 ? "line" : "lines"}`),
+          h("summary", {}, i.lines.length === 1 ? t("1 line") : t("{n} lines", { n: i.lines.length })),
           h(
             "ul",
             {},
@@ -32,11 +40,10 @@ export async function invoicesPage(params, show) {
       ),
     ),
   );
-  const older = new URLSearchParams({ after: page.pageInfo.endCursor || "" });
   show(
     h("h1", {}, t("Invoices")),
     h("p", { role: "status" }, page.totalCount === 1 ? t("1 invoice") : t("{n} invoices", { n: page.totalCount })),
-    table("invoices", [t("Invoice"), "Issued", "Kind", t("Status"), t("Total"), "Lines"], rows),
-    page.pageInfo.hasNextPage ? h("p", {}, h("a", { href: `#/invoices?${older}` }, "Older invoices")) : null,
+    table("invoices", [t("Invoice"), t("Issued"), t("Kind"), t("Status"), t("Total"), t("Lines")], rows),
+    pager,
   );
 }

@@ -58,7 +58,7 @@ export async function orderPage(params, show) {
   const pick = h(
     "select",
     { name: "account", onchange: () => go(`#/order?account=${encodeURIComponent(pick.value)}`) },
-    accounts.map((a) => h("option", { value: a.id, selected: a.id === chosen.id }, a.id === me.id ? `${a.fullName} (my account)` : a.fullName)),
+    accounts.map((a) => h("option", { value: a.id, selected: a.id === chosen.id }, a.id === me.id ? t("{name} (my account)", { name: a.fullName }) : a.fullName)),
   );
   const add = (tariff, quantity) => {
     const wanted = (cart.lines.get(tariff.id) ?? 0) + Math.trunc(quantity);
@@ -69,14 +69,14 @@ export async function orderPage(params, show) {
     "catalogue",
     [t("Service"), t("Price"), t("Tax"), t("Add")],
     tariffs.map((tariff) => {
-      const amount = h("input", { type: "number", min: 1, max: 100, value: 1, name: `quantity-${tariff.id}`, "aria-label": `Quantity of ${tariff.name}` });
+      const amount = h("input", { type: "number", min: 1, max: 100, value: 1, name: `quantity-${tariff.id}`, "aria-label": t("Quantity of {name}", { name: tariff.name }) });
       return h(
         "tr",
         {},
         cell(t("Service"), `${tariff.name} (${label(tariff.kind)}, ${label(tariff.period)})`),
         moneyCell(t("Price"), tariff.price),
         cell(t("Tax"), `${tariff.taxPercent}%`),
-        cell(t("Add"), amount, " ", h("button", { type: "button", onclick: () => add(tariff, Number(amount.value) || 1) }, `Add ${tariff.name}`)),
+        cell(t("Add"), amount, " ", h("button", { type: "button", onclick: () => add(tariff, Number(amount.value) || 1) }, t("Add {name}", { name: tariff.name }))),
       );
     }),
   );
@@ -110,7 +110,7 @@ function cartTable(quote, again) {
       moneyCell(t("Unit price"), l.unitPrice),
       cell(t("Tax"), `${l.taxPercent}%`),
       moneyCell(t("Total"), l.total),
-      cell("", h("button", { type: "button", onclick: () => { cart.lines.delete(l.tariff.id); again(); } }, `Remove ${l.tariff.name}`)),
+      cell("", h("button", { type: "button", onclick: () => { cart.lines.delete(l.tariff.id); again(); } }, t("Remove {name}", { name: l.tariff.name }))),
     ),
   );
   return [
@@ -126,13 +126,13 @@ function checkout(account, me, asksMain, items, show) {
     asksMain
       ? h("p", {}, t("Your main account approves and pays this order."))
       : [
-          h("label", {}, h("input", { type: "radio", name: "pay", value: "ACCOUNT_BALANCE", checked: true }), `From the balance${me.balance == null ? "" : ` (${money(me.balance)})`}`),
+          h("label", {}, h("input", { type: "radio", name: "pay", value: "ACCOUNT_BALANCE", checked: true }), t("From the balance") + (me.balance == null ? "" : ` (${money(me.balance)})`)),
           h("label", {}, h("input", { type: "radio", name: "pay", value: "GATEWAY" }), t("By card (test gateway)")),
           h(
             "label",
             {},
             t("Test card"),
-            h("select", { name: "token" }, h("option", { value: "tok_ok" }, "Approved (tok_ok)"), h("option", { value: "tok_declined" }, "Declined (tok_declined)")),
+            h("select", { name: "token" }, h("option", { value: "tok_ok" }, t("Approved (tok_ok)")), h("option", { value: "tok_declined" }, t("Declined (tok_declined)"))),
           ),
         ],
     h("button", { type: "submit" }, asksMain ? t("Ask my main account") : t("Place order and pay")),
@@ -193,13 +193,13 @@ export async function manageOrders(params, show) {
   const actions = (o) => {
     const method = h(
       "select",
-      { name: `pay-${o.number}`, "aria-label": `Pay ${o.number} with` },
+      { name: `pay-${o.number}`, "aria-label": t("Pay {number} with", { number: o.number }) },
       h("option", { value: "ACCOUNT_BALANCE" }, t("From the balance")),
       h("option", { value: "GATEWAY" }, t("By card")),
     );
-    const reason = h("input", { name: `reason-${o.number}`, "aria-label": `Why ${o.number} is rejected`, placeholder: t("Reason") });
-    const approveButton = h("button", { type: "button", onclick: () => approve(o, method.value, approveButton) }, `Approve ${o.number} (pay)`);
-    const rejectButton = h("button", { type: "button", onclick: () => reject(o, reason.value, rejectButton) }, `Reject ${o.number}`);
+    const reason = h("input", { name: `reason-${o.number}`, "aria-label": t("Why {number} is rejected", { number: o.number }), placeholder: t("Reason") });
+    const approveButton = h("button", { type: "button", onclick: () => approve(o, method.value, approveButton) }, t("Approve {number} (pay)", { number: o.number }));
+    const rejectButton = h("button", { type: "button", onclick: () => reject(o, reason.value, rejectButton) }, t("Reject {number}", { number: o.number }));
     return [method, " ", approveButton, " ", reason, " ", rejectButton];
   };
   const rows = account.subAccountOrders.nodes.map((o) =>
@@ -220,7 +220,7 @@ export async function manageOrders(params, show) {
       cell(
         t("Actions"),
         o.status === "AWAITING_MAIN_APPROVAL" && o.account.capabilities.manageOrders ? actions(o) : null,
-        o.expiresAt && o.status === "AWAITING_MAIN_APPROVAL" ? ` expires ${date(o.expiresAt)}` : null,
+        o.expiresAt && o.status === "AWAITING_MAIN_APPROVAL" ? " " + t("expires {date}", { date: date(o.expiresAt) }) : null,
       ),
     ),
   );

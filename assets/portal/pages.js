@@ -13,6 +13,9 @@ const HOP = 100;
 /** Per list: how many rows it had when last seen, and the cursors by row index. */
 const lists = new Map();
 
+/** Forgets every list's cursors (signed out: the next visitor's lists are others). */
+export const forgetPages = () => lists.clear();
+
 function list(key, total) {
   let known = lists.get(key);
   // Rows came or went since: the indexes known are no longer where they were.

@@ -12,6 +12,7 @@ import { notificationsPage } from "./notifications.js";
 import { manageOrders, orderPage } from "./orders.js";
 import { ticketPage } from "./tickets.js";
 import { setLocale, t, translateStatic } from "./i18n.js";
+import { forgetPages } from "./pages.js";
 import { beginScreen, h, perform, setCurrency, showError } from "./ui.js";
 
 const main = document.getElementById("main");
@@ -50,6 +51,7 @@ let wanted = null;
 function signIn(show) {
   signedInFrame(false);
   brand(null);
+  forgetPages();
   navigated = false;
   if (location.hash && location.hash !== "#/") wanted = location.hash;
   const form = h(

@@ -19,15 +19,15 @@ export async function ticketPage(id, show) {
             perform("ReplyToTicket", { ticketId: id, message: new FormData(event.target).get("message") }, again);
           },
         },
-        h("label", {}, "Reply", h("textarea", { name: "message", required: true, rows: 2 })),
-        h("button", { type: "submit" }, "Send"),
-        h("button", { type: "button", onclick: () => perform("CloseTicket", { ticketId: id }, again) }, "Close ticket"),
+        h("label", {}, t("Reply"), h("textarea", { name: "message", required: true, rows: 2 })),
+        h("button", { type: "submit" }, t("Send")),
+        h("button", { type: "button", onclick: () => perform("CloseTicket", { ticketId: id }, again) }, t("Close ticket")),
       )
     : null;
   show(
     h("p", {}, h("a", { href: `#/accounts/${ticket.account.id}` }, `← ${ticket.account.fullName}`)),
     h("h1", {}, ticket.subject, " ", h("span", { id: "ticket-status" }, status(ticket.status))),
-    ticket.hiddenFromMain ? h("p", {}, "Hidden from the main account.") : null,
+    ticket.hiddenFromMain ? h("p", {}, t("Hidden from the main account.")) : null,
     h(
       "ol",
       { id: "messages" },

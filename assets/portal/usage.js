@@ -103,8 +103,8 @@ function voice(usage) {
     usage.calls.nodes.length
       ? table(
           "calls",
-          ["Started", "Destination", "Duration", "Cost"],
-          usage.calls.nodes.map((c) => h("tr", {}, cell("Started", dateTime(c.startedAt)), cell("Destination", c.destination), cell("Duration", minutes(c.durationSeconds)), moneyCell("Cost", c.cost))),
+          [t("Started"), t("Destination"), t("Duration"), t("Cost")],
+          usage.calls.nodes.map((c) => h("tr", {}, cell(t("Started"), dateTime(c.startedAt)), cell(t("Destination"), c.destination), cell(t("Duration"), minutes(c.durationSeconds)), moneyCell(t("Cost"), c.cost))),
         )
       : null,
   ];

@@ -63,6 +63,7 @@ operations! {
     "MarkNotificationsRead" => r#"{ "all": true }"#,
     "SubAccountCursors" => r#"{ "first": 100 }"#,
     "OrderCursors" => r#"{ "status": ["AWAITING_MAIN_APPROVAL"], "last": 100 }"#,
+    "InvoiceCursors" => r#"{ "first": 100 }"#,
 }
 
 pub use crate::config::TrustedDocuments as Mode;

@@ -339,3 +339,119 @@ async fn cursors_stay_stable_when_rows_are_inserted_between_pages() {
         assert_eq!(seen, reference, "{field} {dir}: no row skipped or repeated");
     }
 }
+
+/// Every list of an account that pages from the end (`last`/`before`, found by introspection:
+/// a list given them tomorrow is walked too) holds, walked backward a row at a time, the
+/// rows paging forward gives, in the same order. On the demo's main account, whose lists
+/// have rows.
+#[tokio::test]
+async fn every_list_that_pages_backward_holds_the_forward_list() {
+    let app = TestApp::spawn().await;
+    portal_api::fixtures::demo::demo(&app.state.db)
+        .await
+        .expect("demo data");
+    let schema = crate::walk::Schema::load(&app).await;
+    let found = app
+        .ok(
+            "{ accounts(filter: {search: \"Northwind Holdings\"}) { nodes { id login } } }",
+            json!({}),
+            Some(app.admin()),
+        )
+        .await;
+    let main = found["accounts"]["nodes"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["login"] == "main")
+        .expect("the demo's main")["id"]
+        .clone();
+    let token = app.token_for(main.as_str().expect("id")).await;
+    // Two more orders the main pays for a sub-account: more invoices and orders to walk.
+    let world = app
+        .ok(
+            "{ tariffs { id } viewer { account { subAccounts(filter: {status: [ACTIVE]}) { nodes { id subAccountType } } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    let tariff = world["tariffs"][0]["id"].clone();
+    let sub = world["viewer"]["account"]["subAccounts"]["nodes"]
+        .as_array()
+        .expect("subs")
+        .iter()
+        .find(|a| a["subAccountType"] == "AGGREGATED")
+        .expect("an aggregated sub-account")["id"]
+        .clone();
+    for _ in 0..2 {
+        let placed = app
+            .ok(
+                "mutation($a: ID!, $t: ID!) { placeOrder(input: {accountId: $a, items: [{tariffId: $t}], paymentMethod: {kind: ACCOUNT_BALANCE}}) { userErrors { code message } } }",
+                json!({ "a": sub, "t": tariff }),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(placed["placeOrder"]["userErrors"], json!([]));
+    }
+    let mut walked = Vec::new();
+    for field in schema.fields("Account") {
+        let args: Vec<&str> = field["args"]
+            .as_array()
+            .expect("args")
+            .iter()
+            .filter_map(|a| a["name"].as_str())
+            .collect();
+        if !["first", "after", "last", "before"]
+            .iter()
+            .all(|a| args.contains(a))
+        {
+            continue;
+        }
+        let name = field["name"].as_str().expect("name");
+        let query = format!(
+            "query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {{ node(id: $id) {{ ... on Account {{ list: {name}(first: $first, after: $after, last: $last, before: $before) {{ totalCount edges {{ cursor }} pageInfo {{ hasPreviousPage startCursor }} }} }} }} }}"
+        );
+        let cursors = |page: &Value| -> Vec<Value> {
+            page["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["cursor"].clone())
+                .collect()
+        };
+        let forward = app
+            .ok(&query, json!({ "id": main, "first": 100 }), Some(&token))
+            .await["node"]["list"]
+            .clone();
+        let forward_cursors = cursors(&forward);
+        let mut backward = Vec::new();
+        let mut before = Value::Null;
+        loop {
+            let page = app
+                .ok(
+                    &query,
+                    json!({ "id": main, "last": 1, "before": before }),
+                    Some(&token),
+                )
+                .await["node"]["list"]
+                .clone();
+            assert_eq!(page["totalCount"], forward["totalCount"], "{name}");
+            backward.splice(0..0, cursors(&page));
+            if page["pageInfo"]["hasPreviousPage"] == false {
+                break;
+            }
+            before = page["pageInfo"]["startCursor"].clone();
+        }
+        assert_eq!(
+            backward, forward_cursors,
+            "{name}: backward holds the forward list"
+        );
+        walked.push((name.to_string(), forward_cursors.len()));
+    }
+    // The portal's numbered pages rely on these; each has rows to walk in the demo.
+    for list in ["subAccounts", "subAccountOrders", "invoices", "activity"] {
+        assert!(
+            walked.iter().any(|(n, rows)| n == list && *rows > 2),
+            "{list} walked with rows: {walked:?}"
+        );
+    }
+}

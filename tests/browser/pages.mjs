@@ -1,7 +1,7 @@
 // Numbered pages, checked against the API's own order: with more than 100 sub-accounts the
 // last page is one click away, a page reached backward from the end holds the rows the API
 // puts there, a deep link to a page (descending, a fresh page load) shows that page, and a
-// page past the end shows the last one (on "Manage orders" too).
+// page past the end shows the last one (on "Manage orders" and the invoices too).
 
 import { gql } from "./api.mjs";
 
@@ -75,4 +75,12 @@ export async function pageChecks(p, api, staff, mainId, check) {
   const shown = await p.locator("#orders tbody tr").count();
   const lastOrders = Math.max(1, Math.ceil(orders / SIZE));
   check(orders > 0 && shown === orders - (lastOrders - 1) * SIZE, `"Manage orders" past its end shows its last page (${shown} of ${orders})`);
+
+  // The invoices past their end: the last page.
+  const billed = (await gql(api, staff, "query($id: ID!) { node(id: $id) { ... on Account { invoices { totalCount } } } }", { id: mainId })).node.invoices.totalCount;
+  await p.goto(`${api}/portal/#/invoices?page=99`);
+  await p.locator("#main h1", { hasText: "Invoices" }).waitFor({ timeout: 20000 });
+  const listed = await p.locator("#invoices tbody tr").count();
+  const lastInvoices = Math.max(1, Math.ceil(billed / SIZE));
+  check(billed > 0 && listed === billed - (lastInvoices - 1) * SIZE, `the invoices past their end show their last page (${listed} of ${billed})`);
 }

@@ -420,18 +420,20 @@ impl Account {
     /// Invoices issued to this account, newest first; needs `viewBilling`.
     #[graphql(
         guard = "Can(Action::ViewBilling, self)",
-        complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)"
+        complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)"
     )]
     async fn invoices(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the start (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1..100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Invoice>>> {
         let key = PageKey {
             parent: self.row.id,
             filter: (),
-            page: page_request(first, after, None, None).gql()?,
+            page: page_request(first, after, last, before).gql()?,
         };
         page_of(&super::loaders(ctx)?.invoices, key, Invoice)
             .await
