@@ -80,7 +80,9 @@ function signIn(show) {
 /** The partner's look: its name as the portal's title, its accent colour for the header and
  * the navigation (a darker shade for the navigation), its logo beside the name; the
  * portal's own without them. */
+let branded = null;
 function brand(branding) {
+  branded = branding;
   const title = document.querySelector(".brand span");
   const named = branding?.displayName;
   // The portal's own title is translated with the page; a partner's name is its own.
@@ -180,6 +182,10 @@ document.getElementById("signout").addEventListener("click", async () => {
 });
 whenSignedOut(route);
 translateStatic();
-document.getElementById("locale").addEventListener("change", (event) => setLocale(event.target.value));
+// A new language: the page's texts, the partner's title around its name, the screen again.
+document.getElementById("locale").addEventListener("change", (event) => {
+  setLocale(event.target.value);
+  brand(branded);
+});
 window.addEventListener("hashchange", route);
 route();

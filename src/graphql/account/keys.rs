@@ -6,11 +6,11 @@ use crate::error::AppError;
 use crate::graphql::{
     connection::page_request,
     enums::{DocumentKind, OrderStatus, ServiceStatus, TicketStatus},
-    loaders::{AnyOf, PageKey, TicketFilter},
+    loaders::{AnyOf, PageKey, PaidForOthers, TicketFilter},
 };
 
 /// A list argument of enum values as the loaders' filter.
-pub(super) fn values<T: Copy + Eq, G>(
+fn values<T: Copy + Eq, G>(
     list: Option<Vec<G>>,
     name: impl Fn(&T) -> &'static str,
 ) -> Result<AnyOf<T>, AppError>
@@ -82,5 +82,22 @@ pub fn documents_key(
             k.as_str()
         })?,
         page: page_request(first, after, None, None)?,
+    })
+}
+
+/// The key of `Account.subAccountOrders`: the orders this main account paid for its
+/// sub-accounts or that wait for it.
+pub fn paid_for_others_key(
+    account: i64,
+    status: Option<Vec<OrderStatus>>,
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> Result<PageKey<PaidForOthers>, AppError> {
+    Ok(PageKey {
+        parent: account,
+        filter: PaidForOthers(values(status, |s: &entity::enums::OrderStatus| s.as_str())?),
+        page: page_request(first, after, last, before)?,
     })
 }

@@ -14,8 +14,7 @@ use chrono::{DateTime, Utc};
 use entity::account;
 
 pub use capabilities::AccountCapabilities;
-use keys::values;
-pub use keys::{documents_key, orders_key, services_key, tickets_key};
+pub use keys::{documents_key, orders_key, paid_for_others_key, services_key, tickets_key};
 pub use list::{
     AccountFilter, AccountOrder, SubAccountFilter, account_connection, sort_of, sub_accounts_key,
 };
@@ -32,7 +31,7 @@ use super::{
     guards::{Can, Decision, Guarded, Loadable, follow, follow_optional},
     ids::{self, Kind},
     invoice::Invoice,
-    loaders::{PageKey, PaidForOthers, gql, page_of},
+    loaders::{PageKey, gql, page_of},
     order::Order,
     scalars::{Date, Decimal},
     service::Service,
@@ -352,13 +351,7 @@ impl Account {
         #[graphql(desc = "Page size from the end (1..100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Order>>> {
-        let key = PageKey {
-            parent: self.row.id,
-            filter: PaidForOthers(
-                values(status, |s: &entity::enums::OrderStatus| s.as_str()).gql()?,
-            ),
-            page: page_request(first, after, last, before).gql()?,
-        };
+        let key = paid_for_others_key(self.row.id, status, first, after, last, before).gql()?;
         page_of(&super::loaders(ctx)?.paid_for_others, key, Order)
             .await
             .map(Some)
