@@ -6,11 +6,10 @@
 //! script on our origin when opened by its address), at most 256 KiB.
 
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
-use sha2::{Digest, Sha256};
 
 use entity::{partner, partner_logo};
 
-use super::validate::Checks;
+use super::{document::sha256_hex, validate::Checks};
 use crate::{
     auth::Viewer,
     error::{AppError, AppResult},
@@ -28,6 +27,26 @@ pub enum Change<T> {
     Keep,
     Clear,
     Set(T),
+}
+
+impl<T> Change<T> {
+    /// The value to set, checked or normalised by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Change<U> {
+        match self {
+            Change::Keep => Change::Keep,
+            Change::Clear => Change::Clear,
+            Change::Set(value) => Change::Set(f(value)),
+        }
+    }
+
+    /// The column's new value (`None` inside: emptied), or `None` when it stays.
+    fn column(self) -> Option<Option<T>> {
+        match self {
+            Change::Keep => None,
+            Change::Clear => Some(None),
+            Change::Set(value) => Some(Some(value)),
+        }
+    }
 }
 
 /// What an admin changes; `Keep` leaves a part as it is.
@@ -81,44 +100,37 @@ pub async fn update(
 ) -> AppResult<partner::Model> {
     policy::require_admin(viewer)?;
     let mut checks = Checks::default();
-    let name = match &change.display_name {
-        Change::Set(name) => Some(checks.text("displayName", name, 1, 60)),
-        _ => None,
-    };
-    let color = match &change.accent_color {
-        Change::Set(color) => {
-            let parsed = channels(color);
-            checks.require(
-                parsed.is_some(),
-                "accentColor",
-                "must be a colour like #12355b",
-            );
-            checks.require(
-                parsed.is_none_or(|c| contrast_with_white(c) >= MIN_CONTRAST),
-                "accentColor",
-                "is too light for white text on it (contrast under 4.5:1); choose a darker colour",
-            );
-            Some(color.to_ascii_lowercase())
-        }
-        _ => None,
-    };
-    let kind = match &change.logo {
-        Change::Set(bytes) => {
-            checks.require(
-                !bytes.is_empty() && bytes.len() <= MAX_LOGO_BYTES,
-                "logo",
-                "the logo must hold 1 byte to 256 KiB",
-            );
-            let kind = logo_type(bytes);
-            checks.require(
-                kind.is_some(),
-                "logo",
-                "only PNG and JPEG logos are accepted",
-            );
-            kind
-        }
-        _ => None,
-    };
+    let name = change
+        .display_name
+        .map(|name| checks.text("displayName", &name, 1, 60));
+    let color = change.accent_color.map(|color| {
+        let parsed = channels(&color);
+        checks.require(
+            parsed.is_some(),
+            "accentColor",
+            "must be a colour like #12355b",
+        );
+        checks.require(
+            parsed.is_none_or(|c| contrast_with_white(c) >= MIN_CONTRAST),
+            "accentColor",
+            "is too light for white text on it (contrast under 4.5:1); choose a darker colour",
+        );
+        color.to_ascii_lowercase()
+    });
+    let logo = change.logo.map(|bytes| {
+        checks.require(
+            !bytes.is_empty() && bytes.len() <= MAX_LOGO_BYTES,
+            "logo",
+            "the logo must hold 1 byte to 256 KiB",
+        );
+        let kind = logo_type(&bytes);
+        checks.require(
+            kind.is_some(),
+            "logo",
+            "only PNG and JPEG logos are accepted",
+        );
+        (kind.unwrap_or_default(), bytes)
+    });
     checks.finish()?;
     let txn = crate::db::write_txn(db).await?;
     let current = partner::Entity::find_by_id(partner_id)
@@ -126,35 +138,20 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut active: partner::ActiveModel = current.into();
-    match change.display_name {
-        Change::Keep => {}
-        Change::Clear => active.display_name = Set(None),
-        Change::Set(_) => active.display_name = Set(name),
+    if let Some(name) = name.column() {
+        active.display_name = Set(name);
     }
-    match change.accent_color {
-        Change::Keep => {}
-        Change::Clear => active.accent_color = Set(None),
-        Change::Set(_) => active.accent_color = Set(color),
+    if let Some(color) = color.column() {
+        active.accent_color = Set(color);
     }
-    match change.logo {
-        Change::Keep => {}
-        Change::Clear => {
-            active.logo_type = Set(None);
-            active.logo_digest = Set(None);
-            partner_logo::Entity::delete_by_id(partner_id)
-                .exec(&txn)
-                .await?;
-        }
-        Change::Set(bytes) => {
-            let digest: String = Sha256::digest(&bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            active.logo_type = Set(kind.map(str::to_string));
-            active.logo_digest = Set(Some(digest));
-            partner_logo::Entity::delete_by_id(partner_id)
-                .exec(&txn)
-                .await?;
+    if let Some(logo) = logo.column() {
+        // The bytes apart, the type and digest with the partner (read without the bytes).
+        partner_logo::Entity::delete_by_id(partner_id)
+            .exec(&txn)
+            .await?;
+        active.logo_type = Set(logo.as_ref().map(|(kind, _)| kind.to_string()));
+        active.logo_digest = Set(logo.as_ref().map(|(_, bytes)| sha256_hex(bytes)));
+        if let Some((_, bytes)) = logo {
             partner_logo::ActiveModel {
                 partner_id: Set(partner_id),
                 bytes: Set(bytes),

@@ -11,7 +11,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set, sea_query::Expr,
 };
-use sha2::{Digest, Sha256};
 
 use entity::{account, refresh_token, staff_user};
 
@@ -48,8 +47,7 @@ fn invalid_refresh() -> AppError {
 }
 
 fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    super::document::sha256_hex(token.as_bytes())
 }
 
 /// Looks the login up among staff first, then customers, and checks the password.

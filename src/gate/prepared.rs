@@ -14,7 +14,6 @@ use std::{
 };
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
-use sha2::{Digest, Sha256};
 
 use super::limits::{self, Limits};
 use crate::plan::Plan;
@@ -173,8 +172,7 @@ impl Prepared {
 
 /// The SHA-256 of a document's text, as lowercase hex (also a trusted document's id).
 pub fn hash_of(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::domain::document::sha256_hex(text.as_bytes())
 }
 
 struct Slot {
