@@ -1,12 +1,22 @@
 //! Where a call comes from: the client's address (the connection's peer, or, behind the
-//! trusted proxies, the nearest address before them in `X-Forwarded-For`) and its user
-//! agent, as every transport reads them from the request that opened it.
+//! trusted proxies, the nearest address before them in `X-Forwarded-For`), its user agent
+//! and its language, as every transport reads them from the request that opened it.
 
 use std::net::IpAddr;
 
 use axum::http::{HeaderMap, header};
 
-use crate::domain::activity::Client;
+use crate::domain::{activity::Client, language::Language};
+
+/// The language the caller reads the server's sentences in (`Accept-Language`; English
+/// when it names none spoken here).
+pub fn language(headers: &HeaderMap) -> Language {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Language::from_accept_language)
+        .unwrap_or_default()
+}
 
 /// The client's address: the connection's peer, or, when that peer is a trusted proxy (a
 /// load balancer, `PORTAL_TRUSTED_PROXIES`), the nearest address before it in

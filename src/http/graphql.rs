@@ -12,10 +12,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use crate::{
-    domain::language::Language,
-    gate::{Answer, Call, Caller, Credential, Outcome, Refusal, Transport, origin},
-};
+use crate::gate::{Answer, Call, Caller, Credential, Outcome, Refusal, Transport, origin};
 
 use super::Ctx;
 
@@ -82,11 +79,7 @@ fn caller(ctx: &Ctx, headers: &HeaderMap, peer: Option<std::net::IpAddr>) -> Cal
         credential,
         client,
         address,
-        language: Language::from_header(
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-        ),
+        language: origin::language(headers),
     }
 }
 

@@ -46,11 +46,7 @@ pub(super) async fn ws(
         credential: Credential::None,
         client,
         address,
-        language: Language::from_header(
-            headers
-                .get(axum::http::header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-        ),
+        language: origin::language(&headers),
     };
     let upgrade = upgrade
         .protocols([PROTOCOL])

@@ -117,7 +117,7 @@ impl Blanks<'_> {
 
     /// `" name"`-style pieces: the blank with a leading space, or nothing.
     fn spaced(&self, name: &str) -> String {
-        self.text(name).map(|t| format!(" {t}")).unwrap_or_default()
+        self.after(name, " ")
     }
 
     /// A sentence in the reader's language, its `{{blanks}}` filled from `values`.
