@@ -19,7 +19,8 @@
 # Knobs (environment): BENCH_PG (server URL without database), BENCH_SUBS (sub-accounts per
 # main, 120), BENCH_MAINS_SMALL (66: ~25k services), BENCH_MAINS_LARGE (2800: ~1M services),
 # BENCH_USAGE_DAYS_LARGE (usage days in the large database, 3), BENCH_DURATION (10s),
-# BENCH_ROUNDS (3), BENCH_REUSE=1 (keep databases already filled by a previous run).
+# BENCH_ROUNDS (3), BENCH_REUSE=1 (keep databases already filled by a previous run),
+# BENCH_BILL_LARGE=0 (leave out billing the large database, a quarter of an hour).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -243,7 +244,7 @@ bill() { # label db month workers
 }
 bill billing-small-1worker portal_bench_small "$(date -d "$(date +%Y-%m-15) -2 month" +%Y-%m)" 1
 bill billing-small-8workers portal_bench_small "$(date -d "$(date +%Y-%m-15) -1 month" +%Y-%m)" 8
-bill billing-large-8workers portal_bench_large "$(date +%Y-%m)" 8
+[ "${BENCH_BILL_LARGE:-1}" = 1 ] && bill billing-large-8workers portal_bench_large "$(date +%Y-%m)" 8
 
 python3 bench/report.py "$OUT" "$PG" > BENCHMARKS.md
 echo "wrote BENCHMARKS.md and bench/chart.svg"

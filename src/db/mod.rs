@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::{config::Config, metrics::Metrics};
 
 pub mod backup;
+pub mod children;
 pub mod keys;
 pub mod page;
 

@@ -1,18 +1,13 @@
 //! Keyset pagination for every list: a page is asked for by limit, direction and cursors
 //! (sort key + primary key), and fetched with one statement (plus one for the count when the
 //! client asks for `totalCount`). Cursors stay valid when rows are inserted between pages.
-//! Nested lists of many parents at once (DataLoaders) use window functions: one statement
-//! for all parents.
-
-use std::collections::HashMap;
+//! Nested lists of many parents at once (DataLoaders) are in [`super::children`].
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
-    sea_query::{
-        Alias, Asterisk, Condition, Expr, ExprTrait, IntoColumnRef, Query, SimpleExpr, Value,
-    },
+    ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
+    sea_query::{Condition, Expr, ExprTrait, IntoColumnRef, SimpleExpr, Value},
 };
 use serde::{Deserialize, Serialize};
 
@@ -108,7 +103,7 @@ impl Sort {
     }
 
     /// Rows strictly beyond `cursor` in this sort's direction (`forward`) or strictly before it.
-    fn beyond(&self, cursor: &Cursor, forward: bool) -> AppResult<Condition> {
+    pub(super) fn beyond(&self, cursor: &Cursor, forward: bool) -> AppResult<Condition> {
         let greater = forward != self.descending;
         let cmp = |lhs: SimpleExpr, rhs: Value| -> SimpleExpr {
             if greater {
@@ -181,7 +176,7 @@ fn finish<E: EntityTrait>(
 }
 
 /// [`finish`] for rows that come with their sort keys.
-fn finish_keyed<E: EntityTrait>(
+pub(super) fn finish_keyed<E: EntityTrait>(
     mut rows: Vec<(E::Model, Option<SortKey>)>,
     req: &PageRequest,
 ) -> AppResult<Page<E::Model>> {
@@ -239,150 +234,4 @@ pub fn model_id<E: EntityTrait>(row: &E::Model) -> AppResult<i64> {
             "unexpected id value {other:?}"
         ))),
     }
-}
-
-/// How a row's sort key is read back from a statement's result (the `sort_key__` column
-/// of [`fetch_children`]), for its cursor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
-    Int,
-    Text,
-    Time,
-}
-
-impl KeyKind {
-    fn read(self, row: &sea_orm::QueryResult, column: &str) -> AppResult<Option<SortKey>> {
-        Ok(match self {
-            KeyKind::Int => row.try_get::<Option<i64>>("", column)?.map(SortKey::Int),
-            KeyKind::Text => row
-                .try_get::<Option<String>>("", column)?
-                .map(SortKey::Text),
-            KeyKind::Time => row
-                .try_get::<Option<DateTime<Utc>>>("", column)?
-                .map(SortKey::Time),
-        })
-    }
-}
-
-/// Pages of the children of many parents at once under `sort` (its key read back as
-/// `key`): one statement with window functions (`ROW_NUMBER` for the page, `COUNT` for
-/// each parent's total). `filter` narrows the children (e.g. by status); it must not
-/// mention the cursor.
-pub async fn fetch_children<E, C>(
-    db: &C,
-    parent_column: E::Column,
-    parent_ids: &[i64],
-    filter: Condition,
-    sort: &Sort,
-    key: Option<KeyKind>,
-    req: &PageRequest,
-) -> AppResult<HashMap<i64, (Page<E::Model>, i64)>>
-where
-    E: EntityTrait,
-    C: ConnectionTrait,
-{
-    use sea_orm::{ColumnTrait, IdenStatic};
-    let table = E::default().table_name().to_string();
-    let parent = parent_column.as_str().to_string();
-    let (id_col, key_col) = ("id", "sort_key__");
-    // Innermost: the filtered children with each parent's total (and their sort key).
-    let mut inner = Query::select();
-    inner
-        .column(Asterisk)
-        .expr_as(
-            Expr::cust(format!("COUNT(*) OVER (PARTITION BY \"{parent}\")")),
-            Alias::new("total__"),
-        )
-        .from(Alias::new(table.as_str()))
-        .and_where(parent_column.is_in(parent_ids.iter().copied()))
-        .cond_where(filter);
-    if let Some(k) = &sort.key {
-        inner.expr_as(k.clone(), Alias::new(key_col));
-    }
-    // The same order over the subquery's columns.
-    let outer_sort = Sort {
-        key: sort.key.as_ref().map(|_| Expr::col(Alias::new(key_col))),
-        id: Expr::col(Alias::new(id_col)),
-        descending: sort.descending,
-    };
-    // Middle: whether each row lies within the cursors (rows outside still carry the total).
-    let mut window = Condition::all();
-    if let Some(after) = &req.after {
-        window = window.add(outer_sort.beyond(after, true)?);
-    }
-    if let Some(before) = &req.before {
-        window = window.add(outer_sort.beyond(before, false)?);
-    }
-    let mut middle = Query::select();
-    middle
-        .column(Asterisk)
-        .expr_as(
-            Expr::case(window, Expr::cust("1")).finally(Expr::cust("0")),
-            Alias::new("in__"),
-        )
-        .from_subquery(inner, Alias::new("f"));
-    // Then the position of each row in its parent's page.
-    let ascending = sort.descending == req.backward;
-    let dir = if ascending { "ASC" } else { "DESC" };
-    let order = match &sort.key {
-        Some(_) => format!("\"{key_col}\" {dir}, \"{id_col}\" {dir}"),
-        None => format!("\"{id_col}\" {dir}"),
-    };
-    let mut numbered = Query::select();
-    numbered
-        .column(Asterisk)
-        .expr_as(
-            Expr::cust(format!(
-                "ROW_NUMBER() OVER (PARTITION BY \"{parent}\", \"in__\" ORDER BY {order})"
-            )),
-            Alias::new("rn__"),
-        )
-        .from_subquery(middle, Alias::new("m"));
-    let mut outer = Query::select();
-    outer
-        .column(Asterisk)
-        .from_subquery(numbered, Alias::new("n"))
-        .cond_where(
-            Condition::any()
-                .add(
-                    Expr::col(Alias::new("in__"))
-                        .eq(1)
-                        .and(Expr::col(Alias::new("rn__")).lte(req.limit as i64 + 1)),
-                )
-                .add(
-                    Expr::col(Alias::new("in__"))
-                        .eq(0)
-                        .and(Expr::col(Alias::new("rn__")).eq(1)),
-                ),
-        )
-        .order_by(Alias::new(parent.as_str()), Order::Asc)
-        .order_by(Alias::new("rn__"), Order::Asc);
-    let stmt = db.get_database_backend().build(&outer);
-    let rows = db.query_all_raw(stmt).await?;
-    /// A parent's rows with their sort keys, and its total.
-    type Keyed<M> = (Vec<(M, Option<SortKey>)>, i64);
-    let mut grouped: HashMap<i64, Keyed<E::Model>> = HashMap::new();
-    for row in rows {
-        let parent_id: i64 = row.try_get("", &parent)?;
-        let total: i64 = row.try_get("", "total__")?;
-        let inside: i32 = row.try_get("", "in__")?;
-        let entry = grouped
-            .entry(parent_id)
-            .or_insert_with(|| (Vec::new(), total));
-        if inside == 1 {
-            let sort_key = match key {
-                Some(kind) => kind.read(&row, key_col)?,
-                None => None,
-            };
-            entry
-                .0
-                .push((E::Model::from_query_result(&row, "")?, sort_key));
-        }
-    }
-    let mut pages = HashMap::new();
-    for (parent_id, (rows, total)) in grouped {
-        let page = finish_keyed::<E>(rows, req)?;
-        pages.insert(parent_id, (page, total));
-    }
-    Ok(pages)
 }

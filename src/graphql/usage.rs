@@ -148,12 +148,12 @@ impl InternetUsage {
         #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<InternetSession>> {
-        let key = PageKey {
-            parent: self.account,
-            filter: SessionsBetween(self.range),
-            page: page_request(first, after, None, None).gql()?,
-        };
-        page_of(&super::loaders(ctx)?.sessions, key, InternetSession).await
+        let key = PageKey::new(
+            self.account,
+            SessionsBetween(self.range),
+            page_request(first, after, None, None).gql()?,
+        );
+        page_of(ctx, &super::loaders(ctx)?.sessions, key, InternetSession).await
     }
 }
 
@@ -309,12 +309,12 @@ impl VoiceUsage {
         #[graphql(desc = "Page size (1..100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<VoiceCall>> {
-        let key = PageKey {
-            parent: self.account,
-            filter: CallsBetween(self.range),
-            page: page_request(first, after, None, None).gql()?,
-        };
-        page_of(&super::loaders(ctx)?.calls, key, VoiceCall).await
+        let key = PageKey::new(
+            self.account,
+            CallsBetween(self.range),
+            page_request(first, after, None, None).gql()?,
+        );
+        page_of(ctx, &super::loaders(ctx)?.calls, key, VoiceCall).await
     }
 }
 

@@ -16,6 +16,7 @@ use crate::{
         account::{self as accounts, AccountOrder, SubAccountFilter},
         connection::page_request,
         enums::{DocumentKind, OrderStatus, ServiceStatus, TicketStatus},
+        loaders::PageKey,
         ticket::messages_key,
     },
     policy::{self, Action, Target},
@@ -74,31 +75,33 @@ impl Run<'_> {
             .collect())
     }
 
-    /// Pages of a list of each account: one key per allowed account, one batch for all.
-    pub(super) async fn pages<K, M, L>(
+    /// Pages of a list of each account: one key per allowed account, one batch for all,
+    /// each list's total read only when `counted`.
+    pub(super) async fn pages<F, M, L>(
         &self,
-        of: &[Option<&Obj>],
-        loader: &crate::graphql::loaders::Cached<L, K>,
-        key: impl Fn(i64) -> Result<K, AppError>,
+        (of, counted): (&[Option<&Obj>], bool),
+        loader: &crate::graphql::loaders::Cached<L, PageKey<F>>,
+        key: impl Fn(i64) -> Result<PageKey<F>, AppError>,
         parent: impl Fn(&Obj) -> Option<i64>,
         wrap: impl Fn(Arc<M>) -> Obj + Copy,
     ) -> Result<Vec<Option<Reached>>, Fallback>
     where
-        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        F: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
         L: async_graphql::dataloader::Loader<
-                K,
+                PageKey<F>,
                 Value = (Page<M>, i64),
                 Error = crate::graphql::loaders::LoadError,
             >,
         M: Clone,
     {
-        let keys: Vec<Option<K>> = of
+        let keys: Vec<Option<PageKey<F>>> = of
             .iter()
             .map(|o| {
                 o.map(|o| {
                     parent(o)
                         .ok_or(Fallback)
                         .and_then(|id| key(id).map_err(|_| Fallback))
+                        .map(|k| k.counted(counted))
                 })
                 .transpose()
             })
@@ -119,6 +122,7 @@ impl Run<'_> {
         &self,
         args: &Args,
         of: &[Option<&Obj>],
+        counted: bool,
     ) -> Result<Vec<Option<Reached>>, Fallback> {
         let filter: Option<SubAccountFilter> = self.arg(args, "filter")?;
         let order: Option<AccountOrder> = self.arg(args, "orderBy")?;
@@ -129,7 +133,7 @@ impl Run<'_> {
             .map_err(|_| Fallback)?;
         let sort = accounts::sort_of(order);
         self.pages(
-            of,
+            (of, counted),
             &self.loaders.sub_accounts,
             |main| {
                 Ok(accounts::sub_accounts_key(
@@ -159,6 +163,7 @@ impl Run<'_> {
         &self,
         args: &Args,
         of: &[Option<&Obj>],
+        counted: bool,
     ) -> Result<Vec<Option<Reached>>, Fallback> {
         let status: Option<Vec<ServiceStatus>> = self.arg(args, "status")?;
         let (first, after): (Option<i32>, Option<String>) =
@@ -166,7 +171,7 @@ impl Run<'_> {
         let (last, before): (Option<i32>, Option<String>) =
             (self.arg(args, "last")?, self.arg(args, "before")?);
         self.pages(
-            of,
+            (of, counted),
             &self.loaders.services,
             |id| {
                 accounts::services_key(
@@ -188,12 +193,13 @@ impl Run<'_> {
         &self,
         args: &Args,
         of: &[Option<&Obj>],
+        counted: bool,
     ) -> Result<Vec<Option<Reached>>, Fallback> {
         let status: Option<Vec<OrderStatus>> = self.arg(args, "status")?;
         let (first, after): (Option<i32>, Option<String>) =
             (self.arg(args, "first")?, self.arg(args, "after")?);
         self.pages(
-            of,
+            (of, counted),
             &self.loaders.orders,
             |id| accounts::orders_key(id, status.clone(), first, after.clone()),
             account_id,
@@ -206,12 +212,13 @@ impl Run<'_> {
         &self,
         args: &Args,
         of: &[Option<&Obj>],
+        counted: bool,
     ) -> Result<Vec<Option<Reached>>, Fallback> {
         let status: Option<Vec<TicketStatus>> = self.arg(args, "status")?;
         let (first, after): (Option<i32>, Option<String>) =
             (self.arg(args, "first")?, self.arg(args, "after")?);
         self.pages(
-            of,
+            (of, counted),
             &self.loaders.tickets,
             |id| accounts::tickets_key(self.viewer, id, status.clone(), first, after.clone()),
             account_id,
@@ -224,12 +231,13 @@ impl Run<'_> {
         &self,
         args: &Args,
         of: &[Option<&Obj>],
+        counted: bool,
     ) -> Result<Vec<Option<Reached>>, Fallback> {
         let kind: Option<DocumentKind> = self.arg(args, "kind")?;
         let (first, after): (Option<i32>, Option<String>) =
             (self.arg(args, "first")?, self.arg(args, "after")?);
         self.pages(
-            of,
+            (of, counted),
             &self.loaders.documents,
             |id| accounts::documents_key(id, kind, first, after.clone()),
             account_id,
@@ -242,11 +250,12 @@ impl Run<'_> {
         &self,
         args: &Args,
         of: &[Option<&Obj>],
+        counted: bool,
     ) -> Result<Vec<Option<Reached>>, Fallback> {
         let (first, after): (Option<i32>, Option<String>) =
             (self.arg(args, "first")?, self.arg(args, "after")?);
         self.pages(
-            of,
+            (of, counted),
             &self.loaders.ticket_messages,
             |id| messages_key(id, first, after.clone()),
             |o| match o {

@@ -293,6 +293,8 @@ impl Run<'_> {
                 }
             }
         }
+        // A list's total is read only when its connection answers `totalCount`.
+        let counted = || self.asks(child, &[Scalar::TotalCount]);
         // Each allowed object's linked objects, in order.
         let mut reached: Vec<Option<Reached>> = Vec::with_capacity(objs.len());
         match link {
@@ -318,12 +320,20 @@ impl Run<'_> {
             }
             Link::Tariff => reached.extend(self.tariffs(&allowed).await?),
             Link::Items => reached.extend(self.items(&allowed).await?),
-            Link::SubAccounts(args) => reached.extend(self.sub_accounts(args, &allowed).await?),
-            Link::Services(args) => reached.extend(self.services(args, &allowed).await?),
-            Link::Orders(args) => reached.extend(self.orders(args, &allowed).await?),
-            Link::Tickets(args) => reached.extend(self.tickets(args, &allowed).await?),
-            Link::Documents(args) => reached.extend(self.documents(args, &allowed).await?),
-            Link::Messages(args) => reached.extend(self.messages(args, &allowed).await?),
+            Link::SubAccounts(args) => {
+                reached.extend(self.sub_accounts(args, &allowed, counted()?).await?)
+            }
+            Link::Services(args) => {
+                reached.extend(self.services(args, &allowed, counted()?).await?)
+            }
+            Link::Orders(args) => reached.extend(self.orders(args, &allowed, counted()?).await?),
+            Link::Tickets(args) => reached.extend(self.tickets(args, &allowed, counted()?).await?),
+            Link::Documents(args) => {
+                reached.extend(self.documents(args, &allowed, counted()?).await?)
+            }
+            Link::Messages(args) => {
+                reached.extend(self.messages(args, &allowed, counted()?).await?)
+            }
             Link::Edges | Link::Nodes | Link::PageInfo | Link::EdgeNode => {
                 for o in &allowed {
                     reached.push(match (link, o) {

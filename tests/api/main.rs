@@ -33,6 +33,7 @@ mod limits;
 mod live;
 mod mail;
 mod money;
+mod nested_pages;
 mod nodes;
 mod numbering;
 mod orders;

@@ -11,9 +11,10 @@ use entity::{
     enums::{AccountStatus, SubAccountType},
 };
 
-use std::collections::HashMap;
-
-use crate::db::page::{self, KeyKind, Page, PageRequest, Sort, SortKey};
+use crate::db::{
+    children::{Children, KeyKind, Pages, fetch_children},
+    page::{self, Page, PageRequest, Sort, SortKey},
+};
 use crate::error::AppResult;
 
 /// Filters of the sub-accounts list and of the admin's accounts list.
@@ -184,28 +185,30 @@ pub async fn count<C: ConnectionTrait>(
 }
 
 /// Pages of the sub-accounts of many main accounts at once, under one filter and sort (the
-/// filter's own main account is the partition and is ignored), each with its total.
+/// filter's own main account is the partition and is ignored), each with its total when
+/// `counted`.
 pub async fn sub_accounts_of<C: ConnectionTrait>(
     db: &C,
     scope: Condition,
     mains: &[i64],
     filter: &AccountFilter,
-    sort: AccountSort,
-    descending: bool,
+    (sort, descending): (AccountSort, bool),
     req: &PageRequest,
-) -> AppResult<HashMap<i64, (Page<account::Model>, i64)>> {
+    counted: bool,
+) -> AppResult<Pages<account::Model>> {
     let filter = AccountFilter {
         main_account_id: None,
         ..filter.clone()
     };
-    page::fetch_children::<account::Entity, _>(
-        db,
-        account::Column::MainAccountId,
-        mains,
-        condition(&filter).add(scope),
-        &sort.sort(descending),
-        sort.key_kind(),
-        req,
-    )
-    .await
+    let spec = sort.sort(descending);
+    let of = Children {
+        parent: account::Column::MainAccountId,
+        parents: mains,
+        filter: condition(&filter).add(scope),
+        sort: &spec,
+        key: sort.key_kind(),
+        page: req,
+        counted,
+    };
+    fetch_children::<account::Entity, _>(db, of).await
 }

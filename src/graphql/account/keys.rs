@@ -29,11 +29,11 @@ pub fn services_key(
     last: Option<i32>,
     before: Option<String>,
 ) -> Result<PageKey<AnyOf<entity::enums::ServiceStatus>>, AppError> {
-    Ok(PageKey {
-        parent: account,
-        filter: values(status, |s: &entity::enums::ServiceStatus| s.as_str())?,
-        page: page_request(first, after, last, before)?,
-    })
+    Ok(PageKey::new(
+        account,
+        values(status, |s: &entity::enums::ServiceStatus| s.as_str())?,
+        page_request(first, after, last, before)?,
+    ))
 }
 
 /// The key of `Account.orders`.
@@ -43,11 +43,11 @@ pub fn orders_key(
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<PageKey<AnyOf<entity::enums::OrderStatus>>, AppError> {
-    Ok(PageKey {
-        parent: account,
-        filter: values(status, |s: &entity::enums::OrderStatus| s.as_str())?,
-        page: page_request(first, after, None, None)?,
-    })
+    Ok(PageKey::new(
+        account,
+        values(status, |s: &entity::enums::OrderStatus| s.as_str())?,
+        page_request(first, after, None, None)?,
+    ))
 }
 
 /// The key of `Account.tickets`: the viewer's own list takes in its sub-accounts' tickets
@@ -59,14 +59,14 @@ pub fn tickets_key(
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<PageKey<TicketFilter>, AppError> {
-    Ok(PageKey {
-        parent: account,
-        filter: TicketFilter {
+    Ok(PageKey::new(
+        account,
+        TicketFilter {
             statuses: values(status, |s: &entity::enums::TicketStatus| s.as_str())?,
             with_sub_accounts: viewer.account().map(|a| a.id) == Some(account),
         },
-        page: page_request(first, after, None, None)?,
-    })
+        page_request(first, after, None, None)?,
+    ))
 }
 
 /// The key of `Account.documents`.
@@ -76,13 +76,13 @@ pub fn documents_key(
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<PageKey<AnyOf<entity::enums::DocumentKind>>, AppError> {
-    Ok(PageKey {
-        parent: account,
-        filter: values(kind.map(|k| vec![k]), |k: &entity::enums::DocumentKind| {
+    Ok(PageKey::new(
+        account,
+        values(kind.map(|k| vec![k]), |k: &entity::enums::DocumentKind| {
             k.as_str()
         })?,
-        page: page_request(first, after, None, None)?,
-    })
+        page_request(first, after, None, None)?,
+    ))
 }
 
 /// The key of `Account.subAccountOrders`: the orders this main account paid for its
@@ -95,9 +95,9 @@ pub fn paid_for_others_key(
     last: Option<i32>,
     before: Option<String>,
 ) -> Result<PageKey<PaidForOthers>, AppError> {
-    Ok(PageKey {
-        parent: account,
-        filter: PaidForOthers(values(status, |s: &entity::enums::OrderStatus| s.as_str())?),
-        page: page_request(first, after, last, before)?,
-    })
+    Ok(PageKey::new(
+        account,
+        PaidForOthers(values(status, |s: &entity::enums::OrderStatus| s.as_str())?),
+        page_request(first, after, last, before)?,
+    ))
 }

@@ -145,9 +145,9 @@ pub fn sub_accounts_key(
     sort: (AccountSort, bool),
     page: PageRequest,
 ) -> PageKey<SubAccounts> {
-    PageKey {
-        parent: main,
-        filter: SubAccounts {
+    PageKey::new(
+        main,
+        SubAccounts {
             filter: DomainFilter {
                 main_account_id: None,
                 ..filter
@@ -156,7 +156,7 @@ pub fn sub_accounts_key(
             descending: sort.1,
         },
         page,
-    }
+    )
 }
 
 /// A main account's sub-accounts, through the loader that reads the lists of every main
@@ -169,7 +169,7 @@ pub async fn sub_accounts(
     sort: (AccountSort, bool),
     page: PageRequest,
 ) -> async_graphql::Result<(Page<Account>, i64)> {
-    let key = sub_accounts_key(main, filter, sort, page);
+    let key = sub_accounts_key(main, filter, sort, page).counted(wants_total(ctx));
     let (found, total) = crate::graphql::loaders(ctx)?
         .sub_accounts
         .load_one(key)

@@ -289,7 +289,7 @@ impl Account {
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Service>>> {
         let key = services_key(self.row.id, status, first, after, last, before).gql()?;
-        page_of(&super::loaders(ctx)?.services, key, Service)
+        page_of(ctx, &super::loaders(ctx)?.services, key, Service)
             .await
             .map(Some)
     }
@@ -307,12 +307,12 @@ impl Account {
         #[graphql(desc = "Page size from the end (1..100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Option<Connection<ActivityEntry>>> {
-        let key = PageKey {
-            parent: self.row.id,
-            filter: (),
-            page: page_request(first, after, last, before).gql()?,
-        };
-        page_of(&super::loaders(ctx)?.activity, key, ActivityEntry)
+        let key = PageKey::new(
+            self.row.id,
+            (),
+            page_request(first, after, last, before).gql()?,
+        );
+        page_of(ctx, &super::loaders(ctx)?.activity, key, ActivityEntry)
             .await
             .map(Some)
     }
@@ -331,7 +331,7 @@ impl Account {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Order>>> {
         let key = orders_key(self.row.id, status, first, after).gql()?;
-        page_of(&super::loaders(ctx)?.orders, key, Order)
+        page_of(ctx, &super::loaders(ctx)?.orders, key, Order)
             .await
             .map(Some)
     }
@@ -352,7 +352,7 @@ impl Account {
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Order>>> {
         let key = paid_for_others_key(self.row.id, status, first, after, last, before).gql()?;
-        page_of(&super::loaders(ctx)?.paid_for_others, key, Order)
+        page_of(ctx, &super::loaders(ctx)?.paid_for_others, key, Order)
             .await
             .map(Some)
     }
@@ -372,7 +372,7 @@ impl Account {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Ticket>>> {
         let key = tickets_key(super::viewer(ctx)?, self.row.id, status, first, after).gql()?;
-        page_of(&super::loaders(ctx)?.tickets, key, Ticket)
+        page_of(ctx, &super::loaders(ctx)?.tickets, key, Ticket)
             .await
             .map(Some)
     }
@@ -423,12 +423,12 @@ impl Account {
         #[graphql(desc = "Page size from the end (1..100).")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Invoice>>> {
-        let key = PageKey {
-            parent: self.row.id,
-            filter: (),
-            page: page_request(first, after, last, before).gql()?,
-        };
-        page_of(&super::loaders(ctx)?.invoices, key, Invoice)
+        let key = PageKey::new(
+            self.row.id,
+            (),
+            page_request(first, after, last, before).gql()?,
+        );
+        page_of(ctx, &super::loaders(ctx)?.invoices, key, Invoice)
             .await
             .map(Some)
     }
@@ -446,7 +446,7 @@ impl Account {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Document>>> {
         let key = documents_key(self.row.id, kind, first, after).gql()?;
-        page_of(&super::loaders(ctx)?.documents, key, Document)
+        page_of(ctx, &super::loaders(ctx)?.documents, key, Document)
             .await
             .map(Some)
     }

@@ -519,7 +519,10 @@ impl Loaders {
                     true,
                     scope::voice_calls(viewer),
                 )
-                .sorted_by(voice_call::Column::StartedAt, page::KeyKind::Time),
+                .sorted_by(
+                    voice_call::Column::StartedAt,
+                    crate::db::children::KeyKind::Time,
+                ),
             ),
             sessions: Batched::new(
                 &batcher,
@@ -529,7 +532,10 @@ impl Loaders {
                     true,
                     scope::internet_sessions(viewer),
                 )
-                .sorted_by(internet_session::Column::StartedAt, page::KeyKind::Time),
+                .sorted_by(
+                    internet_session::Column::StartedAt,
+                    crate::db::children::KeyKind::Time,
+                ),
             ),
             ticket_messages: Batched::new(
                 &batcher,
@@ -567,18 +573,21 @@ impl Loaders {
     }
 }
 
-/// A nested list through its loader, as a connection.
-pub async fn page_of<K, L, N, M>(
-    loader: &Cached<L, K>,
-    key: K,
+/// A connection of one parent's list through its loader: the key's page, its total read
+/// only when the client selected `totalCount` on this field.
+pub async fn page_of<F, L, N, M>(
+    ctx: &async_graphql::Context<'_>,
+    loader: &Cached<L, PageKey<F>>,
+    key: PageKey<F>,
     wrap: fn(M) -> N,
 ) -> async_graphql::Result<super::connection::Connection<N>>
 where
-    K: Send + Sync + Hash + Eq + Clone + 'static,
-    L: Loader<K, Value = Paged<M>, Error = LoadError>,
+    F: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<PageKey<F>, Value = Paged<M>, Error = LoadError>,
     N: super::connection::ConnectionNode,
     M: Clone + Send + Sync + 'static,
 {
+    let key = key.counted(super::connection::wants_total(ctx));
     let (page, total) = loader
         .load_one(key)
         .await

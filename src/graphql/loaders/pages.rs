@@ -18,18 +18,45 @@ use entity::{
 };
 
 use crate::{
-    db::page::{self, Page, PageRequest, Sort},
+    db::{
+        children::{Children, KeyKind, fetch_children},
+        page::{self, Page, PageRequest, Sort},
+    },
     error::AppError,
 };
 
 use super::LoadError;
 
-/// The key of a nested page: the parent, what narrows the list, and the page asked for.
+/// The key of a nested page: the parent, what narrows the list, the page asked for, and
+/// whether the list's total is wanted (`totalCount` selected: [`PageKey::counted`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageKey<F> {
     pub parent: i64,
     pub filter: F,
     pub page: PageRequest,
+    /// Whether the total is read (otherwise it is 0); keys are built counted and the reader
+    /// of the selection says otherwise.
+    pub counted: bool,
+}
+
+impl<F> PageKey<F> {
+    /// The key of `parent`'s list, counted.
+    pub fn new(parent: i64, filter: F, page: PageRequest) -> Self {
+        Self {
+            parent,
+            filter,
+            page,
+            counted: true,
+        }
+    }
+
+    /// The same list, its total read only if `wanted`.
+    pub fn counted(self, wanted: bool) -> Self {
+        Self {
+            counted: wanted,
+            ..self
+        }
+    }
 }
 
 /// What narrows a nested list, as a condition on its rows.
@@ -109,16 +136,44 @@ impl ChildFilter for PaidForOthers {
     }
 }
 
-/// Groups keys by (filter, page) so each distinct request is one statement for all parents.
-fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> HashMap<(F, PageRequest), Vec<i64>> {
-    let mut groups: HashMap<(F, PageRequest), Vec<i64>> = HashMap::new();
+/// Keys that differ only in their parent: one statement for all of them.
+type Group<F> = (F, PageRequest, bool);
+
+/// Groups keys by (filter, page, counted) so each distinct request is one statement for all
+/// parents.
+fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> HashMap<Group<F>, Vec<i64>> {
+    let mut groups: HashMap<Group<F>, Vec<i64>> = HashMap::new();
     for key in keys {
         groups
-            .entry((key.filter.clone(), key.page.clone()))
+            .entry((key.filter.clone(), key.page.clone(), key.counted))
             .or_default()
             .push(key.parent);
     }
     groups
+}
+
+/// Puts each parent's page of one group into `out` under its key (a parent without rows
+/// gets an empty page).
+fn spread<F: Clone + Eq + Hash, M>(
+    out: &mut HashMap<PageKey<F>, Paged<M>>,
+    group: &Group<F>,
+    parents: Vec<i64>,
+    mut pages: crate::db::children::Pages<M>,
+) {
+    for parent in parents {
+        let value = pages.remove(&parent).unwrap_or_else(|| (Page::empty(), 0));
+        out.insert(key_in(group, parent), value);
+    }
+}
+
+/// The key of `parent`'s list in a group.
+fn key_in<F: Clone>((filter, page, counted): &Group<F>, parent: i64) -> PageKey<F> {
+    PageKey {
+        parent,
+        filter: filter.clone(),
+        page: page.clone(),
+        counted: *counted,
+    }
 }
 
 /// A page of rows with the list's total under its filter.
@@ -132,7 +187,7 @@ pub struct PagesOf<E: EntityTrait, F> {
     descending: bool,
     scope: Condition,
     /// The column the list is sorted by before the id, and how its cursor reads it.
-    key: Option<(E::Column, page::KeyKind)>,
+    key: Option<(E::Column, KeyKind)>,
     filter: PhantomData<F>,
 }
 
@@ -154,7 +209,7 @@ impl<E: EntityTrait, F> PagesOf<E, F> {
     }
 
     /// Sorted by `column` (then id), e.g. a usage record's start time.
-    pub(super) fn sorted_by(mut self, column: E::Column, kind: page::KeyKind) -> Self {
+    pub(super) fn sorted_by(mut self, column: E::Column, kind: KeyKind) -> Self {
         self.key = Some((column, kind));
         self
     }
@@ -175,33 +230,28 @@ where
         keys: &[PageKey<F>],
     ) -> Result<HashMap<PageKey<F>, Self::Value>, LoadError> {
         let mut out = HashMap::new();
-        for ((filter, page), parents) in group(keys) {
-            let mut pages = page::fetch_children::<E, _>(
+        for (group, parents) in group(keys) {
+            let (filter, page, counted) = &group;
+            let sort = Sort {
+                key: self.key.map(|(column, _)| Expr::col(column)),
+                id: Expr::col(Alias::new("id")),
+                descending: self.descending,
+            };
+            let pages = fetch_children::<E, _>(
                 &self.db,
-                self.parent,
-                &parents,
-                filter.condition().add(self.scope.clone()),
-                &Sort {
-                    key: self.key.map(|(column, _)| Expr::col(column)),
-                    id: Expr::col(Alias::new("id")),
-                    descending: self.descending,
+                Children {
+                    parent: self.parent,
+                    parents: &parents,
+                    filter: filter.condition().add(self.scope.clone()),
+                    sort: &sort,
+                    key: self.key.map(|(_, kind)| kind),
+                    page,
+                    counted: *counted,
                 },
-                self.key.map(|(_, kind)| kind),
-                &page,
             )
             .await
             .map_err(Arc::new)?;
-            for parent in parents {
-                let value = pages.remove(&parent).unwrap_or_else(|| (Page::empty(), 0));
-                out.insert(
-                    PageKey {
-                        parent,
-                        filter: filter.clone(),
-                        page: page.clone(),
-                    },
-                    value,
-                );
-            }
+            spread(&mut out, &group, parents, pages);
         }
         Ok(out)
     }
@@ -229,6 +279,7 @@ impl TicketsLoader {
         main: i64,
         statuses: &AnyOf<TicketStatus>,
         req: &PageRequest,
+        counted: bool,
     ) -> Result<Paged<ticket::Model>, LoadError> {
         let mut subs = Query::select();
         subs.column(account::Column::Id)
@@ -242,7 +293,11 @@ impl TicketsLoader {
             )
             .filter(statuses.on(ticket::Column::Status))
             .filter(self.scope.clone());
-        let total = page::count(&self.db, q.clone()).await.map_err(Arc::new)?;
+        let total = if counted {
+            page::count(&self.db, q.clone()).await.map_err(Arc::new)?
+        } else {
+            0
+        };
         let sort = Sort::by_id((ticket::Entity, ticket::Column::Id), true);
         let found = page::fetch(&self.db, q, &sort, req, |_| None)
             .await
@@ -260,48 +315,35 @@ impl Loader<PageKey<TicketFilter>> for TicketsLoader {
         keys: &[PageKey<TicketFilter>],
     ) -> Result<HashMap<PageKey<TicketFilter>, Self::Value>, LoadError> {
         let mut out = HashMap::new();
-        for ((filter, page), parents) in group(keys) {
+        for (group, parents) in group(keys) {
+            let (filter, page, counted) = &group;
             if filter.with_sub_accounts {
                 for parent in parents {
                     let found = self
-                        .with_sub_accounts(parent, &filter.statuses, &page)
+                        .with_sub_accounts(parent, &filter.statuses, page, *counted)
                         .await?;
-                    out.insert(
-                        PageKey {
-                            parent,
-                            filter: filter.clone(),
-                            page: page.clone(),
-                        },
-                        found,
-                    );
+                    out.insert(key_in(&group, parent), found);
                 }
                 continue;
             }
-            let mut pages = page::fetch_children::<ticket::Entity, _>(
+            let pages = fetch_children::<ticket::Entity, _>(
                 &self.db,
-                ticket::Column::AccountId,
-                &parents,
-                filter
-                    .statuses
-                    .on(ticket::Column::Status)
-                    .add(self.scope.clone()),
-                &Sort::by_id(Alias::new("id"), true),
-                None,
-                &page,
+                Children {
+                    parent: ticket::Column::AccountId,
+                    parents: &parents,
+                    filter: filter
+                        .statuses
+                        .on(ticket::Column::Status)
+                        .add(self.scope.clone()),
+                    sort: &Sort::by_id(Alias::new("id"), true),
+                    key: None,
+                    page,
+                    counted: *counted,
+                },
             )
             .await
             .map_err(Arc::new)?;
-            for parent in parents {
-                let value = pages.remove(&parent).unwrap_or_else(|| (Page::empty(), 0));
-                out.insert(
-                    PageKey {
-                        parent,
-                        filter: filter.clone(),
-                        page: page.clone(),
-                    },
-                    value,
-                );
-            }
+            spread(&mut out, &group, parents, pages);
         }
         Ok(out)
     }
@@ -331,29 +373,20 @@ impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
         keys: &[PageKey<SubAccounts>],
     ) -> Result<HashMap<PageKey<SubAccounts>, Self::Value>, LoadError> {
         let mut out = HashMap::new();
-        for ((list, page), mains) in group(keys) {
-            let mut pages = crate::domain::account::sub_accounts_of(
+        for (group, mains) in group(keys) {
+            let (list, page, counted) = &group;
+            let pages = crate::domain::account::sub_accounts_of(
                 &self.db,
                 self.scope.clone(),
                 &mains,
                 &list.filter,
-                list.sort,
-                list.descending,
-                &page,
+                (list.sort, list.descending),
+                page,
+                *counted,
             )
             .await
             .map_err(Arc::new)?;
-            for main in mains {
-                let value = pages.remove(&main).unwrap_or_else(|| (Page::empty(), 0));
-                out.insert(
-                    PageKey {
-                        parent: main,
-                        filter: list.clone(),
-                        page: page.clone(),
-                    },
-                    value,
-                );
-            }
+            spread(&mut out, &group, mains, pages);
         }
         Ok(out)
     }

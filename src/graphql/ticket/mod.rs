@@ -130,7 +130,13 @@ impl Ticket {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<TicketMessage>> {
         let key = messages_key(self.0.id, first, after).gql()?;
-        page_of(&super::loaders(ctx)?.ticket_messages, key, TicketMessage).await
+        page_of(
+            ctx,
+            &super::loaders(ctx)?.ticket_messages,
+            key,
+            TicketMessage,
+        )
+        .await
     }
 }
 
@@ -140,11 +146,11 @@ pub fn messages_key(
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<PageKey<()>, crate::error::AppError> {
-    Ok(PageKey {
-        parent: ticket,
-        filter: (),
-        page: page_request(first, after, None, None)?,
-    })
+    Ok(PageKey::new(
+        ticket,
+        (),
+        page_request(first, after, None, None)?,
+    ))
 }
 
 impl Guarded for TicketMessage {

@@ -1,0 +1,288 @@
+//! Pages of the children of many parents at once (the DataLoaders' nested lists): one
+//! statement for all parents, each parent's page under the same filter, sort and cursors,
+//! and its total only when the client asks for `totalCount`.
+//!
+//! On PostgreSQL each parent's page is its own index range with a limit (`LATERAL`), so a
+//! statement reads `limit + 1` rows per parent, however many children a parent has; the
+//! total, when asked, is a count per parent beside it. SQLite has no `LATERAL`: there the
+//! children of all parents are numbered by window functions and cut at the limit.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order, QueryResult,
+    sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement},
+};
+
+use super::page::{Page, PageRequest, Sort, SortKey, finish_keyed};
+use crate::error::AppResult;
+
+/// How a row's sort key is read back from a statement's result (the `sort_key__` column),
+/// for its cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Int,
+    Text,
+    Time,
+}
+
+impl KeyKind {
+    fn read(self, row: &QueryResult, column: &str) -> AppResult<Option<SortKey>> {
+        Ok(match self {
+            KeyKind::Int => row.try_get::<Option<i64>>("", column)?.map(SortKey::Int),
+            KeyKind::Text => row
+                .try_get::<Option<String>>("", column)?
+                .map(SortKey::Text),
+            KeyKind::Time => row
+                .try_get::<Option<DateTime<Utc>>>("", column)?
+                .map(SortKey::Time),
+        })
+    }
+}
+
+/// Which children to page: those of `parents` (by `parent`) that `filter` keeps, under
+/// `sort` (its key read back as `key`), the page `page`; `counted`: each parent's total
+/// under the filter is wanted (otherwise it is 0).
+pub struct Children<'a, E: EntityTrait> {
+    pub parent: E::Column,
+    pub parents: &'a [i64],
+    /// Narrows the children (e.g. by status, the viewer's scope); not the cursors.
+    pub filter: Condition,
+    pub sort: &'a Sort,
+    pub key: Option<KeyKind>,
+    pub page: &'a PageRequest,
+    pub counted: bool,
+}
+
+/// Each parent's page and total.
+pub type Pages<M> = HashMap<i64, (Page<M>, i64)>;
+
+const PARENT: &str = "parent__";
+const TOTAL: &str = "total__";
+const KEY: &str = "sort_key__";
+
+/// One page of children for every parent of `of`, in one statement.
+pub async fn fetch_children<E, C>(db: &C, of: Children<'_, E>) -> AppResult<Pages<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    if of.parents.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let backend = db.get_database_backend();
+    let (stmt, inside) = match backend {
+        DatabaseBackend::Postgres => (lateral(&of)?, None),
+        _ => (windowed(&of)?, Some("in__")),
+    };
+    let rows = db.query_all_raw(backend.build(&stmt)).await?;
+    /// A parent's rows with their sort keys, and its total.
+    type Keyed<M> = (Vec<(M, Option<SortKey>)>, i64);
+    // Every parent has its page, also one without any child (Relay's rules still apply:
+    // after a cursor there is a previous page).
+    let mut grouped: HashMap<i64, Keyed<E::Model>> = of
+        .parents
+        .iter()
+        .map(|parent| (*parent, (Vec::new(), 0)))
+        .collect();
+    for row in rows {
+        let parent: i64 = row.try_get("", PARENT)?;
+        let total: i64 = if of.counted {
+            row.try_get("", TOTAL)?
+        } else {
+            0
+        };
+        let entry = grouped.entry(parent).or_default();
+        entry.1 = total;
+        // A parent without a row on its page still comes with its total.
+        let on_page = match inside {
+            Some(column) => row.try_get::<i32>("", column)? == 1,
+            None => row.try_get::<Option<i64>>("", "id")?.is_some(),
+        };
+        if on_page {
+            let sort_key = match of.key {
+                Some(kind) => kind.read(&row, KEY)?,
+                None => None,
+            };
+            entry
+                .0
+                .push((E::Model::from_query_result(&row, "")?, sort_key));
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(parent, (rows, total))| Ok((parent, (finish_keyed::<E>(rows, of.page)?, total))))
+        .collect()
+}
+
+/// The direction rows are fetched in: a backward page is read from its end.
+fn fetch_order(of: &Children<'_, impl EntityTrait>) -> Order {
+    if of.sort.descending == of.page.backward {
+        Order::Asc
+    } else {
+        Order::Desc
+    }
+}
+
+/// The children of the parent `p__.column1` that the filter keeps.
+fn of_parent<E: EntityTrait>(of: &Children<'_, E>, select: &mut SelectStatement) {
+    use sea_orm::IdenStatic;
+    let table = Alias::new(E::default().table_name());
+    select.from(table.clone()).cond_where(
+        Condition::all()
+            .add(
+                Expr::col((table, Alias::new(of.parent.as_str())))
+                    .equals((Alias::new("p__"), Alias::new("column1"))),
+            )
+            .add(of.filter.clone()),
+    );
+}
+
+/// PostgreSQL: `VALUES` of the parents, each joined `LATERAL` to its page (the cursors and
+/// the limit inside, so an index range per parent) and, when counted, to its total.
+fn lateral<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> {
+    let table = Alias::new(E::default().table_name());
+    let order = fetch_order(of);
+    let mut page = Query::select();
+    page.column((table, Asterisk));
+    of_parent(of, &mut page);
+    let mut cursors = Condition::all();
+    if let Some(after) = &of.page.after {
+        cursors = cursors.add(of.sort.beyond(after, true)?);
+    }
+    if let Some(before) = &of.page.before {
+        cursors = cursors.add(of.sort.beyond(before, false)?);
+    }
+    page.cond_where(cursors);
+    if let Some(k) = &of.sort.key {
+        page.expr_as(k.clone(), Alias::new(KEY))
+            .order_by_expr(k.clone(), order.clone());
+    }
+    page.order_by_expr(of.sort.id.clone(), order.clone())
+        .limit(of.page.limit + 1);
+
+    let mut stmt = Query::select();
+    stmt.expr_as(
+        Expr::col((Alias::new("p__"), Alias::new("column1"))),
+        Alias::new(PARENT),
+    )
+    .from_values(of.parents.iter().copied(), Alias::new("p__"));
+    if of.counted {
+        let mut count = Query::select();
+        count.expr_as(Expr::cust("COUNT(*)"), Alias::new(TOTAL));
+        of_parent(of, &mut count);
+        stmt.column((Alias::new("k__"), Alias::new(TOTAL)))
+            .join_lateral(
+                JoinType::LeftJoin,
+                count,
+                Alias::new("k__"),
+                Expr::cust("TRUE"),
+            );
+    }
+    stmt.column((Alias::new("c__"), Asterisk))
+        .join_lateral(
+            JoinType::LeftJoin,
+            page,
+            Alias::new("c__"),
+            Expr::cust("TRUE"),
+        )
+        .order_by((Alias::new("p__"), Alias::new("column1")), Order::Asc);
+    if of.sort.key.is_some() {
+        stmt.order_by((Alias::new("c__"), Alias::new(KEY)), order.clone());
+    }
+    stmt.order_by((Alias::new("c__"), Alias::new("id")), order);
+    Ok(stmt)
+}
+
+/// SQLite: the filtered children of all parents, numbered per parent within the cursors
+/// (`ROW_NUMBER`) and cut at the limit; a parent's first row outside the cursors is kept
+/// (`in__ = 0`) so that a parent with an empty page still carries its total (`COUNT`,
+/// only when counted).
+fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> {
+    use sea_orm::{ColumnTrait, IdenStatic};
+    let table = E::default().table_name().to_string();
+    let parent = of.parent.as_str().to_string();
+    let id_col = "id";
+    // Innermost: the filtered children (with each parent's total and their sort key).
+    let mut inner = Query::select();
+    inner
+        .column(Asterisk)
+        .expr_as(
+            Expr::col((Alias::new(table.as_str()), Alias::new(parent.as_str()))),
+            Alias::new(PARENT),
+        )
+        .from(Alias::new(table.as_str()))
+        .and_where(of.parent.is_in(of.parents.iter().copied()))
+        .cond_where(of.filter.clone());
+    if of.counted {
+        inner.expr_as(
+            Expr::cust(format!("COUNT(*) OVER (PARTITION BY \"{parent}\")")),
+            Alias::new(TOTAL),
+        );
+    }
+    if let Some(k) = &of.sort.key {
+        inner.expr_as(k.clone(), Alias::new(KEY));
+    }
+    // The same order over the subquery's columns.
+    let outer_sort = Sort {
+        key: of.sort.key.as_ref().map(|_| Expr::col(Alias::new(KEY))),
+        id: Expr::col(Alias::new(id_col)),
+        descending: of.sort.descending,
+    };
+    // Middle: whether each row lies within the cursors (rows outside still carry the total).
+    let mut window = Condition::all();
+    if let Some(after) = &of.page.after {
+        window = window.add(outer_sort.beyond(after, true)?);
+    }
+    if let Some(before) = &of.page.before {
+        window = window.add(outer_sort.beyond(before, false)?);
+    }
+    let mut middle = Query::select();
+    middle
+        .column(Asterisk)
+        .expr_as(
+            Expr::case(window, Expr::cust("1")).finally(Expr::cust("0")),
+            Alias::new("in__"),
+        )
+        .from_subquery(inner, Alias::new("f"));
+    // Then the position of each row in its parent's page.
+    let dir = match fetch_order(of) {
+        Order::Asc => "ASC",
+        _ => "DESC",
+    };
+    let order = match &of.sort.key {
+        Some(_) => format!("\"{KEY}\" {dir}, \"{id_col}\" {dir}"),
+        None => format!("\"{id_col}\" {dir}"),
+    };
+    let mut numbered = Query::select();
+    numbered
+        .column(Asterisk)
+        .expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY \"{PARENT}\", \"in__\" ORDER BY {order})"
+            )),
+            Alias::new("rn__"),
+        )
+        .from_subquery(middle, Alias::new("m"));
+    let mut outer = Query::select();
+    outer
+        .column(Asterisk)
+        .from_subquery(numbered, Alias::new("n"))
+        .cond_where(
+            Condition::any()
+                .add(
+                    Expr::col(Alias::new("in__"))
+                        .eq(1)
+                        .and(Expr::col(Alias::new("rn__")).lte(of.page.limit as i64 + 1)),
+                )
+                .add(
+                    Expr::col(Alias::new("in__"))
+                        .eq(0)
+                        .and(Expr::col(Alias::new("rn__")).eq(1)),
+                ),
+        )
+        .order_by(Alias::new(PARENT), Order::Asc)
+        .order_by(Alias::new("rn__"), Order::Asc);
+    Ok(outer)
+}
