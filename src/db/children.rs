@@ -131,9 +131,11 @@ fn of_parent<E: EntityTrait>(of: &Children<'_, E>, select: &mut SelectStatement)
     let table = Alias::new(E::default().table_name());
     select.from(table.clone()).cond_where(
         Condition::all()
+            // The parents' ids typed where they are compared, so the statement means the
+            // same with its values inlined (the benchmark replays it so).
             .add(
                 Expr::col((table, Alias::new(of.parent.as_str())))
-                    .equals((Alias::new("p__"), Alias::new("column1"))),
+                    .eq(Expr::cust("CAST(\"p__\".\"column1\" AS BIGINT)")),
             )
             .add(of.filter.clone()),
     );

@@ -1,7 +1,7 @@
 //! What a plan knows: the object types it answers and their fields, each with the capability
 //! its resolver's guard asks for (the same policy action; `tests/api/plans.rs` holds every
 //! answer equal to the resolvers' for every viewer kind). Whatever is not here (mutations,
-//! usage statistics, activity, invoices, links to other accounts) the resolvers answer.
+//! usage statistics, activity, invoice lists, links to other accounts) the resolvers answer.
 
 use async_graphql::{Name, parser::types::SelectionSet};
 use async_graphql_value::Value;
@@ -24,6 +24,8 @@ pub(super) enum Ty {
     Document,
     Order,
     OrderItem,
+    Invoice,
+    InvoiceLine,
     Conn(Item),
     Edge(Item),
     PageInfo,
@@ -80,6 +82,8 @@ impl Ty {
             Ty::Document => "Document",
             Ty::Order => "Order",
             Ty::OrderItem => "OrderItem",
+            Ty::Invoice => "Invoice",
+            Ty::InvoiceLine => "InvoiceLine",
             Ty::Conn(item) => match item {
                 Item::Account => "AccountConnection",
                 Item::Service => "ServiceConnection",
@@ -102,7 +106,8 @@ impl Ty {
 
     /// Whether a fragment on `condition` (a type or the `Node` interface) applies.
     pub fn is(self, condition: &str) -> bool {
-        condition == self.name() || (condition == "Node" && NODE_TYPES.contains(&self))
+        condition == self.name()
+            || (condition == "Node" && (NODE_TYPES.contains(&self) || self == Ty::Invoice))
     }
 }
 
@@ -127,6 +132,8 @@ pub(super) enum Link {
     Capabilities,
     Tariff,
     Items,
+    Invoice,
+    Lines,
     SubAccounts(Args),
     Services(Args),
     Tickets(Args),
@@ -213,6 +220,14 @@ pub(super) enum Scalar {
     ItemTaxPercent,
     ItemTax,
     ItemTotal,
+    InvoiceId,
+    InvoiceKind,
+    InvoiceStatus,
+    IssuedAt,
+    PeriodStart,
+    Net,
+    PeriodFrom,
+    PeriodTo,
     TotalCount,
     Cursor,
     HasPreviousPage,
@@ -415,6 +430,7 @@ pub(super) fn field<'a>(
         (Ty::Order, "paidAt") => value(S::PaidAt),
         (Ty::Order, "paymentMethod") => value(S::PaymentMethod),
         (Ty::Order, "rejectionReason") => value(S::RejectionReason),
+        (Ty::Order, "invoice") => plain(Link::Invoice, Ty::Invoice),
 
         (Ty::OrderItem, "tariff") => plain(Link::Tariff, Ty::Tariff),
         (Ty::OrderItem, "quantity") => value(S::Quantity),
@@ -422,6 +438,27 @@ pub(super) fn field<'a>(
         (Ty::OrderItem, "taxPercent") => value(S::ItemTaxPercent),
         (Ty::OrderItem, "tax") => value(S::ItemTax),
         (Ty::OrderItem, "total") => value(S::ItemTotal),
+
+        (Ty::Invoice, "id") => value(S::InvoiceId),
+        (Ty::Invoice, "number") => value(S::Number),
+        (Ty::Invoice, "kind") => value(S::InvoiceKind),
+        (Ty::Invoice, "status") => value(S::InvoiceStatus),
+        (Ty::Invoice, "subtotal") => value(S::Subtotal),
+        (Ty::Invoice, "tax") => value(S::Tax),
+        (Ty::Invoice, "total") => value(S::Total),
+        (Ty::Invoice, "issuedAt") => value(S::IssuedAt),
+        (Ty::Invoice, "periodStart") => value(S::PeriodStart),
+        (Ty::Invoice, "lines") => list(Link::Lines, Ty::InvoiceLine),
+
+        (Ty::InvoiceLine, "description") => value(S::Description),
+        (Ty::InvoiceLine, "quantity") => value(S::Quantity),
+        (Ty::InvoiceLine, "unitPrice") => value(S::UnitPrice),
+        (Ty::InvoiceLine, "net") => value(S::Net),
+        (Ty::InvoiceLine, "taxPercent") => value(S::ItemTaxPercent),
+        (Ty::InvoiceLine, "tax") => value(S::ItemTax),
+        (Ty::InvoiceLine, "total") => value(S::ItemTotal),
+        (Ty::InvoiceLine, "periodFrom") => value(S::PeriodFrom),
+        (Ty::InvoiceLine, "periodTo") => value(S::PeriodTo),
 
         (Ty::Conn(item), "edges") => list(Link::Edges, Ty::Edge(item)),
         (Ty::Conn(item), "nodes") => list(Link::Nodes, item.ty()),

@@ -16,7 +16,7 @@ use crate::{
         account::{self as accounts, AccountOrder, SubAccountFilter},
         connection::page_request,
         enums::{DocumentKind, OrderStatus, ServiceStatus, TicketStatus},
-        loaders::PageKey,
+        loaders::{Cached, ChildrenOf, PageKey},
         ticket::messages_key,
     },
     policy::{self, Action, Target},
@@ -50,29 +50,97 @@ impl Run<'_> {
         &self,
         of: &[Option<&Obj>],
     ) -> Result<Vec<Option<Reached>>, Fallback> {
+        let order = |o: &Obj| match o {
+            Obj::Order(order) => Some(order.id),
+            _ => None,
+        };
+        self.below(of, &self.loaders.order_items, order, Obj::OrderItem)
+            .await
+    }
+
+    pub(super) async fn lines(
+        &self,
+        of: &[Option<&Obj>],
+    ) -> Result<Vec<Option<Reached>>, Fallback> {
+        let invoice = |o: &Obj| match o {
+            Obj::Invoice(invoice) => Some(invoice.id),
+            _ => None,
+        };
+        self.below(of, &self.loaders.invoice_lines, invoice, Obj::InvoiceLine)
+            .await
+    }
+
+    /// Every child row of each object (an order's items, an invoice's lines): one batch.
+    async fn below<E>(
+        &self,
+        of: &[Option<&Obj>],
+        loader: &Cached<ChildrenOf<E>>,
+        parent: impl Fn(&Obj) -> Option<i64>,
+        wrap: fn(Arc<E::Model>) -> Obj,
+    ) -> Result<Vec<Option<Reached>>, Fallback>
+    where
+        E: sea_orm::EntityTrait + Send + Sync + 'static,
+        E::Model: Clone + Send + Sync + 'static,
+        E::Column: Send + Sync,
+    {
         let ids: Vec<i64> = of
             .iter()
             .flatten()
-            .map(|o| match o {
-                Obj::Order(order) => Ok(order.id),
-                _ => Err(Fallback),
-            })
+            .map(|o| parent(o).ok_or(Fallback))
             .collect::<Result<_, _>>()?;
-        let mut found = self.loaders.order_items.load_many(ids).await?;
-        Ok(of
-            .iter()
+        let found = loader.load_many(ids).await?;
+        of.iter()
             .map(|o| {
-                let Some(Obj::Order(order)) = o else {
-                    return None;
-                };
-                let rows = found.remove(&order.id).unwrap_or_default();
-                Some(Reached::Many(
-                    rows.into_iter()
-                        .map(|r| Obj::OrderItem(Arc::new(r)))
-                        .collect(),
-                ))
+                o.map(|o| {
+                    let rows = found.get(&parent(o).ok_or(Fallback)?);
+                    Ok(Reached::Many(
+                        rows.into_iter()
+                            .flatten()
+                            .map(|r| wrap(Arc::new(r.clone())))
+                            .collect(),
+                    ))
+                })
+                .transpose()
             })
-            .collect())
+            .collect()
+    }
+
+    /// An order's invoice, when there is one and the viewer may see it (null otherwise, as
+    /// `follow_optional` answers); its payer is in the request's cache, read with it.
+    pub(super) async fn invoices(
+        &self,
+        of: &[Option<&Obj>],
+    ) -> Result<Vec<Option<Reached>>, Fallback> {
+        let invoice_of = |o: &Obj| match o {
+            Obj::Order(order) => Ok(order.invoice_id),
+            _ => Err(Fallback),
+        };
+        let mut ids = Vec::new();
+        for o in of.iter().flatten() {
+            ids.extend(invoice_of(o)?);
+        }
+        let found = self.loaders.invoice.load_many(ids).await?;
+        let payers = self
+            .loaders
+            .account
+            .load_many(found.values().map(|i| i.account_id))
+            .await?;
+        of.iter()
+            .map(|o| {
+                let Some(id) = o.map(invoice_of).transpose()?.flatten() else {
+                    return Ok(None);
+                };
+                let Some(row) = found.get(&id) else {
+                    return Ok(None);
+                };
+                let payer = payers.get(&row.account_id).ok_or(Fallback)?;
+                match policy::authorize(self.viewer, Action::See, Target::Invoice(row, payer)) {
+                    Ok(()) => Ok(Some(one(Obj::Invoice(Arc::new(row.clone()))))),
+                    Err(AppError::NotFound | AppError::Forbidden | AppError::Denied(_)) => Ok(None),
+                    Err(_) => Err(Fallback),
+                }
+            })
+            .collect()
     }
 
     /// Pages of a list of each account: one key per allowed account, one batch for all,

@@ -14,7 +14,10 @@ use async_graphql::{
 };
 use async_graphql_value::Value;
 
-use entity::{account, document, order, order_item, service, tariff, ticket, ticket_message};
+use entity::{
+    account, document, invoice, invoice_line, order, order_item, service, tariff, ticket,
+    ticket_message,
+};
 
 use super::{
     catalog::{Kind, Link, Scalar, Ty},
@@ -57,6 +60,8 @@ pub(super) enum Obj {
     Document(Arc<document::Model>),
     Order(Arc<order::Model>),
     OrderItem(Arc<order_item::Model>),
+    Invoice(Arc<invoice::Model>),
+    InvoiceLine(Arc<invoice_line::Model>),
     Conn(Arc<Conn>),
     Edge(Arc<Conn>, usize),
     PageInfo(Arc<Conn>),
@@ -320,6 +325,8 @@ impl Run<'_> {
             }
             Link::Tariff => reached.extend(self.tariffs(&allowed).await?),
             Link::Items => reached.extend(self.items(&allowed).await?),
+            Link::Invoice => reached.extend(self.invoices(&allowed).await?),
+            Link::Lines => reached.extend(self.lines(&allowed).await?),
             Link::SubAccounts(args) => {
                 reached.extend(self.sub_accounts(args, &allowed, counted()?).await?)
             }

@@ -110,3 +110,32 @@ async fn pages_continue_from_a_cursor_alike_on_both_paths() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(decode_pk(w.objects["Account"][0].as_str()) > 0);
 }
+
+#[tokio::test]
+async fn an_orders_invoice_and_its_lines_alike_on_both_paths() {
+    // Orders paid by their own account, paid by a main for its sub-account (whose invoice
+    // the sub-account may not see: null), and waiting (no invoice), for every viewer; the
+    // invoice reached through a fragment on `Node` too.
+    let w = World::build().await;
+    let query = "query($id: ID!) { node(id: $id) { ... on Order { number status total createdAt
+        items { quantity unitPrice total tariff { name } }
+        invoice { id number kind status subtotal tax total issuedAt periodStart ... on Node { id }
+          lines { description quantity unitPrice net taxPercent tax total periodFrom periodTo } } } } }";
+    let before = answered(&w).await.0;
+    let mut failures = Vec::new();
+    let mut invoiced = 0;
+    for order in &w.objects["Order"] {
+        for (who, token) in &w.viewers {
+            let vars = json!({ "id": order });
+            compare(&w, &mut failures, who, token, query, &vars).await;
+            let (_, answer) = w.app.graphql(query, vars, Some(token)).await;
+            if answer["data"]["node"]["invoice"]["lines"][0]["total"].is_string() {
+                invoiced += 1;
+            }
+        }
+    }
+    let (yes, no) = answered(&w).await;
+    no_answer_differs(&failures, yes, no);
+    assert!(invoiced > 0, "some viewer sees an invoice with lines");
+    assert!(yes > before, "plans answered the order documents");
+}
