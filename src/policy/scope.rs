@@ -320,3 +320,47 @@ mod tests {
         assert!(accounts(&Viewer::System).is_empty());
     }
 }
+
+/// A scope built the first time it is read. A request's loaders each hold the scope of
+/// their table, and a request reads only a few of them: building all of them for every
+/// request (conditions with subqueries) was a share of the server's CPU of its own.
+#[derive(Clone)]
+pub struct Deferred(std::sync::Arc<Pending>);
+
+struct Pending {
+    /// `None`: every row (the rows the guards decide about one by one).
+    viewer: Option<std::sync::Arc<Viewer>>,
+    build: fn(&Viewer) -> Condition,
+    built: std::sync::OnceLock<Condition>,
+}
+
+impl Deferred {
+    /// The scope `build` gives `viewer`.
+    pub fn of(viewer: &std::sync::Arc<Viewer>, build: fn(&Viewer) -> Condition) -> Self {
+        Self(std::sync::Arc::new(Pending {
+            viewer: Some(viewer.clone()),
+            build,
+            built: std::sync::OnceLock::new(),
+        }))
+    }
+
+    /// Every row.
+    pub fn everything() -> Self {
+        Self(std::sync::Arc::new(Pending {
+            viewer: None,
+            build: |_| Condition::all(),
+            built: std::sync::OnceLock::new(),
+        }))
+    }
+
+    /// The condition (built on the first call).
+    pub fn condition(&self) -> Condition {
+        let p = &self.0;
+        p.built
+            .get_or_init(|| match &p.viewer {
+                Some(viewer) => (p.build)(viewer),
+                None => Condition::all(),
+            })
+            .clone()
+    }
+}

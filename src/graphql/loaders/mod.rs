@@ -9,7 +9,7 @@ use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 use async_graphql::dataloader::Loader;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
-    sea_query::{Condition, Expr},
+    sea_query::Expr,
 };
 
 use entity::{
@@ -27,7 +27,7 @@ use crate::{
     db::page::{self, Page},
     domain::{self, service::Totals},
     error::AppError,
-    policy::scope,
+    policy::scope::{self, Deferred},
 };
 
 mod pages;
@@ -54,16 +54,16 @@ fn failed(e: impl Into<AppError>) -> LoadError {
 /// object the viewer may not see is not found, as in its lists).
 pub struct ById<E> {
     db: DatabaseConnection,
-    scope: Condition,
+    scope: Deferred,
     entity: PhantomData<E>,
 }
 
 impl<E> ById<E> {
     fn new(db: &DatabaseConnection) -> Self {
-        Self::scoped(db, Condition::all())
+        Self::scoped(db, Deferred::everything())
     }
 
-    fn scoped(db: &DatabaseConnection, scope: Condition) -> Self {
+    fn scoped(db: &DatabaseConnection, scope: Deferred) -> Self {
         Self {
             db: db.clone(),
             scope,
@@ -90,7 +90,7 @@ where
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
         let rows = with_ids::<E>(keys)?
-            .filter(self.scope.clone())
+            .filter(self.scope.condition())
             .all(&self.db)
             .await
             .map_err(failed)?;
@@ -111,7 +111,7 @@ pub struct OwnedById<E: EntityTrait> {
     accounts: Cached<ById<account::Entity>>,
     /// A derived record's scope (activity entries); everything for other rows, which the
     /// guards decide about.
-    scope: Condition,
+    scope: Deferred,
 }
 
 impl<E: EntityTrait> OwnedById<E> {
@@ -124,11 +124,11 @@ impl<E: EntityTrait> OwnedById<E> {
             db: db.clone(),
             owner,
             accounts: accounts.clone(),
-            scope: Condition::all(),
+            scope: Deferred::everything(),
         }
     }
 
-    fn scoped(mut self, scope: Condition) -> Self {
+    fn scoped(mut self, scope: Deferred) -> Self {
         self.scope = scope;
         self
     }
@@ -150,7 +150,7 @@ where
             .to(account::Column::Id)
             .into();
         let rows = with_ids::<E>(keys)?
-            .filter(self.scope.clone())
+            .filter(self.scope.condition())
             .join(JoinType::LeftJoin, to_owner)
             .select_also(account::Entity)
             .all(&self.db)
@@ -395,6 +395,7 @@ impl Loaders {
     pub fn new(state: &AppState, viewer: &Viewer) -> Self {
         let db = &state.db;
         let batcher = Arc::new(Batcher::default());
+        let viewer = Arc::new(viewer.clone());
         let account = Batched::new(&batcher, ById::new(db));
         Self {
             partner: Batched::new(&batcher, ById::new(db)),
@@ -431,12 +432,15 @@ impl Loaders {
                 &batcher,
                 OwnedById::new(db, ticket::Column::AccountId, &account),
             ),
-            notification: Batched::new(&batcher, ById::scoped(db, scope::notifications(viewer))),
+            notification: Batched::new(
+                &batcher,
+                ById::scoped(db, Deferred::of(&viewer, scope::notifications)),
+            ),
             staff_user: Batched::new(&batcher, ById::new(db)),
             activity_entry: Batched::new(
                 &batcher,
                 OwnedById::new(db, activity::Column::AccountId, &account)
-                    .scoped(scope::activity(viewer)),
+                    .scoped(Deferred::of(&viewer, scope::activity)),
             ),
             ticket_message: Batched::new(&batcher, ById::new(db)),
             voice_call: Batched::new(
@@ -456,7 +460,7 @@ impl Loaders {
                     db,
                     service::Column::AccountId,
                     false,
-                    scope::services(viewer),
+                    Deferred::of(&viewer, scope::services),
                 ),
             ),
             activity: Batched::new(
@@ -465,16 +469,26 @@ impl Loaders {
                     db,
                     activity::Column::AccountId,
                     true,
-                    scope::activity(viewer),
+                    Deferred::of(&viewer, scope::activity),
                 ),
             ),
             orders: Batched::new(
                 &batcher,
-                PagesOf::new(db, order::Column::AccountId, true, scope::orders(viewer)),
+                PagesOf::new(
+                    db,
+                    order::Column::AccountId,
+                    true,
+                    Deferred::of(&viewer, scope::orders),
+                ),
             ),
             paid_for_others: Batched::new(
                 &batcher,
-                PagesOf::new(db, order::Column::PayerId, true, scope::orders(viewer)),
+                PagesOf::new(
+                    db,
+                    order::Column::PayerId,
+                    true,
+                    Deferred::of(&viewer, scope::orders),
+                ),
             ),
             invoices: Batched::new(
                 &batcher,
@@ -482,7 +496,7 @@ impl Loaders {
                     db,
                     invoice::Column::AccountId,
                     true,
-                    scope::invoices(viewer),
+                    Deferred::of(&viewer, scope::invoices),
                 ),
             ),
             documents: Batched::new(
@@ -491,21 +505,21 @@ impl Loaders {
                     db,
                     document::Column::AccountId,
                     true,
-                    scope::documents(viewer),
+                    Deferred::of(&viewer, scope::documents),
                 ),
             ),
             tickets: Batched::new(
                 &batcher,
                 TicketsLoader {
                     db: db.clone(),
-                    scope: scope::tickets(viewer),
+                    scope: Deferred::of(&viewer, scope::tickets),
                 },
             ),
             sub_accounts: Batched::new(
                 &batcher,
                 SubAccountsLoader {
                     db: db.clone(),
-                    scope: scope::accounts(viewer),
+                    scope: Deferred::of(&viewer, scope::accounts),
                 },
             ),
             internet: Batched::new(&batcher, InternetLoader(db.clone())),
@@ -517,7 +531,7 @@ impl Loaders {
                     db,
                     voice_call::Column::AccountId,
                     true,
-                    scope::voice_calls(viewer),
+                    Deferred::of(&viewer, scope::voice_calls),
                 )
                 .sorted_by(
                     voice_call::Column::StartedAt,
@@ -530,7 +544,7 @@ impl Loaders {
                     db,
                     internet_session::Column::AccountId,
                     true,
-                    scope::internet_sessions(viewer),
+                    Deferred::of(&viewer, scope::internet_sessions),
                 )
                 .sorted_by(
                     internet_session::Column::StartedAt,
@@ -543,7 +557,7 @@ impl Loaders {
                     db,
                     ticket_message::Column::TicketId,
                     false,
-                    scope::ticket_messages(viewer),
+                    Deferred::of(&viewer, scope::ticket_messages),
                 ),
             ),
             order_items: Batched::new(

@@ -23,6 +23,7 @@ use crate::{
         page::{self, Page, PageRequest, Sort},
     },
     error::AppError,
+    policy::scope::Deferred,
 };
 
 use super::LoadError;
@@ -185,7 +186,7 @@ pub struct PagesOf<E: EntityTrait, F> {
     db: DatabaseConnection,
     parent: E::Column,
     descending: bool,
-    scope: Condition,
+    scope: Deferred,
     /// The column the list is sorted by before the id, and how its cursor reads it.
     key: Option<(E::Column, KeyKind)>,
     filter: PhantomData<F>,
@@ -196,7 +197,7 @@ impl<E: EntityTrait, F> PagesOf<E, F> {
         db: &DatabaseConnection,
         parent: E::Column,
         descending: bool,
-        scope: Condition,
+        scope: Deferred,
     ) -> Self {
         Self {
             db: db.clone(),
@@ -242,7 +243,7 @@ where
                 Children {
                     parent: self.parent,
                     parents: &parents,
-                    filter: filter.condition().add(self.scope.clone()),
+                    filter: filter.condition().add(self.scope.condition()),
                     sort: &sort,
                     key: self.key.map(|(_, kind)| kind),
                     page,
@@ -270,7 +271,7 @@ pub struct TicketFilter {
 /// such list, the viewer's.
 pub struct TicketsLoader {
     pub(super) db: DatabaseConnection,
-    pub(super) scope: Condition,
+    pub(super) scope: Deferred,
 }
 
 impl TicketsLoader {
@@ -292,7 +293,7 @@ impl TicketsLoader {
                     .add(ticket::Column::AccountId.in_subquery(subs)),
             )
             .filter(statuses.on(ticket::Column::Status))
-            .filter(self.scope.clone());
+            .filter(self.scope.condition());
         let total = if counted {
             page::count(&self.db, q.clone()).await.map_err(Arc::new)?
         } else {
@@ -334,7 +335,7 @@ impl Loader<PageKey<TicketFilter>> for TicketsLoader {
                     filter: filter
                         .statuses
                         .on(ticket::Column::Status)
-                        .add(self.scope.clone()),
+                        .add(self.scope.condition()),
                     sort: &Sort::by_id(Alias::new("id"), true),
                     key: None,
                     page,
@@ -361,7 +362,7 @@ pub struct SubAccounts {
 /// within the viewer's scope of accounts.
 pub struct SubAccountsLoader {
     pub(super) db: DatabaseConnection,
-    pub(super) scope: Condition,
+    pub(super) scope: Deferred,
 }
 
 impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
@@ -377,7 +378,7 @@ impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
             let (list, page, counted) = &group;
             let pages = crate::domain::account::sub_accounts_of(
                 &self.db,
-                self.scope.clone(),
+                self.scope.condition(),
                 &mains,
                 &list.filter,
                 (list.sort, list.descending),
