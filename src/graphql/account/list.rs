@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject};
 
 use super::Account;
 use crate::{
-    db::page::{Page, PageRequest},
+    db::page::PageRequest,
     domain::account::{self as accounts, AccountFilter as DomainFilter, AccountSort},
     error::{AppError, ResultExt},
     graphql::{
@@ -159,26 +159,6 @@ pub fn sub_accounts_key(
     )
 }
 
-/// A main account's sub-accounts, through the loader that reads the lists of every main
-/// account on the page at once, within the viewer's scope of accounts (so the page and its
-/// total hold the rows the viewer may open).
-pub async fn sub_accounts(
-    ctx: &Context<'_>,
-    main: i64,
-    filter: DomainFilter,
-    sort: (AccountSort, bool),
-    page: PageRequest,
-) -> async_graphql::Result<(Page<Account>, i64)> {
-    let key = sub_accounts_key(main, filter, sort, page).counted(wants_total(ctx));
-    let (found, total) = crate::graphql::loaders(ctx)?
-        .sub_accounts
-        .load_one(key)
-        .await
-        .map_err(gql)?
-        .unwrap_or_else(|| (Page::empty(), 0));
-    Ok((found.map(Account::new), total))
-}
-
 /// The most recently linked sub-accounts of a main account the viewer may reach.
 pub async fn recently_linked(
     ctx: &Context<'_>,
@@ -192,13 +172,22 @@ pub async fn recently_linked(
         ))
         .gql();
     }
-    let (page, _) = sub_accounts(
-        ctx,
+    let key = sub_accounts_key(
         main,
         DomainFilter::default(),
         (AccountSort::LinkedAt, true),
         PageRequest::first(limit as u64),
     )
-    .await?;
-    Ok(page.items.into_iter().map(|(_, a)| a).collect())
+    .counted(false);
+    let found = crate::graphql::loaders(ctx)?
+        .sub_accounts
+        .load_one(key)
+        .await
+        .map_err(gql)?;
+    Ok(found.map_or_else(Vec::new, |(page, _)| {
+        page.items
+            .into_iter()
+            .map(|(_, row)| Account::new(row))
+            .collect()
+    }))
 }

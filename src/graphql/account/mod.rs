@@ -260,9 +260,10 @@ impl Account {
     ) -> async_graphql::Result<Connection<Account>> {
         let req = page_request(first, after, last, before).gql()?;
         let filter = filter.unwrap_or_default().into_domain(self.row.id).gql()?;
-        let (page, total) =
-            list::sub_accounts(ctx, self.row.id, filter, list::sort_of(order_by), req).await?;
-        Ok(Connection::new(page, total))
+        // The lists of every main account on the page are one batch when their filters are
+        // the same, within the viewer's scope of accounts.
+        let key = sub_accounts_key(self.row.id, filter, list::sort_of(order_by), req);
+        page_of(ctx, &super::loaders(ctx)?.sub_accounts, key, Account::new).await
     }
 
     /// The most recently linked sub-accounts, newest first (the dashboard widget).
