@@ -116,15 +116,6 @@ where
         .collect()
 }
 
-/// The direction rows are fetched in: a backward page is read from its end.
-fn fetch_order(of: &Children<'_, impl EntityTrait>) -> Order {
-    if of.sort.descending == of.page.backward {
-        Order::Asc
-    } else {
-        Order::Desc
-    }
-}
-
 /// The children of the parent `p__.column1` that the filter keeps.
 fn of_parent<E: EntityTrait>(of: &Children<'_, E>, select: &mut SelectStatement) {
     use sea_orm::IdenStatic;
@@ -145,18 +136,11 @@ fn of_parent<E: EntityTrait>(of: &Children<'_, E>, select: &mut SelectStatement)
 /// the limit inside, so an index range per parent) and, when counted, to its total.
 fn lateral<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> {
     let table = Alias::new(E::default().table_name());
-    let order = fetch_order(of);
+    let order = of.sort.fetch_order(of.page);
     let mut page = Query::select();
     page.column((table, Asterisk));
     of_parent(of, &mut page);
-    let mut cursors = Condition::all();
-    if let Some(after) = &of.page.after {
-        cursors = cursors.add(of.sort.beyond(after, true)?);
-    }
-    if let Some(before) = &of.page.before {
-        cursors = cursors.add(of.sort.beyond(before, false)?);
-    }
-    page.cond_where(cursors);
+    page.cond_where(of.sort.within(of.page)?);
     if let Some(k) = &of.sort.key {
         page.expr_as(k.clone(), Alias::new(KEY))
             .order_by_expr(k.clone(), order.clone());
@@ -233,13 +217,7 @@ fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> 
         descending: of.sort.descending,
     };
     // Middle: whether each row lies within the cursors (rows outside still carry the total).
-    let mut window = Condition::all();
-    if let Some(after) = &of.page.after {
-        window = window.add(outer_sort.beyond(after, true)?);
-    }
-    if let Some(before) = &of.page.before {
-        window = window.add(outer_sort.beyond(before, false)?);
-    }
+    let window = outer_sort.within(of.page)?;
     let mut middle = Query::select();
     middle
         .column(Asterisk)
@@ -249,7 +227,7 @@ fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> 
         )
         .from_subquery(inner, Alias::new("f"));
     // Then the position of each row in its parent's page.
-    let dir = match fetch_order(of) {
+    let dir = match of.sort.fetch_order(of.page) {
         Order::Asc => "ASC",
         _ => "DESC",
     };

@@ -102,8 +102,29 @@ impl Sort {
         }
     }
 
+    /// The rows within the cursors of `req`: after its `after`, before its `before`.
+    pub(super) fn within(&self, req: &PageRequest) -> AppResult<Condition> {
+        let mut window = Condition::all();
+        if let Some(after) = &req.after {
+            window = window.add(self.beyond(after, true)?);
+        }
+        if let Some(before) = &req.before {
+            window = window.add(self.beyond(before, false)?);
+        }
+        Ok(window)
+    }
+
+    /// The order a page of `req` is fetched in: a backward page is read from its end.
+    pub(super) fn fetch_order(&self, req: &PageRequest) -> Order {
+        if self.descending == req.backward {
+            Order::Asc
+        } else {
+            Order::Desc
+        }
+    }
+
     /// Rows strictly beyond `cursor` in this sort's direction (`forward`) or strictly before it.
-    pub(super) fn beyond(&self, cursor: &Cursor, forward: bool) -> AppResult<Condition> {
+    fn beyond(&self, cursor: &Cursor, forward: bool) -> AppResult<Condition> {
         let greater = forward != self.descending;
         let cmp = |lhs: SimpleExpr, rhs: Value| -> SimpleExpr {
             if greater {
@@ -142,14 +163,8 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    if let Some(after) = &req.after {
-        select = select.filter(sort.beyond(after, true)?);
-    }
-    if let Some(before) = &req.before {
-        select = select.filter(sort.beyond(before, false)?);
-    }
-    let ascending = sort.descending == req.backward;
-    let order = if ascending { Order::Asc } else { Order::Desc };
+    select = select.filter(sort.within(req)?);
+    let order = sort.fetch_order(req);
     if let Some(key) = &sort.key {
         select = select.order_by(key.clone(), order.clone());
     }
