@@ -87,7 +87,10 @@ where
         .map(|parent| (*parent, (Vec::new(), 0)))
         .collect();
     for row in rows {
-        let parent: i64 = row.try_get("", PARENT)?;
+        // A padding parent (`NULL`, see `among::parents`) has no page.
+        let Some(parent) = row.try_get::<Option<i64>>("", PARENT)? else {
+            continue;
+        };
         let total: i64 = if of.counted {
             row.try_get("", TOTAL)?
         } else {
@@ -132,7 +135,7 @@ fn of_parent<E: EntityTrait>(of: &Children<'_, E>, select: &mut SelectStatement)
     );
 }
 
-/// PostgreSQL: `VALUES` of the parents, each joined `LATERAL` to its page (the cursors and
+/// PostgreSQL: `VALUES` of the parents (padded to their bucket, [`super::among`]), each joined `LATERAL` to its page (the cursors and
 /// the limit inside, so an index range per parent) and, when counted, to its total.
 fn lateral<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> {
     let table = Alias::new(E::default().table_name());
@@ -153,7 +156,10 @@ fn lateral<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> {
         Expr::col((Alias::new("p__"), Alias::new("column1"))),
         Alias::new(PARENT),
     )
-    .from_values(of.parents.iter().copied(), Alias::new("p__"));
+    .from_values(
+        super::among::parents(of.parents.iter().copied()),
+        Alias::new("p__"),
+    );
     if of.counted {
         let mut count = Query::select();
         count.expr_as(Expr::cust("COUNT(*)"), Alias::new(TOTAL));
@@ -186,7 +192,7 @@ fn lateral<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> {
 /// (`in__ = 0`) so that a parent with an empty page still carries its total (`COUNT`,
 /// only when counted).
 fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> {
-    use sea_orm::{ColumnTrait, IdenStatic};
+    use sea_orm::IdenStatic;
     let table = E::default().table_name().to_string();
     let parent = of.parent.as_str().to_string();
     let id_col = "id";
@@ -199,7 +205,10 @@ fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> 
             Alias::new(PARENT),
         )
         .from(Alias::new(table.as_str()))
-        .and_where(of.parent.is_in(of.parents.iter().copied()))
+        .and_where(super::among::among(
+            Expr::col((Alias::new(table.as_str()), Alias::new(parent.as_str()))),
+            of.parents.iter().copied(),
+        ))
         .cond_where(of.filter.clone());
     if of.counted {
         inner.expr_as(

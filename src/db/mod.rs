@@ -11,6 +11,7 @@ use sea_orm::{
 
 use crate::{config::Config, metrics::Metrics};
 
+pub mod among;
 pub mod backup;
 pub mod children;
 pub mod keys;

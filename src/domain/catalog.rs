@@ -133,7 +133,10 @@ pub async fn partner_settings<C: ConnectionTrait>(
     partner_ids: &[i64],
 ) -> AppResult<Vec<partner_portal_settings::Model>> {
     Ok(partner_portal_settings::Entity::find()
-        .filter(partner_portal_settings::Column::PartnerId.is_in(partner_ids.iter().copied()))
+        .filter(crate::db::among::column_among(
+            partner_portal_settings::Column::PartnerId,
+            partner_ids.iter().copied(),
+        ))
         .all(db)
         .await?)
 }

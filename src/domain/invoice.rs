@@ -2,7 +2,7 @@
 //! numbered without gaps per year, and rendered to a PDF stored as an `INVOICE` document.
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use entity::{
     account,
@@ -195,7 +195,10 @@ pub async fn lines_for<C: ConnectionTrait>(
 ) -> AppResult<Vec<invoice_line::Model>> {
     use sea_orm::QueryOrder;
     Ok(invoice_line::Entity::find()
-        .filter(invoice_line::Column::InvoiceId.is_in(invoice_ids.iter().copied()))
+        .filter(crate::db::among::column_among(
+            invoice_line::Column::InvoiceId,
+            invoice_ids.iter().copied(),
+        ))
         .order_by_asc(invoice_line::Column::Id)
         .all(db)
         .await?)

@@ -232,7 +232,10 @@ pub async fn internet_for<C: ConnectionTrait>(
         .column_as(Expr::cust("CAST(SUM(download_bytes) AS BIGINT)"), "down")
         .column_as(Expr::cust("CAST(SUM(upload_bytes) AS BIGINT)"), "up")
         .column_as(Expr::cust("CAST(SUM(duration_seconds) AS BIGINT)"), "secs")
-        .filter(internet_session::Column::AccountId.is_in(accounts.iter().copied()))
+        .filter(crate::db::among::column_among(
+            internet_session::Column::AccountId,
+            accounts.iter().copied(),
+        ))
         .filter(internet_session::Column::Day.gte(from))
         .filter(internet_session::Column::Day.lt(to))
         .group_by(internet_session::Column::AccountId)
@@ -340,7 +343,10 @@ pub async fn voice_for<C: ConnectionTrait>(
         .column_as(Expr::cust("COUNT(*)"), "n")
         .column_as(Expr::cust("CAST(SUM(duration_seconds) AS BIGINT)"), "secs")
         .column_as(Expr::cust("CAST(SUM(cost_minor) AS BIGINT)"), "cost")
-        .filter(voice_call::Column::AccountId.is_in(accounts.iter().copied()))
+        .filter(crate::db::among::column_among(
+            voice_call::Column::AccountId,
+            accounts.iter().copied(),
+        ))
         .filter(calls_between(from, to))
         .group_by(voice_call::Column::AccountId)
         .group_by(voice_call::Column::ServiceId)

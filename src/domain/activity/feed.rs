@@ -56,7 +56,10 @@ pub async fn check_listed<C: ConnectionTrait>(
         return Ok(());
     }
     let found = account::Entity::find()
-        .filter(account::Column::Id.is_in(listed.iter().copied()))
+        .filter(crate::db::among::column_among(
+            account::Column::Id,
+            listed.iter().copied(),
+        ))
         .all(db)
         .await?;
     let by_id: HashMap<i64, &account::Model> = found.iter().map(|a| (a.id, a)).collect();

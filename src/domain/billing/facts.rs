@@ -125,7 +125,10 @@ async fn service_facts<C: ConnectionTrait>(
     lock: Lock,
 ) -> AppResult<Vec<ServiceFacts>> {
     let mut services = service::Entity::find()
-        .filter(service::Column::AccountId.is_in(owners.iter().copied()))
+        .filter(crate::db::among::column_among(
+            service::Column::AccountId,
+            owners.iter().copied(),
+        ))
         .filter(services_in(month))
         .order_by_asc(service::Column::Id);
     if lock == Lock::ForWrite {
@@ -137,7 +140,10 @@ async fn service_facts<C: ConnectionTrait>(
     }
     let ids: Vec<i64> = services.iter().map(|s| s.id).collect();
     let pauses = service_pause::Entity::find()
-        .filter(service_pause::Column::ServiceId.is_in(ids.iter().copied()))
+        .filter(crate::db::among::column_among(
+            service_pause::Column::ServiceId,
+            ids.iter().copied(),
+        ))
         .filter(service_pause::Column::PausedOn.lte(month.last))
         .filter(
             Condition::any()
@@ -147,13 +153,19 @@ async fn service_facts<C: ConnectionTrait>(
         .all(db)
         .await?;
     let rates = service_rate::Entity::find()
-        .filter(service_rate::Column::ServiceId.is_in(ids.iter().copied()))
+        .filter(crate::db::among::column_among(
+            service_rate::Column::ServiceId,
+            ids.iter().copied(),
+        ))
         .order_by_asc(service_rate::Column::ValidFrom)
         .order_by_asc(service_rate::Column::Id)
         .all(db)
         .await?;
     let invoiced = invoice_line::Entity::find()
-        .filter(invoice_line::Column::ServiceId.is_in(ids.iter().copied()))
+        .filter(crate::db::among::column_among(
+            invoice_line::Column::ServiceId,
+            ids.iter().copied(),
+        ))
         .filter(invoice_line::Column::PeriodFrom.lte(month.last))
         .filter(invoice_line::Column::PeriodTo.gte(month.first))
         .all(db)
@@ -246,7 +258,10 @@ pub async fn lines_for<C: ConnectionTrait>(
     let facts = service_facts(db, month, &owners, lock).await?;
     let mut links: HashMap<i64, Vec<LinkSpan>> = HashMap::new();
     for l in account_link::Entity::find()
-        .filter(account_link::Column::SubAccountId.is_in(owners.iter().copied()))
+        .filter(crate::db::among::column_among(
+            account_link::Column::SubAccountId,
+            owners.iter().copied(),
+        ))
         .filter(links_in(month))
         .all(db)
         .await?
@@ -265,7 +280,10 @@ pub async fn lines_for<C: ConnectionTrait>(
         .select_only()
         .column(account::Column::Id)
         .column(account::Column::FullName)
-        .filter(account::Column::Id.is_in(planned.iter().map(|l| l.owner_id)))
+        .filter(crate::db::among::column_among(
+            account::Column::Id,
+            planned.iter().map(|l| l.owner_id),
+        ))
         .into_tuple::<(i64, String)>()
         .all(db)
         .await?

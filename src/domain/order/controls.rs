@@ -62,7 +62,10 @@ pub async fn spent_this_month<C: ConnectionTrait>(
         .select_only()
         .column(order::Column::AccountId)
         .column_as(Expr::cust("CAST(SUM(total_minor) AS BIGINT)"), "spent")
-        .filter(order::Column::AccountId.is_in(accounts.iter().copied()))
+        .filter(crate::db::among::column_among(
+            order::Column::AccountId,
+            accounts.iter().copied(),
+        ))
         .filter(
             Expr::col((order::Entity, order::Column::PlacedById))
                 .equals((order::Entity, order::Column::AccountId)),

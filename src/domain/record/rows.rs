@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
 
 use entity::{account, document, invoice, order, service, staff_user, tariff, ticket};
 
@@ -95,7 +95,7 @@ impl Rows {
                 return Ok(HashMap::new());
             }
             Ok(E::find()
-                .filter(col.is_in(ids.iter().copied()))
+                .filter(crate::db::among::column_among(col, ids.iter().copied()))
                 .all(db)
                 .await?
                 .into_iter()

@@ -77,7 +77,10 @@ pub async fn totals_for<C: ConnectionTrait>(
         return Ok(HashMap::new());
     }
     let rows = account_total::Entity::find()
-        .filter(account_total::Column::AccountId.is_in(account_ids.iter().copied()))
+        .filter(crate::db::among::column_among(
+            account_total::Column::AccountId,
+            account_ids.iter().copied(),
+        ))
         .all(db)
         .await?;
     Ok(rows
@@ -180,7 +183,10 @@ pub async fn pending_changes_for<C: ConnectionTrait>(
     service_ids: &[i64],
 ) -> AppResult<HashMap<i64, change_request::Model>> {
     let rows = change_request::Entity::find()
-        .filter(change_request::Column::ServiceId.is_in(service_ids.iter().copied()))
+        .filter(crate::db::among::column_among(
+            change_request::Column::ServiceId,
+            service_ids.iter().copied(),
+        ))
         .filter(change_request::Column::Status.eq(ChangeRequestStatus::Pending))
         .all(db)
         .await?;

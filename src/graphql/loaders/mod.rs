@@ -8,8 +8,7 @@ use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
-    sea_query::Expr,
+    DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter, sea_query::Expr,
 };
 
 use entity::{
@@ -77,7 +76,10 @@ fn with_ids<E: EntityTrait>(keys: &[i64]) -> Result<sea_orm::Select<E>, LoadErro
     let Some(pk) = E::PrimaryKey::iter().next() else {
         return Err(failed(anyhow::anyhow!("entity without primary key")));
     };
-    Ok(E::find().filter(pk.into_column().is_in(keys.iter().copied())))
+    Ok(E::find().filter(crate::db::among::column_among(
+        pk.into_column(),
+        keys.iter().copied(),
+    )))
 }
 
 impl<E> Loader<i64> for ById<E>
@@ -221,7 +223,10 @@ where
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<E::Model>>, LoadError> {
         use sea_orm::{ModelTrait, QueryOrder};
         let rows = E::find()
-            .filter(self.parent.is_in(keys.iter().copied()))
+            .filter(crate::db::among::column_among(
+                self.parent,
+                keys.iter().copied(),
+            ))
             .order_by_asc(Expr::col(sea_orm::sea_query::Alias::new("id")))
             .all(&self.db)
             .await
