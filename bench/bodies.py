@@ -69,6 +69,16 @@ FIRST100_OURS = """{ viewer { account { subAccounts(first: 100) { totalCount pag
 FIRST100_PEER = """{ allAccounts(condition: {mainAccountId: "%s"}, first: 100, orderBy: [FULL_NAME_ASC, PRIMARY_KEY_ASC]) { totalCount pageInfo { hasNextPage endCursor }
   nodes { id rowId login fullName status billingMode subAccountType linkedAt } } }"""
 
+# Pages of every size from 1 to 100 rows, one size per request, as portals with different
+# screens and page sizes ask them (the statements' texts must not depend on the size).
+SIZES_OURS = """{ viewer { account { subAccounts(first: %d) { nodes { id fullName status
+  services(first: 3) { nodes { id status price } } tickets(first: 2) { nodes { id subject } } } } } } }"""
+
+SIZES_PEER = """{ allAccounts(condition: {mainAccountId: "%s"}, first: %d, orderBy: [FULL_NAME_ASC, PRIMARY_KEY_ASC]) {
+  nodes { id rowId fullName status
+    servicesByAccountId(first: 3, orderBy: PRIMARY_KEY_ASC) { nodes { id rowId status priceMinor } }
+    ticketsByAccountId(first: 2, orderBy: PRIMARY_KEY_DESC) { nodes { id rowId subject } } } } }"""
+
 # One list twice under aliases (the latest three and the first twenty), through fragments.
 ALIASES_OURS = """query Aliased { viewer { account { subAccounts(first: 20) { nodes { ...Row
   latest: services(first: 3) { nodes { ...Svc } }
@@ -177,6 +187,8 @@ def write(url, login, out):
         "first3-peer.jsonl": [body(FIRST3_PEER % main)],
         "first100-ours.jsonl": [body(FIRST100_OURS)],
         "first100-peer.jsonl": [body(FIRST100_PEER % main)],
+        "sizes-ours.jsonl": [body(SIZES_OURS % n) for n in range(1, 101)],
+        "sizes-peer.jsonl": [body(SIZES_PEER % (main, n)) for n in range(1, 101)],
         "aliases-ours.jsonl": [body(ALIASES_OURS)],
         "aliases-peer.jsonl": [body(ALIASES_PEER % main)],
         "byidtickets-ours.jsonl": [body(BYID_TICKETS_OURS, {"id": gid("Account", s)}) for s in subs],

@@ -81,6 +81,7 @@ ops = [
     ("first3", "`subAccounts(first: 3)` with `services(first: 3)` (a phone's first screen)", "list"),
     ("first100", "`subAccounts(first: 100)`, flat columns and totals", "list"),
     ("aliases", "20 sub-accounts, `services` twice under aliases (first 3, first 20), fragments", "list"),
+    ("sizes", "Pages of 1 to 100 sub-accounts (one size per request) with `services(first: 3)`, `tickets(first: 2)`", "list"),
     ("byid", "One account by id with its services", "object"),
     ("byidtickets", "One account by id with its services and tickets", "object"),
     ("order", "One order with its items, tariffs, invoice and lines", "object"),

@@ -162,7 +162,7 @@ statements() { # port bodies auth -> statements per request (from /metrics), ove
   echo "STATEMENTS $(( (after - before) / 20 ))"
 }
 
-LISTS="page pagedocs nested first3 first100 aliases"
+LISTS="page pagedocs nested first3 first100 aliases sizes"
 SINGLES="byid byidtickets order ticket usage"
 OPS="$LISTS $SINGLES"
 # Warm up both servers on every operation.
