@@ -55,9 +55,6 @@ pub(super) async fn logo(
             (StatusCode::OK, headers, bytes).into_response()
         }
         Err(AppError::NotFound) => not_found(),
-        Err(e) => {
-            tracing::error!(error = %e, "logo read failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
+        Err(e) => super::internal("logo read", &e),
     }
 }

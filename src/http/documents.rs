@@ -69,9 +69,6 @@ pub(super) async fn download(
             (StatusCode::OK, headers, bytes).into_response()
         }
         Err(AppError::NotFound) => (StatusCode::NOT_FOUND, "no such document").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "document download failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
+        Err(e) => super::internal("document download", &e),
     }
 }

@@ -66,9 +66,6 @@ pub(super) async fn activity(
             | AppError::Forbidden
             | AppError::Denied(_),
         ) => forbidden(),
-        Err(e) => {
-            tracing::error!(error = %e, "activity export failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
+        Err(e) => super::internal("activity export", &e),
     }
 }

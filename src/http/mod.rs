@@ -89,6 +89,14 @@ pub fn router(gate: Gate) -> Router {
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
 }
 
+/// The answer of a plain (non-GraphQL) route that failed for a reason of its own: a 500
+/// whose body says nothing, and `what` failed with the error in the log.
+fn internal(what: &str, e: &crate::error::AppError) -> Response {
+    use axum::response::IntoResponse;
+    tracing::error!(error = %e, "{what} failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
 /// A response the server failed: an error, except 503, which the server says on purpose
 /// (stopping, draining, a request over its time) and the client retries elsewhere: a warning.
 fn log_failure(
