@@ -31,7 +31,7 @@ fn padded<T: Clone>(keys: impl IntoIterator<Item = T>, pad: impl Fn(&T) -> T) ->
 }
 
 /// `column` is one of `ids`.
-pub fn among(column: impl Into<Expr>, ids: impl IntoIterator<Item = i64>) -> Expr {
+fn among(column: impl Into<Expr>, ids: impl IntoIterator<Item = i64>) -> Expr {
     column.into().is_in(padded(ids, |last| *last))
 }
 

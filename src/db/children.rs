@@ -135,8 +135,9 @@ fn of_parent<E: EntityTrait>(of: &Children<'_, E>, select: &mut SelectStatement)
     );
 }
 
-/// PostgreSQL: `VALUES` of the parents (padded to their bucket, [`super::among`]), each joined `LATERAL` to its page (the cursors and
-/// the limit inside, so an index range per parent) and, when counted, to its total.
+/// PostgreSQL: `VALUES` of the parents (padded to their bucket, [`super::among`]), each
+/// joined `LATERAL` to its page (the cursors and the limit inside, so an index range per
+/// parent) and, when counted, to its total.
 fn lateral<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> {
     let table = Alias::new(E::default().table_name());
     let order = of.sort.fetch_order(of.page);
@@ -205,8 +206,8 @@ fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> 
             Alias::new(PARENT),
         )
         .from(Alias::new(table.as_str()))
-        .and_where(super::among::among(
-            Expr::col((Alias::new(table.as_str()), Alias::new(parent.as_str()))),
+        .and_where(super::among::column_among(
+            of.parent,
             of.parents.iter().copied(),
         ))
         .cond_where(of.filter.clone());

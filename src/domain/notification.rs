@@ -170,7 +170,10 @@ pub async fn mark_read(
     unique.sort_unstable();
     unique.dedup();
     let owned = mine(viewer, false)
-        .filter(notification::Column::Id.is_in(unique.iter().copied()))
+        .filter(crate::db::among::column_among(
+            notification::Column::Id,
+            unique.iter().copied(),
+        ))
         .count(db)
         .await?;
     if owned != unique.len() as u64 {
@@ -181,7 +184,10 @@ pub async fn mark_read(
         .filter(notification::Column::AccountId.eq(account_id))
         .filter(notification::Column::ReadAt.is_null());
     if !all {
-        q = q.filter(notification::Column::Id.is_in(ids.iter().copied()));
+        q = q.filter(crate::db::among::column_among(
+            notification::Column::Id,
+            ids.iter().copied(),
+        ));
     }
     q.exec(db).await?;
     Ok(())

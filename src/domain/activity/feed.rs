@@ -75,7 +75,10 @@ pub async fn check_listed<C: ConnectionTrait>(
 fn select(viewer: &Viewer, filter: &FeedFilter) -> Select<entry::Entity> {
     let mut q = entry::Entity::find().filter(policy::scope::activity(viewer));
     if !filter.accounts.is_empty() {
-        q = q.filter(entry::Column::AccountId.is_in(filter.accounts.iter().copied()));
+        q = q.filter(crate::db::among::column_among(
+            entry::Column::AccountId,
+            filter.accounts.iter().copied(),
+        ));
     }
     if !filter.actions.is_empty() {
         q = q.filter(entry::Column::Action.is_in(filter.actions.iter().cloned()));

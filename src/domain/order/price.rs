@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
 
 use entity::tariff;
 
@@ -67,7 +67,7 @@ pub(super) async fn price<C: ConnectionTrait>(
     checks.finish()?;
     let ids: Vec<i64> = items.iter().map(|i| i.tariff_id).collect();
     let tariffs: HashMap<i64, tariff::Model> = tariff::Entity::find()
-        .filter(tariff::Column::Id.is_in(ids))
+        .filter(crate::db::among::column_among(tariff::Column::Id, ids))
         .all(db)
         .await?
         .into_iter()

@@ -257,7 +257,10 @@ async fn record_payment(
         .all(txn)
         .await?;
     let tariffs: HashMap<i64, tariff::Model> = tariff::Entity::find()
-        .filter(tariff::Column::Id.is_in(items.iter().map(|i| i.tariff_id)))
+        .filter(crate::db::among::column_among(
+            tariff::Column::Id,
+            items.iter().map(|i| i.tariff_id),
+        ))
         .all(txn)
         .await?
         .into_iter()
