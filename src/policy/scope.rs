@@ -310,45 +310,35 @@ pub fn notifications(viewer: &Viewer) -> Condition {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nobody_sees_nothing_and_staff_see_everything() {
-        assert!(!format!("{:?}", accounts(&Viewer::Anonymous)).is_empty());
-        assert!(accounts(&Viewer::System).is_empty());
-    }
-}
-
 /// A scope built the first time it is read. A request's loaders each hold the scope of
 /// their table, and a request reads only a few of them: building all of them for every
 /// request (conditions with subqueries) was a share of the server's CPU of its own.
 #[derive(Clone)]
 pub struct Deferred(std::sync::Arc<Pending>);
 
+/// A viewer and the scope of a table for it.
+type Source = (std::sync::Arc<Viewer>, fn(&Viewer) -> Condition);
+
 struct Pending {
     /// `None`: every row (the rows the guards decide about one by one).
-    viewer: Option<std::sync::Arc<Viewer>>,
-    build: fn(&Viewer) -> Condition,
+    scope: Option<Source>,
     built: std::sync::OnceLock<Condition>,
 }
 
 impl Deferred {
     /// The scope `build` gives `viewer`.
     pub fn of(viewer: &std::sync::Arc<Viewer>, build: fn(&Viewer) -> Condition) -> Self {
-        Self(std::sync::Arc::new(Pending {
-            viewer: Some(viewer.clone()),
-            build,
-            built: std::sync::OnceLock::new(),
-        }))
+        Self::pending(Some((viewer.clone(), build)))
     }
 
     /// Every row.
     pub fn everything() -> Self {
+        Self::pending(None)
+    }
+
+    fn pending(scope: Option<Source>) -> Self {
         Self(std::sync::Arc::new(Pending {
-            viewer: None,
-            build: |_| Condition::all(),
+            scope,
             built: std::sync::OnceLock::new(),
         }))
     }
@@ -357,10 +347,21 @@ impl Deferred {
     pub fn condition(&self) -> Condition {
         let p = &self.0;
         p.built
-            .get_or_init(|| match &p.viewer {
-                Some(viewer) => (p.build)(viewer),
+            .get_or_init(|| match &p.scope {
+                Some((viewer, build)) => build(viewer),
                 None => Condition::all(),
             })
             .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nobody_sees_nothing_and_staff_see_everything() {
+        assert!(!format!("{:?}", accounts(&Viewer::Anonymous)).is_empty());
+        assert!(accounts(&Viewer::System).is_empty());
     }
 }
