@@ -102,6 +102,19 @@ pub fn accounts(viewer: &Viewer) -> Condition {
     })
 }
 
+/// The sub-accounts of `main` the viewer may see: [`accounts`] for the rows whose main
+/// account is `main`, decided once for all of them where the rule allows it. A customer sees
+/// every sub-account of its own account, so a page of them needs no condition and reads its
+/// index range in order; beside `main_account_id = main`, the accounts scope made PostgreSQL
+/// expect one row, read all of a main's sub-accounts and sort them for a page of three.
+/// Twin: `Target::Account` of an account whose main is `main`.
+pub fn sub_accounts_of(viewer: &Viewer, main: i64) -> Condition {
+    match who(viewer) {
+        Who::Customer(c) if c.account.id == main => Condition::all(),
+        _ => accounts(viewer),
+    }
+}
+
 /// Services: with the details of their account. Twin: `Target::Service`.
 pub fn services(viewer: &Viewer) -> Condition {
     scoped(viewer, |c| {

@@ -524,7 +524,7 @@ impl Loaders {
                 &batcher,
                 SubAccountsLoader {
                     db: db.clone(),
-                    scope: Deferred::of(&viewer, scope::accounts),
+                    viewer: viewer.clone(),
                 },
             ),
             internet: Batched::new(&batcher, InternetLoader(db.clone())),

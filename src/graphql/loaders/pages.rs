@@ -18,6 +18,7 @@ use entity::{
 };
 
 use crate::{
+    auth::Viewer,
     db::{
         children::{Children, KeyKind, fetch_children},
         page::{self, Page, PageRequest, Sort},
@@ -358,11 +359,12 @@ pub struct SubAccounts {
     pub descending: bool,
 }
 
-/// The sub-accounts lists of many main accounts: one statement per distinct list asked,
-/// within the viewer's scope of accounts.
+/// The sub-accounts lists of many main accounts: one statement per distinct list asked and
+/// per scope its mains' sub-accounts are read through (`policy::scope::sub_accounts_of`:
+/// none for the viewer's own, the accounts scope for any other).
 pub struct SubAccountsLoader {
     pub(super) db: DatabaseConnection,
-    pub(super) scope: Deferred,
+    pub(super) viewer: Arc<Viewer>,
 }
 
 impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
@@ -376,21 +378,36 @@ impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
         let mut out = HashMap::new();
         for (group, mains) in group(keys) {
             let (list, page, counted) = &group;
-            let pages = crate::domain::account::sub_accounts_of(
-                &self.db,
-                self.scope.condition(),
-                &mains,
-                &list.filter,
-                (list.sort, list.descending),
-                page,
-                *counted,
-            )
-            .await
-            .map_err(Arc::new)?;
-            spread(&mut out, &group, mains, pages);
+            for (scope, mains) in by_scope(&self.viewer, mains) {
+                let pages = crate::domain::account::sub_accounts_of(
+                    &self.db,
+                    scope,
+                    &mains,
+                    &list.filter,
+                    (list.sort, list.descending),
+                    page,
+                    *counted,
+                )
+                .await
+                .map_err(Arc::new)?;
+                spread(&mut out, &group, mains, pages);
+            }
         }
         Ok(out)
     }
+}
+
+/// The mains grouped by the scope of their sub-accounts for the viewer.
+fn by_scope(viewer: &Viewer, mains: Vec<i64>) -> Vec<(Condition, Vec<i64>)> {
+    let mut groups: Vec<(Condition, Vec<i64>)> = Vec::new();
+    for main in mains {
+        let scope = crate::policy::scope::sub_accounts_of(viewer, main);
+        match groups.iter_mut().find(|(s, _)| *s == scope) {
+            Some((_, of)) => of.push(main),
+            None => groups.push((scope, vec![main])),
+        }
+    }
+    groups
 }
 
 /// A date range `[from, to)` of usage records.

@@ -1,4 +1,5 @@
 use super::*;
+use sea_orm::ColumnTrait;
 
 #[tokio::test]
 async fn every_scope_selects_exactly_what_its_rule_lets_each_viewer_see() {
@@ -63,6 +64,29 @@ async fn every_scope_selects_exactly_what_its_rule_lets_each_viewer_see() {
             scope::accounts(&viewer),
             |a: &account::Model| sees(&viewer, Target::Account(a))
         );
+        // Each main's sub-accounts, as the sub-accounts pages read them: the scope stated
+        // for the rows under one main is the accounts rule on those rows.
+        for main in &w.accounts {
+            let under = || account::Column::MainAccountId.eq(main.id);
+            check(
+                "sub-accounts of a main",
+                ids_in::<account::Entity>(
+                    db,
+                    account::Column::Id,
+                    Condition::all()
+                        .add(scope::sub_accounts_of(&viewer, main.id))
+                        .add(under()),
+                    w.accounts.iter().map(|a| a.id),
+                )
+                .await,
+                w.accounts
+                    .iter()
+                    .filter(|a| a.main_account_id == Some(main.id))
+                    .filter(|a| sees(&viewer, Target::Account(a)))
+                    .map(|a| a.id)
+                    .collect(),
+            );
+        }
         compare!(
             "services",
             service,
