@@ -3,9 +3,10 @@
 //! and its total only when the client asks for `totalCount`.
 //!
 //! On PostgreSQL each parent's page is its own index range with a limit (`LATERAL`), so a
-//! statement reads `limit + 1` rows per parent, however many children a parent has; the
-//! total, when asked, is a count per parent beside it. SQLite has no `LATERAL`: there the
-//! children of all parents are numbered by window functions and cut at the limit.
+//! statement reads `limit + 1` rows per parent (rounded up to its bucket, [`super::limit`]),
+//! however many children a parent has; the total, when asked, is a count per parent beside
+//! it. SQLite has no `LATERAL`: there the children of all parents are numbered by window
+//! functions and cut at the limit.
 
 use std::collections::HashMap;
 
@@ -76,7 +77,9 @@ where
         DatabaseBackend::Postgres => (lateral(&of)?, None),
         _ => (windowed(&of)?, Some("in__")),
     };
-    let rows = db.query_all_raw(backend.build(&stmt)).await?;
+    let rows = db
+        .query_all_raw(super::limit::build(backend, &stmt))
+        .await?;
     /// A parent's rows with their sort keys, and its total.
     type Keyed<M> = (Vec<(M, Option<SortKey>)>, i64);
     // Every parent has its page, also one without any child (Relay's rules still apply:
@@ -103,7 +106,9 @@ where
             Some(column) => row.try_get::<i32>("", column)? == 1,
             None => row.try_get::<Option<i64>>("", "id")?.is_some(),
         };
-        if on_page {
+        // The statement reads up to its limit's bucket (`limit`): a row after the page's
+        // size and one more is not read into a model.
+        if on_page && entry.0.len() as u64 <= of.page.limit {
             let sort_key = match of.key {
                 Some(kind) => kind.read(&row, KEY)?,
                 None => None,
@@ -150,7 +155,7 @@ fn lateral<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> {
             .order_by_expr(k.clone(), order.clone());
     }
     page.order_by_expr(of.sort.id.clone(), order.clone())
-        .limit(of.page.limit + 1);
+        .limit(super::limit::rows_for(of.page.limit + 1));
 
     let mut stmt = Query::select();
     stmt.expr_as(

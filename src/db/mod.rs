@@ -15,6 +15,7 @@ pub mod among;
 pub mod backup;
 pub mod children;
 pub mod keys;
+pub mod limit;
 pub mod page;
 
 /// Connects with pool limits and engine settings: on SQLite WAL, foreign keys and a busy

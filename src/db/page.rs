@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
     sea_query::{Condition, Expr, ExprTrait, IntoColumnRef, SimpleExpr, Value},
 };
 use serde::{Deserialize, Serialize};
@@ -168,8 +168,18 @@ where
     if let Some(key) = &sort.key {
         select = select.order_by(key.clone(), order.clone());
     }
-    select = select.order_by(sort.id.clone(), order).limit(req.limit + 1);
-    let rows = select.all(db).await?;
+    select = select
+        .order_by(sort.id.clone(), order)
+        .limit(super::limit::rows_for(req.limit + 1));
+    let stmt = super::limit::build(db.get_database_backend(), select.as_query());
+    // The page's size and one more, of the rows its limit's bucket read.
+    let rows = db
+        .query_all_raw(stmt)
+        .await?
+        .iter()
+        .take(req.limit as usize + 1)
+        .map(|row| E::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     finish::<E>(rows, req, key_of)
 }
 

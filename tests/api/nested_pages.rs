@@ -164,6 +164,10 @@ async fn pages_of_many_parents_at_once_are_each_parents_own_pages() {
                 .collect();
             let requests = [
                 json!({ "first": 2 }),
+                // Sizes whose statement reads past the page and its one more (db::limit).
+                json!({ "first": 4 }),
+                json!({ "first": 6 }),
+                json!({ "last": 4 }),
                 json!({ "first": 2, "after": many[1] }),
                 json!({ "first": 10, "after": many[5] }),
                 json!({ "last": 2 }),

@@ -44,6 +44,24 @@ async fn forward_and_backward_pages_cover_the_list_exactly_once() {
     }
     assert_eq!(seen, ["a-user", "b-user", "c-user", "d-user", "e-user"]);
 
+    // Every page size from one to past the end, both ways: a page's statement reads its
+    // size rounded up to a bucket (`db::limit`), and the page is still cut at its size.
+    let all = ["a-user", "b-user", "c-user", "d-user", "e-user"];
+    for n in 1..=7usize {
+        let first = app
+            .ok(ACCOUNTS, json!({ "first": n }), Some(app.admin()))
+            .await["accounts"]
+            .clone();
+        assert_eq!(logins(&first), all[..n.min(5)], "first {n}");
+        assert_eq!(first["pageInfo"]["hasNextPage"], n < 5, "first {n}");
+        let last = app
+            .ok(ACCOUNTS, json!({ "last": n }), Some(app.admin()))
+            .await["accounts"]
+            .clone();
+        assert_eq!(logins(&last), all[5 - n.min(5)..], "last {n}");
+        assert_eq!(last["pageInfo"]["hasPreviousPage"], n < 5, "last {n}");
+    }
+
     let last = app
         .ok(ACCOUNTS, json!({ "last": 2 }), Some(app.admin()))
         .await["accounts"]
