@@ -52,7 +52,7 @@ use crate::{
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
-    pub jwt: JwtKeys,
+    pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
     pub gateway: Arc<dyn PaymentGateway>,
     /// Signs document download links.
@@ -108,7 +108,7 @@ impl AppState {
             viewers,
             db,
             config: Arc::new(config),
-            jwt,
+            jwt: Arc::new(jwt),
             metrics,
             gateway,
             link_key: Arc::new(link_key.into_bytes()),
