@@ -30,12 +30,13 @@ use crate::{
 };
 
 mod pages;
+mod usage;
 
 pub use pages::{
-    AnyOf, Between, CallsBetween, ChildFilter, InternetLoader, PageKey, Paged, PagesOf,
-    PaidForOthers, SessionsBetween, SubAccounts, SubAccountsLoader, TicketFilter, TicketsLoader,
-    UsageKey, VoiceLoader,
+    AnyOf, ChildFilter, PageKey, Paged, PagesOf, PaidForOthers, SubAccounts, SubAccountsLoader,
+    TicketFilter, TicketsLoader,
 };
+pub use usage::{Between, CallsBetween, InternetLoader, SessionsBetween, UsageKey, VoiceLoader};
 
 pub type LoadError = Arc<AppError>;
 
