@@ -7,6 +7,10 @@
 //! however many children a parent has; the total, when asked, is a count per parent beside
 //! it. SQLite has no `LATERAL`: there the children of all parents are numbered by window
 //! functions and cut at the limit.
+//!
+//! A row of a one-to-one table may be read beside each child in the same statement
+//! ([`Beside`], e.g. an account's maintained totals), joined on the child's id after the
+//! page is cut, so it costs a lookup per row of the page and no statement of its own.
 
 use std::collections::HashMap;
 
@@ -42,6 +46,30 @@ impl KeyKind {
     }
 }
 
+/// A row of a one-to-one table read beside each child of a page: `TABLE`'s row whose `KEY`
+/// column is the child's id, its `COLUMNS` read as `b__<column>` (all `NULL` when the child
+/// has none).
+pub trait Beside: Sized {
+    /// The joined table, its column that holds the child's id, and the columns read; `None`
+    /// joins nothing.
+    const JOIN: Option<(&'static str, &'static str, &'static [&'static str])>;
+    /// The values read beside one child.
+    fn read(row: &QueryResult) -> AppResult<Self>;
+}
+
+/// Nothing read beside the children.
+impl Beside for () {
+    const JOIN: Option<(&'static str, &'static str, &'static [&'static str])> = None;
+    fn read(_: &QueryResult) -> AppResult<Self> {
+        Ok(())
+    }
+}
+
+/// The column a value read beside a child comes back as.
+pub fn beside_column(column: &str) -> String {
+    format!("b__{column}")
+}
+
 /// Which children to page: those of `parents` (by `parent`) that `filter` keeps, under
 /// `sort` (its key read back as `key`), the page `page`; `counted`: each parent's total
 /// under the filter is wanted (otherwise it is 0).
@@ -69,14 +97,31 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
+    Ok(fetch_beside::<E, (), C>(db, of).await?.0)
+}
+
+/// [`fetch_children`], with `B` read beside each child on a page (by the child's id).
+pub async fn fetch_beside<E, B, C>(
+    db: &C,
+    of: Children<'_, E>,
+) -> AppResult<(Pages<E::Model>, HashMap<i64, B>)>
+where
+    E: EntityTrait,
+    B: Beside,
+    C: ConnectionTrait,
+{
+    let mut beside = HashMap::new();
     if of.parents.is_empty() {
-        return Ok(HashMap::new());
+        return Ok((HashMap::new(), beside));
     }
     let backend = db.get_database_backend();
-    let (stmt, inside) = match backend {
-        DatabaseBackend::Postgres => (lateral(&of)?, None),
-        _ => (windowed(&of)?, Some("in__")),
+    let (mut stmt, inside, child) = match backend {
+        DatabaseBackend::Postgres => (lateral(&of)?, None, "c__"),
+        _ => (windowed(&of)?, Some("in__"), "n"),
     };
+    if let Some((table, key, columns)) = B::JOIN {
+        join_beside(&mut stmt, child, table, key, columns);
+    }
     let rows = db
         .query_all_raw(super::limit::build(backend, &stmt))
         .await?;
@@ -113,15 +158,36 @@ where
                 Some(kind) => kind.read(&row, KEY)?,
                 None => None,
             };
-            entry
-                .0
-                .push((E::Model::from_query_result(&row, "")?, sort_key));
+            let model = E::Model::from_query_result(&row, "")?;
+            if B::JOIN.is_some() {
+                beside.insert(super::page::model_id::<E>(&model)?, B::read(&row)?);
+            }
+            entry.0.push((model, sort_key));
         }
     }
-    grouped
+    let pages = grouped
         .into_iter()
         .map(|(parent, (rows, total))| Ok((parent, (finish_keyed::<E>(rows, of.page)?, total))))
-        .collect()
+        .collect::<AppResult<_>>()?;
+    Ok((pages, beside))
+}
+
+/// Joins `table` to the children's rows (as `child`) on `table.key = child.id`, after the
+/// pages are cut, and reads its `columns` as `b__<column>`.
+fn join_beside(stmt: &mut SelectStatement, child: &str, table: &str, key: &str, columns: &[&str]) {
+    for column in columns {
+        stmt.expr_as(
+            Expr::col((Alias::new("b__"), Alias::new(*column))),
+            Alias::new(beside_column(column)),
+        );
+    }
+    stmt.join_as(
+        JoinType::LeftJoin,
+        Alias::new(table),
+        Alias::new("b__"),
+        Expr::col((Alias::new("b__"), Alias::new(key)))
+            .equals((Alias::new(child), Alias::new("id"))),
+    );
 }
 
 /// The children of the parent `p__.column1` that the filter keeps.
@@ -262,7 +328,7 @@ fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> 
         .from_subquery(middle, Alias::new("m"));
     let mut outer = Query::select();
     outer
-        .column(Asterisk)
+        .column((Alias::new("n"), Asterisk))
         .from_subquery(numbered, Alias::new("n"))
         .cond_where(
             Condition::any()

@@ -190,7 +190,7 @@ impl Run<'_> {
         &self,
         args: &Args,
         of: &[Option<&Obj>],
-        counted: bool,
+        (counted, totals): (bool, bool),
     ) -> Result<Vec<Option<Reached>>, Fallback> {
         let filter: Option<SubAccountFilter> = self.arg(args, "filter")?;
         let order: Option<AccountOrder> = self.arg(args, "orderBy")?;
@@ -209,6 +209,7 @@ impl Run<'_> {
                     filter.clone(),
                     sort,
                     page.clone(),
+                    totals,
                 ))
             },
             account_id,

@@ -243,6 +243,35 @@ impl Run<'_> {
         Ok(false)
     }
 
+    /// Whether a connection's rows (its `nodes`, or its `edges`' `node`) answer `scalar`
+    /// for this request.
+    pub(super) fn rows_ask(&self, conn: &Sel, wanted: &[Scalar]) -> Result<bool, Fallback> {
+        for field in &conn.fields {
+            if !self.included(&field.when)? {
+                continue;
+            }
+            let asked = match &field.kind {
+                Kind::Many(Link::Nodes, rows) => self.asks(rows, wanted)?,
+                Kind::Many(Link::Edges, edge) | Kind::One(Link::Edges, edge) => {
+                    let mut asked = false;
+                    for f in &edge.fields {
+                        if let Kind::One(Link::EdgeNode, rows) = &f.kind
+                            && self.included(&f.when)?
+                        {
+                            asked |= self.asks(rows, wanted)?;
+                        }
+                    }
+                    asked
+                }
+                _ => false,
+            };
+            if asked {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     async fn totals(&self, sel: &Sel, objs: &[Obj]) -> Result<HashMap<i64, Totals>, Fallback> {
         if !self.asks(
             sel,
@@ -328,7 +357,14 @@ impl Run<'_> {
             Link::Invoice => reached.extend(self.invoices(&allowed).await?),
             Link::Lines => reached.extend(self.lines(&allowed).await?),
             Link::SubAccounts(args) => {
-                reached.extend(self.sub_accounts(args, &allowed, counted()?).await?)
+                let totals = self.rows_ask(
+                    child,
+                    &[Scalar::ActiveServicesCount, Scalar::TotalServiceCost],
+                )?;
+                reached.extend(
+                    self.sub_accounts(args, &allowed, (counted()?, totals))
+                        .await?,
+                )
             }
             Link::Services(args) => {
                 reached.extend(self.services(args, &allowed, counted()?).await?)

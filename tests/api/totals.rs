@@ -228,3 +228,92 @@ async fn the_viewer_cache_does_not_hear_of_moving_totals() {
     );
     assert!(after.hits > before.hits, "{before:?} → {after:?}");
 }
+
+/// A page of sub-accounts with their totals, as `nodes` and as `edges { node }` (through a
+/// fragment), the totals asked only when `$t`.
+const PAGE_TOTALS: &str = "query($t: Boolean!) { viewer { account { subAccounts(first: 10) { nodes { login activeServicesCount @include(if: $t) totalServiceCost @include(if: $t) } edges { node { ...Kept } } } } } }
+fragment Kept on Account { login activeServicesCount @include(if: $t) }";
+
+#[tokio::test]
+async fn a_page_of_sub_accounts_reads_their_totals_in_its_own_statement_on_both_paths() {
+    let app = TestApp::spawn().await;
+    let main = app
+        .create_account("kept", json!({ "status": "ACTIVE" }))
+        .await;
+    app.set_management(&main, true).await;
+    let tariff = app.create_tariff("Fiber 10", "10.00").await;
+    for (i, services) in [2, 0, 3].into_iter().enumerate() {
+        let sub = app
+            .create_account(&format!("kept-{i}"), json!({ "status": "ACTIVE" }))
+            .await;
+        app.link(&main, &sub, "AGGREGATED").await;
+        for _ in 0..services {
+            app.add_service(&sub, &tariff, entity::enums::ServiceStatus::Active)
+                .await;
+        }
+    }
+    let token = app.token_for(&main).await;
+    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
+    for (path, server, state) in [
+        ("plan", app.addr, &app.state),
+        ("resolvers", resolvers.addr, &resolvers.state),
+    ] {
+        let mut cost = Vec::new();
+        for asked in [false, true] {
+            // The second run of each: the caches of the first (tariffs, the viewer) are warm.
+            let mut answer = Value::Null;
+            let mut statements = 0;
+            for _ in 0..2 {
+                let before = state.metrics.db_queries();
+                answer = app
+                    .ok_at(server, PAGE_TOTALS, json!({ "t": asked }), Some(&token))
+                    .await;
+                statements = state.metrics.db_queries() - before;
+            }
+            cost.push(statements);
+            let list = &answer["viewer"]["account"]["subAccounts"];
+            let nodes: Vec<_> = list["nodes"]
+                .as_array()
+                .expect("nodes")
+                .iter()
+                .map(|n| {
+                    (
+                        n["login"].as_str().expect("login").to_string(),
+                        n["activeServicesCount"].clone(),
+                        n["totalServiceCost"].clone(),
+                    )
+                })
+                .collect();
+            let want: Vec<_> = [
+                ("kept-0", 2, "20.00"),
+                ("kept-1", 0, "0.00"),
+                ("kept-2", 3, "30.00"),
+            ]
+            .into_iter()
+            .map(|(login, count, cost)| {
+                if asked {
+                    (login.to_string(), json!(count), json!(cost))
+                } else {
+                    (login.to_string(), Value::Null, Value::Null)
+                }
+            })
+            .collect();
+            assert_eq!(nodes, want, "{path}, totals asked: {asked}");
+            let edges: Vec<_> = list["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"]["activeServicesCount"].clone())
+                .collect();
+            let want: Vec<_> = [2, 0, 3]
+                .into_iter()
+                .map(|n| if asked { json!(n) } else { Value::Null })
+                .collect();
+            assert_eq!(edges, want, "{path}, edges, totals asked: {asked}");
+        }
+        assert_eq!(
+            cost[0], cost[1],
+            "{path}: the totals cost statements of their own (without, with)"
+        );
+    }
+}

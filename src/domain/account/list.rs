@@ -1,6 +1,8 @@
 //! The account lists: the admin's `accounts` and a main account's sub-accounts, filtered,
 //! sorted and paged by keyset.
 
+use std::collections::HashMap;
+
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select,
     sea_query::{Condition, Expr, ExprTrait, SimpleExpr},
@@ -12,7 +14,7 @@ use entity::{
 };
 
 use crate::db::{
-    children::{Children, KeyKind, Pages, fetch_children},
+    children::{Beside, Children, KeyKind, Pages, fetch_beside},
     page::{self, Page, PageRequest, Sort, SortKey},
 };
 use crate::error::AppResult;
@@ -186,8 +188,9 @@ pub async fn count<C: ConnectionTrait>(
 
 /// Pages of the sub-accounts of many main accounts at once, under one filter and sort (the
 /// filter's own main account is the partition and is ignored), each with its total when
-/// `counted`.
-pub async fn sub_accounts_of<C: ConnectionTrait>(
+/// `counted`, and `B` read beside each sub-account on a page (e.g. its `Totals`; `()` for
+/// nothing), by its id.
+pub async fn sub_accounts_of<B: Beside, C: ConnectionTrait>(
     db: &C,
     scope: Condition,
     mains: &[i64],
@@ -195,7 +198,7 @@ pub async fn sub_accounts_of<C: ConnectionTrait>(
     (sort, descending): (AccountSort, bool),
     req: &PageRequest,
     counted: bool,
-) -> AppResult<Pages<account::Model>> {
+) -> AppResult<(Pages<account::Model>, HashMap<i64, B>)> {
     let filter = AccountFilter {
         main_account_id: None,
         ..filter.clone()
@@ -210,5 +213,5 @@ pub async fn sub_accounts_of<C: ConnectionTrait>(
         page: req,
         counted,
     };
-    fetch_children::<account::Entity, _>(db, of).await
+    fetch_beside::<account::Entity, B, _>(db, of).await
 }

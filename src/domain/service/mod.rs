@@ -97,6 +97,26 @@ pub async fn totals_for<C: ConnectionTrait>(
         .collect())
 }
 
+/// An account's totals read beside it on a page of accounts (`db::children`): its
+/// `account_totals` row, or zeros without one (as [`totals_for`]'s readers count an absent
+/// row).
+impl crate::db::children::Beside for Totals {
+    const JOIN: Option<(&'static str, &'static str, &'static [&'static str])> = Some((
+        "account_totals",
+        "account_id",
+        &["active_count", "cost_minor"],
+    ));
+
+    fn read(row: &sea_orm::QueryResult) -> AppResult<Self> {
+        use crate::db::children::beside_column;
+        let read = |column: &str| row.try_get::<Option<i64>>("", &beside_column(column));
+        Ok(Totals {
+            active_count: read("active_count")?.unwrap_or(0),
+            cost_minor: read("cost_minor")?.unwrap_or(0),
+        })
+    }
+}
+
 /// The totals recomputed from the services themselves (every account with active services).
 async fn recounted<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<i64, Totals>> {
     let rows: Vec<(i64, i64, Option<i64>)> = service::Entity::find()

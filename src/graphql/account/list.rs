@@ -138,12 +138,14 @@ pub async fn account_connection(
 }
 
 /// The key of a main account's sub-accounts list. The main account is the key's parent: the
-/// lists of every main on a page are one batch when their filters are the same.
+/// lists of every main on a page are one batch when their filters are the same. `totals`:
+/// the rows' totals are wanted (read in the list's statement).
 pub fn sub_accounts_key(
     main: i64,
     filter: DomainFilter,
     sort: (AccountSort, bool),
     page: PageRequest,
+    totals: bool,
 ) -> PageKey<SubAccounts> {
     PageKey::new(
         main,
@@ -154,9 +156,21 @@ pub fn sub_accounts_key(
             },
             sort: sort.0,
             descending: sort.1,
+            totals,
         },
         page,
     )
+}
+
+/// Whether a connection of accounts answers a total of its rows (`activeServicesCount`,
+/// `totalServiceCost`) under `nodes` or `edges { node }`.
+pub fn wants_totals(ctx: &Context<'_>) -> bool {
+    let ahead = ctx.look_ahead();
+    [ahead.field("nodes"), ahead.field("edges").field("node")]
+        .iter()
+        .any(|rows| {
+            rows.field("activeServicesCount").exists() || rows.field("totalServiceCost").exists()
+        })
 }
 
 /// The most recently linked sub-accounts of a main account the viewer may reach.
@@ -177,6 +191,7 @@ pub async fn recently_linked(
         DomainFilter::default(),
         (AccountSort::LinkedAt, true),
         PageRequest::first(limit as u64),
+        false,
     )
     .counted(false);
     let found = crate::graphql::loaders(ctx)?

@@ -262,7 +262,13 @@ impl Account {
         let filter = filter.unwrap_or_default().into_domain(self.row.id).gql()?;
         // The lists of every main account on the page are one batch when their filters are
         // the same, within the viewer's scope of accounts.
-        let key = sub_accounts_key(self.row.id, filter, list::sort_of(order_by), req);
+        let key = sub_accounts_key(
+            self.row.id,
+            filter,
+            list::sort_of(order_by),
+            req,
+            list::wants_totals(ctx),
+        );
         page_of(ctx, &super::loaders(ctx)?.sub_accounts, key, Account::new).await
     }
 

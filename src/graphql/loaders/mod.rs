@@ -403,6 +403,7 @@ impl Loaders {
         let batcher = Arc::new(Batcher::default());
         let viewer = Arc::new(viewer.clone());
         let account = Batched::new(&batcher, ById::new(db));
+        let totals = Batched::new(&batcher, TotalsLoader(db.clone()));
         Self {
             partner: Batched::new(&batcher, ById::new(db)),
             partner_settings: Batched::new(&batcher, ById::new(db)),
@@ -457,7 +458,6 @@ impl Loaders {
                 &batcher,
                 OwnedById::new(db, internet_session::Column::AccountId, &account),
             ),
-            totals: Batched::new(&batcher, TotalsLoader(db.clone())),
             spent: Batched::new(&batcher, SpentLoader(db.clone())),
             pending_change: Batched::new(&batcher, PendingChangeLoader(db.clone())),
             services: Batched::new(
@@ -526,6 +526,7 @@ impl Loaders {
                 SubAccountsLoader {
                     db: db.clone(),
                     viewer: viewer.clone(),
+                    totals: totals.clone(),
                 },
             ),
             internet: Batched::new(&batcher, InternetLoader(db.clone())),
@@ -588,6 +589,7 @@ impl Loaders {
                 },
             ),
             account,
+            totals,
             batcher,
         }
     }

@@ -23,6 +23,7 @@ use crate::{
         children::{Children, KeyKind, fetch_children},
         page::{self, Page, PageRequest, Sort},
     },
+    domain::service::Totals,
     error::AppError,
     policy::scope::Deferred,
 };
@@ -351,20 +352,49 @@ impl Loader<PageKey<TicketFilter>> for TicketsLoader {
     }
 }
 
-/// A main account's sub-accounts list: what narrows it and how it is sorted.
+/// A main account's sub-accounts list: what narrows it, how it is sorted, and whether its
+/// rows' totals are wanted (read in the same statement, [`SubAccountsLoader`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SubAccounts {
     pub filter: crate::domain::account::AccountFilter,
     pub sort: crate::domain::account::AccountSort,
     pub descending: bool,
+    pub totals: bool,
 }
 
 /// The sub-accounts lists of many main accounts: one statement per distinct list asked and
 /// per scope its mains' sub-accounts are read through (`policy::scope::sub_accounts_of`:
-/// none for the viewer's own, the accounts scope for any other).
+/// none for the viewer's own, the accounts scope for any other). When the list's totals are
+/// wanted, each sub-account's totals row is read beside it and handed to the totals loader,
+/// which then has no statement to send for them.
 pub struct SubAccountsLoader {
     pub(super) db: DatabaseConnection,
     pub(super) viewer: Arc<Viewer>,
+    pub(super) totals: super::Cached<super::TotalsLoader>,
+}
+
+impl SubAccountsLoader {
+    /// One statement: the pages of `mains` within `scope`, with `B` read beside each row.
+    async fn read<B: crate::db::children::Beside>(
+        &self,
+        scope: Condition,
+        mains: &[i64],
+        list: &SubAccounts,
+        page: &PageRequest,
+        counted: bool,
+    ) -> Result<(crate::db::children::Pages<account::Model>, HashMap<i64, B>), LoadError> {
+        crate::domain::account::sub_accounts_of::<B, _>(
+            &self.db,
+            scope,
+            mains,
+            &list.filter,
+            (list.sort, list.descending),
+            page,
+            counted,
+        )
+        .await
+        .map_err(Arc::new)
+    }
 }
 
 impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
@@ -379,17 +409,19 @@ impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
         for (group, mains) in group(keys) {
             let (list, page, counted) = &group;
             for (scope, mains) in by_scope(&self.viewer, mains) {
-                let pages = crate::domain::account::sub_accounts_of(
-                    &self.db,
-                    scope,
-                    &mains,
-                    &list.filter,
-                    (list.sort, list.descending),
-                    page,
-                    *counted,
-                )
-                .await
-                .map_err(Arc::new)?;
+                let pages = if list.totals {
+                    let (pages, totals) = self
+                        .read::<Totals>(scope, &mains, list, page, *counted)
+                        .await?;
+                    for (account, totals) in totals {
+                        self.totals.prime(account, totals);
+                    }
+                    pages
+                } else {
+                    self.read::<()>(scope, &mains, list, page, *counted)
+                        .await?
+                        .0
+                };
                 spread(&mut out, &group, mains, pages);
             }
         }
