@@ -16,11 +16,14 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order, QueryResult,
+    ConnectionTrait, DatabaseBackend, EntityTrait, Order, QueryResult,
     sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement},
 };
 
-use super::page::{Page, PageRequest, Sort, SortKey, finish_keyed};
+use super::{
+    page::{Page, PageRequest, Sort, SortKey, finish_keyed},
+    rows::{Positional, Positions},
+};
 use crate::error::AppResult;
 
 /// How a row's sort key is read back from a statement's result (the `sort_key__` column),
@@ -95,6 +98,7 @@ const KEY: &str = "sort_key__";
 pub async fn fetch_children<E, C>(db: &C, of: Children<'_, E>) -> AppResult<Pages<E::Model>>
 where
     E: EntityTrait,
+    E::Model: Positional,
     C: ConnectionTrait,
 {
     Ok(fetch_beside::<E, (), C>(db, of).await?.0)
@@ -107,6 +111,7 @@ pub async fn fetch_beside<E, B, C>(
 ) -> AppResult<(Pages<E::Model>, HashMap<i64, B>)>
 where
     E: EntityTrait,
+    E::Model: Positional,
     B: Beside,
     C: ConnectionTrait,
 {
@@ -125,6 +130,8 @@ where
     let rows = db
         .query_all_raw(super::limit::build(backend, &stmt))
         .await?;
+    // Where the children's columns are, from the first row read (the same in every row).
+    let mut positions: Option<Positions> = None;
     /// A parent's rows with their sort keys, and its total.
     type Keyed<M> = (Vec<(M, Option<SortKey>)>, i64);
     // Every parent has its page, also one without any child (Relay's rules still apply:
@@ -158,7 +165,11 @@ where
                 Some(kind) => kind.read(&row, KEY)?,
                 None => None,
             };
-            let model = E::Model::from_query_result(&row, "")?;
+            let at = match &positions {
+                Some(at) => at,
+                None => positions.insert(Positions::of::<E::Model>(&row)?),
+            };
+            let model: E::Model = at.read(&row)?;
             if B::JOIN.is_some() {
                 beside.insert(super::page::model_id::<E>(&model)?, B::read(&row)?);
             }

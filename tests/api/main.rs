@@ -41,6 +41,7 @@ mod pagination;
 mod permissions;
 mod plans;
 mod queue;
+mod rows;
 mod scheduler;
 mod schema;
 mod scopes;

@@ -221,7 +221,7 @@ impl<E: EntityTrait, F> PagesOf<E, F> {
 impl<E, F> Loader<PageKey<F>> for PagesOf<E, F>
 where
     E: EntityTrait + Send + Sync + 'static,
-    E::Model: Clone + Send + Sync + 'static,
+    E::Model: crate::db::rows::Positional + Clone + Send + Sync + 'static,
     E::Column: Send + Sync,
     F: ChildFilter,
 {

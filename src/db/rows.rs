@@ -1,0 +1,187 @@
+//! Reading a table's rows into its models by position, for the nested pages
+//! (`db::children`), where a request reads most of its rows.
+//!
+//! A model derived by SeaORM reads each column by name, through `Option` (a `NULL` builds an
+//! error string that is then thrown away) and through SeaORM's layers over sqlx; with a page
+//! of 100 sub-accounts that was a quarter of our server's CPU. Here the columns' positions
+//! are found once per statement ([`Positions`]) and each row is read by position straight
+//! from sqlx, with the same decoding (sqlx's, as SeaORM's own) and the same result: a test
+//! reads the rows of every such table both ways and compares (`tests/api/rows.rs`).
+//!
+//! A model's reader names its fields ([`positional!`]); a field added to a model and not
+//! to its reader does not compile (the reader builds the whole struct).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveEnum, DbErr, QueryResult,
+    sqlx::{self, Postgres, Row, Sqlite},
+};
+
+use entity::enums::{
+    AccountStatus, ActorKind, BillingMode, BillingPeriod, DocumentKind, InvoiceKind, InvoiceStatus,
+    OrderStatus, PaymentMethodKind, ServiceStatus, SubAccountType, TicketPriority, TicketStatus,
+};
+
+/// A value read from a row's column at a position.
+pub trait Read: Sized {
+    fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr>;
+}
+
+/// A value sqlx decodes on both engines.
+fn decoded<T>(row: &QueryResult, at: usize) -> Result<T, DbErr>
+where
+    T: for<'r> sqlx::Decode<'r, Postgres>
+        + sqlx::Type<Postgres>
+        + for<'r> sqlx::Decode<'r, Sqlite>
+        + sqlx::Type<Sqlite>,
+{
+    let read = if let Some(r) = row.try_as_pg_row() {
+        r.try_get::<T, usize>(at)
+    } else if let Some(r) = row.try_as_sqlite_row() {
+        r.try_get::<T, usize>(at)
+    } else {
+        return Err(DbErr::Type("a row of neither engine".into()));
+    };
+    read.map_err(|e| DbErr::Type(format!("column {at}: {e}")))
+}
+
+macro_rules! decoded {
+    ($($t:ty),* $(,)?) => {$(
+        impl Read for $t {
+            fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+                decoded(row, at)
+            }
+        }
+        impl Read for Option<$t> {
+            fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+                decoded(row, at)
+            }
+        }
+    )*};
+}
+
+decoded!(i64, i32, bool, String, DateTime<Utc>, NaiveDate);
+
+/// An enum stored as its string value.
+macro_rules! enums {
+    ($($t:ty),* $(,)?) => {$(
+        impl Read for $t {
+            fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+                <$t as ActiveEnum>::try_from_value(&decoded::<String>(row, at)?)
+            }
+        }
+        impl Read for Option<$t> {
+            fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
+                decoded::<Option<String>>(row, at)?
+                    .map(|v| <$t as ActiveEnum>::try_from_value(&v))
+                    .transpose()
+            }
+        }
+    )*};
+}
+
+enums!(
+    AccountStatus,
+    ActorKind,
+    BillingMode,
+    BillingPeriod,
+    DocumentKind,
+    InvoiceKind,
+    InvoiceStatus,
+    OrderStatus,
+    PaymentMethodKind,
+    ServiceStatus,
+    SubAccountType,
+    TicketPriority,
+    TicketStatus,
+);
+
+/// A model read by position: its columns (named as its fields) and the reader.
+pub trait Positional: Sized {
+    const COLUMNS: &'static [&'static str];
+    /// The model in `row`, its columns at `at` (in [`Self::COLUMNS`]' order).
+    fn at(row: &QueryResult, at: &[usize]) -> Result<Self, DbErr>;
+}
+
+/// Where a statement's result has a model's columns (found once, from its first row).
+pub struct Positions(Vec<usize>);
+
+impl Positions {
+    pub fn of<M: Positional>(row: &QueryResult) -> Result<Self, DbErr> {
+        let names = row.column_names();
+        M::COLUMNS
+            .iter()
+            .map(|column| {
+                names
+                    .iter()
+                    .position(|n| n == column)
+                    .ok_or_else(|| DbErr::Type(format!("no column {column} in the result")))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    pub fn read<M: Positional>(&self, row: &QueryResult) -> Result<M, DbErr> {
+        M::at(row, &self.0)
+    }
+}
+
+/// The reader of a model with these fields (each field its column's name).
+macro_rules! positional {
+    ($($model:path { $($field:ident),* $(,)? })*) => {$(
+        impl Positional for $model {
+            const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
+            fn at(row: &QueryResult, at: &[usize]) -> Result<Self, DbErr> {
+                let mut next = at.iter().copied();
+                let mut place = || {
+                    next.next()
+                        .ok_or_else(|| DbErr::Type("fewer positions than columns".into()))
+                };
+                Ok(Self { $($field: Read::read(row, place()?)?),* })
+            }
+        }
+    )*};
+}
+
+positional! {
+    entity::account::Model {
+        id, partner_id, login, password_hash, full_name, email, status, billing_mode, street,
+        city, zip_code, country, search_text, currency, balance_minor, main_account_id,
+        sub_account_type, linked_at, sub_account_management, must_change_password,
+        spending_cap_minor, auto_approve_minor, created_at, updated_at,
+    }
+    entity::service::Model {
+        id, account_id, tariff_id, description, status, billing_period, price_minor, start_date,
+        end_date, paid_through, created_at, updated_at,
+    }
+    entity::document::Model {
+        id, account_id, kind, title, content_type, size_bytes, sha256, created_at,
+    }
+    entity::order::Model {
+        id, number, account_id, placed_by_id, payer_id, status, subtotal_minor, tax_minor,
+        total_minor, payment_method, paid_at, invoice_id, rejection_reason, failure, expires_at,
+        reminded_at, created_at, updated_at,
+    }
+    entity::invoice::Model {
+        id, number, account_id, kind, status, subtotal_minor, tax_minor, total_minor,
+        period_start, order_id, document_id, issued_at,
+    }
+    entity::activity::Model {
+        id, account_id, action, details, created_at, actor_kind, actor_id, on_behalf_of_id,
+        client_address, user_agent, order_id, invoice_id, ticket_id, service_id,
+    }
+    entity::ticket::Model {
+        id, account_id, created_by_id, subject, status, priority, hidden_from_main, assignee_id,
+        created_at, updated_at,
+    }
+    entity::ticket_message::Model {
+        id, ticket_id, author_account_id, author_staff_id, from_staff, body, created_at,
+    }
+    entity::voice_call::Model {
+        id, service_id, account_id, started_at, destination, duration_seconds, cost_minor,
+    }
+    entity::internet_session::Model {
+        id, service_id, account_id, started_at, ended_at, day, download_bytes, upload_bytes,
+        duration_seconds,
+    }
+}
