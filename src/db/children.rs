@@ -22,7 +22,7 @@ use sea_orm::{
 
 use super::{
     page::{Page, PageRequest, Sort, SortKey, finish_keyed},
-    rows::{Positional, Positions},
+    rows::{Positional, Positions, Read, position},
 };
 use crate::error::AppResult;
 
@@ -36,15 +36,41 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
-    fn read(self, row: &QueryResult, column: &str) -> AppResult<Option<SortKey>> {
+    fn read(self, row: &QueryResult, at: usize) -> AppResult<Option<SortKey>> {
         Ok(match self {
-            KeyKind::Int => row.try_get::<Option<i64>>("", column)?.map(SortKey::Int),
-            KeyKind::Text => row
-                .try_get::<Option<String>>("", column)?
-                .map(SortKey::Text),
-            KeyKind::Time => row
-                .try_get::<Option<DateTime<Utc>>>("", column)?
-                .map(SortKey::Time),
+            KeyKind::Int => Option::<i64>::read(row, at)?.map(SortKey::Int),
+            KeyKind::Text => Option::<String>::read(row, at)?.map(SortKey::Text),
+            KeyKind::Time => Option::<DateTime<Utc>>::read(row, at)?.map(SortKey::Time),
+        })
+    }
+}
+
+/// Where a nested pages' statement has its columns (the same in every row, found from the
+/// first one): read by position, not by name ([`super::rows`]).
+struct Layout {
+    parent: usize,
+    total: Option<usize>,
+    /// `in__` (SQLite: the row lies within the cursors) or the child's `id` (PostgreSQL:
+    /// `NULL` for a parent without children).
+    on_page: usize,
+    key: Option<usize>,
+    model: Positions,
+}
+
+impl Layout {
+    fn of<M: Positional>(
+        row: &QueryResult,
+        counted: bool,
+        inside: Option<&str>,
+        keyed: bool,
+    ) -> AppResult<Self> {
+        let names = row.column_names();
+        Ok(Self {
+            parent: position(&names, PARENT)?,
+            total: counted.then(|| position(&names, TOTAL)).transpose()?,
+            on_page: position(&names, inside.unwrap_or("id"))?,
+            key: keyed.then(|| position(&names, KEY)).transpose()?,
+            model: Positions::of::<M>(&names)?,
         })
     }
 }
@@ -130,8 +156,7 @@ where
     let rows = db
         .query_all_raw(super::limit::build(backend, &stmt))
         .await?;
-    // Where the children's columns are, from the first row read (the same in every row).
-    let mut positions: Option<Positions> = None;
+    let mut layout: Option<Layout> = None;
     /// A parent's rows with their sort keys, and its total.
     type Keyed<M> = (Vec<(M, Option<SortKey>)>, i64);
     // Every parent has its page, also one without any child (Relay's rules still apply:
@@ -142,34 +167,38 @@ where
         .map(|parent| (*parent, (Vec::new(), 0)))
         .collect();
     for row in rows {
+        let at = match &layout {
+            Some(at) => at,
+            None => layout.insert(Layout::of::<E::Model>(
+                &row,
+                of.counted,
+                inside,
+                of.key.is_some(),
+            )?),
+        };
         // A padding parent (`NULL`, see `among::parents`) has no page.
-        let Some(parent) = row.try_get::<Option<i64>>("", PARENT)? else {
+        let Some(parent) = Option::<i64>::read(&row, at.parent)? else {
             continue;
         };
-        let total: i64 = if of.counted {
-            row.try_get("", TOTAL)?
-        } else {
-            0
+        let total = match at.total {
+            Some(total) => i64::read(&row, total)?,
+            None => 0,
         };
         let entry = grouped.entry(parent).or_default();
         entry.1 = total;
         // A parent without a row on its page still comes with its total.
         let on_page = match inside {
-            Some(column) => row.try_get::<i32>("", column)? == 1,
-            None => row.try_get::<Option<i64>>("", "id")?.is_some(),
+            Some(_) => i32::read(&row, at.on_page)? == 1,
+            None => Option::<i64>::read(&row, at.on_page)?.is_some(),
         };
         // The statement reads up to its limit's bucket (`limit`): a row after the page's
         // size and one more is not read into a model.
         if on_page && entry.0.len() as u64 <= of.page.limit {
-            let sort_key = match of.key {
-                Some(kind) => kind.read(&row, KEY)?,
-                None => None,
+            let sort_key = match (of.key, at.key) {
+                (Some(kind), Some(key)) => kind.read(&row, key)?,
+                _ => None,
             };
-            let at = match &positions {
-                Some(at) => at,
-                None => positions.insert(Positions::of::<E::Model>(&row)?),
-            };
-            let model: E::Model = at.read(&row)?;
+            let model: E::Model = at.model.read(&row)?;
             if B::JOIN.is_some() {
                 beside.insert(super::page::model_id::<E>(&model)?, B::read(&row)?);
             }

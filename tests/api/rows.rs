@@ -30,7 +30,7 @@ where
     let Some(first) = rows.first() else {
         return 0;
     };
-    let at = Positions::of::<E::Model>(first).expect("positions");
+    let at = Positions::of::<E::Model>(&first.column_names()).expect("positions");
     for row in &rows {
         let derived = E::Model::from_query_result(row, "").expect("derived reader");
         let positional: E::Model = at.read(row).expect("positional reader");
