@@ -41,6 +41,15 @@ impl Reply {
     pub fn errors(&self) -> &[ServerError] {
         &self.response.errors
     }
+
+    /// The answer as JSON text, written once into a buffer the size of a plan's data (and
+    /// a little more): growing it from nothing copied a large answer several times over.
+    pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        let written = self.written.as_ref().map_or(0, |data| data.get().len());
+        let mut out = Vec::with_capacity(written + 512);
+        serde_json::to_writer(&mut out, self)?;
+        Ok(out)
+    }
 }
 
 #[derive(Serialize)]
@@ -62,6 +71,25 @@ impl Serialize for Reply {
                 errors: &self.response.errors,
             }
             .serialize(serializer),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_buffered_text_is_the_serialized_answer() {
+        let error = ServerError::new("refused", None);
+        let written = Reply::written(r#"{"a":[1,"x"]}"#.into(), vec![error.clone()])
+            .expect("valid")
+            .extension("cost", Value::from(3));
+        let resolved = Reply::resolved(Response::from_errors(vec![error]));
+        for reply in [written, resolved] {
+            let text = String::from_utf8(reply.to_json().expect("json")).expect("utf-8");
+            assert_eq!(text, serde_json::to_string(&reply).expect("serialized"));
+            assert!(text.contains("refused"), "{text}");
         }
     }
 }

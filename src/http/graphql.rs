@@ -127,7 +127,7 @@ async fn through_gate(
                 Outcome::Unauthenticated => StatusCode::UNAUTHORIZED,
                 Outcome::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             };
-            match serde_json::to_string(&reply) {
+            match reply.to_json() {
                 Ok(body) => (status, [(header::CONTENT_TYPE, json_type)], body).into_response(),
                 Err(e) => {
                     tracing::error!(error = %e, "response serialization failed");

@@ -24,6 +24,9 @@ pub struct Plan {
     pub(super) root: Sel,
     /// The operation's variables with a default value.
     pub(super) defaults: Vec<(Name, async_graphql::Value)>,
+    /// How long the last answer written was: the next starts with room for as much, so a
+    /// large answer is not copied each time its buffer grows.
+    pub(super) written: std::sync::atomic::AtomicUsize,
 }
 
 /// The fields selected on one object type, in the order they are answered.
@@ -77,7 +80,11 @@ pub fn compile(doc: &ExecutableDocument, name: Option<&str>) -> Option<Plan> {
         })
         .collect();
     let root = Compiler { doc }.sel(Ty::Query, &op.node.selection_set.node, 0)?;
-    Some(Plan { root, defaults })
+    Some(Plan {
+        root,
+        defaults,
+        written: Default::default(),
+    })
 }
 
 pub(super) struct Compiler<'a> {

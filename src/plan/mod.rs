@@ -50,8 +50,11 @@ pub async fn run(
         defaults: &plan.defaults,
     };
     let level = run.level(&plan.root, vec![load::Obj::Query]).await.ok()?;
-    let mut writer = write::Writer::new(viewer, language, link_key);
+    use std::sync::atomic::Ordering::Relaxed;
+    let room = plan.written.load(Relaxed);
+    let mut writer = write::Writer::new(viewer, language, link_key, room + room / 8);
     writer.object(&plan.root, &level, 0).ok()?;
+    plan.written.store(writer.out.len(), Relaxed);
     let data = String::from_utf8(writer.out).ok()?;
     Some(Written {
         data,

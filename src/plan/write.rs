@@ -37,9 +37,10 @@ pub(super) struct Writer<'a> {
 }
 
 impl<'a> Writer<'a> {
-    pub fn new(viewer: &'a Viewer, language: Language, link_key: &'a [u8]) -> Self {
+    /// A writer whose answer has room for `room` bytes (at least 4 KiB) before it grows.
+    pub fn new(viewer: &'a Viewer, language: Language, link_key: &'a [u8], room: usize) -> Self {
         Self {
-            out: Vec::with_capacity(4096),
+            out: Vec::with_capacity(room.max(4096)),
             errors: Vec::new(),
             path: Vec::new(),
             viewer,
