@@ -157,7 +157,7 @@ impl Run<'_> {
         F: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
         L: async_graphql::dataloader::Loader<
                 PageKey<F>,
-                Value = (Page<M>, i64),
+                Value = (Page<Arc<M>>, i64),
                 Error = crate::graphql::loaders::LoadError,
             >,
         M: Clone,

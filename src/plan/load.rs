@@ -76,7 +76,7 @@ pub(super) struct Conn {
 }
 
 impl Conn {
-    pub(super) fn of<M>((page, total): (Page<M>, i64), wrap: impl Fn(Arc<M>) -> Obj) -> Obj {
+    pub(super) fn of<M>((page, total): (Page<Arc<M>>, i64), wrap: impl Fn(Arc<M>) -> Obj) -> Obj {
         let Page {
             items,
             has_previous,
@@ -85,7 +85,7 @@ impl Conn {
         Obj::Conn(Arc::new(Conn {
             items: items
                 .into_iter()
-                .map(|(cursor, row)| (cursor, wrap(Arc::new(row))))
+                .map(|(cursor, row)| (cursor, wrap(row)))
                 .collect(),
             has_previous,
             has_next,

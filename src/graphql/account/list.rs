@@ -202,7 +202,7 @@ pub async fn recently_linked(
     Ok(found.map_or_else(Vec::new, |(page, _)| {
         page.items
             .into_iter()
-            .map(|(_, row)| Account::new(row))
+            .map(|(_, row)| Account::new(std::sync::Arc::unwrap_or_clone(row)))
             .collect()
     }))
 }

@@ -615,5 +615,9 @@ where
         .await
         .map_err(gql)?
         .unwrap_or_else(|| (Page::empty(), 0));
-    Ok(super::connection::Connection::new(page.map(wrap), total))
+    // The resolvers own their rows: the loader's cache keeps its own.
+    Ok(super::connection::Connection::new(
+        page.map(|row| wrap(Arc::unwrap_or_clone(row))),
+        total,
+    ))
 }

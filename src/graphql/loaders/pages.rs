@@ -164,9 +164,17 @@ fn spread<F: Clone + Eq + Hash, M>(
     mut pages: crate::db::children::Pages<M>,
 ) {
     for parent in parents {
-        let value = pages.remove(&parent).unwrap_or_else(|| (Page::empty(), 0));
+        let value = pages
+            .remove(&parent)
+            .map_or_else(|| (Page::empty(), 0), |(page, total)| shared(page, total));
         out.insert(key_in(group, parent), value);
     }
+}
+
+/// A page as the loaders keep it: each row behind an `Arc`, so that a page handed out
+/// again (every `load_one` of a cached key) shares its rows instead of copying them.
+fn shared<M>(page: Page<M>, total: i64) -> Paged<M> {
+    (page.map(Arc::new), total)
 }
 
 /// The key of `parent`'s list in a group.
@@ -179,8 +187,8 @@ fn key_in<F: Clone>((filter, page, counted): &Group<F>, parent: i64) -> PageKey<
     }
 }
 
-/// A page of rows with the list's total under its filter.
-pub type Paged<M> = (Page<M>, i64);
+/// A page of rows (shared: [`shared`]) with the list's total under its filter.
+pub type Paged<M> = (Page<Arc<M>>, i64);
 
 /// Pages of the children of many parents: one statement per distinct (filter, page), within
 /// the viewer's `scope` of the table, in id order or by a column (then id).
@@ -305,7 +313,7 @@ impl TicketsLoader {
         let found = page::fetch(&self.db, q, &sort, req, |_| None)
             .await
             .map_err(Arc::new)?;
-        Ok((found, total))
+        Ok(shared(found, total))
     }
 }
 
