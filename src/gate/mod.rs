@@ -218,7 +218,7 @@ impl Gate {
     async fn admit(&self, caller: &Caller, who: Authenticated, call: Call) -> Answer {
         let Call {
             transport,
-            mut request,
+            request,
             document_id,
         } = call;
         let viewer = who.viewer;
@@ -293,7 +293,6 @@ impl Gate {
         } else {
             self.schemas.pick(role, fast).clone()
         };
-        request.set_parsed_query(prepared.doc.clone());
         let subject = viewer.subject().map(Subject::encode);
         let limiter = &self.state.rate_limiter;
         if let Some(subject) = &subject
@@ -320,7 +319,13 @@ impl Gate {
             if let Some(subject) = &subject {
                 limiter.spend(subject, cost);
             }
-            let request = self.request_data(request, viewer, who.session, who.expires, caller);
+            let request = self.request_data(
+                request,
+                &prepared,
+                viewer,
+                (who.session, who.expires),
+                caller,
+            );
             return Answer::Stream(execute::execute_stream(
                 &schema,
                 request,
@@ -362,7 +367,13 @@ impl Gate {
                 }
             }
             let request = self
-                .request_data(request, viewer, who.session, who.expires, caller)
+                .request_data(
+                    request,
+                    &prepared,
+                    viewer,
+                    (who.session, who.expires),
+                    caller,
+                )
                 .data(slot.clone());
             let mut response = execute::execute(&schema, request, loaders, &prepared).await;
             let outcome = execute::classify(&mut response, fast);
@@ -393,16 +404,18 @@ impl Gate {
         Answer::Executed(Box::new(reply), outcome)
     }
 
-    /// The request with what its resolvers read: the viewer, its session and token expiry,
-    /// the client's address, its language.
+    /// The request with what its resolvers read: the parsed document (a copy of the
+    /// prepared one, made only when the resolvers answer), the viewer, its session and token
+    /// expiry, the client's address, its language.
     fn request_data(
         &self,
-        request: async_graphql::Request,
+        mut request: async_graphql::Request,
+        prepared: &prepared::Prepared,
         viewer: Viewer,
-        session: Option<String>,
-        expires: Option<i64>,
+        (session, expires): (Option<String>, Option<i64>),
         caller: &Caller,
     ) -> async_graphql::Request {
+        request.set_parsed_query(prepared.doc.clone());
         let mut request = request
             .data(viewer)
             .data(CurrentSession(session))
