@@ -8,7 +8,7 @@
 //! from sqlx, with the same decoding (sqlx's, as SeaORM's own) and the same result: a test
 //! reads the rows of every such table both ways and compares (`tests/api/rows.rs`).
 //!
-//! A model's reader names its fields ([`positional!`]); a field added to a model and not
+//! A model's reader names its fields (`positional!`, below); a field added to a model and not
 //! to its reader does not compile (the reader builds the whole struct).
 
 use chrono::{DateTime, NaiveDate, Utc};

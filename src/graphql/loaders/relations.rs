@@ -1,0 +1,313 @@
+//! The loaders of single rows and of whole child lists, keyed by id: rows by primary key
+//! (within a scope for derived records), rows with their owner account, all children of a
+//! parent, and the per-account aggregates (totals, this month's spending, pending changes),
+//! the tariffs through the process-wide cache, the catalogue and the former sub-accounts.
+
+use std::{collections::HashMap, marker::PhantomData, sync::Arc};
+
+use async_graphql::dataloader::Loader;
+use sea_orm::{
+    DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter, sea_query::Expr,
+};
+
+use entity::{account, change_request, tariff};
+
+use super::{Cached, LoadError, failed};
+use crate::{
+    db::page,
+    domain::{self, service::Totals},
+    error::AppError,
+    policy::scope::Deferred,
+};
+
+/// Rows of one table by primary key (`id`), within a scope: everything for the rows the
+/// guards decide about; the policy's scope for a derived record (a notification about an
+/// object the viewer may not see is not found, as in its lists).
+pub struct ById<E> {
+    db: DatabaseConnection,
+    scope: Deferred,
+    entity: PhantomData<E>,
+}
+
+impl<E> ById<E> {
+    pub(super) fn new(db: &DatabaseConnection) -> Self {
+        Self::scoped(db, Deferred::everything())
+    }
+
+    pub(super) fn scoped(db: &DatabaseConnection, scope: Deferred) -> Self {
+        Self {
+            db: db.clone(),
+            scope,
+            entity: PhantomData,
+        }
+    }
+}
+
+/// The rows of a table whose primary key is one of `keys`.
+fn with_ids<E: EntityTrait>(keys: &[i64]) -> Result<sea_orm::Select<E>, LoadError> {
+    let Some(pk) = E::PrimaryKey::iter().next() else {
+        return Err(failed(anyhow::anyhow!("entity without primary key")));
+    };
+    Ok(E::find().filter(crate::db::among::column_among(
+        pk.into_column(),
+        keys.iter().copied(),
+    )))
+}
+
+impl<E> Loader<i64> for ById<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
+        let rows = with_ids::<E>(keys)?
+            .filter(self.scope.condition())
+            .all(&self.db)
+            .await
+            .map_err(failed)?;
+        rows.into_iter()
+            .map(|row| Ok((page::model_id::<E>(&row)?, row)))
+            .collect::<Result<_, AppError>>()
+            .map_err(Arc::new)
+    }
+}
+
+/// Rows of a table that belong to an account, by primary key, each read with its owner
+/// account in the same statement (a join). The guards decide about such a row with its
+/// owner ([`super::guards`]): the owner goes into the request's account loader, so the
+/// decision costs no statement of its own.
+pub struct OwnedById<E: EntityTrait> {
+    db: DatabaseConnection,
+    owner: E::Column,
+    accounts: Cached<ById<account::Entity>>,
+    /// A derived record's scope (activity entries); everything for other rows, which the
+    /// guards decide about.
+    scope: Deferred,
+}
+
+impl<E: EntityTrait> OwnedById<E> {
+    pub(super) fn new(
+        db: &DatabaseConnection,
+        owner: E::Column,
+        accounts: &Cached<ById<account::Entity>>,
+    ) -> Self {
+        Self {
+            db: db.clone(),
+            owner,
+            accounts: accounts.clone(),
+            scope: Deferred::everything(),
+        }
+    }
+
+    pub(super) fn scoped(mut self, scope: Deferred) -> Self {
+        self.scope = scope;
+        self
+    }
+}
+
+impl<E> Loader<i64> for OwnedById<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
+        use sea_orm::{JoinType, QuerySelect};
+        let to_owner = E::belongs_to(account::Entity)
+            .from(self.owner)
+            .to(account::Column::Id)
+            .into();
+        let rows = with_ids::<E>(keys)?
+            .filter(self.scope.condition())
+            .join(JoinType::LeftJoin, to_owner)
+            .select_also(account::Entity)
+            .all(&self.db)
+            .await
+            .map_err(failed)?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for (row, owner) in rows {
+            if let Some(owner) = owner {
+                self.accounts.prime(owner.id, owner);
+            }
+            out.insert(page::model_id::<E>(&row).map_err(Arc::new)?, row);
+        }
+        Ok(out)
+    }
+}
+
+/// Active services count and total monthly cost per account.
+pub struct TotalsLoader(pub(super) DatabaseConnection);
+
+impl Loader<i64> for TotalsLoader {
+    type Value = Totals;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Totals>, LoadError> {
+        let mut found = domain::service::totals_for(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        for key in keys {
+            found.entry(*key).or_default();
+        }
+        Ok(found)
+    }
+}
+
+/// What each account's own orders of this month add up to (against its spending cap).
+pub struct SpentLoader(pub(super) DatabaseConnection);
+
+impl Loader<i64> for SpentLoader {
+    type Value = i64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, LoadError> {
+        let mut found = domain::order::controls::spent_this_month(&self.0, keys, domain::now())
+            .await
+            .map_err(Arc::new)?;
+        for key in keys {
+            found.entry(*key).or_default();
+        }
+        Ok(found)
+    }
+}
+
+/// All children of many parents, in id order (order items, invoice lines, ...).
+pub struct ChildrenOf<E: EntityTrait> {
+    pub(super) db: DatabaseConnection,
+    pub(super) parent: E::Column,
+}
+
+impl<E> Loader<i64> for ChildrenOf<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<E::Model>>, LoadError> {
+        use sea_orm::{ModelTrait, QueryOrder};
+        let rows = E::find()
+            .filter(crate::db::among::column_among(
+                self.parent,
+                keys.iter().copied(),
+            ))
+            .order_by_asc(Expr::col(sea_orm::sea_query::Alias::new("id")))
+            .all(&self.db)
+            .await
+            .map_err(failed)?;
+        let mut out: HashMap<i64, Vec<E::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            if let sea_orm::Value::BigInt(Some(parent)) = row.get(self.parent) {
+                out.entry(parent).or_default().push(row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The pending change request of each service (`None` cached for services without one).
+pub struct PendingChangeLoader(pub(super) DatabaseConnection);
+
+impl Loader<i64> for PendingChangeLoader {
+    type Value = Option<change_request::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, LoadError> {
+        let mut found = domain::service::pending_changes_for(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(keys.iter().map(|k| (*k, found.remove(k))).collect())
+    }
+}
+
+pub use crate::domain::catalog::TariffCache;
+
+/// Loads tariffs through the process-wide [`TariffCache`]: only ids never seen hit the database.
+pub struct TariffLoader(pub(super) DatabaseConnection, pub(super) TariffCache);
+
+impl Loader<i64> for TariffLoader {
+    type Value = tariff::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, tariff::Model>, LoadError> {
+        let mut found = HashMap::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        {
+            let cache = self.1.read().unwrap_or_else(|e| e.into_inner());
+            for k in keys {
+                match cache.get(k) {
+                    Some(t) => {
+                        found.insert(*k, t.clone());
+                    }
+                    None => missing.push(*k),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let loaded = ById::<tariff::Entity>::new(&self.0).load(&missing).await?;
+            let mut cache = self.1.write().unwrap_or_else(|e| e.into_inner());
+            for (id, t) in loaded {
+                cache.insert(id, t.clone());
+                found.insert(id, t);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The whole tariff catalogue, once per request (what a service may change to is chosen
+/// from it).
+pub struct CatalogLoader(pub(super) DatabaseConnection);
+
+impl Loader<()> for CatalogLoader {
+    type Value = Arc<Vec<tariff::Model>>;
+    type Error = LoadError;
+
+    async fn load(&self, _: &[()]) -> Result<HashMap<(), Self::Value>, LoadError> {
+        let all = domain::catalog::tariffs(&self.0, None)
+            .await
+            .map_err(Arc::new)?;
+        Ok(HashMap::from([((), Arc::new(all))]))
+    }
+}
+
+/// The viewer's former sub-accounts, frozen as they were when unlinked (read once per
+/// request, and only when an account the viewer may not see otherwise is asked for).
+pub struct FormerSubsLoader {
+    pub(super) db: DatabaseConnection,
+    pub(super) main: Option<i64>,
+}
+
+/// Former sub-accounts by id: their frozen row and when they were unlinked.
+pub type FormerSubs = Arc<
+    HashMap<
+        i64,
+        (
+            domain::account::former::Frozen,
+            chrono::DateTime<chrono::Utc>,
+        ),
+    >,
+>;
+
+impl Loader<()> for FormerSubsLoader {
+    type Value = FormerSubs;
+    type Error = LoadError;
+
+    async fn load(&self, _: &[()]) -> Result<HashMap<(), Self::Value>, LoadError> {
+        let found = match self.main {
+            Some(main) => domain::account::former::of_main(&self.db, main)
+                .await
+                .map_err(Arc::new)?,
+            None => HashMap::new(),
+        };
+        Ok(HashMap::from([((), Arc::new(found))]))
+    }
+}
