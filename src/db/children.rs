@@ -55,22 +55,29 @@ struct Layout {
     on_page: usize,
     key: Option<usize>,
     model: Positions,
+    /// The columns read beside the child ([`Beside`]).
+    beside: Vec<usize>,
 }
 
 impl Layout {
-    fn of<M: Positional>(
+    fn of<M: Positional, B: Beside>(
         row: &QueryResult,
         counted: bool,
         inside: Option<&str>,
         keyed: bool,
     ) -> AppResult<Self> {
         let names = row.column_names();
+        let beside = B::JOIN.map_or(&[][..], |(_, _, columns)| columns);
         Ok(Self {
             parent: position(&names, PARENT)?,
             total: counted.then(|| position(&names, TOTAL)).transpose()?,
             on_page: position(&names, inside.unwrap_or("id"))?,
             key: keyed.then(|| position(&names, KEY)).transpose()?,
             model: Positions::of::<M>(&names)?,
+            beside: beside
+                .iter()
+                .map(|column| position(&names, &beside_column(column)))
+                .collect::<Result<_, _>>()?,
         })
     }
 }
@@ -82,20 +89,21 @@ pub trait Beside: Sized {
     /// The joined table, its column that holds the child's id, and the columns read; `None`
     /// joins nothing.
     const JOIN: Option<(&'static str, &'static str, &'static [&'static str])>;
-    /// The values read beside one child.
-    fn read(row: &QueryResult) -> AppResult<Self>;
+    /// The values read beside one child, its columns at `at` (in `JOIN`'s order; by
+    /// position, as the child itself: [`super::rows`]).
+    fn read(row: &QueryResult, at: &[usize]) -> AppResult<Self>;
 }
 
 /// Nothing read beside the children.
 impl Beside for () {
     const JOIN: Option<(&'static str, &'static str, &'static [&'static str])> = None;
-    fn read(_: &QueryResult) -> AppResult<Self> {
+    fn read(_: &QueryResult, _: &[usize]) -> AppResult<Self> {
         Ok(())
     }
 }
 
 /// The column a value read beside a child comes back as.
-pub fn beside_column(column: &str) -> String {
+fn beside_column(column: &str) -> String {
     format!("b__{column}")
 }
 
@@ -169,7 +177,7 @@ where
     for row in rows {
         let at = match &layout {
             Some(at) => at,
-            None => layout.insert(Layout::of::<E::Model>(
+            None => layout.insert(Layout::of::<E::Model, B>(
                 &row,
                 of.counted,
                 inside,
@@ -200,7 +208,10 @@ where
             };
             let model: E::Model = at.model.read(&row)?;
             if B::JOIN.is_some() {
-                beside.insert(super::page::model_id::<E>(&model)?, B::read(&row)?);
+                beside.insert(
+                    super::page::model_id::<E>(&model)?,
+                    B::read(&row, &at.beside)?,
+                );
             }
             entry.0.push((model, sort_key));
         }

@@ -160,7 +160,6 @@ impl Run<'_> {
                 Value = (Page<Arc<M>>, i64),
                 Error = crate::graphql::loaders::LoadError,
             >,
-        M: Clone,
     {
         let keys: Vec<Option<PageKey<F>>> = of
             .iter()

@@ -107,12 +107,17 @@ impl crate::db::children::Beside for Totals {
         &["active_count", "cost_minor"],
     ));
 
-    fn read(row: &sea_orm::QueryResult) -> AppResult<Self> {
-        use crate::db::children::beside_column;
-        let read = |column: &str| row.try_get::<Option<i64>>("", &beside_column(column));
+    fn read(row: &sea_orm::QueryResult, at: &[usize]) -> AppResult<Self> {
+        use crate::db::rows::Read;
+        let read = |i: usize| -> AppResult<i64> {
+            let at = *at
+                .get(i)
+                .ok_or_else(|| sea_orm::DbErr::Type("a totals column is missing".into()))?;
+            Ok(Option::<i64>::read(row, at)?.unwrap_or(0))
+        };
         Ok(Totals {
-            active_count: read("active_count")?.unwrap_or(0),
-            cost_minor: read("cost_minor")?.unwrap_or(0),
+            active_count: read(0)?,
+            cost_minor: read(1)?,
         })
     }
 }
