@@ -124,6 +124,11 @@ impl Positions {
             .map(Self)
     }
 
+    /// The same columns `by` places further on (found among a later part of the names).
+    pub fn shifted(self, by: usize) -> Self {
+        Self(self.0.into_iter().map(|at| at + by).collect())
+    }
+
     pub fn read<M: Positional>(&self, row: &QueryResult) -> Result<M, DbErr> {
         M::at(row, &self.0)
     }

@@ -113,6 +113,11 @@ where
         created
     }
 
+    /// The loader itself (to read past the batches: [`super::loaders::Loaders::folding`]).
+    pub fn loader(&self) -> &L {
+        &self.loader
+    }
+
     /// The value of `key` (`None` when the loader found nothing for it).
     pub async fn load_one(&self, key: K) -> Result<Option<L::Value>, L::Error> {
         if !self.batcher.driven.load(Ordering::Acquire) {

@@ -111,6 +111,23 @@ impl Ty {
     }
 }
 
+/// The lists of an account a page of sub-accounts may read in its own statement, each
+/// with the capability the viewer needs on the account to read it (its resolver's guard).
+const ACCOUNT_LISTS: [(&str, Action); 4] = [
+    ("services", Action::ViewDetails),
+    ("orders", Action::ViewOrders),
+    ("tickets", Action::ManageTickets),
+    ("documents", Action::ViewDocuments),
+];
+
+/// The capability the list `name` of an account needs (`None`: no such list).
+pub fn list_guard(name: &str) -> Option<Action> {
+    ACCOUNT_LISTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, action)| *action)
+}
+
 /// What a field answers.
 pub(super) enum Kind {
     Typename(&'static str),
@@ -345,25 +362,25 @@ pub(super) fn field<'a>(
             Link::Services,
             Item::Service,
             &[PAGE, &["status"]],
-            Some(Action::ViewDetails),
+            list_guard("services"),
         ),
         (Ty::Account, "orders") => connection(
             Link::Orders,
             Item::Order,
             &[FORWARD, &["status"]],
-            Some(Action::ViewOrders),
+            list_guard("orders"),
         ),
         (Ty::Account, "tickets") => connection(
             Link::Tickets,
             Item::Ticket,
             &[FORWARD, &["status"]],
-            Some(Action::ManageTickets),
+            list_guard("tickets"),
         ),
         (Ty::Account, "documents") => connection(
             Link::Documents,
             Item::Document,
             &[FORWARD, &["kind"]],
-            Some(Action::ViewDocuments),
+            list_guard("documents"),
         ),
 
         (Ty::Address, "street") => value(S::Street),

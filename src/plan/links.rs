@@ -3,20 +3,22 @@
 //! documents) and of a ticket's messages, each one batch through the loaders with the keys
 //! the resolvers build ([`super::load`] walks the levels and calls these).
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
+
+use entity::account;
 
 use super::{
-    compile::Args,
+    catalog::{Kind, Link, Scalar},
+    compile::{Args, Field},
     load::{Conn, Fallback, Obj, Reached, Run, account_id, one},
 };
 use crate::{
     db::page::Page,
     error::AppError,
     graphql::{
-        account::{self as accounts, AccountOrder, SubAccountFilter},
+        account::{self as accounts, AccountOrder, List, SubAccountFilter, with_list},
         connection::page_request,
-        enums::{DocumentKind, OrderStatus, ServiceStatus, TicketStatus},
-        loaders::{Cached, ChildrenOf, PageKey},
+        loaders::{Cached, ChildrenOf, PageKey, Paged, SubAccounts},
         ticket::messages_key,
     },
     policy::{self, Action, Target},
@@ -161,35 +163,20 @@ impl Run<'_> {
                 Error = crate::graphql::loaders::LoadError,
             >,
     {
-        let keys: Vec<Option<PageKey<F>>> = of
-            .iter()
-            .map(|o| {
-                o.map(|o| {
-                    parent(o)
-                        .ok_or(Fallback)
-                        .and_then(|id| key(id).map_err(|_| Fallback))
-                        .map(|k| k.counted(counted))
-                })
-                .transpose()
-            })
-            .collect::<Result<_, _>>()?;
-        let mut found = loader.load_many(keys.iter().flatten().cloned()).await?;
-        Ok(keys
-            .into_iter()
-            .map(|k| {
-                k.map(|k| {
-                    let paged = found.remove(&k).unwrap_or_else(|| (Page::empty(), 0));
-                    one(Conn::of(paged, wrap))
-                })
-            })
-            .collect())
+        let keys = keys(of, counted, key, parent)?;
+        let found = loader.load_many(keys.iter().flatten().cloned()).await?;
+        Ok(reach(keys, found, wrap))
     }
 
+    /// A page of sub-accounts of each allowed main account; `nested`: a list of each
+    /// sub-account the rows select, read in the page's statement where the engine can
+    /// ([`Loaders::folding`]).
     pub(super) async fn sub_accounts(
         &self,
         args: &Args,
         of: &[Option<&Obj>],
         (counted, totals): (bool, bool),
+        nested: Option<&Field>,
     ) -> Result<Vec<Option<Reached>>, Fallback> {
         let filter: Option<SubAccountFilter> = self.arg(args, "filter")?;
         let order: Option<AccountOrder> = self.arg(args, "orderBy")?;
@@ -199,9 +186,9 @@ impl Run<'_> {
             .into_domain(0)
             .map_err(|_| Fallback)?;
         let sort = accounts::sort_of(order);
-        self.pages(
-            (of, counted),
-            &self.loaders.sub_accounts,
+        let keys = keys(
+            of,
+            counted,
             |main| {
                 Ok(accounts::sub_accounts_key(
                     main,
@@ -212,9 +199,43 @@ impl Run<'_> {
                 ))
             },
             account_id,
-            Obj::Account,
-        )
-        .await
+        )?;
+        let asked = keys.iter().flatten().cloned().collect();
+        let found = match nested {
+            Some(field) => self.folding(field, asked).await?,
+            None => self.loaders.sub_accounts.load_many(asked).await?,
+        };
+        Ok(reach(keys, found, Obj::Account))
+    }
+
+    /// The pages of sub-accounts `keys` ask for, with the list `field` selects of each
+    /// sub-account (when the viewer may read it of that sub-account: the field's guard).
+    async fn folding(
+        &self,
+        field: &Field,
+        keys: Vec<PageKey<SubAccounts>>,
+    ) -> Result<HashMap<PageKey<SubAccounts>, Paged<account::Model>>, Fallback> {
+        let Kind::One(
+            Link::Services(args) | Link::Orders(args) | Link::Tickets(args) | Link::Documents(args),
+            conn,
+        ) = &field.kind
+        else {
+            return Err(Fallback);
+        };
+        let allowed = |row: &account::Model| {
+            field.guard.is_none_or(|action| {
+                policy::authorize(self.viewer, action, Target::Account(row)).is_ok()
+            })
+        };
+        let list = List {
+            name: field.name.as_str(),
+            arg: &|name| self.given(args, name),
+            counted: self.asks(conn, &[Scalar::TotalCount])?,
+            allowed: &allowed,
+        };
+        Ok(with_list((self.loaders, self.viewer), keys, list)
+            .await
+            .ok_or(Fallback)??)
     }
 
     pub(super) fn page(&self, args: &Args) -> Result<crate::db::page::PageRequest, Fallback> {
@@ -233,24 +254,11 @@ impl Run<'_> {
         of: &[Option<&Obj>],
         counted: bool,
     ) -> Result<Vec<Option<Reached>>, Fallback> {
-        let status: Option<Vec<ServiceStatus>> = self.arg(args, "status")?;
-        let (first, after): (Option<i32>, Option<String>) =
-            (self.arg(args, "first")?, self.arg(args, "after")?);
-        let (last, before): (Option<i32>, Option<String>) =
-            (self.arg(args, "last")?, self.arg(args, "before")?);
+        let key = accounts::services_of(&|n| self.given(args, n)).ok_or(Fallback)?;
         self.pages(
             (of, counted),
             &self.loaders.services,
-            |id| {
-                accounts::services_key(
-                    id,
-                    status.clone(),
-                    first,
-                    after.clone(),
-                    last,
-                    before.clone(),
-                )
-            },
+            key,
             account_id,
             Obj::Service,
         )
@@ -263,13 +271,11 @@ impl Run<'_> {
         of: &[Option<&Obj>],
         counted: bool,
     ) -> Result<Vec<Option<Reached>>, Fallback> {
-        let status: Option<Vec<OrderStatus>> = self.arg(args, "status")?;
-        let (first, after): (Option<i32>, Option<String>) =
-            (self.arg(args, "first")?, self.arg(args, "after")?);
+        let key = accounts::orders_of(&|n| self.given(args, n)).ok_or(Fallback)?;
         self.pages(
             (of, counted),
             &self.loaders.orders,
-            |id| accounts::orders_key(id, status.clone(), first, after.clone()),
+            key,
             account_id,
             Obj::Order,
         )
@@ -282,13 +288,11 @@ impl Run<'_> {
         of: &[Option<&Obj>],
         counted: bool,
     ) -> Result<Vec<Option<Reached>>, Fallback> {
-        let status: Option<Vec<TicketStatus>> = self.arg(args, "status")?;
-        let (first, after): (Option<i32>, Option<String>) =
-            (self.arg(args, "first")?, self.arg(args, "after")?);
+        let key = accounts::tickets_of(self.viewer, &|n| self.given(args, n)).ok_or(Fallback)?;
         self.pages(
             (of, counted),
             &self.loaders.tickets,
-            |id| accounts::tickets_key(self.viewer, id, status.clone(), first, after.clone()),
+            key,
             account_id,
             Obj::Ticket,
         )
@@ -301,13 +305,11 @@ impl Run<'_> {
         of: &[Option<&Obj>],
         counted: bool,
     ) -> Result<Vec<Option<Reached>>, Fallback> {
-        let kind: Option<DocumentKind> = self.arg(args, "kind")?;
-        let (first, after): (Option<i32>, Option<String>) =
-            (self.arg(args, "first")?, self.arg(args, "after")?);
+        let key = accounts::documents_of(&|n| self.given(args, n)).ok_or(Fallback)?;
         self.pages(
             (of, counted),
             &self.loaders.documents,
-            |id| accounts::documents_key(id, kind, first, after.clone()),
+            key,
             account_id,
             Obj::Document,
         )
@@ -334,4 +336,41 @@ impl Run<'_> {
         )
         .await
     }
+}
+
+/// The key of each allowed object's list (`None` for one its guard refused), its total read
+/// only when `counted`.
+fn keys<F>(
+    of: &[Option<&Obj>],
+    counted: bool,
+    key: impl Fn(i64) -> Result<PageKey<F>, AppError>,
+    parent: impl Fn(&Obj) -> Option<i64>,
+) -> Result<Vec<Option<PageKey<F>>>, Fallback> {
+    of.iter()
+        .map(|o| {
+            o.map(|o| {
+                parent(o)
+                    .ok_or(Fallback)
+                    .and_then(|id| key(id).map_err(|_| Fallback))
+                    .map(|k| k.counted(counted))
+            })
+            .transpose()
+        })
+        .collect()
+}
+
+/// Each key's page, as a connection object (an empty page for a key nothing was found for).
+fn reach<F: std::hash::Hash + Eq, M>(
+    keys: Vec<Option<PageKey<F>>>,
+    mut found: HashMap<PageKey<F>, Paged<M>>,
+    wrap: impl Fn(Arc<M>) -> Obj + Copy,
+) -> Vec<Option<Reached>> {
+    keys.into_iter()
+        .map(|k| {
+            k.map(|k| {
+                let paged = found.remove(&k).unwrap_or_else(|| (Page::empty(), 0));
+                one(Conn::of(paged, wrap))
+            })
+        })
+        .collect()
 }

@@ -21,7 +21,7 @@ use entity::{
 
 use super::{
     catalog::{Kind, Link, Scalar, Ty},
-    compile::{Args, Sel, When},
+    compile::{Args, Field, Sel, When},
 };
 use crate::{
     auth::Viewer,
@@ -170,13 +170,16 @@ impl Run<'_> {
         }
     }
 
+    /// An argument as given (its variables replaced), if given.
+    pub(super) fn given(&self, args: &Args, name: &str) -> Option<ConstValue> {
+        args.iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, v)| self.resolve(v))
+    }
+
     /// An argument, parsed as the resolver's parameter is.
     pub(super) fn arg<T: InputType>(&self, args: &Args, name: &str) -> Result<T, Fallback> {
-        let value = args
-            .iter()
-            .find(|(n, _)| n.as_str() == name)
-            .map(|(_, v)| self.resolve(v));
-        T::parse(value).map_err(|_| Fallback)
+        T::parse(self.given(args, name)).map_err(|_| Fallback)
     }
 
     /// Whether the field's `@skip`/`@include` conditions let it through.
@@ -231,7 +234,7 @@ impl Run<'_> {
     }
 
     /// Whether the selection answers `scalar` for this request.
-    fn asks(&self, sel: &Sel, wanted: &[Scalar]) -> Result<bool, Fallback> {
+    pub(super) fn asks(&self, sel: &Sel, wanted: &[Scalar]) -> Result<bool, Fallback> {
         for field in &sel.fields {
             if let Kind::Value(s) = field.kind
                 && wanted.contains(&s)
@@ -243,33 +246,57 @@ impl Run<'_> {
         Ok(false)
     }
 
-    /// Whether a connection's rows (its `nodes`, or its `edges`' `node`) answer `scalar`
-    /// for this request.
-    pub(super) fn rows_ask(&self, conn: &Sel, wanted: &[Scalar]) -> Result<bool, Fallback> {
+    /// The selections of a connection's rows this request reads: its `nodes`', and its
+    /// `edges`' `node`'s.
+    fn rows_of<'s>(&self, conn: &'s Sel) -> Result<Vec<&'s Sel>, Fallback> {
+        let mut rows = Vec::new();
         for field in &conn.fields {
             if !self.included(&field.when)? {
                 continue;
             }
-            let asked = match &field.kind {
-                Kind::Many(Link::Nodes, rows) => self.asks(rows, wanted)?,
+            match &field.kind {
+                Kind::Many(Link::Nodes, sel) => rows.push(&**sel),
                 Kind::Many(Link::Edges, edge) | Kind::One(Link::Edges, edge) => {
-                    let mut asked = false;
                     for f in &edge.fields {
-                        if let Kind::One(Link::EdgeNode, rows) = &f.kind
+                        if let Kind::One(Link::EdgeNode, sel) = &f.kind
                             && self.included(&f.when)?
                         {
-                            asked |= self.asks(rows, wanted)?;
+                            rows.push(&**sel);
                         }
                     }
-                    asked
                 }
-                _ => false,
-            };
-            if asked {
+                _ => {}
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Whether a connection's rows answer `scalar` for this request.
+    pub(super) fn rows_ask(&self, conn: &Sel, wanted: &[Scalar]) -> Result<bool, Fallback> {
+        for rows in self.rows_of(conn)? {
+            if self.asks(rows, wanted)? {
                 return Ok(true);
             }
         }
         Ok(false)
+    }
+
+    /// The first list of an account a connection's rows select for this request (a page
+    /// of sub-accounts reads it in its own statement where it can: [`Run::sub_accounts`]).
+    fn nested_list<'s>(&self, conn: &'s Sel) -> Result<Option<&'s Field>, Fallback> {
+        for rows in self.rows_of(conn)? {
+            for field in &rows.fields {
+                if let Kind::One(
+                    Link::Services(_) | Link::Orders(_) | Link::Tickets(_) | Link::Documents(_),
+                    _,
+                ) = &field.kind
+                    && self.included(&field.when)?
+                {
+                    return Ok(Some(field));
+                }
+            }
+        }
+        Ok(None)
     }
 
     async fn totals(&self, sel: &Sel, objs: &[Obj]) -> Result<HashMap<i64, Totals>, Fallback> {
@@ -361,8 +388,14 @@ impl Run<'_> {
                     child,
                     &[Scalar::ActiveServicesCount, Scalar::TotalServiceCost],
                 )?;
+                // Only the viewer's own page, as the resolvers do (`graphql::account::nested`).
+                let own = match allowed.as_slice() {
+                    [Some(Obj::Account(a))] => self.viewer.account().map(|v| v.id) == Some(a.id),
+                    _ => false,
+                };
+                let nested = if own { self.nested_list(child)? } else { None };
                 reached.extend(
-                    self.sub_accounts(args, &allowed, (counted()?, totals))
+                    self.sub_accounts(args, &allowed, (counted()?, totals), nested)
                         .await?,
                 )
             }

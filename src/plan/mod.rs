@@ -18,6 +18,7 @@ mod write;
 
 use async_graphql::{ServerError, Variables};
 
+pub use catalog::list_guard;
 pub use compile::{Plan, compile};
 
 use crate::{auth::Viewer, graphql::loaders::Loaders};

@@ -23,6 +23,7 @@ mod documents;
 mod due;
 mod expiry;
 mod faults;
+mod folded;
 mod generate;
 mod http;
 mod isolation;

@@ -1,8 +1,6 @@
 //! The account lists: the admin's `accounts` and a main account's sub-accounts, filtered,
 //! sorted and paged by keyset.
 
-use std::collections::HashMap;
-
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select,
     sea_query::{Condition, Expr, ExprTrait, SimpleExpr},
@@ -14,7 +12,7 @@ use entity::{
 };
 
 use crate::db::{
-    children::{Beside, Children, KeyKind, Pages, fetch_beside},
+    children::{Beside, Children, Folded, KeyKind, Nest, fetch_folded},
     page::{self, Page, PageRequest, Sort, SortKey},
 };
 use crate::error::AppResult;
@@ -188,17 +186,20 @@ pub async fn count<C: ConnectionTrait>(
 
 /// Pages of the sub-accounts of many main accounts at once, under one filter and sort (the
 /// filter's own main account is the partition and is ignored), each with its total when
-/// `counted`, and `B` read beside each sub-account on a page (e.g. its `Totals`; `()` for
-/// nothing), by its id.
-pub async fn sub_accounts_of<B: Beside, C: ConnectionTrait>(
+/// `counted`, `B` read beside each sub-account on a page (e.g. its `Totals`; `()` for
+/// nothing), by its id, and `nest`'s list of each sub-account on a page read in the same
+/// statement where the engine can ([`fetch_folded`]).
+pub async fn sub_accounts_of<B: Beside, N: EntityTrait, C: ConnectionTrait>(
     db: &C,
-    scope: Condition,
-    mains: &[i64],
+    (scope, mains): (Condition, &[i64]),
     filter: &AccountFilter,
     (sort, descending): (AccountSort, bool),
-    req: &PageRequest,
-    counted: bool,
-) -> AppResult<(Pages<account::Model>, HashMap<i64, B>)> {
+    (req, counted): (&PageRequest, bool),
+    nest: Option<&Nest<N>>,
+) -> AppResult<Folded<account::Model, B, N::Model>>
+where
+    N::Model: crate::db::rows::Positional,
+{
     let filter = AccountFilter {
         main_account_id: None,
         ..filter.clone()
@@ -213,5 +214,5 @@ pub async fn sub_accounts_of<B: Beside, C: ConnectionTrait>(
         page: req,
         counted,
     };
-    fetch_beside::<account::Entity, B, _>(db, of).await
+    fetch_folded::<account::Entity, B, N, _>(db, of, nest).await
 }

@@ -2,6 +2,8 @@
 //! and what a compiled plan pages by (`crate::plan`), built in one place so both read the
 //! same batch and cache entry.
 
+use async_graphql::{InputType, Value};
+
 use crate::error::AppError;
 use crate::graphql::{
     connection::page_request,
@@ -100,4 +102,65 @@ pub fn paid_for_others_key(
         PaidForOthers(values(status, |s: &entity::enums::OrderStatus| s.as_str())?),
         page_request(first, after, last, before)?,
     ))
+}
+
+/// A field's arguments as given, by name (variables replaced).
+pub type Given<'a> = &'a (dyn Fn(&str) -> Option<Value> + Sync);
+
+fn parse<T: InputType>(arg: Given<'_>, name: &str) -> Option<T> {
+    T::parse(arg(name)).ok()
+}
+
+/// `Account.services`' key for any account from its arguments as given (`None`: one does
+/// not parse; the resolver says so).
+pub fn services_of(
+    arg: Given<'_>,
+) -> Option<impl Fn(i64) -> Result<PageKey<AnyOf<entity::enums::ServiceStatus>>, AppError> + use<>>
+{
+    let status: Option<Vec<ServiceStatus>> = parse(arg, "status")?;
+    let (first, after): (Option<i32>, Option<String>) =
+        (parse(arg, "first")?, parse(arg, "after")?);
+    let (last, before): (Option<i32>, Option<String>) =
+        (parse(arg, "last")?, parse(arg, "before")?);
+    Some(move |id| {
+        services_key(
+            id,
+            status.clone(),
+            first,
+            after.clone(),
+            last,
+            before.clone(),
+        )
+    })
+}
+
+/// `Account.orders`' key, as [`services_of`].
+pub fn orders_of(
+    arg: Given<'_>,
+) -> Option<impl Fn(i64) -> Result<PageKey<AnyOf<entity::enums::OrderStatus>>, AppError> + use<>> {
+    let status: Option<Vec<OrderStatus>> = parse(arg, "status")?;
+    let (first, after): (Option<i32>, Option<String>) =
+        (parse(arg, "first")?, parse(arg, "after")?);
+    Some(move |id| orders_key(id, status.clone(), first, after.clone()))
+}
+
+/// `Account.tickets`' key for `viewer`, as [`services_of`].
+pub fn tickets_of<'v>(
+    viewer: &'v crate::auth::Viewer,
+    arg: Given<'_>,
+) -> Option<impl Fn(i64) -> Result<PageKey<TicketFilter>, AppError> + use<'v>> {
+    let status: Option<Vec<TicketStatus>> = parse(arg, "status")?;
+    let (first, after): (Option<i32>, Option<String>) =
+        (parse(arg, "first")?, parse(arg, "after")?);
+    Some(move |id| tickets_key(viewer, id, status.clone(), first, after.clone()))
+}
+
+/// `Account.documents`' key, as [`services_of`].
+pub fn documents_of(
+    arg: Given<'_>,
+) -> Option<impl Fn(i64) -> Result<PageKey<AnyOf<entity::enums::DocumentKind>>, AppError> + use<>> {
+    let kind: Option<DocumentKind> = parse(arg, "kind")?;
+    let (first, after): (Option<i32>, Option<String>) =
+        (parse(arg, "first")?, parse(arg, "after")?);
+    Some(move |id| documents_key(id, kind, first, after.clone()))
 }

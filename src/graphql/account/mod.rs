@@ -7,6 +7,7 @@ pub mod controls;
 mod keys;
 pub mod list;
 pub mod manage;
+mod nested;
 
 use async_graphql::{Context, ErrorExtensions, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -14,10 +15,14 @@ use chrono::{DateTime, Utc};
 use entity::account;
 
 pub use capabilities::AccountCapabilities;
-pub use keys::{documents_key, orders_key, paid_for_others_key, services_key, tickets_key};
+pub use keys::{
+    documents_key, documents_of, orders_key, orders_of, paid_for_others_key, services_key,
+    services_of, tickets_key, tickets_of,
+};
 pub use list::{
     AccountFilter, AccountOrder, SubAccountFilter, account_connection, sort_of, sub_accounts_key,
 };
+pub use nested::{List, with_list};
 
 use super::{
     activity::ActivityEntry,
@@ -269,7 +274,7 @@ impl Account {
             req,
             list::wants_totals(ctx),
         );
-        page_of(ctx, &super::loaders(ctx)?.sub_accounts, key, Account::new).await
+        nested::sub_accounts_page(ctx, key).await
     }
 
     /// The most recently linked sub-accounts, newest first (the dashboard widget).

@@ -35,16 +35,17 @@ use crate::{
 
 mod pages;
 mod relations;
+mod sub_accounts;
 mod usage;
 
 pub use pages::{
-    AnyOf, ChildFilter, PageKey, Paged, PagesOf, PaidForOthers, SubAccounts, SubAccountsLoader,
-    TicketFilter, TicketsLoader,
+    AnyOf, ChildFilter, Nests, PageKey, Paged, PagesOf, PaidForOthers, TicketFilter, TicketsLoader,
 };
 pub use relations::{
     ById, CatalogLoader, ChildrenOf, FormerSubs, FormerSubsLoader, OwnedById, PendingChangeLoader,
     SpentLoader, TariffCache, TariffLoader, TotalsLoader,
 };
+pub use sub_accounts::{SubAccounts, SubAccountsLoader};
 pub use usage::{Between, CallsBetween, InternetLoader, SessionsBetween, UsageKey, VoiceLoader};
 
 pub type LoadError = Arc<AppError>;

@@ -18,12 +18,10 @@ use entity::{
 };
 
 use crate::{
-    auth::Viewer,
     db::{
-        children::{Children, KeyKind, fetch_children},
+        children::{KeyKind, Nest, fetch_children},
         page::{self, Page, PageRequest, Sort},
     },
-    domain::service::Totals,
     error::AppError,
     policy::scope::Deferred,
 };
@@ -144,7 +142,7 @@ type Group<F> = (F, PageRequest, bool);
 
 /// Groups keys by (filter, page, counted) so each distinct request is one statement for all
 /// parents.
-fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> HashMap<Group<F>, Vec<i64>> {
+pub(super) fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> HashMap<Group<F>, Vec<i64>> {
     let mut groups: HashMap<Group<F>, Vec<i64>> = HashMap::new();
     for key in keys {
         groups
@@ -157,7 +155,7 @@ fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> HashMap<Group<F>, Vec<i64
 
 /// Puts each parent's page of one group into `out` under its key (a parent without rows
 /// gets an empty page).
-fn spread<F: Clone + Eq + Hash, M>(
+pub(super) fn spread<F: Clone + Eq + Hash, M>(
     out: &mut HashMap<PageKey<F>, Paged<M>>,
     group: &Group<F>,
     parents: Vec<i64>,
@@ -173,7 +171,7 @@ fn spread<F: Clone + Eq + Hash, M>(
 
 /// A page as the loaders keep it: each row behind an `Arc`, so that a page handed out
 /// again (every `load_one` of a cached key) shares its rows instead of copying them.
-fn shared<M>(page: Page<M>, total: i64) -> Paged<M> {
+pub(super) fn shared<M>(page: Page<M>, total: i64) -> Paged<M> {
     (page.map(Arc::new), total)
 }
 
@@ -189,6 +187,41 @@ fn key_in<F: Clone>((filter, page, counted): &Group<F>, parent: i64) -> PageKey<
 
 /// A page of rows (shared: [`shared`]) with the list's total under its filter.
 pub type Paged<M> = (Page<Arc<M>>, i64);
+
+/// A loader of nested pages that says what list a key asks for as a [`Nest`]: the one
+/// definition of the list, whether it is read in a statement of its own (the loader's) or
+/// in its parent's statement (a page of sub-accounts: [`SubAccountsLoader::pages`]).
+pub trait Nests<F> {
+    type Entity: EntityTrait;
+    /// The list `key` asks for, its parent left to the statement; `None`: it is read on
+    /// its own.
+    fn nest(&self, key: &PageKey<F>) -> Option<Nest<Self::Entity>>;
+}
+
+/// Reads each group of `keys` (keys that differ only in their parent) in one statement, the
+/// list as `nests` defines it.
+async fn load_nested<F, L>(
+    db: &DatabaseConnection,
+    nests: &L,
+    keys: &[PageKey<F>],
+) -> Result<HashMap<PageKey<F>, Paged<<L::Entity as EntityTrait>::Model>>, LoadError>
+where
+    F: Clone + Eq + Hash,
+    L: Nests<F>,
+    <L::Entity as EntityTrait>::Model: crate::db::rows::Positional,
+{
+    let mut out = HashMap::new();
+    for (group, parents) in group(keys) {
+        let Some(nest) = nests.nest(&key_in(&group, 0)) else {
+            continue;
+        };
+        let pages = fetch_children::<L::Entity, _>(db, nest.children(&parents))
+            .await
+            .map_err(Arc::new)?;
+        spread(&mut out, &group, parents, pages);
+    }
+    Ok(out)
+}
 
 /// Pages of the children of many parents: one statement per distinct (filter, page), within
 /// the viewer's `scope` of the table, in id order or by a column (then id).
@@ -240,31 +273,32 @@ where
         &self,
         keys: &[PageKey<F>],
     ) -> Result<HashMap<PageKey<F>, Self::Value>, LoadError> {
-        let mut out = HashMap::new();
-        for (group, parents) in group(keys) {
-            let (filter, page, counted) = &group;
-            let sort = Sort {
+        load_nested(&self.db, self, keys).await
+    }
+}
+
+impl<E, F> Nests<F> for PagesOf<E, F>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: crate::db::rows::Positional + Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+    F: ChildFilter,
+{
+    type Entity = E;
+
+    fn nest(&self, key: &PageKey<F>) -> Option<Nest<E>> {
+        Some(Nest {
+            parent: self.parent,
+            filter: key.filter.condition().add(self.scope.condition()),
+            sort: Sort {
                 key: self.key.map(|(column, _)| Expr::col(column)),
                 id: Expr::col(Alias::new("id")),
                 descending: self.descending,
-            };
-            let pages = fetch_children::<E, _>(
-                &self.db,
-                Children {
-                    parent: self.parent,
-                    parents: &parents,
-                    filter: filter.condition().add(self.scope.condition()),
-                    sort: &sort,
-                    key: self.key.map(|(_, kind)| kind),
-                    page,
-                    counted: *counted,
-                },
-            )
-            .await
-            .map_err(Arc::new)?;
-            spread(&mut out, &group, parents, pages);
-        }
-        Ok(out)
+            },
+            key: self.key.map(|(_, kind)| kind),
+            page: key.page.clone(),
+            counted: key.counted,
+        })
     }
 }
 
@@ -325,127 +359,36 @@ impl Loader<PageKey<TicketFilter>> for TicketsLoader {
         &self,
         keys: &[PageKey<TicketFilter>],
     ) -> Result<HashMap<PageKey<TicketFilter>, Self::Value>, LoadError> {
-        let mut out = HashMap::new();
-        for (group, parents) in group(keys) {
-            let (filter, page, counted) = &group;
-            if filter.with_sub_accounts {
-                for parent in parents {
-                    let found = self
-                        .with_sub_accounts(parent, &filter.statuses, page, *counted)
-                        .await?;
-                    out.insert(key_in(&group, parent), found);
-                }
-                continue;
-            }
-            let pages = fetch_children::<ticket::Entity, _>(
-                &self.db,
-                Children {
-                    parent: ticket::Column::AccountId,
-                    parents: &parents,
-                    filter: filter
-                        .statuses
-                        .on(ticket::Column::Status)
-                        .add(self.scope.condition()),
-                    sort: &Sort::by_id(Alias::new("id"), true),
-                    key: None,
-                    page,
-                    counted: *counted,
-                },
-            )
-            .await
-            .map_err(Arc::new)?;
-            spread(&mut out, &group, parents, pages);
-        }
-        Ok(out)
-    }
-}
-
-/// A main account's sub-accounts list: what narrows it, how it is sorted, and whether its
-/// rows' totals are wanted (read in the same statement, [`SubAccountsLoader`]).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SubAccounts {
-    pub filter: crate::domain::account::AccountFilter,
-    pub sort: crate::domain::account::AccountSort,
-    pub descending: bool,
-    pub totals: bool,
-}
-
-/// The sub-accounts lists of many main accounts: one statement per distinct list asked and
-/// per scope its mains' sub-accounts are read through (`policy::scope::sub_accounts_of`:
-/// none for the viewer's own, the accounts scope for any other). When the list's totals are
-/// wanted, each sub-account's totals row is read beside it and handed to the totals loader,
-/// which then has no statement to send for them.
-pub struct SubAccountsLoader {
-    pub(super) db: DatabaseConnection,
-    pub(super) viewer: Arc<Viewer>,
-    pub(super) totals: super::Cached<super::TotalsLoader>,
-}
-
-impl SubAccountsLoader {
-    /// One statement: the pages of `mains` within `scope`, with `B` read beside each row.
-    async fn read<B: crate::db::children::Beside>(
-        &self,
-        scope: Condition,
-        mains: &[i64],
-        list: &SubAccounts,
-        page: &PageRequest,
-        counted: bool,
-    ) -> Result<(crate::db::children::Pages<account::Model>, HashMap<i64, B>), LoadError> {
-        crate::domain::account::sub_accounts_of::<B, _>(
-            &self.db,
-            scope,
-            mains,
-            &list.filter,
-            (list.sort, list.descending),
-            page,
-            counted,
-        )
-        .await
-        .map_err(Arc::new)
-    }
-}
-
-impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
-    type Value = Paged<account::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[PageKey<SubAccounts>],
-    ) -> Result<HashMap<PageKey<SubAccounts>, Self::Value>, LoadError> {
-        let mut out = HashMap::new();
-        for (group, mains) in group(keys) {
-            let (list, page, counted) = &group;
-            for (scope, mains) in by_scope(&self.viewer, mains) {
-                let pages = if list.totals {
-                    let (pages, totals) = self
-                        .read::<Totals>(scope, &mains, list, page, *counted)
-                        .await?;
-                    for (account, totals) in totals {
-                        self.totals.prime(account, totals);
-                    }
-                    pages
-                } else {
-                    self.read::<()>(scope, &mains, list, page, *counted)
-                        .await?
-                        .0
-                };
-                spread(&mut out, &group, mains, pages);
+        let mut out = load_nested(&self.db, self, keys).await?;
+        for key in keys {
+            if key.filter.with_sub_accounts {
+                let found = self
+                    .with_sub_accounts(key.parent, &key.filter.statuses, &key.page, key.counted)
+                    .await?;
+                out.insert(key.clone(), found);
             }
         }
         Ok(out)
     }
 }
 
-/// The mains grouped by the scope of their sub-accounts for the viewer.
-fn by_scope(viewer: &Viewer, mains: Vec<i64>) -> Vec<(Condition, Vec<i64>)> {
-    let mut groups: Vec<(Condition, Vec<i64>)> = Vec::new();
-    for main in mains {
-        let scope = crate::policy::scope::sub_accounts_of(viewer, main);
-        match groups.iter_mut().find(|(s, _)| *s == scope) {
-            Some((_, of)) => of.push(main),
-            None => groups.push((scope, vec![main])),
-        }
+impl Nests<TicketFilter> for TicketsLoader {
+    type Entity = ticket::Entity;
+
+    /// An account's own tickets; a main account's list with its sub-accounts' is read on
+    /// its own.
+    fn nest(&self, key: &PageKey<TicketFilter>) -> Option<Nest<ticket::Entity>> {
+        (!key.filter.with_sub_accounts).then(|| Nest {
+            parent: ticket::Column::AccountId,
+            filter: key
+                .filter
+                .statuses
+                .on(ticket::Column::Status)
+                .add(self.scope.condition()),
+            sort: Sort::by_id(Alias::new("id"), true),
+            key: None,
+            page: key.page.clone(),
+            counted: key.counted,
+        })
     }
-    groups
 }

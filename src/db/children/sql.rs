@@ -1,0 +1,275 @@
+//! The statements of [`super`]: on PostgreSQL a `LATERAL` page per parent (and, for a
+//! [`Nest`], a `LATERAL` page per child inside it); on SQLite the children of all parents
+//! numbered by window functions and cut at the limit.
+
+use sea_orm::{
+    EntityTrait, IdenStatic, Order,
+    sea_query::{
+        Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement, SimpleExpr,
+    },
+};
+
+use super::{Children, KEY, NEST, NEST_KEY, NEST_TOTAL, Nest, PARENT, TOTAL};
+use crate::{
+    db::page::{PageRequest, Sort},
+    error::AppResult,
+};
+
+/// Joins `table` to the children's rows (as `child`) on `table.key = child.id`, after the
+/// pages are cut, and reads its `columns` as `b__<column>`.
+pub(super) fn join_beside(
+    stmt: &mut SelectStatement,
+    child: &str,
+    table: &str,
+    key: &str,
+    columns: &[&str],
+) {
+    for column in columns {
+        stmt.expr_as(
+            Expr::col((Alias::new("b__"), Alias::new(*column))),
+            Alias::new(super::beside_column(column)),
+        );
+    }
+    stmt.join_as(
+        JoinType::LeftJoin,
+        Alias::new(table),
+        Alias::new("b__"),
+        Expr::col((Alias::new("b__"), Alias::new(key)))
+            .equals((Alias::new(child), Alias::new("id"))),
+    );
+}
+
+/// The rows of `table` whose `column` is `parent` and that `filter` keeps.
+fn of_parent(
+    table: &str,
+    column: &str,
+    parent: SimpleExpr,
+    filter: &Condition,
+    select: &mut SelectStatement,
+) {
+    select.from(Alias::new(table)).cond_where(
+        Condition::all()
+            .add(Expr::col((Alias::new(table), Alias::new(column))).eq(parent))
+            .add(filter.clone()),
+    );
+}
+
+/// One parent's page of `table` (its sort key read as `key_as`) and, when `counted`, its
+/// total (as `total_as`): the two `LATERAL` subqueries of a page.
+struct Lateral<'a> {
+    table: &'a str,
+    column: &'a str,
+    parent: SimpleExpr,
+    filter: &'a Condition,
+    sort: &'a Sort,
+    page: &'a PageRequest,
+}
+
+impl Lateral<'_> {
+    /// The page: its cursors and limit inside, so an index range per parent.
+    fn page(&self, key_as: &str) -> AppResult<SelectStatement> {
+        let table = Alias::new(self.table);
+        let order = self.sort.fetch_order(self.page);
+        let mut page = Query::select();
+        page.column((table, Asterisk));
+        of_parent(
+            self.table,
+            self.column,
+            self.parent.clone(),
+            self.filter,
+            &mut page,
+        );
+        page.cond_where(self.sort.within(self.page)?);
+        if let Some(k) = &self.sort.key {
+            page.expr_as(k.clone(), Alias::new(key_as))
+                .order_by_expr(k.clone(), order.clone());
+        }
+        page.order_by_expr(self.sort.id.clone(), order)
+            .limit(crate::db::limit::rows_for(self.page.limit + 1));
+        Ok(page)
+    }
+
+    fn count(&self, total_as: &str) -> SelectStatement {
+        let mut count = Query::select();
+        count.expr_as(Expr::cust("COUNT(*)"), Alias::new(total_as));
+        of_parent(
+            self.table,
+            self.column,
+            self.parent.clone(),
+            self.filter,
+            &mut count,
+        );
+        count
+    }
+
+    /// Joins the page to `stmt` as `alias` (and the count as `counted`, when asked), ordered
+    /// after what `stmt` is already ordered by.
+    fn join(
+        &self,
+        stmt: &mut SelectStatement,
+        (alias, key_as): (&str, &str),
+        counted: Option<(&str, &str)>,
+    ) -> AppResult<()> {
+        if let Some((count_alias, total_as)) = counted {
+            stmt.column((Alias::new(count_alias), Alias::new(total_as)))
+                .join_lateral(
+                    JoinType::LeftJoin,
+                    self.count(total_as),
+                    Alias::new(count_alias),
+                    Expr::cust("TRUE"),
+                );
+        }
+        stmt.column((Alias::new(alias), Asterisk)).join_lateral(
+            JoinType::LeftJoin,
+            self.page(key_as)?,
+            Alias::new(alias),
+            Expr::cust("TRUE"),
+        );
+        let order = self.sort.fetch_order(self.page);
+        if self.sort.key.is_some() {
+            stmt.order_by((Alias::new(alias), Alias::new(key_as)), order.clone());
+        }
+        stmt.order_by((Alias::new(alias), Alias::new("id")), order);
+        Ok(())
+    }
+}
+
+/// PostgreSQL: `VALUES` of the parents (padded to their bucket, [`crate::db::among`]), each
+/// joined `LATERAL` to its page (the cursors and the limit inside, so an index range per
+/// parent) and, when counted, to its total; with a [`Nest`], each child of a page joined
+/// `LATERAL` to its own page (its columns after the `nest__` mark) and total: a child's row
+/// repeats for each row of its nested page (only the first is read into a model).
+pub(super) fn lateral<E: EntityTrait, N: EntityTrait>(
+    of: &Children<'_, E>,
+    nest: Option<&Nest<N>>,
+) -> AppResult<SelectStatement> {
+    let mut stmt = Query::select();
+    stmt.expr_as(
+        Expr::col((Alias::new("p__"), Alias::new("column1"))),
+        Alias::new(PARENT),
+    )
+    .from_values(
+        crate::db::among::parents(of.parents.iter().copied()),
+        Alias::new("p__"),
+    )
+    .order_by((Alias::new("p__"), Alias::new("column1")), Order::Asc);
+    let page = Lateral {
+        table: E::default().table_name(),
+        column: of.parent.as_str(),
+        // The parents' ids typed where they are compared, so the statement means the same
+        // with its values inlined (the benchmark replays it so).
+        parent: Expr::cust("CAST(\"p__\".\"column1\" AS BIGINT)"),
+        filter: &of.filter,
+        sort: of.sort,
+        page: of.page,
+    };
+    page.join(
+        &mut stmt,
+        ("c__", KEY),
+        of.counted.then_some(("k__", TOTAL)),
+    )?;
+    if let Some(nest) = nest {
+        stmt.expr_as(Expr::cust("1"), Alias::new(NEST));
+        Lateral {
+            table: N::default().table_name(),
+            column: nest.parent.as_str(),
+            parent: Expr::col((Alias::new("c__"), Alias::new("id"))),
+            filter: &nest.filter,
+            sort: &nest.sort,
+            page: &nest.page,
+        }
+        .join(
+            &mut stmt,
+            ("g__", NEST_KEY),
+            nest.counted.then_some(("h__", NEST_TOTAL)),
+        )?;
+    }
+    Ok(stmt)
+}
+/// SQLite: the filtered children of all parents, numbered per parent within the cursors
+/// (`ROW_NUMBER`) and cut at the limit; a parent's first row outside the cursors is kept
+/// (`in__ = 0`) so that a parent with an empty page still carries its total (`COUNT`,
+/// only when counted).
+pub(super) fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> {
+    let table = E::default().table_name().to_string();
+    let parent = of.parent.as_str().to_string();
+    let id_col = "id";
+    // Innermost: the filtered children (with each parent's total and their sort key).
+    let mut inner = Query::select();
+    inner
+        .column(Asterisk)
+        .expr_as(
+            Expr::col((Alias::new(table.as_str()), Alias::new(parent.as_str()))),
+            Alias::new(PARENT),
+        )
+        .from(Alias::new(table.as_str()))
+        .and_where(crate::db::among::column_among(
+            of.parent,
+            of.parents.iter().copied(),
+        ))
+        .cond_where(of.filter.clone());
+    if of.counted {
+        inner.expr_as(
+            Expr::cust(format!("COUNT(*) OVER (PARTITION BY \"{parent}\")")),
+            Alias::new(TOTAL),
+        );
+    }
+    if let Some(k) = &of.sort.key {
+        inner.expr_as(k.clone(), Alias::new(KEY));
+    }
+    // The same order over the subquery's columns.
+    let outer_sort = Sort {
+        key: of.sort.key.as_ref().map(|_| Expr::col(Alias::new(KEY))),
+        id: Expr::col(Alias::new(id_col)),
+        descending: of.sort.descending,
+    };
+    // Middle: whether each row lies within the cursors (rows outside still carry the total).
+    let window = outer_sort.within(of.page)?;
+    let mut middle = Query::select();
+    middle
+        .column(Asterisk)
+        .expr_as(
+            Expr::case(window, Expr::cust("1")).finally(Expr::cust("0")),
+            Alias::new("in__"),
+        )
+        .from_subquery(inner, Alias::new("f"));
+    // Then the position of each row in its parent's page.
+    let dir = match of.sort.fetch_order(of.page) {
+        Order::Asc => "ASC",
+        _ => "DESC",
+    };
+    let order = match &of.sort.key {
+        Some(_) => format!("\"{KEY}\" {dir}, \"{id_col}\" {dir}"),
+        None => format!("\"{id_col}\" {dir}"),
+    };
+    let mut numbered = Query::select();
+    numbered
+        .column(Asterisk)
+        .expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY \"{PARENT}\", \"in__\" ORDER BY {order})"
+            )),
+            Alias::new("rn__"),
+        )
+        .from_subquery(middle, Alias::new("m"));
+    let mut outer = Query::select();
+    outer
+        .column((Alias::new("n"), Asterisk))
+        .from_subquery(numbered, Alias::new("n"))
+        .cond_where(
+            Condition::any()
+                .add(
+                    Expr::col(Alias::new("in__"))
+                        .eq(1)
+                        .and(Expr::col(Alias::new("rn__")).lte(of.page.limit as i64 + 1)),
+                )
+                .add(
+                    Expr::col(Alias::new("in__"))
+                        .eq(0)
+                        .and(Expr::col(Alias::new("rn__")).eq(1)),
+                ),
+        )
+        .order_by(Alias::new(PARENT), Order::Asc)
+        .order_by(Alias::new("rn__"), Order::Asc);
+    Ok(outer)
+}
