@@ -161,12 +161,24 @@ impl Loaders {
         L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as sea_orm::EntityTrait>::Model>>,
         <L::Entity as sea_orm::EntityTrait>::Model: crate::db::rows::Positional,
     {
-        let template = nested_key(0);
+        // Only PostgreSQL reads a nested list in its parent's statement; elsewhere the page
+        // goes through its batch as any other.
+        let folds = self.sub_accounts.loader().db.get_database_backend()
+            == sea_orm::DatabaseBackend::Postgres;
+        let template = nested_key(0).filter(|_| folds);
         let nest = template.as_ref().and_then(|key| nested.loader().nest(key));
         let Some((template, nest)) = template.zip(nest) else {
             return self.sub_accounts.load_many(keys).await;
         };
-        let (pages, lists) = self.sub_accounts.loader().pages(&keys, Some(&nest)).await?;
+        // Read past the batches (the viewer's own page: one per request), in a batch's span
+        // all the same.
+        let span = tracing::info_span!(
+            "dataloader.batch",
+            loader = "sub_accounts with a list of each",
+            keys = keys.len()
+        );
+        let read = self.sub_accounts.loader().pages(&keys, Some(&nest));
+        let (pages, lists) = tracing::Instrument::instrument(read, span).await?;
         let same = |key: &PageKey<F>| {
             key.filter == template.filter
                 && key.page == template.page
