@@ -5,8 +5,6 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use entity::account;
-
 use super::{
     catalog::{Kind, Link, Scalar},
     compile::{Args, Field},
@@ -169,8 +167,8 @@ impl Run<'_> {
     }
 
     /// A page of sub-accounts of each allowed main account; `nested`: a list of each
-    /// sub-account the rows select, read in the page's statement where the engine can
-    /// ([`Loaders::folding`]).
+    /// sub-account the rows select, read in the page's statement where it can
+    /// ([`with_list`]).
     pub(super) async fn sub_accounts(
         &self,
         args: &Args,
@@ -200,21 +198,17 @@ impl Run<'_> {
             },
             account_id,
         )?;
-        let asked = keys.iter().flatten().cloned().collect();
-        let found = match nested {
-            Some(field) => self.folding(field, asked).await?,
-            None => self.loaders.sub_accounts.load_many(asked).await?,
-        };
+        let asked: Vec<_> = keys.iter().flatten().cloned().collect();
+        if let Some(field) = nested {
+            self.folding(field, &asked).await?;
+        }
+        let found = self.loaders.sub_accounts.load_many(asked).await?;
         Ok(reach(keys, found, Obj::Account))
     }
 
-    /// The pages of sub-accounts `keys` ask for, with the list `field` selects of each
-    /// sub-account (when the viewer may read it of that sub-account: the field's guard).
-    async fn folding(
-        &self,
-        field: &Field,
-        keys: Vec<PageKey<SubAccounts>>,
-    ) -> Result<HashMap<PageKey<SubAccounts>, Paged<account::Model>>, Fallback> {
+    /// Reads the pages of sub-accounts `keys` ask for with the list `field` selects of each
+    /// sub-account, where it can ([`with_list`]); the pages are then in the loaders' cache.
+    async fn folding(&self, field: &Field, keys: &[PageKey<SubAccounts>]) -> Result<(), Fallback> {
         let Kind::One(
             Link::Services(args) | Link::Orders(args) | Link::Tickets(args) | Link::Documents(args),
             conn,
@@ -222,20 +216,12 @@ impl Run<'_> {
         else {
             return Err(Fallback);
         };
-        let allowed = |row: &account::Model| {
-            field.guard.is_none_or(|action| {
-                policy::authorize(self.viewer, action, Target::Account(row)).is_ok()
-            })
-        };
         let list = List {
             name: field.name.as_str(),
             arg: &|name| self.given(args, name),
             counted: self.asks(conn, &[Scalar::TotalCount])?,
-            allowed: &allowed,
         };
-        Ok(with_list((self.loaders, self.viewer), keys, list)
-            .await
-            .ok_or(Fallback)??)
+        Ok(with_list((self.loaders, self.viewer), keys, list).await?)
     }
 
     pub(super) fn page(&self, args: &Args) -> Result<crate::db::page::PageRequest, Fallback> {

@@ -388,12 +388,7 @@ impl Run<'_> {
                     child,
                     &[Scalar::ActiveServicesCount, Scalar::TotalServiceCost],
                 )?;
-                // Only the viewer's own page, as the resolvers do (`graphql::account::nested`).
-                let own = match allowed.as_slice() {
-                    [Some(Obj::Account(a))] => self.viewer.account().map(|v| v.id) == Some(a.id),
-                    _ => false,
-                };
-                let nested = if own { self.nested_list(child)? } else { None };
+                let nested = self.nested_list(child)?;
                 reached.extend(
                     self.sub_accounts(args, &allowed, (counted()?, totals), nested)
                         .await?,

@@ -60,8 +60,9 @@ struct Layout {
     rows: Rows,
     /// The columns read beside the child ([`Beside`]).
     beside: Vec<usize>,
-    /// The nested list's columns ([`Nest`]): its row's `id` is `on_page`.
-    nest: Option<Rows>,
+    /// The nested list's columns ([`Nest`]), and its row's `id` (`NULL` for a child without
+    /// any).
+    nest: Option<(Rows, usize)>,
 }
 
 /// Where one list's columns are in a row: the model's, its total's and its sort key's.
@@ -77,7 +78,7 @@ impl Layout {
         (counted, keyed): (bool, bool),
         inside: Option<&str>,
         nest: Option<(bool, bool)>,
-    ) -> AppResult<(Self, Option<usize>)> {
+    ) -> AppResult<Self> {
         let names = row.column_names();
         let beside = B::JOIN.map_or(&[][..], |(_, _, columns)| columns);
         let layout = Self {
@@ -95,7 +96,7 @@ impl Layout {
             nest: None,
         };
         let Some((counted, keyed)) = nest else {
-            return Ok((layout, None));
+            return Ok(layout);
         };
         // The nested list's columns repeat the child's names: they are found after the mark.
         let from = position(&names, NEST)? + 1;
@@ -111,13 +112,10 @@ impl Layout {
             model: Positions::of::<N>(after)?.shifted(from),
         };
         let id = at(position(after, "id")?);
-        Ok((
-            Self {
-                nest: Some(nested),
-                ..layout
-            },
-            Some(id),
-        ))
+        Ok(Self {
+            nest: Some((nested, id)),
+            ..layout
+        })
     }
 }
 
@@ -294,7 +292,7 @@ where
     let rows = db
         .query_all_raw(super::limit::build(backend, &stmt))
         .await?;
-    let mut layout: Option<(Layout, Option<usize>)> = None;
+    let mut layout: Option<Layout> = None;
     // Every parent has its page, also one without any child (Relay's rules still apply:
     // after a cursor there is a previous page).
     let mut grouped: HashMap<i64, Keyed<E::Model>> = of
@@ -307,7 +305,7 @@ where
     let mut nested: HashMap<i64, Keyed<N::Model>> = HashMap::new();
     let mut current: Option<i64> = None;
     for row in rows {
-        let (at, nest_id) = match &layout {
+        let at = match &layout {
             Some(at) => at,
             None => layout.insert(Layout::of::<E::Model, B, N::Model>(
                 &row,
@@ -344,40 +342,37 @@ where
                 );
             }
             entry.0.push((model, key));
-            if let (Some(id), Some(rows)) = (id, &at.nest) {
+            if let (Some(id), Some((rows, _))) = (id, &at.nest) {
                 nested.insert(id, (Vec::new(), rows.total(&row)?));
             }
         }
         // The row's nested row, when its child is on the page and it is on the child's.
-        let (Some(id), Some(rows), Some(nest), Some(nest_id)) = (id, &at.nest, nest, *nest_id)
-        else {
+        let (Some(id), Some((rows, nest_id)), Some(nest)) = (id, &at.nest, nest) else {
             continue;
         };
         if let Some(page) = nested.get_mut(&id)
-            && Option::<i64>::read(&row, nest_id)?.is_some()
+            && Option::<i64>::read(&row, *nest_id)?.is_some()
             && page.0.len() as u64 <= nest.page.limit
         {
             page.0.push(rows.read::<N::Model>(&row, nest.key)?);
         }
     }
-    let pages = grouped
-        .into_iter()
-        .map(|(parent, (rows, total))| Ok((parent, (finish_keyed::<E>(rows, of.page)?, total))))
-        .collect::<AppResult<_>>()?;
-    let nested = match nest {
-        Some(nest) => Some(
-            nested
-                .into_iter()
-                .map(|(child, (rows, total))| {
-                    Ok((child, (finish_keyed::<N>(rows, &nest.page)?, total)))
-                })
-                .collect::<AppResult<_>>()?,
-        ),
-        None => None,
-    };
     Ok(Folded {
-        pages,
+        pages: finish::<E>(grouped, of.page)?,
         beside,
-        nested,
+        nested: nest
+            .map(|nest| finish::<N>(nested, &nest.page))
+            .transpose()?,
     })
+}
+
+/// Each parent's rows cut into its page, with its total.
+fn finish<E: EntityTrait>(
+    grouped: HashMap<i64, Keyed<E::Model>>,
+    page: &PageRequest,
+) -> AppResult<Pages<E::Model>> {
+    grouped
+        .into_iter()
+        .map(|(parent, (rows, total))| Ok((parent, (finish_keyed::<E>(rows, page)?, total))))
+        .collect()
 }

@@ -1,11 +1,7 @@
 //! A page of sub-accounts read by the resolvers with the first list of an account its rows
 //! select (services, orders, tickets, documents) read in the page's own statement, as a
 //! compiled plan reads it ([`Loaders::folding`]): the list's resolver below then finds its
-//! page in its loader's cache, so both paths cost the same statements for one shape. Only
-//! the viewer's own page is read so (one per request: it needs no batch); the sub-accounts
-//! of many accounts at once (staff's lists) are read a level at a time.
-
-use std::{collections::HashMap, sync::Arc};
+//! page in its loader's cache, so both paths cost the same statements for one shape.
 
 use async_graphql::{Context, SelectionField};
 
@@ -15,38 +11,26 @@ use super::{Account, keys};
 use crate::{
     graphql::{
         connection::Connection,
-        loaders::{LoadError, Loaders, PageKey, Paged, SubAccounts, gql},
+        loaders::{LoadError, Loaders, PageKey, SubAccounts, gql, page_of},
     },
     policy::{self, Target},
 };
 
-/// The page of sub-accounts `key` asks for (its total read only when `totalCount` is
-/// selected), with the first list of an account its rows select read with it.
+/// The page of sub-accounts `key` asks for, with the first list of an account its rows
+/// select read with it where [`Loaders::folding`] can.
 pub async fn sub_accounts_page(
     ctx: &Context<'_>,
     key: PageKey<SubAccounts>,
 ) -> async_graphql::Result<Connection<Account>> {
     let loaders = crate::graphql::loaders(ctx)?;
-    let key = key.counted(crate::graphql::connection::wants_total(ctx));
-    // Only the viewer's own page: a request has one, so reading it past the batches costs
-    // no statement per parent (a compiled plan folds the same pages: `crate::plan`).
-    let own = crate::graphql::viewer(ctx)?.account().map(|a| a.id) == Some(key.parent);
-    let found = match first_list(ctx).filter(|_| own) {
-        Some(list) => folding(ctx, loaders, &key, list).await,
-        None => None,
-    };
-    let mut found = match found {
-        Some(found) => found,
-        None => loaders.sub_accounts.load_many([key.clone()]).await,
+    if let Some(list) = first_list(ctx) {
+        // Its total read as `page_of` below asks for it, so the page is in the cache.
+        let key = key
+            .clone()
+            .counted(crate::graphql::connection::wants_total(ctx));
+        folding(ctx, loaders, key, list).await.map_err(gql)?;
     }
-    .map_err(gql)?;
-    let (page, total) = found
-        .remove(&key)
-        .unwrap_or_else(|| (crate::db::page::Page::empty(), 0));
-    Ok(Connection::new(
-        page.map(|row| Account::new(Arc::unwrap_or_clone(row))),
-        total,
-    ))
+    page_of(ctx, &loaders.sub_accounts, key, Account::new).await
 }
 
 /// The first list of an account the connection's rows (`nodes`, `edges { node }`) select,
@@ -68,74 +52,75 @@ fn first_list<'a>(ctx: &'a Context<'a>) -> Option<SelectionField<'a>> {
     })
 }
 
-/// `key`'s page with `list` of each sub-account on it; `None` when the list's arguments do
-/// not parse (its resolver says so) and the page is read alone.
+/// `key`'s page with `list` of each sub-account on it (nothing when the list's arguments
+/// do not parse: its resolver says so).
 async fn folding(
     ctx: &Context<'_>,
     loaders: &Loaders,
-    key: &PageKey<SubAccounts>,
+    key: PageKey<SubAccounts>,
     list: SelectionField<'_>,
-) -> Option<Result<HashMap<PageKey<SubAccounts>, Paged<account::Model>>, LoadError>> {
-    let args = list.arguments().ok()?;
+) -> Result<(), LoadError> {
+    let (Ok(args), Ok(viewer)) = (list.arguments(), crate::graphql::viewer(ctx)) else {
+        return Ok(());
+    };
     let arg = |name: &str| args.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-    let viewer = crate::graphql::viewer(ctx).ok()?;
-    let guard = crate::plan::list_guard(list.name())?;
-    let allowed =
-        |row: &account::Model| policy::authorize(viewer, guard, Target::Account(row)).is_ok();
-    let counted = list.selection_set().any(|f| f.name() == "totalCount");
-    with_list(
-        (loaders, viewer),
-        vec![key.clone()],
-        List {
-            name: list.name(),
-            arg: &arg,
-            counted,
-            allowed: &allowed,
-        },
-    )
-    .await
+    let list = List {
+        name: list.name(),
+        arg: &arg,
+        counted: list.selection_set().any(|f| f.name() == "totalCount"),
+    };
+    with_list((loaders, viewer), &[key], list).await
 }
 
 /// A list of an account read with a page of sub-accounts: its field's name, its arguments
-/// as given, whether its total is selected, and the sub-accounts the viewer may read it of.
+/// as given, and whether its total is selected.
 pub struct List<'a> {
     pub name: &'a str,
     pub arg: keys::Given<'a>,
     pub counted: bool,
-    pub allowed: &'a (dyn Fn(&account::Model) -> bool + Sync),
 }
 
-/// The pages of sub-accounts `keys` ask for with `list` of each sub-account read in the
-/// same statement (the resolvers' and a compiled plan's: one definition of what is read and
-/// under which key it is kept). `None`: `list` is no list of an account, or its arguments do
-/// not parse; nothing was read.
+/// Reads the pages of sub-accounts `keys` ask for with `list` of each sub-account in the
+/// same statement, kept for the sub-accounts the list's guard lets the viewer read it of
+/// ([`Loaders::folding`]; the resolvers' and a compiled plan's: one definition of what is
+/// read and under which key it is kept). Nothing is read when `list` is no list of an
+/// account or its arguments do not parse.
 pub async fn with_list(
     (l, viewer): (&Loaders, &crate::auth::Viewer),
-    keys: Vec<PageKey<SubAccounts>>,
+    keys: &[PageKey<SubAccounts>],
     list: List<'_>,
-) -> Option<Result<HashMap<PageKey<SubAccounts>, Paged<account::Model>>, LoadError>> {
-    let (arg, allowed) = (list.arg, list.allowed);
-    Some(match list.name {
-        "services" => {
-            let key = keys::services_of(arg)?;
-            let key = |id| key(id).ok().map(|k| k.counted(list.counted));
-            l.folding(keys, &l.services, key, allowed).await
-        }
-        "orders" => {
-            let key = keys::orders_of(arg)?;
-            let key = |id| key(id).ok().map(|k| k.counted(list.counted));
-            l.folding(keys, &l.orders, key, allowed).await
-        }
-        "tickets" => {
-            let key = keys::tickets_of(viewer, arg)?;
-            let key = |id| key(id).ok().map(|k| k.counted(list.counted));
-            l.folding(keys, &l.tickets, key, allowed).await
-        }
-        "documents" => {
-            let key = keys::documents_of(arg)?;
-            let key = |id| key(id).ok().map(|k| k.counted(list.counted));
-            l.folding(keys, &l.documents, key, allowed).await
-        }
-        _ => return None,
-    })
+) -> Result<(), LoadError> {
+    let Some(guard) = crate::plan::list_guard(list.name) else {
+        return Ok(());
+    };
+    let allowed =
+        |row: &account::Model| policy::authorize(viewer, guard, Target::Account(row)).is_ok();
+    let (arg, counted) = (list.arg, list.counted);
+    // `None`: the arguments do not parse.
+    let read = async {
+        Some(match list.name {
+            "services" => {
+                let key = keys::services_of(arg)?;
+                let key = |id| key(id).ok().map(|k| k.counted(counted));
+                l.folding(keys, &l.services, key, allowed).await
+            }
+            "orders" => {
+                let key = keys::orders_of(arg)?;
+                let key = |id| key(id).ok().map(|k| k.counted(counted));
+                l.folding(keys, &l.orders, key, allowed).await
+            }
+            "tickets" => {
+                let key = keys::tickets_of(viewer, arg)?;
+                let key = |id| key(id).ok().map(|k| k.counted(counted));
+                l.folding(keys, &l.tickets, key, allowed).await
+            }
+            "documents" => {
+                let key = keys::documents_of(arg)?;
+                let key = |id| key(id).ok().map(|k| k.counted(counted));
+                l.folding(keys, &l.documents, key, allowed).await
+            }
+            _ => return None,
+        })
+    };
+    read.await.unwrap_or(Ok(()))
 }

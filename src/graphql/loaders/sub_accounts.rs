@@ -144,41 +144,44 @@ fn by_scope(viewer: &Viewer, mains: Vec<i64>) -> Vec<(Condition, Vec<i64>)> {
 }
 
 impl Loaders {
-    /// The sub-accounts pages `keys` ask for, with `nested`'s list of each sub-account on
-    /// them read in the same statement: the list `nested_key` names for a sub-account
-    /// (`None`: none), kept only for the sub-accounts the viewer may read it of
-    /// (`allowed`, the list field's guard), and only under the key the list would be
-    /// asked by.
+    /// Reads the sub-accounts pages `keys` ask for with `nested`'s list of each sub-account
+    /// on them in the same statement, and keeps both in their loaders' caches: the list
+    /// `nested_key` names for a sub-account (`None`: none), only for the sub-accounts the
+    /// viewer may read it of (`allowed`, the list field's guard), and only under the key the
+    /// list would be asked by. Done only for the viewer's own page (a request has one, so
+    /// reading it past the batches costs no statement per parent) and where the engine can
+    /// (PostgreSQL); otherwise nothing is read here, and the pages and lists are read
+    /// through their batches as always.
     pub async fn folding<F, L>(
         &self,
-        keys: Vec<PageKey<SubAccounts>>,
+        keys: &[PageKey<SubAccounts>],
         nested: &Cached<L, PageKey<F>>,
         nested_key: impl Fn(i64) -> Option<PageKey<F>>,
         allowed: impl Fn(&account::Model) -> bool,
-    ) -> Result<HashMap<PageKey<SubAccounts>, Paged<account::Model>>, LoadError>
+    ) -> Result<(), LoadError>
     where
         F: Clone + Eq + Hash + Send + Sync + 'static,
         L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as sea_orm::EntityTrait>::Model>>,
         <L::Entity as sea_orm::EntityTrait>::Model: crate::db::rows::Positional,
     {
-        // Only PostgreSQL reads a nested list in its parent's statement; elsewhere the page
-        // goes through its batch as any other.
-        let folds = self.sub_accounts.loader().db.get_database_backend()
-            == sea_orm::DatabaseBackend::Postgres;
+        let loader = self.sub_accounts.loader();
+        let me = loader.viewer.account().map(|a| a.id);
+        let folds = loader.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
+            && !keys.is_empty()
+            && keys.iter().all(|key| Some(key.parent) == me);
         let template = nested_key(0).filter(|_| folds);
         let nest = template.as_ref().and_then(|key| nested.loader().nest(key));
         let Some((template, nest)) = template.zip(nest) else {
-            return self.sub_accounts.load_many(keys).await;
+            return Ok(());
         };
-        // Read past the batches (the viewer's own page: one per request), in a batch's span
-        // all the same.
+        // Read past the batches, in a batch's span all the same.
         let span = tracing::info_span!(
             "dataloader.batch",
             loader = "sub_accounts with a list of each",
             keys = keys.len()
         );
-        let read = self.sub_accounts.loader().pages(&keys, Some(&nest));
-        let (pages, lists) = tracing::Instrument::instrument(read, span).await?;
+        let (pages, lists) =
+            tracing::Instrument::instrument(loader.pages(keys, Some(&nest)), span).await?;
         let same = |key: &PageKey<F>| {
             key.filter == template.filter
                 && key.page == template.page
@@ -196,7 +199,6 @@ impl Loaders {
             }
             self.sub_accounts.prime(key, paged);
         }
-        // From the cache: a list asked twice in one request is one answer.
-        self.sub_accounts.load_many(keys).await
+        Ok(())
     }
 }
