@@ -109,7 +109,12 @@ impl NodeQuery {
     ) -> async_graphql::Result<Option<Node>> {
         let (kind, pk) = ids::decode_any(&id).gql()?;
         let node = match kind {
-            Kind::Account => Node::Account(by_id(ctx, pk).await?),
+            Kind::Account => {
+                // Read with the first list it selects, where it can (the same statements as a
+                // compiled plan's).
+                super::account::by_id_with_list(ctx, pk).await?;
+                Node::Account(by_id(ctx, pk).await?)
+            }
             Kind::Partner => Node::Partner(by_id(ctx, pk).await?),
             Kind::Tariff => Node::Tariff(by_id(ctx, pk).await?),
             Kind::EmailTemplate => Node::EmailTemplate(by_id(ctx, pk).await?),

@@ -16,7 +16,7 @@ use crate::{
     graphql::{
         account::{self as accounts, AccountOrder, List, SubAccountFilter, with_list},
         connection::page_request,
-        loaders::{Cached, ChildrenOf, PageKey, Paged, SubAccounts},
+        loaders::{Cached, ChildrenOf, PageKey, Paged, Under},
         ticket::messages_key,
     },
     policy::{self, Action, Target},
@@ -200,15 +200,15 @@ impl Run<'_> {
         )?;
         let asked: Vec<_> = keys.iter().flatten().cloned().collect();
         if let Some(field) = nested {
-            self.folding(field, &asked).await?;
+            self.folding(field, Under::Pages(&asked)).await?;
         }
         let found = self.loaders.sub_accounts.load_many(asked).await?;
         Ok(reach(keys, found, Obj::Account))
     }
 
-    /// Reads the pages of sub-accounts `keys` ask for with the list `field` selects of each
-    /// sub-account, where it can ([`with_list`]); the pages are then in the loaders' cache.
-    async fn folding(&self, field: &Field, keys: &[PageKey<SubAccounts>]) -> Result<(), Fallback> {
+    /// Reads the accounts `under` names with the list `field` selects of each, where it can
+    /// ([`with_list`]); they are then in the loaders' cache.
+    pub(super) async fn folding(&self, field: &Field, under: Under<'_>) -> Result<(), Fallback> {
         let Kind::One(
             Link::Services(args) | Link::Orders(args) | Link::Tickets(args) | Link::Documents(args),
             conn,
@@ -221,7 +221,7 @@ impl Run<'_> {
             arg: &|name| self.given(args, name),
             counted: self.asks(conn, &[Scalar::TotalCount])?,
         };
-        Ok(with_list((self.loaders, self.viewer), keys, list).await?)
+        Ok(with_list((self.loaders, self.viewer), under, list).await?)
     }
 
     pub(super) fn page(&self, args: &Args) -> Result<crate::db::page::PageRequest, Fallback> {

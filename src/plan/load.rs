@@ -9,7 +9,7 @@
 use std::{collections::HashMap, ops::Range, sync::Arc};
 
 use async_graphql::{
-    ID, InputType, Name, Value as ConstValue, Variables,
+    InputType, Name, Value as ConstValue, Variables,
     futures_util::future::{BoxFuture, try_join_all},
 };
 use async_graphql_value::Value;
@@ -20,7 +20,7 @@ use entity::{
 };
 
 use super::{
-    catalog::{Kind, Link, Scalar, Ty},
+    catalog::{Kind, Link, Scalar},
     compile::{Args, Field, Sel, When},
 };
 use crate::{
@@ -28,10 +28,7 @@ use crate::{
     db::page::{Cursor, Page},
     domain::{record::Rows, service::Totals},
     error::AppError,
-    graphql::{
-        ids::{self, Kind as IdKind},
-        loaders::Loaders,
-    },
+    graphql::loaders::Loaders,
     policy::{self, Action, Target},
 };
 
@@ -285,15 +282,23 @@ impl Run<'_> {
     /// of sub-accounts reads it in its own statement where it can: [`Run::sub_accounts`]).
     fn nested_list<'s>(&self, conn: &'s Sel) -> Result<Option<&'s Field>, Fallback> {
         for rows in self.rows_of(conn)? {
-            for field in &rows.fields {
-                if let Kind::One(
-                    Link::Services(_) | Link::Orders(_) | Link::Tickets(_) | Link::Documents(_),
-                    _,
-                ) = &field.kind
-                    && self.included(&field.when)?
-                {
-                    return Ok(Some(field));
-                }
+            if let Some(field) = self.first_list(rows)? {
+                return Ok(Some(field));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The first list of an account `object` selects for this request.
+    pub(super) fn first_list<'s>(&self, object: &'s Sel) -> Result<Option<&'s Field>, Fallback> {
+        for field in &object.fields {
+            if let Kind::One(
+                Link::Services(_) | Link::Orders(_) | Link::Tickets(_) | Link::Documents(_),
+                _,
+            ) = &field.kind
+                && self.included(&field.when)?
+            {
+                return Ok(Some(field));
             }
         }
         Ok(None)
@@ -442,69 +447,6 @@ impl Run<'_> {
         }
         let level = self.level(child, below).await?;
         Ok(Loaded::Links { slots, level })
-    }
-
-    /// `node(id:)`: the object, if the viewer may see it (the resolvers answer anything else,
-    /// with the error their direct path gives).
-    async fn node(&self, id: &Value, sels: &[(Ty, Sel)]) -> Result<Loaded, Fallback> {
-        let id: ID = ID::parse(Some(self.resolve(id))).map_err(|_| Fallback)?;
-        let (kind, pk) = ids::decode_any(&id).map_err(|_| Fallback)?;
-        let l = self.loaders;
-        let owner = |id: i64| async move { l.account.load_one(id).await?.ok_or(Fallback) };
-        let (ty, obj) = match kind {
-            IdKind::Account => {
-                let row = l.account.load_one(pk).await?.ok_or(Fallback)?;
-                // An account the viewer does not hold (a former sub-account, frozen) or may not
-                // open: the resolvers.
-                if let Some(me) = self.viewer.account()
-                    && row.id != me.id
-                    && row.main_account_id != Some(me.id)
-                {
-                    return Err(Fallback);
-                }
-                self.see(Target::Account(&row))?;
-                (Ty::Account, Obj::Account(Arc::new(row)))
-            }
-            IdKind::Service => {
-                let row = l.service.load_one(pk).await?.ok_or(Fallback)?;
-                self.see(Target::Service(&row, &owner(row.account_id).await?))?;
-                (Ty::Service, Obj::Service(Arc::new(row)))
-            }
-            IdKind::Tariff => {
-                let row = l.tariff.load_one(pk).await?.ok_or(Fallback)?;
-                self.see(Target::Tariff(&row))?;
-                (Ty::Tariff, Obj::Tariff(Arc::new(row)))
-            }
-            IdKind::Ticket => {
-                let row = l.ticket.load_one(pk).await?.ok_or(Fallback)?;
-                self.see(Target::Ticket(&row, &owner(row.account_id).await?))?;
-                (Ty::Ticket, Obj::Ticket(Arc::new(row)))
-            }
-            IdKind::TicketMessage => {
-                let row = l.ticket_message.load_one(pk).await?.ok_or(Fallback)?;
-                let ticket = l.ticket.load_one(row.ticket_id).await?.ok_or(Fallback)?;
-                self.see(Target::Ticket(&ticket, &owner(ticket.account_id).await?))?;
-                (Ty::Message, Obj::Message(Arc::new(row)))
-            }
-            IdKind::Document => {
-                let row = l.document.load_one(pk).await?.ok_or(Fallback)?;
-                self.see(Target::Document(&row, &owner(row.account_id).await?))?;
-                (Ty::Document, Obj::Document(Arc::new(row)))
-            }
-            IdKind::Order => {
-                let row = l.order.load_one(pk).await?.ok_or(Fallback)?;
-                self.see(Target::Order(&row, &owner(row.account_id).await?))?;
-                (Ty::Order, Obj::Order(Arc::new(row)))
-            }
-            _ => return Err(Fallback),
-        };
-        let sel = sels.iter().position(|(t, _)| *t == ty).ok_or(Fallback)?;
-        let level = self.level(&sels[sel].1, vec![obj]).await?;
-        Ok(Loaded::Node { sel, level })
-    }
-
-    pub(super) fn see(&self, target: Target<'_>) -> Result<(), Fallback> {
-        policy::authorize(self.viewer, Action::See, target).map_err(|_| Fallback)
     }
 }
 

@@ -14,6 +14,7 @@ mod catalog;
 mod compile;
 mod links;
 mod load;
+mod node;
 mod write;
 
 use async_graphql::{ServerError, Variables};

@@ -1,12 +1,47 @@
-//! A page of sub-accounts reads the first list its rows select (services, orders, tickets,
-//! documents) in its own statement on PostgreSQL (`db::children::Nest`): the list costs no
-//! statement of its own, on the plan's path and the resolvers', and the answer is the one
-//! the list gives when read on its own (pages, totals, cursors, filters, sort keys, a row
-//! whose list is empty). SQLite reads the list in a statement of its own.
+//! A page of sub-accounts, and an account by id, read the first list its rows select
+//! (services, orders, tickets, documents) in their own statement on PostgreSQL
+//! (`db::children::Nest`): the list costs no statement of its own, on the plan's path and
+//! the resolvers', and the answer is the one the list gives when read on its own (pages,
+//! totals, cursors, filters, sort keys, a row whose list is empty). SQLite reads the list in
+//! a statement of its own.
 
+use std::net::SocketAddr;
+
+use portal_api::AppState;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
+
+/// What `query` costs (statements) and answers (`data`) at the server `at`, on its third
+/// run: the third finds the process's caches (tariffs, the viewer) warm and, on a plan's
+/// server, the document's plan compiled.
+async fn cost(
+    (app, at, state): (&TestApp, SocketAddr, &AppState),
+    token: &str,
+    query: &str,
+    variables: &Value,
+) -> (u64, Value) {
+    let mut last = (0, Value::Null);
+    for _ in 0..3 {
+        let before = state.metrics.db_queries();
+        let (_, body) = app
+            .graphql_at(at, query, variables.clone(), Some(token))
+            .await;
+        assert!(body["errors"].is_null(), "{query}: {body}");
+        last = (state.metrics.db_queries() - before, body["data"].clone());
+    }
+    last
+}
+
+/// `shape` with another list of the account read first (`after` ends the text it goes
+/// after), so that the list `shape` asks for is read on its own: the reference answer.
+fn unfolded(shape: &str, after: &str) -> String {
+    shape.replacen(
+        after,
+        &format!("{after}unfolded: orders(first: 1) {{ totalCount }} "),
+        1,
+    )
+}
 
 /// Shapes of a page of sub-accounts with a list of each: `{list}` is the list's selection.
 const SHAPES: &[&str] = &[
@@ -23,12 +58,7 @@ const BARE: &str = "{ viewer { account { subAccounts(first: 10) { nodes { login 
 #[tokio::test]
 async fn a_page_of_sub_accounts_reads_a_list_of_each_in_its_own_statement() {
     let app = TestApp::spawn().await;
-    let main = app
-        .create_account("folder", json!({ "status": "ACTIVE" }))
-        .await;
-    app.set_management(&main, true).await;
-    let tariff = app.create_tariff("Fiber 20", "20.00").await;
-    let token = app.token_for(&main).await;
+    let (main, tariff, token) = managing_main(&app, "folder").await;
     use entity::enums::ServiceStatus as S;
     let services: [&[S]; 4] = [
         &[],
@@ -45,14 +75,7 @@ async fn a_page_of_sub_accounts_reads_a_list_of_each_in_its_own_statement() {
             app.add_service(&sub, &tariff, *status).await;
         }
         for t in 0..i {
-            let made = app
-                .ok(
-                    "mutation($a: ID!, $s: String!) { createTicket(input: {accountId: $a, subject: $s, message: \"first\"}) { ticket { id } userErrors { code } } }",
-                    json!({ "a": sub, "s": format!("ticket {t} of {i}") }),
-                    Some(&token),
-                )
-                .await;
-            assert_eq!(made["createTicket"]["userErrors"], json!([]), "{made}");
+            open_ticket(&app, &token, &sub, &format!("ticket {t} of {i}")).await;
         }
     }
     let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
@@ -61,27 +84,12 @@ async fn a_page_of_sub_accounts_reads_a_list_of_each_in_its_own_statement() {
         ("plan", app.addr, &app.state),
         ("resolvers", resolvers.addr, &resolvers.state),
     ];
-    // Three runs of each: the last finds the process's caches (tariffs, the viewer) warm
-    // and, on the plan's server, the document's plan compiled.
-    let cost = |at: std::net::SocketAddr, state: &portal_api::AppState, query: &str| {
-        let (app, token, state) = (&app, &token, state.clone());
-        let query = query.to_string();
-        async move {
-            let mut last = (0, Value::Null);
-            for _ in 0..3 {
-                let before = state.metrics.db_queries();
-                let (_, body) = app.graphql_at(at, &query, json!({}), Some(token)).await;
-                assert!(body["errors"].is_null(), "{query}: {body}");
-                last = (state.metrics.db_queries() - before, body["data"].clone());
-            }
-            last
-        }
-    };
+    let none = json!({});
     for (path, at, state) in paths {
-        let (bare, _) = cost(at, state, BARE).await;
+        let (bare, _) = cost((&app, at, state), &token, BARE, &none).await;
         let mut answers = Vec::new();
         for shape in SHAPES {
-            let (statements, data) = cost(at, state, shape).await;
+            let (statements, data) = cost((&app, at, state), &token, shape, &none).await;
             let rows = data["viewer"]["account"]["subAccounts"].to_string();
             assert!(rows.contains("folded-3"), "{path} {shape}: {rows}");
             if postgres {
@@ -98,12 +106,8 @@ async fn a_page_of_sub_accounts_reads_a_list_of_each_in_its_own_statement() {
         }
         // The reference: each list read on its own, after another list read with the page.
         for (shape, data) in SHAPES.iter().zip(&answers) {
-            let alone = shape.replacen(
-                "login ",
-                "login unfolded: orders(first: 1) { totalCount } ",
-                1,
-            );
-            let (_, mut want) = cost(at, state, &alone).await;
+            let alone = unfolded(shape, "login ");
+            let (_, mut want) = cost((&app, at, state), &token, &alone, &none).await;
             strip(&mut want, "unfolded");
             assert_eq!(
                 data, &want,
@@ -111,6 +115,131 @@ async fn a_page_of_sub_accounts_reads_a_list_of_each_in_its_own_statement() {
             );
         }
     }
+}
+
+/// Shapes of an account by id with a list of it; `$id` is the account.
+const BY_ID: &[&str] = &[
+    "query($id: ID!) { node(id: $id) { ... on Account { login services(first: 2) { totalCount pageInfo { hasNextPage endCursor } nodes { id status price } } } } }",
+    "query($id: ID!) { node(id: $id) { ...A } } fragment A on Account { login services(first: 10) { nodes { id tariff { name } } } tickets(first: 5) { nodes { subject } } }",
+    "query($id: ID!) { node(id: $id) { id ... on Account { login tickets(first: 1) { totalCount edges { cursor node { subject } } } } } }",
+    "query($id: ID!) { node(id: $id) { ... on Account { login documents(first: 3) { nodes { title } } } } }",
+];
+
+/// The same account without a list: what the fold costs (no statement more).
+const BY_ID_BARE: &str = "query($id: ID!) { node(id: $id) { ... on Account { login } } }";
+
+#[tokio::test]
+async fn an_account_by_id_reads_its_first_list_in_its_own_statement() {
+    let app = TestApp::spawn().await;
+    let (main, tariff, token) = managing_main(&app, "by-id-main").await;
+    let sub = app
+        .create_account("by-id-sub", json!({ "status": "ACTIVE" }))
+        .await;
+    app.link(&main, &sub, "AGGREGATED").await;
+    let stranger = app
+        .create_account("by-id-stranger", json!({ "status": "ACTIVE" }))
+        .await;
+    use entity::enums::ServiceStatus as S;
+    for (account, status) in [
+        (&sub, S::Active),
+        (&sub, S::Paused),
+        (&sub, S::Active),
+        (&main, S::Active),
+        (&stranger, S::Active),
+    ] {
+        app.add_service(account, &tariff, status).await;
+    }
+    for t in 0..2 {
+        open_ticket(&app, &token, &sub, &format!("ticket {t}")).await;
+    }
+    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
+    let postgres = TestApp::postgres_admin_url().is_some();
+    for (path, at, state) in [
+        ("plan", app.addr, &app.state),
+        ("resolvers", resolvers.addr, &resolvers.state),
+    ] {
+        let on = (&app, at, state);
+        // The viewer's own account and its sub-account.
+        for id in [&main, &sub] {
+            let vars = json!({ "id": id });
+            let (bare, _) = cost(on, &token, BY_ID_BARE, &vars).await;
+            for (i, shape) in BY_ID.iter().enumerate() {
+                let (statements, data) = cost(on, &token, shape, &vars).await;
+                assert!(data["node"]["login"].is_string(), "{path} {shape}: {data}");
+                // The viewer's own tickets take in its sub-accounts' and are read on their own.
+                let own_tickets = id == &main && shape.contains("login tickets");
+                if postgres && !own_tickets {
+                    // A second list costs its own statement.
+                    let more = [0, 1, 0, 0][i];
+                    assert_eq!(
+                        statements,
+                        bare + more,
+                        "{path} {shape}: the first list cost a statement of its own"
+                    );
+                }
+                let (_, mut want) = cost(on, &token, &unfolded(shape, "login "), &vars).await;
+                strip(&mut want, "unfolded");
+                assert_eq!(
+                    data, want,
+                    "{path} {shape}: the list read with the account differs"
+                );
+            }
+        }
+        let (_, sub_services) = cost(on, &token, BY_ID[0], &json!({ "id": sub })).await;
+        assert_eq!(
+            sub_services["node"]["services"]["totalCount"],
+            json!(3),
+            "{path}"
+        );
+        // Two accounts by id in one request: the first is read with its list, the second
+        // through the batches; each answers as it does alone.
+        let both = "query($a: ID!, $b: ID!) { a: node(id: $a) { ... on Account { login services(first: 2) { nodes { id } } } } b: node(id: $b) { ... on Account { login services(first: 2) { nodes { id } } } } }";
+        let (_, data) = cost(on, &token, both, &json!({ "a": main, "b": sub })).await;
+        let alone = "query($id: ID!) { node(id: $id) { ... on Account { login services(first: 2) { nodes { id } } } } }";
+        for (alias, id) in [("a", &main), ("b", &sub)] {
+            let (_, want) = cost(on, &token, alone, &json!({ "id": id })).await;
+            assert_eq!(data[alias], want["node"], "{path}: {alias}");
+        }
+        // An account the viewer may not see: the error its direct path gives, whatever was
+        // read with it.
+        let (_, body) = app
+            .graphql_at(at, BY_ID[0], json!({ "id": stranger }), Some(&token))
+            .await;
+        assert_eq!(body["data"]["node"], Value::Null, "{path}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{path}: {body}"
+        );
+        assert!(
+            !body.to_string().contains("by-id-stranger"),
+            "{path}: {body}"
+        );
+    }
+}
+
+/// A main account that manages its sub-accounts, a tariff, and the main's token.
+async fn managing_main(app: &TestApp, login: &str) -> (String, String, String) {
+    let main = app
+        .create_account(login, json!({ "status": "ACTIVE" }))
+        .await;
+    app.set_management(&main, true).await;
+    let tariff = app
+        .create_tariff(&format!("Fiber of {login}"), "20.00")
+        .await;
+    let token = app.token_for(&main).await;
+    (main, tariff, token)
+}
+
+/// Opens a ticket on `account` as the holder of `token`.
+async fn open_ticket(app: &TestApp, token: &str, account: &str, subject: &str) {
+    let made = app
+        .ok(
+            "mutation($a: ID!, $s: String!) { createTicket(input: {accountId: $a, subject: $s, message: \"first\"}) { ticket { id } userErrors { code } } }",
+            json!({ "a": account, "s": subject }),
+            Some(token),
+        )
+        .await;
+    assert_eq!(made["createTicket"]["userErrors"], json!([]), "{made}");
 }
 
 /// `value` without the members named `key`, at any depth.

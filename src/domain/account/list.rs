@@ -216,3 +216,35 @@ where
     };
     fetch_folded::<account::Entity, B, N, _>(db, of, nest).await
 }
+
+/// The account `id` (as read by id: unscoped, the guards decide) with `nest`'s list of it
+/// read in the same statement where the engine can ([`fetch_folded`]; `None` elsewhere):
+/// the account is a page of one row under its own id, and the list is its page, with its
+/// total.
+pub async fn account_with<N: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    nest: &Nest<N>,
+) -> AppResult<(Option<account::Model>, Option<(Page<N::Model>, i64)>)>
+where
+    N::Model: crate::db::rows::Positional,
+{
+    let sort = Sort::by_id((account::Entity, account::Column::Id), false);
+    let of = Children {
+        parent: account::Column::Id,
+        parents: &[id],
+        filter: Condition::all(),
+        sort: &sort,
+        key: None,
+        page: &PageRequest::first(1),
+        counted: false,
+    };
+    let mut folded = fetch_folded::<account::Entity, (), N, _>(db, of, Some(nest)).await?;
+    let row = folded
+        .pages
+        .remove(&id)
+        .and_then(|(page, _)| page.items.into_iter().next())
+        .map(|(_, row)| row);
+    let list = folded.nested.and_then(|mut lists| lists.remove(&id));
+    Ok((row, list))
+}

@@ -1,7 +1,8 @@
-//! A page of sub-accounts read by the resolvers with the first list of an account its rows
-//! select (services, orders, tickets, documents) read in the page's own statement, as a
-//! compiled plan reads it ([`Loaders::folding`]): the list's resolver below then finds its
-//! page in its loader's cache, so both paths cost the same statements for one shape.
+//! A page of sub-accounts, or an account by id, read by the resolvers with the first list of
+//! an account its rows select (services, orders, tickets, documents) read in the same
+//! statement, as a compiled plan reads it ([`Loaders::folding`]): the list's resolver below
+//! then finds its page in its loader's cache, so both paths cost the same statements for one
+//! shape.
 
 use async_graphql::{Context, SelectionField};
 
@@ -11,7 +12,7 @@ use super::{Account, keys};
 use crate::{
     graphql::{
         connection::Connection,
-        loaders::{LoadError, Loaders, PageKey, SubAccounts, gql, page_of},
+        loaders::{LoadError, Loaders, PageKey, SubAccounts, Under, gql, page_of},
     },
     policy::{self, Target},
 };
@@ -23,19 +24,33 @@ pub async fn sub_accounts_page(
     key: PageKey<SubAccounts>,
 ) -> async_graphql::Result<Connection<Account>> {
     let loaders = crate::graphql::loaders(ctx)?;
-    if let Some(list) = first_list(ctx) {
+    if let Some(list) = first_list(rows_of(ctx)) {
         // Its total read as `page_of` below asks for it, so the page is in the cache.
         let key = key
             .clone()
             .counted(crate::graphql::connection::wants_total(ctx));
-        folding(ctx, loaders, key, list).await.map_err(gql)?;
+        folding(ctx, loaders, Under::Pages(&[key]), list)
+            .await
+            .map_err(gql)?;
     }
     page_of(ctx, &loaders.sub_accounts, key, Account::new).await
 }
 
-/// The first list of an account the connection's rows (`nodes`, `edges { node }`) select,
-/// in the document's order.
-fn first_list<'a>(ctx: &'a Context<'a>) -> Option<SelectionField<'a>> {
+/// Reads the account `id` that `node(id:)` asks for with the first list of an account its
+/// selection selects, where [`Loaders::folding`] can; the account and the list are then in
+/// their loaders' caches (the node's resolver reads and decides the account as always).
+pub async fn by_id_with_list(ctx: &Context<'_>, id: i64) -> async_graphql::Result<()> {
+    let loaders = crate::graphql::loaders(ctx)?;
+    match first_list(ctx.look_ahead().selection_fields()) {
+        Some(list) => folding(ctx, loaders, Under::Account(id), list)
+            .await
+            .map_err(gql),
+        None => Ok(()),
+    }
+}
+
+/// The connection's rows (`nodes`, `edges { node }`), in the document's order.
+fn rows_of<'a>(ctx: &'a Context<'a>) -> Vec<SelectionField<'a>> {
     let mut rows = Vec::new();
     for conn in ctx.look_ahead().selection_fields() {
         for field in conn.selection_set() {
@@ -46,18 +61,26 @@ fn first_list<'a>(ctx: &'a Context<'a>) -> Option<SelectionField<'a>> {
             }
         }
     }
-    rows.into_iter().find_map(|row| {
-        row.selection_set()
+    rows
+}
+
+/// The first list of an account `objects` select, in the document's order.
+fn first_list<'a>(
+    objects: impl IntoIterator<Item = SelectionField<'a>>,
+) -> Option<SelectionField<'a>> {
+    objects.into_iter().find_map(|object| {
+        object
+            .selection_set()
             .find(|f| crate::plan::list_guard(f.name()).is_some())
     })
 }
 
-/// `key`'s page with `list` of each sub-account on it (nothing when the list's arguments
-/// do not parse: its resolver says so).
+/// What `under` names, with `list` of each account (nothing when the list's arguments do
+/// not parse: its resolver says so).
 async fn folding(
     ctx: &Context<'_>,
     loaders: &Loaders,
-    key: PageKey<SubAccounts>,
+    under: Under<'_>,
     list: SelectionField<'_>,
 ) -> Result<(), LoadError> {
     let (Ok(args), Ok(viewer)) = (list.arguments(), crate::graphql::viewer(ctx)) else {
@@ -69,25 +92,25 @@ async fn folding(
         arg: &arg,
         counted: list.selection_set().any(|f| f.name() == "totalCount"),
     };
-    with_list((loaders, viewer), &[key], list).await
+    with_list((loaders, viewer), under, list).await
 }
 
-/// A list of an account read with a page of sub-accounts: its field's name, its arguments
-/// as given, and whether its total is selected.
+/// A list of an account read with the account: its field's name, its arguments as given,
+/// and whether its total is selected.
 pub struct List<'a> {
     pub name: &'a str,
     pub arg: keys::Given<'a>,
     pub counted: bool,
 }
 
-/// Reads the pages of sub-accounts `keys` ask for with `list` of each sub-account in the
-/// same statement, kept for the sub-accounts the list's guard lets the viewer read it of
-/// ([`Loaders::folding`]; the resolvers' and a compiled plan's: one definition of what is
-/// read and under which key it is kept). Nothing is read when `list` is no list of an
-/// account or its arguments do not parse.
+/// Reads the accounts `under` names with `list` of each in the same statement, kept for the
+/// accounts the list's guard lets the viewer read it of ([`Loaders::folding`]; the
+/// resolvers' and a compiled plan's: one definition of what is read and under which key it
+/// is kept). Nothing is read when `list` is no list of an account or its arguments do not
+/// parse.
 pub async fn with_list(
     (l, viewer): (&Loaders, &crate::auth::Viewer),
-    keys: &[PageKey<SubAccounts>],
+    under: Under<'_>,
     list: List<'_>,
 ) -> Result<(), LoadError> {
     let Some(guard) = crate::plan::list_guard(list.name) else {
@@ -102,22 +125,22 @@ pub async fn with_list(
             "services" => {
                 let key = keys::services_of(arg)?;
                 let key = |id| key(id).ok().map(|k| k.counted(counted));
-                l.folding(keys, &l.services, key, allowed).await
+                l.folding(under, &l.services, key, allowed).await
             }
             "orders" => {
                 let key = keys::orders_of(arg)?;
                 let key = |id| key(id).ok().map(|k| k.counted(counted));
-                l.folding(keys, &l.orders, key, allowed).await
+                l.folding(under, &l.orders, key, allowed).await
             }
             "tickets" => {
                 let key = keys::tickets_of(viewer, arg)?;
                 let key = |id| key(id).ok().map(|k| k.counted(counted));
-                l.folding(keys, &l.tickets, key, allowed).await
+                l.folding(under, &l.tickets, key, allowed).await
             }
             "documents" => {
                 let key = keys::documents_of(arg)?;
                 let key = |id| key(id).ok().map(|k| k.counted(counted));
-                l.folding(keys, &l.documents, key, allowed).await
+                l.folding(under, &l.documents, key, allowed).await
             }
             _ => return None,
         })

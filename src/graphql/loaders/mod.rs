@@ -33,11 +33,13 @@ use crate::{
     policy::scope::{self, Deferred},
 };
 
+mod folding;
 mod pages;
 mod relations;
 mod sub_accounts;
 mod usage;
 
+pub use folding::Under;
 pub use pages::{
     AnyOf, ChildFilter, Nests, PageKey, Paged, PagesOf, PaidForOthers, TicketFilter, TicketsLoader,
 };
@@ -106,6 +108,8 @@ pub type Paging<E, F> = Lazy<Cached<PagesOf<E, F>, PageKey<F>>>;
 /// Every loader of one request.
 pub struct Loaders {
     batcher: Arc<Batcher>,
+    /// An object has been read past the batches with a list of it ([`Loaders::folding`]).
+    read_past_batches: std::sync::atomic::AtomicBool,
     pub account: Cached<ById<account::Entity>>,
     pub partner: Lazy<Cached<ById<partner::Entity>>>,
     pub partner_settings: Lazy<Cached<ById<partner_portal_settings::Entity>>>,
@@ -414,6 +418,7 @@ impl Loaders {
             account,
             totals,
             batcher,
+            read_past_batches: Default::default(),
         }
     }
 }

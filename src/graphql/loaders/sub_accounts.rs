@@ -1,11 +1,8 @@
-//! The sub-accounts lists of main accounts ([`SubAccountsLoader`]), and a page of them with
-//! a list of each sub-account read in the page's own statement
-//! ([`crate::db::children::Nest`]; PostgreSQL, [`Loaders::folding`]): the pages go to the
-//! sub-accounts loader's cache and each sub-account's list to its own loader's cache, under
-//! the keys the level below asks for, so that level sends no statement. Where the engine
-//! reads no nested list (SQLite) the level below reads it as it always does.
+//! The sub-accounts lists of main accounts ([`SubAccountsLoader`]), with a list of each
+//! sub-account read in the same statement where the engine can
+//! ([`crate::db::children::Nest`]; PostgreSQL, [`super::Loaders::folding`]).
 
-use std::{collections::HashMap, hash::Hash, sync::Arc};
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{DatabaseConnection, EntityTrait, sea_query::Condition};
@@ -13,8 +10,8 @@ use sea_orm::{DatabaseConnection, EntityTrait, sea_query::Condition};
 use entity::account;
 
 use super::{
-    Cached, LoadError, Loaders,
-    pages::{Nests, PageKey, Paged, group, shared, spread},
+    LoadError,
+    pages::{PageKey, Paged, group, spread},
 };
 use crate::{
     auth::Viewer,
@@ -141,64 +138,4 @@ fn by_scope(viewer: &Viewer, mains: Vec<i64>) -> Vec<(Condition, Vec<i64>)> {
         }
     }
     groups
-}
-
-impl Loaders {
-    /// Reads the sub-accounts pages `keys` ask for with `nested`'s list of each sub-account
-    /// on them in the same statement, and keeps both in their loaders' caches: the list
-    /// `nested_key` names for a sub-account (`None`: none), only for the sub-accounts the
-    /// viewer may read it of (`allowed`, the list field's guard), and only under the key the
-    /// list would be asked by. Done only for the viewer's own page (a request has one, so
-    /// reading it past the batches costs no statement per parent) and where the engine can
-    /// (PostgreSQL); otherwise nothing is read here, and the pages and lists are read
-    /// through their batches as always.
-    pub async fn folding<F, L>(
-        &self,
-        keys: &[PageKey<SubAccounts>],
-        nested: &Cached<L, PageKey<F>>,
-        nested_key: impl Fn(i64) -> Option<PageKey<F>>,
-        allowed: impl Fn(&account::Model) -> bool,
-    ) -> Result<(), LoadError>
-    where
-        F: Clone + Eq + Hash + Send + Sync + 'static,
-        L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as sea_orm::EntityTrait>::Model>>,
-        <L::Entity as sea_orm::EntityTrait>::Model: crate::db::rows::Positional,
-    {
-        let loader = self.sub_accounts.loader();
-        let me = loader.viewer.account().map(|a| a.id);
-        let folds = loader.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
-            && !keys.is_empty()
-            && keys.iter().all(|key| Some(key.parent) == me);
-        let template = nested_key(0).filter(|_| folds);
-        let nest = template.as_ref().and_then(|key| nested.loader().nest(key));
-        let Some((template, nest)) = template.zip(nest) else {
-            return Ok(());
-        };
-        // Read past the batches, in a batch's span all the same.
-        let span = tracing::info_span!(
-            "dataloader.batch",
-            loader = "sub_accounts with a list of each",
-            keys = keys.len()
-        );
-        let (pages, lists) =
-            tracing::Instrument::instrument(loader.pages(keys, Some(&nest)), span).await?;
-        let same = |key: &PageKey<F>| {
-            key.filter == template.filter
-                && key.page == template.page
-                && key.counted == template.counted
-        };
-        let mut lists = lists.unwrap_or_default();
-        for (key, paged) in pages {
-            for (_, row) in &paged.0.items {
-                let Some(list) = lists.remove(&row.id) else {
-                    continue;
-                };
-                if let Some(key) = nested_key(row.id).filter(|k| same(k) && allowed(row)) {
-                    nested.prime(key, shared(list.0, list.1));
-                }
-            }
-            self.sub_accounts.prime(key, paged);
-        }
-        Ok(())
-    }
 }

@@ -1,0 +1,118 @@
+//! Lists read in their parent's statement ([`crate::db::children::Nest`]; PostgreSQL): a
+//! page of the viewer's sub-accounts, or one account by id, with the first list of an
+//! account the request selects under it. The parents go to their loader's cache and each
+//! one's list to its own loader's cache, under the key the level below asks for, so that
+//! level sends no statement. Where the engine reads no nested list (SQLite), nothing is read
+//! here: the parents and their lists are read through their batches as always.
+
+use std::{hash::Hash, sync::Arc, sync::atomic::Ordering};
+
+use async_graphql::dataloader::Loader;
+use sea_orm::{DatabaseBackend, EntityTrait};
+
+use entity::account;
+
+use super::{
+    Cached, LoadError, Loaders,
+    pages::{Nests, PageKey, Paged, shared},
+    sub_accounts::SubAccounts,
+};
+
+/// What a list is read with.
+#[derive(Debug, Clone, Copy)]
+pub enum Under<'a> {
+    /// Pages of the viewer's own sub-accounts (a request has one such page, so reading it
+    /// past the batches costs no statement per parent).
+    Pages(&'a [PageKey<SubAccounts>]),
+    /// One account by id (`node`). Only a request's first is read so: later ones go
+    /// through the batches, where any number of them cost one statement per level.
+    Account(i64),
+}
+
+impl Loaders {
+    /// Reads what `under` names with `nested`'s list of each account in the same statement,
+    /// and keeps both in their loaders' caches: the list `nested_key` names for an account
+    /// (`None`: none), only for the accounts the viewer may read it of (`allowed`, the list
+    /// field's guard), and only under the key the list would be asked by. Nothing is read
+    /// where the engine cannot (SQLite) or `under` does not qualify ([`Under`]).
+    pub async fn folding<F, L>(
+        &self,
+        under: Under<'_>,
+        nested: &Cached<L, PageKey<F>>,
+        nested_key: impl Fn(i64) -> Option<PageKey<F>>,
+        allowed: impl Fn(&account::Model) -> bool,
+    ) -> Result<(), LoadError>
+    where
+        F: Clone + Eq + Hash + Send + Sync + 'static,
+        L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
+        <L::Entity as EntityTrait>::Model: crate::db::rows::Positional,
+    {
+        let loader = self.sub_accounts.loader();
+        let me = loader.viewer.account().map(|a| a.id);
+        // What the list of an account under `under` is read as (a sub-account's lists differ
+        // only by their parent; the viewer's own may take in more, and not be nested).
+        let template = nested_key(match under {
+            Under::Pages(_) => 0,
+            Under::Account(id) => id,
+        })
+        .filter(|_| loader.db.get_database_backend() == DatabaseBackend::Postgres);
+        let nest = template.as_ref().and_then(|key| nested.loader().nest(key));
+        let Some((template, nest)) = template.zip(nest) else {
+            return Ok(());
+        };
+        let folds = match under {
+            Under::Pages(keys) => !keys.is_empty() && keys.iter().all(|k| Some(k.parent) == me),
+            Under::Account(_) => !self.read_past_batches.swap(true, Ordering::Relaxed),
+        };
+        if !folds {
+            return Ok(());
+        }
+        let keep = |row: &account::Model, list: Option<Paged<_>>| {
+            let key = nested_key(row.id).filter(|key| {
+                key.filter == template.filter
+                    && key.page == template.page
+                    && key.counted == template.counted
+                    && allowed(row)
+            });
+            if let Some((key, list)) = key.zip(list) {
+                nested.prime(key, list);
+            }
+        };
+        // Read past the batches, in a batch's span all the same.
+        let span = |keys: usize| {
+            tracing::info_span!(
+                "dataloader.batch",
+                loader = "accounts with a list of each",
+                keys
+            )
+        };
+        match under {
+            Under::Pages(keys) => {
+                let read = loader.pages(keys, Some(&nest));
+                let (pages, lists) =
+                    tracing::Instrument::instrument(read, span(keys.len())).await?;
+                let mut lists = lists.unwrap_or_default();
+                for (key, paged) in pages {
+                    for (_, row) in &paged.0.items {
+                        let list = lists
+                            .remove(&row.id)
+                            .map(|(page, total)| shared(page, total));
+                        keep(row, list);
+                    }
+                    self.sub_accounts.prime(key, paged);
+                }
+            }
+            Under::Account(id) => {
+                let read = crate::domain::account::account_with(&loader.db, id, &nest);
+                let (row, list) = tracing::Instrument::instrument(read, span(1))
+                    .await
+                    .map_err(Arc::new)?;
+                if let Some(row) = row {
+                    keep(&row, list.map(|(page, total)| shared(page, total)));
+                    self.account.prime(id, row);
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,95 @@
+//! `node(id:)` in a plan: the object by its global id, if the viewer may see it; an account
+//! is read with the first list of it the plan selects, as the resolvers read it
+//! ([`Under::Account`]).
+
+use std::sync::Arc;
+
+use async_graphql::{ID, InputType};
+use async_graphql_value::Value;
+
+use super::{
+    catalog::Ty,
+    compile::Sel,
+    load::{Fallback, Loaded, Obj, Run},
+};
+use crate::{
+    graphql::{
+        ids::{self, Kind as IdKind},
+        loaders::Under,
+    },
+    policy::{self, Action, Target},
+};
+
+impl Run<'_> {
+    /// `node(id:)`: the object, if the viewer may see it (the resolvers answer anything else,
+    /// with the error their direct path gives).
+    pub(super) async fn node(&self, id: &Value, sels: &[(Ty, Sel)]) -> Result<Loaded, Fallback> {
+        let id: ID = ID::parse(Some(self.resolve(id))).map_err(|_| Fallback)?;
+        let (kind, pk) = ids::decode_any(&id).map_err(|_| Fallback)?;
+        let l = self.loaders;
+        let owner = |id: i64| async move { l.account.load_one(id).await?.ok_or(Fallback) };
+        let (ty, obj) = match kind {
+            IdKind::Account => {
+                // Read with the first list it selects, where it can (as the resolvers do).
+                let sel = sels.iter().find(|(ty, _)| *ty == Ty::Account);
+                if let Some(field) = sel
+                    .map(|(_, sel)| self.first_list(sel))
+                    .transpose()?
+                    .flatten()
+                {
+                    self.folding(field, Under::Account(pk)).await?;
+                }
+                let row = l.account.load_one(pk).await?.ok_or(Fallback)?;
+                // An account the viewer does not hold (a former sub-account, frozen) or may not
+                // open: the resolvers.
+                if let Some(me) = self.viewer.account()
+                    && row.id != me.id
+                    && row.main_account_id != Some(me.id)
+                {
+                    return Err(Fallback);
+                }
+                self.see(Target::Account(&row))?;
+                (Ty::Account, Obj::Account(Arc::new(row)))
+            }
+            IdKind::Service => {
+                let row = l.service.load_one(pk).await?.ok_or(Fallback)?;
+                self.see(Target::Service(&row, &owner(row.account_id).await?))?;
+                (Ty::Service, Obj::Service(Arc::new(row)))
+            }
+            IdKind::Tariff => {
+                let row = l.tariff.load_one(pk).await?.ok_or(Fallback)?;
+                self.see(Target::Tariff(&row))?;
+                (Ty::Tariff, Obj::Tariff(Arc::new(row)))
+            }
+            IdKind::Ticket => {
+                let row = l.ticket.load_one(pk).await?.ok_or(Fallback)?;
+                self.see(Target::Ticket(&row, &owner(row.account_id).await?))?;
+                (Ty::Ticket, Obj::Ticket(Arc::new(row)))
+            }
+            IdKind::TicketMessage => {
+                let row = l.ticket_message.load_one(pk).await?.ok_or(Fallback)?;
+                let ticket = l.ticket.load_one(row.ticket_id).await?.ok_or(Fallback)?;
+                self.see(Target::Ticket(&ticket, &owner(ticket.account_id).await?))?;
+                (Ty::Message, Obj::Message(Arc::new(row)))
+            }
+            IdKind::Document => {
+                let row = l.document.load_one(pk).await?.ok_or(Fallback)?;
+                self.see(Target::Document(&row, &owner(row.account_id).await?))?;
+                (Ty::Document, Obj::Document(Arc::new(row)))
+            }
+            IdKind::Order => {
+                let row = l.order.load_one(pk).await?.ok_or(Fallback)?;
+                self.see(Target::Order(&row, &owner(row.account_id).await?))?;
+                (Ty::Order, Obj::Order(Arc::new(row)))
+            }
+            _ => return Err(Fallback),
+        };
+        let sel = sels.iter().position(|(t, _)| *t == ty).ok_or(Fallback)?;
+        let level = self.level(&sels[sel].1, vec![obj]).await?;
+        Ok(Loaded::Node { sel, level })
+    }
+
+    pub(super) fn see(&self, target: Target<'_>) -> Result<(), Fallback> {
+        policy::authorize(self.viewer, Action::See, target).map_err(|_| Fallback)
+    }
+}
