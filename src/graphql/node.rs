@@ -125,7 +125,10 @@ impl NodeQuery {
             Kind::Invoice => Node::Invoice(by_id(ctx, pk).await?),
             Kind::Document => Node::Document(by_id(ctx, pk).await?),
             Kind::Notification => Node::Notification(by_id(ctx, pk).await?),
-            Kind::Ticket => Node::Ticket(by_id(ctx, pk).await?),
+            Kind::Ticket => {
+                super::ticket::by_id_with_messages(ctx, pk).await?;
+                Node::Ticket(by_id(ctx, pk).await?)
+            }
             Kind::TicketMessage => Node::TicketMessage(by_id(ctx, pk).await?),
             Kind::Activity => Node::ActivityEntry(by_id(ctx, pk).await?),
             Kind::InternetSession => Node::InternetSession(by_id(ctx, pk).await?),

@@ -180,7 +180,7 @@ impl Run<'_> {
     }
 
     /// Whether the field's `@skip`/`@include` conditions let it through.
-    fn included(&self, when: &[When]) -> Result<bool, Fallback> {
+    pub(super) fn included(&self, when: &[When]) -> Result<bool, Fallback> {
         for w in when {
             let (value, skip) = match w {
                 When::Skip(v) => (v, true),

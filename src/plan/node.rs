@@ -8,7 +8,7 @@ use async_graphql::{ID, InputType};
 use async_graphql_value::Value;
 
 use super::{
-    catalog::Ty,
+    catalog::{Kind, Link, Scalar, Ty},
     compile::Sel,
     load::{Fallback, Loaded, Obj, Run},
 };
@@ -16,6 +16,7 @@ use crate::{
     graphql::{
         ids::{self, Kind as IdKind},
         loaders::Under,
+        ticket::messages_of,
     },
     policy::{self, Action, Target},
 };
@@ -62,6 +63,7 @@ impl Run<'_> {
                 (Ty::Tariff, Obj::Tariff(Arc::new(row)))
             }
             IdKind::Ticket => {
+                self.with_messages(sels, pk).await?;
                 let row = l.ticket.load_one(pk).await?.ok_or(Fallback)?;
                 self.see(Target::Ticket(&row, &owner(row.account_id).await?))?;
                 (Ty::Ticket, Obj::Ticket(Arc::new(row)))
@@ -87,6 +89,28 @@ impl Run<'_> {
         let sel = sels.iter().position(|(t, _)| *t == ty).ok_or(Fallback)?;
         let level = self.level(&sels[sel].1, vec![obj]).await?;
         Ok(Loaded::Node { sel, level })
+    }
+
+    /// Reads the ticket `id` with the messages its selection selects in one statement, where
+    /// it can (as the resolvers do: [`crate::graphql::ticket::by_id_with_messages`]).
+    async fn with_messages(&self, sels: &[(Ty, Sel)], id: i64) -> Result<(), Fallback> {
+        let Some((_, sel)) = sels.iter().find(|(ty, _)| *ty == Ty::Ticket) else {
+            return Ok(());
+        };
+        for field in &sel.fields {
+            if let Kind::One(Link::Messages(args), conn) = &field.kind
+                && self.included(&field.when)?
+            {
+                let key = messages_of(&|name| self.given(args, name)).ok_or(Fallback)?(id)
+                    .map_err(|_| Fallback)?;
+                let counted = self.asks(conn, &[Scalar::TotalCount])?;
+                self.loaders
+                    .ticket_with_messages(key.counted(counted))
+                    .await?;
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn see(&self, target: Target<'_>) -> Result<(), Fallback> {

@@ -132,13 +132,7 @@ const BY_ID_BARE: &str = "query($id: ID!) { node(id: $id) { ... on Account { log
 async fn an_account_by_id_reads_its_first_list_in_its_own_statement() {
     let app = TestApp::spawn().await;
     let (main, tariff, token) = managing_main(&app, "by-id-main").await;
-    let sub = app
-        .create_account("by-id-sub", json!({ "status": "ACTIVE" }))
-        .await;
-    app.link(&main, &sub, "AGGREGATED").await;
-    let stranger = app
-        .create_account("by-id-stranger", json!({ "status": "ACTIVE" }))
-        .await;
+    let [sub, stranger] = sub_and_stranger(&app, &main, "by-id").await;
     use entity::enums::ServiceStatus as S;
     for (account, status) in [
         (&sub, S::Active),
@@ -200,21 +194,111 @@ async fn an_account_by_id_reads_its_first_list_in_its_own_statement() {
             let (_, want) = cost(on, &token, alone, &json!({ "id": id })).await;
             assert_eq!(data[alias], want["node"], "{path}: {alias}");
         }
-        // An account the viewer may not see: the error its direct path gives, whatever was
-        // read with it.
-        let (_, body) = app
-            .graphql_at(at, BY_ID[0], json!({ "id": stranger }), Some(&token))
-            .await;
-        assert_eq!(body["data"]["node"], Value::Null, "{path}: {body}");
-        assert_eq!(
-            body["errors"][0]["extensions"]["code"], "NOT_FOUND",
-            "{path}: {body}"
-        );
-        assert!(
-            !body.to_string().contains("by-id-stranger"),
-            "{path}: {body}"
-        );
+        // An account the viewer may not see, whatever was read with it.
+        not_found(on, &token, BY_ID[0], &stranger, "by-id-stranger").await;
     }
+}
+
+/// Shapes of a ticket by id with its messages; `$id` is the ticket.
+const TICKET: &[&str] = &[
+    "query($id: ID!) { node(id: $id) { ... on Ticket { subject messages(first: 2) { totalCount pageInfo { hasNextPage endCursor } nodes { body authorName fromStaff } } } } }",
+    "query($id: ID!) { node(id: $id) { id ...T } } fragment T on Ticket { status messages { edges { cursor node { body createdAt } } } }",
+];
+
+/// The same ticket without its messages: what the fold costs (no statement more).
+const TICKET_BARE: &str = "query($id: ID!) { node(id: $id) { ... on Ticket { subject } } }";
+
+#[tokio::test]
+async fn a_ticket_by_id_reads_its_messages_in_its_own_statement() {
+    let app = TestApp::spawn().await;
+    let (main, _, token) = managing_main(&app, "ticket-main").await;
+    let [sub, stranger] = sub_and_stranger(&app, &main, "ticket").await;
+    // Tickets written by their own accounts (the messages' author is the ticket's owner).
+    let sub_token = app.token_for(&sub).await;
+    let mut tickets = Vec::new();
+    for (n, replies) in [(0, 3), (1, 0)] {
+        let id = open_ticket(&app, &sub_token, &sub, &format!("sub ticket {n}")).await;
+        for r in 0..replies {
+            let made = app
+                .ok(
+                    "mutation($t: ID!, $m: String!) { replyToTicket(input: {ticketId: $t, message: $m}) { userErrors { code } } }",
+                    json!({ "t": id, "m": format!("reply {r}") }),
+                    Some(&sub_token),
+                )
+                .await;
+            assert_eq!(made["replyToTicket"]["userErrors"], json!([]), "{made}");
+        }
+        tickets.push(id);
+    }
+    let theirs = open_ticket(&app, &app.token_for(&stranger).await, &stranger, "theirs").await;
+    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
+    let postgres = TestApp::postgres_admin_url().is_some();
+    for (path, at, state) in [
+        ("plan", app.addr, &app.state),
+        ("resolvers", resolvers.addr, &resolvers.state),
+    ] {
+        let on = (&app, at, state);
+        for (id, other) in [(&tickets[0], &tickets[1]), (&tickets[1], &tickets[0])] {
+            let vars = json!({ "id": id, "other": other });
+            let (bare, _) = cost(on, &token, TICKET_BARE, &vars).await;
+            for shape in TICKET {
+                let (statements, data) = cost(on, &token, shape, &vars).await;
+                assert!(
+                    data["node"]["messages"].is_object(),
+                    "{path} {shape}: {data}"
+                );
+                if postgres {
+                    assert_eq!(
+                        statements, bare,
+                        "{path} {shape}: the messages cost a statement of their own"
+                    );
+                }
+                // The reference: the same ticket after another ticket read with its
+                // messages (a request's first), so that its own are read on their own.
+                let alone = shape
+                    .replacen("query($id: ID!)", "query($id: ID!, $other: ID!)", 1)
+                    .replacen(
+                        "{ node(id: $id)",
+                        "{ unfolded: node(id: $other) { ... on Ticket { messages(first: 1) { totalCount } } } node(id: $id)",
+                        1,
+                    );
+                let (_, mut want) = cost(on, &token, &alone, &vars).await;
+                strip(&mut want, "unfolded");
+                assert_eq!(
+                    data, want,
+                    "{path} {shape}: the messages read with the ticket differ"
+                );
+            }
+        }
+        let (_, thread) = cost(on, &token, TICKET[0], &json!({ "id": tickets[0] })).await;
+        assert_eq!(thread["node"]["messages"]["totalCount"], json!(4), "{path}");
+        assert_eq!(
+            thread["node"]["messages"]["nodes"][0]["body"], "first",
+            "{path}"
+        );
+        // A ticket the viewer may not see, whatever was read with it.
+        not_found(on, &token, TICKET[0], &theirs, "first").await;
+    }
+}
+
+/// `query` about the object `id` the viewer may not see: the error its direct path gives
+/// (`NOT_FOUND`), and nothing of it (`secret`) in the answer.
+async fn not_found(
+    (app, at, _): (&TestApp, SocketAddr, &AppState),
+    token: &str,
+    query: &str,
+    id: &str,
+    secret: &str,
+) {
+    let (_, body) = app
+        .graphql_at(at, query, json!({ "id": id }), Some(token))
+        .await;
+    assert_eq!(body["data"]["node"], Value::Null, "{at}: {body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{at}: {body}"
+    );
+    assert!(!body.to_string().contains(secret), "{at}: {body}");
 }
 
 /// A main account that manages its sub-accounts, a tariff, and the main's token.
@@ -230,8 +314,20 @@ async fn managing_main(app: &TestApp, login: &str) -> (String, String, String) {
     (main, tariff, token)
 }
 
-/// Opens a ticket on `account` as the holder of `token`.
-async fn open_ticket(app: &TestApp, token: &str, account: &str, subject: &str) {
+/// A sub-account of `main` and an account of no one's (`<prefix>-sub`, `<prefix>-stranger`).
+async fn sub_and_stranger(app: &TestApp, main: &str, prefix: &str) -> [String; 2] {
+    let sub = app
+        .create_account(&format!("{prefix}-sub"), json!({ "status": "ACTIVE" }))
+        .await;
+    app.link(main, &sub, "AGGREGATED").await;
+    let stranger = app
+        .create_account(&format!("{prefix}-stranger"), json!({ "status": "ACTIVE" }))
+        .await;
+    [sub, stranger]
+}
+
+/// Opens a ticket on `account` as the holder of `token` (its first message: "first").
+async fn open_ticket(app: &TestApp, token: &str, account: &str, subject: &str) -> String {
     let made = app
         .ok(
             "mutation($a: ID!, $s: String!) { createTicket(input: {accountId: $a, subject: $s, message: \"first\"}) { ticket { id } userErrors { code } } }",
@@ -240,6 +336,10 @@ async fn open_ticket(app: &TestApp, token: &str, account: &str, subject: &str) {
         )
         .await;
     assert_eq!(made["createTicket"]["userErrors"], json!([]), "{made}");
+    made["createTicket"]["ticket"]["id"]
+        .as_str()
+        .expect("the ticket's id")
+        .to_string()
 }
 
 /// `value` without the members named `key`, at any depth.

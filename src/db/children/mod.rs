@@ -8,9 +8,13 @@
 //! it. SQLite has no `LATERAL`: there the children of all parents are numbered by window
 //! functions and cut at the limit.
 //!
-//! A row of a one-to-one table may be read beside each child in the same statement
-//! ([`Beside`], e.g. an account's maintained totals), joined on the child's id after the
-//! page is cut, so it costs a lookup per row of the page and no statement of its own.
+//! A row of another table may be read beside each child in the same statement ([`Beside`]:
+//! a one-to-one row such as an account's maintained totals, or the row the child belongs to
+//! such as a ticket's owner account), joined after the page is cut, so it costs a lookup
+//! per row of the page and no statement of its own.
+//!
+//! One row by id is read the same way ([`fetch_one`]): a page of one row under its own id,
+//! with what is beside it and a list of it.
 //!
 //! On PostgreSQL a list of each child may be read in the same statement too ([`Nest`], e.g.
 //! each sub-account's services under the page of sub-accounts): a `LATERAL` page per child,
@@ -80,7 +84,7 @@ impl Layout {
         nest: Option<(bool, bool)>,
     ) -> AppResult<Self> {
         let names = row.column_names();
-        let beside = B::JOIN.map_or(&[][..], |(_, _, columns)| columns);
+        let beside = B::JOIN.map_or(&[][..], |join| join.columns);
         let layout = Self {
             parent: position(&names, PARENT)?,
             on_page: position(&names, inside.unwrap_or("id"))?,
@@ -142,13 +146,21 @@ impl Rows {
     }
 }
 
-/// A row of a one-to-one table read beside each child of a page: `TABLE`'s row whose `KEY`
-/// column is the child's id, its `COLUMNS` read as `b__<column>` (all `NULL` when the child
-/// has none).
+/// How a row of another table is joined to each child of a page: `table`'s row whose
+/// column `on.0` equals the child's column `on.1`, its `columns` read as `b__<column>` (all
+/// `NULL` when the child has none).
+pub struct Join {
+    pub table: &'static str,
+    pub on: (&'static str, &'static str),
+    pub columns: &'static [&'static str],
+}
+
+/// A row of another table read beside each child of a page, one per child: a one-to-one
+/// table (the child's id in one of its columns, e.g. an account's totals) or the row the
+/// child belongs to (its id in one of the child's, e.g. a ticket's owner account).
 pub trait Beside: Sized {
-    /// The joined table, its column that holds the child's id, and the columns read; `None`
-    /// joins nothing.
-    const JOIN: Option<(&'static str, &'static str, &'static [&'static str])>;
+    /// How it is joined; `None` joins nothing.
+    const JOIN: Option<Join>;
     /// The values read beside one child, its columns at `at` (in `JOIN`'s order; by
     /// position, as the child itself: [`super::rows`]).
     fn read(row: &QueryResult, at: &[usize]) -> AppResult<Self>;
@@ -156,7 +168,7 @@ pub trait Beside: Sized {
 
 /// Nothing read beside the children.
 impl Beside for () {
-    const JOIN: Option<(&'static str, &'static str, &'static [&'static str])> = None;
+    const JOIN: Option<Join> = None;
     fn read(_: &QueryResult, _: &[usize]) -> AppResult<Self> {
         Ok(())
     }
@@ -286,8 +298,8 @@ where
         DatabaseBackend::Postgres => (sql::lateral(&of, nest)?, None, "c__"),
         _ => (sql::windowed(&of)?, Some("in__"), "n"),
     };
-    if let Some((table, key, columns)) = B::JOIN {
-        sql::join_beside(&mut stmt, child, table, key, columns);
+    if let Some(join) = B::JOIN {
+        sql::join_beside(&mut stmt, child, &join);
     }
     let rows = db
         .query_all_raw(super::limit::build(backend, &stmt))
@@ -364,6 +376,46 @@ where
             .map(|nest| finish::<N>(nested, &nest.page))
             .transpose()?,
     })
+}
+
+/// One row read by id with a list of it: the row, what was read beside it, and its list's
+/// page and total (`None` where the engine reads no nested list: SQLite).
+pub type WithList<M, B, N> = (M, Option<B>, Option<(Page<N>, i64)>);
+
+/// The row of `E` whose id (`id_column`) is `id`, with `B` read beside it and `nest`'s list
+/// of it, in one statement ([`fetch_folded`]: a page of one row under its own id).
+pub async fn fetch_one<E, B, N, C>(
+    db: &C,
+    (id_column, id): (E::Column, i64),
+    nest: &Nest<N>,
+) -> AppResult<Option<WithList<E::Model, B, N::Model>>>
+where
+    E: EntityTrait,
+    E::Model: Positional,
+    B: Beside,
+    N: EntityTrait,
+    N::Model: Positional,
+    C: ConnectionTrait,
+{
+    let sort = Sort::by_id((E::default(), id_column), false);
+    let of = Children {
+        parent: id_column,
+        parents: &[id],
+        filter: Condition::all(),
+        sort: &sort,
+        key: None,
+        page: &PageRequest::first(1),
+        counted: false,
+    };
+    let mut folded = fetch_folded::<E, B, N, C>(db, of, Some(nest)).await?;
+    let row = folded
+        .pages
+        .remove(&id)
+        .and_then(|(page, _)| page.items.into_iter().next());
+    Ok(row.map(|(_, row)| {
+        let list = folded.nested.and_then(|mut lists| lists.remove(&id));
+        (row, folded.beside.remove(&id), list)
+    }))
 }
 
 /// Each parent's rows cut into its page, with its total.

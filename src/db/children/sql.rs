@@ -15,16 +15,10 @@ use crate::{
     error::AppResult,
 };
 
-/// Joins `table` to the children's rows (as `child`) on `table.key = child.id`, after the
-/// pages are cut, and reads its `columns` as `b__<column>`.
-pub(super) fn join_beside(
-    stmt: &mut SelectStatement,
-    child: &str,
-    table: &str,
-    key: &str,
-    columns: &[&str],
-) {
-    for column in columns {
+/// Joins `join`'s table to the children's rows (as `child`), after the pages are cut, and
+/// reads its columns as `b__<column>`.
+pub(super) fn join_beside(stmt: &mut SelectStatement, child: &str, join: &super::Join) {
+    for column in join.columns {
         stmt.expr_as(
             Expr::col((Alias::new("b__"), Alias::new(*column))),
             Alias::new(super::beside_column(column)),
@@ -32,10 +26,10 @@ pub(super) fn join_beside(
     }
     stmt.join_as(
         JoinType::LeftJoin,
-        Alias::new(table),
+        Alias::new(join.table),
         Alias::new("b__"),
-        Expr::col((Alias::new("b__"), Alias::new(key)))
-            .equals((Alias::new(child), Alias::new("id"))),
+        Expr::col((Alias::new("b__"), Alias::new(join.on.0)))
+            .equals((Alias::new(child), Alias::new(join.on.1))),
     );
 }
 

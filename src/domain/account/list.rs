@@ -12,8 +12,9 @@ use entity::{
 };
 
 use crate::db::{
-    children::{Beside, Children, Folded, KeyKind, Nest, fetch_folded},
+    children::{Beside, Children, Folded, Join, KeyKind, Nest, WithList, fetch_folded, fetch_one},
     page::{self, Page, PageRequest, Sort, SortKey},
+    rows::Positional,
 };
 use crate::error::AppResult;
 
@@ -218,33 +219,27 @@ where
 }
 
 /// The account `id` (as read by id: unscoped, the guards decide) with `nest`'s list of it
-/// read in the same statement where the engine can ([`fetch_folded`]; `None` elsewhere):
-/// the account is a page of one row under its own id, and the list is its page, with its
-/// total.
+/// read in the same statement where the engine can ([`fetch_one`]).
 pub async fn account_with<N: EntityTrait, C: ConnectionTrait>(
     db: &C,
     id: i64,
     nest: &Nest<N>,
-) -> AppResult<(Option<account::Model>, Option<(Page<N::Model>, i64)>)>
+) -> AppResult<Option<WithList<account::Model, (), N::Model>>>
 where
     N::Model: crate::db::rows::Positional,
 {
-    let sort = Sort::by_id((account::Entity, account::Column::Id), false);
-    let of = Children {
-        parent: account::Column::Id,
-        parents: &[id],
-        filter: Condition::all(),
-        sort: &sort,
-        key: None,
-        page: &PageRequest::first(1),
-        counted: false,
-    };
-    let mut folded = fetch_folded::<account::Entity, (), N, _>(db, of, Some(nest)).await?;
-    let row = folded
-        .pages
-        .remove(&id)
-        .and_then(|(page, _)| page.items.into_iter().next())
-        .map(|(_, row)| row);
-    let list = folded.nested.and_then(|mut lists| lists.remove(&id));
-    Ok((row, list))
+    fetch_one::<account::Entity, (), N, C>(db, (account::Column::Id, id), nest).await
+}
+
+/// The account a row belongs to (the row's `account_id`), read beside it.
+impl Beside for account::Model {
+    const JOIN: Option<Join> = Some(Join {
+        table: "accounts",
+        on: ("id", "account_id"),
+        columns: <account::Model as Positional>::COLUMNS,
+    });
+
+    fn read(row: &sea_orm::QueryResult, at: &[usize]) -> AppResult<Self> {
+        Ok(<account::Model as Positional>::at(row, at)?)
+    }
 }

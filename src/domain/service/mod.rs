@@ -101,11 +101,11 @@ pub async fn totals_for<C: ConnectionTrait>(
 /// `account_totals` row, or zeros without one (as [`totals_for`]'s readers count an absent
 /// row).
 impl crate::db::children::Beside for Totals {
-    const JOIN: Option<(&'static str, &'static str, &'static [&'static str])> = Some((
-        "account_totals",
-        "account_id",
-        &["active_count", "cost_minor"],
-    ));
+    const JOIN: Option<crate::db::children::Join> = Some(crate::db::children::Join {
+        table: "account_totals",
+        on: ("account_id", "id"),
+        columns: &["active_count", "cost_minor"],
+    });
 
     fn read(row: &sea_orm::QueryResult, at: &[usize]) -> AppResult<Self> {
         use crate::db::rows::Read;

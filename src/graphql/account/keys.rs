@@ -107,7 +107,8 @@ pub fn paid_for_others_key(
 /// A field's arguments as given, by name (variables replaced).
 pub type Given<'a> = &'a (dyn Fn(&str) -> Option<Value> + Sync);
 
-fn parse<T: InputType>(arg: Given<'_>, name: &str) -> Option<T> {
+/// The argument `name` as `T` (`None`: it does not parse).
+pub fn parse<T: InputType>(arg: Given<'_>, name: &str) -> Option<T> {
     T::parse(arg(name)).ok()
 }
 

@@ -4,7 +4,7 @@
 pub mod balance;
 mod capabilities;
 pub mod controls;
-mod keys;
+pub mod keys;
 pub mod list;
 pub mod manage;
 mod nested;

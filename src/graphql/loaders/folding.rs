@@ -10,13 +10,14 @@ use std::{hash::Hash, sync::Arc, sync::atomic::Ordering};
 use async_graphql::dataloader::Loader;
 use sea_orm::{DatabaseBackend, EntityTrait};
 
-use entity::account;
+use entity::{account, ticket, ticket_message};
 
 use super::{
     Cached, LoadError, Loaders,
     pages::{Nests, PageKey, Paged, shared},
     sub_accounts::SubAccounts,
 };
+use crate::policy::{self, Action, Target};
 
 /// What a list is read with.
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +63,7 @@ impl Loaders {
         };
         let folds = match under {
             Under::Pages(keys) => !keys.is_empty() && keys.iter().all(|k| Some(k.parent) == me),
-            Under::Account(_) => !self.read_past_batches.swap(true, Ordering::Relaxed),
+            Under::Account(_) => self.past_batches(&loader.db),
         };
         if !folds {
             return Ok(());
@@ -104,15 +105,58 @@ impl Loaders {
             }
             Under::Account(id) => {
                 let read = crate::domain::account::account_with(&loader.db, id, &nest);
-                let (row, list) = tracing::Instrument::instrument(read, span(1))
+                let found = tracing::Instrument::instrument(read, span(1))
                     .await
                     .map_err(Arc::new)?;
-                if let Some(row) = row {
+                if let Some((row, _, list)) = found {
                     keep(&row, list.map(|(page, total)| shared(page, total)));
                     self.account.prime(id, row);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Reads the ticket whose messages page `key` names with its owner account and that
+    /// page in one statement, and keeps all three in their loaders' caches (the page only
+    /// when the viewer may see the ticket). As an account by id ([`Under::Account`]): only a
+    /// request's first object read so, and only where the engine can (PostgreSQL).
+    pub async fn ticket_with_messages(&self, key: PageKey<()>) -> Result<(), LoadError> {
+        let loader = self.sub_accounts.loader();
+        let nest = self.ticket_messages.loader().nest(&key);
+        let Some(nest) = nest.filter(|_| self.past_batches(&loader.db)) else {
+            return Ok(());
+        };
+        let read = crate::db::children::fetch_one::<
+            ticket::Entity,
+            account::Model,
+            ticket_message::Entity,
+            _,
+        >(&loader.db, (ticket::Column::Id, key.parent), &nest);
+        let span = tracing::info_span!(
+            "dataloader.batch",
+            loader = "a ticket with its messages",
+            keys = 1
+        );
+        let found = tracing::Instrument::instrument(read, span)
+            .await
+            .map_err(Arc::new)?;
+        let Some((ticket, Some(owner), list)) = found else {
+            return Ok(());
+        };
+        let seen = policy::authorize(&loader.viewer, Action::See, Target::Ticket(&ticket, &owner));
+        if let Some((page, total)) = list.filter(|_| seen.is_ok()) {
+            self.ticket_messages.prime(key, shared(page, total));
+        }
+        self.account.prime(owner.id, owner);
+        self.ticket.prime(ticket.id, ticket);
+        Ok(())
+    }
+
+    /// Whether this request may read an object past the batches now: on PostgreSQL, and
+    /// only its first (later ones go through the batches, where many cost one statement).
+    fn past_batches(&self, db: &sea_orm::DatabaseConnection) -> bool {
+        db.get_database_backend() == DatabaseBackend::Postgres
+            && !self.read_past_batches.swap(true, Ordering::Relaxed)
     }
 }

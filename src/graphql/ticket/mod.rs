@@ -9,7 +9,11 @@ use chrono::{DateTime, Utc};
 use entity::{ticket, ticket_message};
 
 use crate::graphql::{
-    account::{Account, owner},
+    account::{
+        Account,
+        keys::{Given, parse},
+        owner,
+    },
     connection::{Connection, page_request},
     enums::{TicketPriority, TicketStatus},
     guards::{CanWithId, Decision, Guarded, Loadable, follow, follow_optional},
@@ -151,6 +155,44 @@ pub fn messages_key(
         (),
         page_request(first, after, None, None)?,
     ))
+}
+
+/// `Ticket.messages`' key for any ticket from its arguments as given (`None`: one does not
+/// parse; the resolver says so).
+pub fn messages_of(
+    arg: Given<'_>,
+) -> Option<impl Fn(i64) -> Result<PageKey<()>, crate::error::AppError> + use<>> {
+    let (first, after): (Option<i32>, Option<String>) =
+        (parse(arg, "first")?, parse(arg, "after")?);
+    Some(move |id| messages_key(id, first, after.clone()))
+}
+
+/// Reads the ticket `id` that `node(id:)` asks for with the messages its selection selects
+/// in one statement, where [`Loaders::ticket_with_messages`] can (as a compiled plan reads
+/// it); the node's resolver then reads and decides the ticket as always.
+///
+/// [`Loaders::ticket_with_messages`]: crate::graphql::loaders::Loaders::ticket_with_messages
+pub async fn by_id_with_messages(ctx: &Context<'_>, id: i64) -> async_graphql::Result<()> {
+    let found = ctx
+        .look_ahead()
+        .selection_fields()
+        .into_iter()
+        .find_map(|node| node.selection_set().find(|f| f.name() == "messages"));
+    let Some(messages) = found else {
+        return Ok(());
+    };
+    let Ok(args) = messages.arguments() else {
+        return Ok(());
+    };
+    let arg = |name: &str| args.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let Some(Ok(key)) = messages_of(&arg).map(|key| key(id)) else {
+        return Ok(());
+    };
+    let counted = messages.selection_set().any(|f| f.name() == "totalCount");
+    super::loaders(ctx)?
+        .ticket_with_messages(key.counted(counted))
+        .await
+        .map_err(gql)
 }
 
 impl Guarded for TicketMessage {
