@@ -1,3 +1,2 @@
 SELECT 1;
 SELECT "p__"."column1" AS "parent__", "k__"."total__", "c__".*, "b__"."active_count" AS "b__active_count", "b__"."cost_minor" AS "b__cost_minor" FROM (VALUES ('1')) AS "p__" LEFT JOIN LATERAL (SELECT COUNT(*) AS "total__" FROM "accounts" WHERE "accounts"."main_account_id" = (CAST("p__"."column1" AS BIGINT)) AND TRUE) AS "k__" ON TRUE LEFT JOIN LATERAL (SELECT "accounts".*, "accounts"."full_name" AS "sort_key__" FROM "accounts" WHERE "accounts"."main_account_id" = (CAST("p__"."column1" AS BIGINT)) AND TRUE ORDER BY "accounts"."full_name" ASC, "accounts"."id" ASC LIMIT 128) AS "c__" ON TRUE LEFT JOIN "account_totals" AS "b__" ON "b__"."account_id" = "c__"."id" ORDER BY "p__"."column1" ASC, "c__"."sort_key__" ASC, "c__"."id" ASC;
-SELECT 1;
