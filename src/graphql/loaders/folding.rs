@@ -48,22 +48,22 @@ impl Loaders {
         L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
         <L::Entity as EntityTrait>::Model: crate::db::rows::Positional,
     {
-        let loader = self.sub_accounts.loader();
-        let me = loader.viewer.account().map(|a| a.id);
+        let db = &self.made.db;
+        let me = self.made.viewer.account().map(|a| a.id);
         // What the list of an account under `under` is read as (a sub-account's lists differ
         // only by their parent; the viewer's own may take in more, and not be nested).
         let template = nested_key(match under {
             Under::Pages(_) => 0,
             Under::Account(id) => id,
         })
-        .filter(|_| loader.db.get_database_backend() == DatabaseBackend::Postgres);
+        .filter(|_| db.get_database_backend() == DatabaseBackend::Postgres);
         let nest = template.as_ref().and_then(|key| nested.loader().nest(key));
         let Some((template, nest)) = template.zip(nest) else {
             return Ok(());
         };
         let folds = match under {
             Under::Pages(keys) => !keys.is_empty() && keys.iter().all(|k| Some(k.parent) == me),
-            Under::Account(_) => self.past_batches(&loader.db),
+            Under::Account(_) => self.past_batches(),
         };
         if !folds {
             return Ok(());
@@ -89,7 +89,7 @@ impl Loaders {
         };
         match under {
             Under::Pages(keys) => {
-                let read = loader.pages(keys, Some(&nest));
+                let read = self.sub_accounts.loader().pages(keys, Some(&nest));
                 let (pages, lists) =
                     tracing::Instrument::instrument(read, span(keys.len())).await?;
                 let mut lists = lists.unwrap_or_default();
@@ -104,7 +104,7 @@ impl Loaders {
                 }
             }
             Under::Account(id) => {
-                let read = crate::domain::account::account_with(&loader.db, id, &nest);
+                let read = crate::domain::account::account_with(db, id, &nest);
                 let found = tracing::Instrument::instrument(read, span(1))
                     .await
                     .map_err(Arc::new)?;
@@ -122,9 +122,8 @@ impl Loaders {
     /// when the viewer may see the ticket). As an account by id ([`Under::Account`]): only a
     /// request's first object read so, and only where the engine can (PostgreSQL).
     pub async fn ticket_with_messages(&self, key: PageKey<()>) -> Result<(), LoadError> {
-        let loader = self.sub_accounts.loader();
         let nest = self.ticket_messages.loader().nest(&key);
-        let Some(nest) = nest.filter(|_| self.past_batches(&loader.db)) else {
+        let Some(nest) = nest.filter(|_| self.past_batches()) else {
             return Ok(());
         };
         let read = crate::db::children::fetch_one::<
@@ -132,7 +131,7 @@ impl Loaders {
             account::Model,
             ticket_message::Entity,
             _,
-        >(&loader.db, (ticket::Column::Id, key.parent), &nest);
+        >(&self.made.db, (ticket::Column::Id, key.parent), &nest);
         let span = tracing::info_span!(
             "dataloader.batch",
             loader = "a ticket with its messages",
@@ -144,7 +143,11 @@ impl Loaders {
         let Some((ticket, Some(owner), list)) = found else {
             return Ok(());
         };
-        let seen = policy::authorize(&loader.viewer, Action::See, Target::Ticket(&ticket, &owner));
+        let seen = policy::authorize(
+            &self.made.viewer,
+            Action::See,
+            Target::Ticket(&ticket, &owner),
+        );
         if let Some((page, total)) = list.filter(|_| seen.is_ok()) {
             self.ticket_messages.prime(key, shared(page, total));
         }
@@ -155,8 +158,8 @@ impl Loaders {
 
     /// Whether this request may read an object past the batches now: on PostgreSQL, and
     /// only its first (later ones go through the batches, where many cost one statement).
-    fn past_batches(&self, db: &sea_orm::DatabaseConnection) -> bool {
-        db.get_database_backend() == DatabaseBackend::Postgres
+    fn past_batches(&self) -> bool {
+        self.made.db.get_database_backend() == DatabaseBackend::Postgres
             && !self.read_past_batches.swap(true, Ordering::Relaxed)
     }
 }

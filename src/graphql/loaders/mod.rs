@@ -108,6 +108,8 @@ pub type Paging<E, F> = Lazy<Cached<PagesOf<E, F>, PageKey<F>>>;
 /// Every loader of one request.
 pub struct Loaders {
     batcher: Arc<Batcher>,
+    /// What the loaders are made of (the database, the viewer).
+    made: Arc<Made>,
     /// An object has been read past the batches with a list of it ([`Loaders::folding`]).
     read_past_batches: std::sync::atomic::AtomicBool,
     pub account: Cached<ById<account::Entity>>,
@@ -418,6 +420,7 @@ impl Loaders {
             account,
             totals,
             batcher,
+            made: ctx,
             read_past_batches: Default::default(),
         }
     }
