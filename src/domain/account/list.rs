@@ -12,7 +12,7 @@ use entity::{
 };
 
 use crate::db::{
-    children::{Beside, Children, Folded, Join, KeyKind, Nest, WithList, fetch_folded, fetch_one},
+    children::{Beside, Children, Folded, Join, KeyKind, Nest, fetch_folded},
     page::{self, Page, PageRequest, Sort, SortKey},
     rows::Positional,
 };
@@ -216,19 +216,6 @@ where
         counted,
     };
     fetch_folded::<account::Entity, B, N, _>(db, of, nest).await
-}
-
-/// The account `id` (as read by id: unscoped, the guards decide) with `nest`'s list of it
-/// read in the same statement where the engine can ([`fetch_one`]).
-pub async fn account_with<N: EntityTrait, C: ConnectionTrait>(
-    db: &C,
-    id: i64,
-    nest: &Nest<N>,
-) -> AppResult<Option<WithList<account::Model, (), N::Model>>>
-where
-    N::Model: crate::db::rows::Positional,
-{
-    fetch_one::<account::Entity, (), N, C>(db, (account::Column::Id, id), nest).await
 }
 
 /// The account a row belongs to (the row's `account_id`), read beside it.

@@ -8,7 +8,7 @@ mod list;
 mod transfer;
 
 pub use link::{link, set_management, unlink};
-pub use list::{AccountFilter, AccountSort, account_with, count, list, sub_accounts_of};
+pub use list::{AccountFilter, AccountSort, count, list, sub_accounts_of};
 pub use transfer::{Transferred, transfer_balance};
 
 use crate::db::LockForWrite;

@@ -1,9 +1,10 @@
 //! Lists read in their parent's statement ([`crate::db::children::Nest`]; PostgreSQL): a
 //! page of the viewer's sub-accounts, or one account by id, with the first list of an
-//! account the request selects under it. The parents go to their loader's cache and each
-//! one's list to its own loader's cache, under the key the level below asks for, so that
-//! level sends no statement. Where the engine reads no nested list (SQLite), nothing is read
-//! here: the parents and their lists are read through their batches as always.
+//! account the request selects under it; a ticket by id with its messages. The parents go
+//! to their loader's cache and each one's list to its own loader's cache, under the key the
+//! level below asks for, so that level sends no statement. Where the engine reads no nested
+//! list (SQLite), nothing is read here: the parents and their lists are read through their
+//! batches as always.
 
 use std::{hash::Hash, sync::Arc, sync::atomic::Ordering};
 
@@ -17,7 +18,10 @@ use super::{
     pages::{Nests, PageKey, Paged, shared},
     sub_accounts::SubAccounts,
 };
-use crate::policy::{self, Action, Target};
+use crate::{
+    db::children::fetch_one,
+    policy::{self, Action, Target},
+};
 
 /// What a list is read with.
 #[derive(Debug, Clone, Copy)]
@@ -79,19 +83,11 @@ impl Loaders {
                 nested.prime(key, list);
             }
         };
-        // Read past the batches, in a batch's span all the same.
-        let span = |keys: usize| {
-            tracing::info_span!(
-                "dataloader.batch",
-                loader = "accounts with a list of each",
-                keys
-            )
-        };
+        const LOADER: &str = "accounts with a list of each";
         match under {
             Under::Pages(keys) => {
                 let read = self.sub_accounts.loader().pages(keys, Some(&nest));
-                let (pages, lists) =
-                    tracing::Instrument::instrument(read, span(keys.len())).await?;
+                let (pages, lists) = past(LOADER, keys.len(), read).await?;
                 let mut lists = lists.unwrap_or_default();
                 for (key, paged) in pages {
                     for (_, row) in &paged.0.items {
@@ -104,10 +100,10 @@ impl Loaders {
                 }
             }
             Under::Account(id) => {
-                let read = crate::domain::account::account_with(db, id, &nest);
-                let found = tracing::Instrument::instrument(read, span(1))
-                    .await
-                    .map_err(Arc::new)?;
+                // Unscoped, as the account loader reads by id: the guards decide.
+                let read =
+                    fetch_one::<account::Entity, (), _, _>(db, (account::Column::Id, id), &nest);
+                let found = past(LOADER, 1, read).await.map_err(Arc::new)?;
                 if let Some((row, _, list)) = found {
                     keep(&row, list.map(|(page, total)| shared(page, total)));
                     self.account.prime(id, row);
@@ -126,18 +122,12 @@ impl Loaders {
         let Some(nest) = nest.filter(|_| self.past_batches()) else {
             return Ok(());
         };
-        let read = crate::db::children::fetch_one::<
-            ticket::Entity,
-            account::Model,
-            ticket_message::Entity,
-            _,
-        >(&self.made.db, (ticket::Column::Id, key.parent), &nest);
-        let span = tracing::info_span!(
-            "dataloader.batch",
-            loader = "a ticket with its messages",
-            keys = 1
+        let read = fetch_one::<ticket::Entity, account::Model, ticket_message::Entity, _>(
+            &self.made.db,
+            (ticket::Column::Id, key.parent),
+            &nest,
         );
-        let found = tracing::Instrument::instrument(read, span)
+        let found = past("a ticket with its messages", 1, read)
             .await
             .map_err(Arc::new)?;
         let Some((ticket, Some(owner), list)) = found else {
@@ -162,4 +152,11 @@ impl Loaders {
         self.made.db.get_database_backend() == DatabaseBackend::Postgres
             && !self.read_past_batches.swap(true, Ordering::Relaxed)
     }
+}
+
+/// Awaits `read`, a read past the batches, in a batch's span all the same (as every read
+/// of a request's loaders is traced).
+async fn past<T>(loader: &'static str, keys: usize, read: impl Future<Output = T>) -> T {
+    let span = tracing::info_span!("dataloader.batch", loader, keys);
+    tracing::Instrument::instrument(read, span).await
 }
