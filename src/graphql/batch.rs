@@ -44,11 +44,18 @@ trait Dispatch: Send + Sync {
     fn clear(&self);
 }
 
+/// What a request keeps beside its loaders' caches (rows one loader hands another,
+/// [`super::loaders::Seen`]), forgotten with them.
+pub trait Forget: Send + Sync {
+    fn forget(&self);
+}
+
 /// The loads of one request: which loaders have keys waiting.
 #[derive(Default)]
 pub struct Batcher {
     queued: Mutex<Vec<Arc<dyn Dispatch>>>,
     loaders: Mutex<Vec<Weak<dyn Dispatch>>>,
+    kept: Mutex<Vec<Weak<dyn Forget>>>,
     driven: AtomicBool,
 }
 
@@ -66,6 +73,15 @@ impl Batcher {
         for loader in lock(&self.loaders).iter().filter_map(Weak::upgrade) {
             loader.clear();
         }
+        for kept in lock(&self.kept).iter().filter_map(Weak::upgrade) {
+            kept.forget();
+        }
+    }
+
+    /// Forgets what `kept` holds whenever the loaders' values are forgotten.
+    pub fn keeps<T: Forget + 'static>(&self, kept: &Arc<T>) {
+        let weak: Weak<dyn Forget> = Arc::downgrade(kept) as Weak<dyn Forget>;
+        lock(&self.kept).push(weak);
     }
 }
 
@@ -449,6 +465,34 @@ mod tests {
             assert_eq!(out[3], (Some(6), Some(2006)));
             assert_eq!(batches.load(Ordering::SeqCst), 2, "{rows} rows");
         }
+    }
+
+    /// Counts how often it was told to forget.
+    #[derive(Default)]
+    struct Kept(AtomicUsize);
+
+    impl Forget for Kept {
+        fn forget(&self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test]
+    async fn what_a_request_keeps_beside_its_loaders_is_forgotten_with_them() {
+        let batcher = Arc::new(Batcher::default());
+        let loader = Batched::new(&batcher, Doubler(Arc::default()));
+        let kept = Arc::new(Kept::default());
+        batcher.keeps(&kept);
+        loader.prime(1, 5);
+        let events = async_graphql::futures_util::stream::iter([1, 2]).then(|_| {
+            let loader = loader.clone();
+            async move { loader.load_one(1).await.ok().flatten() }
+        });
+        let seen: Vec<_> = Driven::new(events, batcher).collect().await;
+        // The primed value answers the first event only: the next reads afresh.
+        assert_eq!(seen, [Some(5), Some(2)]);
+        // After each event, and at the stream's end.
+        assert_eq!(kept.0.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test]

@@ -3,7 +3,8 @@
 //! (`db::children::Nest`): the list costs no statement of its own, on the plan's path and
 //! the resolvers', and the answer is the one the list gives when read on its own (pages,
 //! totals, cursors, filters, sort keys, a row whose list is empty). SQLite reads the list in
-//! a statement of its own.
+//! a statement of its own. The rows of a page are not read again when asked for by id later
+//! in the request (the authors of the messages under it).
 
 use std::net::SocketAddr;
 
@@ -278,6 +279,68 @@ async fn a_ticket_by_id_reads_its_messages_in_its_own_statement() {
         );
         // A ticket the viewer may not see, whatever was read with it.
         not_found(on, &token, TICKET[0], &theirs, "first").await;
+    }
+}
+
+/// A page of sub-accounts with their tickets' messages, by author, and the same without.
+const AUTHORS: &str = "{ viewer { account { subAccounts(first: 10) { nodes { login fullName tickets(first: 3) { nodes { subject messages(first: 5) { nodes { body authorName } } } } } } } } }";
+
+#[tokio::test]
+async fn the_authors_on_a_page_of_sub_accounts_are_not_read_again() {
+    let app = TestApp::spawn().await;
+    let (main, _, token) = managing_main(&app, "authors-main").await;
+    let mut tickets = Vec::new();
+    for i in 0..3 {
+        let sub = app
+            .create_account(&format!("authors-{i}"), json!({ "status": "ACTIVE" }))
+            .await;
+        app.link(&main, &sub, "AGGREGATED").await;
+        // Each sub-account writes its own ticket's first message.
+        let own = app.token_for(&sub).await;
+        tickets.push(open_ticket(&app, &own, &sub, &format!("from {i}")).await);
+    }
+    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
+    let without = AUTHORS.replace(" authorName", "");
+    let none = json!({});
+    let paths = [
+        ("plan", app.addr, &app.state),
+        ("resolvers", resolvers.addr, &resolvers.state),
+    ];
+    for (path, at, state) in paths {
+        let on = (&app, at, state);
+        let (bare, _) = cost(on, &token, &without, &none).await;
+        let (statements, data) = cost(on, &token, AUTHORS, &none).await;
+        // The authors are the rows of the page: no statement for them, on either engine.
+        assert_eq!(statements, bare, "{path}: the authors were read again");
+        let rows = data["viewer"]["account"]["subAccounts"]["nodes"]
+            .as_array()
+            .expect("the page's rows");
+        assert_eq!(rows.len(), 3, "{path}: {data}");
+        for row in rows {
+            let messages = &row["tickets"]["nodes"][0]["messages"]["nodes"];
+            assert_eq!(messages[0]["authorName"], row["fullName"], "{path}: {row}");
+        }
+    }
+    // An author who is not on the page (the main account replies) is read, and named as
+    // in the thread read on its own.
+    app.ok(
+        "mutation($t: ID!) { replyToTicket(input: {ticketId: $t, message: \"on it\"}) { userErrors { code } } }",
+        json!({ "t": tickets[0] }),
+        Some(&token),
+    )
+    .await;
+    let thread = "query($id: ID!) { node(id: $id) { ... on Ticket { messages(first: 5) { nodes { body authorName } } } } }";
+    for (path, at, state) in paths {
+        let on = (&app, at, state);
+        let (bare, _) = cost(on, &token, &without, &none).await;
+        let (statements, data) = cost(on, &token, AUTHORS, &none).await;
+        assert_eq!(statements, bare + 1, "{path}: the main account's row");
+        let (_, alone) = cost(on, &token, thread, &json!({ "id": tickets[0] })).await;
+        let row = &data["viewer"]["account"]["subAccounts"]["nodes"][0];
+        assert_eq!(row["login"], "authors-0", "{path}: {data}");
+        let messages = &row["tickets"]["nodes"][0]["messages"];
+        assert_eq!(messages, &alone["node"]["messages"], "{path}");
+        assert_eq!(messages["nodes"][1]["body"], "on it", "{path}: {messages}");
     }
 }
 

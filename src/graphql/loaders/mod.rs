@@ -45,7 +45,7 @@ pub use pages::{
 };
 pub use relations::{
     ById, CatalogLoader, ChildrenOf, FormerSubs, FormerSubsLoader, OwnedById, PendingChangeLoader,
-    SpentLoader, TariffCache, TariffLoader, TotalsLoader,
+    Seen, SpentLoader, TariffCache, TariffLoader, TotalsLoader,
 };
 pub use sub_accounts::{SubAccounts, SubAccountsLoader};
 pub use usage::{Between, CallsBetween, InternetLoader, SessionsBetween, UsageKey, VoiceLoader};
@@ -73,6 +73,8 @@ struct Made {
     /// The loaders others hand their rows to (made at once).
     account: Cached<ById<account::Entity>>,
     totals: Cached<TotalsLoader>,
+    /// Accounts read by other loaders (a page's rows), which the account loader takes.
+    seen_accounts: Arc<Seen<account::Model>>,
 }
 
 /// A loader made the first time the request reads through it: a request reads through a
@@ -163,7 +165,9 @@ impl Loaders {
     pub fn new(state: &AppState, viewer: &Viewer) -> Self {
         let db = &state.db;
         let batcher = Arc::new(Batcher::default());
-        let account = Batched::new(&batcher, ById::new(db));
+        let seen_accounts = Arc::new(Seen::default());
+        batcher.keeps(&seen_accounts);
+        let account = Batched::new(&batcher, ById::seeing(db, &seen_accounts));
         let totals = Batched::new(&batcher, TotalsLoader(db.clone()));
         let ctx = Arc::new(Made {
             db: db.clone(),
@@ -172,6 +176,7 @@ impl Loaders {
             tariffs: state.tariffs.clone(),
             account: account.clone(),
             totals: totals.clone(),
+            seen_accounts,
         });
         Self {
             partner: Lazy::new(&ctx, |c| Batched::new(&c.batcher, ById::new(&c.db))),
@@ -339,6 +344,7 @@ impl Loaders {
                         db: c.db.clone(),
                         viewer: c.viewer.clone(),
                         totals: c.totals.clone(),
+                        seen: c.seen_accounts.clone(),
                     },
                 )
             }),

@@ -16,20 +16,22 @@ use super::{Cached, LoadError, failed};
 use crate::{
     db::page,
     domain::{self, service::Totals},
-    error::AppError,
     policy::scope::Deferred,
 };
 
 /// Rows of one table by primary key (`id`), within a scope: everything for the rows the
 /// guards decide about; the policy's scope for a derived record (a notification about an
 /// object the viewer may not see is not found, as in its lists).
-pub struct ById<E> {
+pub struct ById<E: EntityTrait> {
     db: DatabaseConnection,
     scope: Deferred,
+    /// Rows the request read in other statements, taken before the database is asked
+    /// (unscoped loaders only: a scope would have to be checked again).
+    seen: Option<Arc<Seen<E::Model>>>,
     entity: PhantomData<E>,
 }
 
-impl<E> ById<E> {
+impl<E: EntityTrait> ById<E> {
     pub(super) fn new(db: &DatabaseConnection) -> Self {
         Self::scoped(db, Deferred::everything())
     }
@@ -38,8 +40,66 @@ impl<E> ById<E> {
         Self {
             db: db.clone(),
             scope,
+            seen: None,
             entity: PhantomData,
         }
+    }
+
+    /// Unscoped, taking the rows `seen` holds before it asks the database.
+    pub(super) fn seeing(db: &DatabaseConnection, seen: &Arc<Seen<E::Model>>) -> Self {
+        Self {
+            seen: Some(seen.clone()),
+            ..Self::new(db)
+        }
+    }
+}
+
+/// Rows of a table this request has read in a statement of another loader (the rows of a
+/// page of sub-accounts), for a load by id of the same table to take instead of reading
+/// them again: e.g. the authors of the messages under a page of sub-accounts are mostly
+/// those sub-accounts. Handing a page's rows over costs a pointer each; only the rows a
+/// load asks for are copied. Forgotten with the loaders' values (a subscription's next
+/// event reads afresh: [`crate::graphql::batch::Forget`]).
+pub struct Seen<M>(std::sync::Mutex<HashMap<i64, Arc<M>>>);
+
+impl<M> Default for Seen<M> {
+    fn default() -> Self {
+        Self(Default::default())
+    }
+}
+
+impl<M: Send + Sync> crate::graphql::batch::Forget for Seen<M> {
+    fn forget(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+impl<M: Clone> Seen<M> {
+    /// Keeps `rows` (by id) for later loads.
+    pub fn add<'a>(&self, rows: impl IntoIterator<Item = (i64, &'a Arc<M>)>)
+    where
+        M: 'a,
+    {
+        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, row) in rows {
+            seen.entry(id).or_insert_with(|| row.clone());
+        }
+    }
+
+    /// The rows of `keys` that were seen, and the keys that were not.
+    fn take(&self, keys: &[i64]) -> (HashMap<i64, M>, Vec<i64>) {
+        let seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut found = HashMap::new();
+        let mut rest = Vec::new();
+        for key in keys {
+            match seen.get(key) {
+                Some(row) => {
+                    found.insert(*key, M::clone(row));
+                }
+                None => rest.push(*key),
+            }
+        }
+        (found, rest)
     }
 }
 
@@ -63,15 +123,22 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
-        let rows = with_ids::<E>(keys)?
+        let (mut found, rest) = match &self.seen {
+            Some(seen) => seen.take(keys),
+            None => (HashMap::new(), keys.to_vec()),
+        };
+        if rest.is_empty() {
+            return Ok(found);
+        }
+        let rows = with_ids::<E>(&rest)?
             .filter(self.scope.condition())
             .all(&self.db)
             .await
             .map_err(failed)?;
-        rows.into_iter()
-            .map(|row| Ok((page::model_id::<E>(&row)?, row)))
-            .collect::<Result<_, AppError>>()
-            .map_err(Arc::new)
+        for row in rows {
+            found.insert(page::model_id::<E>(&row).map_err(Arc::new)?, row);
+        }
+        Ok(found)
     }
 }
 

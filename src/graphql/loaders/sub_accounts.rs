@@ -36,11 +36,14 @@ pub struct SubAccounts {
 /// per scope its mains' sub-accounts are read through (`policy::scope::sub_accounts_of`:
 /// none for the viewer's own, the accounts scope for any other). When the list's totals are
 /// wanted, each sub-account's totals row is read beside it and handed to the totals loader,
-/// which then has no statement to send for them.
+/// which then has no statement to send for them. The rows themselves are handed to the
+/// account loader ([`super::Seen`]): a sub-account asked for by id later in the request
+/// (a message's author) is not read again.
 pub struct SubAccountsLoader {
     pub(super) db: DatabaseConnection,
     pub(super) viewer: Arc<Viewer>,
     pub(super) totals: super::Cached<super::TotalsLoader>,
+    pub(super) seen: Arc<super::Seen<account::Model>>,
 }
 
 impl SubAccountsLoader {
@@ -110,6 +113,10 @@ impl SubAccountsLoader {
                 }
                 spread(&mut out, &group, mains, pages);
             }
+        }
+        for (page, _) in out.values() {
+            self.seen
+                .add(page.items.iter().map(|(_, row)| (row.id, row)));
         }
         Ok((out, nested.filter(|_| !unread)))
     }
