@@ -17,13 +17,13 @@
 use std::{
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
     time::Duration,
 };
 
 use sea_orm::{DatabaseBackend, sqlx::postgres::PgListener};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// How long a quiet listener waits before a sync of its own, so notifications never pile up
 /// unread and a dead connection is noticed.
@@ -47,7 +47,7 @@ struct Shared {
     channels: Mutex<Vec<(&'static str, OnHeard)>>,
     resets: Mutex<Vec<OnReset>>,
     /// Connected and listening: syncs answer.
-    live: AtomicBool,
+    live: watch::Sender<bool>,
     asks: mpsc::UnboundedSender<oneshot::Sender<bool>>,
     inbox: Mutex<Option<mpsc::UnboundedReceiver<oneshot::Sender<bool>>>>,
     syncs: AtomicU64,
@@ -70,7 +70,7 @@ impl Listener {
                 database_url: database_url.to_string(),
                 channels: Mutex::default(),
                 resets: Mutex::default(),
-                live: AtomicBool::new(false),
+                live: watch::Sender::new(false),
                 asks,
                 inbox: Mutex::new(Some(inbox)),
                 syncs: AtomicU64::new(0),
@@ -111,7 +111,7 @@ impl Listener {
         let Some(shared) = &self.shared else {
             return false;
         };
-        if !shared.live.load(Ordering::Acquire) {
+        if !*shared.live.borrow() {
             return false;
         }
         let (reply, answer) = oneshot::channel();
@@ -119,6 +119,16 @@ impl Listener {
             return false;
         }
         answer.await.unwrap_or(false)
+    }
+
+    /// Once connected and listening (at once where there is no listener: SQLite). Until
+    /// then a viewer is read afresh for every request: a process whose first requests are
+    /// counted (a test of statements) waits for this.
+    pub async fn live(&self) {
+        if let Some(shared) = &self.shared {
+            // The sender lives as long as `shared`: the wait ends only when it is live.
+            let _ = shared.live.subscribe().wait_for(|live| *live).await;
+        }
     }
 
     /// Syncs so far (each served a batch of callers).
@@ -147,7 +157,7 @@ impl Shared {
 
     /// The connection is gone: syncs answer `false`, and what was kept is forgotten.
     fn lost(&self) {
-        self.live.store(false, Ordering::Release);
+        self.live.send_replace(false);
         self.reset();
         tracing::warn!("the database listener lost its connection");
     }
@@ -161,14 +171,14 @@ async fn listen(shared: Arc<Shared>, mut inbox: mpsc::UnboundedReceiver<oneshot:
             Ok(mut listener) => match listen_on(&shared, &mut listener).await {
                 Ok(()) => {
                     shared.reset();
-                    shared.live.store(true, Ordering::Release);
+                    shared.live.send_replace(true);
                     serve(&shared, &mut listener, &mut inbox).await;
                 }
                 Err(e) => tracing::warn!(error = %e, "database listener: cannot LISTEN"),
             },
             Err(e) => tracing::warn!(error = %e, "database listener: cannot connect"),
         }
-        shared.live.store(false, Ordering::Release);
+        shared.live.send_replace(false);
         shared.reset();
         // Before connecting again: callers that still asked for a sync hear `false`.
         let pause = tokio::time::sleep(Duration::from_secs(1));

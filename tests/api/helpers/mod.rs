@@ -164,6 +164,10 @@ impl TestApp {
         tweak(&mut config);
         let state = AppState::init(config).await.expect("replica starts");
         let addr = serve(&state).await;
+        // Its viewers are read afresh until its listener is live: counted statements differ.
+        tokio::time::timeout(std::time::Duration::from_secs(30), state.listener.live())
+            .await
+            .expect("the replica's listener is live");
         Replica { state, addr }
     }
 
