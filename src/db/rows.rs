@@ -174,6 +174,10 @@ positional! {
         id, number, account_id, kind, status, subtotal_minor, tax_minor, total_minor,
         period_start, order_id, document_id, issued_at,
     }
+    entity::order_item::Model {
+        id, order_id, tariff_id, quantity, unit_price_minor, tax_percent_minor, tax_minor,
+        total_minor,
+    }
     entity::activity::Model {
         id, account_id, action, details, created_at, actor_kind, actor_id, on_behalf_of_id,
         client_address, user_agent, order_id, invoice_id, ticket_id, service_id,

@@ -23,6 +23,15 @@ use super::{
 };
 use crate::{auth::Viewer as AuthViewer, error::ResultExt};
 
+/// The field `name` that the object `node(id:)` resolves to selects (in any fragment), for a
+/// read of the object with a list of it (an order's items, a ticket's messages).
+pub fn selected<'a>(ctx: &'a Context<'a>, name: &str) -> Option<async_graphql::SelectionField<'a>> {
+    ctx.look_ahead()
+        .selection_fields()
+        .into_iter()
+        .find_map(|node| node.selection_set().find(|f| f.name() == name))
+}
+
 /// An object with a global ID, fetchable with `node(id:)`.
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "Global ID."))]
@@ -120,7 +129,10 @@ impl NodeQuery {
             Kind::EmailTemplate => Node::EmailTemplate(by_id(ctx, pk).await?),
             Kind::Service => Node::Service(by_id(ctx, pk).await?),
             Kind::ChangeRequest => Node::ChangeRequest(by_id(ctx, pk).await?),
-            Kind::Order => Node::Order(by_id(ctx, pk).await?),
+            Kind::Order => {
+                super::order::by_id_with_items(ctx, pk).await?;
+                Node::Order(by_id(ctx, pk).await?)
+            }
             Kind::ServiceRequest => Node::ServiceRequest(by_id(ctx, pk).await?),
             Kind::Invoice => Node::Invoice(by_id(ctx, pk).await?),
             Kind::Document => Node::Document(by_id(ctx, pk).await?),

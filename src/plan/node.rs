@@ -80,6 +80,11 @@ impl Run<'_> {
                 (Ty::Document, Obj::Document(Arc::new(row)))
             }
             IdKind::Order => {
+                if self.selects(sels, Ty::Order, |kind| {
+                    matches!(kind, Kind::Many(Link::Items, _))
+                })? {
+                    l.order_with_items(pk).await?;
+                }
                 let row = l.order.load_one(pk).await?.ok_or(Fallback)?;
                 self.see(Target::Order(&row, &owner(row.account_id).await?))?;
                 (Ty::Order, Obj::Order(Arc::new(row)))
@@ -111,6 +116,25 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Whether the selection of `ty` among `sels` has a field of a kind `wanted` says,
+    /// included for this request.
+    fn selects(
+        &self,
+        sels: &[(Ty, Sel)],
+        ty: Ty,
+        wanted: impl Fn(&Kind) -> bool,
+    ) -> Result<bool, Fallback> {
+        let Some((_, sel)) = sels.iter().find(|(t, _)| *t == ty) else {
+            return Ok(false);
+        };
+        for field in sel.fields.iter().filter(|field| wanted(&field.kind)) {
+            if self.included(&field.when)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     pub(super) fn see(&self, target: Target<'_>) -> Result<(), Fallback> {

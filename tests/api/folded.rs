@@ -3,7 +3,7 @@
 //! (`db::children::Nest`): the list costs no statement of its own, on the plan's path and
 //! the resolvers', and the answer is the one the list gives when read on its own (pages,
 //! totals, cursors, filters, sort keys, a row whose list is empty). SQLite reads the list in
-//! a statement of its own. The rows of a page are not read again when asked for by id later
+//! a statement of its own. An order by id reads its items the same way. The rows of a page are not read again when asked for by id later
 //! in the request (the authors of the messages under it).
 
 use std::net::SocketAddr;
@@ -279,6 +279,81 @@ async fn a_ticket_by_id_reads_its_messages_in_its_own_statement() {
         );
         // A ticket the viewer may not see, whatever was read with it.
         not_found(on, &token, TICKET[0], &theirs, "first").await;
+    }
+}
+
+/// Shapes of an order by id with its items; `$id` is the order.
+const ORDER: &[&str] = &[
+    "query($id: ID!) { node(id: $id) { ... on Order { number items { quantity unitPrice total tariff { name } } } } }",
+    "query($id: ID!) { node(id: $id) { id ...O } } fragment O on Order { number status items { quantity total } }",
+];
+
+/// The same order without its items: what the fold costs (no statement more).
+const ORDER_BARE: &str = "query($id: ID!) { node(id: $id) { ... on Order { number } } }";
+
+#[tokio::test]
+async fn an_order_by_id_reads_its_items_in_its_own_statement() {
+    let app = TestApp::spawn().await;
+    let (main, tariff, token) = managing_main(&app, "order-main").await;
+    let [sub, stranger] = sub_and_stranger(&app, &main, "order").await;
+    let other = app.create_tariff("Second line", "5.00").await;
+    let place = "mutation($a: ID!, $items: [OrderItemInput!]!) { placeOrder(input: {accountId: $a, items: $items, paymentMethod: {kind: ACCOUNT_BALANCE}}) { order { id } userErrors { code } } }";
+    let mut orders = Vec::new();
+    // The main pays for its aggregated sub-account's order.
+    let stranger_token = app.token_for(&stranger).await;
+    for (account, payer, placer) in [
+        (&sub, &main, &token),
+        (&stranger, &stranger, &stranger_token),
+    ] {
+        app.deposit(payer, "100.00").await;
+        let items = json!([{ "tariffId": tariff, "quantity": 2 }, { "tariffId": other }]);
+        let placed = app
+            .ok(place, json!({ "a": account, "items": items }), Some(placer))
+            .await;
+        let id = placed["placeOrder"]["order"]["id"].as_str();
+        orders.push(id.expect("an order").to_string());
+    }
+    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
+    let postgres = TestApp::postgres_admin_url().is_some();
+    // The reference: the order's items read on their own, under the account's orders.
+    let listed = "query($id: ID!) { node(id: $id) { ... on Account { orders(first: 5) { nodes { id number status items { quantity unitPrice total tariff { name } } } } } } }";
+    for (path, at, state) in [
+        ("plan", app.addr, &app.state),
+        ("resolvers", resolvers.addr, &resolvers.state),
+    ] {
+        let on = (&app, at, state);
+        let vars = json!({ "id": orders[0] });
+        let (bare, _) = cost(on, &token, ORDER_BARE, &vars).await;
+        let (_, list) = cost(on, &token, listed, &json!({ "id": sub })).await;
+        let want = &list["node"]["orders"]["nodes"][0];
+        assert_eq!(want["id"], orders[0], "{path}: {list}");
+        for shape in ORDER {
+            let (statements, data) = cost(on, &token, shape, &vars).await;
+            let items = &data["node"]["items"];
+            assert_eq!(items.as_array().map(Vec::len), Some(2), "{path}: {data}");
+            for (i, item) in items.as_array().into_iter().flatten().enumerate() {
+                for (field, value) in item.as_object().into_iter().flatten() {
+                    assert_eq!(value, &want["items"][i][field], "{path} {shape}: {field}");
+                }
+            }
+            // On SQLite the items are read in a statement of their own.
+            let more = u64::from(!postgres);
+            assert_eq!(
+                statements,
+                bare + more,
+                "{path} {shape}: the items' statement"
+            );
+        }
+        // Two orders by id in one request: each answers as it does alone.
+        let both = "query($a: ID!, $b: ID!) { a: node(id: $a) { ... on Order { items { quantity } } } b: node(id: $b) { ... on Order { number items { total } } } }";
+        let (_, data) = cost(on, &token, both, &json!({ "a": orders[0], "b": orders[0] })).await;
+        assert_eq!(data["a"]["items"][0]["quantity"], 2, "{path}: {data}");
+        assert_eq!(
+            data["b"]["items"][1]["total"], want["items"][1]["total"],
+            "{path}"
+        );
+        // A stranger's order, whatever was read with it.
+        not_found(on, &token, ORDER[0], &orders[1], "Second line").await;
     }
 }
 

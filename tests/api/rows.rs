@@ -1,6 +1,6 @@
 //! Rows read by position (`portal_api::db::rows`, the nested pages' reader) are the models
 //! SeaORM's derived reader builds from the same rows: every column of every row of every
-//! table the nested pages read, `NULL`s and enums included, on both engines.
+//! table the nested pages read (and the items read with an order), `NULL`s and enums included, on both engines.
 
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Statement};
 
@@ -71,6 +71,10 @@ async fn rows_read_by_position_are_the_rows_seaorm_reads() {
         (
             "orders",
             same_both_ways::<entity::order::Entity>(&app).await,
+        ),
+        (
+            "order items",
+            same_both_ways::<entity::order_item::Entity>(&app).await,
         ),
         (
             "invoices",

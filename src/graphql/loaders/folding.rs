@@ -1,17 +1,17 @@
 //! Lists read in their parent's statement ([`crate::db::children::Nest`]; PostgreSQL): a
 //! page of the viewer's sub-accounts, or one account by id, with the first list of an
-//! account the request selects under it; a ticket by id with its messages. The parents go
-//! to their loader's cache and each one's list to its own loader's cache, under the key the
-//! level below asks for, so that level sends no statement. Where the engine reads no nested
-//! list (SQLite), nothing is read here: the parents and their lists are read through their
-//! batches as always.
+//! account the request selects under it; a ticket by id with its messages; an order by id
+//! with its items. The parents go to their loader's cache and each one's list to its own
+//! loader's cache, under the key the level below asks for, so that level sends no
+//! statement. Where the engine reads no nested list (SQLite), nothing is read here: the
+//! parents and their lists are read through their batches as always.
 
 use std::{hash::Hash, sync::Arc, sync::atomic::Ordering};
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{DatabaseBackend, EntityTrait};
 
-use entity::{account, ticket, ticket_message};
+use entity::{account, order, order_item, ticket, ticket_message};
 
 use super::{
     Cached, LoadError, Loaders,
@@ -19,7 +19,10 @@ use super::{
     sub_accounts::SubAccounts,
 };
 use crate::{
-    db::children::fetch_one,
+    db::{
+        children::{Nest, fetch_one},
+        page::{PageRequest, Sort},
+    },
     policy::{self, Action, Target},
 };
 
@@ -143,6 +146,45 @@ impl Loaders {
         }
         self.account.prime(owner.id, owner);
         self.ticket.prime(ticket.id, ticket);
+        Ok(())
+    }
+
+    /// Reads the order `id` with its owner account and its items in one statement, and keeps
+    /// all three in their loaders' caches. The items are the order's whole list, read as a
+    /// page of the most an order may hold: kept only when the page is the whole list. As an
+    /// account by id ([`Under::Account`]): only a request's first object read so, and only
+    /// where the engine can (PostgreSQL). Nothing here is decided: the items are what their
+    /// own loader reads (unscoped), shown only under an order the guards let through.
+    pub async fn order_with_items(&self, id: i64) -> Result<(), LoadError> {
+        if !self.past_batches() {
+            return Ok(());
+        }
+        // In id order, as the items loader reads them.
+        let nest = Nest::<order_item::Entity> {
+            parent: order_item::Column::OrderId,
+            filter: sea_orm::sea_query::Condition::all(),
+            sort: Sort::by_id((order_item::Entity, order_item::Column::Id), false),
+            key: None,
+            page: PageRequest::first(crate::domain::validate::MAX_LIST as u64),
+            counted: false,
+        };
+        let read = fetch_one::<order::Entity, account::Model, order_item::Entity, _>(
+            &self.made.db,
+            (order::Column::Id, id),
+            &nest,
+        );
+        let found = past("an order with its items", 1, read)
+            .await
+            .map_err(Arc::new)?;
+        let Some((order, Some(owner), list)) = found else {
+            return Ok(());
+        };
+        if let Some((page, _)) = list.filter(|(page, _)| !page.has_next) {
+            let items = page.items.into_iter().map(|(_, item)| item).collect();
+            self.order_items.prime(id, items);
+        }
+        self.account.prime(owner.id, owner);
+        self.order.prime(order.id, order);
         Ok(())
     }
 

@@ -36,6 +36,21 @@ use crate::{
 #[derive(Clone)]
 pub struct Order(pub order::Model);
 
+/// Reads the order `id` that `node(id:)` asks for with its items in one statement when its
+/// selection selects them, where [`Loaders::order_with_items`] can (as a compiled plan reads
+/// it); the node's resolver then reads and decides the order as always.
+///
+/// [`Loaders::order_with_items`]: crate::graphql::loaders::Loaders::order_with_items
+pub async fn by_id_with_items(ctx: &Context<'_>, id: i64) -> async_graphql::Result<()> {
+    if super::node::selected(ctx, "items").is_some() {
+        super::loaders(ctx)?
+            .order_with_items(id)
+            .await
+            .map_err(gql)?;
+    }
+    Ok(())
+}
+
 crate::connection_names!(Order => "OrderConnection", "OrderEdge";);
 
 impl Guarded for Order {

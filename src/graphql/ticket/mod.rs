@@ -173,12 +173,7 @@ pub fn messages_of(
 ///
 /// [`Loaders::ticket_with_messages`]: crate::graphql::loaders::Loaders::ticket_with_messages
 pub async fn by_id_with_messages(ctx: &Context<'_>, id: i64) -> async_graphql::Result<()> {
-    let found = ctx
-        .look_ahead()
-        .selection_fields()
-        .into_iter()
-        .find_map(|node| node.selection_set().find(|f| f.name() == "messages"));
-    let Some(messages) = found else {
+    let Some(messages) = super::node::selected(ctx, "messages") else {
         return Ok(());
     };
     let Ok(args) = messages.arguments() else {
