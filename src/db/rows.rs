@@ -174,6 +174,10 @@ positional! {
         id, number, account_id, kind, status, subtotal_minor, tax_minor, total_minor,
         period_start, order_id, document_id, issued_at,
     }
+    entity::invoice_line::Model {
+        id, invoice_id, service_id, sub_account_id, description, quantity, unit_price_minor,
+        tax_percent_minor, net_minor, tax_minor, total_minor, period_from, period_to,
+    }
     entity::order_item::Model {
         id, order_id, tariff_id, quantity, unit_price_minor, tax_percent_minor, tax_minor,
         total_minor,

@@ -130,7 +130,7 @@ impl NodeQuery {
             Kind::Service => Node::Service(by_id(ctx, pk).await?),
             Kind::ChangeRequest => Node::ChangeRequest(by_id(ctx, pk).await?),
             Kind::Order => {
-                super::order::by_id_with_items(ctx, pk).await?;
+                super::order::by_id_with_lists(ctx, pk).await?;
                 Node::Order(by_id(ctx, pk).await?)
             }
             Kind::ServiceRequest => Node::ServiceRequest(by_id(ctx, pk).await?),

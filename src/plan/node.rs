@@ -1,6 +1,7 @@
 //! `node(id:)` in a plan: the object by its global id, if the viewer may see it; an account
 //! is read with the first list of it the plan selects, as the resolvers read it
-//! ([`Under::Account`]).
+//! ([`Under::Account`]); a ticket with its messages, an order with its items and its
+//! invoice with the invoice's lines.
 
 use std::sync::Arc;
 
@@ -87,6 +88,19 @@ impl Run<'_> {
                 }
                 let row = l.order.load_one(pk).await?.ok_or(Fallback)?;
                 self.see(Target::Order(&row, &owner(row.account_id).await?))?;
+                // Its invoice with the invoice's lines, when it selects them.
+                let lines = |kind: &Kind| match kind {
+                    Kind::One(Link::Invoice, sel) => sel
+                        .fields
+                        .iter()
+                        .any(|f| matches!(f.kind, Kind::Many(Link::Lines, _))),
+                    _ => false,
+                };
+                if let Some(invoice) = row.invoice_id
+                    && self.selects(sels, Ty::Order, lines)?
+                {
+                    l.invoice_with_lines(invoice).await?;
+                }
                 (Ty::Order, Obj::Order(Arc::new(row)))
             }
             _ => return Err(Fallback),

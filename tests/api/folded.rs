@@ -282,17 +282,18 @@ async fn a_ticket_by_id_reads_its_messages_in_its_own_statement() {
     }
 }
 
-/// Shapes of an order by id with its items; `$id` is the order.
+/// Shapes of an order by id with its items (and its invoice's lines); `$id` is the order.
 const ORDER: &[&str] = &[
     "query($id: ID!) { node(id: $id) { ... on Order { number items { quantity unitPrice total tariff { name } } } } }",
     "query($id: ID!) { node(id: $id) { id ...O } } fragment O on Order { number status items { quantity total } }",
+    "query($id: ID!) { node(id: $id) { ... on Order { number items { quantity total } invoice { number total lines { description quantity total } } } } }",
 ];
 
-/// The same order without its items: what the fold costs (no statement more).
+/// The same order without its lists: what the folds cost.
 const ORDER_BARE: &str = "query($id: ID!) { node(id: $id) { ... on Order { number } } }";
 
 #[tokio::test]
-async fn an_order_by_id_reads_its_items_in_its_own_statement() {
+async fn an_order_by_id_reads_its_items_and_its_invoice_with_its_lines() {
     let app = TestApp::spawn().await;
     let (main, tariff, token) = managing_main(&app, "order-main").await;
     let [sub, stranger] = sub_and_stranger(&app, &main, "order").await;
@@ -315,8 +316,9 @@ async fn an_order_by_id_reads_its_items_in_its_own_statement() {
     }
     let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
     let postgres = TestApp::postgres_admin_url().is_some();
-    // The reference: the order's items read on their own, under the account's orders.
-    let listed = "query($id: ID!) { node(id: $id) { ... on Account { orders(first: 5) { nodes { id number status items { quantity unitPrice total tariff { name } } } } } } }";
+    // The reference: the order's items and invoice read on their own, under the account's
+    // orders.
+    let listed = "query($id: ID!) { node(id: $id) { ... on Account { orders(first: 5) { nodes { id number status items { quantity unitPrice total tariff { name } } invoice { number total lines { description quantity total } } } } } } }";
     for (path, at, state) in [
         ("plan", app.addr, &app.state),
         ("resolvers", resolvers.addr, &resolvers.state),
@@ -327,7 +329,8 @@ async fn an_order_by_id_reads_its_items_in_its_own_statement() {
         let (_, list) = cost(on, &token, listed, &json!({ "id": sub })).await;
         let want = &list["node"]["orders"]["nodes"][0];
         assert_eq!(want["id"], orders[0], "{path}: {list}");
-        for shape in ORDER {
+        assert!(want["invoice"]["lines"][1].is_object(), "{path}: {list}");
+        for (i, shape) in ORDER.iter().enumerate() {
             let (statements, data) = cost(on, &token, shape, &vars).await;
             let items = &data["node"]["items"];
             assert_eq!(items.as_array().map(Vec::len), Some(2), "{path}: {data}");
@@ -336,13 +339,13 @@ async fn an_order_by_id_reads_its_items_in_its_own_statement() {
                     assert_eq!(value, &want["items"][i][field], "{path} {shape}: {field}");
                 }
             }
-            // On SQLite the items are read in a statement of their own.
-            let more = u64::from(!postgres);
-            assert_eq!(
-                statements,
-                bare + more,
-                "{path} {shape}: the items' statement"
-            );
+            if let Some(invoice) = data["node"].get("invoice") {
+                assert_eq!(invoice, &want["invoice"], "{path} {shape}");
+            }
+            // On PostgreSQL the invoice with its lines costs one statement; on SQLite the
+            // items, the invoice and its lines are read in statements of their own.
+            let more = if postgres { [0, 0, 1] } else { [1, 1, 3] }[i];
+            assert_eq!(statements, bare + more, "{path} {shape}: statements");
         }
         // Two orders by id in one request: each answers as it does alone.
         let both = "query($a: ID!, $b: ID!) { a: node(id: $a) { ... on Order { items { quantity } } } b: node(id: $b) { ... on Order { number items { total } } } }";

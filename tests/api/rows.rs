@@ -1,6 +1,6 @@
 //! Rows read by position (`portal_api::db::rows`, the nested pages' reader) are the models
 //! SeaORM's derived reader builds from the same rows: every column of every row of every
-//! table the nested pages read (and the items read with an order), `NULL`s and enums included, on both engines.
+//! table the nested pages read (and the whole lists read with an order and an invoice), `NULL`s and enums included, on both engines.
 
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Statement};
 
@@ -79,6 +79,10 @@ async fn rows_read_by_position_are_the_rows_seaorm_reads() {
         (
             "invoices",
             same_both_ways::<entity::invoice::Entity>(&app).await,
+        ),
+        (
+            "invoice lines",
+            same_both_ways::<entity::invoice_line::Entity>(&app).await,
         ),
         (
             "activity",

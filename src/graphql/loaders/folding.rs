@@ -1,7 +1,7 @@
 //! Lists read in their parent's statement ([`crate::db::children::Nest`]; PostgreSQL): a
 //! page of the viewer's sub-accounts, or one account by id, with the first list of an
 //! account the request selects under it; a ticket by id with its messages; an order by id
-//! with its items. The parents go to their loader's cache and each one's list to its own
+//! with its items, and its invoice with its lines. The parents go to their loader's cache and each one's list to its own
 //! loader's cache, under the key the level below asks for, so that level sends no
 //! statement. Where the engine reads no nested list (SQLite), nothing is read here: the
 //! parents and their lists are read through their batches as always.
@@ -11,10 +11,10 @@ use std::{hash::Hash, sync::Arc, sync::atomic::Ordering};
 use async_graphql::dataloader::Loader;
 use sea_orm::{DatabaseBackend, EntityTrait};
 
-use entity::{account, order, order_item, ticket, ticket_message};
+use entity::{account, invoice, invoice_line, order, order_item, ticket, ticket_message};
 
 use super::{
-    Cached, LoadError, Loaders,
+    Cached, ChildrenOf, LoadError, Loaders, OwnedById,
     pages::{Nests, PageKey, Paged, shared},
     sub_accounts::SubAccounts,
 };
@@ -22,6 +22,7 @@ use crate::{
     db::{
         children::{Nest, fetch_one},
         page::{PageRequest, Sort},
+        rows::Positional,
     },
     policy::{self, Action, Target},
 };
@@ -70,7 +71,7 @@ impl Loaders {
         };
         let folds = match under {
             Under::Pages(keys) => !keys.is_empty() && keys.iter().all(|k| Some(k.parent) == me),
-            Under::Account(_) => self.past_batches(),
+            Under::Account(_) => self.past_batches(Past::Object),
         };
         if !folds {
             return Ok(());
@@ -122,7 +123,7 @@ impl Loaders {
     /// request's first object read so, and only where the engine can (PostgreSQL).
     pub async fn ticket_with_messages(&self, key: PageKey<()>) -> Result<(), LoadError> {
         let nest = self.ticket_messages.loader().nest(&key);
-        let Some(nest) = nest.filter(|_| self.past_batches()) else {
+        let Some(nest) = nest.filter(|_| self.past_batches(Past::Object)) else {
             return Ok(());
         };
         let read = fetch_one::<ticket::Entity, account::Model, ticket_message::Entity, _>(
@@ -149,52 +150,103 @@ impl Loaders {
         Ok(())
     }
 
-    /// Reads the order `id` with its owner account and its items in one statement, and keeps
-    /// all three in their loaders' caches. The items are the order's whole list, read as a
-    /// page of the most an order may hold: kept only when the page is the whole list. As an
-    /// account by id ([`Under::Account`]): only a request's first object read so, and only
-    /// where the engine can (PostgreSQL). Nothing here is decided: the items are what their
-    /// own loader reads (unscoped), shown only under an order the guards let through.
+    /// Reads the order `id` with its owner account and its items in one statement
+    /// ([`Self::with_whole_list`]). As an account by id ([`Under::Account`]): only a
+    /// request's first object read so, and only where the engine can (PostgreSQL).
     pub async fn order_with_items(&self, id: i64) -> Result<(), LoadError> {
-        if !self.past_batches() {
+        if !self.past_batches(Past::Object) {
             return Ok(());
         }
-        // In id order, as the items loader reads them.
-        let nest = Nest::<order_item::Entity> {
-            parent: order_item::Column::OrderId,
+        self.with_whole_list(
+            (order::Column::Id, id),
+            (order_item::Column::OrderId, order_item::Column::Id),
+            (&self.order, &self.order_items),
+            "an order with its items",
+        )
+        .await
+    }
+
+    /// Reads the invoice `id` with its owner account and its lines in one statement
+    /// ([`Self::with_whole_list`]): the invoice of an order read by id. Only a request's
+    /// first invoice is read so, and only where the engine can (PostgreSQL).
+    pub async fn invoice_with_lines(&self, id: i64) -> Result<(), LoadError> {
+        if !self.past_batches(Past::Invoice) {
+            return Ok(());
+        }
+        self.with_whole_list(
+            (invoice::Column::Id, id),
+            (invoice_line::Column::InvoiceId, invoice_line::Column::Id),
+            (&self.invoice, &self.invoice_lines),
+            "an invoice with its lines",
+        )
+        .await
+    }
+
+    /// Reads the row `id` of `P` with its owner account beside it and its whole list of
+    /// `C` (the rows whose `parent` is `id`, in id order as [`ChildrenOf`] reads them) in
+    /// one statement, and keeps all three in their loaders' caches; the list only when the
+    /// statement read all of it (at most [`WHOLE`] rows: a longer one is read on its own).
+    /// Nothing here is decided: the list is what its own loader reads (unscoped), shown
+    /// only under a row the guards let through.
+    async fn with_whole_list<P, C>(
+        &self,
+        (id_column, id): (P::Column, i64),
+        (parent, child_id): (C::Column, C::Column),
+        (rows, lists): (&Cached<OwnedById<P>>, &Cached<ChildrenOf<C>>),
+        what: &'static str,
+    ) -> Result<(), LoadError>
+    where
+        P: EntityTrait + Send + Sync + 'static,
+        P::Model: Positional + Clone + Send + Sync + 'static,
+        P::Column: Send + Sync,
+        C: EntityTrait + Send + Sync + 'static,
+        C::Model: Positional + Clone + Send + Sync + 'static,
+        C::Column: Send + Sync,
+    {
+        let nest = Nest::<C> {
+            parent,
             filter: sea_orm::sea_query::Condition::all(),
-            sort: Sort::by_id((order_item::Entity, order_item::Column::Id), false),
+            sort: Sort::by_id((C::default(), child_id), false),
             key: None,
-            page: PageRequest::first(crate::domain::validate::MAX_LIST as u64),
+            page: PageRequest::first(WHOLE),
             counted: false,
         };
-        let read = fetch_one::<order::Entity, account::Model, order_item::Entity, _>(
-            &self.made.db,
-            (order::Column::Id, id),
-            &nest,
-        );
-        let found = past("an order with its items", 1, read)
-            .await
-            .map_err(Arc::new)?;
-        let Some((order, Some(owner), list)) = found else {
+        let read = fetch_one::<P, account::Model, C, _>(&self.made.db, (id_column, id), &nest);
+        let found = past(what, 1, read).await.map_err(Arc::new)?;
+        let Some((row, Some(owner), list)) = found else {
             return Ok(());
         };
         if let Some((page, _)) = list.filter(|(page, _)| !page.has_next) {
-            let items = page.items.into_iter().map(|(_, item)| item).collect();
-            self.order_items.prime(id, items);
+            lists.prime(id, page.items.into_iter().map(|(_, child)| child).collect());
         }
         self.account.prime(owner.id, owner);
-        self.order.prime(order.id, order);
+        rows.prime(id, row);
         Ok(())
     }
 
-    /// Whether this request may read an object past the batches now: on PostgreSQL, and
-    /// only its first (later ones go through the batches, where many cost one statement).
-    fn past_batches(&self) -> bool {
+    /// Whether this request may read `what` past the batches now: on PostgreSQL, and only
+    /// its first (later ones go through the batches, where many cost one statement).
+    fn past_batches(&self, what: Past) -> bool {
+        let bit = what as u8;
         self.made.db.get_database_backend() == DatabaseBackend::Postgres
-            && !self.read_past_batches.swap(true, Ordering::Relaxed)
+            && self.read_past_batches.fetch_or(bit, Ordering::Relaxed) & bit == 0
     }
 }
+
+/// What a request reads past the batches, once each ([`Loaders::past_batches`]).
+#[derive(Debug, Clone, Copy)]
+#[repr(u8)]
+pub enum Past {
+    /// Its first object by id (`node`).
+    Object = 1,
+    /// The invoice of an order read by id.
+    Invoice = 2,
+}
+
+/// The most rows of a whole list read with its parent ([`Loaders::with_whole_list`]): an
+/// order holds at most [`crate::domain::validate::MAX_LIST`] items; an invoice's lines are
+/// as many (an order's) or one per service billed (a period's).
+const WHOLE: u64 = 1000;
 
 /// Awaits `read`, a read past the batches, in a batch's span all the same (as every read
 /// of a request's loaders is traced).

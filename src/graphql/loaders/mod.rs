@@ -112,8 +112,8 @@ pub struct Loaders {
     batcher: Arc<Batcher>,
     /// What the loaders are made of (the database, the viewer).
     made: Arc<Made>,
-    /// An object has been read past the batches with a list of it ([`Loaders::folding`]).
-    read_past_batches: std::sync::atomic::AtomicBool,
+    /// What has been read past the batches, a bit each ([`folding::Past`]).
+    read_past_batches: std::sync::atomic::AtomicU8,
     pub account: Cached<ById<account::Entity>>,
     pub partner: Lazy<Cached<ById<partner::Entity>>>,
     pub partner_settings: Lazy<Cached<ById<partner_portal_settings::Entity>>>,

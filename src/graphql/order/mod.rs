@@ -37,16 +37,29 @@ use crate::{
 pub struct Order(pub order::Model);
 
 /// Reads the order `id` that `node(id:)` asks for with its items in one statement when its
-/// selection selects them, where [`Loaders::order_with_items`] can (as a compiled plan reads
-/// it); the node's resolver then reads and decides the order as always.
+/// selection selects them, and its invoice with the invoice's lines in a second when it
+/// selects those, where [`Loaders::order_with_items`] and [`Loaders::invoice_with_lines`]
+/// can (as a compiled plan reads them); the node's resolver then reads and decides the order
+/// as always, and the invoice's when it is reached.
 ///
 /// [`Loaders::order_with_items`]: crate::graphql::loaders::Loaders::order_with_items
-pub async fn by_id_with_items(ctx: &Context<'_>, id: i64) -> async_graphql::Result<()> {
+/// [`Loaders::invoice_with_lines`]: crate::graphql::loaders::Loaders::invoice_with_lines
+pub async fn by_id_with_lists(ctx: &Context<'_>, id: i64) -> async_graphql::Result<()> {
+    let l = super::loaders(ctx)?;
     if super::node::selected(ctx, "items").is_some() {
-        super::loaders(ctx)?
-            .order_with_items(id)
+        l.order_with_items(id).await.map_err(gql)?;
+    }
+    let lines = super::node::selected(ctx, "invoice")
+        .is_some_and(|invoice| invoice.selection_set().any(|f| f.name() == "lines"));
+    if lines
+        && let Some(invoice) = l
+            .order
+            .load_one(id)
             .await
-            .map_err(gql)?;
+            .map_err(gql)?
+            .and_then(|o| o.invoice_id)
+    {
+        l.invoice_with_lines(invoice).await.map_err(gql)?;
     }
     Ok(())
 }
