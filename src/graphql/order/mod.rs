@@ -51,14 +51,16 @@ pub async fn by_id_with_lists(ctx: &Context<'_>, id: i64) -> async_graphql::Resu
     }
     let lines = super::node::selected(ctx, "invoice")
         .is_some_and(|invoice| invoice.selection_set().any(|f| f.name() == "lines"));
-    if lines
-        && let Some(invoice) = l
-            .order
-            .load_one(id)
-            .await
-            .map_err(gql)?
-            .and_then(|o| o.invoice_id)
-    {
+    if !lines {
+        return Ok(());
+    }
+    // Only under an order the viewer may see (its guard; a compiled plan decides first too).
+    let Some(order) = l.order.load_one(id).await.map_err(gql)? else {
+        return Ok(());
+    };
+    let invoice = order.invoice_id;
+    let seen = Order(order).decide(ctx, Action::See).await?;
+    if let (Ok(()), Some(invoice)) = (seen, invoice) {
         l.invoice_with_lines(invoice).await.map_err(gql)?;
     }
     Ok(())
