@@ -81,9 +81,8 @@ impl Run<'_> {
                 (Ty::Document, Obj::Document(Arc::new(row)))
             }
             IdKind::Order => {
-                if self.selects(sels, Ty::Order, |kind| {
-                    matches!(kind, Kind::Many(Link::Items, _))
-                })? {
+                let items = |kind: &Kind| matches!(kind, Kind::Many(Link::Items, _));
+                if self.selected(sels, Ty::Order, items)?.is_some() {
                     l.order_with_items(pk).await?;
                 }
                 let row = l.order.load_one(pk).await?.ok_or(Fallback)?;
@@ -97,7 +96,7 @@ impl Run<'_> {
                     _ => false,
                 };
                 if let Some(invoice) = row.invoice_id
-                    && self.selects(sels, Ty::Order, lines)?
+                    && self.selected(sels, Ty::Order, lines)?.is_some()
                 {
                     l.invoice_with_lines(invoice).await?;
                 }
@@ -113,42 +112,38 @@ impl Run<'_> {
     /// Reads the ticket `id` with the messages its selection selects in one statement, where
     /// it can (as the resolvers do: [`crate::graphql::ticket::by_id_with_messages`]).
     async fn with_messages(&self, sels: &[(Ty, Sel)], id: i64) -> Result<(), Fallback> {
-        let Some((_, sel)) = sels.iter().find(|(ty, _)| *ty == Ty::Ticket) else {
+        let messages = |kind: &Kind| matches!(kind, Kind::One(Link::Messages(_), _));
+        let Some(Kind::One(Link::Messages(args), conn)) =
+            self.selected(sels, Ty::Ticket, messages)?
+        else {
             return Ok(());
         };
-        for field in &sel.fields {
-            if let Kind::One(Link::Messages(args), conn) = &field.kind
-                && self.included(&field.when)?
-            {
-                let key = messages_of(&|name| self.given(args, name)).ok_or(Fallback)?(id)
-                    .map_err(|_| Fallback)?;
-                let counted = self.asks(conn, &[Scalar::TotalCount])?;
-                self.loaders
-                    .ticket_with_messages(key.counted(counted))
-                    .await?;
-                return Ok(());
-            }
-        }
+        let key = messages_of(&|name| self.given(args, name)).ok_or(Fallback)?(id)
+            .map_err(|_| Fallback)?;
+        let counted = self.asks(conn, &[Scalar::TotalCount])?;
+        self.loaders
+            .ticket_with_messages(key.counted(counted))
+            .await?;
         Ok(())
     }
 
-    /// Whether the selection of `ty` among `sels` has a field of a kind `wanted` says,
+    /// The first field of the selection of `ty` among `sels` of a kind `wanted` says,
     /// included for this request.
-    fn selects(
+    fn selected<'s>(
         &self,
-        sels: &[(Ty, Sel)],
+        sels: &'s [(Ty, Sel)],
         ty: Ty,
         wanted: impl Fn(&Kind) -> bool,
-    ) -> Result<bool, Fallback> {
+    ) -> Result<Option<&'s Kind>, Fallback> {
         let Some((_, sel)) = sels.iter().find(|(t, _)| *t == ty) else {
-            return Ok(false);
+            return Ok(None);
         };
         for field in sel.fields.iter().filter(|field| wanted(&field.kind)) {
             if self.included(&field.when)? {
-                return Ok(true);
+                return Ok(Some(&field.kind));
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     pub(super) fn see(&self, target: Target<'_>) -> Result<(), Fallback> {

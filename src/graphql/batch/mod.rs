@@ -33,7 +33,8 @@ use async_graphql::{
 /// Most keys one statement is asked for (well under SQLite's and PostgreSQL's bind limits).
 const MAX_BATCH: usize = 1000;
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks `m`; a lock poisoned by a panic still gives its data (the loaders' caches).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock leaves plain data behind; it stays usable.
     m.lock().unwrap_or_else(|e| e.into_inner())
 }

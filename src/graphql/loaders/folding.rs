@@ -1,10 +1,11 @@
 //! Lists read in their parent's statement ([`crate::db::children::Nest`]; PostgreSQL): a
 //! page of the viewer's sub-accounts, or one account by id, with the first list of an
 //! account the request selects under it; a ticket by id with its messages; an order by id
-//! with its items, and its invoice with its lines. The parents go to their loader's cache and each one's list to its own
-//! loader's cache, under the key the level below asks for, so that level sends no
-//! statement. Where the engine reads no nested list (SQLite), nothing is read here: the
-//! parents and their lists are read through their batches as always.
+//! with its items, and its invoice with its lines. The parents go to their loader's cache
+//! and each one's list to its own loader's cache, under the key the level below asks for,
+//! so that level sends no statement. Where the engine reads no nested list (SQLite),
+//! nothing is read here: the parents and their lists are read through their batches as
+//! always.
 
 use std::{hash::Hash, sync::Arc, sync::atomic::Ordering};
 

@@ -70,7 +70,7 @@ impl<M> Default for Seen<M> {
 
 impl<M: Send + Sync> crate::graphql::batch::Forget for Seen<M> {
     fn forget(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        crate::graphql::batch::lock(&self.0).clear();
     }
 }
 
@@ -80,7 +80,7 @@ impl<M: Clone> Seen<M> {
     where
         M: 'a,
     {
-        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seen = crate::graphql::batch::lock(&self.0);
         for (id, row) in rows {
             seen.entry(id).or_insert_with(|| row.clone());
         }
@@ -88,7 +88,7 @@ impl<M: Clone> Seen<M> {
 
     /// The rows of `keys` that were seen, and the keys that were not.
     fn take(&self, keys: &[i64]) -> (HashMap<i64, M>, Vec<i64>) {
-        let seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let seen = crate::graphql::batch::lock(&self.0);
         let mut found = HashMap::new();
         let mut rest = Vec::new();
         for key in keys {
@@ -124,8 +124,11 @@ where
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
         let (mut found, rest) = match &self.seen {
-            Some(seen) => seen.take(keys),
-            None => (HashMap::new(), keys.to_vec()),
+            Some(seen) => {
+                let (found, rest) = seen.take(keys);
+                (found, std::borrow::Cow::Owned(rest))
+            }
+            None => (HashMap::new(), std::borrow::Cow::Borrowed(keys)),
         };
         if rest.is_empty() {
             return Ok(found);
