@@ -69,6 +69,21 @@ pub struct InternetUsage {
     stats: InternetStats,
 }
 
+/// The key `account`'s Internet usage in `[from, to)` is read and kept under (an error
+/// for a range [`domain::usage::check_range`] refuses).
+pub fn internet_key(
+    account: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    by: UsagePeriod,
+) -> async_graphql::Result<UsageKey> {
+    Ok(UsageKey {
+        account,
+        range: range(from, to)?,
+        monthly: by == UsagePeriod::Month,
+    })
+}
+
 /// Internet usage of `account` in `[from, to)`, through the loader that reads every account
 /// of the page at once.
 pub async fn internet(
@@ -78,11 +93,7 @@ pub async fn internet(
     to: NaiveDate,
     by: UsagePeriod,
 ) -> async_graphql::Result<InternetUsage> {
-    let key = UsageKey {
-        account,
-        range: range(from, to)?,
-        monthly: by == UsagePeriod::Month,
-    };
+    let key = internet_key(account, from, to, by)?;
     let stats = super::loaders(ctx)?
         .internet
         .load_one(key)

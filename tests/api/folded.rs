@@ -16,7 +16,7 @@ use crate::helpers::TestApp;
 /// What `query` costs (statements) and answers (`data`) at the server `at`, on its third
 /// run: the third finds the process's caches (tariffs, the viewer) warm and, on a plan's
 /// server, the document's plan compiled.
-async fn cost(
+pub(crate) async fn cost(
     (app, at, state): (&TestApp, SocketAddr, &AppState),
     token: &str,
     query: &str,
@@ -36,7 +36,7 @@ async fn cost(
 
 /// `shape` with another list of the account read first (`after` ends the text it goes
 /// after), so that the list `shape` asks for is read on its own: the reference answer.
-fn unfolded(shape: &str, after: &str) -> String {
+pub(crate) fn unfolded(shape: &str, after: &str) -> String {
     shape.replacen(
         after,
         &format!("{after}unfolded: orders(first: 1) {{ totalCount }} "),
@@ -79,12 +79,9 @@ async fn a_page_of_sub_accounts_reads_a_list_of_each_in_its_own_statement() {
             open_ticket(&app, &token, &sub, &format!("ticket {t} of {i}")).await;
         }
     }
-    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
+    let resolvers = app.resolvers().await;
     let postgres = TestApp::postgres_admin_url().is_some();
-    let paths = [
-        ("plan", app.addr, &app.state),
-        ("resolvers", resolvers.addr, &resolvers.state),
-    ];
+    let paths = app.paths(&resolvers);
     let none = json!({});
     for (path, at, state) in paths {
         let (bare, _) = cost((&app, at, state), &token, BARE, &none).await;
@@ -147,12 +144,9 @@ async fn an_account_by_id_reads_its_first_list_in_its_own_statement() {
     for t in 0..2 {
         open_ticket(&app, &token, &sub, &format!("ticket {t}")).await;
     }
-    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
+    let resolvers = app.resolvers().await;
     let postgres = TestApp::postgres_admin_url().is_some();
-    for (path, at, state) in [
-        ("plan", app.addr, &app.state),
-        ("resolvers", resolvers.addr, &resolvers.state),
-    ] {
+    for (path, at, state) in app.paths(&resolvers) {
         let on = (&app, at, state);
         // The viewer's own account and its sub-account.
         for id in [&main, &sub] {
@@ -232,12 +226,9 @@ async fn a_ticket_by_id_reads_its_messages_in_its_own_statement() {
         tickets.push(id);
     }
     let theirs = open_ticket(&app, &app.token_for(&stranger).await, &stranger, "theirs").await;
-    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
+    let resolvers = app.resolvers().await;
     let postgres = TestApp::postgres_admin_url().is_some();
-    for (path, at, state) in [
-        ("plan", app.addr, &app.state),
-        ("resolvers", resolvers.addr, &resolvers.state),
-    ] {
+    for (path, at, state) in app.paths(&resolvers) {
         let on = (&app, at, state);
         for (id, other) in [(&tickets[0], &tickets[1]), (&tickets[1], &tickets[0])] {
             let vars = json!({ "id": id, "other": other });
@@ -314,15 +305,12 @@ async fn an_order_by_id_reads_its_items_and_its_invoice_with_its_lines() {
         let id = placed["placeOrder"]["order"]["id"].as_str();
         orders.push(id.expect("an order").to_string());
     }
-    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
+    let resolvers = app.resolvers().await;
     let postgres = TestApp::postgres_admin_url().is_some();
     // The reference: the order's items and invoice read on their own, under the account's
     // orders.
     let listed = "query($id: ID!) { node(id: $id) { ... on Account { orders(first: 5) { nodes { id number status items { quantity unitPrice total tariff { name } } invoice { number total lines { description quantity total } } } } } } }";
-    for (path, at, state) in [
-        ("plan", app.addr, &app.state),
-        ("resolvers", resolvers.addr, &resolvers.state),
-    ] {
+    for (path, at, state) in app.paths(&resolvers) {
         let on = (&app, at, state);
         let vars = json!({ "id": orders[0] });
         let (bare, _) = cost(on, &token, ORDER_BARE, &vars).await;
@@ -377,13 +365,10 @@ async fn the_authors_on_a_page_of_sub_accounts_are_not_read_again() {
         let own = app.token_for(&sub).await;
         tickets.push(open_ticket(&app, &own, &sub, &format!("from {i}")).await);
     }
-    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
+    let resolvers = app.resolvers().await;
     let without = AUTHORS.replace(" authorName", "");
     let none = json!({});
-    let paths = [
-        ("plan", app.addr, &app.state),
-        ("resolvers", resolvers.addr, &resolvers.state),
-    ];
+    let paths = app.paths(&resolvers);
     for (path, at, state) in paths {
         let on = (&app, at, state);
         let (bare, _) = cost(on, &token, &without, &none).await;
@@ -424,7 +409,7 @@ async fn the_authors_on_a_page_of_sub_accounts_are_not_read_again() {
 
 /// `query` about the object `id` the viewer may not see: the error its direct path gives
 /// (`NOT_FOUND`), and nothing of it (`secret`) in the answer.
-async fn not_found(
+pub(crate) async fn not_found(
     (app, at, _): (&TestApp, SocketAddr, &AppState),
     token: &str,
     query: &str,
@@ -484,7 +469,7 @@ async fn open_ticket(app: &TestApp, token: &str, account: &str, subject: &str) -
 }
 
 /// `value` without the members named `key`, at any depth.
-fn strip(value: &mut Value, key: &str) {
+pub(crate) fn strip(value: &mut Value, key: &str) {
     match value {
         Value::Object(map) => {
             map.remove(key);

@@ -78,7 +78,7 @@ async fn a_notification_is_told_in_the_language_each_call_prefers() {
 #[tokio::test]
 async fn staff_are_named_in_the_readers_language_by_the_plans_and_the_resolvers_alike() {
     let app = TestApp::spawn().await;
-    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
+    let resolvers = app.resolvers().await;
     let t = app.tenant("desk").await;
     let token = app.token_for(&t.main).await;
     let ticket = app

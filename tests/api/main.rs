@@ -24,6 +24,7 @@ mod due;
 mod expiry;
 mod faults;
 mod folded;
+mod folded_usage;
 mod generate;
 mod http;
 mod isolation;

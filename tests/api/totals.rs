@@ -253,11 +253,8 @@ async fn a_page_of_sub_accounts_reads_their_totals_in_its_own_statement_on_both_
         }
     }
     let token = app.token_for(&main).await;
-    let resolvers = app.replica_with(|c| c.compiled_plans = false).await;
-    for (path, server, state) in [
-        ("plan", app.addr, &app.state),
-        ("resolvers", resolvers.addr, &resolvers.state),
-    ] {
+    let resolvers = app.resolvers().await;
+    for (path, server, state) in app.paths(&resolvers) {
         let mut cost = Vec::new();
         for asked in [false, true] {
             // The second run of each: the caches of the first (tariffs, the viewer) are warm.

@@ -14,7 +14,7 @@ use crate::{
         connection::Connection,
         loaders::{LoadError, Loaders, PageKey, SubAccounts, Under, gql, page_of},
     },
-    policy::{self, Target},
+    policy::{self, Action, Target},
 };
 
 /// The page of sub-accounts `key` asks for, with the first list of an account its rows
@@ -39,14 +39,63 @@ pub async fn sub_accounts_page(
 /// Reads the account `id` that `node(id:)` asks for with the first list of an account its
 /// selection selects, where [`Loaders::folding`] can; the account and the list are then in
 /// their loaders' caches (the node's resolver reads and decides the account as always).
+///
+/// Its Internet usage is read with it the same way when that comes first (a statement
+/// that sums the usage beside the account's row).
 pub async fn by_id_with_list(ctx: &Context<'_>, id: i64) -> async_graphql::Result<()> {
     let loaders = crate::graphql::loaders(ctx)?;
-    match first_list(ctx.look_ahead().selection_fields()) {
+    let first = ctx
+        .look_ahead()
+        .selection_fields()
+        .into_iter()
+        .find_map(|object| {
+            object
+                .selection_set()
+                .find(|f| f.name() == INTERNET_USAGE || crate::plan::list_guard(f.name()).is_some())
+        });
+    match first {
+        Some(usage) if usage.name() == INTERNET_USAGE => {
+            with_internet(ctx, loaders, id, usage).await.map_err(gql)
+        }
         Some(list) => folding(ctx, loaders, Under::Account(id), list)
             .await
             .map_err(gql),
         None => Ok(()),
     }
+}
+
+/// The field of an account's Internet usage.
+const INTERNET_USAGE: &str = "internetUsage";
+
+/// The account `id` with its Internet usage as `usage` asks for it, kept where its resolver
+/// finds it ([`Loaders::account_with_internet`]); nothing is read when the arguments do not
+/// parse or the range is refused (the field's resolver says so).
+async fn with_internet(
+    ctx: &Context<'_>,
+    loaders: &Loaders,
+    id: i64,
+    usage: SelectionField<'_>,
+) -> Result<(), LoadError> {
+    use crate::graphql::{scalars::Date, usage::UsagePeriod};
+    use async_graphql::InputType;
+    let (Ok(args), Ok(viewer)) = (usage.arguments(), crate::graphql::viewer(ctx)) else {
+        return Ok(());
+    };
+    let arg = |name: &str| args.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let key = (|| {
+        let from = Date::parse(arg("from")).ok()?;
+        let to = Date::parse(arg("to")).ok()?;
+        let by = Option::<UsagePeriod>::parse(arg("groupBy")).ok()?;
+        let by = by.unwrap_or(UsagePeriod::Day);
+        crate::graphql::usage::internet_key(id, from.0, to.0, by).ok()
+    })();
+    let Some(key) = key else {
+        return Ok(());
+    };
+    let allowed = |row: &account::Model| {
+        policy::authorize(viewer, Action::ViewInternetUsage, Target::Account(row)).is_ok()
+    };
+    loaders.account_with_internet(key, allowed).await
 }
 
 /// The connection's rows (`nodes`, `edges { node }`), in the document's order.

@@ -15,7 +15,7 @@ use sea_orm::{DatabaseBackend, EntityTrait};
 use entity::{account, invoice, invoice_line, order, order_item, ticket, ticket_message};
 
 use super::{
-    Cached, ChildrenOf, LoadError, Loaders, OwnedById,
+    Cached, ChildrenOf, LoadError, Loaders, OwnedById, UsageKey,
     pages::{Nests, PageKey, Paged, shared},
     sub_accounts::SubAccounts,
 };
@@ -181,6 +181,37 @@ impl Loaders {
             "an invoice with its lines",
         )
         .await
+    }
+
+    /// Reads the account `key` names with its Internet usage in the key's range in one
+    /// statement, and keeps both in their loaders' caches (the usage only when `allowed`,
+    /// the usage field's guard, lets the viewer see it of the account). As an account by
+    /// id with a list ([`Under::Account`]): only a request's first object read so, and
+    /// only where the engine can (PostgreSQL).
+    pub async fn account_with_internet(
+        &self,
+        key: UsageKey,
+        allowed: impl Fn(&account::Model) -> bool,
+    ) -> Result<(), LoadError> {
+        if !self.past_batches(Past::Object) {
+            return Ok(());
+        }
+        let read = crate::domain::usage::account_with_internet(
+            &self.made.db,
+            key.account,
+            (key.range.from, key.range.to),
+            key.monthly,
+        );
+        let found = past("an account with its Internet usage", 1, read)
+            .await
+            .map_err(Arc::new)?;
+        if let Some((row, stats)) = found {
+            if allowed(&row) {
+                self.internet.prime(key, stats);
+            }
+            self.account.prime(row.id, row);
+        }
+        Ok(())
     }
 
     /// Reads the row `id` of `P` with its owner account beside it and its whole list of

@@ -152,6 +152,23 @@ impl TestApp {
         app
     }
 
+    /// A replica without compiled plans: every field through its resolver.
+    pub async fn resolvers(&self) -> Replica {
+        self.replica_with(|c| c.compiled_plans = false).await
+    }
+
+    /// This server (its plans answer what they compile) and `resolvers` ([`Self::resolvers`]):
+    /// the two paths an answer must agree on, each with its name, address and state.
+    pub fn paths<'a>(
+        &'a self,
+        resolvers: &'a Replica,
+    ) -> [(&'static str, std::net::SocketAddr, &'a AppState); 2] {
+        [
+            ("plan", self.addr, &self.state),
+            ("resolvers", resolvers.addr, &resolvers.state),
+        ]
+    }
+
     /// Another replica of this server: its own process state (pool, caches, scheduler) and
     /// HTTP listener, on the same database.
     pub async fn replica(&self) -> Replica {

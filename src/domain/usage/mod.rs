@@ -2,7 +2,7 @@
 //! accounting feed), and the per-account statistics for a half-open date range `[from, to)`,
 //! summed in SQL (per day; months fold at most 366 daily sums).
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -25,6 +25,10 @@ use crate::{
     money::Money,
     policy,
 };
+
+mod internet;
+
+pub use internet::{InternetStats, UsagePoint, account_with_internet, internet_for};
 
 /// The longest range a statistics query may cover.
 pub const MAX_RANGE_DAYS: i64 = 366;
@@ -178,119 +182,6 @@ pub async fn record_call(
     .await?;
     txn.commit().await?;
     Ok(())
-}
-
-/// Traffic of one day or month (or of a whole range).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UsagePoint {
-    pub period_start: NaiveDate,
-    pub download_bytes: i64,
-    pub upload_bytes: i64,
-    pub session_seconds: i64,
-}
-
-impl UsagePoint {
-    fn empty(period_start: NaiveDate) -> Self {
-        Self {
-            period_start,
-            download_bytes: 0,
-            upload_bytes: 0,
-            session_seconds: 0,
-        }
-    }
-
-    fn add(&mut self, down: i64, up: i64, secs: i64) {
-        self.download_bytes = self.download_bytes.saturating_add(down);
-        self.upload_bytes = self.upload_bytes.saturating_add(up);
-        self.session_seconds = self.session_seconds.saturating_add(secs);
-    }
-}
-
-/// An account's Internet usage in a range: the totals, the points per day or month
-/// (periods without traffic left out), and the totals per service.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InternetStats {
-    pub total: UsagePoint,
-    pub points: Vec<UsagePoint>,
-    pub by_service: Vec<(i64, UsagePoint)>,
-}
-
-/// Internet usage of many accounts in `[from, to)` (checked by the caller), per day or
-/// folded per month: one statement, summed per account, service and day.
-pub async fn internet_for<C: ConnectionTrait>(
-    db: &C,
-    accounts: &[i64],
-    from: NaiveDate,
-    to: NaiveDate,
-    monthly: bool,
-) -> AppResult<HashMap<i64, InternetStats>> {
-    let rows: Vec<(i64, i64, NaiveDate, i64, i64, i64)> = internet_session::Entity::find()
-        .select_only()
-        .column(internet_session::Column::AccountId)
-        .column(internet_session::Column::ServiceId)
-        .column(internet_session::Column::Day)
-        .column_as(Expr::cust("CAST(SUM(download_bytes) AS BIGINT)"), "down")
-        .column_as(Expr::cust("CAST(SUM(upload_bytes) AS BIGINT)"), "up")
-        .column_as(Expr::cust("CAST(SUM(duration_seconds) AS BIGINT)"), "secs")
-        .filter(crate::db::among::column_among(
-            internet_session::Column::AccountId,
-            accounts.iter().copied(),
-        ))
-        .filter(internet_session::Column::Day.gte(from))
-        .filter(internet_session::Column::Day.lt(to))
-        .group_by(internet_session::Column::AccountId)
-        .group_by(internet_session::Column::ServiceId)
-        .group_by(internet_session::Column::Day)
-        .order_by_asc(internet_session::Column::AccountId)
-        .order_by_asc(internet_session::Column::Day)
-        .order_by_asc(internet_session::Column::ServiceId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut out: HashMap<i64, InternetStats> = accounts
-        .iter()
-        .map(|a| {
-            (
-                *a,
-                InternetStats {
-                    total: UsagePoint::empty(from),
-                    points: Vec::new(),
-                    by_service: Vec::new(),
-                },
-            )
-        })
-        .collect();
-    for (account, service, day, down, up, secs) in rows {
-        let Some(stats) = out.get_mut(&account) else {
-            continue;
-        };
-        let start = if monthly {
-            day.with_day(1).unwrap_or(day)
-        } else {
-            day
-        };
-        stats.total.add(down, up, secs);
-        match stats.points.last_mut() {
-            Some(p) if p.period_start == start => p.add(down, up, secs),
-            _ => {
-                let mut p = UsagePoint::empty(start);
-                p.add(down, up, secs);
-                stats.points.push(p);
-            }
-        }
-        match stats.by_service.iter_mut().find(|(s, _)| *s == service) {
-            Some((_, p)) => p.add(down, up, secs),
-            None => {
-                let mut p = UsagePoint::empty(from);
-                p.add(down, up, secs);
-                stats.by_service.push((service, p));
-            }
-        }
-    }
-    for stats in out.values_mut() {
-        stats.by_service.sort_by_key(|(s, _)| *s);
-    }
-    Ok(out)
 }
 
 fn day_start(d: NaiveDate) -> DateTime<Utc> {
