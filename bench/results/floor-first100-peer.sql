@@ -1,5 +1,3 @@
 select __accounts__."id"::text as "0", __accounts__."login" as "1", __accounts__."full_name" as "2", __accounts__."status" as "3", __accounts__."billing_mode" as "4", __accounts__."sub_account_type" as "5", to_char(__accounts__."linked_at", 'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM'::text) as "6" from "public"."accounts" as __accounts__ where (__accounts__."main_account_id" = '1'::"int8") order by __accounts__."full_name" asc, __accounts__."id" asc limit 101;
 set jit_optimize_above_cost = -1;
 select (count(*))::text as "0" from "public"."accounts" as __accounts__ where (__accounts__."main_account_id" = '1'::"int8");
-SELECT "email_outbox"."id", "email_outbox"."to_address", "email_outbox"."subject", "email_outbox"."body", "email_outbox"."status", "email_outbox"."attempts", "email_outbox"."next_attempt_at", "email_outbox"."last_error", "email_outbox"."created_at", "email_outbox"."sent_at" FROM "email_outbox" WHERE "email_outbox"."status" = 'PENDING' AND "email_outbox"."next_attempt_at" <= '2026-12-06 10:53:33.509588+00' ORDER BY "email_outbox"."id" ASC LIMIT '50';
-SELECT 1;

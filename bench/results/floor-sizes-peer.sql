@@ -1,3 +1,2 @@
 select __accounts__."id"::text as "0", __accounts__."full_name" as "1", __accounts__."status" as "2", array(select array[ __services__."id"::text, __services__."status", __services__."price_minor"::text ]::text[] from "public"."services" as __services__ where (__services__."account_id" = __accounts__."id") order by __services__."id" asc limit 3)::text as "3", array(select array[ __tickets__."id"::text, __tickets__."subject" ]::text[] from "public"."tickets" as __tickets__ where (__tickets__."account_id" = __accounts__."id") order by __tickets__."id" desc limit 2)::text as "4" from "public"."accounts" as __accounts__ where (__accounts__."main_account_id" = '1'::"int8") order by __accounts__."full_name" asc, __accounts__."id" asc limit 50;
 SELECT 1;
-SELECT 1;
