@@ -7,8 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
+    ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use entity::{account, internet_session};
@@ -60,8 +59,7 @@ fn daily_sums(from: NaiveDate, to: NaiveDate) -> sea_orm::Select<internet_sessio
         .column_as(Expr::cust("CAST(SUM(download_bytes) AS BIGINT)"), "down")
         .column_as(Expr::cust("CAST(SUM(upload_bytes) AS BIGINT)"), "up")
         .column_as(Expr::cust("CAST(SUM(duration_seconds) AS BIGINT)"), "secs")
-        .filter(internet_session::Column::Day.gte(from))
-        .filter(internet_session::Column::Day.lt(to))
+        .filter(super::sessions_between(from, to))
         .group_by(internet_session::Column::ServiceId)
         .group_by(internet_session::Column::Day)
 }
@@ -78,7 +76,7 @@ pub async fn internet_for<C: ConnectionTrait>(
     to: NaiveDate,
     monthly: bool,
 ) -> AppResult<HashMap<i64, InternetStats>> {
-    let rows: Vec<(i64, i64, NaiveDate, i64, i64, i64)> = daily_sums(from, to)
+    let rows = daily_sums(from, to)
         .column(internet_session::Column::AccountId)
         .filter(crate::db::among::column_among(
             internet_session::Column::AccountId,
@@ -90,21 +88,15 @@ pub async fn internet_for<C: ConnectionTrait>(
         .order_by_asc(internet_session::Column::ServiceId)
         .into_tuple::<(i64, NaiveDate, i64, i64, i64, i64)>()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|(service, day, down, up, secs, account)| (account, service, day, down, up, secs))
-        .collect();
+        .await?;
     let mut out: HashMap<i64, InternetStats> = accounts
         .iter()
         .map(|a| (*a, InternetStats::empty(from)))
         .collect();
-    for (account, service, day, down, up, secs) in rows {
+    for (service, day, down, up, secs, account) in rows {
         if let Some(stats) = out.get_mut(&account) {
             stats.add((service, day, down, up, secs), monthly);
         }
-    }
-    for stats in out.values_mut() {
-        stats.by_service.sort_by_key(|(s, _)| *s);
     }
     Ok(out)
 }
@@ -175,7 +167,6 @@ pub async fn account_with_internet<C: ConnectionTrait>(
             stats.add(sum, monthly);
         }
     }
-    stats.by_service.sort_by_key(|(s, _)| *s);
     Ok(Some((row, stats)))
 }
 
@@ -198,7 +189,7 @@ impl InternetStats {
     }
 
     /// Adds one daily sum (read in day order) to the totals, to its day's or month's point
-    /// and to its service's totals.
+    /// and to its service's totals (kept in service order).
     fn add(&mut self, (service, day, down, up, secs): DailySum, monthly: bool) {
         let start = if monthly {
             day.with_day(1).unwrap_or(day)
@@ -214,12 +205,12 @@ impl InternetStats {
                 self.points.push(p);
             }
         }
-        match self.by_service.iter_mut().find(|(s, _)| *s == service) {
-            Some((_, p)) => p.add(down, up, secs),
-            None => {
+        match self.by_service.binary_search_by_key(&service, |(s, _)| *s) {
+            Ok(at) => self.by_service[at].1.add(down, up, secs),
+            Err(at) => {
                 let mut p = UsagePoint::empty(self.total.period_start);
                 p.add(down, up, secs);
-                self.by_service.push((service, p));
+                self.by_service.insert(at, (service, p));
             }
         }
     }

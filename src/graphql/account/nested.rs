@@ -24,7 +24,7 @@ pub async fn sub_accounts_page(
     key: PageKey<SubAccounts>,
 ) -> async_graphql::Result<Connection<Account>> {
     let loaders = crate::graphql::loaders(ctx)?;
-    if let Some(list) = first_list(rows_of(ctx)) {
+    if let Some(list) = first_field(rows_of(ctx), is_list) {
         // Its total read as `page_of` below asks for it, so the page is in the cache.
         let key = key
             .clone()
@@ -44,15 +44,9 @@ pub async fn sub_accounts_page(
 /// that sums the usage beside the account's row).
 pub async fn by_id_with_list(ctx: &Context<'_>, id: i64) -> async_graphql::Result<()> {
     let loaders = crate::graphql::loaders(ctx)?;
-    let first = ctx
-        .look_ahead()
-        .selection_fields()
-        .into_iter()
-        .find_map(|object| {
-            object
-                .selection_set()
-                .find(|f| f.name() == INTERNET_USAGE || crate::plan::list_guard(f.name()).is_some())
-        });
+    let first = first_field(ctx.look_ahead().selection_fields(), |name| {
+        name == INTERNET_USAGE || is_list(name)
+    });
     match first {
         Some(usage) if usage.name() == INTERNET_USAGE => {
             with_internet(ctx, loaders, id, usage).await.map_err(gql)
@@ -81,7 +75,7 @@ async fn with_internet(
     let (Ok(args), Ok(viewer)) = (usage.arguments(), crate::graphql::viewer(ctx)) else {
         return Ok(());
     };
-    let arg = |name: &str| args.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let arg = given(&args);
     let key = (|| {
         let from = Date::parse(arg("from")).ok()?;
         let to = Date::parse(arg("to")).ok()?;
@@ -113,15 +107,27 @@ fn rows_of<'a>(ctx: &'a Context<'a>) -> Vec<SelectionField<'a>> {
     rows
 }
 
-/// The first list of an account `objects` select, in the document's order.
-fn first_list<'a>(
+/// Whether the field `name` of an account is a list of it (one its guard is known for).
+fn is_list(name: &str) -> bool {
+    crate::plan::list_guard(name).is_some()
+}
+
+/// The first field of an account `objects` select whose name is `wanted`, in the
+/// document's order.
+fn first_field<'a>(
     objects: impl IntoIterator<Item = SelectionField<'a>>,
+    wanted: impl Fn(&str) -> bool,
 ) -> Option<SelectionField<'a>> {
-    objects.into_iter().find_map(|object| {
-        object
-            .selection_set()
-            .find(|f| crate::plan::list_guard(f.name()).is_some())
-    })
+    objects
+        .into_iter()
+        .find_map(|object| object.selection_set().find(|f| wanted(f.name())))
+}
+
+/// A field's argument by name, as given (variables resolved).
+fn given(
+    args: &[(async_graphql::Name, async_graphql::Value)],
+) -> impl Fn(&str) -> Option<async_graphql::Value> + '_ {
+    |name| args.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
 }
 
 /// What `under` names, with `list` of each account (nothing when the list's arguments do
@@ -135,7 +141,7 @@ async fn folding(
     let (Ok(args), Ok(viewer)) = (list.arguments(), crate::graphql::viewer(ctx)) else {
         return Ok(());
     };
-    let arg = |name: &str| args.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let arg = given(&args);
     let list = List {
         name: list.name(),
         arg: &arg,

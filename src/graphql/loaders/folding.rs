@@ -155,10 +155,8 @@ impl Loaders {
     /// ([`Self::with_whole_list`]). As an account by id ([`Under::Account`]): only a
     /// request's first object read so, and only where the engine can (PostgreSQL).
     pub async fn order_with_items(&self, id: i64) -> Result<(), LoadError> {
-        if !self.past_batches(Past::Object) {
-            return Ok(());
-        }
         self.with_whole_list(
+            Past::Object,
             (order::Column::Id, id),
             (order_item::Column::OrderId, order_item::Column::Id),
             (&self.order, &self.order_items),
@@ -171,10 +169,8 @@ impl Loaders {
     /// ([`Self::with_whole_list`]): the invoice of an order read by id. Only a request's
     /// first invoice is read so, and only where the engine can (PostgreSQL).
     pub async fn invoice_with_lines(&self, id: i64) -> Result<(), LoadError> {
-        if !self.past_batches(Past::Invoice) {
-            return Ok(());
-        }
         self.with_whole_list(
+            Past::Invoice,
             (invoice::Column::Id, id),
             (invoice_line::Column::InvoiceId, invoice_line::Column::Id),
             (&self.invoice, &self.invoice_lines),
@@ -219,13 +215,15 @@ impl Loaders {
     /// one statement, and keeps all three in their loaders' caches; the list only when the
     /// statement read all of it (at most [`WHOLE`] rows: a longer one is read on its own).
     /// Nothing here is decided: the list is what its own loader reads (unscoped), shown
-    /// only under a row the guards let through.
+    /// only under a row the guards let through. Nothing is read unless the request may read
+    /// `what` past the batches now ([`Self::past_batches`]).
     async fn with_whole_list<P, C>(
         &self,
+        what: Past,
         (id_column, id): (P::Column, i64),
         (parent, child_id): (C::Column, C::Column),
         (rows, lists): (&Cached<OwnedById<P>>, &Cached<ChildrenOf<C>>),
-        what: &'static str,
+        span: &'static str,
     ) -> Result<(), LoadError>
     where
         P: EntityTrait + Send + Sync + 'static,
@@ -235,6 +233,9 @@ impl Loaders {
         C::Model: Positional + Clone + Send + Sync + 'static,
         C::Column: Send + Sync,
     {
+        if !self.past_batches(what) {
+            return Ok(());
+        }
         let nest = Nest::<C> {
             parent,
             filter: sea_orm::sea_query::Condition::all(),
@@ -244,7 +245,7 @@ impl Loaders {
             counted: false,
         };
         let read = fetch_one::<P, account::Model, C, _>(&self.made.db, (id_column, id), &nest);
-        let found = past(what, 1, read).await.map_err(Arc::new)?;
+        let found = past(span, 1, read).await.map_err(Arc::new)?;
         let Some((row, Some(owner), list)) = found else {
             return Ok(());
         };
