@@ -20,7 +20,16 @@ pub mod page;
 pub mod rows;
 
 /// Connects with pool limits and engine settings: on SQLite WAL, foreign keys and a busy
-/// timeout; on PostgreSQL a 5 s statement timeout.
+/// timeout; on PostgreSQL a 5 s statement timeout, and each prepared statement planned once
+/// (`plan_cache_mode = force_generic_plan`, unless the URL sets it).
+///
+/// A statement's text depends on the request's shape only (its limits written in, its
+/// parents padded to a bucket: [`limit`], [`among`]), and its plan on the text: an index
+/// range per parent. Left to choose, PostgreSQL planned some of them again at every
+/// execution: it keeps a custom plan while the generic one's estimate is higher, and for a
+/// page's second list (64 parents' ids as parameters and the viewer's scope) the estimates
+/// differ by under 1%, so it replanned for ever (a third of PostgreSQL's time on that
+/// shape; the README's "Planning once" has the figures).
 ///
 /// A pooled connection is pinged before it is handed out only when it has been idle for
 /// [`PING_AFTER_IDLE`] (what a server, proxy or firewall drops). The pool's default pings on
@@ -28,6 +37,8 @@ pub mod rows;
 /// round trips of every read.
 pub async fn connect(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.database_url.clone());
+    // `options=-c plan_cache_mode=…` in the URL is the operator's to set.
+    let plan_once = !config.database_url.contains("plan_cache_mode");
     options
         .max_connections(config.db_max_connections)
         .min_connections(1)
@@ -40,7 +51,13 @@ pub async fn connect(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<D
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
         })
-        .map_sqlx_postgres_opts(|o: PgConnectOptions| o.options([("statement_timeout", "5000")]));
+        .map_sqlx_postgres_opts(move |o: PgConnectOptions| {
+            let o = o.options([("statement_timeout", "5000")]);
+            match plan_once {
+                true => o.options([("plan_cache_mode", "force_generic_plan")]),
+                false => o,
+            }
+        });
     let mut db = Database::connect(options).await?;
     db.set_metric_callback(move |info| metrics.record_query(info.elapsed, info.failed));
     Ok(db)

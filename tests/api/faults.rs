@@ -113,27 +113,46 @@ async fn the_server_survives_the_database_going_away_and_coming_back() {
 }
 
 #[tokio::test]
-async fn every_postgresql_connection_has_a_five_second_statement_timeout() {
+async fn every_postgresql_connection_has_a_five_second_statement_timeout_and_plans_once() {
     if TestApp::postgres_admin_url().is_none() {
         eprintln!("skipped: the statement timeout is a PostgreSQL setting (TEST_DATABASE_URL)");
         return;
     }
     let app = TestApp::spawn().await;
-    let row = app
-        .state
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DatabaseBackend::Postgres,
-            "SHOW statement_timeout",
-        ))
-        .await
-        .expect("query")
-        .expect("a row");
-    let value: String = row.try_get("", "statement_timeout").expect("text");
-    assert_eq!(value, "5s");
+    assert_eq!(setting(&app.state.db, "statement_timeout").await, "5s");
+    assert_eq!(
+        setting(&app.state.db, "plan_cache_mode").await,
+        "force_generic_plan"
+    );
+    // The operator's setting in the URL stands.
+    let own = app
+        .replica_with(|c| {
+            let sep = if c.database_url.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
+            c.database_url
+                .push_str(&format!("{sep}options=-c%20plan_cache_mode%3Dauto"));
+        })
+        .await;
+    assert_eq!(setting(&own.state.db, "plan_cache_mode").await, "auto");
     // A statement that runs longer is cut off, and the pool stays usable.
     let slow = app.state.db.execute_unprepared("SELECT pg_sleep(6)").await;
     assert!(slow.is_err(), "cancelled by the timeout");
     app.ok("{ viewer { role } }", json!({}), Some(app.admin()))
         .await;
+}
+
+/// A PostgreSQL session setting as the pool's connections have it.
+async fn setting(db: &sea_orm::DatabaseConnection, name: &str) -> String {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            format!("SHOW {name}"),
+        ))
+        .await
+        .expect("query")
+        .expect("a row");
+    row.try_get("", name).expect("text")
 }
