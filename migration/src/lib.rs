@@ -15,6 +15,7 @@ mod m20261205_000008_derived_records;
 mod m20261205_000009_due_work;
 mod m20261205_000010_account_totals;
 mod m20261205_000011_partner_branding;
+mod m20261206_000012_account_lists;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000009_due_work::Migration),
             Box::new(m20261205_000010_account_totals::Migration),
             Box::new(m20261205_000011_partner_branding::Migration),
+            Box::new(m20261206_000012_account_lists::Migration),
         ]
     }
 }

@@ -32,6 +32,7 @@ mod keys;
 mod languages;
 mod lifecycle;
 mod limits;
+mod list_indexes;
 mod live;
 mod mail;
 mod money;

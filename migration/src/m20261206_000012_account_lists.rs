@@ -1,0 +1,46 @@
+//! An account's services, tickets and documents are paged in id order (a page of each of
+//! many accounts at once, under a page of sub-accounts): an index on `(account_id, id)` for
+//! each makes a page an index range cut at its limit. The indexes before led with the status
+//! or kind, so an unfiltered page read and sorted all of an account's rows, however many
+//! years of them it has.
+
+use sea_orm_migration::prelude::*;
+
+use crate::helpers::index;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261206_000012_account_lists"
+    }
+}
+
+/// The tables whose rows an account's lists page by id.
+const TABLES: [&str; 3] = ["services", "tickets", "documents"];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in TABLES {
+            manager
+                .create_index(index(table, "account_id", &["account_id", "id"]))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in TABLES {
+            manager
+                .drop_index(
+                    Index::drop()
+                        .name(format!("idx_{table}_account_id"))
+                        .table(table)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
