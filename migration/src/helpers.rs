@@ -22,6 +22,14 @@ pub fn index(table: &'static str, name: &str, cols: &[&'static str]) -> IndexCre
     stmt.to_owned()
 }
 
+/// Drops the index [`index`] made as `name` on `table`.
+pub fn drop_index(table: &'static str, name: &str) -> IndexDropStatement {
+    Index::drop()
+        .name(format!("idx_{table}_{name}"))
+        .table(table)
+        .to_owned()
+}
+
 pub fn unique(table: &'static str, name: &str, cols: &[&'static str]) -> IndexCreateStatement {
     let mut stmt = index(table, name, cols);
     stmt.unique();

@@ -4,7 +4,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::{index, unique};
+use crate::helpers::{drop_index, index, unique};
 
 pub struct Migration;
 
@@ -75,12 +75,7 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table("bulk_requests").if_exists().to_owned())
             .await?;
         manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_activity_log_account_action")
-                    .table("activity_log")
-                    .to_owned(),
-            )
+            .drop_index(drop_index("activity_log", "account_action"))
             .await?;
         for col in AUDIT {
             manager

@@ -21,7 +21,7 @@ use sea_orm_migration::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::helpers::{index, unique};
+use crate::helpers::{drop_index, index, unique};
 
 pub struct Migration;
 
@@ -152,14 +152,7 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table("order_keys").if_exists().to_owned())
             .await?;
         for (table, name) in [("activity_log", "order"), ("activity_log", "ticket")] {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .name(format!("idx_{table}_{name}"))
-                        .table(table)
-                        .to_owned(),
-                )
-                .await?;
+            manager.drop_index(drop_index(table, name)).await?;
         }
         for (table, col) in [
             ("activity_log", "order_id"),

@@ -5,7 +5,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::index;
+use crate::helpers::{drop_index, index};
 
 pub struct Migration;
 
@@ -41,12 +41,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["internet_sessions", "voice_calls"] {
             manager
-                .drop_index(
-                    Index::drop()
-                        .name(format!("idx_{table}_account_started"))
-                        .table(table)
-                        .to_owned(),
-                )
+                .drop_index(drop_index(table, "account_started"))
                 .await?;
         }
         manager

@@ -6,7 +6,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::helpers::index;
+use crate::helpers::{drop_index, index};
 
 pub struct Migration;
 
@@ -32,14 +32,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in TABLES {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .name(format!("idx_{table}_account_id"))
-                        .table(table)
-                        .to_owned(),
-                )
-                .await?;
+            manager.drop_index(drop_index(table, "account_id")).await?;
         }
         Ok(())
     }

@@ -3,7 +3,9 @@
 //! engines such a page is read from an index on `(account_id, id)`: an index range cut at
 //! the page's limit, with no sort of all the account's rows.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+
+use portal_api::db::write_txn;
 
 use crate::helpers::TestApp;
 
@@ -16,7 +18,7 @@ async fn an_accounts_page_of_each_list_is_an_index_range_without_a_sort() {
         for order in ["ASC", "DESC"] {
             let page =
                 format!("SELECT * FROM {table} WHERE account_id = 1 ORDER BY id {order} LIMIT 11");
-            let txn = db.begin().await.expect("begin");
+            let txn = write_txn(db).await.expect("begin");
             let explain = match backend {
                 DatabaseBackend::Postgres => {
                     // A tiny table is read whole or through a bitmap; the plan for a large
