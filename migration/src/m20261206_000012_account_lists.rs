@@ -1,8 +1,9 @@
-//! An account's services, tickets and documents are paged in id order (a page of each of
-//! many accounts at once, under a page of sub-accounts): an index on `(account_id, id)` for
-//! each makes a page an index range cut at its limit. The indexes before led with the status
-//! or kind, so an unfiltered page read and sorted all of an account's rows, however many
-//! years of them it has.
+//! An account's services, tickets, documents and notifications are paged in id order (a page
+//! of each of many accounts at once, under a page of sub-accounts; a viewer's notifications
+//! newest first, and those after the last it saw): an index on `(account_id, id)` for each
+//! makes a page an index range cut at its limit. The indexes before led with the status,
+//! kind or read time, so an unfiltered page read and sorted all of an account's rows,
+//! however many years of them it has.
 
 use sea_orm_migration::prelude::*;
 
@@ -17,7 +18,7 @@ impl MigrationName for Migration {
 }
 
 /// The tables whose rows an account's lists page by id.
-const TABLES: [&str; 3] = ["services", "tickets", "documents"];
+const TABLES: [&str; 4] = ["services", "tickets", "documents", "notifications"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

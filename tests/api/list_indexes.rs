@@ -1,5 +1,6 @@
-//! An account's services, tickets and documents are paged in id order, newest or oldest
-//! first (a page of each of many accounts at once under a page of sub-accounts). On both
+//! An account's services, tickets, documents and notifications are paged in id order, newest
+//! or oldest first (a page of each of many accounts at once under a page of sub-accounts; a
+//! viewer's notifications). On both
 //! engines such a page is read from an index on `(account_id, id)`: an index range cut at
 //! the page's limit, with no sort of all the account's rows.
 
@@ -14,7 +15,7 @@ async fn an_accounts_page_of_each_list_is_an_index_range_without_a_sort() {
     let app = TestApp::spawn().await;
     let db = &app.state.db;
     let backend = db.get_database_backend();
-    for table in ["services", "tickets", "documents"] {
+    for table in ["services", "tickets", "documents", "notifications"] {
         for order in ["ASC", "DESC"] {
             let page =
                 format!("SELECT * FROM {table} WHERE account_id = 1 ORDER BY id {order} LIMIT 11");
