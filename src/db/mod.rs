@@ -28,7 +28,7 @@ pub mod rows;
 /// range per parent. Left to choose, PostgreSQL planned some of them again at every
 /// execution: it keeps a custom plan while the generic one's estimate is higher, and for a
 /// page's second list (64 parents' ids as parameters and the viewer's scope) the estimates
-/// differ by under 1%, so it replanned for ever (a third of PostgreSQL's time on that
+/// differ by under 1%, so it replanned for ever (a fifth of PostgreSQL's time on that
 /// shape; the README's "Planning once" has the figures).
 ///
 /// A pooled connection is pinged before it is handed out only when it has been idle for
@@ -53,9 +53,10 @@ pub async fn connect(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<D
         })
         .map_sqlx_postgres_opts(move |o: PgConnectOptions| {
             let o = o.options([("statement_timeout", "5000")]);
-            match plan_once {
-                true => o.options([("plan_cache_mode", "force_generic_plan")]),
-                false => o,
+            if plan_once {
+                o.options([("plan_cache_mode", "force_generic_plan")])
+            } else {
+                o
             }
         });
     let mut db = Database::connect(options).await?;
