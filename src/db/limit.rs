@@ -9,6 +9,11 @@
 //! up to a bucket ([`rows_for`]: a power of two or one and a half times one), so that a
 //! statement keeps a few texts, not one per page size, and reads at most half as many rows
 //! again. The page is cut to its size after reading (`page::finish_keyed`).
+//!
+//! Our connections now take generic plans without that comparison (`db::connect`), and the
+//! limit stays in the text: a generic plan that knows its limit still reads a large
+//! table's index in order and stops, where one planned for any limit may sort the table;
+//! and an operator who gives PostgreSQL the choice back keeps plans it does not redo.
 
 use sea_orm::{
     DatabaseBackend, Statement,
