@@ -219,13 +219,10 @@ impl Loader<i64> for TotalsLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Totals>, LoadError> {
-        let mut found = domain::service::totals_for(&self.0, keys)
+        let found = domain::service::totals_for(&self.0, keys)
             .await
             .map_err(Arc::new)?;
-        for key in keys {
-            found.entry(*key).or_default();
-        }
-        Ok(found)
+        Ok(every_key(found, keys))
     }
 }
 
@@ -237,14 +234,20 @@ impl Loader<i64> for SpentLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, LoadError> {
-        let mut found = domain::order::controls::spent_this_month(&self.0, keys, domain::now())
+        let found = domain::order::controls::spent_this_month(&self.0, keys, domain::now())
             .await
             .map_err(Arc::new)?;
-        for key in keys {
-            found.entry(*key).or_default();
-        }
-        Ok(found)
+        Ok(every_key(found, keys))
     }
+}
+
+/// `found` with a value for every one of `keys`: the default (nothing active, nothing spent)
+/// where a key has no row.
+fn every_key<V: Default>(mut found: HashMap<i64, V>, keys: &[i64]) -> HashMap<i64, V> {
+    for key in keys {
+        found.entry(*key).or_default();
+    }
+    found
 }
 
 /// All children of many parents, in id order (order items, invoice lines, ...).
