@@ -88,16 +88,17 @@ const SCHEMA_LIST_FIELDS: [&str; 8] = [
 ];
 const SCHEMA_LISTS: usize = 3;
 
-/// The selections of a set, fragments followed (each at most [`MAX_SPREADS`] deep).
+/// The fields of a set, fragments followed (each at most [`MAX_SPREADS`] deep), each with
+/// how many spreads deep it was found (its own selections are read from there on).
 fn fields_of<'a>(
     doc: &'a ExecutableDocument,
     set: &'a SelectionSet,
     spreads: usize,
-) -> Vec<&'a Field> {
+) -> Vec<(&'a Field, usize)> {
     let mut out = Vec::new();
     for item in &set.items {
         match &item.node {
-            Selection::Field(f) => out.push(&f.node),
+            Selection::Field(f) => out.push((&f.node, spreads)),
             Selection::InlineFragment(i) => {
                 out.extend(fields_of(doc, &i.node.selection_set.node, spreads))
             }
@@ -119,7 +120,7 @@ pub fn introspection_only(doc: &ExecutableDocument) -> bool {
     doc.operations.iter().all(|(_, op)| {
         fields_of(doc, &op.node.selection_set.node, 0)
             .iter()
-            .all(|f| f.name.node.starts_with("__"))
+            .all(|(f, _)| f.name.node.starts_with("__"))
     })
 }
 
@@ -131,7 +132,7 @@ fn introspection_shape(
 ) -> (usize, usize) {
     fields_of(doc, set, spreads)
         .into_iter()
-        .map(|f| {
+        .map(|(f, spreads)| {
             let (depth, lists) = introspection_shape(doc, &f.selection_set.node, spreads);
             let own = usize::from(SCHEMA_LIST_FIELDS.contains(&f.name.node.as_str()));
             (depth + 1, lists + own)
@@ -220,35 +221,23 @@ fn set_cost(
     variables: &Variables,
     spreads: usize,
 ) -> usize {
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(f) => {
-                let field = &f.node;
-                let children = set_cost(doc, &field.selection_set.node, variables, spreads);
-                let first = page_arg(field, "first", variables);
-                let last = page_arg(field, "last", variables);
-                let connection = first.is_some()
-                    || last.is_some()
-                    || field.selection_set.node.items.iter().any(|i| {
-                        matches!(&i.node, Selection::Field(c)
-                            if matches!(c.node.name.node.as_str(), "nodes" | "edges"))
-                    });
-                if connection {
-                    page_cost(first, last, children)
-                } else {
-                    children.saturating_add(1)
-                }
+    fields_of(doc, set, spreads)
+        .into_iter()
+        .map(|(field, spreads)| {
+            let children = set_cost(doc, &field.selection_set.node, variables, spreads);
+            let first = page_arg(field, "first", variables);
+            let last = page_arg(field, "last", variables);
+            let connection = first.is_some()
+                || last.is_some()
+                || field.selection_set.node.items.iter().any(|i| {
+                    matches!(&i.node, Selection::Field(c)
+                        if matches!(c.node.name.node.as_str(), "nodes" | "edges"))
+                });
+            if connection {
+                page_cost(first, last, children)
+            } else {
+                children.saturating_add(1)
             }
-            Selection::InlineFragment(i) => {
-                set_cost(doc, &i.node.selection_set.node, variables, spreads)
-            }
-            Selection::FragmentSpread(s) if spreads < MAX_SPREADS => doc
-                .fragments
-                .get(s.node.fragment_name.node.as_str())
-                .map(|f| set_cost(doc, &f.node.selection_set.node, variables, spreads + 1))
-                .unwrap_or(0),
-            Selection::FragmentSpread(_) => 0,
         })
         .fold(0, usize::saturating_add)
 }
