@@ -1,8 +1,8 @@
 //! An account's services, tickets, documents and notifications are paged in id order, newest
 //! or oldest first (a page of each of many accounts at once under a page of sub-accounts; a
-//! viewer's notifications). On both
-//! engines such a page is read from an index on `(account_id, id)`: an index range cut at
-//! the page's limit, with no sort of all the account's rows.
+//! viewer's notifications). On both engines such a page is read from an index on
+//! `(account_id, id)`: an index range cut at the page's limit, with no sort of all the
+//! account's rows.
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
