@@ -101,6 +101,10 @@ pub struct ServerArgs {
     /// (`false`: the resolvers answer everything; the answers are the same).
     #[arg(long, env = "PORTAL_COMPILED_PLANS", default_value_t = true, action = clap::ArgAction::Set)]
     pub compiled_plans: bool,
+    /// Read an object's lists (and a page's rows' lists) in the object's own statement on
+    /// PostgreSQL (`false`: each list in a statement of its own; the answers are the same).
+    #[arg(long, env = "PORTAL_FOLDED_LISTS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub folded_lists: bool,
     /// Day of the month (1..28) the scheduler bills the month; 0 turns the billing job off
     /// (for ISPs that run `portal-api bill` from cron).
     #[arg(long, env = "PORTAL_BILLING_DAY", default_value_t = 1, value_parser = parse_billing_day)]
@@ -227,6 +231,9 @@ pub struct Config {
     pub viewer_cache: usize,
     /// Queries a compiled plan knows are answered by it (`crate::plan`).
     pub compiled_plans: bool,
+    /// Lists are read in their parent's statement where the engine can
+    /// (`graphql::loaders::folding`).
+    pub folded_lists: bool,
     /// The ISP's calendar: its time zone and billing day (when the scheduler's jobs are due).
     pub calendar: Calendar,
     /// Load balancers whose `X-Forwarded-For` names the client.
@@ -263,6 +270,7 @@ impl Config {
             prepared_cache: 1024,
             viewer_cache: 10_000,
             compiled_plans: true,
+            folded_lists: true,
             calendar: Calendar {
                 zone: db.time_zone,
                 billing_day: Some(1),
@@ -298,6 +306,7 @@ impl Config {
             prepared_cache: server.prepared_cache,
             viewer_cache: server.viewer_cache,
             compiled_plans: server.compiled_plans,
+            folded_lists: server.folded_lists,
             calendar: Calendar {
                 zone: db.time_zone,
                 billing_day: (server.billing_day > 0).then_some(server.billing_day),

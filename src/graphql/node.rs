@@ -119,7 +119,7 @@ impl NodeQuery {
         let (kind, pk) = ids::decode_any(&id).gql()?;
         let node = match kind {
             Kind::Account => {
-                // Read with the first list it selects, where it can (the same statements as a
+                // Read with the lists it selects, where it can (the same statements as a
                 // compiled plan's).
                 super::account::by_id_with_list(ctx, pk).await?;
                 Node::Account(by_id(ctx, pk).await?)

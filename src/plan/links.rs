@@ -14,7 +14,7 @@ use crate::{
     db::page::Page,
     error::AppError,
     graphql::{
-        account::{self as accounts, AccountOrder, List, SubAccountFilter, with_list},
+        account::{self as accounts, AccountOrder, List, SubAccountFilter, fold},
         connection::page_request,
         loaders::{Cached, ChildrenOf, PageKey, Paged, Under},
         ticket::messages_key,
@@ -166,15 +166,14 @@ impl Run<'_> {
         Ok(reach(keys, found, wrap))
     }
 
-    /// A page of sub-accounts of each allowed main account; `nested`: a list of each
-    /// sub-account the rows select, read in the page's statement where it can
-    /// ([`with_list`]).
+    /// A page of sub-accounts of each allowed main account; `nested`: the lists of each
+    /// sub-account the rows select, read in the page's statement where it can ([`fold`]).
     pub(super) async fn sub_accounts(
         &self,
         args: &Args,
         of: &[Option<&Obj>],
         (counted, totals): (bool, bool),
-        nested: Option<&Field>,
+        nested: &[&Field],
     ) -> Result<Vec<Option<Reached>>, Fallback> {
         let filter: Option<SubAccountFilter> = self.arg(args, "filter")?;
         let order: Option<AccountOrder> = self.arg(args, "orderBy")?;
@@ -199,29 +198,54 @@ impl Run<'_> {
             account_id,
         )?;
         let asked: Vec<_> = keys.iter().flatten().cloned().collect();
-        if let Some(field) = nested {
-            self.folding(field, Under::Pages(&asked)).await?;
+        if !nested.is_empty() {
+            self.folding(nested, Under::Pages(&asked)).await?;
         }
         let found = self.loaders.sub_accounts.load_many(asked).await?;
         Ok(reach(keys, found, Obj::Account))
     }
 
-    /// Reads the accounts `under` names with the list `field` selects of each, where it can
-    /// ([`with_list`]); they are then in the loaders' cache.
-    pub(super) async fn folding(&self, field: &Field, under: Under<'_>) -> Result<(), Fallback> {
-        let Kind::One(
-            Link::Services(args) | Link::Orders(args) | Link::Tickets(args) | Link::Documents(args),
-            conn,
-        ) = &field.kind
-        else {
-            return Err(Fallback);
-        };
-        let list = List {
-            name: field.name.as_str(),
-            arg: &|name| self.given(args, name),
-            counted: self.asks(conn, &[Scalar::TotalCount])?,
-        };
-        Ok(with_list((self.loaders, self.viewer), under, list).await?)
+    /// Reads the accounts `under` names with the lists `fields` select of each, where it
+    /// can ([`fold`]); they are then in the loaders' cache.
+    pub(super) async fn folding(
+        &self,
+        fields: &[&Field],
+        under: Under<'_>,
+    ) -> Result<(), Fallback> {
+        let mut lists = Vec::new();
+        for field in fields {
+            let Kind::One(
+                Link::Services(args)
+                | Link::Orders(args)
+                | Link::Tickets(args)
+                | Link::Documents(args),
+                conn,
+            ) = &field.kind
+            else {
+                return Err(Fallback);
+            };
+            lists.push((
+                field.name.as_str(),
+                args,
+                self.asks(conn, &[Scalar::TotalCount])?,
+            ));
+        }
+        let args: Vec<_> = lists
+            .iter()
+            .map(|(_, args, _)| move |name: &str| self.given(args, name))
+            .collect();
+        let folds = lists
+            .iter()
+            .zip(&args)
+            .filter_map(|((name, _, counted), arg)| {
+                let list = List {
+                    name,
+                    arg,
+                    counted: *counted,
+                };
+                fold((self.loaders, self.viewer), under, &list)
+            });
+        Ok(self.loaders.folding(under, folds.collect()).await?)
     }
 
     pub(super) fn page(&self, args: &Args) -> Result<crate::db::page::PageRequest, Fallback> {

@@ -278,19 +278,19 @@ impl Run<'_> {
         Ok(false)
     }
 
-    /// The first list of an account a connection's rows select for this request (a page
-    /// of sub-accounts reads it in its own statement where it can: [`Run::sub_accounts`]).
-    fn nested_list<'s>(&self, conn: &'s Sel) -> Result<Option<&'s Field>, Fallback> {
+    /// The lists of an account a connection's rows select for this request (a page of
+    /// sub-accounts reads them in its own statement where it can: [`Run::sub_accounts`]).
+    fn nested_lists<'s>(&self, conn: &'s Sel) -> Result<Vec<&'s Field>, Fallback> {
+        let mut lists = Vec::new();
         for rows in self.rows_of(conn)? {
-            if let Some(field) = self.first_list(rows)? {
-                return Ok(Some(field));
-            }
+            lists.extend(self.lists(rows)?);
         }
-        Ok(None)
+        Ok(lists)
     }
 
-    /// The first list of an account `object` selects for this request.
-    pub(super) fn first_list<'s>(&self, object: &'s Sel) -> Result<Option<&'s Field>, Fallback> {
+    /// The lists of an account `object` selects for this request.
+    pub(super) fn lists<'s>(&self, object: &'s Sel) -> Result<Vec<&'s Field>, Fallback> {
+        let mut lists = Vec::new();
         for field in &object.fields {
             if let Kind::One(
                 Link::Services(_) | Link::Orders(_) | Link::Tickets(_) | Link::Documents(_),
@@ -298,10 +298,10 @@ impl Run<'_> {
             ) = &field.kind
                 && self.included(&field.when)?
             {
-                return Ok(Some(field));
+                lists.push(field);
             }
         }
-        Ok(None)
+        Ok(lists)
     }
 
     async fn totals(&self, sel: &Sel, objs: &[Obj]) -> Result<HashMap<i64, Totals>, Fallback> {
@@ -393,9 +393,9 @@ impl Run<'_> {
                     child,
                     &[Scalar::ActiveServicesCount, Scalar::TotalServiceCost],
                 )?;
-                let nested = self.nested_list(child)?;
+                let nested = self.nested_lists(child)?;
                 reached.extend(
-                    self.sub_accounts(args, &allowed, (counted()?, totals), nested)
+                    self.sub_accounts(args, &allowed, (counted()?, totals), &nested)
                         .await?,
                 )
             }

@@ -1,5 +1,5 @@
 //! `node(id:)` in a plan: the object by its global id, if the viewer may see it; an account
-//! is read with the first list of it the plan selects, as the resolvers read it
+//! is read with the lists of it the plan selects, as the resolvers read it
 //! ([`Under::Account`]); a ticket with its messages, an order with its items and its
 //! invoice with the invoice's lines.
 
@@ -32,14 +32,11 @@ impl Run<'_> {
         let owner = |id: i64| async move { l.account.load_one(id).await?.ok_or(Fallback) };
         let (ty, obj) = match kind {
             IdKind::Account => {
-                // Read with the first list it selects, where it can (as the resolvers do).
+                // Read with the lists it selects, where it can (as the resolvers do).
                 let sel = sels.iter().find(|(ty, _)| *ty == Ty::Account);
-                if let Some(field) = sel
-                    .map(|(_, sel)| self.first_list(sel))
-                    .transpose()?
-                    .flatten()
-                {
-                    self.folding(field, Under::Account(pk)).await?;
+                let lists = sel.map(|(_, sel)| self.lists(sel)).transpose()?;
+                if let Some(lists) = lists.filter(|lists| !lists.is_empty()) {
+                    self.folding(&lists, Under::Account(pk)).await?;
                 }
                 let row = l.account.load_one(pk).await?.ok_or(Fallback)?;
                 // An account the viewer does not hold (a former sub-account, frozen) or may not

@@ -16,13 +16,21 @@
 //! One row by id is read the same way ([`fetch_one`]): a page of one row under its own id,
 //! with what is beside it and a list of it.
 //!
-//! On PostgreSQL a list of each child may be read in the same statement too ([`Nest`], e.g.
+//! On PostgreSQL lists of each child may be read in the same statement too ([`Nest`], e.g.
 //! each sub-account's services under the page of sub-accounts): a `LATERAL` page per child,
 //! its rows beside their parent's (the child's columns repeated on each), so a page and
-//! the pages below it cost one statement. SQLite reads such a list in a statement of its
-//! own, as a list of its own.
+//! the pages below it cost one statement. With more than one list, a child's row is
+//! repeated once per list (`list__`, a number) and each list's `LATERAL` is gated on its
+//! number: PostgreSQL runs a list's subquery only on its own rows, so the lists' rows
+//! follow one another instead of multiplying (measured: worth it for one object, not for a
+//! page of them, [`crate::graphql::loaders::Under`]). SQLite reads such a list in a
+//! statement of its own, as a list of its own.
 
+mod nested;
 mod sql;
+
+use nested::nest_names;
+pub use nested::{Nest, Nested, Reading};
 
 use std::collections::HashMap;
 
@@ -64,9 +72,8 @@ struct Layout {
     rows: Rows,
     /// The columns read beside the child ([`Beside`]).
     beside: Vec<usize>,
-    /// The nested list's columns ([`Nest`]), and its row's `id` (`NULL` for a child without
-    /// any).
-    nest: Option<(Rows, usize)>,
+    /// The number of the list a row is of, with more than one nested list.
+    list: Option<usize>,
 }
 
 /// Where one list's columns are in a row: the model's, its total's and its sort key's.
@@ -77,48 +84,25 @@ struct Rows {
 }
 
 impl Layout {
-    fn of<M: Positional, B: Beside, N: Positional>(
-        row: &QueryResult,
+    fn of<M: Positional, B: Beside>(
+        names: &[String],
         (counted, keyed): (bool, bool),
-        inside: Option<&str>,
-        nest: Option<(bool, bool)>,
+        on_page: &str,
     ) -> AppResult<Self> {
-        let names = row.column_names();
         let beside = B::JOIN.map_or(&[][..], |join| join.columns);
-        let layout = Self {
-            parent: position(&names, PARENT)?,
-            on_page: position(&names, inside.unwrap_or("id"))?,
+        Ok(Self {
+            parent: position(names, PARENT)?,
+            on_page: position(names, on_page)?,
             rows: Rows {
-                total: counted.then(|| position(&names, TOTAL)).transpose()?,
-                key: keyed.then(|| position(&names, KEY)).transpose()?,
-                model: Positions::of::<M>(&names)?,
+                total: counted.then(|| position(names, TOTAL)).transpose()?,
+                key: keyed.then(|| position(names, KEY)).transpose()?,
+                model: Positions::of::<M>(names)?,
             },
             beside: beside
                 .iter()
-                .map(|column| position(&names, &beside_column(column)))
+                .map(|column| position(names, &beside_column(column)))
                 .collect::<Result<_, _>>()?,
-            nest: None,
-        };
-        let Some((counted, keyed)) = nest else {
-            return Ok(layout);
-        };
-        // The nested list's columns repeat the child's names: they are found after the mark.
-        let from = position(&names, NEST)? + 1;
-        let after = &names[from..];
-        let at = |found: usize| found + from;
-        let nested = Rows {
-            total: counted
-                .then(|| position(after, NEST_TOTAL).map(at))
-                .transpose()?,
-            key: keyed
-                .then(|| position(after, NEST_KEY).map(at))
-                .transpose()?,
-            model: Positions::of::<N>(after)?.shifted(from),
-        };
-        let id = at(position(after, "id")?);
-        Ok(Self {
-            nest: Some((nested, id)),
-            ..layout
+            list: None,
         })
     }
 }
@@ -199,37 +183,8 @@ pub type Pages<M> = HashMap<i64, (Page<M>, i64)>;
 const PARENT: &str = "parent__";
 const TOTAL: &str = "total__";
 const KEY: &str = "sort_key__";
-/// The mark after which a [`Nest`]'s columns come, and its total and sort key.
-const NEST: &str = "nest__";
-const NEST_TOTAL: &str = "nest_total__";
-const NEST_KEY: &str = "nest_key__";
-
-/// A list of each child read in its parent's statement (PostgreSQL): the children of `E`
-/// whose `parent` column is the child's id, narrowed, sorted and paged as [`Children`]
-/// says for a list read on its own.
-pub struct Nest<E: EntityTrait> {
-    pub parent: E::Column,
-    pub filter: Condition,
-    pub sort: Sort,
-    pub key: Option<KeyKind>,
-    pub page: PageRequest,
-    pub counted: bool,
-}
-
-impl<E: EntityTrait> Nest<E> {
-    /// The same list of each of `parents`, read in a statement of its own.
-    pub fn children<'a>(&'a self, parents: &'a [i64]) -> Children<'a, E> {
-        Children {
-            parent: self.parent,
-            parents,
-            filter: self.filter.clone(),
-            sort: &self.sort,
-            key: self.key,
-            page: &self.page,
-            counted: self.counted,
-        }
-    }
-}
+/// The number of the list a row of nested lists belongs to (with more than one list).
+const LIST: &str = "list__";
 
 /// One page of children for every parent of `of`, in one statement.
 pub async fn fetch_children<E, C>(db: &C, of: Children<'_, E>) -> AppResult<Pages<E::Model>>
@@ -252,51 +207,55 @@ where
     B: Beside,
     C: ConnectionTrait,
 {
-    let folded = fetch_folded::<E, B, E, C>(db, of, None).await?;
+    let folded = fetch_folded::<E, B, C>(db, of, &mut []).await?;
     Ok((folded.pages, folded.beside))
 }
 
 /// What [`fetch_folded`] read: each parent's page, what was read beside each child, and
-/// each child's nested page (`None` when the engine reads no nested list in its parent's
-/// statement: SQLite).
-pub struct Folded<M, B, N> {
+/// whether the nested lists were read (not where the engine reads no nested list in its
+/// parent's statement: SQLite).
+pub struct Folded<M, B> {
     pub pages: Pages<M>,
     pub beside: HashMap<i64, B>,
-    pub nested: Option<Pages<N>>,
+    pub nested: bool,
 }
 
 /// A parent's rows with their sort keys, and its total.
 type Keyed<M> = (Vec<(M, Option<SortKey>)>, i64);
 
-/// [`fetch_beside`], with `nest`'s page of each child on a page read in the same statement
-/// (PostgreSQL; elsewhere `nest` is not read).
-pub async fn fetch_folded<E, B, N, C>(
+/// [`fetch_beside`], with each of `nests`' page of each child on a page read in the same
+/// statement (PostgreSQL; elsewhere `nests` are not read): each keeps its own pages.
+pub async fn fetch_folded<E, B, C>(
     db: &C,
     of: Children<'_, E>,
-    nest: Option<&Nest<N>>,
-) -> AppResult<Folded<E::Model, B, N::Model>>
+    nests: &mut [&mut dyn Nested],
+) -> AppResult<Folded<E::Model, B>>
 where
     E: EntityTrait,
     E::Model: Positional,
     B: Beside,
-    N: EntityTrait,
-    N::Model: Positional,
     C: ConnectionTrait,
 {
     let mut beside = HashMap::new();
     let backend = db.get_database_backend();
-    let nest = nest.filter(|_| backend == DatabaseBackend::Postgres);
+    let nests = match backend {
+        DatabaseBackend::Postgres => nests,
+        _ => &mut [],
+    };
+    let nested = !nests.is_empty();
     if of.parents.is_empty() {
-        let nested = nest.map(|_| HashMap::new());
         return Ok(Folded {
             pages: HashMap::new(),
             beside,
             nested,
         });
     }
-    let (mut stmt, inside, child) = match backend {
-        DatabaseBackend::Postgres => (sql::lateral(&of, nest)?, None, "c__"),
-        _ => (sql::windowed(&of)?, Some("in__"), "n"),
+    let (mut stmt, on_page, child) = match backend {
+        DatabaseBackend::Postgres => {
+            let shapes: Vec<_> = nests.iter().map(|nest| nest.shape()).collect();
+            (sql::lateral(&of, &shapes)?, "id", "c__")
+        }
+        _ => (sql::windowed(&of)?, "in__", "n"),
     };
     if let Some(join) = B::JOIN {
         sql::join_beside(&mut stmt, child, &join);
@@ -312,19 +271,24 @@ where
         .iter()
         .map(|parent| (*parent, (Vec::new(), 0)))
         .collect();
-    // Each child's nested page, and the child whose rows are being read (a child's rows
-    // come one after another, one per row of its nested page).
-    let mut nested: HashMap<i64, Keyed<N::Model>> = HashMap::new();
+    // The child whose rows are being read (a child's rows come one after another, one per
+    // row of its nested pages).
     let mut current: Option<i64> = None;
     for row in rows {
         let at = match &layout {
             Some(at) => at,
-            None => layout.insert(Layout::of::<E::Model, B, N::Model>(
-                &row,
-                (of.counted, of.key.is_some()),
-                inside,
-                nest.map(|n| (n.counted, n.key.is_some())),
-            )?),
+            None => {
+                let names = row.column_names();
+                for (n, nest) in nests.iter_mut().enumerate() {
+                    nest.locate(&names, n)?;
+                }
+                let keyed = (of.counted, of.key.is_some());
+                let mut found = Layout::of::<E::Model, B>(&names, keyed, on_page)?;
+                if nests.len() > 1 {
+                    found.list = Some(position(&names, LIST)?);
+                }
+                layout.insert(found)
+            }
         };
         // A padding parent (`NULL`, see `among::parents`) has no page.
         let Some(parent) = Option::<i64>::read(&row, at.parent)? else {
@@ -333,12 +297,12 @@ where
         let entry = grouped.entry(parent).or_default();
         entry.1 = at.rows.total(&row)?;
         // A parent without a row on its page still comes with its total.
-        let on_page = match inside {
-            Some(_) => (i32::read(&row, at.on_page)? == 1).then_some(None),
-            None => Option::<i64>::read(&row, at.on_page)?.map(Some),
+        let on_page = match backend {
+            DatabaseBackend::Postgres => Option::<i64>::read(&row, at.on_page)?.map(Some),
+            _ => (i32::read(&row, at.on_page)? == 1).then_some(None),
         };
         let Some(id) = on_page else { continue };
-        // A child's later rows carry only its nested page's next row.
+        // A child's later rows carry only its nested pages' next rows.
         if id.is_none() || id != current {
             current = id;
             // The statement reads up to its limit's bucket (`limit`): a row after the
@@ -354,47 +318,41 @@ where
                 );
             }
             entry.0.push((model, key));
-            if let (Some(id), Some((rows, _))) = (id, &at.nest) {
-                nested.insert(id, (Vec::new(), rows.total(&row)?));
+            if let Some(id) = id {
+                for nest in nests.iter_mut() {
+                    nest.begin(id);
+                }
             }
         }
-        // The row's nested row, when its child is on the page and it is on the child's.
-        let (Some(id), Some((rows, nest_id)), Some(nest)) = (id, &at.nest, nest) else {
-            continue;
+        // The row's nested row (of its list, when there are more than one), when its child
+        // is on the page.
+        let list = match at.list {
+            Some(list) => usize::try_from(i32::read(&row, list)?).ok(),
+            None => Some(0),
         };
-        if let Some(page) = nested.get_mut(&id)
-            && Option::<i64>::read(&row, *nest_id)?.is_some()
-            && page.0.len() as u64 <= nest.page.limit
-        {
-            page.0.push(rows.read::<N::Model>(&row, nest.key)?);
+        if let (Some(id), Some(nest)) = (id, list.and_then(|n| nests.get_mut(n))) {
+            nest.read(id, &row)?;
         }
     }
     Ok(Folded {
         pages: finish::<E>(grouped, of.page)?,
         beside,
-        nested: nest
-            .map(|nest| finish::<N>(nested, &nest.page))
-            .transpose()?,
+        nested,
     })
 }
 
-/// One row read by id with a list of it: the row, what was read beside it, and its list's
-/// page and total (`None` where the engine reads no nested list: SQLite).
-pub type WithList<M, B, N> = (M, Option<B>, Option<(Page<N>, i64)>);
-
-/// The row of `E` whose id (`id_column`) is `id`, with `B` read beside it and `nest`'s list
-/// of it, in one statement ([`fetch_folded`]: a page of one row under its own id).
-pub async fn fetch_one<E, B, N, C>(
+/// The row of `E` whose id (`id_column`) is `id`, with `B` read beside it, and each of
+/// `nests`' list of it, in one statement ([`fetch_folded`]: a page of one row under its
+/// own id); each nest keeps its own list.
+pub async fn fetch_one<E, B, C>(
     db: &C,
     (id_column, id): (E::Column, i64),
-    nest: &Nest<N>,
-) -> AppResult<Option<WithList<E::Model, B, N::Model>>>
+    nests: &mut [&mut dyn Nested],
+) -> AppResult<Option<(E::Model, Option<B>)>>
 where
     E: EntityTrait,
     E::Model: Positional,
     B: Beside,
-    N: EntityTrait,
-    N::Model: Positional,
     C: ConnectionTrait,
 {
     let sort = Sort::by_id((E::default(), id_column), false);
@@ -407,15 +365,12 @@ where
         page: &PageRequest::first(1),
         counted: false,
     };
-    let mut folded = fetch_folded::<E, B, N, C>(db, of, Some(nest)).await?;
+    let mut folded = fetch_folded::<E, B, C>(db, of, nests).await?;
     let row = folded
         .pages
         .remove(&id)
         .and_then(|(page, _)| page.items.into_iter().next());
-    Ok(row.map(|(_, row)| {
-        let list = folded.nested.and_then(|mut lists| lists.remove(&id));
-        (row, folded.beside.remove(&id), list)
-    }))
+    Ok(row.map(|(_, row)| (row, folded.beside.remove(&id))))
 }
 
 /// Each parent's rows cut into its page, with its total.

@@ -1,6 +1,6 @@
-//! The statements of [`super`]: on PostgreSQL a `LATERAL` page per parent (and, for a
-//! [`Nest`], a `LATERAL` page per child inside it); on SQLite the children of all parents
-//! numbered by window functions and cut at the limit.
+//! The statements of [`super`]: on PostgreSQL a `LATERAL` page per parent (and, for nested
+//! lists, a `LATERAL` page per child and list: [`nests`]); on SQLite the children of all
+//! parents numbered by window functions and cut at the limit.
 
 use sea_orm::{
     EntityTrait, IdenStatic, Order,
@@ -9,7 +9,7 @@ use sea_orm::{
     },
 };
 
-use super::{Children, KEY, NEST, NEST_KEY, NEST_TOTAL, Nest, PARENT, TOTAL};
+use super::{Children, KEY, LIST, PARENT, TOTAL};
 use crate::{
     db::page::{PageRequest, Sort},
     error::AppResult,
@@ -33,19 +33,24 @@ pub(super) fn join_beside(stmt: &mut SelectStatement, child: &str, join: &super:
     );
 }
 
-/// The rows of `table` whose `column` is `parent` and that `filter` keeps.
+/// The rows of `table` whose `column` is `parent` and that `filter` keeps (and, for a
+/// list gated on its number, only on the rows of that number: `gate`).
 fn of_parent(
     table: &str,
     column: &str,
-    parent: SimpleExpr,
+    (parent, gate): (SimpleExpr, Option<usize>),
     filter: &Condition,
     select: &mut SelectStatement,
 ) {
-    select.from(Alias::new(table)).cond_where(
-        Condition::all()
-            .add(Expr::col((Alias::new(table), Alias::new(column))).eq(parent))
-            .add(filter.clone()),
-    );
+    let mut cond = Condition::all()
+        .add(Expr::col((Alias::new(table), Alias::new(column))).eq(parent))
+        .add(filter.clone());
+    if let Some(n) = gate {
+        // Refers to the outer row only: PostgreSQL checks it before running the subquery
+        // (a one-time filter), so a list's page is read only on its own rows.
+        cond = cond.add(Expr::cust(format!("\"l__\".\"{LIST}\" = {n}")));
+    }
+    select.from(Alias::new(table)).cond_where(cond);
 }
 
 /// One parent's page of `table` (its sort key read as `key_as`) and, when `counted`, its
@@ -54,6 +59,8 @@ struct Lateral<'a> {
     table: &'a str,
     column: &'a str,
     parent: SimpleExpr,
+    /// With more than one nested list, the list number its rows are on ([`nests`]).
+    gate: Option<usize>,
     filter: &'a Condition,
     sort: &'a Sort,
     page: &'a PageRequest,
@@ -69,7 +76,7 @@ impl Lateral<'_> {
         of_parent(
             self.table,
             self.column,
-            self.parent.clone(),
+            (self.parent.clone(), self.gate),
             self.filter,
             &mut page,
         );
@@ -89,7 +96,7 @@ impl Lateral<'_> {
         of_parent(
             self.table,
             self.column,
-            self.parent.clone(),
+            (self.parent.clone(), self.gate),
             self.filter,
             &mut count,
         );
@@ -130,12 +137,10 @@ impl Lateral<'_> {
 
 /// PostgreSQL: `VALUES` of the parents (padded to their bucket, [`crate::db::among`]), each
 /// joined `LATERAL` to its page (the cursors and the limit inside, so an index range per
-/// parent) and, when counted, to its total; with a [`Nest`], each child of a page joined
-/// `LATERAL` to its own page (its columns after the `nest__` mark) and total: a child's row
-/// repeats for each row of its nested page (only the first is read into a model).
-pub(super) fn lateral<E: EntityTrait, N: EntityTrait>(
+/// parent) and, when counted, to its total; then each child joined to `nests` ([`nests`]).
+pub(super) fn lateral<E: EntityTrait>(
     of: &Children<'_, E>,
-    nest: Option<&Nest<N>>,
+    nests: &[Shape<'_>],
 ) -> AppResult<SelectStatement> {
     let mut stmt = Query::select();
     stmt.expr_as(
@@ -153,6 +158,7 @@ pub(super) fn lateral<E: EntityTrait, N: EntityTrait>(
         // The parents' ids typed where they are compared, so the statement means the same
         // with its values inlined (the benchmark replays it so).
         parent: Expr::cust("CAST(\"p__\".\"column1\" AS BIGINT)"),
+        gate: None,
         filter: &of.filter,
         sort: of.sort,
         page: of.page,
@@ -162,24 +168,65 @@ pub(super) fn lateral<E: EntityTrait, N: EntityTrait>(
         ("c__", KEY),
         of.counted.then_some(("k__", TOTAL)),
     )?;
-    if let Some(nest) = nest {
-        stmt.expr_as(Expr::cust("1"), Alias::new(NEST));
-        Lateral {
-            table: N::default().table_name(),
-            column: nest.parent.as_str(),
-            parent: Expr::col((Alias::new("c__"), Alias::new("id"))),
-            filter: &nest.filter,
-            sort: &nest.sort,
-            page: &nest.page,
-        }
-        .join(
-            &mut stmt,
-            ("g__", NEST_KEY),
-            nest.counted.then_some(("h__", NEST_TOTAL)),
-        )?;
-    }
+    self::nests(&mut stmt, nests)?;
     Ok(stmt)
 }
+
+/// A nested list as [`nests`] writes it, whatever its table ([`super::Nested::shape`]).
+pub struct Shape<'a> {
+    pub table: &'static str,
+    pub parent: &'static str,
+    pub filter: &'a Condition,
+    pub sort: &'a Sort,
+    pub page: &'a PageRequest,
+    pub counted: bool,
+}
+
+/// Each child of a page (`c__`) joined `LATERAL` to each list's page (its columns after its
+/// mark, `nest<n>__`) and, when counted, its total: a child's row repeats for each row of
+/// its lists' pages (only the first is read into a model). With more than one list, the
+/// child's row is repeated once per list (`list__`, its number) and each list's subqueries
+/// are gated on their number: PostgreSQL runs them only on their own rows, so the lists'
+/// rows follow one another instead of multiplying.
+fn nests(stmt: &mut SelectStatement, nests: &[Shape<'_>]) -> AppResult<()> {
+    let gated = nests.len() > 1;
+    if gated {
+        let mut numbers = Query::select();
+        numbers.expr_as(
+            Expr::cust(format!("generate_series(0, {})", nests.len() - 1)),
+            Alias::new(LIST),
+        );
+        stmt.column((Alias::new("l__"), Alias::new(LIST)))
+            .join_lateral(
+                JoinType::InnerJoin,
+                numbers,
+                Alias::new("l__"),
+                Expr::cust("TRUE"),
+            )
+            .order_by((Alias::new("l__"), Alias::new(LIST)), Order::Asc);
+    }
+    for (n, nest) in nests.iter().enumerate() {
+        let [mark, total, key] = super::nest_names(n);
+        stmt.expr_as(Expr::cust("1"), Alias::new(mark));
+        let count = format!("h{n}__");
+        Lateral {
+            table: nest.table,
+            column: nest.parent,
+            parent: Expr::col((Alias::new("c__"), Alias::new("id"))),
+            gate: gated.then_some(n),
+            filter: nest.filter,
+            sort: nest.sort,
+            page: nest.page,
+        }
+        .join(
+            stmt,
+            (&format!("g{n}__"), &key),
+            nest.counted.then_some((count.as_str(), total.as_str())),
+        )?;
+    }
+    Ok(())
+}
+
 /// SQLite: the filtered children of all parents, numbered per parent within the cursors
 /// (`ROW_NUMBER`) and cut at the limit; a parent's first row outside the cursors is kept
 /// (`in__ = 0`) so that a parent with an empty page still carries its total (`COUNT`,

@@ -12,7 +12,7 @@ use entity::{
 };
 
 use crate::db::{
-    children::{Beside, Children, Folded, Join, KeyKind, Nest, fetch_folded},
+    children::{Beside, Children, Folded, Join, KeyKind, Nested, fetch_folded},
     page::{self, Page, PageRequest, Sort, SortKey},
     rows::Positional,
 };
@@ -188,19 +188,16 @@ pub async fn count<C: ConnectionTrait>(
 /// Pages of the sub-accounts of many main accounts at once, under one filter and sort (the
 /// filter's own main account is the partition and is ignored), each with its total when
 /// `counted`, `B` read beside each sub-account on a page (e.g. its `Totals`; `()` for
-/// nothing), by its id, and `nest`'s list of each sub-account on a page read in the same
-/// statement where the engine can ([`fetch_folded`]).
-pub async fn sub_accounts_of<B: Beside, N: EntityTrait, C: ConnectionTrait>(
+/// nothing), by its id, and each of `nests`' list of each sub-account on a page read in the
+/// same statement where the engine can ([`fetch_folded`]).
+pub async fn sub_accounts_of<B: Beside, C: ConnectionTrait>(
     db: &C,
     (scope, mains): (Condition, &[i64]),
     filter: &AccountFilter,
     (sort, descending): (AccountSort, bool),
     (req, counted): (&PageRequest, bool),
-    nest: Option<&Nest<N>>,
-) -> AppResult<Folded<account::Model, B, N::Model>>
-where
-    N::Model: crate::db::rows::Positional,
-{
+    nests: &mut [&mut dyn Nested],
+) -> AppResult<Folded<account::Model, B>> {
     let filter = AccountFilter {
         main_account_id: None,
         ..filter.clone()
@@ -215,7 +212,7 @@ where
         page: req,
         counted,
     };
-    fetch_folded::<account::Entity, B, N, _>(db, of, nest).await
+    fetch_folded::<account::Entity, B, _>(db, of, nests).await
 }
 
 /// The account a row belongs to (the row's `account_id`), read beside it.

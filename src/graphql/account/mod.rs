@@ -22,7 +22,7 @@ pub use keys::{
 pub use list::{
     AccountFilter, AccountOrder, SubAccountFilter, account_connection, sort_of, sub_accounts_key,
 };
-pub use nested::{List, by_id_with_list, with_list};
+pub use nested::{List, by_id_with_list, fold};
 
 use super::{
     activity::ActivityEntry,

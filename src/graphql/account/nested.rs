@@ -1,8 +1,8 @@
-//! A page of sub-accounts, or an account by id, read by the resolvers with the first list of
-//! an account its rows select (services, orders, tickets, documents) read in the same
-//! statement, as a compiled plan reads it ([`Loaders::folding`]): the list's resolver below
-//! then finds its page in its loader's cache, so both paths cost the same statements for one
-//! shape.
+//! A page of sub-accounts, or an account by id, read by the resolvers with the lists of an
+//! account its rows select (services, orders, tickets, documents) read in the same
+//! statement where [`Loaders::folding`] reads them so (a page: its rows' first list), as a
+//! compiled plan reads it: each list's resolver below then finds its page in its loader's
+//! cache, so both paths cost the same statements for one shape.
 
 use async_graphql::{Context, SelectionField};
 
@@ -12,46 +12,46 @@ use super::{Account, keys};
 use crate::{
     graphql::{
         connection::Connection,
-        loaders::{LoadError, Loaders, PageKey, SubAccounts, Under, gql, page_of},
+        loaders::{Fold, Folding, LoadError, Loaders, PageKey, SubAccounts, Under, gql, page_of},
     },
     policy::{self, Action, Target},
 };
 
-/// The page of sub-accounts `key` asks for, with the first list of an account its rows
-/// select read with it where [`Loaders::folding`] can.
+/// The page of sub-accounts `key` asks for, with the lists of an account its rows select
+/// read with it where [`Loaders::folding`] can.
 pub async fn sub_accounts_page(
     ctx: &Context<'_>,
     key: PageKey<SubAccounts>,
 ) -> async_graphql::Result<Connection<Account>> {
     let loaders = crate::graphql::loaders(ctx)?;
-    if let Some(list) = first_field(rows_of(ctx), is_list) {
+    let lists = lists_of(rows_of(ctx));
+    if !lists.is_empty() {
         // Its total read as `page_of` below asks for it, so the page is in the cache.
         let key = key
             .clone()
             .counted(crate::graphql::connection::wants_total(ctx));
-        folding(ctx, loaders, Under::Pages(&[key]), list)
+        folding(ctx, loaders, Under::Pages(&[key]), lists)
             .await
             .map_err(gql)?;
     }
     page_of(ctx, &loaders.sub_accounts, key, Account::new).await
 }
 
-/// Reads the account `id` that `node(id:)` asks for with the first list of an account its
-/// selection selects, where [`Loaders::folding`] can; the account and the list are then in
+/// Reads the account `id` that `node(id:)` asks for with the lists of an account its
+/// selection selects, where [`Loaders::folding`] can; the account and the lists are then in
 /// their loaders' caches (the node's resolver reads and decides the account as always).
 ///
-/// Its Internet usage is read with it the same way when that comes first (a statement
-/// that sums the usage beside the account's row).
+/// Its Internet usage is read with it instead when that comes first (a statement that
+/// sums the usage beside the account's row).
 pub async fn by_id_with_list(ctx: &Context<'_>, id: i64) -> async_graphql::Result<()> {
     let loaders = crate::graphql::loaders(ctx)?;
-    let first = first_field(ctx.look_ahead().selection_fields(), |name| {
-        name == INTERNET_USAGE || is_list(name)
-    });
+    let objects = || ctx.look_ahead().selection_fields();
+    let first = first_field(objects(), |name| name == INTERNET_USAGE || is_list(name));
     match first {
         Some(usage) if usage.name() == INTERNET_USAGE => {
             with_internet(ctx, loaders, id, usage).await.map_err(gql)
         }
-        Some(list) => folding(ctx, loaders, Under::Account(id), list)
+        Some(_) => folding(ctx, loaders, Under::Account(id), lists_of(objects()))
             .await
             .map_err(gql),
         None => Ok(()),
@@ -112,6 +112,18 @@ fn is_list(name: &str) -> bool {
     crate::plan::list_guard(name).is_some()
 }
 
+/// The lists of an account `objects` select, in the document's order.
+fn lists_of<'a>(objects: impl IntoIterator<Item = SelectionField<'a>>) -> Vec<SelectionField<'a>> {
+    objects
+        .into_iter()
+        .flat_map(|object| {
+            let fields: Vec<_> = object.selection_set().collect();
+            fields
+        })
+        .filter(|field| is_list(field.name()))
+        .collect()
+}
+
 /// The first field of an account `objects` select whose name is `wanted`, in the
 /// document's order.
 fn first_field<'a>(
@@ -130,24 +142,29 @@ fn given(
     |name| args.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
 }
 
-/// What `under` names, with `list` of each account (nothing when the list's arguments do
-/// not parse: its resolver says so).
+/// What `under` names, with each of `lists` of each account (a list whose arguments do not
+/// parse is read on its own: its resolver says so).
 async fn folding(
     ctx: &Context<'_>,
     loaders: &Loaders,
     under: Under<'_>,
-    list: SelectionField<'_>,
+    lists: Vec<SelectionField<'_>>,
 ) -> Result<(), LoadError> {
-    let (Ok(args), Ok(viewer)) = (list.arguments(), crate::graphql::viewer(ctx)) else {
+    let Ok(viewer) = crate::graphql::viewer(ctx) else {
         return Ok(());
     };
-    let arg = given(&args);
-    let list = List {
+    let asked: Vec<_> = lists
+        .iter()
+        .filter_map(|list| Some((list, list.arguments().ok()?)))
+        .collect();
+    let args: Vec<_> = asked.iter().map(|(_, args)| given(args)).collect();
+    let lists = asked.iter().zip(&args).map(|((list, _), arg)| List {
         name: list.name(),
-        arg: &arg,
+        arg,
         counted: list.selection_set().any(|f| f.name() == "totalCount"),
-    };
-    with_list((loaders, viewer), under, list).await
+    });
+    let folds = lists.filter_map(|list| fold((loaders, viewer), under, &list));
+    loaders.folding(under, folds.collect()).await
 }
 
 /// A list of an account read with the account: its field's name, its arguments as given,
@@ -158,47 +175,44 @@ pub struct List<'a> {
     pub counted: bool,
 }
 
-/// Reads the accounts `under` names with `list` of each in the same statement, kept for the
+/// How `list` of each account `under` names is read with the accounts, kept for the
 /// accounts the list's guard lets the viewer read it of ([`Loaders::folding`]; the
 /// resolvers' and a compiled plan's: one definition of what is read and under which key it
-/// is kept). Nothing is read when `list` is no list of an account or its arguments do not
-/// parse.
-pub async fn with_list(
-    (l, viewer): (&Loaders, &crate::auth::Viewer),
+/// is kept). `None` when `list` is no list of an account, its arguments do not parse or its
+/// loader reads it on its own.
+pub fn fold<'a>(
+    (l, viewer): (&'a Loaders, &'a crate::auth::Viewer),
     under: Under<'_>,
-    list: List<'_>,
-) -> Result<(), LoadError> {
-    let Some(guard) = crate::plan::list_guard(list.name) else {
-        return Ok(());
-    };
+    list: &List<'_>,
+) -> Option<Box<dyn Fold + 'a>> {
+    let guard = crate::plan::list_guard(list.name)?;
     let allowed =
-        |row: &account::Model| policy::authorize(viewer, guard, Target::Account(row)).is_ok();
+        move |row: &account::Model| policy::authorize(viewer, guard, Target::Account(row)).is_ok();
     let (arg, counted) = (list.arg, list.counted);
-    // `None`: the arguments do not parse.
-    let read = async {
-        Some(match list.name {
-            "services" => {
-                let key = keys::services_of(arg)?;
-                let key = |id| key(id).ok().map(|k| k.counted(counted));
-                l.folding(under, &l.services, key, allowed).await
-            }
-            "orders" => {
-                let key = keys::orders_of(arg)?;
-                let key = |id| key(id).ok().map(|k| k.counted(counted));
-                l.folding(under, &l.orders, key, allowed).await
-            }
-            "tickets" => {
-                let key = keys::tickets_of(viewer, arg)?;
-                let key = |id| key(id).ok().map(|k| k.counted(counted));
-                l.folding(under, &l.tickets, key, allowed).await
-            }
-            "documents" => {
-                let key = keys::documents_of(arg)?;
-                let key = |id| key(id).ok().map(|k| k.counted(counted));
-                l.folding(under, &l.documents, key, allowed).await
-            }
-            _ => return None,
-        })
-    };
-    read.await.unwrap_or(Ok(()))
+    fn boxed<'a>(fold: Option<impl Fold + 'a>) -> Option<Box<dyn Fold + 'a>> {
+        Some(Box::new(fold?))
+    }
+    match list.name {
+        "services" => {
+            let key = keys::services_of(arg)?;
+            let key = move |id| key(id).ok().map(|k| k.counted(counted));
+            boxed(Folding::new(under, &l.services, key, allowed))
+        }
+        "orders" => {
+            let key = keys::orders_of(arg)?;
+            let key = move |id| key(id).ok().map(|k| k.counted(counted));
+            boxed(Folding::new(under, &l.orders, key, allowed))
+        }
+        "tickets" => {
+            let key = keys::tickets_of(viewer, arg)?;
+            let key = move |id| key(id).ok().map(|k| k.counted(counted));
+            boxed(Folding::new(under, &l.tickets, key, allowed))
+        }
+        "documents" => {
+            let key = keys::documents_of(arg)?;
+            let key = move |id| key(id).ok().map(|k| k.counted(counted));
+            boxed(Folding::new(under, &l.documents, key, allowed))
+        }
+        _ => None,
+    }
 }

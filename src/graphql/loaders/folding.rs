@@ -1,6 +1,6 @@
 //! Lists read in their parent's statement ([`crate::db::children::Nest`]; PostgreSQL): a
-//! page of the viewer's sub-accounts, or one account by id, with the first list of an
-//! account the request selects under it; a ticket by id with its messages; an order by id
+//! page of the viewer's sub-accounts, or one account by id, with the lists of an account
+//! the request selects under it; a ticket by id with its messages; an order by id
 //! with its items, and its invoice with its lines. The parents go to their loader's cache
 //! and each one's list to its own loader's cache, under the key the level below asks for,
 //! so that level sends no statement. Where the engine reads no nested list (SQLite),
@@ -10,9 +10,9 @@
 use std::{hash::Hash, sync::Arc, sync::atomic::Ordering};
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{DatabaseBackend, EntityTrait};
+use sea_orm::EntityTrait;
 
-use entity::{account, invoice, invoice_line, order, order_item, ticket, ticket_message};
+use entity::{account, invoice, invoice_line, order, order_item, ticket};
 
 use super::{
     Cached, ChildrenOf, LoadError, Loaders, OwnedById, UsageKey,
@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     db::{
-        children::{Nest, fetch_one},
+        children::{Nest, Nested, Pages, Reading, fetch_one},
         page::{PageRequest, Sort},
         rows::Positional,
     },
@@ -39,37 +39,132 @@ pub enum Under<'a> {
     Account(i64),
 }
 
-impl Loaders {
-    /// Reads what `under` names with `nested`'s list of each account in the same statement,
-    /// and keeps both in their loaders' caches: the list `nested_key` names for an account
-    /// (`None`: none), only for the accounts the viewer may read it of (`allowed`, the list
-    /// field's guard), and only under the key the list would be asked by. Nothing is read
-    /// where the engine cannot (SQLite) or `under` does not qualify ([`Under`]).
-    pub async fn folding<F, L>(
-        &self,
+/// A list of each account read with the accounts ([`Loaders::folding`]): its reader in
+/// the accounts' statement, and where each account's page goes after it.
+pub trait Fold: Send {
+    /// Its reader, joined to the accounts' statement.
+    fn reading(&mut self) -> &mut dyn Nested;
+    /// Takes the pages read.
+    fn read(&mut self) -> Result<(), LoadError>;
+    /// Keeps `row`'s page in its loader's cache, when it may.
+    fn keep(&mut self, row: &account::Model);
+    /// Which list it is (its loader, and a hash of the key it is read under): a list asked
+    /// twice (aliases, fragments) is read once.
+    fn which(&self) -> (&'static str, u64);
+}
+
+/// A list of each account of a loader `L` keyed by `PageKey<F>` ([`Fold`]): the key each
+/// account's list is asked by (`key`, `None`: none), and whether the viewer may read it of
+/// an account (`allowed`, the list field's guard).
+pub struct Folding<'a, F, L, K, A>
+where
+    F: Clone + Eq + Hash + Send + Sync + 'static,
+    L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
+{
+    loader: &'a Cached<L, PageKey<F>>,
+    key: K,
+    allowed: A,
+    /// The key the list of an account is read under (a sub-account's lists differ only by
+    /// their parent).
+    template: PageKey<F>,
+    reading: Reading<L::Entity>,
+    pages: Pages<<L::Entity as EntityTrait>::Model>,
+}
+
+impl<'a, F, L, K, A> Folding<'a, F, L, K, A>
+where
+    F: Clone + Eq + Hash + Send + Sync + 'static,
+    L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
+    <L::Entity as EntityTrait>::Model: Positional + Send + Sync,
+    K: Fn(i64) -> Option<PageKey<F>> + Send,
+    A: Fn(&account::Model) -> bool + Send,
+{
+    /// The list `key` names of each account `under` names; `None` where it is read on its
+    /// own (no key, or its loader does not nest it).
+    pub fn new(
         under: Under<'_>,
-        nested: &Cached<L, PageKey<F>>,
-        nested_key: impl Fn(i64) -> Option<PageKey<F>>,
-        allowed: impl Fn(&account::Model) -> bool,
-    ) -> Result<(), LoadError>
-    where
-        F: Clone + Eq + Hash + Send + Sync + 'static,
-        L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
-        <L::Entity as EntityTrait>::Model: crate::db::rows::Positional,
-    {
-        let db = &self.made.db;
-        let me = self.made.viewer.account().map(|a| a.id);
-        // What the list of an account under `under` is read as (a sub-account's lists differ
-        // only by their parent; the viewer's own may take in more, and not be nested).
-        let template = nested_key(match under {
+        loader: &'a Cached<L, PageKey<F>>,
+        key: K,
+        allowed: A,
+    ) -> Option<Self> {
+        let template = key(match under {
             Under::Pages(_) => 0,
             Under::Account(id) => id,
+        })?;
+        let nest = loader.loader().nest(&template)?;
+        Some(Self {
+            loader,
+            key,
+            allowed,
+            template,
+            reading: Reading::new(nest),
+            pages: Pages::new(),
         })
-        .filter(|_| db.get_database_backend() == DatabaseBackend::Postgres);
-        let nest = template.as_ref().and_then(|key| nested.loader().nest(key));
-        let Some((template, nest)) = template.zip(nest) else {
+    }
+}
+
+impl<F, L, K, A> Fold for Folding<'_, F, L, K, A>
+where
+    F: Clone + Eq + Hash + Send + Sync + 'static,
+    L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
+    <L::Entity as EntityTrait>::Model: Positional + Send + Sync,
+    K: Fn(i64) -> Option<PageKey<F>> + Send,
+    A: Fn(&account::Model) -> bool + Send,
+{
+    fn reading(&mut self) -> &mut dyn Nested {
+        &mut self.reading
+    }
+
+    fn read(&mut self) -> Result<(), LoadError> {
+        self.pages = self.reading.pages().map_err(Arc::new)?;
+        Ok(())
+    }
+
+    fn keep(&mut self, row: &account::Model) {
+        let template = &self.template;
+        let key = (self.key)(row.id).filter(|key| {
+            key.filter == template.filter
+                && key.page == template.page
+                && key.counted == template.counted
+                && (self.allowed)(row)
+        });
+        let list = self.pages.remove(&row.id);
+        if let Some((key, (page, total))) = key.zip(list) {
+            self.loader.prime(key, shared(page, total));
+        }
+    }
+
+    fn which(&self) -> (&'static str, u64) {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(&self.template);
+        (std::any::type_name::<L>(), hash)
+    }
+}
+
+/// The most lists of one account by id read in its statement: each is a `LATERAL` of its
+/// own, gated on its rows, and a selection with more reads the others through their
+/// batches. A page of sub-accounts reads only its rows' first list so: side by side, a
+/// second list gated per row of a page of 50 cost PostgreSQL more than its own statement
+/// did (bench/ANALYSIS.md).
+pub const MOST_FOLDED: usize = 4;
+
+impl Loaders {
+    /// Reads what `under` names with each of `lists` of each account in the same
+    /// statement ([`Fold`]; a page's rows with the first, [`MOST_FOLDED`]), and keeps the
+    /// accounts and each list in their loaders' caches:
+    /// a list only for the accounts the viewer may read it of, and only under the key the
+    /// list would be asked by. Nothing is read where the engine cannot (SQLite), or
+    /// `under` does not qualify ([`Under`]).
+    pub async fn folding(
+        &self,
+        under: Under<'_>,
+        mut lists: Vec<Box<dyn Fold + '_>>,
+    ) -> Result<(), LoadError> {
+        let db = &self.made.db;
+        if lists.is_empty() || !self.made.folds {
             return Ok(());
-        };
+        }
+        let me = self.made.viewer.account().map(|a| a.id);
         let folds = match under {
             Under::Pages(keys) => !keys.is_empty() && keys.iter().all(|k| Some(k.parent) == me),
             Under::Account(_) => self.past_batches(Past::Object),
@@ -77,40 +172,49 @@ impl Loaders {
         if !folds {
             return Ok(());
         }
-        let keep = |row: &account::Model, list: Option<Paged<_>>| {
-            let key = nested_key(row.id).filter(|key| {
-                key.filter == template.filter
-                    && key.page == template.page
-                    && key.counted == template.counted
-                    && allowed(row)
-            });
-            if let Some((key, list)) = key.zip(list) {
-                nested.prime(key, list);
-            }
-        };
-        const LOADER: &str = "accounts with a list of each";
+        if lists.len() > 1 {
+            let mut seen = std::collections::HashSet::new();
+            lists.retain(|list| seen.insert(list.which()));
+        }
+        lists.truncate(match under {
+            Under::Pages(_) => 1,
+            Under::Account(_) => MOST_FOLDED,
+        });
+        let mut readers: Vec<&mut dyn Nested> = lists.iter_mut().map(|l| l.reading()).collect();
+        const LOADER: &str = "accounts with lists of each";
         match under {
             Under::Pages(keys) => {
-                let read = self.sub_accounts.loader().pages(keys, Some(&nest));
-                let (pages, lists) = past(LOADER, keys.len(), read).await?;
-                let mut lists = lists.unwrap_or_default();
+                let read = self.sub_accounts.loader().pages(keys, &mut readers);
+                let (pages, nested) = past(LOADER, keys.len(), read).await?;
+                drop(readers);
+                if nested {
+                    for list in &mut lists {
+                        list.read()?;
+                    }
+                }
                 for (key, paged) in pages {
                     for (_, row) in &paged.0.items {
-                        let list = lists
-                            .remove(&row.id)
-                            .map(|(page, total)| shared(page, total));
-                        keep(row, list);
+                        for list in &mut lists {
+                            list.keep(row);
+                        }
                     }
                     self.sub_accounts.prime(key, paged);
                 }
             }
             Under::Account(id) => {
                 // Unscoped, as the account loader reads by id: the guards decide.
-                let read =
-                    fetch_one::<account::Entity, (), _, _>(db, (account::Column::Id, id), &nest);
+                let read = fetch_one::<account::Entity, (), _>(
+                    db,
+                    (account::Column::Id, id),
+                    &mut readers,
+                );
                 let found = past(LOADER, 1, read).await.map_err(Arc::new)?;
-                if let Some((row, _, list)) = found {
-                    keep(&row, list.map(|(page, total)| shared(page, total)));
+                drop(readers);
+                if let Some((row, _)) = found {
+                    for list in &mut lists {
+                        list.read()?;
+                        list.keep(&row);
+                    }
                     self.account.prime(id, row);
                 }
             }
@@ -127,15 +231,17 @@ impl Loaders {
         let Some(nest) = nest.filter(|_| self.past_batches(Past::Object)) else {
             return Ok(());
         };
-        let read = fetch_one::<ticket::Entity, account::Model, ticket_message::Entity, _>(
+        let mut list = Reading::new(nest);
+        let mut readers: [&mut dyn Nested; 1] = [&mut list];
+        let read = fetch_one::<ticket::Entity, account::Model, _>(
             &self.made.db,
             (ticket::Column::Id, key.parent),
-            &nest,
+            &mut readers,
         );
         let found = past("a ticket with its messages", 1, read)
             .await
             .map_err(Arc::new)?;
-        let Some((ticket, Some(owner), list)) = found else {
+        let Some((ticket, Some(owner))) = found else {
             return Ok(());
         };
         let seen = policy::authorize(
@@ -143,7 +249,8 @@ impl Loaders {
             Action::See,
             Target::Ticket(&ticket, &owner),
         );
-        if let Some((page, total)) = list.filter(|_| seen.is_ok()) {
+        let page = list.pages().map_err(Arc::new)?.remove(&ticket.id);
+        if let Some((page, total)) = page.filter(|_| seen.is_ok()) {
             self.ticket_messages.prime(key, shared(page, total));
         }
         self.account.prime(owner.id, owner);
@@ -236,19 +343,21 @@ impl Loaders {
         if !self.past_batches(what) {
             return Ok(());
         }
-        let nest = Nest::<C> {
+        let mut list = Reading::new(Nest::<C> {
             parent,
             filter: sea_orm::sea_query::Condition::all(),
             sort: Sort::by_id((C::default(), child_id), false),
             key: None,
             page: PageRequest::first(WHOLE),
             counted: false,
-        };
-        let read = fetch_one::<P, account::Model, C, _>(&self.made.db, (id_column, id), &nest);
+        });
+        let mut readers: [&mut dyn Nested; 1] = [&mut list];
+        let read = fetch_one::<P, account::Model, _>(&self.made.db, (id_column, id), &mut readers);
         let found = past(span, 1, read).await.map_err(Arc::new)?;
-        let Some((row, Some(owner), list)) = found else {
+        let Some((row, Some(owner))) = found else {
             return Ok(());
         };
+        let list = list.pages().map_err(Arc::new)?.remove(&id);
         if let Some((page, _)) = list.filter(|(page, _)| !page.has_next) {
             lists.prime(id, page.items.into_iter().map(|(_, child)| child).collect());
         }
@@ -257,12 +366,12 @@ impl Loaders {
         Ok(())
     }
 
-    /// Whether this request may read `what` past the batches now: on PostgreSQL, and only
-    /// its first (later ones go through the batches, where many cost one statement).
+    /// Whether this request may read `what` past the batches now: where lists are read in
+    /// their parent's statement (PostgreSQL), and only its first (later ones go through the
+    /// batches, where many cost one statement).
     fn past_batches(&self, what: Past) -> bool {
         let bit = what as u8;
-        self.made.db.get_database_backend() == DatabaseBackend::Postgres
-            && self.read_past_batches.fetch_or(bit, Ordering::Relaxed) & bit == 0
+        self.made.folds && self.read_past_batches.fetch_or(bit, Ordering::Relaxed) & bit == 0
     }
 }
 

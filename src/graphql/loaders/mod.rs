@@ -39,7 +39,7 @@ mod relations;
 mod sub_accounts;
 mod usage;
 
-pub use folding::Under;
+pub use folding::{Fold, Folding, Under};
 pub use pages::{
     AnyOf, ChildFilter, Nests, PageKey, Paged, PagesOf, PaidForOthers, TicketFilter, TicketsLoader,
 };
@@ -75,6 +75,9 @@ struct Made {
     totals: Cached<TotalsLoader>,
     /// Accounts read by other loaders (a page's rows), which the account loader takes.
     seen_accounts: Arc<Seen<account::Model>>,
+    /// Lists may be read in their parent's statement: on PostgreSQL, unless the operator
+    /// says otherwise (`Config::folded_lists`; [`folding`]).
+    folds: bool,
 }
 
 /// A loader made the first time the request reads through it: a request reads through a
@@ -177,6 +180,8 @@ impl Loaders {
             account: account.clone(),
             totals: totals.clone(),
             seen_accounts,
+            folds: state.config.folded_lists
+                && db.get_database_backend() == sea_orm::DatabaseBackend::Postgres,
         });
         Self {
             partner: Lazy::new(&ctx, |c| Batched::new(&c.batcher, ById::new(&c.db))),

@@ -5,7 +5,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{DatabaseConnection, EntityTrait, sea_query::Condition};
+use sea_orm::{DatabaseConnection, sea_query::Condition};
 
 use entity::account;
 
@@ -15,10 +15,7 @@ use super::{
 };
 use crate::{
     auth::Viewer,
-    db::{
-        children::{Nest, Pages},
-        page::PageRequest,
-    },
+    db::{children::Nested, page::PageRequest},
     domain::service::Totals,
 };
 
@@ -48,69 +45,53 @@ pub struct SubAccountsLoader {
 
 impl SubAccountsLoader {
     /// One statement: the pages of `mains` within `scope`, with `B` read beside each row
-    /// and `nest`'s list of each row.
-    async fn read<B: crate::db::children::Beside, N: EntityTrait>(
+    /// and each of `nests`' list of each row (kept by each nest).
+    async fn read<B: crate::db::children::Beside>(
         &self,
         (scope, mains): (Condition, &[i64]),
         (list, page, counted): (&SubAccounts, &PageRequest, bool),
-        nest: Option<&Nest<N>>,
-    ) -> Result<crate::db::children::Folded<account::Model, B, N::Model>, LoadError>
-    where
-        N::Model: crate::db::rows::Positional,
-    {
-        crate::domain::account::sub_accounts_of::<B, N, _>(
+        nests: &mut [&mut dyn Nested],
+    ) -> Result<crate::db::children::Folded<account::Model, B>, LoadError> {
+        crate::domain::account::sub_accounts_of::<B, _>(
             &self.db,
             (scope, mains),
             &list.filter,
             (list.sort, list.descending),
             (page, counted),
-            nest,
+            nests,
         )
         .await
         .map_err(Arc::new)
     }
 
     /// The pages `keys` ask for (one statement per distinct list and scope; the rows'
-    /// totals handed to the totals loader when the list wants them), and `nest`'s page of
-    /// each sub-account on them, read in the same statements where the engine can (`None`
-    /// where it cannot: SQLite).
-    pub async fn pages<N: EntityTrait>(
+    /// totals handed to the totals loader when the list wants them), and each of `nests`'
+    /// page of each sub-account on them, read in the same statements where the engine can
+    /// (kept by each nest; `false` where the engine cannot: SQLite).
+    pub async fn pages(
         &self,
         keys: &[PageKey<SubAccounts>],
-        nest: Option<&Nest<N>>,
-    ) -> Result<
-        (
-            HashMap<PageKey<SubAccounts>, Paged<account::Model>>,
-            Option<Pages<N::Model>>,
-        ),
-        LoadError,
-    >
-    where
-        N::Model: crate::db::rows::Positional,
-    {
+        nests: &mut [&mut dyn Nested],
+    ) -> Result<(HashMap<PageKey<SubAccounts>, Paged<account::Model>>, bool), LoadError> {
         let mut out = HashMap::new();
-        let mut nested: Option<Pages<N::Model>> = None;
-        let mut unread = false;
+        let mut nested = true;
         for (group, mains) in group(keys) {
             let (list, page, counted) = &group;
             for (scope, mains) in by_scope(&self.viewer, mains) {
                 let at = (scope, mains.as_slice());
-                let (pages, found) = if list.totals {
+                let (pages, read) = if list.totals {
                     let folded = self
-                        .read::<Totals, N>(at, (list, page, *counted), nest)
+                        .read::<Totals>(at, (list, page, *counted), nests)
                         .await?;
                     for (account, totals) in folded.beside {
                         self.totals.prime(account, totals);
                     }
                     (folded.pages, folded.nested)
                 } else {
-                    let folded = self.read::<(), N>(at, (list, page, *counted), nest).await?;
+                    let folded = self.read::<()>(at, (list, page, *counted), nests).await?;
                     (folded.pages, folded.nested)
                 };
-                match found {
-                    Some(found) => nested.get_or_insert_default().extend(found),
-                    None => unread = true,
-                }
+                nested &= read;
                 spread(&mut out, &group, mains, pages);
             }
         }
@@ -118,7 +99,7 @@ impl SubAccountsLoader {
             self.seen
                 .add(page.items.iter().map(|(_, row)| (row.id, row)));
         }
-        Ok((out, nested.filter(|_| !unread)))
+        Ok((out, nested))
     }
 }
 
@@ -130,7 +111,7 @@ impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
         &self,
         keys: &[PageKey<SubAccounts>],
     ) -> Result<HashMap<PageKey<SubAccounts>, Self::Value>, LoadError> {
-        Ok(self.pages::<account::Entity>(keys, None).await?.0)
+        Ok(self.pages(keys, &mut []).await?.0)
     }
 }
 

@@ -1,0 +1,150 @@
+//! The nested lists of [`super`]: what a list of each child read in its parent's statement
+//! is ([`Nest`]), and its reader ([`Reading`]) behind the one interface [`super::fetch_folded`]
+//! reads any table's list through ([`Nested`]).
+
+use std::collections::HashMap;
+
+use sea_orm::{EntityTrait, IdenStatic, QueryResult, sea_query::Condition};
+
+use super::{Children, KeyKind, Keyed, Pages, Rows, finish, sql};
+use crate::{
+    db::{
+        page::{PageRequest, Sort},
+        rows::{Positional, Positions, Read, position},
+    },
+    error::AppResult,
+};
+
+/// The names of list `n`'s columns in a statement of nested lists: the mark after which its
+/// columns come, its total and its sort key.
+pub(super) fn nest_names(n: usize) -> [String; 3] {
+    [
+        format!("nest{n}__"),
+        format!("nest_total{n}__"),
+        format!("nest_key{n}__"),
+    ]
+}
+
+/// A list of each child read in its parent's statement (PostgreSQL): the children of `E`
+/// whose `parent` column is the child's id, narrowed, sorted and paged as [`Children`]
+/// says for a list read on its own.
+pub struct Nest<E: EntityTrait> {
+    pub parent: E::Column,
+    pub filter: Condition,
+    pub sort: Sort,
+    pub key: Option<KeyKind>,
+    pub page: PageRequest,
+    pub counted: bool,
+}
+
+impl<E: EntityTrait> Nest<E> {
+    /// The same list of each of `parents`, read in a statement of its own.
+    pub fn children<'a>(&'a self, parents: &'a [i64]) -> Children<'a, E> {
+        Children {
+            parent: self.parent,
+            parents,
+            filter: self.filter.clone(),
+            sort: &self.sort,
+            key: self.key,
+            page: &self.page,
+            counted: self.counted,
+        }
+    }
+}
+
+/// A nested list as [`fetch_folded`] reads it, whatever its table: what it reads
+/// ([`sql::Shape`]), and its rows taken from the statement's result, each child's page kept
+/// until its owner takes them ([`Reading::pages`]).
+pub trait Nested: Send {
+    fn shape(&self) -> sql::Shape<'_>;
+    /// Finds its columns in a statement's result (`names`), as list `n`.
+    fn locate(&mut self, names: &[String], n: usize) -> AppResult<()>;
+    /// A child on a page: its page begins (empty, until its rows are read).
+    fn begin(&mut self, child: i64);
+    /// A row of this list: `child`'s total, and its row if it holds one.
+    fn read(&mut self, child: i64, row: &QueryResult) -> AppResult<()>;
+}
+
+/// A [`Nest`] being read, and the pages read of it so far (over one or more statements).
+pub struct Reading<N: EntityTrait> {
+    nest: Nest<N>,
+    /// Its columns in the statement being read, and its row's `id` (`NULL` on a row of
+    /// another list or for a child without any).
+    at: Option<(Rows, usize)>,
+    pages: HashMap<i64, Keyed<N::Model>>,
+}
+
+impl<N: EntityTrait> Reading<N> {
+    pub fn new(nest: Nest<N>) -> Self {
+        Self {
+            nest,
+            at: None,
+            pages: HashMap::new(),
+        }
+    }
+
+    pub fn nest(&self) -> &Nest<N> {
+        &self.nest
+    }
+
+    /// Each child's page read so far, with its total.
+    pub fn pages(&mut self) -> AppResult<Pages<N::Model>> {
+        finish::<N>(std::mem::take(&mut self.pages), &self.nest.page)
+    }
+}
+
+impl<N> Nested for Reading<N>
+where
+    N: EntityTrait,
+    N::Model: Positional,
+{
+    fn shape(&self) -> sql::Shape<'_> {
+        sql::Shape {
+            table: N::default().table_name(),
+            parent: self.nest.parent.as_str(),
+            filter: &self.nest.filter,
+            sort: &self.nest.sort,
+            page: &self.nest.page,
+            counted: self.nest.counted,
+        }
+    }
+
+    fn locate(&mut self, names: &[String], n: usize) -> AppResult<()> {
+        let [mark, total, key] = nest_names(n);
+        // The list's columns repeat the child's names: they are found after its mark.
+        let from = position(names, &mark)? + 1;
+        let after = &names[from..];
+        let at = |found: usize| found + from;
+        let rows = Rows {
+            total: self
+                .nest
+                .counted
+                .then(|| position(names, &total))
+                .transpose()?,
+            key: self
+                .nest
+                .key
+                .map(|_| position(after, &key).map(at))
+                .transpose()?,
+            model: Positions::of::<N::Model>(after)?.shifted(from),
+        };
+        self.at = Some((rows, at(position(after, "id")?)));
+        Ok(())
+    }
+
+    fn begin(&mut self, child: i64) {
+        self.pages.insert(child, (Vec::new(), 0));
+    }
+
+    fn read(&mut self, child: i64, row: &QueryResult) -> AppResult<()> {
+        let (Some((rows, id)), Some(page)) = (&self.at, self.pages.get_mut(&child)) else {
+            return Ok(());
+        };
+        page.1 = rows.total(row)?;
+        // Read up to the limit's bucket; a row past the page and one more is not kept.
+        if Option::<i64>::read(row, *id)?.is_some() && page.0.len() as u64 <= self.nest.page.limit {
+            page.0.push(rows.read::<N::Model>(row, self.nest.key)?);
+        }
+        Ok(())
+    }
+}
