@@ -245,7 +245,7 @@ impl Run<'_> {
                 };
                 fold((self.loaders, self.viewer), under, &list)
             });
-        Ok(self.loaders.folding(under, folds.collect()).await?)
+        Ok(self.loaders.folding(under, folds).await?)
     }
 
     pub(super) fn page(&self, args: &Args) -> Result<crate::db::page::PageRequest, Fallback> {

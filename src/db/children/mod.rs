@@ -88,6 +88,7 @@ impl Layout {
         names: &[String],
         (counted, keyed): (bool, bool),
         on_page: &str,
+        lists: usize,
     ) -> AppResult<Self> {
         let beside = B::JOIN.map_or(&[][..], |join| join.columns);
         Ok(Self {
@@ -102,7 +103,7 @@ impl Layout {
                 .iter()
                 .map(|column| position(names, &beside_column(column)))
                 .collect::<Result<_, _>>()?,
-            list: None,
+            list: (lists > 1).then(|| position(names, LIST)).transpose()?,
         })
     }
 }
@@ -211,20 +212,18 @@ where
     Ok((folded.pages, folded.beside))
 }
 
-/// What [`fetch_folded`] read: each parent's page, what was read beside each child, and
-/// whether the nested lists were read (not where the engine reads no nested list in its
-/// parent's statement: SQLite).
+/// What [`fetch_folded`] read: each parent's page, and what was read beside each child.
 pub struct Folded<M, B> {
     pub pages: Pages<M>,
     pub beside: HashMap<i64, B>,
-    pub nested: bool,
 }
 
 /// A parent's rows with their sort keys, and its total.
 type Keyed<M> = (Vec<(M, Option<SortKey>)>, i64);
 
 /// [`fetch_beside`], with each of `nests`' page of each child on a page read in the same
-/// statement (PostgreSQL; elsewhere `nests` are not read): each keeps its own pages.
+/// statement (PostgreSQL; elsewhere `nests` are not read and keep no page): each keeps its
+/// own pages.
 pub async fn fetch_folded<E, B, C>(
     db: &C,
     of: Children<'_, E>,
@@ -242,12 +241,10 @@ where
         DatabaseBackend::Postgres => nests,
         _ => &mut [],
     };
-    let nested = !nests.is_empty();
     if of.parents.is_empty() {
         return Ok(Folded {
             pages: HashMap::new(),
             beside,
-            nested,
         });
     }
     let (mut stmt, on_page, child) = match backend {
@@ -283,11 +280,12 @@ where
                     nest.locate(&names, n)?;
                 }
                 let keyed = (of.counted, of.key.is_some());
-                let mut found = Layout::of::<E::Model, B>(&names, keyed, on_page)?;
-                if nests.len() > 1 {
-                    found.list = Some(position(&names, LIST)?);
-                }
-                layout.insert(found)
+                layout.insert(Layout::of::<E::Model, B>(
+                    &names,
+                    keyed,
+                    on_page,
+                    nests.len(),
+                )?)
             }
         };
         // A padding parent (`NULL`, see `among::parents`) has no page.
@@ -337,7 +335,6 @@ where
     Ok(Folded {
         pages: finish::<E>(grouped, of.page)?,
         beside,
-        nested,
     })
 }
 

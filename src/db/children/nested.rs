@@ -83,10 +83,6 @@ impl<N: EntityTrait> Reading<N> {
         }
     }
 
-    pub fn nest(&self) -> &Nest<N> {
-        &self.nest
-    }
-
     /// Each child's page read so far, with its total.
     pub fn pages(&mut self) -> AppResult<Pages<N::Model>> {
         finish::<N>(std::mem::take(&mut self.pages), &self.nest.page)

@@ -164,7 +164,7 @@ async fn folding(
         counted: list.selection_set().any(|f| f.name() == "totalCount"),
     });
     let folds = lists.filter_map(|list| fold((loaders, viewer), under, &list));
-    loaders.folding(under, folds.collect()).await
+    loaders.folding(under, folds).await
 }
 
 /// A list of an account read with the account: its field's name, its arguments as given,
@@ -189,29 +189,19 @@ pub fn fold<'a>(
     let allowed =
         move |row: &account::Model| policy::authorize(viewer, guard, Target::Account(row)).is_ok();
     let (arg, counted) = (list.arg, list.counted);
-    fn boxed<'a>(fold: Option<impl Fold + 'a>) -> Option<Box<dyn Fold + 'a>> {
-        Some(Box::new(fold?))
-    }
     match list.name {
         "services" => {
-            let key = keys::services_of(arg)?;
-            let key = move |id| key(id).ok().map(|k| k.counted(counted));
-            boxed(Folding::new(under, &l.services, key, allowed))
+            let key = (keys::services_of(arg)?, counted);
+            Folding::boxed(under, &l.services, key, allowed)
         }
-        "orders" => {
-            let key = keys::orders_of(arg)?;
-            let key = move |id| key(id).ok().map(|k| k.counted(counted));
-            boxed(Folding::new(under, &l.orders, key, allowed))
-        }
+        "orders" => Folding::boxed(under, &l.orders, (keys::orders_of(arg)?, counted), allowed),
         "tickets" => {
-            let key = keys::tickets_of(viewer, arg)?;
-            let key = move |id| key(id).ok().map(|k| k.counted(counted));
-            boxed(Folding::new(under, &l.tickets, key, allowed))
+            let key = (keys::tickets_of(viewer, arg)?, counted);
+            Folding::boxed(under, &l.tickets, key, allowed)
         }
         "documents" => {
-            let key = keys::documents_of(arg)?;
-            let key = move |id| key(id).ok().map(|k| k.counted(counted));
-            boxed(Folding::new(under, &l.documents, key, allowed))
+            let key = (keys::documents_of(arg)?, counted);
+            Folding::boxed(under, &l.documents, key, allowed)
         }
         _ => None,
     }

@@ -25,6 +25,7 @@ use crate::{
         page::{PageRequest, Sort},
         rows::Positional,
     },
+    error::AppResult,
     policy::{self, Action, Target},
 };
 
@@ -54,8 +55,9 @@ pub trait Fold: Send {
 }
 
 /// A list of each account of a loader `L` keyed by `PageKey<F>` ([`Fold`]): the key each
-/// account's list is asked by (`key`, `None`: none), and whether the viewer may read it of
-/// an account (`allowed`, the list field's guard).
+/// account's list is asked by (`key`, its total read when `counted`; none where it does not
+/// build), and whether the viewer may read it of an account (`allowed`, the list field's
+/// guard).
 pub struct Folding<'a, F, L, K, A>
 where
     F: Clone + Eq + Hash + Send + Sync + 'static,
@@ -63,6 +65,7 @@ where
 {
     loader: &'a Cached<L, PageKey<F>>,
     key: K,
+    counted: bool,
     allowed: A,
     /// The key the list of an account is read under (a sub-account's lists differ only by
     /// their parent).
@@ -76,30 +79,37 @@ where
     F: Clone + Eq + Hash + Send + Sync + 'static,
     L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
     <L::Entity as EntityTrait>::Model: Positional + Send + Sync,
-    K: Fn(i64) -> Option<PageKey<F>> + Send,
+    K: Fn(i64) -> AppResult<PageKey<F>> + Send,
     A: Fn(&account::Model) -> bool + Send,
 {
-    /// The list `key` names of each account `under` names; `None` where it is read on its
-    /// own (no key, or its loader does not nest it).
-    pub fn new(
+    /// The list `key` names of each account `under` names, boxed as a [`Fold`]; `None`
+    /// where it is read on its own (no key, or its loader does not nest it).
+    pub fn boxed(
         under: Under<'_>,
         loader: &'a Cached<L, PageKey<F>>,
-        key: K,
+        (key, counted): (K, bool),
         allowed: A,
-    ) -> Option<Self> {
-        let template = key(match under {
+    ) -> Option<Box<dyn Fold + 'a>>
+    where
+        F: 'a,
+        K: 'a,
+        A: 'a,
+    {
+        let parent = match under {
             Under::Pages(_) => 0,
             Under::Account(id) => id,
-        })?;
+        };
+        let template = key(parent).ok()?.counted(counted);
         let nest = loader.loader().nest(&template)?;
-        Some(Self {
+        Some(Box::new(Self {
             loader,
             key,
+            counted,
             allowed,
             template,
             reading: Reading::new(nest),
             pages: Pages::new(),
-        })
+        }))
     }
 }
 
@@ -108,7 +118,7 @@ where
     F: Clone + Eq + Hash + Send + Sync + 'static,
     L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
     <L::Entity as EntityTrait>::Model: Positional + Send + Sync,
-    K: Fn(i64) -> Option<PageKey<F>> + Send,
+    K: Fn(i64) -> AppResult<PageKey<F>> + Send,
     A: Fn(&account::Model) -> bool + Send,
 {
     fn reading(&mut self) -> &mut dyn Nested {
@@ -122,7 +132,8 @@ where
 
     fn keep(&mut self, row: &account::Model) {
         let template = &self.template;
-        let key = (self.key)(row.id).filter(|key| {
+        let key = (self.key)(row.id).ok().map(|key| key.counted(self.counted));
+        let key = key.filter(|key| {
             key.filter == template.filter
                 && key.page == template.page
                 && key.counted == template.counted
@@ -151,17 +162,17 @@ pub const MOST_FOLDED: usize = 4;
 impl Loaders {
     /// Reads what `under` names with each of `lists` of each account in the same
     /// statement ([`Fold`]; a page's rows with the first, [`MOST_FOLDED`]), and keeps the
-    /// accounts and each list in their loaders' caches:
-    /// a list only for the accounts the viewer may read it of, and only under the key the
-    /// list would be asked by. Nothing is read where the engine cannot (SQLite), or
-    /// `under` does not qualify ([`Under`]).
-    pub async fn folding(
+    /// accounts and each list in their loaders' caches: a list only for the accounts the
+    /// viewer may read it of, and only under the key the list would be asked by. Nothing
+    /// is read, and no list made, where the engine cannot (SQLite) or `under` does not
+    /// qualify ([`Under`]); no more lists are made than are read.
+    pub async fn folding<'a>(
         &self,
         under: Under<'_>,
-        mut lists: Vec<Box<dyn Fold + '_>>,
+        lists: impl IntoIterator<Item = Box<dyn Fold + 'a>>,
     ) -> Result<(), LoadError> {
         let db = &self.made.db;
-        if lists.is_empty() || !self.made.folds {
+        if !self.made.folds {
             return Ok(());
         }
         let me = self.made.viewer.account().map(|a| a.id);
@@ -172,25 +183,33 @@ impl Loaders {
         if !folds {
             return Ok(());
         }
-        if lists.len() > 1 {
-            let mut seen = std::collections::HashSet::new();
-            lists.retain(|list| seen.insert(list.which()));
-        }
-        lists.truncate(match under {
+        let most = match under {
             Under::Pages(_) => 1,
             Under::Account(_) => MOST_FOLDED,
-        });
+        };
+        let mut seen = Vec::with_capacity(most);
+        let mut lists: Vec<_> = lists
+            .into_iter()
+            .filter(|list| {
+                let which = list.which();
+                let new = !seen.contains(&which);
+                seen.push(which);
+                new
+            })
+            .take(most)
+            .collect();
+        if lists.is_empty() {
+            return Ok(());
+        }
         let mut readers: Vec<&mut dyn Nested> = lists.iter_mut().map(|l| l.reading()).collect();
         const LOADER: &str = "accounts with lists of each";
         match under {
             Under::Pages(keys) => {
                 let read = self.sub_accounts.loader().pages(keys, &mut readers);
-                let (pages, nested) = past(LOADER, keys.len(), read).await?;
+                let pages = past(LOADER, keys.len(), read).await?;
                 drop(readers);
-                if nested {
-                    for list in &mut lists {
-                        list.read()?;
-                    }
+                for list in &mut lists {
+                    list.read()?;
                 }
                 for (key, paged) in pages {
                     for (_, row) in &paged.0.items {

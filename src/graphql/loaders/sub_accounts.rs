@@ -67,31 +67,30 @@ impl SubAccountsLoader {
     /// The pages `keys` ask for (one statement per distinct list and scope; the rows'
     /// totals handed to the totals loader when the list wants them), and each of `nests`'
     /// page of each sub-account on them, read in the same statements where the engine can
-    /// (kept by each nest; `false` where the engine cannot: SQLite).
+    /// (kept by each nest).
     pub async fn pages(
         &self,
         keys: &[PageKey<SubAccounts>],
         nests: &mut [&mut dyn Nested],
-    ) -> Result<(HashMap<PageKey<SubAccounts>, Paged<account::Model>>, bool), LoadError> {
+    ) -> Result<HashMap<PageKey<SubAccounts>, Paged<account::Model>>, LoadError> {
         let mut out = HashMap::new();
-        let mut nested = true;
         for (group, mains) in group(keys) {
             let (list, page, counted) = &group;
             for (scope, mains) in by_scope(&self.viewer, mains) {
                 let at = (scope, mains.as_slice());
-                let (pages, read) = if list.totals {
+                let pages = if list.totals {
                     let folded = self
                         .read::<Totals>(at, (list, page, *counted), nests)
                         .await?;
                     for (account, totals) in folded.beside {
                         self.totals.prime(account, totals);
                     }
-                    (folded.pages, folded.nested)
+                    folded.pages
                 } else {
-                    let folded = self.read::<()>(at, (list, page, *counted), nests).await?;
-                    (folded.pages, folded.nested)
+                    self.read::<()>(at, (list, page, *counted), nests)
+                        .await?
+                        .pages
                 };
-                nested &= read;
                 spread(&mut out, &group, mains, pages);
             }
         }
@@ -99,7 +98,7 @@ impl SubAccountsLoader {
             self.seen
                 .add(page.items.iter().map(|(_, row)| (row.id, row)));
         }
-        Ok((out, nested))
+        Ok(out)
     }
 }
 
@@ -111,7 +110,7 @@ impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
         &self,
         keys: &[PageKey<SubAccounts>],
     ) -> Result<HashMap<PageKey<SubAccounts>, Self::Value>, LoadError> {
-        Ok(self.pages(keys, &mut []).await?.0)
+        self.pages(keys, &mut []).await
     }
 }
 
