@@ -3,9 +3,9 @@
 //! and its total only when the client asks for `totalCount`.
 //!
 //! On PostgreSQL each parent's page is its own index range with a limit (`LATERAL`), so a
-//! statement reads `limit + 1` rows per parent (rounded up to its bucket, [`super::limit`]),
-//! however many children a parent has; the total, when asked, is a count per parent beside
-//! it. SQLite has no `LATERAL`: there the children of all parents are numbered by window
+//! statement reads `limit + 1` rows per parent (the limit a parameter, exact:
+//! [`super::limit::build_bound`]), however many children a parent has; the total, when
+//! asked, is a count per parent beside it. SQLite has no `LATERAL`: there the children of all parents are numbered by window
 //! functions and cut at the limit.
 //!
 //! A row of another table may be read beside each child in the same statement ([`Beside`]:
@@ -247,18 +247,22 @@ where
             beside,
         });
     }
-    let (mut stmt, on_page, child) = match backend {
+    let join = B::JOIN;
+    let (stmt, on_page) = match backend {
         DatabaseBackend::Postgres => {
             let shapes: Vec<_> = nests.iter().map(|nest| nest.shape()).collect();
-            (sql::lateral(&of, &shapes)?, "id", "c__")
+            (sql::lateral(&of, join.as_ref(), &shapes)?, "id")
         }
-        _ => (sql::windowed(&of)?, "in__", "n"),
+        _ => {
+            let mut stmt = sql::windowed(&of)?;
+            if let Some(join) = &join {
+                sql::join_beside(&mut stmt, "n", join);
+            }
+            (stmt, "in__")
+        }
     };
-    if let Some(join) = B::JOIN {
-        sql::join_beside(&mut stmt, child, &join);
-    }
     let rows = db
-        .query_all_raw(super::limit::build(backend, &stmt))
+        .query_all_raw(super::limit::build_bound(backend, &stmt))
         .await?;
     let mut layout: Option<Layout> = None;
     // Every parent has its page, also one without any child (Relay's rules still apply:
@@ -303,11 +307,6 @@ where
         // A child's later rows carry only its nested pages' next rows.
         if id.is_none() || id != current {
             current = id;
-            // The statement reads up to its limit's bucket (`limit`): a row after the
-            // page's size and one more is not read into a model.
-            if entry.0.len() as u64 > of.page.limit {
-                continue;
-            }
             let (model, key) = at.rows.read::<E::Model>(&row, of.key)?;
             if B::JOIN.is_some() {
                 beside.insert(

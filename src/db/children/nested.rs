@@ -137,8 +137,7 @@ where
             return Ok(());
         };
         page.1 = rows.total(row)?;
-        // Read up to the limit's bucket; a row past the page and one more is not kept.
-        if Option::<i64>::read(row, *id)?.is_some() && page.0.len() as u64 <= self.nest.page.limit {
+        if Option::<i64>::read(row, *id)?.is_some() {
             page.0.push(rows.read::<N::Model>(row, self.nest.key)?);
         }
         Ok(())

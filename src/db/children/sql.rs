@@ -16,7 +16,8 @@ use crate::{
 };
 
 /// Joins `join`'s table to the children's rows (as `child`), after the pages are cut, and
-/// reads its columns as `b__<column>`.
+/// reads its columns as `b__<column>` (SQLite: to the numbered rows; PostgreSQL: inside
+/// each parent's `LATERAL`, [`Lateral::beside`]).
 pub(super) fn join_beside(stmt: &mut SelectStatement, child: &str, join: &super::Join) {
     for column in join.columns {
         stmt.expr_as(
@@ -64,6 +65,10 @@ struct Lateral<'a> {
     filter: &'a Condition,
     sort: &'a Sort,
     page: &'a PageRequest,
+    /// A row read beside each of the page's rows ([`super::Beside`]), joined inside the
+    /// `LATERAL` to the page's rows once it is cut: joined beside the lists below instead,
+    /// a generic plan (which cannot know the limit) may look it up once per row of a list.
+    beside: Option<&'a super::Join>,
 }
 
 impl Lateral<'_> {
@@ -85,9 +90,18 @@ impl Lateral<'_> {
             page.expr_as(k.clone(), Alias::new(key_as))
                 .order_by_expr(k.clone(), order.clone());
         }
+        // The page's size and one more (whether there is a next page), exactly: the
+        // statement's limits are parameters (`db::limit::build_bound`).
         page.order_by_expr(self.sort.id.clone(), order)
-            .limit(crate::db::limit::rows_for(self.page.limit + 1));
-        Ok(page)
+            .limit(self.page.limit + 1);
+        let Some(join) = self.beside else {
+            return Ok(page);
+        };
+        let mut cut = Query::select();
+        cut.column((Alias::new("r__"), Asterisk))
+            .from_subquery(page, Alias::new("r__"));
+        join_beside(&mut cut, "r__", join);
+        Ok(cut)
     }
 
     fn count(&self, total_as: &str) -> SelectStatement {
@@ -140,6 +154,7 @@ impl Lateral<'_> {
 /// parent) and, when counted, to its total; then each child joined to `nests` ([`nests`]).
 pub(super) fn lateral<E: EntityTrait>(
     of: &Children<'_, E>,
+    beside: Option<&super::Join>,
     nests: &[Shape<'_>],
 ) -> AppResult<SelectStatement> {
     let mut stmt = Query::select();
@@ -162,6 +177,7 @@ pub(super) fn lateral<E: EntityTrait>(
         filter: &of.filter,
         sort: of.sort,
         page: of.page,
+        beside,
     };
     page.join(
         &mut stmt,
@@ -217,6 +233,7 @@ fn nests(stmt: &mut SelectStatement, nests: &[Shape<'_>]) -> AppResult<()> {
             filter: nest.filter,
             sort: nest.sort,
             page: nest.page,
+            beside: None,
         }
         .join(
             stmt,
@@ -313,4 +330,67 @@ pub(super) fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<Select
         .order_by(Alias::new(PARENT), Order::Asc)
         .order_by(Alias::new("rn__"), Order::Asc);
     Ok(outer)
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DatabaseBackend, sea_query::Value};
+
+    use super::*;
+    use entity::{account, service};
+
+    /// A page of `size` services of each of three parents, each with its totals beside it
+    /// and its first three services nested: its text and its parameters.
+    fn built(size: u64) -> (String, Vec<Value>) {
+        let sort = Sort::by_id((account::Entity, account::Column::Id), false);
+        let page = PageRequest::first(size);
+        let of = Children::<account::Entity> {
+            parent: account::Column::MainAccountId,
+            parents: &[1, 2, 3],
+            filter: Condition::all(),
+            sort: &sort,
+            key: None,
+            page: &page,
+            counted: true,
+        };
+        let nested = Sort::by_id((service::Entity, service::Column::Id), false);
+        let first3 = PageRequest::first(3);
+        let filter = Condition::all();
+        let shape = Shape {
+            table: "services",
+            parent: "account_id",
+            filter: &filter,
+            sort: &nested,
+            page: &first3,
+            counted: false,
+        };
+        let join = super::super::Join {
+            table: "account_totals",
+            on: ("account_id", "id"),
+            columns: &["active_count"],
+        };
+        let stmt = lateral(&of, Some(&join), &[shape]).expect("built");
+        let built = crate::db::limit::build_bound(DatabaseBackend::Postgres, &stmt);
+        (built.sql, built.values.expect("values").0)
+    }
+
+    #[test]
+    fn nested_pages_of_any_size_are_one_text_with_their_exact_limits() {
+        let (one, _) = built(1);
+        for size in [2, 50, 100] {
+            let (text, values) = built(size);
+            assert_eq!(text, one, "a page of {size}");
+            // The page's size and one more, and the nested list's 3 and one more.
+            assert!(
+                values.contains(&Value::BigInt(Some(size as i64 + 1))),
+                "{values:?}"
+            );
+            assert!(values.contains(&Value::BigInt(Some(4))), "{values:?}");
+        }
+        // The totals are joined to the cut page inside its `LATERAL`, not beside the lists.
+        let cut = one
+            .find(r#"LEFT JOIN "account_totals" AS "b__""#)
+            .expect("joined");
+        assert!(cut < one.find(r#"AS "c__""#).expect("the page"), "{one}");
+    }
 }
