@@ -1,2 +1,3 @@
 SELECT 1;
 SELECT "accounts".*, "u__"."service_id" AS "u__service", "u__"."day" AS "u__day", "u__"."down" AS "u__down", "u__"."up" AS "u__up", "u__"."secs" AS "u__secs" FROM "accounts" LEFT JOIN LATERAL (SELECT "internet_sessions"."service_id", "internet_sessions"."day", CAST(SUM(download_bytes) AS BIGINT) AS "down", CAST(SUM(upload_bytes) AS BIGINT) AS "up", CAST(SUM(duration_seconds) AS BIGINT) AS "secs" FROM "internet_sessions" WHERE "internet_sessions"."day" >= '2026-11-06' AND "internet_sessions"."day" < '2026-12-06' AND "internet_sessions"."account_id" = "accounts"."id" GROUP BY "internet_sessions"."service_id", "internet_sessions"."day") AS "u__" ON TRUE WHERE "accounts"."id" = '2' ORDER BY "u__"."day" ASC, "u__"."service_id" ASC;
+SELECT 1;

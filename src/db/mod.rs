@@ -23,9 +23,9 @@ pub mod rows;
 /// timeout; on PostgreSQL a 5 s statement timeout, and each prepared statement planned once
 /// (`plan_cache_mode = force_generic_plan`, unless the URL sets it).
 ///
-/// A statement's text depends on the request's shape only (its limits written in, its
-/// parents padded to a bucket: [`limit`], [`among`]), and its plan on the text: an index
-/// range per parent. Left to choose, PostgreSQL planned some of them again at every
+/// A statement's text depends on the request's shape only (a page's limit written in, or
+/// a parameter for the pages of many parents; its parents padded to a bucket: [`limit`],
+/// [`among`]), and its plan on the text: an index range per parent. Left to choose, PostgreSQL planned some of them again at every
 /// execution: it keeps a custom plan while the generic one's estimate is higher, and for a
 /// page's second list (64 parents' ids as parameters and the viewer's scope) the estimates
 /// differ by under 1%, so it replanned for ever (a fifth of PostgreSQL's time on that

@@ -339,8 +339,8 @@ mod tests {
     use super::*;
     use entity::{account, service};
 
-    /// A page of `size` services of each of three parents, each with its totals beside it
-    /// and its first three services nested: its text and its parameters.
+    /// A page of `size` sub-accounts of each of three main accounts, each row with its
+    /// totals beside it and its first three services nested: its text and its parameters.
     fn built(size: u64) -> (String, Vec<Value>) {
         let sort = Sort::by_id((account::Entity, account::Column::Id), false);
         let page = PageRequest::first(size);
