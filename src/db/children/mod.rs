@@ -5,8 +5,8 @@
 //! On PostgreSQL each parent's page is its own index range with a limit (`LATERAL`), so a
 //! statement reads `limit + 1` rows per parent (the limit a parameter, exact:
 //! [`super::limit::build_bound`]), however many children a parent has; the total, when
-//! asked, is a count per parent beside it. SQLite has no `LATERAL`: there the children of all parents are numbered by window
-//! functions and cut at the limit.
+//! asked, is a count per parent beside it. SQLite has no `LATERAL`: there the children of
+//! all parents are numbered by window functions and cut at the limit.
 //!
 //! A row of another table may be read beside each child in the same statement ([`Beside`]:
 //! a one-to-one row such as an account's maintained totals, or the row the child belongs to
