@@ -25,11 +25,12 @@ pub mod rows;
 ///
 /// A statement's text depends on the request's shape only (a page's limit written in, or
 /// a parameter for the pages of many parents; its parents padded to a bucket: [`limit`],
-/// [`among`]), and its plan on the text: an index range per parent. Left to choose, PostgreSQL planned some of them again at every
-/// execution: it keeps a custom plan while the generic one's estimate is higher, and for a
-/// page's second list (64 parents' ids as parameters and the viewer's scope) the estimates
-/// differ by under 1%, so it replanned for ever (a fifth of PostgreSQL's time on that
-/// shape; the README's "Planning once" has the figures).
+/// [`among`]), and its plan on the text: an index range per parent. Left to choose,
+/// PostgreSQL planned some of them again at every execution: it keeps a custom plan while
+/// the generic one's estimate is higher, and for a page's second list (64 parents' ids as
+/// parameters and the viewer's scope) the estimates differ by under 1%, so it replanned
+/// for ever (a fifth of PostgreSQL's time on that shape; the README's "Planning once" has
+/// the figures).
 ///
 /// A pooled connection is pinged before it is handed out only when it has been idle for
 /// [`PING_AFTER_IDLE`] (what a server, proxy or firewall drops). The pool's default pings on

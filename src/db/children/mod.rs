@@ -308,7 +308,7 @@ where
         if id.is_none() || id != current {
             current = id;
             let (model, key) = at.rows.read::<E::Model>(&row, of.key)?;
-            if B::JOIN.is_some() {
+            if join.is_some() {
                 beside.insert(
                     super::page::model_id::<E>(&model)?,
                     B::read(&row, &at.beside)?,
