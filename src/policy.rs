@@ -88,6 +88,21 @@ fn settings(message: &str) -> AppError {
     AppError::user(UserError::new(UserErrorCode::NotAllowedBySettings, message))
 }
 
+/// The columns of an account the rules read when it is the target (`relation`, `staff`,
+/// `own_allows`; the status and billing mode besides, as an account's kind): a row read
+/// with only these (and what a request writes) is decided as the whole row
+/// (`tests::an_account_is_decided_by_its_policy_columns_alone`).
+pub const ACCOUNT_COLUMNS: &[&str] = &[
+    "id",
+    "partner_id",
+    "status",
+    "billing_mode",
+    "main_account_id",
+    "sub_account_type",
+    "sub_account_management",
+    "must_change_password",
+];
+
 /// The decision. `Ok(())` allows; otherwise the error to answer with: `NOT_FOUND`,
 /// `FORBIDDEN`, `UNAUTHENTICATED`, or a `NOT_ALLOWED_BY_SETTINGS` user error.
 pub fn authorize(viewer: &Viewer, action: Action, target: Target<'_>) -> Result<(), AppError> {

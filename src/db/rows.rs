@@ -25,6 +25,27 @@ use entity::enums::{
 /// A value read from a row's column at a position.
 pub trait Read: Sized {
     fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr>;
+
+    /// The value of a column a narrow read left out ([`Columns`]): empty for a text, zero
+    /// for a number, `NULL` for a nullable column. A type without one (an enum) must be
+    /// read.
+    fn blank() -> Result<Self, DbErr> {
+        Err(DbErr::Type(
+            "a column without a blank value was left out".into(),
+        ))
+    }
+}
+
+/// Where a column left out of a narrow read is ([`Positions::narrow`]).
+const LEFT_OUT: usize = usize::MAX;
+
+/// The value at `at`, or the blank of a column left out.
+fn read_or_blank<T: Read>(row: &QueryResult, at: usize) -> Result<T, DbErr> {
+    if at == LEFT_OUT {
+        T::blank()
+    } else {
+        T::read(row, at)
+    }
 }
 
 /// A value sqlx decodes on both engines. Its type is not compared with the column's first
@@ -51,10 +72,16 @@ macro_rules! decoded {
             fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
                 decoded(row, at)
             }
+            fn blank() -> Result<Self, DbErr> {
+                Ok(<$t>::default())
+            }
         }
         impl Read for Option<$t> {
             fn read(row: &QueryResult, at: usize) -> Result<Self, DbErr> {
                 decoded(row, at)
+            }
+            fn blank() -> Result<Self, DbErr> {
+                Ok(None)
             }
         }
     )*};
@@ -75,6 +102,9 @@ macro_rules! enums {
                 decoded::<Option<String>>(row, at)?
                     .map(|v| <$t as ActiveEnum>::try_from_value(&v))
                     .transpose()
+            }
+            fn blank() -> Result<Self, DbErr> {
+                Ok(None)
             }
         }
     )*};
@@ -124,6 +154,23 @@ impl Positions {
             .map(Self)
     }
 
+    /// `M`'s `columns` among a result's column `names`, the others left out (read as
+    /// blanks: [`Read::blank`]).
+    pub fn narrow<M: Positional>(names: &[String], columns: Columns) -> Result<Self, DbErr> {
+        M::COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(n, column)| {
+                if columns.has(n) {
+                    position(names, column)
+                } else {
+                    Ok(LEFT_OUT)
+                }
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
     /// The same columns `by` places further on (found among a later part of the names).
     pub fn shifted(self, by: usize) -> Self {
         Self(self.0.into_iter().map(|at| at + by).collect())
@@ -131,6 +178,54 @@ impl Positions {
 
     pub fn read<M: Positional>(&self, row: &QueryResult) -> Result<M, DbErr> {
         M::at(row, &self.0)
+    }
+}
+
+/// Some of a model's columns, by their place in [`Positional::COLUMNS`]: what a narrow read
+/// selects (the columns a request asks for, those the policy decides with, the key), the
+/// others read as blanks. A model read so is the reader's own: it is never cached where a
+/// whole row is expected (`graphql::loaders::SubAccounts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Columns(u64);
+
+impl Columns {
+    /// Every column: a whole row.
+    pub const ALL: Self = Self(u64::MAX);
+
+    /// The columns named `names` of `M` (a name `M` has not: every column).
+    pub fn of<M: Positional>(names: &[&str]) -> Self {
+        let mut bits = 0u64;
+        for name in names {
+            match M::COLUMNS.iter().position(|c| c == name) {
+                Some(n) if n < 64 => bits |= 1 << n,
+                _ => return Self::ALL,
+            }
+        }
+        Self(bits)
+    }
+
+    /// These and `other`'s.
+    pub fn and(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    fn has(self, n: usize) -> bool {
+        n >= 64 || self.0 & (1 << n) != 0
+    }
+
+    /// Whether every column of `M` is among them.
+    pub fn whole<M: Positional>(self) -> bool {
+        (0..M::COLUMNS.len()).all(|n| self.has(n))
+    }
+
+    /// The names of `M`'s columns among them, in `M`'s order.
+    pub fn names<M: Positional>(self) -> Vec<&'static str> {
+        M::COLUMNS
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| self.has(*n))
+            .map(|(_, c)| *c)
+            .collect()
     }
 }
 
@@ -145,7 +240,7 @@ macro_rules! positional {
                     next.next()
                         .ok_or_else(|| DbErr::Type("fewer positions than columns".into()))
                 };
-                Ok(Self { $($field: Read::read(row, place()?)?),* })
+                Ok(Self { $($field: read_or_blank(row, place()?)?),* })
             }
         }
     )*};

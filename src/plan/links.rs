@@ -7,11 +7,12 @@ use std::{collections::HashMap, sync::Arc};
 
 use super::{
     catalog::{Kind, Link, Scalar},
-    compile::{Args, Field},
+    compile::{Args, Field, Sel},
     load::{Conn, Fallback, Obj, Reached, Run, account_id, one},
+    write,
 };
 use crate::{
-    db::page::Page,
+    db::{page::Page, rows::Columns},
     error::AppError,
     graphql::{
         account::{self as accounts, AccountOrder, List, SubAccountFilter, fold},
@@ -166,15 +167,18 @@ impl Run<'_> {
         Ok(reach(keys, found, wrap))
     }
 
-    /// A page of sub-accounts of each allowed main account; `nested`: the lists of each
-    /// sub-account the rows select, read in the page's statement where it can ([`fold`]).
+    /// A page of sub-accounts of each allowed main account, only the columns its rows
+    /// (`rows`, a connection's selection) write read ([`Run::account_columns`]); `nested`:
+    /// the lists of each sub-account the rows select, read in the page's statement where it
+    /// can ([`fold`]).
     pub(super) async fn sub_accounts(
         &self,
-        args: &Args,
+        (args, rows): (&Args, &Sel),
         of: &[Option<&Obj>],
         (counted, totals): (bool, bool),
         nested: &[&Field],
     ) -> Result<Vec<Option<Reached>>, Fallback> {
+        let columns = self.account_columns(rows)?;
         let filter: Option<SubAccountFilter> = self.arg(args, "filter")?;
         let order: Option<AccountOrder> = self.arg(args, "orderBy")?;
         let page = self.page(args)?;
@@ -192,7 +196,7 @@ impl Run<'_> {
                     filter.clone(),
                     sort,
                     page.clone(),
-                    totals,
+                    (totals, columns),
                 ))
             },
             account_id,
@@ -246,6 +250,57 @@ impl Run<'_> {
                 fold((self.loaders, self.viewer), under, &list)
             });
         Ok(self.loaders.folding(under, folds).await?)
+    }
+
+    /// The columns of the accounts a connection's rows (`conn`) write for this request, and
+    /// those the policy decides with ([`policy::ACCOUNT_COLUMNS`]).
+    fn account_columns(&self, conn: &Sel) -> Result<Columns, Fallback> {
+        let mut names = policy::ACCOUNT_COLUMNS.to_vec();
+        for rows in self.rows_of(conn)? {
+            if !self.row_columns(rows, &mut names)? {
+                return Ok(Columns::ALL);
+            }
+        }
+        Ok(Columns::of::<entity::account::Model>(&names))
+    }
+
+    /// Adds the columns of an account's row `sel` writes to `names`; `false`: a field of it
+    /// is not one the writer reads from the row or by the account's id (whole rows, then).
+    fn row_columns(&self, sel: &Sel, names: &mut Vec<&'static str>) -> Result<bool, Fallback> {
+        for field in &sel.fields {
+            if !self.included(&field.when)? {
+                continue;
+            }
+            match &field.kind {
+                Kind::Typename(_) => {}
+                Kind::Value(scalar) => match write::account_columns(*scalar) {
+                    Some(columns) => names.extend(columns),
+                    None => return Ok(false),
+                },
+                // The address is the account's row; capabilities are the policy's answers.
+                Kind::One(Link::Address | Link::Capabilities, sel) => {
+                    if !self.row_columns(sel, names)? {
+                        return Ok(false);
+                    }
+                }
+                // Lists are read by the account's id; but the authors of messages below are
+                // named from the page's rows (whole rows, handed to the account loader).
+                Kind::One(
+                    Link::SubAccounts(_)
+                    | Link::Services(_)
+                    | Link::Orders(_)
+                    | Link::Tickets(_)
+                    | Link::Documents(_),
+                    list,
+                ) => {
+                    if names_authors(list) {
+                        return Ok(false);
+                    }
+                }
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
     }
 
     pub(super) fn page(&self, args: &Args) -> Result<crate::db::page::PageRequest, Fallback> {
@@ -350,6 +405,16 @@ impl Run<'_> {
 
 /// The key of each allowed object's list (`None` for one its guard refused), its total read
 /// only when `counted`.
+/// Whether `sel` or a selection below it names messages' authors.
+fn names_authors(sel: &Sel) -> bool {
+    sel.fields.iter().any(|f| match &f.kind {
+        Kind::Value(scalar) => *scalar == Scalar::AuthorName,
+        Kind::One(_, below) | Kind::Many(_, below) => names_authors(below),
+        Kind::Node(_, sels) => sels.iter().any(|(_, below)| names_authors(below)),
+        Kind::Typename(_) => false,
+    })
+}
+
 fn keys<F>(
     of: &[Option<&Obj>],
     counted: bool,

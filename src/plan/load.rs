@@ -245,7 +245,7 @@ impl Run<'_> {
 
     /// The selections of a connection's rows this request reads: its `nodes`', and its
     /// `edges`' `node`'s.
-    fn rows_of<'s>(&self, conn: &'s Sel) -> Result<Vec<&'s Sel>, Fallback> {
+    pub(super) fn rows_of<'s>(&self, conn: &'s Sel) -> Result<Vec<&'s Sel>, Fallback> {
         let mut rows = Vec::new();
         for field in &conn.fields {
             if !self.included(&field.when)? {
@@ -395,7 +395,7 @@ impl Run<'_> {
                 )?;
                 let nested = self.nested_lists(child)?;
                 reached.extend(
-                    self.sub_accounts(args, &allowed, (counted()?, totals), &nested)
+                    self.sub_accounts((args, child), &allowed, (counted()?, totals), &nested)
                         .await?,
                 )
             }

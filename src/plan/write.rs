@@ -24,6 +24,33 @@ use crate::{
     policy::{self, Target},
 };
 
+/// The columns of an account's row [`Writer::scalar`] reads to write `scalar` (`None`: not
+/// a value of an account's or its address's row). Kept in step with it by the differential
+/// tests (`tests/api/plans.rs`): a column left out is written blank, unlike the resolvers.
+pub(super) fn account_columns(scalar: Scalar) -> Option<&'static [&'static str]> {
+    use Scalar as S;
+    Some(match scalar {
+        S::AccountId => &["id"],
+        S::Login => &["login"],
+        S::FullName => &["full_name"],
+        S::Email => &["email"],
+        S::AccountStatus => &["status"],
+        S::BillingMode => &["billing_mode"],
+        S::Balance => &["balance_minor", "currency"],
+        S::Currency => &["currency"],
+        S::SubAccountType => &["sub_account_type"],
+        S::LinkedAt => &["linked_at"],
+        S::SubAccountManagement => &["sub_account_management"],
+        S::ActiveServicesCount | S::TotalServiceCost => &["id"],
+        S::Street => &["street"],
+        S::City => &["city"],
+        S::ZipCode => &["zip_code"],
+        S::Country => &["country"],
+        S::Capability(_) => &[],
+        _ => return None,
+    })
+}
+
 /// Writes one answer.
 pub(super) struct Writer<'a> {
     pub out: Vec<u8>,

@@ -196,12 +196,22 @@ pub fn orders(viewer: &Viewer) -> Condition {
 
 /// Ticket messages: with their ticket. Twin: `TicketMessage`'s guard (its ticket's).
 pub fn ticket_messages(viewer: &Viewer) -> Condition {
+    ticket_messages_of(
+        viewer,
+        Expr::col((ticket_message::Entity, ticket_message::Column::TicketId)),
+    )
+}
+
+/// [`ticket_messages`] as a condition on their ticket (`ticket`, an expression of its id):
+/// a ticket's messages are all seen or none, so a list of them under their tickets decides
+/// once per ticket (`db::children::OnParent`), not once per message.
+pub fn ticket_messages_of(viewer: &Viewer, ticket: SimpleExpr) -> Condition {
     match who(viewer) {
         Who::All => Condition::all(),
         Who::Nobody => none(),
-        Who::Customer(_) => Condition::all().add(one_of::<ticket_message::Entity, ticket::Entity>(
-            ticket_message::Column::TicketId,
+        Who::Customer(_) => Condition::all().add(exists_visible::<ticket::Entity>(
             ticket::Column::Id,
+            ticket,
             tickets(viewer),
         )),
     }
@@ -235,11 +245,21 @@ fn one_of<R: EntityTrait, E: EntityTrait>(
 where
     R::Column: IdenStatic,
 {
+    exists_visible::<E>(id, Expr::col((R::default(), column)), scope)
+}
+
+/// `EXISTS (SELECT 1 FROM E WHERE E.id = named AND scope)`: the row of `E` that `named` (an
+/// expression of its id) names is one the reader may see.
+fn exists_visible<E: EntityTrait>(
+    id: E::Column,
+    named: SimpleExpr,
+    scope: Condition,
+) -> SimpleExpr {
     Expr::exists(
         Query::select()
             .expr(Expr::val(1))
             .from(E::default())
-            .and_where(Expr::col((E::default(), id)).equals((R::default(), column)))
+            .and_where(Expr::col((E::default(), id)).eq(named))
             .cond_where(scope)
             .to_owned(),
     )

@@ -348,3 +348,86 @@ fn objects_of_an_account_are_seen_with_the_permission_that_opens_them() {
         Err(AppError::NotFound)
     ));
 }
+
+/// An account read with only its policy columns (the others blank, as a narrow read leaves
+/// them: `db::rows::Columns`).
+fn policy_columns_only(a: &account::Model) -> account::Model {
+    let kept = |name: &str| ACCOUNT_COLUMNS.contains(&name);
+    let blank_text = |name: &str, v: &String| if kept(name) { v.clone() } else { String::new() };
+    account::Model {
+        login: blank_text("login", &a.login),
+        password_hash: blank_text("password_hash", &a.password_hash),
+        full_name: blank_text("full_name", &a.full_name),
+        email: a.email.clone().filter(|_| kept("email")),
+        street: blank_text("street", &a.street),
+        city: blank_text("city", &a.city),
+        zip_code: blank_text("zip_code", &a.zip_code),
+        country: blank_text("country", &a.country),
+        search_text: blank_text("search_text", &a.search_text),
+        currency: blank_text("currency", &a.currency),
+        balance_minor: if kept("balance_minor") {
+            a.balance_minor
+        } else {
+            0
+        },
+        linked_at: a.linked_at.filter(|_| kept("linked_at")),
+        spending_cap_minor: a.spending_cap_minor.filter(|_| kept("spending_cap_minor")),
+        auto_approve_minor: a.auto_approve_minor.filter(|_| kept("auto_approve_minor")),
+        created_at: if kept("created_at") {
+            a.created_at
+        } else {
+            Default::default()
+        },
+        updated_at: if kept("updated_at") {
+            a.updated_at
+        } else {
+            Default::default()
+        },
+        ..a.clone()
+    }
+}
+
+#[test]
+fn an_account_is_decided_by_its_policy_columns_alone() {
+    let mut targets = Vec::new();
+    for kind in [SubAccountType::Aggregated, SubAccountType::Independent] {
+        for main in [1, 3] {
+            let mut sub = account(2, Some((main, kind)), false);
+            sub.email = Some("sub@example.com".into());
+            sub.balance_minor = 12_345;
+            sub.spending_cap_minor = Some(100);
+            sub.auto_approve_minor = Some(50);
+            targets.push(sub);
+        }
+    }
+    targets.push(account(1, None, true));
+    targets.push(account(4, None, false));
+    let admin = Viewer::Admin(StaffViewer {
+        id: 1,
+        full_name: "S".into(),
+    });
+    let mut viewers = vec![admin, Viewer::System, Viewer::Anonymous];
+    for management in [false, true] {
+        for access in [false, true] {
+            viewers.push(customer(account(1, None, management), access));
+            viewers.push(customer(
+                account(2, Some((1, SubAccountType::Aggregated)), management),
+                access,
+            ));
+        }
+    }
+    for viewer in &viewers {
+        for target in &targets {
+            let narrow = policy_columns_only(target);
+            assert_ne!(&narrow, target, "the narrow row leaves columns out");
+            for action in ALL
+                .into_iter()
+                .chain([Action::Administer, Action::HideTicketFromMain])
+            {
+                let whole = authorize(viewer, action, Target::Account(target)).is_ok();
+                let read = authorize(viewer, action, Target::Account(&narrow)).is_ok();
+                assert_eq!(whole, read, "{action:?} on {} by {viewer:?}", target.id);
+            }
+        }
+    }
+}

@@ -32,14 +32,17 @@ mod sql;
 use nested::nest_names;
 pub use nested::{Nest, Nested, Reading};
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, QueryResult, sea_query::Condition};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, EntityTrait, QueryResult,
+    sea_query::{Condition, SimpleExpr},
+};
 
 use super::{
     page::{Page, PageRequest, Sort, SortKey, finish_keyed},
-    rows::{Positional, Positions, Read, position},
+    rows::{Columns, Positional, Positions, Read, position},
 };
 use crate::error::AppResult;
 
@@ -86,7 +89,7 @@ struct Rows {
 impl Layout {
     fn of<M: Positional, B: Beside>(
         names: &[String],
-        (counted, keyed): (bool, bool),
+        (columns, counted, keyed): (Columns, bool, bool),
         on_page: &str,
         lists: usize,
     ) -> AppResult<Self> {
@@ -97,7 +100,11 @@ impl Layout {
             rows: Rows {
                 total: counted.then(|| position(names, TOTAL)).transpose()?,
                 key: keyed.then(|| position(names, KEY)).transpose()?,
-                model: Positions::of::<M>(names)?,
+                model: if columns.whole::<M>() {
+                    Positions::of::<M>(names)?
+                } else {
+                    Positions::narrow::<M>(names, columns)?
+                },
             },
             beside: beside
                 .iter()
@@ -164,14 +171,30 @@ fn beside_column(column: &str) -> String {
     format!("b__{column}")
 }
 
-/// Which children to page: those of `parents` (by `parent`) that `filter` keeps, under
-/// `sort` (its key read back as `key`), the page `page`; `counted`: each parent's total
-/// under the filter is wanted (otherwise it is 0).
+/// A condition on a child's parent, its id given as an expression: what a scope that
+/// follows the parent asks (a ticket's messages are seen with their ticket,
+/// `policy::scope::ticket_messages_of`). Decided once per parent where the engine can
+/// (PostgreSQL: a one-time filter of the parent's `LATERAL`), not once per child.
+#[derive(Clone)]
+pub struct OnParent(pub Arc<dyn Fn(SimpleExpr) -> Condition + Send + Sync>);
+
+impl OnParent {
+    fn on(&self, parent: SimpleExpr) -> Condition {
+        (self.0)(parent)
+    }
+}
+
+/// Which children to page: those of `parents` (by `parent`) that `filter` keeps (and whose
+/// parent `on_parent` keeps), under `sort` (its key read back as `key`), the page `page`;
+/// `counted`: each parent's total under the filter is wanted (otherwise it is 0).
 pub struct Children<'a, E: EntityTrait> {
     pub parent: E::Column,
     pub parents: &'a [i64],
     /// Narrows the children (e.g. by status, the viewer's scope); not the cursors.
     pub filter: Condition,
+    pub on_parent: Option<&'a OnParent>,
+    /// The children's columns read (the others blank, [`Columns`]); [`Columns::ALL`]: whole rows.
+    pub columns: Columns,
     pub sort: &'a Sort,
     pub key: Option<KeyKind>,
     pub page: &'a PageRequest,
@@ -283,7 +306,7 @@ where
                 for (n, nest) in nests.iter_mut().enumerate() {
                     nest.locate(&names, n)?;
                 }
-                let keyed = (of.counted, of.key.is_some());
+                let keyed = (of.columns, of.counted, of.key.is_some());
                 layout.insert(Layout::of::<E::Model, B>(
                     &names,
                     keyed,
@@ -356,6 +379,8 @@ where
         parent: id_column,
         parents: &[id],
         filter: Condition::all(),
+        on_parent: None,
+        columns: Columns::ALL,
         sort: &sort,
         key: None,
         page: &PageRequest::first(1),

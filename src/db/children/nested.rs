@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use sea_orm::{EntityTrait, IdenStatic, QueryResult, sea_query::Condition};
 
-use super::{Children, KeyKind, Keyed, Pages, Rows, finish, sql};
+use super::{Children, KeyKind, Keyed, OnParent, Pages, Rows, finish, sql};
 use crate::{
     db::{
         page::{PageRequest, Sort},
@@ -31,6 +31,7 @@ pub(super) fn nest_names(n: usize) -> [String; 3] {
 pub struct Nest<E: EntityTrait> {
     pub parent: E::Column,
     pub filter: Condition,
+    pub on_parent: Option<OnParent>,
     pub sort: Sort,
     pub key: Option<KeyKind>,
     pub page: PageRequest,
@@ -44,6 +45,8 @@ impl<E: EntityTrait> Nest<E> {
             parent: self.parent,
             parents,
             filter: self.filter.clone(),
+            on_parent: self.on_parent.as_ref(),
+            columns: crate::db::rows::Columns::ALL,
             sort: &self.sort,
             key: self.key,
             page: &self.page,
@@ -99,6 +102,7 @@ where
             table: N::default().table_name(),
             parent: self.nest.parent.as_str(),
             filter: &self.nest.filter,
+            on_parent: self.nest.on_parent.as_ref(),
             sort: &self.nest.sort,
             page: &self.nest.page,
             counted: self.nest.counted,

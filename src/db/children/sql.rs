@@ -9,9 +9,12 @@ use sea_orm::{
     },
 };
 
-use super::{Children, KEY, LIST, PARENT, TOTAL};
+use super::{Children, KEY, LIST, OnParent, PARENT, TOTAL};
 use crate::{
-    db::page::{PageRequest, Sort},
+    db::{
+        page::{PageRequest, Sort},
+        rows::{Columns, Positional},
+    },
     error::AppResult,
 };
 
@@ -34,24 +37,38 @@ pub(super) fn join_beside(stmt: &mut SelectStatement, child: &str, join: &super:
     );
 }
 
-/// The rows of `table` whose `column` is `parent` and that `filter` keeps (and, for a
-/// list gated on its number, only on the rows of that number: `gate`).
+/// The rows of `table` whose `column` is `parent` and that `filter` keeps, of a parent
+/// `on_parent` keeps (and, for a list gated on its number, only on the rows of that number:
+/// `gate`).
 fn of_parent(
     table: &str,
     column: &str,
     (parent, gate): (SimpleExpr, Option<usize>),
-    filter: &Condition,
+    (filter, on_parent): (&Condition, Option<&OnParent>),
     select: &mut SelectStatement,
 ) {
     let mut cond = Condition::all()
-        .add(Expr::col((Alias::new(table), Alias::new(column))).eq(parent))
+        .add(Expr::col((Alias::new(table), Alias::new(column))).eq(parent.clone()))
         .add(filter.clone());
+    if let Some(on_parent) = on_parent {
+        // On the outer row only, as the gate below: checked once per parent.
+        cond = cond.add(on_parent.on(parent));
+    }
     if let Some(n) = gate {
         // Refers to the outer row only: PostgreSQL checks it before running the subquery
         // (a one-time filter), so a list's page is read only on its own rows.
         cond = cond.add(Expr::cust(format!("\"l__\".\"{LIST}\" = {n}")));
     }
     select.from(Alias::new(table)).cond_where(cond);
+}
+
+/// The names of the columns a read of `E`'s rows narrowed to `columns` selects (`None`: a
+/// whole row, `*`).
+fn narrowed<E: EntityTrait>(columns: Columns) -> Option<Vec<&'static str>>
+where
+    E::Model: Positional,
+{
+    (!columns.whole::<E::Model>()).then(|| columns.names::<E::Model>())
 }
 
 /// One parent's page of `table` (its sort key read as `key_as`) and, when `counted`, its
@@ -63,6 +80,9 @@ struct Lateral<'a> {
     /// With more than one nested list, the list number its rows are on ([`nests`]).
     gate: Option<usize>,
     filter: &'a Condition,
+    on_parent: Option<&'a OnParent>,
+    /// The columns of the page's rows (`None`: all of them).
+    columns: Option<&'a [&'static str]>,
     sort: &'a Sort,
     page: &'a PageRequest,
     /// A row read beside each of the page's rows ([`super::Beside`]), joined inside the
@@ -77,12 +97,21 @@ impl Lateral<'_> {
         let table = Alias::new(self.table);
         let order = self.sort.fetch_order(self.page);
         let mut page = Query::select();
-        page.column((table, Asterisk));
+        match self.columns {
+            None => {
+                page.column((table, Asterisk));
+            }
+            Some(columns) => {
+                for column in columns {
+                    page.column((table.clone(), Alias::new(*column)));
+                }
+            }
+        }
         of_parent(
             self.table,
             self.column,
             (self.parent.clone(), self.gate),
-            self.filter,
+            (self.filter, self.on_parent),
             &mut page,
         );
         page.cond_where(self.sort.within(self.page)?);
@@ -111,7 +140,7 @@ impl Lateral<'_> {
             self.table,
             self.column,
             (self.parent.clone(), self.gate),
-            self.filter,
+            (self.filter, self.on_parent),
             &mut count,
         );
         count
@@ -156,7 +185,11 @@ pub(super) fn lateral<E: EntityTrait>(
     of: &Children<'_, E>,
     beside: Option<&super::Join>,
     nests: &[Shape<'_>],
-) -> AppResult<SelectStatement> {
+) -> AppResult<SelectStatement>
+where
+    E::Model: Positional,
+{
+    let columns = narrowed::<E>(of.columns);
     let mut stmt = Query::select();
     stmt.expr_as(
         Expr::col((Alias::new("p__"), Alias::new("column1"))),
@@ -175,6 +208,8 @@ pub(super) fn lateral<E: EntityTrait>(
         parent: Expr::cust("CAST(\"p__\".\"column1\" AS BIGINT)"),
         gate: None,
         filter: &of.filter,
+        on_parent: of.on_parent,
+        columns: columns.as_deref(),
         sort: of.sort,
         page: of.page,
         beside,
@@ -193,6 +228,7 @@ pub struct Shape<'a> {
     pub table: &'static str,
     pub parent: &'static str,
     pub filter: &'a Condition,
+    pub on_parent: Option<&'a OnParent>,
     pub sort: &'a Sort,
     pub page: &'a PageRequest,
     pub counted: bool,
@@ -231,6 +267,8 @@ fn nests(stmt: &mut SelectStatement, nests: &[Shape<'_>]) -> AppResult<()> {
             parent: Expr::col((Alias::new("c__"), Alias::new("id"))),
             gate: gated.then_some(n),
             filter: nest.filter,
+            on_parent: nest.on_parent,
+            columns: None,
             sort: nest.sort,
             page: nest.page,
             beside: None,
@@ -248,14 +286,26 @@ fn nests(stmt: &mut SelectStatement, nests: &[Shape<'_>]) -> AppResult<()> {
 /// (`ROW_NUMBER`) and cut at the limit; a parent's first row outside the cursors is kept
 /// (`in__ = 0`) so that a parent with an empty page still carries its total (`COUNT`,
 /// only when counted).
-pub(super) fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement> {
+pub(super) fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement>
+where
+    E::Model: Positional,
+{
     let table = E::default().table_name().to_string();
     let parent = of.parent.as_str().to_string();
     let id_col = "id";
     // Innermost: the filtered children (with each parent's total and their sort key).
     let mut inner = Query::select();
+    match narrowed::<E>(of.columns) {
+        None => {
+            inner.column(Asterisk);
+        }
+        Some(columns) => {
+            for column in columns {
+                inner.column((Alias::new(table.as_str()), Alias::new(column)));
+            }
+        }
+    }
     inner
-        .column(Asterisk)
         .expr_as(
             Expr::col((Alias::new(table.as_str()), Alias::new(parent.as_str()))),
             Alias::new(PARENT),
@@ -266,6 +316,12 @@ pub(super) fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<Select
             of.parents.iter().copied(),
         ))
         .cond_where(of.filter.clone());
+    if let Some(on_parent) = of.on_parent {
+        inner.cond_where(on_parent.on(Expr::col((
+            Alias::new(table.as_str()),
+            Alias::new(parent.as_str()),
+        ))));
+    }
     if of.counted {
         inner.expr_as(
             Expr::cust(format!("COUNT(*) OVER (PARTITION BY \"{parent}\")")),
@@ -348,6 +404,8 @@ mod tests {
             parent: account::Column::MainAccountId,
             parents: &[1, 2, 3],
             filter: Condition::all(),
+            on_parent: None,
+            columns: Columns::ALL,
             sort: &sort,
             key: None,
             page: &page,
@@ -360,6 +418,7 @@ mod tests {
             table: "services",
             parent: "account_id",
             filter: &filter,
+            on_parent: None,
             sort: &nested,
             page: &first3,
             counted: false,

@@ -14,7 +14,7 @@ use entity::{
 use crate::db::{
     children::{Beside, Children, Folded, Join, KeyKind, Nested, fetch_folded},
     page::{self, Page, PageRequest, Sort, SortKey},
-    rows::Positional,
+    rows::{Columns, Positional},
 };
 use crate::error::AppResult;
 
@@ -187,15 +187,16 @@ pub async fn count<C: ConnectionTrait>(
 
 /// Pages of the sub-accounts of many main accounts at once, under one filter and sort (the
 /// filter's own main account is the partition and is ignored), each with its total when
-/// `counted`, `B` read beside each sub-account on a page (e.g. its `Totals`; `()` for
-/// nothing), by its id, and each of `nests`' list of each sub-account on a page read in the
-/// same statement where the engine can ([`fetch_folded`]).
+/// `counted`, only `columns` of each row read (the others blank: a narrow row is its
+/// reader's own, `db::rows::Columns`), `B` read beside each sub-account on a page (e.g. its
+/// `Totals`; `()` for nothing), by its id, and each of `nests`' list of each sub-account on
+/// a page read in the same statement where the engine can ([`fetch_folded`]).
 pub async fn sub_accounts_of<B: Beside, C: ConnectionTrait>(
     db: &C,
     (scope, mains): (Condition, &[i64]),
     filter: &AccountFilter,
     (sort, descending): (AccountSort, bool),
-    (req, counted): (&PageRequest, bool),
+    (req, counted, columns): (&PageRequest, bool, Columns),
     nests: &mut [&mut dyn Nested],
 ) -> AppResult<Folded<account::Model, B>> {
     let filter = AccountFilter {
@@ -207,6 +208,8 @@ pub async fn sub_accounts_of<B: Beside, C: ConnectionTrait>(
         parent: account::Column::MainAccountId,
         parents: mains,
         filter: condition(&filter).add(scope),
+        on_parent: None,
+        columns,
         sort: &spec,
         key: sort.key_kind(),
         page: req,

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject};
 
 use super::Account;
 use crate::{
-    db::page::PageRequest,
+    db::{page::PageRequest, rows::Columns},
     domain::account::{self as accounts, AccountFilter as DomainFilter, AccountSort},
     error::{AppError, ResultExt},
     graphql::{
@@ -139,13 +139,14 @@ pub async fn account_connection(
 
 /// The key of a main account's sub-accounts list. The main account is the key's parent: the
 /// lists of every main on a page are one batch when their filters are the same. `totals`:
-/// the rows' totals are wanted (read in the list's statement).
+/// the rows' totals are wanted (read in the list's statement); `columns`: those of the rows
+/// read ([`SubAccounts::columns`]).
 pub fn sub_accounts_key(
     main: i64,
     filter: DomainFilter,
     sort: (AccountSort, bool),
     page: PageRequest,
-    totals: bool,
+    (totals, columns): (bool, Columns),
 ) -> PageKey<SubAccounts> {
     PageKey::new(
         main,
@@ -157,6 +158,7 @@ pub fn sub_accounts_key(
             sort: sort.0,
             descending: sort.1,
             totals,
+            columns,
         },
         page,
     )
@@ -191,7 +193,7 @@ pub async fn recently_linked(
         DomainFilter::default(),
         (AccountSort::LinkedAt, true),
         PageRequest::first(limit as u64),
-        false,
+        (false, Columns::ALL),
     )
     .counted(false);
     let found = crate::graphql::loaders(ctx)?

@@ -272,7 +272,7 @@ impl Account {
             filter,
             list::sort_of(order_by),
             req,
-            list::wants_totals(ctx),
+            (list::wants_totals(ctx), crate::db::rows::Columns::ALL),
         );
         nested::sub_accounts_page(ctx, key).await
     }

@@ -397,7 +397,7 @@ impl Loaders {
                         &c.db,
                         ticket_message::Column::TicketId,
                         false,
-                        Deferred::of(&c.viewer, scope::ticket_messages),
+                        pages::Scope::parent(&c.viewer, scope::ticket_messages_of),
                     ),
                 )
             }),

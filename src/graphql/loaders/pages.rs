@@ -8,7 +8,7 @@ use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 use async_graphql::dataloader::Loader;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::{Alias, Condition, Expr, ExprTrait, Query},
+    sea_query::{Alias, Condition, Expr, ExprTrait, Query, SimpleExpr},
 };
 
 use entity::{
@@ -18,13 +18,20 @@ use entity::{
 };
 
 use crate::{
+    auth::Viewer,
     db::{
-        children::{KeyKind, Nest, fetch_children},
+        children::{KeyKind, Nest, OnParent, fetch_children},
         page::{self, Page, PageRequest, Sort},
     },
     error::AppError,
     policy::scope::Deferred,
 };
+
+impl From<Deferred> for Scope {
+    fn from(scope: Deferred) -> Self {
+        Scope::Rows(scope)
+    }
+}
 
 use super::LoadError;
 
@@ -223,13 +230,33 @@ where
     Ok(out)
 }
 
+/// Which rows of a table a list's reader may see ([`policy::scope`](crate::policy::scope)).
+pub(super) enum Scope {
+    /// A condition on each row.
+    Rows(Deferred),
+    /// A condition on the rows' parent: the rows are seen with it (a ticket's messages),
+    /// so a list of them is decided once per parent.
+    Parent(OnParent),
+}
+
+impl Scope {
+    /// The scope `build` gives `viewer` as a condition on the parent (its id an expression).
+    pub(super) fn parent(
+        viewer: &Arc<Viewer>,
+        build: fn(&Viewer, SimpleExpr) -> Condition,
+    ) -> Self {
+        let viewer = viewer.clone();
+        Self::Parent(OnParent(Arc::new(move |parent| build(&viewer, parent))))
+    }
+}
+
 /// Pages of the children of many parents: one statement per distinct (filter, page), within
 /// the viewer's `scope` of the table, in id order or by a column (then id).
 pub struct PagesOf<E: EntityTrait, F> {
     db: DatabaseConnection,
     parent: E::Column,
     descending: bool,
-    scope: Deferred,
+    scope: Scope,
     /// The column the list is sorted by before the id, and how its cursor reads it.
     key: Option<(E::Column, KeyKind)>,
     filter: PhantomData<F>,
@@ -240,13 +267,13 @@ impl<E: EntityTrait, F> PagesOf<E, F> {
         db: &DatabaseConnection,
         parent: E::Column,
         descending: bool,
-        scope: Deferred,
+        scope: impl Into<Scope>,
     ) -> Self {
         Self {
             db: db.clone(),
             parent,
             descending,
-            scope,
+            scope: scope.into(),
             key: None,
             filter: PhantomData,
         }
@@ -287,9 +314,14 @@ where
     type Entity = E;
 
     fn nest(&self, key: &PageKey<F>) -> Option<Nest<E>> {
+        let (rows, on_parent) = match &self.scope {
+            Scope::Rows(scope) => (scope.condition(), None),
+            Scope::Parent(on_parent) => (Condition::all(), Some(on_parent.clone())),
+        };
         Some(Nest {
             parent: self.parent,
-            filter: key.filter.condition().add(self.scope.condition()),
+            filter: key.filter.condition().add(rows),
+            on_parent,
             sort: Sort {
                 key: self.key.map(|(column, _)| Expr::col(column)),
                 id: Expr::col(Alias::new("id")),
@@ -385,6 +417,7 @@ impl Nests<TicketFilter> for TicketsLoader {
                 .statuses
                 .on(ticket::Column::Status)
                 .add(self.scope.condition()),
+            on_parent: None,
             sort: Sort::by_id(Alias::new("id"), true),
             key: None,
             page: key.page.clone(),

@@ -15,18 +15,22 @@ use super::{
 };
 use crate::{
     auth::Viewer,
-    db::{children::Nested, page::PageRequest},
+    db::{children::Nested, page::PageRequest, rows::Columns},
     domain::service::Totals,
 };
 
-/// A main account's sub-accounts list: what narrows it, how it is sorted, and whether its
-/// rows' totals are wanted (read in the same statement, [`SubAccountsLoader`]).
+/// A main account's sub-accounts list: what narrows it, how it is sorted, whether its
+/// rows' totals are wanted (read in the same statement, [`SubAccountsLoader`]) and which of
+/// their columns: a compiled plan reads those it writes and those the policy decides with
+/// (`plan`), the resolvers whole rows ([`Columns::ALL`]). Narrow rows stay under their own
+/// key: no reader expecting whole rows is handed one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SubAccounts {
     pub filter: crate::domain::account::AccountFilter,
     pub sort: crate::domain::account::AccountSort,
     pub descending: bool,
     pub totals: bool,
+    pub columns: Columns,
 }
 
 /// The sub-accounts lists of many main accounts: one statement per distinct list asked and
@@ -57,7 +61,7 @@ impl SubAccountsLoader {
             (scope, mains),
             &list.filter,
             (list.sort, list.descending),
-            (page, counted),
+            (page, counted, list.columns),
             nests,
         )
         .await
@@ -65,9 +69,9 @@ impl SubAccountsLoader {
     }
 
     /// The pages `keys` ask for (one statement per distinct list and scope; the rows'
-    /// totals handed to the totals loader when the list wants them), and each of `nests`'
-    /// page of each sub-account on them, read in the same statements where the engine can
-    /// (kept by each nest).
+    /// totals handed to the totals loader when the list wants them; whole rows to the account
+    /// loader), and each of `nests`' page of each sub-account on them, read in the same
+    /// statements where the engine can (kept by each nest).
     pub async fn pages(
         &self,
         keys: &[PageKey<SubAccounts>],
@@ -94,9 +98,11 @@ impl SubAccountsLoader {
                 spread(&mut out, &group, mains, pages);
             }
         }
-        for (page, _) in out.values() {
-            self.seen
-                .add(page.items.iter().map(|(_, row)| (row.id, row)));
+        for (key, (page, _)) in &out {
+            if key.filter.columns == Columns::ALL {
+                self.seen
+                    .add(page.items.iter().map(|(_, row)| (row.id, row)));
+            }
         }
         Ok(out)
     }
