@@ -147,11 +147,7 @@ pub fn position(names: &[String], name: &str) -> Result<usize, DbErr> {
 impl Positions {
     /// `M`'s columns among a result's column `names` (`QueryResult::column_names`).
     pub fn of<M: Positional>(names: &[String]) -> Result<Self, DbErr> {
-        M::COLUMNS
-            .iter()
-            .map(|column| position(names, column))
-            .collect::<Result<_, _>>()
-            .map(Self)
+        Self::narrow::<M>(names, Columns::ALL)
     }
 
     /// `M`'s `columns` among a result's column `names`, the others left out (read as
@@ -202,11 +198,6 @@ impl Columns {
             }
         }
         Self(bits)
-    }
-
-    /// These and `other`'s.
-    pub fn and(self, other: Self) -> Self {
-        Self(self.0 | other.0)
     }
 
     fn has(self, n: usize) -> bool {

@@ -403,8 +403,6 @@ impl Run<'_> {
     }
 }
 
-/// The key of each allowed object's list (`None` for one its guard refused), its total read
-/// only when `counted`.
 /// Whether `sel` or a selection below it names messages' authors.
 fn names_authors(sel: &Sel) -> bool {
     sel.fields.iter().any(|f| match &f.kind {
@@ -415,6 +413,8 @@ fn names_authors(sel: &Sel) -> bool {
     })
 }
 
+/// The key of each allowed object's list (`None` for one its guard refused), its total read
+/// only when `counted`.
 fn keys<F>(
     of: &[Option<&Obj>],
     counted: bool,

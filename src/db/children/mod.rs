@@ -100,11 +100,7 @@ impl Layout {
             rows: Rows {
                 total: counted.then(|| position(names, TOTAL)).transpose()?,
                 key: keyed.then(|| position(names, KEY)).transpose()?,
-                model: if columns.whole::<M>() {
-                    Positions::of::<M>(names)?
-                } else {
-                    Positions::narrow::<M>(names, columns)?
-                },
+                model: Positions::narrow::<M>(names, columns)?,
             },
             beside: beside
                 .iter()

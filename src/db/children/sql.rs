@@ -71,6 +71,20 @@ where
     (!columns.whole::<E::Model>()).then(|| columns.names::<E::Model>())
 }
 
+/// Selects `table`'s `columns` ([`narrowed`]; `None`: all of them).
+fn select_columns(select: &mut SelectStatement, table: &str, columns: Option<&[&'static str]>) {
+    match columns {
+        None => {
+            select.column((Alias::new(table), Asterisk));
+        }
+        Some(columns) => {
+            for column in columns {
+                select.column((Alias::new(table), Alias::new(*column)));
+            }
+        }
+    }
+}
+
 /// One parent's page of `table` (its sort key read as `key_as`) and, when `counted`, its
 /// total (as `total_as`): the two `LATERAL` subqueries of a page.
 struct Lateral<'a> {
@@ -94,19 +108,9 @@ struct Lateral<'a> {
 impl Lateral<'_> {
     /// The page: its cursors and limit inside, so an index range per parent.
     fn page(&self, key_as: &str) -> AppResult<SelectStatement> {
-        let table = Alias::new(self.table);
         let order = self.sort.fetch_order(self.page);
         let mut page = Query::select();
-        match self.columns {
-            None => {
-                page.column((table, Asterisk));
-            }
-            Some(columns) => {
-                for column in columns {
-                    page.column((table.clone(), Alias::new(*column)));
-                }
-            }
-        }
+        select_columns(&mut page, self.table, self.columns);
         of_parent(
             self.table,
             self.column,
@@ -295,16 +299,7 @@ where
     let id_col = "id";
     // Innermost: the filtered children (with each parent's total and their sort key).
     let mut inner = Query::select();
-    match narrowed::<E>(of.columns) {
-        None => {
-            inner.column(Asterisk);
-        }
-        Some(columns) => {
-            for column in columns {
-                inner.column((Alias::new(table.as_str()), Alias::new(column)));
-            }
-        }
-    }
+    select_columns(&mut inner, &table, narrowed::<E>(of.columns).as_deref());
     inner
         .expr_as(
             Expr::col((Alias::new(table.as_str()), Alias::new(parent.as_str()))),

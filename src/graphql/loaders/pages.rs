@@ -27,12 +27,6 @@ use crate::{
     policy::scope::Deferred,
 };
 
-impl From<Deferred> for Scope {
-    fn from(scope: Deferred) -> Self {
-        Scope::Rows(scope)
-    }
-}
-
 use super::LoadError;
 
 /// The key of a nested page: the parent, what narrows the list, the page asked for, and
@@ -247,6 +241,12 @@ impl Scope {
     ) -> Self {
         let viewer = viewer.clone();
         Self::Parent(OnParent(Arc::new(move |parent| build(&viewer, parent))))
+    }
+}
+
+impl From<Deferred> for Scope {
+    fn from(scope: Deferred) -> Self {
+        Scope::Rows(scope)
     }
 }
 
