@@ -179,8 +179,8 @@ impl Positions {
 
 /// Some of a model's columns, by their place in [`Positional::COLUMNS`]: what a narrow read
 /// selects (the columns a request asks for, those the policy decides with, the key), the
-/// others read as blanks. A model read so is the reader's own: it is never cached where a
-/// whole row is expected (`graphql::loaders::SubAccounts`).
+/// others read as blanks. A model read so is kept with its columns: it is handed only to
+/// a reader of no more than those (`graphql::loaders::Seen`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Columns(u64);
 
@@ -188,7 +188,7 @@ impl Columns {
     /// Every column: a whole row.
     pub const ALL: Self = Self(u64::MAX);
 
-    /// The columns named `names` of `M` (a name `M` has not: every column).
+    /// The columns named `names` of `M` (a name `M` has not, or all of them: every column).
     pub fn of<M: Positional>(names: &[&str]) -> Self {
         let mut bits = 0u64;
         for name in names {
@@ -197,7 +197,17 @@ impl Columns {
                 _ => return Self::ALL,
             }
         }
-        Self(bits)
+        let columns = Self(bits);
+        if columns.whole::<M>() {
+            Self::ALL
+        } else {
+            columns
+        }
+    }
+
+    /// Whether every one of `other` is among them.
+    pub fn hold(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
     }
 
     fn has(self, n: usize) -> bool {

@@ -39,7 +39,7 @@ pub async fn rows_of(
         l.document.load_many(wanted.documents.iter().copied()),
         l.tariff.load_many(wanted.tariffs.iter().copied()),
         l.staff_user.load_many(wanted.staff.iter().copied()),
-        l.account.load_many(wanted.accounts.iter().copied()),
+        l.accounts_to_read(wanted.accounts.iter().copied()),
     )?;
     let mut rows = Rows {
         accounts,
@@ -54,7 +54,7 @@ pub async fn rows_of(
     // Owners came along with their rows (the loaders prime them): no statement of their own.
     let owners = rows.owners();
     if !owners.is_empty() {
-        rows.accounts.extend(l.account.load_many(owners).await?);
+        rows.accounts.extend(l.accounts_to_read(owners).await?);
     }
     Ok(rows)
 }

@@ -284,7 +284,7 @@ impl Run<'_> {
                     }
                 }
                 // Lists are read by the account's id; but the authors of messages below are
-                // named from the page's rows (whole rows, handed to the account loader).
+                // named from the page's rows, with a reader's columns.
                 Kind::One(
                     Link::SubAccounts(_)
                     | Link::Services(_)
@@ -294,7 +294,7 @@ impl Run<'_> {
                     list,
                 ) => {
                     if names_authors(list) {
-                        return Ok(false);
+                        names.extend(crate::domain::record::NAME_COLUMNS);
                     }
                 }
                 _ => return Ok(false),

@@ -349,10 +349,10 @@ fn objects_of_an_account_are_seen_with_the_permission_that_opens_them() {
     ));
 }
 
-/// An account read with only its policy columns (the others blank, as a narrow read leaves
+/// An account read with only the columns `kept` (the others blank, as a narrow read leaves
 /// them: `db::rows::Columns`).
-fn policy_columns_only(a: &account::Model) -> account::Model {
-    let kept = |name: &str| ACCOUNT_COLUMNS.contains(&name);
+fn columns_only(a: &account::Model, kept: &[&str]) -> account::Model {
+    let kept = |name: &str| kept.contains(&name);
     let blank_text = |name: &str, v: &String| if kept(name) { v.clone() } else { String::new() };
     account::Model {
         login: blank_text("login", &a.login),
@@ -387,8 +387,8 @@ fn policy_columns_only(a: &account::Model) -> account::Model {
     }
 }
 
-#[test]
-fn an_account_is_decided_by_its_policy_columns_alone() {
+/// Accounts of every kind, with the columns a narrow read leaves out filled in.
+fn targets() -> Vec<account::Model> {
     let mut targets = Vec::new();
     for kind in [SubAccountType::Aggregated, SubAccountType::Independent] {
         for main in [1, 3] {
@@ -402,6 +402,12 @@ fn an_account_is_decided_by_its_policy_columns_alone() {
     }
     targets.push(account(1, None, true));
     targets.push(account(4, None, false));
+    targets
+}
+
+/// Viewers of every kind: staff, the server, nobody, mains and sub-accounts with and
+/// without management and independent access.
+fn viewers() -> Vec<Viewer> {
     let admin = Viewer::Admin(StaffViewer {
         id: 1,
         full_name: "S".into(),
@@ -416,9 +422,15 @@ fn an_account_is_decided_by_its_policy_columns_alone() {
             ));
         }
     }
-    for viewer in &viewers {
+    viewers
+}
+
+#[test]
+fn an_account_is_decided_by_its_policy_columns_alone() {
+    let targets = targets();
+    for viewer in &viewers() {
         for target in &targets {
-            let narrow = policy_columns_only(target);
+            let narrow = columns_only(target, ACCOUNT_COLUMNS);
             assert_ne!(&narrow, target, "the narrow row leaves columns out");
             for action in ALL
                 .into_iter()
@@ -427,6 +439,39 @@ fn an_account_is_decided_by_its_policy_columns_alone() {
                 let whole = authorize(viewer, action, Target::Account(target)).is_ok();
                 let read = authorize(viewer, action, Target::Account(&narrow)).is_ok();
                 assert_eq!(whole, read, "{action:?} on {} by {viewer:?}", target.id);
+            }
+        }
+    }
+}
+
+/// The reader of derived records (`domain::record::Reader`) names and decides about an
+/// account read with only its columns as about the whole row.
+#[test]
+fn a_reader_names_an_account_from_its_columns_alone() {
+    use crate::domain::record::{Guard, Reader, Ref, Rows, account_columns};
+    let kept: Vec<&str> = account_columns().collect();
+    let rows = |a: account::Model| Rows {
+        accounts: [(a.id, a)].into(),
+        ..Default::default()
+    };
+    for viewer in &viewers() {
+        for target in targets() {
+            let narrow = rows(columns_only(&target, &kept));
+            assert_ne!(narrow.accounts[&target.id], target, "columns are left out");
+            let id = target.id;
+            let whole = rows(target);
+            let (whole, narrow) = (Reader::new(viewer, &whole), Reader::new(viewer, &narrow));
+            assert_eq!(
+                whole.account_name(id),
+                narrow.account_name(id),
+                "{viewer:?}"
+            );
+            for guard in [
+                Guard::Sees(Ref::Account(id)),
+                Guard::Balance(id),
+                Guard::Billing(id),
+            ] {
+                assert_eq!(whole.passes(guard), narrow.passes(guard), "{guard:?}");
             }
         }
     }

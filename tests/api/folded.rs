@@ -388,6 +388,16 @@ async fn the_authors_on_a_page_of_sub_accounts_are_not_read_again() {
             let messages = &row["tickets"]["nodes"][0]["messages"]["nodes"];
             assert_eq!(messages[0]["authorName"], row["fullName"], "{path}: {row}");
         }
+        // A page that does not show the names still reads what names its authors (a plan's
+        // page reads only the columns it needs).
+        let unnamed = AUTHORS.replace("login fullName", "login");
+        let (statements, named) = cost(on, &token, &unnamed, &none).await;
+        assert_eq!(statements, bare, "{path}: the authors were read again");
+        let named = &named["viewer"]["account"]["subAccounts"]["nodes"];
+        for (row, shown) in rows.iter().zip(named.as_array().expect("the page's rows")) {
+            let author = &shown["tickets"]["nodes"][0]["messages"]["nodes"][0]["authorName"];
+            assert_eq!(author, &row["fullName"], "{path}: {shown}");
+        }
     }
     // An author who is not on the page (the main account replies) is read, and named as
     // in the thread read on its own.

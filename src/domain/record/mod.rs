@@ -12,7 +12,7 @@
 mod reader;
 mod rows;
 
-pub use reader::Reader;
+pub use reader::{NAME_COLUMNS, Reader, account_columns};
 pub use rows::{Rows, Wanted};
 
 use entity::enums::ActorKind;

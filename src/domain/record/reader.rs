@@ -14,6 +14,16 @@ use crate::{
 /// How the server's own work is keyed in the ledger (`Actor::key`).
 pub const SYSTEM: &str = "system";
 
+/// The columns of an account a reader reads besides those the policy decides with
+/// ([`policy::ACCOUNT_COLUMNS`]): an account read with only these is named and decided as
+/// the whole row (`policy::tests::a_reader_names_an_account_from_its_columns_alone`).
+pub const NAME_COLUMNS: &[&str] = &["full_name"];
+
+/// Every column of an account a reader reads: the policy's and [`NAME_COLUMNS`].
+pub fn account_columns() -> impl Iterator<Item = &'static str> {
+    policy::ACCOUNT_COLUMNS.iter().chain(NAME_COLUMNS).copied()
+}
+
 /// A viewer reading records in its language, with the rows they name.
 #[derive(Clone, Copy)]
 pub struct Reader<'a> {

@@ -54,6 +54,8 @@ impl FromIterator<Ref> for Wanted {
 /// Rows by id, per kind. A missing row is an object nobody sees.
 #[derive(Debug, Clone, Default)]
 pub struct Rows {
+    /// Whole rows when read by [`Rows::load`]; through a request's loaders, rows with at
+    /// least the columns a reader reads ([`super::account_columns`]), the others maybe blank.
     pub accounts: HashMap<i64, account::Model>,
     pub orders: HashMap<i64, order::Model>,
     pub invoices: HashMap<i64, invoice::Model>,

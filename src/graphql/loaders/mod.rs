@@ -164,6 +164,23 @@ impl Loaders {
         self.batcher.clone()
     }
 
+    /// Accounts by id for a reader of derived records, which reads only some of their
+    /// columns ([`crate::domain::record::account_columns`]): rows this request read with
+    /// those (a compiled plan's page) as they are, the rest through the account loader.
+    pub async fn accounts_to_read(
+        &self,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<std::collections::HashMap<i64, account::Model>, LoadError> {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let names: Vec<&str> = crate::domain::record::account_columns().collect();
+        let columns = crate::db::rows::Columns::of::<account::Model>(&names);
+        let (mut found, rest) = self.made.seen_accounts.take(&ids, columns);
+        if !rest.is_empty() {
+            found.extend(self.account.load_many(rest).await?);
+        }
+        Ok(found)
+    }
+
     /// The loaders of one request by `viewer`: its lists read through the viewer's scopes.
     pub fn new(state: &AppState, viewer: &Viewer) -> Self {
         let db = &state.db;

@@ -14,7 +14,7 @@ use entity::{account, change_request, tariff};
 
 use super::{Cached, LoadError, failed};
 use crate::{
-    db::page,
+    db::{page, rows::Columns},
     domain::{self, service::Totals},
     policy::scope::Deferred,
 };
@@ -55,12 +55,15 @@ impl<E: EntityTrait> ById<E> {
 }
 
 /// Rows of a table this request has read in a statement of another loader (the rows of a
-/// page of sub-accounts), for a load by id of the same table to take instead of reading
-/// them again: e.g. the authors of the messages under a page of sub-accounts are mostly
-/// those sub-accounts. Handing a page's rows over costs a pointer each; only the rows a
-/// load asks for are copied. Forgotten with the loaders' values (a subscription's next
-/// event reads afresh: [`crate::graphql::batch::Forget`]).
-pub struct Seen<M>(std::sync::Mutex<HashMap<i64, Arc<M>>>);
+/// page of sub-accounts), each with the columns it was read with, for a load by id of the
+/// same table to take instead of reading them again: e.g. the authors of the messages under
+/// a page of sub-accounts are mostly those sub-accounts. A load takes only rows that hold
+/// the columns it reads: the account loader whole rows, the reader of derived records those
+/// with a reader's columns ([`super::Loaders::accounts_to_read`]). Handing a page's rows
+/// over costs a pointer each; only the rows a load asks for are copied. Forgotten with the
+/// loaders' values (a subscription's next event reads afresh:
+/// [`crate::graphql::batch::Forget`]).
+pub struct Seen<M>(std::sync::Mutex<HashMap<i64, (Columns, Arc<M>)>>);
 
 impl<M> Default for Seen<M> {
     fn default() -> Self {
@@ -75,25 +78,36 @@ impl<M: Send + Sync> crate::graphql::batch::Forget for Seen<M> {
 }
 
 impl<M: Clone> Seen<M> {
-    /// Keeps `rows` (by id) for later loads.
-    pub fn add<'a>(&self, rows: impl IntoIterator<Item = (i64, &'a Arc<M>)>)
+    /// Keeps `rows` (by id), read with `columns`, for later loads; a row kept with fewer
+    /// columns gives way to it.
+    pub fn add<'a>(&self, columns: Columns, rows: impl IntoIterator<Item = (i64, &'a Arc<M>)>)
     where
         M: 'a,
     {
+        use std::collections::hash_map::Entry;
         let mut seen = crate::graphql::batch::lock(&self.0);
         for (id, row) in rows {
-            seen.entry(id).or_insert_with(|| row.clone());
+            match seen.entry(id) {
+                Entry::Vacant(place) => {
+                    place.insert((columns, row.clone()));
+                }
+                Entry::Occupied(mut place) => {
+                    if place.get().0 != columns && columns.hold(place.get().0) {
+                        place.insert((columns, row.clone()));
+                    }
+                }
+            }
         }
     }
 
-    /// The rows of `keys` that were seen, and the keys that were not.
-    fn take(&self, keys: &[i64]) -> (HashMap<i64, M>, Vec<i64>) {
+    /// The rows of `keys` that were seen with at least `columns`, and the keys that were not.
+    pub fn take(&self, keys: &[i64], columns: Columns) -> (HashMap<i64, M>, Vec<i64>) {
         let seen = crate::graphql::batch::lock(&self.0);
         let mut found = HashMap::new();
         let mut rest = Vec::new();
         for key in keys {
-            match seen.get(key) {
-                Some(row) => {
+            match seen.get(key).filter(|(held, _)| held.hold(columns)) {
+                Some((_, row)) => {
                     found.insert(*key, M::clone(row));
                 }
                 None => rest.push(*key),
@@ -125,7 +139,7 @@ where
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
         let (mut found, rest) = match &self.seen {
             Some(seen) => {
-                let (found, rest) = seen.take(keys);
+                let (found, rest) = seen.take(keys, Columns::ALL);
                 (found, std::borrow::Cow::Owned(rest))
             }
             None => (HashMap::new(), std::borrow::Cow::Borrowed(keys)),

@@ -23,7 +23,8 @@ use crate::{
 /// rows' totals are wanted (read in the same statement, [`SubAccountsLoader`]) and which of
 /// their columns: a compiled plan reads those it writes and those the policy decides with
 /// (`plan`), the resolvers whole rows ([`Columns::ALL`]). Narrow rows stay under their own
-/// key: no reader expecting whole rows is handed one.
+/// key, and are handed on with their columns ([`super::Seen`]): no reader expecting more
+/// columns is handed one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SubAccounts {
     pub filter: crate::domain::account::AccountFilter,
@@ -37,9 +38,9 @@ pub struct SubAccounts {
 /// per scope its mains' sub-accounts are read through (`policy::scope::sub_accounts_of`:
 /// none for the viewer's own, the accounts scope for any other). When the list's totals are
 /// wanted, each sub-account's totals row is read beside it and handed to the totals loader,
-/// which then has no statement to send for them. The rows themselves are handed to the
-/// account loader ([`super::Seen`]): a sub-account asked for by id later in the request
-/// (a message's author) is not read again.
+/// which then has no statement to send for them. The rows themselves are kept for loads by
+/// id ([`super::Seen`]): a sub-account asked for by id later in the request (a message's
+/// author) is not read again.
 pub struct SubAccountsLoader {
     pub(super) db: DatabaseConnection,
     pub(super) viewer: Arc<Viewer>,
@@ -99,10 +100,10 @@ impl SubAccountsLoader {
             }
         }
         for (key, (page, _)) in &out {
-            if key.filter.columns == Columns::ALL {
-                self.seen
-                    .add(page.items.iter().map(|(_, row)| (row.id, row)));
-            }
+            self.seen.add(
+                key.filter.columns,
+                page.items.iter().map(|(_, row)| (row.id, row)),
+            );
         }
         Ok(out)
     }
