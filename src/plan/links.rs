@@ -168,12 +168,12 @@ impl Run<'_> {
     }
 
     /// A page of sub-accounts of each allowed main account, only the columns its rows
-    /// (`rows`, a connection's selection) write read ([`Run::account_columns`]); `nested`:
-    /// the lists of each sub-account the rows select, read in the page's statement where it
-    /// can ([`fold`]).
+    /// (`rows`, [`Run::rows_of`]) write read ([`Run::account_columns`]); `nested`: the lists
+    /// of each sub-account the rows select, read in the page's statement where it can
+    /// ([`fold`]).
     pub(super) async fn sub_accounts(
         &self,
-        (args, rows): (&Args, &Sel),
+        (args, rows): (&Args, &[&Sel]),
         of: &[Option<&Obj>],
         (counted, totals): (bool, bool),
         nested: &[&Field],
@@ -252,11 +252,11 @@ impl Run<'_> {
         Ok(self.loaders.folding(under, folds).await?)
     }
 
-    /// The columns of the accounts a connection's rows (`conn`) write for this request, and
-    /// those the policy decides with ([`policy::ACCOUNT_COLUMNS`]).
-    fn account_columns(&self, conn: &Sel) -> Result<Columns, Fallback> {
+    /// The columns of the accounts a connection's rows (`rows`, [`Run::rows_of`]) write for
+    /// this request, and those the policy decides with ([`policy::ACCOUNT_COLUMNS`]).
+    fn account_columns(&self, rows: &[&Sel]) -> Result<Columns, Fallback> {
         let mut names = policy::ACCOUNT_COLUMNS.to_vec();
-        for rows in self.rows_of(conn)? {
+        for rows in rows {
             if !self.row_columns(rows, &mut names)? {
                 return Ok(Columns::ALL);
             }

@@ -268,9 +268,10 @@ impl Run<'_> {
         Ok(rows)
     }
 
-    /// Whether a connection's rows answer `scalar` for this request.
-    pub(super) fn rows_ask(&self, conn: &Sel, wanted: &[Scalar]) -> Result<bool, Fallback> {
-        for rows in self.rows_of(conn)? {
+    /// Whether a connection's rows (`rows`, [`Run::rows_of`]) answer one of `wanted` for
+    /// this request.
+    pub(super) fn rows_ask(&self, rows: &[&Sel], wanted: &[Scalar]) -> Result<bool, Fallback> {
+        for rows in rows {
             if self.asks(rows, wanted)? {
                 return Ok(true);
             }
@@ -278,11 +279,12 @@ impl Run<'_> {
         Ok(false)
     }
 
-    /// The lists of an account a connection's rows select for this request (a page of
-    /// sub-accounts reads them in its own statement where it can: [`Run::sub_accounts`]).
-    fn nested_lists<'s>(&self, conn: &'s Sel) -> Result<Vec<&'s Field>, Fallback> {
+    /// The lists of an account a connection's rows (`rows`, [`Run::rows_of`]) select for
+    /// this request (a page of sub-accounts reads them in its own statement where it can:
+    /// [`Run::sub_accounts`]).
+    fn nested_lists<'s>(&self, rows: &[&'s Sel]) -> Result<Vec<&'s Field>, Fallback> {
         let mut lists = Vec::new();
-        for rows in self.rows_of(conn)? {
+        for rows in rows {
             lists.extend(self.lists(rows)?);
         }
         Ok(lists)
@@ -389,13 +391,15 @@ impl Run<'_> {
             Link::Invoice => reached.extend(self.invoices(&allowed).await?),
             Link::Lines => reached.extend(self.lines(&allowed).await?),
             Link::SubAccounts(args) => {
+                // The page's rows' selections, found once for all that depends on them.
+                let rows = self.rows_of(child)?;
                 let totals = self.rows_ask(
-                    child,
+                    &rows,
                     &[Scalar::ActiveServicesCount, Scalar::TotalServiceCost],
                 )?;
-                let nested = self.nested_lists(child)?;
+                let nested = self.nested_lists(&rows)?;
                 reached.extend(
-                    self.sub_accounts((args, child), &allowed, (counted()?, totals), &nested)
+                    self.sub_accounts((args, &rows), &allowed, (counted()?, totals), &nested)
                         .await?,
                 )
             }
