@@ -187,10 +187,10 @@ pub async fn count<C: ConnectionTrait>(
 
 /// Pages of the sub-accounts of many main accounts at once, under one filter and sort (the
 /// filter's own main account is the partition and is ignored), each with its total when
-/// `counted`, only `columns` of each row read (the others blank: a narrow row is its
-/// reader's own, `db::rows::Columns`), `B` read beside each sub-account on a page (e.g. its
-/// `Totals`; `()` for nothing), by its id, and each of `nests`' list of each sub-account on
-/// a page read in the same statement where the engine can ([`fetch_folded`]).
+/// `counted`, only `columns` of each row read (the others blank, `db::rows::Columns`), `B`
+/// read beside each sub-account on a page (e.g. its `Totals`; `()` for nothing), by its id,
+/// and each of `nests`' list of each sub-account on a page read in the same statement where
+/// the engine can ([`fetch_folded`]).
 pub async fn sub_accounts_of<B: Beside, C: ConnectionTrait>(
     db: &C,
     (scope, mains): (Condition, &[i64]),

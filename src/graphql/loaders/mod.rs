@@ -171,10 +171,14 @@ impl Loaders {
         &self,
         ids: impl IntoIterator<Item = i64>,
     ) -> Result<std::collections::HashMap<i64, account::Model>, LoadError> {
+        use crate::db::rows::Columns;
+        // Found once: it is asked for each derived record a request reads.
+        static READ: std::sync::LazyLock<Columns> = std::sync::LazyLock::new(|| {
+            let names: Vec<&str> = crate::domain::record::account_columns().collect();
+            Columns::of::<account::Model>(&names)
+        });
         let ids: Vec<i64> = ids.into_iter().collect();
-        let names: Vec<&str> = crate::domain::record::account_columns().collect();
-        let columns = crate::db::rows::Columns::of::<account::Model>(&names);
-        let (mut found, rest) = self.made.seen_accounts.take(&ids, columns);
+        let (mut found, rest) = self.made.seen_accounts.take(&ids, *READ);
         if !rest.is_empty() {
             found.extend(self.account.load_many(rest).await?);
         }
