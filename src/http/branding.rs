@@ -32,7 +32,7 @@ pub(super) async fn logo(
     let Ok(partner_id) = ids::decode(Kind::Partner, &id.into()) else {
         return not_found();
     };
-    match branding::logo(&ctx.state.db, partner_id).await {
+    match branding::logo(&ctx.state().db, partner_id).await {
         Ok((kind, digest, bytes)) => {
             // The address names this logo: it never changes. Any other address is revalidated.
             let current = version

@@ -31,10 +31,10 @@ pub(super) async fn download(
     let (Ok(id), Some(expires), Some(sig)) = (id.parse::<i64>(), params.expires, params.sig) else {
         return forbidden();
     };
-    if !document::verify_link(&ctx.state.link_key, id, expires, &sig, chrono::Utc::now()) {
+    if !document::verify_link(&ctx.state().link_key, id, expires, &sig, chrono::Utc::now()) {
         return forbidden();
     }
-    match document::fetch(&ctx.state.db, id).await {
+    match document::fetch(&ctx.state().db, id).await {
         Ok((doc, bytes)) => {
             let disposition = if params.download.is_some() {
                 "attachment"

@@ -35,15 +35,15 @@ pub(super) async fn activity(
     };
     let now = chrono::Utc::now();
     let Some(filter) =
-        feed::verify_export(&ctx.state.link_key, &subject, &filter, expires, &sig, now)
+        feed::verify_export(&ctx.state().link_key, &subject, &filter, expires, &sig, now)
     else {
         return forbidden();
     };
     let Some(subject) = Subject::parse(&subject) else {
         return forbidden();
     };
-    let db = &ctx.state.db;
-    let csv = match ctx.state.viewers.viewer(db, subject).await {
+    let db = &ctx.state().db;
+    let csv = match ctx.state().viewers.viewer(db, subject).await {
         Ok(viewer) => feed::export_csv(db, &viewer, &filter).await,
         Err(e) => Err(e),
     };

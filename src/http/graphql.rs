@@ -69,7 +69,7 @@ fn document_error_status(json_type: &str) -> StatusCode {
 
 /// Who is calling, from the request's headers and connection.
 fn caller(ctx: &Ctx, headers: &HeaderMap, peer: Option<std::net::IpAddr>) -> Caller {
-    let (address, client) = origin::of(peer, headers, &ctx.state.config.trusted_proxies);
+    let (address, client) = origin::of(peer, headers, &ctx.state().config.trusted_proxies);
     let credential = match headers.get(header::AUTHORIZATION) {
         None => Credential::None,
         // Not text at all: a malformed header, refused as such by the gate.
@@ -198,7 +198,7 @@ pub(super) async fn post(
         .unwrap_or("");
     // One limit per kind of body: JSON operations are small; an upload is its file plus the
     // form (`PORTAL_UPLOAD_LIMIT_MIB`).
-    let max_upload = ctx.state.config.max_upload_bytes;
+    let max_upload = ctx.state().config.max_upload_bytes;
     let multipart = content_type.starts_with("multipart/form-data");
     let limit = if multipart {
         max_upload + FORM_ROOM

@@ -16,8 +16,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::AppState;
-
 const ALLOWED_METHODS: &str = "GET, POST, OPTIONS";
 const ALLOWED_HEADERS: &str =
     "authorization, content-type, accept, x-requested-with, apollo-require-preflight, traceparent";
@@ -34,8 +32,8 @@ fn allowed_origin(headers: &HeaderMap, allowed: &[String]) -> Option<HeaderValue
         .then(|| origin.clone())
 }
 
-pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let origin = allowed_origin(req.headers(), &state.config.cors_origins);
+pub(super) async fn apply(State(ctx): State<super::Ctx>, req: Request, next: Next) -> Response {
+    let origin = allowed_origin(req.headers(), &ctx.state().config.cors_origins);
     let preflight = req.method() == Method::OPTIONS
         && req
             .headers()

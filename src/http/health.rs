@@ -14,10 +14,10 @@ use crate::db;
 use super::Ctx;
 
 pub(super) async fn readyz(State(ctx): State<Ctx>) -> impl IntoResponse {
-    if ctx.state.shutdown.begun() {
+    if ctx.state().shutdown.begun() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     }
-    let ok = tokio::time::timeout(Duration::from_secs(2), db::ping(&ctx.state.db))
+    let ok = tokio::time::timeout(Duration::from_secs(2), db::ping(&ctx.state().db))
         .await
         .unwrap_or(false);
     if ok {
@@ -45,9 +45,9 @@ pub(super) async fn metrics(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    match (&ctx.state.config.metrics_token, sent) {
+    match (&ctx.state().config.metrics_token, sent) {
         (Some(token), Some(sent)) if same(token.as_bytes(), sent.trim().as_bytes()) => {
-            exposition(&ctx.state).into_response()
+            exposition(ctx.state()).into_response()
         }
         _ => StatusCode::NOT_FOUND.into_response(),
     }

@@ -35,10 +35,17 @@ use crate::{AppState, gate::Gate};
 
 pub use graphql::BODY_LIMIT;
 
+/// What every route and layer reads: the gate, and through it the process's state. One
+/// `Arc`: a request clones a pointer, not each of the state's handles.
 #[derive(Clone)]
 pub(crate) struct Ctx {
-    pub(crate) state: AppState,
     pub(crate) gate: std::sync::Arc<Gate>,
+}
+
+impl Ctx {
+    pub(crate) fn state(&self) -> &AppState {
+        &self.gate.state
+    }
 }
 
 /// The whole application as an axum router, testable without a socket.
@@ -50,10 +57,8 @@ pub fn app(state: AppState) -> Router {
 }
 
 pub fn router(gate: Gate) -> Router {
-    let state = gate.state.clone();
-    let timeout = state.config.request_timeout;
+    let timeout = gate.state.config.request_timeout;
     let ctx = Ctx {
-        state: state.clone(),
         gate: std::sync::Arc::new(gate),
     };
     let x_request_id = header::HeaderName::from_static("x-request-id");
@@ -71,10 +76,10 @@ pub fn router(gate: Gate) -> Router {
         .route("/portal/", get(portal::page))
         .route("/portal", get(portal::root))
         .route("/portal/{file}", get(portal::asset))
-        .with_state(ctx)
-        .layer(middleware::from_fn_with_state(state.clone(), refuse_while_stopping))
-        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
-        .layer(middleware::from_fn_with_state(state, headers::apply))
+        .with_state(ctx.clone())
+        .layer(middleware::from_fn_with_state(ctx.clone(), refuse_while_stopping))
+        .layer(middleware::from_fn_with_state(ctx.clone(), count_requests))
+        .layer(middleware::from_fn_with_state(ctx, headers::apply))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -120,12 +125,8 @@ fn log_failure(
 /// Once the process is stopping, a request that still arrives on an open connection is
 /// refused with 503 and `Retry-After` (another replica, or this one restarted, answers it);
 /// the connection closes after the answer. `/readyz` answers itself (503: drain me).
-async fn refuse_while_stopping(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
-    if !state.shutdown.begun() || req.uri().path() == "/readyz" {
+async fn refuse_while_stopping(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
+    if !ctx.state().shutdown.begun() || req.uri().path() == "/readyz" {
         return next.run(req).await;
     }
     let mut response = graphql::error_response(
@@ -145,10 +146,10 @@ async fn refuse_while_stopping(
     response
 }
 
-async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn count_requests(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let mut response = next.run(req).await;
-    state
+    ctx.state()
         .metrics
         .record_request(response.status().as_u16(), started.elapsed());
     // Inside the request's span (the trace layer is outside this one).

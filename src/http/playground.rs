@@ -107,7 +107,7 @@ pub(super) async fn asset(
     Path(file): Path<String>,
 ) -> Response {
     // The page asks for them by version (VERSIONED_INDEX): a new build, a new URL.
-    let logins = crate::gate::trusted::Logins::of(&ctx.state.config);
+    let logins = crate::gate::trusted::Logins::of(&ctx.state().config);
     embedded(
         &file,
         "examples.js",

@@ -61,6 +61,6 @@ pub(super) async fn asset(
     Path(file): Path<String>,
 ) -> Response {
     // Embedded in this build: a new server brings a new page.
-    let logins = crate::gate::trusted::Logins::of(&ctx.state.config);
+    let logins = crate::gate::trusted::Logins::of(&ctx.state().config);
     super::playground::embedded(&file, "operations.js", logins, ASSETS, "no-cache")
 }

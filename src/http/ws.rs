@@ -41,7 +41,7 @@ pub(super) async fn ws(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let peer = peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip());
-    let (address, client) = origin::of(peer, &headers, &ctx.state.config.trusted_proxies);
+    let (address, client) = origin::of(peer, &headers, &ctx.state().config.trusted_proxies);
     let caller = Caller {
         credential: Credential::None,
         client,

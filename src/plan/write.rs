@@ -51,11 +51,19 @@ pub(super) fn account_columns(scalar: Scalar) -> Option<&'static [&'static str]>
     })
 }
 
+/// A step of the path being written: a field's response key or a list's index, made into
+/// async-graphql's segments only for an error's path.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
 /// Writes one answer.
 pub(super) struct Writer<'a> {
     pub out: Vec<u8>,
     pub errors: Vec<ServerError>,
-    path: Vec<PathSegment>,
+    path: Vec<Step<'a>>,
     viewer: &'a Viewer,
     /// The language the caller reads the server's sentences in (a message's author).
     language: Language,
@@ -78,7 +86,7 @@ impl<'a> Writer<'a> {
     }
 
     /// The object `i` of `level`, as `sel` selects it.
-    pub fn object(&mut self, sel: &Sel, level: &Level, i: usize) -> Result<(), Fallback> {
+    pub fn object(&mut self, sel: &'a Sel, level: &Level, i: usize) -> Result<(), Fallback> {
         self.out.push(b'{');
         let mut first = true;
         for (field, loaded) in sel.fields.iter().zip(&level.fields) {
@@ -91,7 +99,7 @@ impl<'a> Writer<'a> {
             first = false;
             self.string(field.key.as_str());
             self.out.push(b':');
-            self.path.push(PathSegment::Field(field.key.to_string()));
+            self.path.push(Step::Key(field.key.as_str()));
             self.field(field, loaded, level, i)?;
             self.path.pop();
         }
@@ -101,7 +109,7 @@ impl<'a> Writer<'a> {
 
     fn field(
         &mut self,
-        field: &Field,
+        field: &'a Field,
         loaded: &Loaded,
         level: &Level,
         i: usize,
@@ -129,7 +137,7 @@ impl<'a> Writer<'a> {
                             if n > 0 {
                                 self.out.push(b',');
                             }
-                            self.path.push(PathSegment::Index(n));
+                            self.path.push(Step::Index(n));
                             self.object(sel, level, j)?;
                             self.path.pop();
                         }
@@ -150,7 +158,14 @@ impl<'a> Writer<'a> {
         use async_graphql::ErrorExtensions;
         self.raw("null");
         let mut error = e.extend().into_server_error(field.pos);
-        error.path = self.path.clone();
+        error.path = self
+            .path
+            .iter()
+            .map(|step| match *step {
+                Step::Key(key) => PathSegment::Field(key.to_string()),
+                Step::Index(n) => PathSegment::Index(n),
+            })
+            .collect();
         self.errors.push(error);
     }
 
@@ -207,7 +222,10 @@ impl<'a> Writer<'a> {
     }
 
     fn id(&mut self, kind: IdKind, pk: i64) {
-        self.string(ids::encode(kind, pk).as_str());
+        // base64url needs no escaping in JSON.
+        self.out.push(b'"');
+        self.raw(ids::text(kind, pk).as_str());
+        self.out.push(b'"');
     }
 
     fn cursor(&mut self, cursor: Option<&crate::db::page::Cursor>) {
