@@ -354,13 +354,7 @@ impl Gate {
                     loaders.batcher(),
                 )
                 .await;
-                let reply = written.and_then(|w| match Reply::written(w.data, w.errors) {
-                    Ok(reply) => Some(reply),
-                    Err(e) => {
-                        tracing::error!(error = %e, "a plan wrote invalid JSON; the resolvers answer");
-                        None
-                    }
-                });
+                let reply = written.map(|w| Reply::written(w.data, w.errors));
                 self.state.metrics.record_plan(reply.is_some());
                 if let Some(reply) = reply {
                     return (reply, Outcome::Ran);

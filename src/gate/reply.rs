@@ -12,7 +12,10 @@ use serde_json::value::RawValue;
 pub struct Reply {
     /// The response; its `data` is unused when `written` holds the data.
     pub response: Response,
-    written: Option<Box<RawValue>>,
+    /// The data as JSON text, which a plan's writer makes valid by construction (each value
+    /// written by serde or as a literal): it is not parsed again on its way out. Builds
+    /// with debug assertions (the tests') check it all the same.
+    written: Option<String>,
 }
 
 impl Reply {
@@ -25,11 +28,15 @@ impl Reply {
     }
 
     /// An answer whose data is JSON text already, with the errors met while writing it.
-    pub fn written(data: String, errors: Vec<ServerError>) -> Result<Self, serde_json::Error> {
-        Ok(Self {
+    pub fn written(data: String, errors: Vec<ServerError>) -> Self {
+        debug_assert!(
+            serde_json::from_str::<serde::de::IgnoredAny>(&data).is_ok(),
+            "a plan wrote invalid JSON: {data}"
+        );
+        Self {
             response: Response::from_errors(errors),
-            written: Some(RawValue::from_string(data)?),
-        })
+            written: Some(data),
+        }
     }
 
     /// Adds an extension (the query cost).
@@ -45,9 +52,25 @@ impl Reply {
     /// The answer as JSON text, written once into a buffer the size of a plan's data (and
     /// a little more): growing it from nothing copied a large answer several times over.
     pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
-        let written = self.written.as_ref().map_or(0, |data| data.get().len());
-        let mut out = Vec::with_capacity(written + 512);
-        serde_json::to_writer(&mut out, self)?;
+        let Some(data) = &self.written else {
+            let mut out = Vec::with_capacity(512);
+            serde_json::to_writer(&mut out, &self.response)?;
+            return Ok(out);
+        };
+        // `Written`'s fields in its order, the data copied as it is.
+        let mut out = Vec::with_capacity(data.len() + 512);
+        out.extend_from_slice(br#"{"data":"#);
+        out.extend_from_slice(data.as_bytes());
+        let (extensions, errors) = (&self.response.extensions, &self.response.errors);
+        if !extensions.is_empty() {
+            out.extend_from_slice(br#","extensions":"#);
+            serde_json::to_writer(&mut out, extensions)?;
+        }
+        if !errors.is_empty() {
+            out.extend_from_slice(br#","errors":"#);
+            serde_json::to_writer(&mut out, errors)?;
+        }
+        out.push(b'}');
         Ok(out)
     }
 }
@@ -65,12 +88,16 @@ impl Serialize for Reply {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match &self.written {
             None => self.response.serialize(serializer),
-            Some(data) => Written {
-                data,
-                extensions: &self.response.extensions,
-                errors: &self.response.errors,
+            Some(data) => {
+                let data: &RawValue =
+                    serde_json::from_str(data).map_err(serde::ser::Error::custom)?;
+                Written {
+                    data,
+                    extensions: &self.response.extensions,
+                    errors: &self.response.errors,
+                }
+                .serialize(serializer)
             }
-            .serialize(serializer),
         }
     }
 }
@@ -83,13 +110,20 @@ mod tests {
     fn the_buffered_text_is_the_serialized_answer() {
         let error = ServerError::new("refused", None);
         let written = Reply::written(r#"{"a":[1,"x"]}"#.into(), vec![error.clone()])
-            .expect("valid")
             .extension("cost", Value::from(3));
+        let bare = Reply::written(r#"{"a":null}"#.into(), Vec::new());
         let resolved = Reply::resolved(Response::from_errors(vec![error]));
-        for reply in [written, resolved] {
+        let mut texts = Vec::new();
+        for reply in [written, bare, resolved] {
             let text = String::from_utf8(reply.to_json().expect("json")).expect("utf-8");
             assert_eq!(text, serde_json::to_string(&reply).expect("serialized"));
-            assert!(text.contains("refused"), "{text}");
+            texts.push(text);
         }
+        assert_eq!(
+            texts[0],
+            r#"{"data":{"a":[1,"x"]},"extensions":{"cost":3},"errors":[{"message":"refused"}]}"#
+        );
+        assert_eq!(texts[1], r#"{"data":{"a":null}}"#);
+        assert!(texts[2].contains("refused"), "{}", texts[2]);
     }
 }

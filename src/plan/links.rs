@@ -3,7 +3,7 @@
 //! documents) and of a ticket's messages, each one batch through the loaders with the keys
 //! the resolvers build ([`super::load`] walks the levels and calls these).
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use super::{
     catalog::{Kind, Link, Scalar},
@@ -16,6 +16,7 @@ use crate::{
     error::AppError,
     graphql::{
         account::{self as accounts, AccountOrder, List, SubAccountFilter, fold},
+        batch::Map,
         connection::page_request,
         loaders::{Cached, ChildrenOf, PageKey, Paged, Under},
         ticket::messages_key,
@@ -34,7 +35,7 @@ impl Run<'_> {
             _ => None,
         };
         let ids: Vec<i64> = of.iter().flatten().filter_map(|o| id(o)).collect();
-        let found = self.loaders.tariff.load_many(ids).await?;
+        let found: Map<_, _> = self.loaders.tariff.load_many(ids).await?;
         of.iter()
             .map(|o| {
                 let Some(o) = o else { return Ok(None) };
@@ -89,7 +90,7 @@ impl Run<'_> {
             .flatten()
             .map(|o| parent(o).ok_or(Fallback))
             .collect::<Result<_, _>>()?;
-        let found = loader.load_many(ids).await?;
+        let found: Map<_, _> = loader.load_many(ids).await?;
         of.iter()
             .map(|o| {
                 o.map(|o| {
@@ -120,8 +121,8 @@ impl Run<'_> {
         for o in of.iter().flatten() {
             ids.extend(invoice_of(o)?);
         }
-        let found = self.loaders.invoice.load_many(ids).await?;
-        let payers = self
+        let found: Map<_, _> = self.loaders.invoice.load_many(ids).await?;
+        let payers: Map<_, _> = self
             .loaders
             .account
             .load_many(found.values().map(|i| i.account_id))
@@ -437,7 +438,7 @@ fn keys<F>(
 /// Each key's page, as a connection object (an empty page for a key nothing was found for).
 fn reach<F: std::hash::Hash + Eq, M>(
     keys: Vec<Option<PageKey<F>>>,
-    mut found: HashMap<PageKey<F>, Paged<M>>,
+    mut found: Map<PageKey<F>, Paged<M>>,
     wrap: impl Fn(Arc<M>) -> Obj + Copy,
 ) -> Vec<Option<Reached>> {
     keys.into_iter()

@@ -6,7 +6,7 @@
 //! the viewer may not open, a failed statement) is a [`Fallback`]: they answer the request.
 //! What each link reads is in [`super::links`].
 
-use std::{collections::HashMap, ops::Range, sync::Arc};
+use std::{ops::Range, sync::Arc};
 
 use async_graphql::{
     InputType, Name, Value as ConstValue, Variables,
@@ -28,7 +28,7 @@ use crate::{
     db::page::{Cursor, Page},
     domain::{record::Rows, service::Totals},
     error::AppError,
-    graphql::loaders::Loaders,
+    graphql::{batch::Map, loaders::Loaders},
     policy::{self, Action, Target},
 };
 
@@ -97,7 +97,7 @@ pub(super) struct Level {
     pub objs: Vec<Obj>,
     pub fields: Vec<Loaded>,
     /// The accounts' totals, when the selection asks for them.
-    pub totals: HashMap<i64, Totals>,
+    pub totals: Map<i64, Totals>,
     /// The rows the messages' authors name, when the selection asks for them.
     pub rows: Option<Rows>,
 }
@@ -306,12 +306,12 @@ impl Run<'_> {
         Ok(lists)
     }
 
-    async fn totals(&self, sel: &Sel, objs: &[Obj]) -> Result<HashMap<i64, Totals>, Fallback> {
+    async fn totals(&self, sel: &Sel, objs: &[Obj]) -> Result<Map<i64, Totals>, Fallback> {
         if !self.asks(
             sel,
             &[Scalar::ActiveServicesCount, Scalar::TotalServiceCost],
         )? {
-            return Ok(HashMap::new());
+            return Ok(Map::default());
         }
         let ids = objs.iter().filter_map(|o| match o {
             Obj::Account(a) => Some(a.id),

@@ -51,6 +51,20 @@ pub(super) fn account_columns(scalar: Scalar) -> Option<&'static [&'static str]>
     })
 }
 
+/// A JSON string, as serde_json writes it: most of an answer's strings (its keys, IDs,
+/// names, enum values) need no escape and are copied in one piece.
+fn json_string(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(out, s);
+        return;
+    }
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
 /// A step of the path being written: a field's response key or a list's index, made into
 /// async-graphql's segments only for an error's path.
 #[derive(Clone, Copy)]
@@ -174,8 +188,7 @@ impl<'a> Writer<'a> {
     }
 
     fn string(&mut self, s: &str) {
-        // Writing a string into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut self.out, s);
+        json_string(&mut self.out, s);
     }
 
     fn opt_string(&mut self, s: Option<&str>) {
@@ -370,5 +383,34 @@ impl<'a> Writer<'a> {
             _ => return Err(Fallback),
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_string;
+
+    #[test]
+    fn a_string_is_written_as_serde_json_writes_it() {
+        let cases = [
+            "",
+            "plain",
+            "Tariff 100 Mbit/s",
+            "quote \" inside",
+            "back\\slash",
+            "line\nbreak\ttab\r",
+            "\u{0}\u{1f}\u{7f}",
+            "ünïcödé € 日本 \u{2028}\u{2029} 🙂",
+            "</script>",
+        ];
+        for case in cases {
+            let mut out = Vec::new();
+            json_string(&mut out, case);
+            assert_eq!(
+                String::from_utf8(out).expect("utf-8"),
+                serde_json::to_string(case).expect("json"),
+                "{case:?}"
+            );
+        }
     }
 }

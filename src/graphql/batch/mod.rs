@@ -86,6 +86,10 @@ impl Batcher {
     }
 }
 
+/// The maps a request's loaders answer with and keep their keys in: a faster hash than
+/// SipHash (a page's keys are looked up many times a row), still seeded per process.
+pub type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 enum Slot<V, E> {
     Loading(Vec<Waker>),
     Ready(Option<V>),
@@ -93,7 +97,7 @@ enum Slot<V, E> {
 }
 
 struct State<K, V, E> {
-    slots: HashMap<K, Slot<V, E>>,
+    slots: Map<K, Slot<V, E>>,
     pending: Vec<K>,
     queued: bool,
 }
@@ -120,7 +124,7 @@ where
             batcher: batcher.clone(),
             me: me.clone(),
             state: Mutex::new(State {
-                slots: HashMap::new(),
+                slots: HashMap::default(),
                 pending: Vec::new(),
                 queued: false,
             }),
@@ -176,11 +180,12 @@ where
         .await
     }
 
-    /// The values of many keys, in one batch.
-    pub async fn load_many(
+    /// The values of many keys, in one batch, in a map with the hasher the caller keeps
+    /// (a [`Map`] where it is looked up often).
+    pub async fn load_many<S: std::hash::BuildHasher + Default>(
         &self,
         keys: impl IntoIterator<Item = K>,
-    ) -> Result<HashMap<K, L::Value>, L::Error> {
+    ) -> Result<HashMap<K, L::Value, S>, L::Error> {
         let keys: Vec<K> = keys.into_iter().collect();
         let found =
             async_graphql::futures_util::future::try_join_all(keys.iter().map(|k| async move {

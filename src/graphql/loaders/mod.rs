@@ -180,7 +180,8 @@ impl Loaders {
         let ids: Vec<i64> = ids.into_iter().collect();
         let (mut found, rest) = self.made.seen_accounts.take(&ids, *READ);
         if !rest.is_empty() {
-            found.extend(self.account.load_many(rest).await?);
+            let rest: std::collections::HashMap<_, _> = self.account.load_many(rest).await?;
+            found.extend(rest);
         }
         Ok(found)
     }
