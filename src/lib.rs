@@ -47,6 +47,12 @@ use crate::{
     auth::jwt::JwtKeys, config::Config, domain::payment::PaymentGateway, metrics::Metrics,
 };
 
+/// Locks `m`; a lock poisoned by a panic still gives its data: everything kept behind these
+/// locks (caches, queues of waiters) is plain data that stays usable.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// What every request handler shares. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {

@@ -25,6 +25,8 @@ use std::{
 use sea_orm::{DatabaseBackend, sqlx::postgres::PgListener};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::lock;
+
 /// How long a quiet listener waits before a sync of its own, so notifications never pile up
 /// unread and a dead connection is noticed.
 const KEEPALIVE: Duration = Duration::from_secs(1);
@@ -51,10 +53,6 @@ struct Shared {
     asks: mpsc::UnboundedSender<oneshot::Sender<bool>>,
     inbox: Mutex<Option<mpsc::UnboundedReceiver<oneshot::Sender<bool>>>>,
     syncs: AtomicU64,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Listener {

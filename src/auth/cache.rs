@@ -201,7 +201,7 @@ impl ViewerCache {
 
 impl Shared {
     fn entries(&self) -> std::sync::MutexGuard<'_, Entries> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+        crate::lock(&self.entries)
     }
 
     /// After a sync: the kept viewer (`Ok`), or the epoch to keep a freshly read one under

@@ -2,14 +2,18 @@
 //! 30 s leeway. `alg: none`, another algorithm, a wrong key, issuer or audience, or an
 //! expired token are all refused; a bad token is never treated as anonymous.
 
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::Subject;
-use crate::error::AppError;
+use crate::{error::AppError, lock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -50,7 +54,13 @@ pub struct JwtKeys {
     validation: Validation,
     issuer: String,
     audience: String,
+    /// Tokens whose signature and claims were checked (a client sends the same token with
+    /// each request until it expires), by their text: a later use checks the expiry alone.
+    verified: Arc<Mutex<HashMap<String, Verified, foldhash::fast::RandomState>>>,
 }
+
+/// How many verified tokens a process keeps (about 300 bytes each); when full it starts over.
+const VERIFIED_KEPT: usize = 1024;
 
 impl JwtKeys {
     pub fn new(secret: &[u8], issuer: &str, audience: &str) -> Self {
@@ -66,6 +76,7 @@ impl JwtKeys {
             validation,
             issuer: issuer.into(),
             audience: audience.into(),
+            verified: Arc::default(),
         }
     }
 
@@ -112,6 +123,31 @@ impl JwtKeys {
     /// Checks a token: its subject, expiry (for long-lived connections that must re-check
     /// it) and session.
     pub fn verify_token(&self, token: &str) -> Result<Verified, AppError> {
+        self.verify_token_at(token, Utc::now().timestamp())
+    }
+
+    /// [`Self::verify_token`] at `now` (unix seconds) for a token verified before: expired
+    /// as `jsonwebtoken` says it (past its expiry by more than the leeway).
+    fn verify_token_at(&self, token: &str, now: i64) -> Result<Verified, AppError> {
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(i64::MAX);
+        let kept = lock(&self.verified).get(token).cloned();
+        if let Some(verified) = kept {
+            if verified.expires < now.saturating_sub(leeway) {
+                return Err(AppError::Unauthenticated("invalid or expired access token"));
+            }
+            return Ok(verified);
+        }
+        let verified = self.check(token)?;
+        let mut kept = lock(&self.verified);
+        if kept.len() >= VERIFIED_KEPT {
+            kept.clear();
+        }
+        kept.insert(token.to_owned(), verified.clone());
+        Ok(verified)
+    }
+
+    /// The signature and every claim of a token.
+    fn check(&self, token: &str) -> Result<Verified, AppError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| {
                 tracing::debug!(error = %e, "rejected access token");
@@ -177,5 +213,56 @@ mod tests {
             keys().verify(&token),
             Err(AppError::Unauthenticated(_))
         ));
+    }
+
+    #[test]
+    fn a_kept_token_expires_as_a_checked_one_does() {
+        let keys = keys();
+        let (token, expires) = keys
+            .issue(Subject::Account(7), Duration::from_secs(60))
+            .expect("signs");
+        let exp = expires.timestamp();
+        assert_eq!(
+            keys.verify_token(&token).expect("valid").subject,
+            Subject::Account(7)
+        );
+        assert!(lock(&keys.verified).contains_key(&token), "kept");
+        // Within the 30 s leeway past its expiry, then no longer.
+        assert!(keys.verify_token_at(&token, exp + 30).is_ok());
+        assert!(matches!(
+            keys.verify_token_at(&token, exp + 31),
+            Err(AppError::Unauthenticated(_))
+        ));
+    }
+
+    #[test]
+    fn a_refused_token_is_not_kept_and_stays_refused() {
+        let keys = keys();
+        let other = JwtKeys::new(b"another-secret-another-secret-xx", "portal-api", "portal");
+        let (token, _) = other
+            .issue(Subject::Account(7), Duration::from_secs(60))
+            .expect("signs");
+        for _ in 0..2 {
+            assert!(matches!(
+                keys.verify_token(&token),
+                Err(AppError::Unauthenticated(_))
+            ));
+        }
+        assert!(lock(&keys.verified).is_empty());
+    }
+
+    #[test]
+    fn the_kept_tokens_are_bounded() {
+        let keys = keys();
+        for n in 0..VERIFIED_KEPT as i64 + 5 {
+            let (token, _) = keys
+                .issue(Subject::Account(n), Duration::from_secs(60))
+                .expect("signs");
+            assert_eq!(
+                keys.verify_token(&token).expect("valid").subject,
+                Subject::Account(n)
+            );
+        }
+        assert!(lock(&keys.verified).len() <= VERIFIED_KEPT);
     }
 }

@@ -216,7 +216,7 @@ impl PreparedCache {
 
     /// A document already prepared, by its hash.
     pub fn get(&self, hash: &str) -> Option<Arc<Prepared>> {
-        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slots = crate::lock(&self.slots);
         let slot = slots.get_mut(hash)?;
         slot.used = self.clock.fetch_add(1, Ordering::Relaxed);
         self.hits.fetch_add(1, Ordering::Relaxed);
@@ -227,7 +227,7 @@ impl PreparedCache {
         if self.capacity == 0 {
             return;
         }
-        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slots = crate::lock(&self.slots);
         if slots.len() >= self.capacity
             && let Some(oldest) = slots
                 .iter()

@@ -37,7 +37,7 @@ impl Slot {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<OwnedSemaphorePermit>> {
-        self.held.lock().unwrap_or_else(|e| e.into_inner())
+        crate::lock(&self.held)
     }
 }
 

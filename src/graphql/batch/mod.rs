@@ -15,7 +15,7 @@ use std::{
     hash::Hash,
     pin::Pin,
     sync::{
-        Arc, Mutex, MutexGuard, Weak,
+        Arc, Mutex, Weak,
         atomic::{AtomicBool, Ordering},
     },
     task::{Context, Poll, Wake, Waker},
@@ -33,11 +33,7 @@ use async_graphql::{
 /// Most keys one statement is asked for (well under SQLite's and PostgreSQL's bind limits).
 const MAX_BATCH: usize = 1000;
 
-/// Locks `m`; a lock poisoned by a panic still gives its data (the loaders' caches).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock leaves plain data behind; it stays usable.
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::lock;
 
 /// A loader with keys waiting for the next batch.
 trait Dispatch: Send + Sync {

@@ -73,7 +73,7 @@ impl<M> Default for Seen<M> {
 
 impl<M: Send + Sync> crate::graphql::batch::Forget for Seen<M> {
     fn forget(&self) {
-        crate::graphql::batch::lock(&self.0).clear();
+        crate::lock(&self.0).clear();
     }
 }
 
@@ -85,7 +85,7 @@ impl<M: Clone> Seen<M> {
         M: 'a,
     {
         use std::collections::hash_map::Entry;
-        let mut seen = crate::graphql::batch::lock(&self.0);
+        let mut seen = crate::lock(&self.0);
         for (id, row) in rows {
             match seen.entry(id) {
                 Entry::Vacant(place) => {
@@ -102,7 +102,7 @@ impl<M: Clone> Seen<M> {
 
     /// The rows of `keys` that were seen with at least `columns`, and the keys that were not.
     pub fn take(&self, keys: &[i64], columns: Columns) -> (HashMap<i64, M>, Vec<i64>) {
-        let seen = crate::graphql::batch::lock(&self.0);
+        let seen = crate::lock(&self.0);
         let mut found = HashMap::new();
         let mut rest = Vec::new();
         for key in keys {
