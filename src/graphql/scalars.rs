@@ -46,7 +46,7 @@ impl ScalarType for Decimal {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_string())
+        Value::String(self.to_string())
     }
 }
 
@@ -89,7 +89,26 @@ impl ScalarType for Date {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.format("%Y-%m-%d").to_string())
+        Value::String(self.to_string())
+    }
+}
+
+/// The text a `Decimal` is sent as (`"19.90"`; a compiled plan writes it without a value).
+impl std::fmt::Display for Decimal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The text a `Date` is sent as: `%Y-%m-%d` (four-digit years without parsing the pattern).
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.0;
+        if (0..=9999).contains(&d.year()) {
+            write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+        } else {
+            d.format("%Y-%m-%d").fmt(f)
+        }
     }
 }
 
@@ -137,5 +156,39 @@ impl ScalarType for JsonValue {
 
     fn to_value(&self) -> Value {
         Value::from_json(self.0.clone()).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_is_written_as_its_pattern_says_for_every_year() {
+        for (y, m, d) in [
+            (2026, 12, 7),
+            (1, 1, 1),
+            (0, 2, 29),
+            (999, 10, 5),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 15),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+            assert_eq!(
+                Date(date).to_string(),
+                date.format("%Y-%m-%d").to_string(),
+                "{date:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_decimal_is_written_as_rust_decimal_writes_it() {
+        for minor in [0, 1, -1, 1990, -250_075, i64::MAX] {
+            let d = Decimal::from_minor(minor);
+            assert_eq!(d.to_string(), d.0.to_string());
+            assert_eq!(d.to_value(), Value::String(d.0.to_string()));
+        }
     }
 }

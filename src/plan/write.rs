@@ -230,8 +230,24 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// A value whose text needs no escape (a `Decimal`, a `Date`), as its scalar sends it.
+    fn text(&mut self, value: impl std::fmt::Display) {
+        use std::io::Write;
+        self.out.push(b'"');
+        // Writing into a Vec cannot fail.
+        let _ = write!(self.out, "{value}");
+        self.out.push(b'"');
+    }
+
+    fn date(&mut self, date: Option<chrono::NaiveDate>) {
+        match date {
+            Some(d) => self.text(Date(d)),
+            None => self.raw("null"),
+        }
+    }
+
     fn money(&mut self, minor: i64) {
-        self.typed(Decimal::from_minor(minor));
+        self.text(Decimal::from_minor(minor));
     }
 
     fn id(&mut self, kind: IdKind, pk: i64) {
@@ -288,9 +304,9 @@ impl<'a> Writer<'a> {
             (S::Description, Obj::Service(s)) => self.string(&s.description),
             (S::ServiceStatus, Obj::Service(s)) => self.typed(enums::ServiceStatus::from(s.status)),
             (S::ServicePrice, Obj::Service(s)) => self.money(s.price_minor),
-            (S::StartDate, Obj::Service(s)) => self.opt_typed(s.start_date.map(Date)),
-            (S::EndDate, Obj::Service(s)) => self.opt_typed(s.end_date.map(Date)),
-            (S::PaidThrough, Obj::Service(s)) => self.opt_typed(s.paid_through.map(Date)),
+            (S::StartDate, Obj::Service(s)) => self.date(s.start_date),
+            (S::EndDate, Obj::Service(s)) => self.date(s.end_date),
+            (S::PaidThrough, Obj::Service(s)) => self.date(s.paid_through),
 
             (S::TariffId, Obj::Tariff(t)) => self.id(IdKind::Tariff, t.id),
             (S::TariffName, Obj::Tariff(t)) => self.string(&t.name),
@@ -362,7 +378,7 @@ impl<'a> Writer<'a> {
             (S::Tax, Obj::Invoice(i)) => self.money(i.tax_minor),
             (S::Total, Obj::Invoice(i)) => self.money(i.total_minor),
             (S::IssuedAt, Obj::Invoice(i)) => self.time(i.issued_at),
-            (S::PeriodStart, Obj::Invoice(i)) => self.opt_typed(i.period_start.map(Date)),
+            (S::PeriodStart, Obj::Invoice(i)) => self.date(i.period_start),
 
             (S::Description, Obj::InvoiceLine(l)) => self.string(&l.description),
             (S::Quantity, Obj::InvoiceLine(l)) => self.int(i64::from(l.quantity)),
@@ -371,8 +387,8 @@ impl<'a> Writer<'a> {
             (S::ItemTaxPercent, Obj::InvoiceLine(l)) => self.money(l.tax_percent_minor),
             (S::ItemTax, Obj::InvoiceLine(l)) => self.money(l.tax_minor),
             (S::ItemTotal, Obj::InvoiceLine(l)) => self.money(l.total_minor),
-            (S::PeriodFrom, Obj::InvoiceLine(l)) => self.opt_typed(l.period_from.map(Date)),
-            (S::PeriodTo, Obj::InvoiceLine(l)) => self.opt_typed(l.period_to.map(Date)),
+            (S::PeriodFrom, Obj::InvoiceLine(l)) => self.date(l.period_from),
+            (S::PeriodTo, Obj::InvoiceLine(l)) => self.date(l.period_to),
 
             (S::TotalCount, Obj::Conn(c)) => self.int(c.total),
             (S::Cursor, Obj::Edge(c, i)) => self.cursor(c.items.get(*i).map(|(c, _)| c)),
