@@ -19,8 +19,12 @@ PORTAL_BIND=127.0.0.1:$PORT RUST_LOG=warn PORTAL_SCHEDULER_POLL_SECS=0 \
   PORTAL_REQUEST_TIMEOUT_SECS=120 \
   valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.%p" --dump-instr=no "$BIN" serve >"$OUT/server.log" 2>&1 &
 VP=$!
-trap 'kill $VP 2>/dev/null || true' EXIT
-until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.5; done
+# The server is gone (its port free) before the script ends, for the next count.
+trap 'kill $VP 2>/dev/null || true; wait $VP 2>/dev/null || true' EXIT
+until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do
+  kill -0 "$VP" 2>/dev/null || { echo "the server did not start:" >&2; tail -5 "$OUT/server.log" >&2; exit 1; }
+  sleep 0.5
+done
 send() { # requests
   python3 - "$(head -1 "$BODY_FILE")" "$1" "$PORT" <<'PY'
 import http.client, os, sys

@@ -3,7 +3,7 @@
 //! returns (so the text is the resolvers' own). A field whose guard the policy refuses is
 //! null with the guard's error at its path, as async-graphql answers it.
 
-use async_graphql::{InputType, PathSegment, ServerError};
+use async_graphql::{InputType, PathSegment, ServerError, resolver_utils::EnumType};
 use chrono::{DateTime, Utc};
 
 use super::{
@@ -211,6 +211,22 @@ impl<'a> Writer<'a> {
         let _ = serde_json::to_writer(&mut self.out, &value.to_value());
     }
 
+    /// An enum's value by the name its type lists for it (as async-graphql's `enum_value`
+    /// finds it), written without a GraphQL value between.
+    fn name<T: EnumType + InputType>(&mut self, value: T) {
+        match T::items().iter().find(|item| item.value == value) {
+            Some(item) => self.string(item.name),
+            None => self.typed(value),
+        }
+    }
+
+    fn opt_name<T: EnumType + InputType>(&mut self, value: Option<T>) {
+        match value {
+            Some(v) => self.name(v),
+            None => self.raw("null"),
+        }
+    }
+
     fn opt_typed<T: InputType>(&mut self, value: Option<T>) {
         match value {
             Some(v) => self.typed(v),
@@ -267,7 +283,7 @@ impl<'a> Writer<'a> {
     fn scalar(&mut self, scalar: Scalar, obj: &Obj, level: &Level) -> Result<(), Fallback> {
         use Scalar as S;
         match (scalar, obj) {
-            (S::Role, Obj::Viewer) => self.typed(match self.viewer {
+            (S::Role, Obj::Viewer) => self.name(match self.viewer {
                 Viewer::Admin(_) => enums::Role::Admin,
                 _ => enums::Role::Customer,
             }),
@@ -275,14 +291,14 @@ impl<'a> Writer<'a> {
             (S::Login, Obj::Account(a)) => self.string(&a.login),
             (S::FullName, Obj::Account(a)) => self.string(&a.full_name),
             (S::Email, Obj::Account(a)) => self.opt_string(a.email.as_deref()),
-            (S::AccountStatus, Obj::Account(a)) => self.typed(enums::AccountStatus::from(a.status)),
+            (S::AccountStatus, Obj::Account(a)) => self.name(enums::AccountStatus::from(a.status)),
             (S::BillingMode, Obj::Account(a)) => {
-                self.typed(enums::BillingMode::from(a.billing_mode))
+                self.name(enums::BillingMode::from(a.billing_mode))
             }
             (S::Balance, Obj::Account(a)) => self.money(a.balance_minor),
             (S::Currency, Obj::Account(a)) => self.string(&a.currency),
             (S::SubAccountType, Obj::Account(a)) => {
-                self.opt_typed(a.sub_account_type.map(enums::SubAccountType::from))
+                self.opt_name(a.sub_account_type.map(enums::SubAccountType::from))
             }
             (S::LinkedAt, Obj::Account(a)) => self.opt_time(a.linked_at),
             (S::SubAccountManagement, Obj::Account(a)) => self.bool(a.sub_account_management),
@@ -302,7 +318,7 @@ impl<'a> Writer<'a> {
 
             (S::ServiceId, Obj::Service(s)) => self.id(IdKind::Service, s.id),
             (S::Description, Obj::Service(s)) => self.string(&s.description),
-            (S::ServiceStatus, Obj::Service(s)) => self.typed(enums::ServiceStatus::from(s.status)),
+            (S::ServiceStatus, Obj::Service(s)) => self.name(enums::ServiceStatus::from(s.status)),
             (S::ServicePrice, Obj::Service(s)) => self.money(s.price_minor),
             (S::StartDate, Obj::Service(s)) => self.date(s.start_date),
             (S::EndDate, Obj::Service(s)) => self.date(s.end_date),
@@ -310,8 +326,8 @@ impl<'a> Writer<'a> {
 
             (S::TariffId, Obj::Tariff(t)) => self.id(IdKind::Tariff, t.id),
             (S::TariffName, Obj::Tariff(t)) => self.string(&t.name),
-            (S::TariffKind, Obj::Tariff(t)) => self.typed(enums::TariffKind::from(t.kind)),
-            (S::Period, Obj::Tariff(t)) => self.typed(enums::BillingPeriod::from(t.period)),
+            (S::TariffKind, Obj::Tariff(t)) => self.name(enums::TariffKind::from(t.kind)),
+            (S::Period, Obj::Tariff(t)) => self.name(enums::BillingPeriod::from(t.period)),
             (S::TariffPrice, Obj::Tariff(t)) => self.money(t.price_minor),
             (S::TaxPercent, Obj::Tariff(t)) => self.money(t.tax_percent_minor),
             (S::AllowsSelfChange, Obj::Tariff(t)) => self.bool(t.allows_self_change),
@@ -320,8 +336,8 @@ impl<'a> Writer<'a> {
 
             (S::TicketId, Obj::Ticket(t)) => self.id(IdKind::Ticket, t.id),
             (S::Subject, Obj::Ticket(t)) => self.string(&t.subject),
-            (S::TicketStatus, Obj::Ticket(t)) => self.typed(enums::TicketStatus::from(t.status)),
-            (S::Priority, Obj::Ticket(t)) => self.typed(enums::TicketPriority::from(t.priority)),
+            (S::TicketStatus, Obj::Ticket(t)) => self.name(enums::TicketStatus::from(t.status)),
+            (S::Priority, Obj::Ticket(t)) => self.name(enums::TicketPriority::from(t.priority)),
             (S::HiddenFromMain, Obj::Ticket(t)) => self.bool(t.hidden_from_main),
             (S::Assigned, Obj::Ticket(t)) => self.bool(t.assignee_id.is_some()),
             (S::TicketCreatedAt, Obj::Ticket(t)) => self.time(t.created_at),
@@ -339,7 +355,7 @@ impl<'a> Writer<'a> {
             (S::MessageCreatedAt, Obj::Message(m)) => self.time(m.created_at),
 
             (S::DocumentId, Obj::Document(d)) => self.id(IdKind::Document, d.id),
-            (S::DocumentKind, Obj::Document(d)) => self.typed(enums::DocumentKind::from(d.kind)),
+            (S::DocumentKind, Obj::Document(d)) => self.name(enums::DocumentKind::from(d.kind)),
             (S::Title, Obj::Document(d)) => self.string(&d.title),
             (S::ContentType, Obj::Document(d)) => self.string(&d.content_type),
             (S::SizeBytes, Obj::Document(d)) => self.int(d.size_bytes),
@@ -352,7 +368,7 @@ impl<'a> Writer<'a> {
 
             (S::OrderId, Obj::Order(o)) => self.id(IdKind::Order, o.id),
             (S::Number, Obj::Order(o)) => self.string(&o.number),
-            (S::OrderStatus, Obj::Order(o)) => self.typed(enums::OrderStatus::from(o.status)),
+            (S::OrderStatus, Obj::Order(o)) => self.name(enums::OrderStatus::from(o.status)),
             (S::ExpiresAt, Obj::Order(o)) => self.opt_time(o.expires_at),
             (S::Subtotal, Obj::Order(o)) => self.money(o.subtotal_minor),
             (S::Tax, Obj::Order(o)) => self.money(o.tax_minor),
@@ -360,7 +376,7 @@ impl<'a> Writer<'a> {
             (S::OrderCreatedAt, Obj::Order(o)) => self.time(o.created_at),
             (S::PaidAt, Obj::Order(o)) => self.opt_time(o.paid_at),
             (S::PaymentMethod, Obj::Order(o)) => {
-                self.opt_typed(o.payment_method.map(enums::PaymentMethodKind::from))
+                self.opt_name(o.payment_method.map(enums::PaymentMethodKind::from))
             }
             (S::RejectionReason, Obj::Order(o)) => self.opt_string(o.rejection_reason.as_deref()),
 
@@ -372,8 +388,8 @@ impl<'a> Writer<'a> {
 
             (S::InvoiceId, Obj::Invoice(i)) => self.id(IdKind::Invoice, i.id),
             (S::Number, Obj::Invoice(i)) => self.string(&i.number),
-            (S::InvoiceKind, Obj::Invoice(i)) => self.typed(enums::InvoiceKind::from(i.kind)),
-            (S::InvoiceStatus, Obj::Invoice(i)) => self.typed(enums::InvoiceStatus::from(i.status)),
+            (S::InvoiceKind, Obj::Invoice(i)) => self.name(enums::InvoiceKind::from(i.kind)),
+            (S::InvoiceStatus, Obj::Invoice(i)) => self.name(enums::InvoiceStatus::from(i.status)),
             (S::Subtotal, Obj::Invoice(i)) => self.money(i.subtotal_minor),
             (S::Tax, Obj::Invoice(i)) => self.money(i.tax_minor),
             (S::Total, Obj::Invoice(i)) => self.money(i.total_minor),
