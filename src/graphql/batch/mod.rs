@@ -120,7 +120,7 @@ where
             batcher: batcher.clone(),
             me: me.clone(),
             state: Mutex::new(State {
-                slots: HashMap::default(),
+                slots: Map::default(),
                 pending: Vec::new(),
                 queued: false,
             }),

@@ -71,8 +71,8 @@ impl SubAccountsLoader {
 
     /// The pages `keys` ask for (one statement per distinct list and scope; the rows'
     /// totals handed to the totals loader when the list wants them; the rows kept with their
-    /// columns for loads by id), and each of `nests`' page of each sub-account on them, read in the same
-    /// statements where the engine can (kept by each nest).
+    /// columns for loads by id), and each of `nests`' page of each sub-account on them, read
+    /// in the same statements where the engine can (kept by each nest).
     pub async fn pages(
         &self,
         keys: &[PageKey<SubAccounts>],
