@@ -5,8 +5,8 @@
 //! generates rows and holds each condition equal to its rule (`tests/api/scopes.rs`).
 
 use sea_orm::{
-    ColumnTrait, EntityTrait, IdenStatic,
-    sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
+    EntityTrait, IdenStatic,
+    sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
 };
 
 use entity::{
@@ -46,24 +46,35 @@ fn kinds_allowing(c: &CustomerViewer, action: Action) -> Vec<SubAccountType> {
 }
 
 /// The accounts on which the customer may do `action`: its own (when `own`) and its
-/// sub-accounts of the kinds that allow it, as one `SELECT id FROM accounts` (`None`: no
-/// account). One list of ids, found through the accounts' indexes, so that the rows they own
-/// are found through theirs: an `owner = me OR owner IN (...)` made PostgreSQL scan a whole
-/// table whenever the scope stood alone (a semi-join, a derived record's reference).
-fn accounts_allowing(c: &CustomerViewer, own: bool, action: Action) -> Option<SelectStatement> {
+/// sub-accounts of the kinds that allow it, as a condition on an account's row (its columns
+/// as `col` names them; `None`: no account).
+fn allowing(
+    c: &CustomerViewer,
+    own: bool,
+    action: Action,
+    col: impl Fn(account::Column) -> SimpleExpr,
+) -> Option<Condition> {
     let kinds = kinds_allowing(c, action);
     let mut which = Condition::any();
     if own {
-        which = which.add(account::Column::Id.eq(c.account.id));
+        which = which.add(col(account::Column::Id).eq(c.account.id));
     }
     if !kinds.is_empty() {
         which = which.add(
             Condition::all()
-                .add(account::Column::MainAccountId.eq(c.account.id))
-                .add(account::Column::SubAccountType.is_in(kinds)),
+                .add(col(account::Column::MainAccountId).eq(c.account.id))
+                .add(col(account::Column::SubAccountType).is_in(kinds)),
         );
     }
-    (!which.is_empty()).then(|| {
+    (!which.is_empty()).then_some(which)
+}
+
+/// [`allowing`] as one `SELECT id FROM accounts`. One list of ids, found through the
+/// accounts' indexes, so that the rows they own are found through theirs: an `owner = me OR
+/// owner IN (...)` made PostgreSQL scan a whole table whenever the scope stood alone (a
+/// semi-join, a derived record's reference).
+fn accounts_allowing(c: &CustomerViewer, own: bool, action: Action) -> Option<SelectStatement> {
+    allowing(c, own, action, |k| Expr::col((account::Entity, k))).map(|which| {
         Query::select()
             .column(account::Column::Id)
             .from(account::Entity)
@@ -82,6 +93,82 @@ where
     match accounts_allowing(c, own_allows(c, &c.account, opens), opens) {
         Some(ids) => Condition::all().add(Expr::col((E::default(), owner)).in_subquery(ids)),
         None => none(),
+    }
+}
+
+/// A table whose rows are seen with the account that owns them ([`owned_by`]): its scope is
+/// a condition on that account alone, so a list of an account's rows read with the
+/// account's own row decides it once, on that row ([`Owned::on_owner`]), instead of on each
+/// of its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owned {
+    Services,
+    Documents,
+    Invoices,
+    InternetSessions,
+    VoiceCalls,
+}
+
+impl Owned {
+    /// What the viewer must be allowed on the owner to see its rows.
+    fn opens(self) -> Action {
+        match self {
+            Self::Services => Action::ViewDetails,
+            Self::Documents => Action::ViewDocuments,
+            Self::Invoices => Action::ViewBilling,
+            Self::InternetSessions => Action::ViewInternetUsage,
+            Self::VoiceCalls => Action::ViewVoiceUsage,
+        }
+    }
+
+    /// The table and the column naming a row's owner.
+    pub fn owner(self) -> (&'static str, &'static str) {
+        fn of<E: EntityTrait>(column: E::Column) -> (&'static str, &'static str)
+        where
+            E::Column: IdenStatic,
+        {
+            (E::default().table_name(), column.as_str())
+        }
+        match self {
+            Self::Services => of::<service::Entity>(service::Column::AccountId),
+            Self::Documents => of::<document::Entity>(document::Column::AccountId),
+            Self::Invoices => of::<invoice::Entity>(invoice::Column::AccountId),
+            Self::InternetSessions => {
+                of::<internet_session::Entity>(internet_session::Column::AccountId)
+            }
+            Self::VoiceCalls => of::<voice_call::Entity>(voice_call::Column::AccountId),
+        }
+    }
+
+    /// The scope on the rows themselves (the table's function below).
+    pub fn rows(self) -> fn(&Viewer) -> Condition {
+        match self {
+            Self::Services => services,
+            Self::Documents => documents,
+            Self::Invoices => invoices,
+            Self::InternetSessions => internet_sessions,
+            Self::VoiceCalls => voice_calls,
+        }
+    }
+
+    /// The same scope for the rows of the account whose row is `owner` (the alias of an
+    /// `accounts` row in the statement): all of them or none.
+    pub fn on_owner(self, viewer: &Viewer, owner: &str) -> Condition {
+        scoped(viewer, |c| {
+            let opens = self.opens();
+            let col = |column: account::Column| Expr::col((Alias::new(owner), column));
+            match allowing(c, own_allows(c, &c.account, opens), opens, col) {
+                Some(which) => which,
+                None => none(),
+            }
+        })
+    }
+
+    fn owned_by<E: EntityTrait>(self, viewer: &Viewer, owner: E::Column) -> Condition
+    where
+        E::Column: IdenStatic,
+    {
+        scoped(viewer, |c| owned_by::<E>(c, owner, self.opens()))
     }
 }
 
@@ -117,41 +204,28 @@ pub fn sub_accounts_of(viewer: &Viewer, main: i64) -> Condition {
 
 /// Services: with the details of their account. Twin: `Target::Service`.
 pub fn services(viewer: &Viewer) -> Condition {
-    scoped(viewer, |c| {
-        owned_by::<service::Entity>(c, service::Column::AccountId, Action::ViewDetails)
-    })
+    Owned::Services.owned_by::<service::Entity>(viewer, service::Column::AccountId)
 }
 
 /// Documents: with `viewDocuments` on their account. Twin: `Target::Document`.
 pub fn documents(viewer: &Viewer) -> Condition {
-    scoped(viewer, |c| {
-        owned_by::<document::Entity>(c, document::Column::AccountId, Action::ViewDocuments)
-    })
+    Owned::Documents.owned_by::<document::Entity>(viewer, document::Column::AccountId)
 }
 
 /// Invoices: with `viewBilling` on their payer. Twin: `Target::Invoice`.
 pub fn invoices(viewer: &Viewer) -> Condition {
-    scoped(viewer, |c| {
-        owned_by::<invoice::Entity>(c, invoice::Column::AccountId, Action::ViewBilling)
-    })
+    Owned::Invoices.owned_by::<invoice::Entity>(viewer, invoice::Column::AccountId)
 }
 
 /// Recorded Internet sessions: with `viewInternetUsage`. Twin: `Target::InternetSessionOf`.
 pub fn internet_sessions(viewer: &Viewer) -> Condition {
-    scoped(viewer, |c| {
-        owned_by::<internet_session::Entity>(
-            c,
-            internet_session::Column::AccountId,
-            Action::ViewInternetUsage,
-        )
-    })
+    Owned::InternetSessions
+        .owned_by::<internet_session::Entity>(viewer, internet_session::Column::AccountId)
 }
 
 /// Recorded calls: with `viewVoiceUsage`. Twin: `Target::VoiceCallOf`.
 pub fn voice_calls(viewer: &Viewer) -> Condition {
-    scoped(viewer, |c| {
-        owned_by::<voice_call::Entity>(c, voice_call::Column::AccountId, Action::ViewVoiceUsage)
-    })
+    Owned::VoiceCalls.owned_by::<voice_call::Entity>(viewer, voice_call::Column::AccountId)
 }
 
 /// Tickets: its own, and those of the sub-accounts it manages tickets for that they did not

@@ -30,7 +30,7 @@ mod nested;
 mod sql;
 
 use nested::nest_names;
-pub use nested::{Nest, Nested, Reading};
+pub use nested::{ByParentRow, Nest, Nested, OnParentRow, Reading};
 
 use std::{collections::HashMap, sync::Arc};
 

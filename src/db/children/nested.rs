@@ -2,7 +2,7 @@
 //! is ([`Nest`]), and its reader ([`Reading`]) behind the one interface [`super::fetch_folded`]
 //! reads any table's list through ([`Nested`]).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use sea_orm::{EntityTrait, IdenStatic, QueryResult, sea_query::Condition};
 
@@ -31,6 +31,9 @@ pub(super) fn nest_names(n: usize) -> [String; 3] {
 pub struct Nest<E: EntityTrait> {
     pub parent: E::Column,
     pub filter: Condition,
+    /// The rows' scope where their parent's row decides it ([`ByParentRow`]); otherwise
+    /// `filter` holds it.
+    pub by_parent_row: Option<ByParentRow>,
     pub on_parent: Option<OnParent>,
     pub sort: Sort,
     pub key: Option<KeyKind>,
@@ -44,7 +47,10 @@ impl<E: EntityTrait> Nest<E> {
         Children {
             parent: self.parent,
             parents,
-            filter: self.filter.clone(),
+            filter: match &self.by_parent_row {
+                Some(scope) => self.filter.clone().add(scope.rows.clone()),
+                None => self.filter.clone(),
+            },
             on_parent: self.on_parent.as_ref(),
             columns: crate::db::rows::Columns::ALL,
             sort: &self.sort,
@@ -54,6 +60,19 @@ impl<E: EntityTrait> Nest<E> {
         }
     }
 }
+
+/// A list's scope where the rows are seen with their parent (an account's services, seen
+/// with the account: `policy::scope::Owned`): read on its own, a condition on each row
+/// (`rows`); read in its parent's statement, the same condition on the parent's row
+/// (`on_row`, given its alias), decided once per parent.
+pub struct ByParentRow {
+    pub rows: Condition,
+    pub on_row: OnParentRow,
+}
+
+/// A condition on a list's parent row, given the row's alias in the statement.
+#[derive(Clone)]
+pub struct OnParentRow(pub Arc<dyn Fn(&str) -> Condition + Send + Sync>);
 
 /// A nested list as [`fetch_folded`] reads it, whatever its table: what it reads
 /// ([`sql::Shape`]), and its rows taken from the statement's result, each child's page kept
@@ -102,6 +121,7 @@ where
             table: N::default().table_name(),
             parent: self.nest.parent.as_str(),
             filter: &self.nest.filter,
+            on_parent_row: self.nest.by_parent_row.as_ref().map(|scope| &scope.on_row),
             on_parent: self.nest.on_parent.as_ref(),
             sort: &self.nest.sort,
             page: &self.nest.page,

@@ -232,6 +232,8 @@ pub struct Shape<'a> {
     pub table: &'static str,
     pub parent: &'static str,
     pub filter: &'a Condition,
+    /// The rows' scope as a condition on their parent's row (`c__`, [`super::ByParentRow`]).
+    pub on_parent_row: Option<&'a super::OnParentRow>,
     pub on_parent: Option<&'a OnParent>,
     pub sort: &'a Sort,
     pub page: &'a PageRequest,
@@ -265,12 +267,17 @@ fn nests(stmt: &mut SelectStatement, nests: &[Shape<'_>]) -> AppResult<()> {
         let [mark, total, key] = super::nest_names(n);
         stmt.expr_as(Expr::cust("1"), Alias::new(mark));
         let count = format!("h{n}__");
+        // A one-time filter of each child's `LATERAL`s: it names the child's row only.
+        let filter = match nest.on_parent_row {
+            Some(on_row) => nest.filter.clone().add((on_row.0)("c__")),
+            None => nest.filter.clone(),
+        };
         Lateral {
             table: nest.table,
             column: nest.parent,
             parent: Expr::col((Alias::new("c__"), Alias::new("id"))),
             gate: gated.then_some(n),
-            filter: nest.filter,
+            filter: &filter,
             on_parent: nest.on_parent,
             columns: None,
             sort: nest.sort,
@@ -393,6 +400,11 @@ mod tests {
     /// A page of `size` sub-accounts of each of three main accounts, each row with its
     /// totals beside it and its first three services nested: its text and its parameters.
     fn built(size: u64) -> (String, Vec<Value>) {
+        built_with(size, None)
+    }
+
+    /// [`built`], the services' scope decided on their account's row by `on_row`.
+    fn built_with(size: u64, on_row: Option<&super::super::OnParentRow>) -> (String, Vec<Value>) {
         let sort = Sort::by_id((account::Entity, account::Column::Id), false);
         let page = PageRequest::first(size);
         let of = Children::<account::Entity> {
@@ -413,6 +425,7 @@ mod tests {
             table: "services",
             parent: "account_id",
             filter: &filter,
+            on_parent_row: on_row,
             on_parent: None,
             sort: &nested,
             page: &first3,
@@ -446,5 +459,24 @@ mod tests {
             .find(r#"LEFT JOIN "account_totals" AS "b__""#)
             .expect("joined");
         assert!(cut < one.find(r#"AS "c__""#).expect("the page"), "{one}");
+    }
+
+    #[test]
+    fn a_scope_decided_on_the_parents_row_is_a_condition_on_the_child_row_of_each_lateral() {
+        let on_row = super::super::OnParentRow(std::sync::Arc::new(|row: &str| {
+            Condition::all()
+                .add(Expr::col((Alias::new(row), Alias::new("sub_account_type"))).eq("X"))
+        }));
+        let (text, _) = built_with(3, Some(&on_row));
+        let services = text.find(r#"FROM "services""#).expect("the services' page");
+        let decided = text
+            .find(r#""c__"."sub_account_type" = "#)
+            .expect("decided on the account's row");
+        assert!(decided > services, "inside the services' LATERAL: {text}");
+        assert_eq!(
+            text.matches(r#""sub_account_type" = "#).count(),
+            1,
+            "{text}"
+        );
     }
 }

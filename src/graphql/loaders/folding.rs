@@ -365,6 +365,7 @@ impl Loaders {
         let mut list = Reading::new(Nest::<C> {
             parent,
             filter: sea_orm::sea_query::Condition::all(),
+            by_parent_row: None,
             on_parent: None,
             sort: Sort::by_id((C::default(), child_id), false),
             key: None,

@@ -296,7 +296,7 @@ impl Loaders {
                         &c.db,
                         service::Column::AccountId,
                         false,
-                        Deferred::of(&c.viewer, scope::services),
+                        pages::Scope::owned(&c.viewer, scope::Owned::Services),
                     ),
                 )
             }),
@@ -340,7 +340,7 @@ impl Loaders {
                         &c.db,
                         invoice::Column::AccountId,
                         true,
-                        Deferred::of(&c.viewer, scope::invoices),
+                        pages::Scope::owned(&c.viewer, scope::Owned::Invoices),
                     ),
                 )
             }),
@@ -351,7 +351,7 @@ impl Loaders {
                         &c.db,
                         document::Column::AccountId,
                         true,
-                        Deferred::of(&c.viewer, scope::documents),
+                        pages::Scope::owned(&c.viewer, scope::Owned::Documents),
                     ),
                 )
             }),
@@ -389,7 +389,7 @@ impl Loaders {
                         &c.db,
                         voice_call::Column::AccountId,
                         true,
-                        Deferred::of(&c.viewer, scope::voice_calls),
+                        pages::Scope::owned(&c.viewer, scope::Owned::VoiceCalls),
                     )
                     .sorted_by(
                         voice_call::Column::StartedAt,
@@ -404,7 +404,7 @@ impl Loaders {
                         &c.db,
                         internet_session::Column::AccountId,
                         true,
-                        Deferred::of(&c.viewer, scope::internet_sessions),
+                        pages::Scope::owned(&c.viewer, scope::Owned::InternetSessions),
                     )
                     .sorted_by(
                         internet_session::Column::StartedAt,

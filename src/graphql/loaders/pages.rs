@@ -7,7 +7,7 @@ use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic, QueryFilter,
     sea_query::{Alias, Condition, Expr, ExprTrait, Query, SimpleExpr},
 };
 
@@ -20,11 +20,11 @@ use entity::{
 use crate::{
     auth::Viewer,
     db::{
-        children::{KeyKind, Nest, OnParent, fetch_children},
+        children::{ByParentRow, KeyKind, Nest, OnParent, OnParentRow, fetch_children},
         page::{self, Page, PageRequest, Sort},
     },
     error::AppError,
-    policy::scope::Deferred,
+    policy::scope::{self, Deferred},
 };
 
 use super::LoadError;
@@ -231,6 +231,10 @@ pub(super) enum Scope {
     /// A condition on the rows' parent: the rows are seen with it (a ticket's messages),
     /// so a list of them is decided once per parent.
     Parent(OnParent),
+    /// A condition on each row that their owning account decides (an account's services):
+    /// where the list's parent is that account and its row is in the statement, decided
+    /// once on that row ([`ByParentRow`]).
+    Owned(Deferred, Arc<Viewer>, scope::Owned),
 }
 
 impl Scope {
@@ -241,6 +245,13 @@ impl Scope {
     ) -> Self {
         let viewer = viewer.clone();
         Self::Parent(OnParent(Arc::new(move |parent| build(&viewer, parent))))
+    }
+}
+
+impl Scope {
+    /// The scope of `owned`'s rows for `viewer` ([`Scope::Owned`]).
+    pub(super) fn owned(viewer: &Arc<Viewer>, owned: scope::Owned) -> Self {
+        Self::Owned(Deferred::of(viewer, owned.rows()), viewer.clone(), owned)
     }
 }
 
@@ -314,13 +325,26 @@ where
     type Entity = E;
 
     fn nest(&self, key: &PageKey<F>) -> Option<Nest<E>> {
-        let (rows, on_parent) = match &self.scope {
-            Scope::Rows(scope) => (scope.condition(), None),
-            Scope::Parent(on_parent) => (Condition::all(), Some(on_parent.clone())),
+        let (rows, by_parent_row, on_parent) = match &self.scope {
+            // The owner's row decides only where the list's parent is the owner.
+            Scope::Owned(scope, viewer, owned)
+                if (E::default().table_name(), self.parent.as_str()) == owned.owner() =>
+            {
+                let (viewer, owned) = (viewer.clone(), *owned);
+                let on_row = move |row: &str| owned.on_owner(&viewer, row);
+                let by_row = ByParentRow {
+                    rows: scope.condition(),
+                    on_row: OnParentRow(Arc::new(on_row)),
+                };
+                (Condition::all(), Some(by_row), None)
+            }
+            Scope::Rows(scope) | Scope::Owned(scope, ..) => (scope.condition(), None, None),
+            Scope::Parent(on_parent) => (Condition::all(), None, Some(on_parent.clone())),
         };
         Some(Nest {
             parent: self.parent,
             filter: key.filter.condition().add(rows),
+            by_parent_row,
             on_parent,
             sort: Sort {
                 key: self.key.map(|(column, _)| Expr::col(column)),
@@ -417,6 +441,7 @@ impl Nests<TicketFilter> for TicketsLoader {
                 .statuses
                 .on(ticket::Column::Status)
                 .add(self.scope.condition()),
+            by_parent_row: None,
             on_parent: None,
             sort: Sort::by_id(Alias::new("id"), true),
             key: None,

@@ -43,7 +43,7 @@ async fn every_scope_selects_exactly_what_its_rule_lets_each_viewer_see() {
             }
         };
         macro_rules! compare {
-            ($table:literal, $entity:ident, $rows:expr, $scope:expr, $rule:expr) => {
+            ($table:expr, $entity:ident, $rows:expr, $scope:expr, $rule:expr) => {
                 check(
                     $table,
                     ids_in::<$entity::Entity>(
@@ -56,6 +56,21 @@ async fn every_scope_selects_exactly_what_its_rule_lets_each_viewer_see() {
                     $rows.iter().filter(|r| $rule(*r)).map(|r| r.id).collect(),
                 )
             };
+        }
+        // A table seen with its owner: its scope on the rows, and the same scope decided on
+        // the owner's row (as a list read with its account decides it), each the rule.
+        macro_rules! compare_owned {
+            ($table:literal, $entity:ident, $rows:expr, $owned:expr, $rule:expr) => {{
+                let rule = $rule;
+                compare!($table, $entity, $rows, ($owned.rows())(&viewer), rule);
+                compare!(
+                    concat!($table, " (on the owner's row)"),
+                    $entity,
+                    $rows,
+                    on_owner_row::<$entity::Entity>($owned, &viewer, $entity::Column::AccountId),
+                    rule
+                );
+            }};
         }
         compare!(
             "accounts",
@@ -87,25 +102,25 @@ async fn every_scope_selects_exactly_what_its_rule_lets_each_viewer_see() {
                     .collect(),
             );
         }
-        compare!(
+        compare_owned!(
             "services",
             service,
             w.services,
-            scope::services(&viewer),
+            scope::Owned::Services,
             |s: &service::Model| sees(&viewer, Target::Service(s, w.owner(s.account_id)))
         );
-        compare!(
+        compare_owned!(
             "documents",
             document,
             w.documents,
-            scope::documents(&viewer),
+            scope::Owned::Documents,
             |d: &document::Model| sees(&viewer, Target::Document(d, w.owner(d.account_id)))
         );
-        compare!(
+        compare_owned!(
             "invoices",
             invoice,
             w.invoices,
-            scope::invoices(&viewer),
+            scope::Owned::Invoices,
             |i: &invoice::Model| sees(&viewer, Target::Invoice(i, w.owner(i.account_id)))
         );
         compare!(
@@ -136,21 +151,21 @@ async fn every_scope_selects_exactly_what_its_rule_lets_each_viewer_see() {
             scope::orders(&viewer),
             |o: &order::Model| sees(&viewer, Target::Order(o, w.owner(o.account_id)))
         );
-        compare!(
+        compare_owned!(
             "internet sessions",
             internet_session,
             w.sessions,
-            scope::internet_sessions(&viewer),
+            scope::Owned::InternetSessions,
             |s: &internet_session::Model| sees(
                 &viewer,
                 Target::InternetSessionOf(w.owner(s.account_id))
             )
         );
-        compare!(
+        compare_owned!(
             "voice calls",
             voice_call,
             w.calls,
-            scope::voice_calls(&viewer),
+            scope::Owned::VoiceCalls,
             |c: &voice_call::Model| sees(&viewer, Target::VoiceCallOf(w.owner(c.account_id)))
         );
         compare!(
@@ -172,4 +187,22 @@ async fn every_scope_selects_exactly_what_its_rule_lets_each_viewer_see() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(seen_any > 0, "the world has rows someone sees");
+}
+
+/// `owned`'s scope for `viewer` decided on each row's owner's row (`owner`, as `o__`).
+fn on_owner_row<E: EntityTrait>(
+    owned: scope::Owned,
+    viewer: &portal_api::auth::Viewer,
+    owner: E::Column,
+) -> Condition {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let row = Alias::new("o__");
+    Condition::all().add(Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(account::Entity, row.clone())
+            .and_where(Expr::col((row, account::Column::Id)).equals((E::default(), owner)))
+            .cond_where(owned.on_owner(viewer, "o__"))
+            .to_owned(),
+    ))
 }
