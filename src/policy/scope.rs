@@ -96,10 +96,10 @@ where
     }
 }
 
-/// A table whose rows are seen with the account that owns them ([`owned_by`]): its scope is
-/// a condition on that account alone, so a list of an account's rows read with the
-/// account's own row decides it once, on that row ([`Owned::on_owner`]), instead of on each
-/// of its rows.
+/// A table whose rows are seen with the account that owns them ([`owned_by`]; a ticket also
+/// by its own flag, [`tickets`]): its scope is a condition on that account (and the flag),
+/// so a list of an account's rows read with the account's own row decides it once, on that
+/// row ([`Owned::on_owner`]), instead of with a lookup of the account for each of its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owned {
     Services,
@@ -107,6 +107,7 @@ pub enum Owned {
     Invoices,
     InternetSessions,
     VoiceCalls,
+    Tickets,
 }
 
 impl Owned {
@@ -118,6 +119,7 @@ impl Owned {
             Self::Invoices => Action::ViewBilling,
             Self::InternetSessions => Action::ViewInternetUsage,
             Self::VoiceCalls => Action::ViewVoiceUsage,
+            Self::Tickets => Action::ManageTickets,
         }
     }
 
@@ -137,6 +139,7 @@ impl Owned {
                 of::<internet_session::Entity>(internet_session::Column::AccountId)
             }
             Self::VoiceCalls => of::<voice_call::Entity>(voice_call::Column::AccountId),
+            Self::Tickets => of::<ticket::Entity>(ticket::Column::AccountId),
         }
     }
 
@@ -148,6 +151,7 @@ impl Owned {
             Self::Invoices => invoices,
             Self::InternetSessions => internet_sessions,
             Self::VoiceCalls => voice_calls,
+            Self::Tickets => tickets,
         }
     }
 
@@ -157,7 +161,12 @@ impl Owned {
         scoped(viewer, |c| {
             let opens = self.opens();
             let col = |column: account::Column| Expr::col((Alias::new(owner), column));
-            match allowing(c, own_allows(c, &c.account, opens), opens, col) {
+            // A ticket's own flag still decides beside its owner ([`tickets`]).
+            let own = self == Self::Tickets || own_allows(c, &c.account, opens);
+            match allowing(c, own, opens, col) {
+                Some(which) if self == Self::Tickets => Condition::all()
+                    .add(which)
+                    .add(not_hidden(c, col(account::Column::Id))),
                 Some(which) => which,
                 None => none(),
             }
@@ -234,18 +243,22 @@ pub fn tickets(viewer: &Viewer) -> Condition {
     scoped(viewer, |c| {
         // Its own tickets and its sub-accounts' (through one list of account ids, see
         // `accounts_allowing`), but not those a sub-account hid from it.
-        let col = |column: ticket::Column| Expr::col((ticket::Entity, column));
+        let owner = Expr::col((ticket::Entity, ticket::Column::AccountId));
         let Some(ids) = accounts_allowing(c, true, Action::ManageTickets) else {
             return none();
         };
         Condition::all()
-            .add(col(ticket::Column::AccountId).in_subquery(ids))
-            .add(
-                Condition::any()
-                    .add(col(ticket::Column::AccountId).eq(c.account.id))
-                    .add(col(ticket::Column::HiddenFromMain).eq(false)),
-            )
+            .add(owner.clone().in_subquery(ids))
+            .add(not_hidden(c, owner))
     })
+}
+
+/// A ticket is not hidden from the customer: its own (`owner`, an expression of the
+/// ticket's account's id), or one its sub-account did not hide from it.
+fn not_hidden(c: &CustomerViewer, owner: SimpleExpr) -> Condition {
+    Condition::any()
+        .add(owner.eq(c.account.id))
+        .add(Expr::col((ticket::Entity, ticket::Column::HiddenFromMain)).eq(false))
 }
 
 /// Orders: those it pays for, those of its own account it placed itself (a sub-account does

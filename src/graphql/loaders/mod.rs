@@ -361,6 +361,7 @@ impl Loaders {
                     TicketsLoader {
                         db: c.db.clone(),
                         scope: Deferred::of(&c.viewer, scope::tickets),
+                        viewer: c.viewer.clone(),
                     },
                 )
             }),

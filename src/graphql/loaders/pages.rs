@@ -248,6 +248,16 @@ impl Scope {
     }
 }
 
+/// The scope of `owned`'s rows for `viewer` as [`ByParentRow`] says (`rows`: on each row),
+/// for a list whose parent is the rows' owner.
+fn by_owner_row(rows: Condition, viewer: &Arc<Viewer>, owned: scope::Owned) -> ByParentRow {
+    let viewer = viewer.clone();
+    ByParentRow {
+        rows,
+        on_row: OnParentRow(Arc::new(move |row: &str| owned.on_owner(&viewer, row))),
+    }
+}
+
 impl Scope {
     /// The scope of `owned`'s rows for `viewer` ([`Scope::Owned`]).
     pub(super) fn owned(viewer: &Arc<Viewer>, owned: scope::Owned) -> Self {
@@ -330,12 +340,7 @@ where
             Scope::Owned(scope, viewer, owned)
                 if (E::default().table_name(), self.parent.as_str()) == owned.owner() =>
             {
-                let (viewer, owned) = (viewer.clone(), *owned);
-                let on_row = move |row: &str| owned.on_owner(&viewer, row);
-                let by_row = ByParentRow {
-                    rows: scope.condition(),
-                    on_row: OnParentRow(Arc::new(on_row)),
-                };
+                let by_row = by_owner_row(scope.condition(), viewer, *owned);
                 (Condition::all(), Some(by_row), None)
             }
             Scope::Rows(scope) | Scope::Owned(scope, ..) => (scope.condition(), None, None),
@@ -372,6 +377,9 @@ pub struct TicketFilter {
 pub struct TicketsLoader {
     pub(super) db: DatabaseConnection,
     pub(super) scope: Deferred,
+    /// Whose scope it is ([`scope::Owned::Tickets`], decided on the account's row where a
+    /// list of an account's tickets is read with it).
+    pub(super) viewer: Arc<Viewer>,
 }
 
 impl TicketsLoader {
@@ -436,12 +444,12 @@ impl Nests<TicketFilter> for TicketsLoader {
     fn nest(&self, key: &PageKey<TicketFilter>) -> Option<Nest<ticket::Entity>> {
         (!key.filter.with_sub_accounts).then(|| Nest {
             parent: ticket::Column::AccountId,
-            filter: key
-                .filter
-                .statuses
-                .on(ticket::Column::Status)
-                .add(self.scope.condition()),
-            by_parent_row: None,
+            filter: key.filter.statuses.on(ticket::Column::Status),
+            by_parent_row: Some(by_owner_row(
+                self.scope.condition(),
+                &self.viewer,
+                scope::Owned::Tickets,
+            )),
             on_parent: None,
             sort: Sort::by_id(Alias::new("id"), true),
             key: None,

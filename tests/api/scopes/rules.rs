@@ -123,11 +123,11 @@ async fn every_scope_selects_exactly_what_its_rule_lets_each_viewer_see() {
             scope::Owned::Invoices,
             |i: &invoice::Model| sees(&viewer, Target::Invoice(i, w.owner(i.account_id)))
         );
-        compare!(
+        compare_owned!(
             "tickets",
             ticket,
             w.tickets,
-            scope::tickets(&viewer),
+            scope::Owned::Tickets,
             |t: &ticket::Model| sees(&viewer, Target::Ticket(t, w.owner(t.account_id)))
         );
         compare!(
