@@ -1,1 +1,2 @@
 select __accounts__."id"::text as "0", array(select array[ to_char(__internet_sessions__."day", 'YYYY-MM-DD'::text), __internet_sessions__."download_bytes"::text, __internet_sessions__."upload_bytes"::text, __internet_sessions__."duration_seconds"::text ]::text[] from "public"."internet_sessions" as __internet_sessions__ where (__internet_sessions__."account_id" = __accounts__."id") order by __internet_sessions__."day" asc, __internet_sessions__."id" asc)::text as "1" from "public"."accounts" as __accounts__ where (__accounts__."id" = '2'::"int8");
+SELECT 1;
