@@ -360,8 +360,7 @@ impl Loaders {
                     &c.batcher,
                     TicketsLoader {
                         db: c.db.clone(),
-                        scope: Deferred::of(&c.viewer, scope::tickets),
-                        viewer: c.viewer.clone(),
+                        scope: pages::OwnedScope::of(&c.viewer, scope::Owned::Tickets),
                     },
                 )
             }),

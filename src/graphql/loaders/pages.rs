@@ -234,7 +234,7 @@ pub(super) enum Scope {
     /// A condition on each row that their owning account decides (an account's services):
     /// where the list's parent is that account and its row is in the statement, decided
     /// once on that row ([`ByParentRow`]).
-    Owned(Deferred, Arc<Viewer>, scope::Owned),
+    Owned(OwnedScope),
 }
 
 impl Scope {
@@ -246,22 +246,49 @@ impl Scope {
         let viewer = viewer.clone();
         Self::Parent(OnParent(Arc::new(move |parent| build(&viewer, parent))))
     }
-}
 
-/// The scope of `owned`'s rows for `viewer` as [`ByParentRow`] says (`rows`: on each row),
-/// for a list whose parent is the rows' owner.
-fn by_owner_row(rows: Condition, viewer: &Arc<Viewer>, owned: scope::Owned) -> ByParentRow {
-    let viewer = viewer.clone();
-    ByParentRow {
-        rows,
-        on_row: OnParentRow(Arc::new(move |row: &str| owned.on_owner(&viewer, row))),
+    /// The scope of `owned`'s rows for `viewer` ([`Scope::Owned`]).
+    pub(super) fn owned(viewer: &Arc<Viewer>, owned: scope::Owned) -> Self {
+        Self::Owned(OwnedScope::of(viewer, owned))
     }
 }
 
-impl Scope {
-    /// The scope of `owned`'s rows for `viewer` ([`Scope::Owned`]).
-    pub(super) fn owned(viewer: &Arc<Viewer>, owned: scope::Owned) -> Self {
-        Self::Owned(Deferred::of(viewer, owned.rows()), viewer.clone(), owned)
+/// The scope of a table whose rows are seen with their owning account
+/// ([`scope::Owned`]), for a viewer.
+pub struct OwnedScope {
+    rows: Deferred,
+    viewer: Arc<Viewer>,
+    owned: scope::Owned,
+}
+
+impl OwnedScope {
+    pub(super) fn of(viewer: &Arc<Viewer>, owned: scope::Owned) -> Self {
+        Self {
+            rows: Deferred::of(viewer, owned.rows()),
+            viewer: viewer.clone(),
+            owned,
+        }
+    }
+
+    /// As a condition on each row.
+    fn rows(&self) -> Condition {
+        self.rows.condition()
+    }
+
+    /// As [`ByParentRow`] says, for a list of `E` by `parent`; `None` where `parent` is not
+    /// the rows' owner (the owner's row is not the parent's then).
+    fn by_parent_row<E: EntityTrait>(&self, parent: E::Column) -> Option<ByParentRow>
+    where
+        E::Column: IdenStatic,
+    {
+        if (E::default().table_name(), parent.as_str()) != self.owned.owner() {
+            return None;
+        }
+        let (viewer, owned) = (self.viewer.clone(), self.owned);
+        Some(ByParentRow {
+            rows: self.rows(),
+            on_row: OnParentRow(Arc::new(move |row: &str| owned.on_owner(&viewer, row))),
+        })
     }
 }
 
@@ -336,14 +363,11 @@ where
 
     fn nest(&self, key: &PageKey<F>) -> Option<Nest<E>> {
         let (rows, by_parent_row, on_parent) = match &self.scope {
-            // The owner's row decides only where the list's parent is the owner.
-            Scope::Owned(scope, viewer, owned)
-                if (E::default().table_name(), self.parent.as_str()) == owned.owner() =>
-            {
-                let by_row = by_owner_row(scope.condition(), viewer, *owned);
-                (Condition::all(), Some(by_row), None)
-            }
-            Scope::Rows(scope) | Scope::Owned(scope, ..) => (scope.condition(), None, None),
+            Scope::Rows(scope) => (scope.condition(), None, None),
+            Scope::Owned(scope) => match scope.by_parent_row::<E>(self.parent) {
+                Some(by_row) => (Condition::all(), Some(by_row), None),
+                None => (scope.rows(), None, None),
+            },
             Scope::Parent(on_parent) => (Condition::all(), None, Some(on_parent.clone())),
         };
         Some(Nest {
@@ -376,10 +400,9 @@ pub struct TicketFilter {
 /// such list, the viewer's.
 pub struct TicketsLoader {
     pub(super) db: DatabaseConnection,
-    pub(super) scope: Deferred,
-    /// Whose scope it is ([`scope::Owned::Tickets`], decided on the account's row where a
-    /// list of an account's tickets is read with it).
-    pub(super) viewer: Arc<Viewer>,
+    /// [`scope::Owned::Tickets`]: decided on the account's row where a list of an account's
+    /// tickets is read with it.
+    pub(super) scope: OwnedScope,
 }
 
 impl TicketsLoader {
@@ -401,7 +424,7 @@ impl TicketsLoader {
                     .add(ticket::Column::AccountId.in_subquery(subs)),
             )
             .filter(statuses.on(ticket::Column::Status))
-            .filter(self.scope.condition());
+            .filter(self.scope.rows());
         let total = if counted {
             page::count(&self.db, q.clone()).await.map_err(Arc::new)?
         } else {
@@ -445,11 +468,9 @@ impl Nests<TicketFilter> for TicketsLoader {
         (!key.filter.with_sub_accounts).then(|| Nest {
             parent: ticket::Column::AccountId,
             filter: key.filter.statuses.on(ticket::Column::Status),
-            by_parent_row: Some(by_owner_row(
-                self.scope.condition(),
-                &self.viewer,
-                scope::Owned::Tickets,
-            )),
+            by_parent_row: self
+                .scope
+                .by_parent_row::<ticket::Entity>(ticket::Column::AccountId),
             on_parent: None,
             sort: Sort::by_id(Alias::new("id"), true),
             key: None,
