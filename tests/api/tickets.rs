@@ -102,6 +102,24 @@ async fn a_hidden_ticket_does_not_exist_for_the_main_account() {
         )
         .await;
     assert_eq!(visible["node"]["id"], open["ticket"]["id"]);
+    // The threads under a list (read without checking each listed ticket again) are those
+    // of the listed tickets only, the same as the thread of the ticket opened by id.
+    let threads = "query($s: ID!, $t: ID!) { node(id: $s) { ... on Account { tickets { nodes { id messages { totalCount nodes { body } } } } } } one: node(id: $t) { ... on Ticket { messages { totalCount nodes { body } } } } }";
+    let ids = json!({ "s": t.aggregated, "t": open["ticket"]["id"] });
+    let seen = app.ok(threads, ids.clone(), Some(&main)).await;
+    let listed = seen["node"]["tickets"]["nodes"].as_array().expect("tickets");
+    assert_eq!(listed.len(), 1, "{seen}");
+    assert_eq!(listed[0]["id"], open["ticket"]["id"]);
+    assert_eq!(listed[0]["messages"], seen["one"]["messages"], "{seen}");
+    assert_eq!(listed[0]["messages"]["totalCount"], 1, "{seen}");
+    let own = app.ok(threads, ids, Some(&sub)).await;
+    let counts: Vec<_> = own["node"]["tickets"]["nodes"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .map(|t| t["messages"]["totalCount"].clone())
+        .collect();
+    assert_eq!(counts, [json!(1), json!(1)], "{own}");
     // The sub-account sees both; only a sub-account may hide, and only its own.
     assert_eq!(
         app.ok(MINE, json!({}), Some(&sub)).await["viewer"]["account"]["tickets"]["totalCount"],

@@ -141,7 +141,9 @@ where
         });
         let list = self.pages.remove(&row.id);
         if let Some((key, (page, total))) = key.zip(list) {
-            self.loader.prime(key, shared(page, total));
+            let paged = shared(page, total);
+            self.loader.loader().seen(&paged);
+            self.loader.prime(key, paged);
         }
     }
 

@@ -37,17 +37,17 @@ mod folding;
 mod pages;
 mod relations;
 mod sub_accounts;
+mod tickets;
 mod usage;
 
 pub use folding::{Fold, Folding, Under};
-pub use pages::{
-    AnyOf, ChildFilter, Nests, PageKey, Paged, PagesOf, PaidForOthers, TicketFilter, TicketsLoader,
-};
+pub use pages::{AnyOf, ChildFilter, Nests, PageKey, Paged, PagesOf, PaidForOthers, Vouched};
 pub use relations::{
     ById, CatalogLoader, ChildrenOf, FormerSubs, FormerSubsLoader, OwnedById, PendingChangeLoader,
     Seen, SpentLoader, TariffCache, TariffLoader, TotalsLoader,
 };
 pub use sub_accounts::{SubAccounts, SubAccountsLoader};
+pub use tickets::{TicketFilter, TicketsLoader};
 pub use usage::{Between, CallsBetween, InternetLoader, SessionsBetween, UsageKey, VoiceLoader};
 
 pub type LoadError = Arc<AppError>;
@@ -75,6 +75,9 @@ struct Made {
     totals: Cached<TotalsLoader>,
     /// Accounts read by other loaders (a page's rows), which the account loader takes.
     seen_accounts: Arc<Seen<account::Model>>,
+    /// Tickets read through the viewer's scope of tickets, whose messages are read
+    /// without checking them again.
+    vouched_tickets: Arc<Vouched>,
     /// Lists may be read in their parent's statement: on PostgreSQL, unless the operator
     /// says otherwise (`Config::folded_lists`; [`folding`]).
     folds: bool,
@@ -192,6 +195,8 @@ impl Loaders {
         let batcher = Arc::new(Batcher::default());
         let seen_accounts = Arc::new(Seen::default());
         batcher.keeps(&seen_accounts);
+        let vouched_tickets = Arc::new(Vouched::default());
+        batcher.keeps(&vouched_tickets);
         let account = Batched::new(&batcher, ById::seeing(db, &seen_accounts));
         let totals = Batched::new(&batcher, TotalsLoader(db.clone()));
         let ctx = Arc::new(Made {
@@ -202,6 +207,7 @@ impl Loaders {
             account: account.clone(),
             totals: totals.clone(),
             seen_accounts,
+            vouched_tickets,
             folds: state.config.folded_lists
                 && db.get_database_backend() == sea_orm::DatabaseBackend::Postgres,
         });
@@ -361,6 +367,7 @@ impl Loaders {
                     TicketsLoader {
                         db: c.db.clone(),
                         scope: pages::OwnedScope::of(&c.viewer, scope::Owned::Tickets),
+                        vouched: c.vouched_tickets.clone(),
                     },
                 )
             }),
@@ -419,7 +426,11 @@ impl Loaders {
                         &c.db,
                         ticket_message::Column::TicketId,
                         false,
-                        pages::Scope::parent(&c.viewer, scope::ticket_messages_of),
+                        pages::Scope::parent(
+                            &c.viewer,
+                            scope::ticket_messages_of,
+                            &c.vouched_tickets,
+                        ),
                     ),
                 )
             }),

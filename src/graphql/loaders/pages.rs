@@ -7,21 +7,21 @@ use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic, QueryFilter,
-    sea_query::{Alias, Condition, Expr, ExprTrait, Query, SimpleExpr},
+    ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic,
+    sea_query::{Alias, Condition, Expr, ExprTrait, SimpleExpr},
 };
 
 use entity::{
-    account, document,
-    enums::{DocumentKind, OrderStatus, ServiceStatus, TicketStatus},
-    order, service, ticket,
+    document,
+    enums::{DocumentKind, OrderStatus, ServiceStatus},
+    order, service,
 };
 
 use crate::{
     auth::Viewer,
     db::{
         children::{ByParentRow, KeyKind, Nest, OnParent, OnParentRow, fetch_children},
-        page::{self, Page, PageRequest, Sort},
+        page::{Page, PageRequest, Sort},
     },
     error::AppError,
     policy::scope::{self, Deferred},
@@ -90,7 +90,7 @@ impl<T: Copy + Eq> AnyOf<T> {
         Ok(Self(values))
     }
 
-    fn on<C: ColumnTrait>(&self, column: C) -> Condition
+    pub(super) fn on<C: ColumnTrait>(&self, column: C) -> Condition
     where
         T: Into<sea_orm::Value>,
     {
@@ -197,11 +197,48 @@ pub trait Nests<F> {
     /// The list `key` asks for, its parent left to the statement; `None`: it is read on
     /// its own.
     fn nest(&self, key: &PageKey<F>) -> Option<Nest<Self::Entity>>;
+
+    /// Of `parents`, those whose lists need not check their parent (read in this request
+    /// through the scope that check follows: [`Vouched`]), and the others.
+    fn vouched(&self, parents: Vec<i64>) -> (Vec<i64>, Vec<i64>) {
+        (Vec::new(), parents)
+    }
+
+    /// A page of rows this loader read, as it goes to the request's cache.
+    fn seen(&self, _page: &Paged<<Self::Entity as EntityTrait>::Model>) {}
+}
+
+/// Parents this request read through the scope their lists' check follows (tickets, read
+/// through the tickets' scope; a ticket's messages are seen with their ticket:
+/// `policy::scope::ticket_messages_of`): a list of theirs is read without checking its
+/// parent again, which cost PostgreSQL a ticket and its owner looked up per ticket
+/// (bench/ANALYSIS.md). Only the loader reading through that scope vouches
+/// ([`Nests::seen`]); a parent reached any other way (a ticket by id) is checked.
+/// Forgotten with the loaders' values (a subscription's next event checks afresh).
+#[derive(Default)]
+pub struct Vouched(std::sync::Mutex<std::collections::HashSet<i64>>);
+
+impl crate::graphql::batch::Forget for Vouched {
+    fn forget(&self) {
+        crate::lock(&self.0).clear();
+    }
+}
+
+impl Vouched {
+    pub(super) fn add(&self, ids: impl IntoIterator<Item = i64>) {
+        crate::lock(&self.0).extend(ids);
+    }
+
+    /// Of `parents`, those vouched for, and the others.
+    fn split(&self, parents: Vec<i64>) -> (Vec<i64>, Vec<i64>) {
+        let vouched = crate::lock(&self.0);
+        parents.into_iter().partition(|id| vouched.contains(id))
+    }
 }
 
 /// Reads each group of `keys` (keys that differ only in their parent) in one statement, the
 /// list as `nests` defines it.
-async fn load_nested<F, L>(
+pub(super) async fn load_nested<F, L>(
     db: &DatabaseConnection,
     nests: &L,
     keys: &[PageKey<F>],
@@ -213,13 +250,25 @@ where
 {
     let mut out = HashMap::new();
     for (group, parents) in group(keys) {
-        let Some(nest) = nests.nest(&key_in(&group, 0)) else {
-            continue;
-        };
-        let pages = fetch_children::<L::Entity, _>(db, nest.children(&parents))
-            .await
-            .map_err(Arc::new)?;
-        spread(&mut out, &group, parents, pages);
+        let (vouched, checked) = nests.vouched(parents);
+        for (parents, vouched) in [(vouched, true), (checked, false)] {
+            let Some(mut nest) = nests.nest(&key_in(&group, 0)) else {
+                continue;
+            };
+            if parents.is_empty() {
+                continue;
+            }
+            if vouched {
+                nest.on_parent = None;
+            }
+            let pages = fetch_children::<L::Entity, _>(db, nest.children(&parents))
+                .await
+                .map_err(Arc::new)?;
+            spread(&mut out, &group, parents, pages);
+        }
+    }
+    for page in out.values() {
+        nests.seen(page);
     }
     Ok(out)
 }
@@ -229,8 +278,9 @@ pub(super) enum Scope {
     /// A condition on each row.
     Rows(Deferred),
     /// A condition on the rows' parent: the rows are seen with it (a ticket's messages),
-    /// so a list of them is decided once per parent.
-    Parent(OnParent),
+    /// so a list of them is decided once per parent, and not at all for a parent this
+    /// request read through the scope the condition follows ([`Vouched`]).
+    Parent(OnParent, Arc<Vouched>),
     /// A condition on each row that their owning account decides (an account's services):
     /// where the list's parent is that account and its row is in the statement, decided
     /// once on that row ([`ByParentRow`]).
@@ -238,13 +288,16 @@ pub(super) enum Scope {
 }
 
 impl Scope {
-    /// The scope `build` gives `viewer` as a condition on the parent (its id an expression).
+    /// The scope `build` gives `viewer` as a condition on the parent (its id an
+    /// expression), the parents in `vouched` taken as decided.
     pub(super) fn parent(
         viewer: &Arc<Viewer>,
         build: fn(&Viewer, SimpleExpr) -> Condition,
+        vouched: &Arc<Vouched>,
     ) -> Self {
         let viewer = viewer.clone();
-        Self::Parent(OnParent(Arc::new(move |parent| build(&viewer, parent))))
+        let on = OnParent(Arc::new(move |parent| build(&viewer, parent)));
+        Self::Parent(on, vouched.clone())
     }
 
     /// The scope of `owned`'s rows for `viewer` ([`Scope::Owned`]).
@@ -271,13 +324,13 @@ impl OwnedScope {
     }
 
     /// As a condition on each row.
-    fn rows(&self) -> Condition {
+    pub(super) fn rows(&self) -> Condition {
         self.rows.condition()
     }
 
     /// As [`ByParentRow`] says, for a list of `E` by `parent`; `None` where `parent` is not
     /// the rows' owner (the owner's row is not the parent's then).
-    fn by_parent_row<E: EntityTrait>(&self, parent: E::Column) -> Option<ByParentRow>
+    pub(super) fn by_parent_row<E: EntityTrait>(&self, parent: E::Column) -> Option<ByParentRow>
     where
         E::Column: IdenStatic,
     {
@@ -368,7 +421,7 @@ where
                 Some(by_row) => (Condition::all(), Some(by_row), None),
                 None => (scope.rows(), None, None),
             },
-            Scope::Parent(on_parent) => (Condition::all(), None, Some(on_parent.clone())),
+            Scope::Parent(on_parent, _) => (Condition::all(), None, Some(on_parent.clone())),
         };
         Some(Nest {
             parent: self.parent,
@@ -385,97 +438,11 @@ where
             counted: key.counted,
         })
     }
-}
 
-/// An account's tickets by status; a main account's own list also takes in its
-/// sub-accounts' tickets (those the viewer may see: the scope decides).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TicketFilter {
-    pub statuses: AnyOf<TicketStatus>,
-    pub with_sub_accounts: bool,
-}
-
-/// Tickets of many accounts, within the viewer's scope of tickets. A main account's own
-/// list (which takes in its sub-accounts' tickets) is read on its own: a request has one
-/// such list, the viewer's.
-pub struct TicketsLoader {
-    pub(super) db: DatabaseConnection,
-    /// [`scope::Owned::Tickets`]: decided on the account's row where a list of an account's
-    /// tickets is read with it.
-    pub(super) scope: OwnedScope,
-}
-
-impl TicketsLoader {
-    async fn with_sub_accounts(
-        &self,
-        main: i64,
-        statuses: &AnyOf<TicketStatus>,
-        req: &PageRequest,
-        counted: bool,
-    ) -> Result<Paged<ticket::Model>, LoadError> {
-        let mut subs = Query::select();
-        subs.column(account::Column::Id)
-            .from(account::Entity)
-            .and_where(account::Column::MainAccountId.eq(main));
-        let q = ticket::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(ticket::Column::AccountId.eq(main))
-                    .add(ticket::Column::AccountId.in_subquery(subs)),
-            )
-            .filter(statuses.on(ticket::Column::Status))
-            .filter(self.scope.rows());
-        let total = if counted {
-            page::count(&self.db, q.clone()).await.map_err(Arc::new)?
-        } else {
-            0
-        };
-        let sort = Sort::by_id((ticket::Entity, ticket::Column::Id), true);
-        let found = page::fetch(&self.db, q, &sort, req, |_| None)
-            .await
-            .map_err(Arc::new)?;
-        Ok(shared(found, total))
-    }
-}
-
-impl Loader<PageKey<TicketFilter>> for TicketsLoader {
-    type Value = Paged<ticket::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[PageKey<TicketFilter>],
-    ) -> Result<HashMap<PageKey<TicketFilter>, Self::Value>, LoadError> {
-        let mut out = load_nested(&self.db, self, keys).await?;
-        for key in keys {
-            if key.filter.with_sub_accounts {
-                let found = self
-                    .with_sub_accounts(key.parent, &key.filter.statuses, &key.page, key.counted)
-                    .await?;
-                out.insert(key.clone(), found);
-            }
+    fn vouched(&self, parents: Vec<i64>) -> (Vec<i64>, Vec<i64>) {
+        match &self.scope {
+            Scope::Parent(_, vouched) => vouched.split(parents),
+            _ => (Vec::new(), parents),
         }
-        Ok(out)
-    }
-}
-
-impl Nests<TicketFilter> for TicketsLoader {
-    type Entity = ticket::Entity;
-
-    /// An account's own tickets; a main account's list with its sub-accounts' is read on
-    /// its own.
-    fn nest(&self, key: &PageKey<TicketFilter>) -> Option<Nest<ticket::Entity>> {
-        (!key.filter.with_sub_accounts).then(|| Nest {
-            parent: ticket::Column::AccountId,
-            filter: key.filter.statuses.on(ticket::Column::Status),
-            by_parent_row: self
-                .scope
-                .by_parent_row::<ticket::Entity>(ticket::Column::AccountId),
-            on_parent: None,
-            sort: Sort::by_id(Alias::new("id"), true),
-            key: None,
-            page: key.page.clone(),
-            counted: key.counted,
-        })
     }
 }
