@@ -49,6 +49,11 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// Whether the page starts or ends at a cursor (`after`, `before`).
+    pub fn has_cursor(&self) -> bool {
+        self.after.is_some() || self.before.is_some()
+    }
+
     pub fn first(limit: u64) -> Self {
         Self {
             limit,

@@ -107,7 +107,9 @@ async fn a_hidden_ticket_does_not_exist_for_the_main_account() {
     let threads = "query($s: ID!, $t: ID!) { node(id: $s) { ... on Account { tickets { nodes { id messages { totalCount nodes { body } } } } } } one: node(id: $t) { ... on Ticket { messages { totalCount nodes { body } } } } }";
     let ids = json!({ "s": t.aggregated, "t": open["ticket"]["id"] });
     let seen = app.ok(threads, ids.clone(), Some(&main)).await;
-    let listed = seen["node"]["tickets"]["nodes"].as_array().expect("tickets");
+    let listed = seen["node"]["tickets"]["nodes"]
+        .as_array()
+        .expect("tickets");
     assert_eq!(listed.len(), 1, "{seen}");
     assert_eq!(listed[0]["id"], open["ticket"]["id"]);
     assert_eq!(listed[0]["messages"], seen["one"]["messages"], "{seen}");

@@ -28,6 +28,7 @@
 
 mod nested;
 mod sql;
+mod windowed;
 
 use nested::nest_names;
 pub use nested::{ByParentRow, Nest, Nested, OnParentRow, Reading};
@@ -273,7 +274,7 @@ where
             (sql::lateral(&of, join.as_ref(), &shapes)?, "id")
         }
         _ => {
-            let mut stmt = sql::windowed(&of)?;
+            let mut stmt = windowed::windowed(&of)?;
             if let Some(join) = &join {
                 sql::join_beside(&mut stmt, "n", join);
             }

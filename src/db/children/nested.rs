@@ -4,12 +4,12 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use sea_orm::{EntityTrait, IdenStatic, QueryResult, sea_query::Condition};
+use sea_orm::{EntityTrait, IdenStatic, Order, QueryResult, sea_query::Condition};
 
 use super::{Children, KeyKind, Keyed, OnParent, Pages, Rows, finish, sql};
 use crate::{
     db::{
-        page::{PageRequest, Sort},
+        page::{PageRequest, Sort, SortKey},
         rows::{Positional, Positions, Read, position},
     },
     error::AppResult,
@@ -23,6 +23,14 @@ pub(super) fn nest_names(n: usize) -> [String; 3] {
         format!("nest_total{n}__"),
         format!("nest_key{n}__"),
     ]
+}
+
+/// Whether the rows of a list sorted by `sort` are put in order by its reader
+/// ([`Reading::pages`]) rather than by the statement: a list sorted by id alone, whose
+/// rows come in its `LATERAL`'s order already (SQL does not promise to keep it). Ordering
+/// the statement by them cost PostgreSQL a sort of all its rows (bench/ANALYSIS.md).
+pub(super) fn sorted_by_reader(sort: &Sort) -> bool {
+    sort.key.is_none()
 }
 
 /// A list of each child read in its parent's statement (PostgreSQL): the children of `E`
@@ -107,8 +115,33 @@ impl<N: EntityTrait> Reading<N> {
 
     /// Each child's page read so far, with its total.
     pub fn pages(&mut self) -> AppResult<Pages<N::Model>> {
-        finish::<N>(std::mem::take(&mut self.pages), &self.nest.page)
+        let mut pages = std::mem::take(&mut self.pages);
+        if sorted_by_reader(&self.nest.sort) {
+            let descending = self.nest.sort.fetch_order(&self.nest.page) == Order::Desc;
+            for (rows, _) in pages.values_mut() {
+                by_id::<N>(rows, descending)?;
+            }
+        }
+        finish::<N>(pages, &self.nest.page)
     }
+}
+
+/// Puts `rows` in the order of their ids (the order a page of them is fetched in).
+fn by_id<N: EntityTrait>(
+    rows: &mut Vec<(N::Model, Option<SortKey>)>,
+    descending: bool,
+) -> AppResult<()> {
+    let mut keyed = std::mem::take(rows)
+        .into_iter()
+        .map(|row| Ok((crate::db::page::model_id::<N>(&row.0)?, row)))
+        .collect::<AppResult<Vec<_>>>()?;
+    if descending {
+        keyed.sort_unstable_by_key(|(id, _)| std::cmp::Reverse(*id));
+    } else {
+        keyed.sort_unstable_by_key(|(id, _)| *id);
+    }
+    rows.extend(keyed.into_iter().map(|(_, row)| row));
+    Ok(())
 }
 
 impl<N> Nested for Reading<N>

@@ -1,11 +1,12 @@
-//! The statements of [`super`]: on PostgreSQL a `LATERAL` page per parent (and, for nested
-//! lists, a `LATERAL` page per child and list: [`nests`]); on SQLite the children of all
-//! parents numbered by window functions and cut at the limit.
+//! The statements of [`super`] on PostgreSQL: a `LATERAL` page per parent, or one parent's
+//! page as the first relation ([`one_parent`]), and for nested lists a `LATERAL` page per
+//! child and list ([`nests`]). SQLite's is in [`super::windowed`].
 
 use sea_orm::{
     EntityTrait, IdenStatic, Order,
     sea_query::{
         Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement, SimpleExpr,
+        SubQueryStatement,
     },
 };
 
@@ -64,7 +65,7 @@ fn of_parent(
 
 /// The names of the columns a read of `E`'s rows narrowed to `columns` selects (`None`: a
 /// whole row, `*`).
-fn narrowed<E: EntityTrait>(columns: Columns) -> Option<Vec<&'static str>>
+pub(super) fn narrowed<E: EntityTrait>(columns: Columns) -> Option<Vec<&'static str>>
 where
     E::Model: Positional,
 {
@@ -72,7 +73,11 @@ where
 }
 
 /// Selects `table`'s `columns` ([`narrowed`]; `None`: all of them).
-fn select_columns(select: &mut SelectStatement, table: &str, columns: Option<&[&'static str]>) {
+pub(super) fn select_columns(
+    select: &mut SelectStatement,
+    table: &str,
+    columns: Option<&[&'static str]>,
+) {
     match columns {
         None => {
             select.column((Alias::new(table), Asterisk));
@@ -151,12 +156,14 @@ impl Lateral<'_> {
     }
 
     /// Joins the page to `stmt` as `alias` (and the count as `counted`, when asked), ordered
-    /// after what `stmt` is already ordered by.
+    /// after what `stmt` is already ordered by unless its reader puts its rows in order
+    /// (`ordered`: false).
     fn join(
         &self,
         stmt: &mut SelectStatement,
         (alias, key_as): (&str, &str),
         counted: Option<(&str, &str)>,
+        ordered: bool,
     ) -> AppResult<()> {
         if let Some((count_alias, total_as)) = counted {
             stmt.column((Alias::new(count_alias), Alias::new(total_as)))
@@ -173,12 +180,19 @@ impl Lateral<'_> {
             Alias::new(alias),
             Expr::cust("TRUE"),
         );
+        if ordered {
+            self.order(stmt, alias, key_as);
+        }
+        Ok(())
+    }
+
+    /// Orders `stmt` by the page's rows (as `alias`), after what it is already ordered by.
+    fn order(&self, stmt: &mut SelectStatement, alias: &str, key_as: &str) {
         let order = self.sort.fetch_order(self.page);
         if self.sort.key.is_some() {
             stmt.order_by((Alias::new(alias), Alias::new(key_as)), order.clone());
         }
         stmt.order_by((Alias::new(alias), Alias::new("id")), order);
-        Ok(())
     }
 }
 
@@ -195,16 +209,11 @@ where
 {
     let columns = narrowed::<E>(of.columns);
     let mut stmt = Query::select();
-    stmt.expr_as(
-        Expr::col((Alias::new("p__"), Alias::new("column1"))),
-        Alias::new(PARENT),
-    )
-    .from_values(
-        crate::db::among::parents(of.parents.iter().copied()),
-        Alias::new("p__"),
-    )
-    .order_by((Alias::new("p__"), Alias::new("column1")), Order::Asc);
-    let page = Lateral {
+    let one = match of.parents {
+        [one] if !of.counted || !of.page.has_cursor() => Some(*one),
+        _ => None,
+    };
+    let mut page = Lateral {
         table: E::default().table_name(),
         column: of.parent.as_str(),
         // The parents' ids typed where they are compared, so the statement means the same
@@ -218,13 +227,53 @@ where
         page: of.page,
         beside,
     };
-    page.join(
-        &mut stmt,
-        ("c__", KEY),
-        of.counted.then_some(("k__", TOTAL)),
-    )?;
+    match one {
+        Some(parent) => {
+            page.parent = Expr::val(parent).cast_as("BIGINT");
+            one_parent(&mut stmt, &page, of.counted)?;
+        }
+        None => {
+            stmt.expr_as(
+                Expr::col((Alias::new("p__"), Alias::new("column1"))),
+                Alias::new(PARENT),
+            )
+            .from_values(
+                crate::db::among::parents(of.parents.iter().copied()),
+                Alias::new("p__"),
+            )
+            .order_by((Alias::new("p__"), Alias::new("column1")), Order::Asc);
+            page.join(
+                &mut stmt,
+                ("c__", KEY),
+                of.counted.then_some(("k__", TOTAL)),
+                true,
+            )?;
+        }
+    }
     self::nests(&mut stmt, nests)?;
     Ok(stmt)
+}
+
+/// One parent's page as the statement's first relation (not `LATERAL` to a `VALUES` row):
+/// PostgreSQL then knows the rows come in the page's order, and orders the statement by it
+/// without a sort of all its rows (the lists below each row come in their `LATERAL`'s
+/// order: [`super::nested::sorted_by_reader`]). A parent without a row on its page has no
+/// row in the statement, so this is only for a page whose total is not asked for, or
+/// without cursors (an empty page then means a total of 0); its total, when asked, is a
+/// subquery PostgreSQL runs once.
+fn one_parent(stmt: &mut SelectStatement, page: &Lateral<'_>, counted: bool) -> AppResult<()> {
+    stmt.expr_as(page.parent.clone(), Alias::new(PARENT));
+    if counted {
+        let count = SubQueryStatement::from(page.count(TOTAL));
+        stmt.expr_as(
+            SimpleExpr::SubQuery(None, Box::new(count)),
+            Alias::new(TOTAL),
+        );
+    }
+    stmt.column((Alias::new("c__"), Asterisk))
+        .from_subquery(page.page(KEY)?, Alias::new("c__"));
+    page.order(stmt, "c__", KEY);
+    Ok(())
 }
 
 /// A nested list as [`nests`] writes it, whatever its table ([`super::Nested::shape`]).
@@ -260,8 +309,7 @@ fn nests(stmt: &mut SelectStatement, nests: &[Shape<'_>]) -> AppResult<()> {
                 numbers,
                 Alias::new("l__"),
                 Expr::cust("TRUE"),
-            )
-            .order_by((Alias::new("l__"), Alias::new(LIST)), Order::Asc);
+            );
     }
     for (n, nest) in nests.iter().enumerate() {
         let [mark, total, key] = super::nest_names(n);
@@ -288,106 +336,10 @@ fn nests(stmt: &mut SelectStatement, nests: &[Shape<'_>]) -> AppResult<()> {
             stmt,
             (&format!("g{n}__"), &key),
             nest.counted.then_some((count.as_str(), total.as_str())),
+            !super::nested::sorted_by_reader(nest.sort),
         )?;
     }
     Ok(())
-}
-
-/// SQLite: the filtered children of all parents, numbered per parent within the cursors
-/// (`ROW_NUMBER`) and cut at the limit; a parent's first row outside the cursors is kept
-/// (`in__ = 0`) so that a parent with an empty page still carries its total (`COUNT`,
-/// only when counted).
-pub(super) fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<SelectStatement>
-where
-    E::Model: Positional,
-{
-    let table = E::default().table_name().to_string();
-    let parent = of.parent.as_str().to_string();
-    let id_col = "id";
-    // Innermost: the filtered children (with each parent's total and their sort key).
-    let mut inner = Query::select();
-    select_columns(&mut inner, &table, narrowed::<E>(of.columns).as_deref());
-    inner
-        .expr_as(
-            Expr::col((Alias::new(table.as_str()), Alias::new(parent.as_str()))),
-            Alias::new(PARENT),
-        )
-        .from(Alias::new(table.as_str()))
-        .and_where(crate::db::among::column_among(
-            of.parent,
-            of.parents.iter().copied(),
-        ))
-        .cond_where(of.filter.clone());
-    if let Some(on_parent) = of.on_parent {
-        inner.cond_where(on_parent.on(Expr::col((
-            Alias::new(table.as_str()),
-            Alias::new(parent.as_str()),
-        ))));
-    }
-    if of.counted {
-        inner.expr_as(
-            Expr::cust(format!("COUNT(*) OVER (PARTITION BY \"{parent}\")")),
-            Alias::new(TOTAL),
-        );
-    }
-    if let Some(k) = &of.sort.key {
-        inner.expr_as(k.clone(), Alias::new(KEY));
-    }
-    // The same order over the subquery's columns.
-    let outer_sort = Sort {
-        key: of.sort.key.as_ref().map(|_| Expr::col(Alias::new(KEY))),
-        id: Expr::col(Alias::new(id_col)),
-        descending: of.sort.descending,
-    };
-    // Middle: whether each row lies within the cursors (rows outside still carry the total).
-    let window = outer_sort.within(of.page)?;
-    let mut middle = Query::select();
-    middle
-        .column(Asterisk)
-        .expr_as(
-            Expr::case(window, Expr::cust("1")).finally(Expr::cust("0")),
-            Alias::new("in__"),
-        )
-        .from_subquery(inner, Alias::new("f"));
-    // Then the position of each row in its parent's page.
-    let dir = match of.sort.fetch_order(of.page) {
-        Order::Asc => "ASC",
-        _ => "DESC",
-    };
-    let order = match &of.sort.key {
-        Some(_) => format!("\"{KEY}\" {dir}, \"{id_col}\" {dir}"),
-        None => format!("\"{id_col}\" {dir}"),
-    };
-    let mut numbered = Query::select();
-    numbered
-        .column(Asterisk)
-        .expr_as(
-            Expr::cust(format!(
-                "ROW_NUMBER() OVER (PARTITION BY \"{PARENT}\", \"in__\" ORDER BY {order})"
-            )),
-            Alias::new("rn__"),
-        )
-        .from_subquery(middle, Alias::new("m"));
-    let mut outer = Query::select();
-    outer
-        .column((Alias::new("n"), Asterisk))
-        .from_subquery(numbered, Alias::new("n"))
-        .cond_where(
-            Condition::any()
-                .add(
-                    Expr::col(Alias::new("in__"))
-                        .eq(1)
-                        .and(Expr::col(Alias::new("rn__")).lte(of.page.limit as i64 + 1)),
-                )
-                .add(
-                    Expr::col(Alias::new("in__"))
-                        .eq(0)
-                        .and(Expr::col(Alias::new("rn__")).eq(1)),
-                ),
-        )
-        .order_by(Alias::new(PARENT), Order::Asc)
-        .order_by(Alias::new("rn__"), Order::Asc);
-    Ok(outer)
 }
 
 #[cfg(test)]
@@ -405,11 +357,19 @@ mod tests {
 
     /// [`built`], the services' scope decided on their account's row by `on_row`.
     fn built_with(size: u64, on_row: Option<&super::super::OnParentRow>) -> (String, Vec<Value>) {
+        built_of(&[1, 2, 3], PageRequest::first(size), on_row)
+    }
+
+    /// [`built_with`] for the main accounts `parents`, the page `page` of each.
+    fn built_of(
+        parents: &[i64],
+        page: PageRequest,
+        on_row: Option<&super::super::OnParentRow>,
+    ) -> (String, Vec<Value>) {
         let sort = Sort::by_id((account::Entity, account::Column::Id), false);
-        let page = PageRequest::first(size);
         let of = Children::<account::Entity> {
             parent: account::Column::MainAccountId,
-            parents: &[1, 2, 3],
+            parents,
             filter: Condition::all(),
             on_parent: None,
             columns: Columns::ALL,
@@ -459,6 +419,31 @@ mod tests {
             .find(r#"LEFT JOIN "account_totals" AS "b__""#)
             .expect("joined");
         assert!(cut < one.find(r#"AS "c__""#).expect("the page"), "{one}");
+    }
+
+    #[test]
+    fn one_parents_page_is_ordered_by_its_rows_alone() {
+        // The page is the first relation, the statement ordered by its rows only (the
+        // services, by id, are put in order by their reader).
+        let (one, values) = built_of(&[7], PageRequest::first(5), None);
+        assert!(!one.contains("VALUES"), "{one}");
+        assert!(one.contains(r#"COUNT(*)"#), "the total, once: {one}");
+        let order = &one[one.rfind(") AS \"g0__\" ON TRUE").expect("the services")..];
+        assert!(order.ends_with(r#"ORDER BY "c__"."id" ASC"#), "{order}");
+        assert!(values.contains(&Value::BigInt(Some(7))), "{values:?}");
+        // Counted from a cursor, an empty page still carries the total: one row per parent.
+        let after = PageRequest {
+            after: Some(crate::db::page::Cursor { key: None, id: 3 }),
+            ..PageRequest::first(5)
+        };
+        let (from_cursor, _) = built_of(&[7], after, None);
+        assert!(from_cursor.contains("VALUES"), "{from_cursor}");
+        // Many parents: their rows, then each one's page in order.
+        let (many, _) = built(5);
+        assert!(
+            many.ends_with(r#"ORDER BY "p__"."column1" ASC, "c__"."id" ASC"#),
+            "{many}"
+        );
     }
 
     #[test]
