@@ -1,6 +1,6 @@
 //! A page of sub-accounts, or an account by id, read by the resolvers with the lists of an
 //! account its rows select (services, orders, tickets, documents) read in the same
-//! statement where [`Loaders::folding`] reads them so (a page: its rows' first list), as a
+//! statement where [`Loaders::folding`] reads them so (a page: its rows' first two), as a
 //! compiled plan reads it: each list's resolver below then finds its page in its loader's
 //! cache, so both paths cost the same statements for one shape.
 

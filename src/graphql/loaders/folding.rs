@@ -156,14 +156,18 @@ where
 
 /// The most lists of one account by id read in its statement: each is a `LATERAL` of its
 /// own, gated on its rows, and a selection with more reads the others through their
-/// batches. A page of sub-accounts reads only its rows' first list so: side by side, a
-/// second list gated per row of a page of 50 cost PostgreSQL more than its own statement
-/// did (bench/ANALYSIS.md).
+/// batches.
 pub const MOST_FOLDED: usize = 4;
+
+/// The most lists of each row of a page of sub-accounts read in the page's statement: each
+/// gated list repeats every row once more. Side by side, a second list so cost less than
+/// its own statement once the statement is not sorted (the page with documents and
+/// orders +7-11%, `sizes` +5-9%); a third is not measured (bench/ANALYSIS.md).
+pub const MOST_FOLDED_ON_A_PAGE: usize = 2;
 
 impl Loaders {
     /// Reads what `under` names with each of `lists` of each account in the same
-    /// statement ([`Fold`]; a page's rows with the first, [`MOST_FOLDED`]), and keeps the
+    /// statement ([`Fold`]; [`MOST_FOLDED_ON_A_PAGE`], [`MOST_FOLDED`]), and keeps the
     /// accounts and each list in their loaders' caches: a list only for the accounts the
     /// viewer may read it of, and only under the key the list would be asked by. Nothing
     /// is read, and no list made, where the engine cannot (SQLite) or `under` does not
@@ -186,7 +190,7 @@ impl Loaders {
             return Ok(());
         }
         let most = match under {
-            Under::Pages(_) => 1,
+            Under::Pages(_) => MOST_FOLDED_ON_A_PAGE,
             Under::Account(_) => MOST_FOLDED,
         };
         let mut seen = Vec::with_capacity(most);
