@@ -213,12 +213,15 @@ where
         [one] if !of.counted || !of.page.has_cursor() => Some(*one),
         _ => None,
     };
-    let mut page = Lateral {
+    let page = Lateral {
         table: E::default().table_name(),
         column: of.parent.as_str(),
         // The parents' ids typed where they are compared, so the statement means the same
         // with its values inlined (the benchmark replays it so).
-        parent: Expr::cust("CAST(\"p__\".\"column1\" AS BIGINT)"),
+        parent: match one {
+            Some(parent) => Expr::val(parent).cast_as("BIGINT"),
+            None => Expr::cust("CAST(\"p__\".\"column1\" AS BIGINT)"),
+        },
         gate: None,
         filter: &of.filter,
         on_parent: of.on_parent,
@@ -228,10 +231,7 @@ where
         beside,
     };
     match one {
-        Some(parent) => {
-            page.parent = Expr::val(parent).cast_as("BIGINT");
-            one_parent(&mut stmt, &page, of.counted)?;
-        }
+        Some(_) => one_parent(&mut stmt, &page, of.counted)?,
         None => {
             stmt.expr_as(
                 Expr::col((Alias::new("p__"), Alias::new("column1"))),

@@ -252,12 +252,12 @@ where
     for (group, parents) in group(keys) {
         let (vouched, checked) = nests.vouched(parents);
         for (parents, vouched) in [(vouched, true), (checked, false)] {
-            let Some(mut nest) = nests.nest(&key_in(&group, 0)) else {
-                continue;
-            };
             if parents.is_empty() {
                 continue;
             }
+            let Some(mut nest) = nests.nest(&key_in(&group, 0)) else {
+                continue;
+            };
             if vouched {
                 nest.on_parent = None;
             }
