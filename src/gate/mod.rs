@@ -196,7 +196,9 @@ impl Gate {
 
     /// Passes one operation through the door.
     pub async fn call(&self, caller: &Caller, call: Call) -> Answer {
-        let who = match self.authenticate(&caller.credential).await {
+        // Both halves boxed: their futures are large (the viewer's read, the execution),
+        // and a transport's future awaiting this one would otherwise carry and move them.
+        let who = match Box::pin(self.authenticate(&caller.credential)).await {
             Ok(who) => who,
             Err(e @ AppError::Unauthenticated(_)) => {
                 let e = e.extend().into_server_error(Default::default());
@@ -210,7 +212,7 @@ impl Gate {
                 );
             }
         };
-        self.admit(caller, who, call).await
+        Box::pin(self.admit(caller, who, call)).await
     }
 
     /// Everything after authentication: the document, the method, the account's state,

@@ -10,7 +10,7 @@ use std::{ops::Range, sync::Arc};
 
 use async_graphql::{
     InputType, Name, Value as ConstValue, Variables,
-    futures_util::future::{BoxFuture, try_join_all},
+    futures_util::future::{BoxFuture, Either, ready, try_join_all},
 };
 use async_graphql_value::Value;
 
@@ -201,21 +201,27 @@ impl Run<'_> {
         objs: Vec<Obj>,
     ) -> BoxFuture<'s, Result<Level, Fallback>> {
         Box::pin(async move {
-            let loads = sel.fields.iter().map(|field| {
-                let objs = &objs;
-                async move {
-                    if !self.included(&field.when)? {
-                        return Ok(Loaded::Excluded);
+            // A leaf is answered at once; a link's (large) future is boxed where it is
+            // made, so that joining the fields moves a pointer, not the link's state.
+            let objs_ref = &objs;
+            let loads = sel
+                .fields
+                .iter()
+                .map(|field| -> Either<_, BoxFuture<'_, _>> {
+                    match self.included(&field.when) {
+                        Err(e) => Either::Left(ready(Err(e))),
+                        Ok(false) => Either::Left(ready(Ok(Loaded::Excluded))),
+                        Ok(true) => match &field.kind {
+                            Kind::Typename(_) | Kind::Value(_) => {
+                                Either::Left(ready(Ok(Loaded::Leaf)))
+                            }
+                            Kind::One(link, child) | Kind::Many(link, child) => Either::Right(
+                                Box::pin(self.link(link, field.guard, child, objs_ref)),
+                            ),
+                            Kind::Node(id, sels) => Either::Right(Box::pin(self.node(id, sels))),
+                        },
                     }
-                    match &field.kind {
-                        Kind::Typename(_) | Kind::Value(_) => Ok(Loaded::Leaf),
-                        Kind::One(link, child) | Kind::Many(link, child) => {
-                            self.link(link, field.guard, child, objs).await
-                        }
-                        Kind::Node(id, sels) => self.node(id, sels).await,
-                    }
-                }
-            });
+                });
             let (fields, totals, rows) = async_graphql::futures_util::try_join!(
                 try_join_all(loads),
                 self.totals(sel, &objs),
