@@ -14,6 +14,11 @@ BIN=$1 BODY_FILE=$2 N=${3:-50}
 command -v valgrind >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; }
 OUT=$(mktemp -d)
 PORT=${PORT:-18091}
+# A server already on the port would answer instead of the one counted.
+if curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; then
+  echo "port $PORT already answers: stop that server, or set PORT" >&2
+  exit 1
+fi
 PORTAL_BIND=127.0.0.1:$PORT RUST_LOG=warn PORTAL_SCHEDULER_POLL_SECS=0 \
   PORTAL_RATE_LIMIT_BURST=1000000000 PORTAL_RATE_LIMIT_PER_SECOND=1000000000 \
   PORTAL_REQUEST_TIMEOUT_SECS=120 \
