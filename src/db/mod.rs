@@ -68,6 +68,15 @@ pub async fn connect(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<D
 /// How long a pooled connection may sit idle before it is pinged on checkout.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 
+/// The rows `stmt` reads. Boxed: the driver's future is large, and every future awaiting a
+/// read would otherwise carry (and move) it.
+pub async fn read_all<C: ConnectionTrait>(
+    db: &C,
+    stmt: sea_orm::Statement,
+) -> Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
+    Box::pin(db.query_all_raw(stmt)).await
+}
+
 /// Brings the schema up to date, in one write transaction: replicas starting at once
 /// migrate one after the other (the write lock on SQLite, an advisory lock on PostgreSQL),
 /// and a migration that fails leaves the schema as it was.

@@ -178,8 +178,7 @@ where
         .limit(super::limit::rows_for(req.limit + 1));
     let stmt = super::limit::build(db.get_database_backend(), select.as_query());
     // The page's size and one more, of the rows its limit's bucket read.
-    // Boxed, as `children`' statement: the driver's future is large.
-    let rows = Box::pin(db.query_all_raw(stmt))
+    let rows = super::read_all(db, stmt)
         .await?
         .iter()
         .take(req.limit as usize + 1)

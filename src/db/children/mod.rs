@@ -281,9 +281,7 @@ where
             (stmt, "in__")
         }
     };
-    // Boxed: the driver's future is large, and every future awaiting this one would
-    // otherwise carry (and move) it.
-    let rows = Box::pin(db.query_all_raw(super::limit::build_bound(backend, &stmt))).await?;
+    let rows = super::read_all(db, super::limit::build_bound(backend, &stmt)).await?;
     let mut layout: Option<Layout> = None;
     // Every parent has its page, also one without any child (Relay's rules still apply:
     // after a cursor there is a previous page).

@@ -141,9 +141,7 @@ pub async fn account_with_internet<C: ConnectionTrait>(
         .and_where(Expr::col((account::Entity, account::Column::Id)).eq(id))
         .order_by_expr(u("day"), Order::Asc)
         .order_by_expr(u("service_id"), Order::Asc);
-    let rows = db
-        .query_all_raw(db.get_database_backend().build(&stmt))
-        .await?;
+    let rows = crate::db::read_all(db, db.get_database_backend().build(&stmt)).await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
