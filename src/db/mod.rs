@@ -17,6 +17,7 @@ pub mod children;
 pub mod keys;
 pub mod limit;
 pub mod page;
+pub mod reads;
 pub mod rows;
 
 /// Connects with pool limits and engine settings: on SQLite WAL, foreign keys and a busy

@@ -271,7 +271,7 @@ pub async fn create_tariff(
 }
 
 pub async fn tariffs(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     kind: Option<TariffKind>,
 ) -> AppResult<Vec<tariff::Model>> {
     let mut q = tariff::Entity::find().order_by_asc(tariff::Column::Id);

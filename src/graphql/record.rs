@@ -42,7 +42,7 @@ pub async fn rows_of(
         l.accounts_to_read(wanted.accounts.iter().copied()),
     )?;
     let mut rows = Rows {
-        accounts,
+        accounts: accounts.into_iter().collect(),
         orders,
         invoices,
         tickets,

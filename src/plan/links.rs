@@ -157,7 +157,7 @@ impl Run<'_> {
     ) -> Result<Vec<Option<Reached>>, Fallback>
     where
         F: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-        L: async_graphql::dataloader::Loader<
+        L: crate::graphql::batch::Load<
                 PageKey<F>,
                 Value = (Page<Arc<M>>, i64),
                 Error = crate::graphql::loaders::LoadError,

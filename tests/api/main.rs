@@ -44,6 +44,7 @@ mod pagination;
 mod permissions;
 mod plans;
 mod queue;
+mod reads;
 mod rows;
 mod scheduler;
 mod schema;

@@ -50,8 +50,9 @@ fn text<'a>(span: &'a Value, key: &str) -> &'a str {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operation_span_follows_the_callers_traceparent_without_variable_values() {
     let (endpoint, mut bodies) = receiver().await;
-    let path = std::env::temp_dir().join(format!("portal-otel-{}.db", uuid::Uuid::new_v4()));
-    let db = format!("sqlite://{}?mode=rwc", path.display());
+    // A fresh database on the suite's engine (on PostgreSQL the loaders read on their own
+    // connections, `db::reads`, and their statements have spans all the same).
+    let (db, _guard) = crate::helpers::TestDb::create().await;
     let (mut server, addr) = crate::cli::serve(
         &db,
         &["--demo"],
@@ -112,9 +113,6 @@ async fn an_operation_span_follows_the_callers_traceparent_without_variable_valu
     while let Ok(body) = bodies.try_recv() {
         exported.push(body);
     }
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
     let all = exported.join("\n");
     assert!(
         !all.contains("demo-pass"),
@@ -169,6 +167,11 @@ async fn an_operation_span_follows_the_callers_traceparent_without_variable_valu
         .filter(|s| attribute(s, "db.system").is_some())
         .collect();
     assert!(!sql.is_empty(), "SQL statements have spans: {spans:?}");
+    assert!(
+        sql.iter()
+            .any(|s| text(s, "db.statement").contains("sort_key__")),
+        "the loaders' reads (the page of sub-accounts) have spans: {sql:?}"
+    );
     assert!(
         sql.iter()
             .all(|s| !text(s, "db.statement").contains("demo-pass")),

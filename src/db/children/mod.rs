@@ -33,7 +33,7 @@ mod windowed;
 use nested::nest_names;
 pub use nested::{ByParentRow, Nest, Nested, OnParentRow, Reading};
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -45,6 +45,7 @@ use super::{
     page::{Page, PageRequest, Sort, SortKey, finish_keyed},
     rows::{Columns, Positional, Positions, Read, position},
 };
+use crate::Map;
 use crate::error::AppResult;
 
 /// How a row's sort key is read back from a statement's result (the `sort_key__` column),
@@ -199,7 +200,7 @@ pub struct Children<'a, E: EntityTrait> {
 }
 
 /// Each parent's page and total.
-pub type Pages<M> = HashMap<i64, (Page<M>, i64)>;
+pub type Pages<M> = Map<i64, (Page<M>, i64)>;
 
 const PARENT: &str = "parent__";
 const TOTAL: &str = "total__";
@@ -221,7 +222,7 @@ where
 pub async fn fetch_beside<E, B, C>(
     db: &C,
     of: Children<'_, E>,
-) -> AppResult<(Pages<E::Model>, HashMap<i64, B>)>
+) -> AppResult<(Pages<E::Model>, Map<i64, B>)>
 where
     E: EntityTrait,
     E::Model: Positional,
@@ -235,7 +236,7 @@ where
 /// What [`fetch_folded`] read: each parent's page, and what was read beside each child.
 pub struct Folded<M, B> {
     pub pages: Pages<M>,
-    pub beside: HashMap<i64, B>,
+    pub beside: Map<i64, B>,
 }
 
 /// A parent's rows with their sort keys, and its total.
@@ -255,7 +256,7 @@ where
     B: Beside,
     C: ConnectionTrait,
 {
-    let mut beside = HashMap::new();
+    let mut beside = Map::default();
     let backend = db.get_database_backend();
     let nests = match backend {
         DatabaseBackend::Postgres => nests,
@@ -263,7 +264,7 @@ where
     };
     if of.parents.is_empty() {
         return Ok(Folded {
-            pages: HashMap::new(),
+            pages: Map::default(),
             beside,
         });
     }
@@ -285,7 +286,7 @@ where
     let mut layout: Option<Layout> = None;
     // Every parent has its page, also one without any child (Relay's rules still apply:
     // after a cursor there is a previous page).
-    let mut grouped: HashMap<i64, Keyed<E::Model>> = of
+    let mut grouped: Map<i64, Keyed<E::Model>> = of
         .parents
         .iter()
         .map(|parent| (*parent, (Vec::new(), 0)))
@@ -391,7 +392,7 @@ where
 
 /// Each parent's rows cut into its page, with its total.
 fn finish<E: EntityTrait>(
-    grouped: HashMap<i64, Keyed<E::Model>>,
+    grouped: Map<i64, Keyed<E::Model>>,
     page: &PageRequest,
 ) -> AppResult<Pages<E::Model>> {
     grouped

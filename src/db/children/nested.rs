@@ -2,12 +2,13 @@
 //! is ([`Nest`]), and its reader ([`Reading`]) behind the one interface [`super::fetch_folded`]
 //! reads any table's list through ([`Nested`]).
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use sea_orm::{EntityTrait, IdenStatic, Order, QueryResult, sea_query::Condition};
 
 use super::{Children, KeyKind, Keyed, OnParent, Pages, Rows, finish, sql};
 use crate::{
+    Map,
     db::{
         page::{PageRequest, Sort, SortKey},
         rows::{Positional, Positions, Read, position},
@@ -101,7 +102,7 @@ pub struct Reading<N: EntityTrait> {
     /// Its columns in the statement being read, and its row's `id` (`NULL` on a row of
     /// another list or for a child without any).
     at: Option<(Rows, usize)>,
-    pages: HashMap<i64, Keyed<N::Model>>,
+    pages: Map<i64, Keyed<N::Model>>,
 }
 
 impl<N: EntityTrait> Reading<N> {
@@ -109,7 +110,7 @@ impl<N: EntityTrait> Reading<N> {
         Self {
             nest,
             at: None,
-            pages: HashMap::new(),
+            pages: Map::default(),
         }
     }
 

@@ -21,13 +21,10 @@ use std::{
     task::{Context, Poll, Wake, Waker},
 };
 
-use async_graphql::{
-    dataloader::Loader,
-    futures_util::{
-        Stream, StreamExt,
-        future::{BoxFuture, poll_fn},
-        stream::FuturesUnordered,
-    },
+use async_graphql::futures_util::{
+    Stream, StreamExt,
+    future::{BoxFuture, poll_fn},
+    stream::FuturesUnordered,
 };
 
 /// Most keys one statement is asked for (well under SQLite's and PostgreSQL's bind limits).
@@ -82,9 +79,20 @@ impl Batcher {
     }
 }
 
-/// The maps a request's loaders answer with and keep their keys in: a faster hash than
-/// SipHash (a page's keys are looked up many times a row), still seeded per process.
-pub type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub use crate::Map;
+
+/// What a [`Batched`] loads with: the values of many keys, read together. async-graphql's
+/// `Loader`, but answering in a [`Map`]: its std `HashMap` hashed each row's key with
+/// SipHash, a tenth of a nested page's instructions.
+pub trait Load<K>: Send + Sync + 'static {
+    type Value: Send + Sync + Clone + 'static;
+    type Error: Send + Clone + 'static;
+
+    fn load(
+        &self,
+        keys: &[K],
+    ) -> impl Future<Output = Result<Map<K, Self::Value>, Self::Error>> + Send;
+}
 
 enum Slot<V, E> {
     Loading(Vec<Waker>),
@@ -99,7 +107,7 @@ struct State<K, V, E> {
 }
 
 /// One loader of a request: caches what it loaded for the rest of the request.
-pub struct Batched<K, L: Loader<K>>
+pub struct Batched<K, L: Load<K>>
 where
     K: Send + Sync + Hash + Eq + Clone + 'static,
 {
@@ -112,7 +120,7 @@ where
 impl<K, L> Batched<K, L>
 where
     K: Send + Sync + Hash + Eq + Clone + 'static,
-    L: Loader<K>,
+    L: Load<K>,
 {
     pub fn new(batcher: &Arc<Batcher>, loader: L) -> Arc<Self> {
         let created = Arc::new_cyclic(|me| Self {
@@ -227,7 +235,7 @@ where
         Ok(value)
     }
 
-    fn complete(&self, keys: &[K], mut found: Result<HashMap<K, L::Value>, L::Error>) {
+    fn complete(&self, keys: &[K], mut found: Result<Map<K, L::Value>, L::Error>) {
         let mut woken = Vec::new();
         {
             let mut state = lock(&self.state);
@@ -244,6 +252,18 @@ where
         for waker in woken {
             waker.wake();
         }
+    }
+}
+
+/// The span of a batch of `keys` keys read by `loader` (its name made only when used):
+/// only where spans leave the process ([`crate::telemetry::exporting`]). A log line names
+/// its request by the request's own span; a span per batch kept for the logs was a share
+/// of a small request's CPU.
+pub fn batch_span<N: std::fmt::Display>(loader: impl FnOnce() -> N, keys: usize) -> tracing::Span {
+    if crate::telemetry::exporting() {
+        tracing::info_span!("dataloader.batch", loader = %loader(), keys)
+    } else {
+        tracing::Span::none()
     }
 }
 
@@ -268,7 +288,7 @@ fn loader_name<L>() -> String {
 impl<K, L> Dispatch for Batched<K, L>
 where
     K: Send + Sync + Hash + Eq + Clone + 'static,
-    L: Loader<K>,
+    L: Load<K>,
 {
     fn dispatch(self: Arc<Self>) -> BoxFuture<'static, ()> {
         Box::pin(async move {
@@ -278,15 +298,7 @@ where
                 std::mem::take(&mut state.pending)
             };
             for chunk in keys.chunks(MAX_BATCH) {
-                let span = tracing::info_span!(
-                    "dataloader.batch",
-                    loader = tracing::field::Empty,
-                    keys = chunk.len()
-                );
-                // The loader's name is parsed from its type: only for a collector.
-                if crate::telemetry::exporting() {
-                    span.record("loader", loader_name::<L>());
-                }
+                let span = batch_span(loader_name::<L>, chunk.len());
                 let result = tracing::Instrument::instrument(self.loader.load(chunk), span).await;
                 self.complete(chunk, result);
             }

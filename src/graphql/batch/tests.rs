@@ -24,11 +24,11 @@ async fn give_way() {
 /// Doubles its keys and counts the batches it was asked for.
 struct Doubler(Arc<AtomicUsize>);
 
-impl Loader<i64> for Doubler {
+impl Load<i64> for Doubler {
     type Value = i64;
     type Error = Arc<String>;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, Self::Error> {
+    async fn load(&self, keys: &[i64]) -> Result<Map<i64, i64>, Self::Error> {
         self.0.fetch_add(1, Ordering::SeqCst);
         give_way().await;
         Ok(keys.iter().map(|k| (*k, k * 2)).collect())

@@ -9,7 +9,6 @@
 
 use std::{hash::Hash, sync::Arc, sync::atomic::Ordering};
 
-use async_graphql::dataloader::Loader;
 use sea_orm::EntityTrait;
 
 use entity::{account, invoice, invoice_line, order, order_item, ticket};
@@ -26,6 +25,7 @@ use crate::{
         rows::Positional,
     },
     error::AppResult,
+    graphql::batch::Load,
     policy::{self, Action, Target},
 };
 
@@ -61,7 +61,7 @@ pub trait Fold: Send {
 pub struct Folding<'a, F, L, K, A>
 where
     F: Clone + Eq + Hash + Send + Sync + 'static,
-    L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
+    L: Nests<F> + Load<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
 {
     loader: &'a Cached<L, PageKey<F>>,
     key: K,
@@ -77,7 +77,7 @@ where
 impl<'a, F, L, K, A> Folding<'a, F, L, K, A>
 where
     F: Clone + Eq + Hash + Send + Sync + 'static,
-    L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
+    L: Nests<F> + Load<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
     <L::Entity as EntityTrait>::Model: Positional + Send + Sync,
     K: Fn(i64) -> AppResult<PageKey<F>> + Send,
     A: Fn(&account::Model) -> bool + Send,
@@ -108,7 +108,7 @@ where
             allowed,
             template,
             reading: Reading::new(nest),
-            pages: Pages::new(),
+            pages: Pages::default(),
         }))
     }
 }
@@ -116,7 +116,7 @@ where
 impl<F, L, K, A> Fold for Folding<'_, F, L, K, A>
 where
     F: Clone + Eq + Hash + Send + Sync + 'static,
-    L: Nests<F> + Loader<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
+    L: Nests<F> + Load<PageKey<F>, Value = Paged<<L::Entity as EntityTrait>::Model>>,
     <L::Entity as EntityTrait>::Model: Positional + Send + Sync,
     K: Fn(i64) -> AppResult<PageKey<F>> + Send,
     A: Fn(&account::Model) -> bool + Send,
@@ -420,6 +420,6 @@ const WHOLE: u64 = 1000;
 /// Awaits `read`, a read past the batches, in a batch's span all the same (as every read
 /// of a request's loaders is traced).
 async fn past<T>(loader: &'static str, keys: usize, read: impl Future<Output = T>) -> T {
-    let span = tracing::info_span!("dataloader.batch", loader, keys);
+    let span = crate::graphql::batch::batch_span(|| loader, keys);
     tracing::Instrument::instrument(read, span).await
 }

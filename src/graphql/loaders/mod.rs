@@ -13,9 +13,6 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
-use async_graphql::dataloader::Loader;
-use sea_orm::DatabaseConnection;
-
 use entity::{
     account, activity, change_request, document, email_template,
     enums::{DocumentKind, OrderStatus, ServiceStatus},
@@ -29,7 +26,9 @@ use crate::{
     AppState,
     auth::Viewer,
     db::page::Page,
+    db::reads::Reads,
     error::AppError,
+    graphql::batch::Load,
     policy::scope::{self, Deferred},
 };
 
@@ -66,7 +65,7 @@ pub type Cached<T, K = i64> = Arc<Batched<K, T>>;
 
 /// What the request's loaders are made of.
 struct Made {
-    db: DatabaseConnection,
+    db: Reads,
     viewer: Arc<Viewer>,
     batcher: Arc<Batcher>,
     tariffs: TariffCache,
@@ -173,7 +172,7 @@ impl Loaders {
     pub async fn accounts_to_read(
         &self,
         ids: impl IntoIterator<Item = i64>,
-    ) -> Result<std::collections::HashMap<i64, account::Model>, LoadError> {
+    ) -> Result<crate::Map<i64, account::Model>, LoadError> {
         use crate::db::rows::Columns;
         // Found once: it is asked for each derived record a request reads.
         static READ: std::sync::LazyLock<Columns> = std::sync::LazyLock::new(|| {
@@ -183,7 +182,7 @@ impl Loaders {
         let ids: Vec<i64> = ids.into_iter().collect();
         let (mut found, rest) = self.made.seen_accounts.take(&ids, *READ);
         if !rest.is_empty() {
-            let rest: std::collections::HashMap<_, _> = self.account.load_many(rest).await?;
+            let rest: crate::Map<_, _> = self.account.load_many(rest).await?;
             found.extend(rest);
         }
         Ok(found)
@@ -191,7 +190,7 @@ impl Loaders {
 
     /// The loaders of one request by `viewer`: its lists read through the viewer's scopes.
     pub fn new(state: &AppState, viewer: &Viewer) -> Self {
-        let db = &state.db;
+        let db = &state.reads;
         let batcher = Arc::new(Batcher::default());
         let seen_accounts = Arc::new(Seen::default());
         batcher.keeps(&seen_accounts);
@@ -209,7 +208,8 @@ impl Loaders {
             seen_accounts,
             vouched_tickets,
             folds: state.config.folded_lists
-                && db.get_database_backend() == sea_orm::DatabaseBackend::Postgres,
+                && sea_orm::ConnectionTrait::get_database_backend(db)
+                    == sea_orm::DatabaseBackend::Postgres,
         });
         Self {
             partner: Lazy::new(&ctx, |c| Batched::new(&c.batcher, ById::new(&c.db))),
@@ -480,7 +480,7 @@ pub async fn page_of<F, L, N, M>(
 ) -> async_graphql::Result<super::connection::Connection<N>>
 where
     F: Send + Sync + Hash + Eq + Clone + 'static,
-    L: Loader<PageKey<F>, Value = Paged<M>, Error = LoadError>,
+    L: Load<PageKey<F>, Value = Paged<M>, Error = LoadError>,
     N: super::connection::ConnectionNode,
     M: Clone + Send + Sync + 'static,
 {

@@ -3,11 +3,10 @@
 //! loader reads through the policy's scope for its table (`policy::scope`, for the request's
 //! viewer), so a page and its total hold exactly the rows the viewer may open.
 
-use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
+use std::{hash::Hash, marker::PhantomData, sync::Arc};
 
-use async_graphql::dataloader::Loader;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic,
+    ColumnTrait, EntityTrait, IdenStatic,
     sea_query::{Alias, Condition, Expr, ExprTrait, SimpleExpr},
 };
 
@@ -18,12 +17,15 @@ use entity::{
 };
 
 use crate::{
+    Map,
     auth::Viewer,
+    db::reads::Reads,
     db::{
         children::{ByParentRow, KeyKind, Nest, OnParent, OnParentRow, fetch_children},
         page::{Page, PageRequest, Sort},
     },
     error::AppError,
+    graphql::batch::Load,
     policy::scope::{self, Deferred},
 };
 
@@ -143,8 +145,8 @@ type Group<F> = (F, PageRequest, bool);
 
 /// Groups keys by (filter, page, counted) so each distinct request is one statement for all
 /// parents.
-pub(super) fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> HashMap<Group<F>, Vec<i64>> {
-    let mut groups: HashMap<Group<F>, Vec<i64>> = HashMap::new();
+pub(super) fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> Map<Group<F>, Vec<i64>> {
+    let mut groups: Map<Group<F>, Vec<i64>> = Map::default();
     for key in keys {
         groups
             .entry((key.filter.clone(), key.page.clone(), key.counted))
@@ -157,7 +159,7 @@ pub(super) fn group<F: Clone + Eq + Hash>(keys: &[PageKey<F>]) -> HashMap<Group<
 /// Puts each parent's page of one group into `out` under its key (a parent without rows
 /// gets an empty page).
 pub(super) fn spread<F: Clone + Eq + Hash, M>(
-    out: &mut HashMap<PageKey<F>, Paged<M>>,
+    out: &mut Map<PageKey<F>, Paged<M>>,
     group: &Group<F>,
     parents: Vec<i64>,
     mut pages: crate::db::children::Pages<M>,
@@ -239,16 +241,16 @@ impl Vouched {
 /// Reads each group of `keys` (keys that differ only in their parent) in one statement, the
 /// list as `nests` defines it.
 pub(super) async fn load_nested<F, L>(
-    db: &DatabaseConnection,
+    db: &Reads,
     nests: &L,
     keys: &[PageKey<F>],
-) -> Result<HashMap<PageKey<F>, Paged<<L::Entity as EntityTrait>::Model>>, LoadError>
+) -> Result<Map<PageKey<F>, Paged<<L::Entity as EntityTrait>::Model>>, LoadError>
 where
     F: Clone + Eq + Hash,
     L: Nests<F>,
     <L::Entity as EntityTrait>::Model: crate::db::rows::Positional,
 {
-    let mut out = HashMap::new();
+    let mut out = Map::default();
     for (group, parents) in group(keys) {
         let (vouched, checked) = nests.vouched(parents);
         for (parents, vouched) in [(vouched, true), (checked, false)] {
@@ -354,7 +356,7 @@ impl From<Deferred> for Scope {
 /// Pages of the children of many parents: one statement per distinct (filter, page), within
 /// the viewer's `scope` of the table, in id order or by a column (then id).
 pub struct PagesOf<E: EntityTrait, F> {
-    db: DatabaseConnection,
+    db: Reads,
     parent: E::Column,
     descending: bool,
     scope: Scope,
@@ -365,7 +367,7 @@ pub struct PagesOf<E: EntityTrait, F> {
 
 impl<E: EntityTrait, F> PagesOf<E, F> {
     pub(super) fn new(
-        db: &DatabaseConnection,
+        db: &Reads,
         parent: E::Column,
         descending: bool,
         scope: impl Into<Scope>,
@@ -387,7 +389,7 @@ impl<E: EntityTrait, F> PagesOf<E, F> {
     }
 }
 
-impl<E, F> Loader<PageKey<F>> for PagesOf<E, F>
+impl<E, F> Load<PageKey<F>> for PagesOf<E, F>
 where
     E: EntityTrait + Send + Sync + 'static,
     E::Model: crate::db::rows::Positional + Clone + Send + Sync + 'static,
@@ -397,10 +399,7 @@ where
     type Value = Paged<E::Model>;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[PageKey<F>],
-    ) -> Result<HashMap<PageKey<F>, Self::Value>, LoadError> {
+    async fn load(&self, keys: &[PageKey<F>]) -> Result<Map<PageKey<F>, Self::Value>, LoadError> {
         load_nested(&self.db, self, keys).await
     }
 }

@@ -5,17 +5,16 @@
 
 use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
-use async_graphql::dataloader::Loader;
-use sea_orm::{
-    DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter, sea_query::Expr,
-};
+use sea_orm::{EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter, sea_query::Expr};
 
 use entity::{account, change_request, tariff};
 
 use super::{Cached, LoadError, failed};
 use crate::{
-    db::{page, rows::Columns},
+    Map,
+    db::{page, reads::Reads, rows::Columns},
     domain::{self, service::Totals},
+    graphql::batch::Load,
     policy::scope::Deferred,
 };
 
@@ -23,7 +22,7 @@ use crate::{
 /// guards decide about; the policy's scope for a derived record (a notification about an
 /// object the viewer may not see is not found, as in its lists).
 pub struct ById<E: EntityTrait> {
-    db: DatabaseConnection,
+    db: Reads,
     scope: Deferred,
     /// Rows the request read in other statements, taken before the database is asked
     /// (unscoped loaders only: a scope would have to be checked again).
@@ -32,11 +31,11 @@ pub struct ById<E: EntityTrait> {
 }
 
 impl<E: EntityTrait> ById<E> {
-    pub(super) fn new(db: &DatabaseConnection) -> Self {
+    pub(super) fn new(db: &Reads) -> Self {
         Self::scoped(db, Deferred::everything())
     }
 
-    pub(super) fn scoped(db: &DatabaseConnection, scope: Deferred) -> Self {
+    pub(super) fn scoped(db: &Reads, scope: Deferred) -> Self {
         Self {
             db: db.clone(),
             scope,
@@ -46,7 +45,7 @@ impl<E: EntityTrait> ById<E> {
     }
 
     /// Unscoped, taking the rows `seen` holds before it asks the database.
-    pub(super) fn seeing(db: &DatabaseConnection, seen: &Arc<Seen<E::Model>>) -> Self {
+    pub(super) fn seeing(db: &Reads, seen: &Arc<Seen<E::Model>>) -> Self {
         Self {
             seen: Some(seen.clone()),
             ..Self::new(db)
@@ -63,7 +62,7 @@ impl<E: EntityTrait> ById<E> {
 /// over costs a pointer each; only the rows a load asks for are copied. Forgotten with the
 /// loaders' values (a subscription's next event reads afresh:
 /// [`crate::graphql::batch::Forget`]).
-pub struct Seen<M>(std::sync::Mutex<HashMap<i64, (Columns, Arc<M>)>>);
+pub struct Seen<M>(std::sync::Mutex<Map<i64, (Columns, Arc<M>)>>);
 
 impl<M> Default for Seen<M> {
     fn default() -> Self {
@@ -101,9 +100,9 @@ impl<M: Clone> Seen<M> {
     }
 
     /// The rows of `keys` that were seen with at least `columns`, and the keys that were not.
-    pub fn take(&self, keys: &[i64], columns: Columns) -> (HashMap<i64, M>, Vec<i64>) {
+    pub fn take(&self, keys: &[i64], columns: Columns) -> (Map<i64, M>, Vec<i64>) {
         let seen = crate::lock(&self.0);
-        let mut found = HashMap::new();
+        let mut found = Map::with_capacity_and_hasher(keys.len(), Default::default());
         let mut rest = Vec::new();
         for key in keys {
             match seen.get(key).filter(|(held, _)| held.hold(columns)) {
@@ -128,7 +127,7 @@ fn with_ids<E: EntityTrait>(keys: &[i64]) -> Result<sea_orm::Select<E>, LoadErro
     )))
 }
 
-impl<E> Loader<i64> for ById<E>
+impl<E> Load<i64> for ById<E>
 where
     E: EntityTrait + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + 'static,
@@ -136,13 +135,13 @@ where
     type Value = E::Model;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
+    async fn load(&self, keys: &[i64]) -> Result<Map<i64, E::Model>, LoadError> {
         let (mut found, rest) = match &self.seen {
             Some(seen) => {
                 let (found, rest) = seen.take(keys, Columns::ALL);
                 (found, std::borrow::Cow::Owned(rest))
             }
-            None => (HashMap::new(), std::borrow::Cow::Borrowed(keys)),
+            None => (Map::default(), std::borrow::Cow::Borrowed(keys)),
         };
         if rest.is_empty() {
             return Ok(found);
@@ -164,7 +163,7 @@ where
 /// owner ([`super::guards`]): the owner goes into the request's account loader, so the
 /// decision costs no statement of its own.
 pub struct OwnedById<E: EntityTrait> {
-    db: DatabaseConnection,
+    db: Reads,
     owner: E::Column,
     accounts: Cached<ById<account::Entity>>,
     /// A derived record's scope (activity entries); everything for other rows, which the
@@ -174,7 +173,7 @@ pub struct OwnedById<E: EntityTrait> {
 
 impl<E: EntityTrait> OwnedById<E> {
     pub(super) fn new(
-        db: &DatabaseConnection,
+        db: &Reads,
         owner: E::Column,
         accounts: &Cached<ById<account::Entity>>,
     ) -> Self {
@@ -192,7 +191,7 @@ impl<E: EntityTrait> OwnedById<E> {
     }
 }
 
-impl<E> Loader<i64> for OwnedById<E>
+impl<E> Load<i64> for OwnedById<E>
 where
     E: EntityTrait + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + 'static,
@@ -201,7 +200,7 @@ where
     type Value = E::Model;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, LoadError> {
+    async fn load(&self, keys: &[i64]) -> Result<Map<i64, E::Model>, LoadError> {
         use sea_orm::{JoinType, QuerySelect};
         let to_owner = E::belongs_to(account::Entity)
             .from(self.owner)
@@ -214,7 +213,7 @@ where
             .all(&self.db)
             .await
             .map_err(failed)?;
-        let mut out = HashMap::with_capacity(rows.len());
+        let mut out = Map::with_capacity_and_hasher(rows.len(), Default::default());
         for (row, owner) in rows {
             if let Some(owner) = owner {
                 self.accounts.prime(owner.id, owner);
@@ -226,13 +225,13 @@ where
 }
 
 /// Active services count and total monthly cost per account.
-pub struct TotalsLoader(pub(super) DatabaseConnection);
+pub struct TotalsLoader(pub(super) Reads);
 
-impl Loader<i64> for TotalsLoader {
+impl Load<i64> for TotalsLoader {
     type Value = Totals;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Totals>, LoadError> {
+    async fn load(&self, keys: &[i64]) -> Result<Map<i64, Totals>, LoadError> {
         let found = domain::service::totals_for(&self.0, keys)
             .await
             .map_err(Arc::new)?;
@@ -241,13 +240,13 @@ impl Loader<i64> for TotalsLoader {
 }
 
 /// What each account's own orders of this month add up to (against its spending cap).
-pub struct SpentLoader(pub(super) DatabaseConnection);
+pub struct SpentLoader(pub(super) Reads);
 
-impl Loader<i64> for SpentLoader {
+impl Load<i64> for SpentLoader {
     type Value = i64;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, i64>, LoadError> {
+    async fn load(&self, keys: &[i64]) -> Result<Map<i64, i64>, LoadError> {
         let found = domain::order::controls::spent_this_month(&self.0, keys, domain::now())
             .await
             .map_err(Arc::new)?;
@@ -257,20 +256,19 @@ impl Loader<i64> for SpentLoader {
 
 /// `found` with a value for every one of `keys`: the default (nothing active, nothing spent)
 /// where a key has no row.
-fn every_key<V: Default>(mut found: HashMap<i64, V>, keys: &[i64]) -> HashMap<i64, V> {
-    for key in keys {
-        found.entry(*key).or_default();
-    }
-    found
+fn every_key<V: Default>(mut found: HashMap<i64, V>, keys: &[i64]) -> Map<i64, V> {
+    keys.iter()
+        .map(|key| (*key, found.remove(key).unwrap_or_default()))
+        .collect()
 }
 
 /// All children of many parents, in id order (order items, invoice lines, ...).
 pub struct ChildrenOf<E: EntityTrait> {
-    pub(super) db: DatabaseConnection,
+    pub(super) db: Reads,
     pub(super) parent: E::Column,
 }
 
-impl<E> Loader<i64> for ChildrenOf<E>
+impl<E> Load<i64> for ChildrenOf<E>
 where
     E: EntityTrait + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + 'static,
@@ -279,7 +277,7 @@ where
     type Value = Vec<E::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<E::Model>>, LoadError> {
+    async fn load(&self, keys: &[i64]) -> Result<Map<i64, Vec<E::Model>>, LoadError> {
         use sea_orm::{ModelTrait, QueryOrder};
         let rows = E::find()
             .filter(crate::db::among::column_among(
@@ -290,7 +288,7 @@ where
             .all(&self.db)
             .await
             .map_err(failed)?;
-        let mut out: HashMap<i64, Vec<E::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut out: Map<i64, Vec<E::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in rows {
             if let sea_orm::Value::BigInt(Some(parent)) = row.get(self.parent) {
                 out.entry(parent).or_default().push(row);
@@ -301,13 +299,13 @@ where
 }
 
 /// The pending change request of each service (`None` cached for services without one).
-pub struct PendingChangeLoader(pub(super) DatabaseConnection);
+pub struct PendingChangeLoader(pub(super) Reads);
 
-impl Loader<i64> for PendingChangeLoader {
+impl Load<i64> for PendingChangeLoader {
     type Value = Option<change_request::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, LoadError> {
+    async fn load(&self, keys: &[i64]) -> Result<Map<i64, Self::Value>, LoadError> {
         let mut found = domain::service::pending_changes_for(&self.0, keys)
             .await
             .map_err(Arc::new)?;
@@ -318,14 +316,14 @@ impl Loader<i64> for PendingChangeLoader {
 pub use crate::domain::catalog::TariffCache;
 
 /// Loads tariffs through the process-wide [`TariffCache`]: only ids never seen hit the database.
-pub struct TariffLoader(pub(super) DatabaseConnection, pub(super) TariffCache);
+pub struct TariffLoader(pub(super) Reads, pub(super) TariffCache);
 
-impl Loader<i64> for TariffLoader {
+impl Load<i64> for TariffLoader {
     type Value = tariff::Model;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, tariff::Model>, LoadError> {
-        let mut found = HashMap::with_capacity(keys.len());
+    async fn load(&self, keys: &[i64]) -> Result<Map<i64, tariff::Model>, LoadError> {
+        let mut found = Map::with_capacity_and_hasher(keys.len(), Default::default());
         let mut missing = Vec::new();
         {
             let cache = self.1.read().unwrap_or_else(|e| e.into_inner());
@@ -352,24 +350,24 @@ impl Loader<i64> for TariffLoader {
 
 /// The whole tariff catalogue, once per request (what a service may change to is chosen
 /// from it).
-pub struct CatalogLoader(pub(super) DatabaseConnection);
+pub struct CatalogLoader(pub(super) Reads);
 
-impl Loader<()> for CatalogLoader {
+impl Load<()> for CatalogLoader {
     type Value = Arc<Vec<tariff::Model>>;
     type Error = LoadError;
 
-    async fn load(&self, _: &[()]) -> Result<HashMap<(), Self::Value>, LoadError> {
+    async fn load(&self, _: &[()]) -> Result<Map<(), Self::Value>, LoadError> {
         let all = domain::catalog::tariffs(&self.0, None)
             .await
             .map_err(Arc::new)?;
-        Ok(HashMap::from([((), Arc::new(all))]))
+        Ok(Map::from_iter([((), Arc::new(all))]))
     }
 }
 
 /// The viewer's former sub-accounts, frozen as they were when unlinked (read once per
 /// request, and only when an account the viewer may not see otherwise is asked for).
 pub struct FormerSubsLoader {
-    pub(super) db: DatabaseConnection,
+    pub(super) db: Reads,
     pub(super) main: Option<i64>,
 }
 
@@ -384,17 +382,17 @@ pub type FormerSubs = Arc<
     >,
 >;
 
-impl Loader<()> for FormerSubsLoader {
+impl Load<()> for FormerSubsLoader {
     type Value = FormerSubs;
     type Error = LoadError;
 
-    async fn load(&self, _: &[()]) -> Result<HashMap<(), Self::Value>, LoadError> {
+    async fn load(&self, _: &[()]) -> Result<Map<(), Self::Value>, LoadError> {
         let found = match self.main {
             Some(main) => domain::account::former::of_main(&self.db, main)
                 .await
                 .map_err(Arc::new)?,
             None => HashMap::new(),
         };
-        Ok(HashMap::from([((), Arc::new(found))]))
+        Ok(Map::from_iter([((), Arc::new(found))]))
     }
 }

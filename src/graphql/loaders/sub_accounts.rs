@@ -2,10 +2,9 @@
 //! sub-account read in the same statement where the engine can
 //! ([`crate::db::children::Nest`]; PostgreSQL, [`super::Loaders::folding`]).
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
-use sea_orm::{DatabaseConnection, sea_query::Condition};
+use sea_orm::sea_query::Condition;
 
 use entity::account;
 
@@ -14,9 +13,12 @@ use super::{
     pages::{PageKey, Paged, group, spread},
 };
 use crate::{
+    Map,
     auth::Viewer,
+    db::reads::Reads,
     db::{children::Nested, page::PageRequest, rows::Columns},
     domain::service::Totals,
+    graphql::batch::Load,
 };
 
 /// A main account's sub-accounts list: what narrows it, how it is sorted, whether its
@@ -42,7 +44,7 @@ pub struct SubAccounts {
 /// id ([`super::Seen`]): a sub-account asked for by id later in the request (a message's
 /// author) is not read again.
 pub struct SubAccountsLoader {
-    pub(super) db: DatabaseConnection,
+    pub(super) db: Reads,
     pub(super) viewer: Arc<Viewer>,
     pub(super) totals: super::Cached<super::TotalsLoader>,
     pub(super) seen: Arc<super::Seen<account::Model>>,
@@ -77,8 +79,8 @@ impl SubAccountsLoader {
         &self,
         keys: &[PageKey<SubAccounts>],
         nests: &mut [&mut dyn Nested],
-    ) -> Result<HashMap<PageKey<SubAccounts>, Paged<account::Model>>, LoadError> {
-        let mut out = HashMap::new();
+    ) -> Result<Map<PageKey<SubAccounts>, Paged<account::Model>>, LoadError> {
+        let mut out = Map::default();
         for (group, mains) in group(keys) {
             let (list, page, counted) = &group;
             for (scope, mains) in by_scope(&self.viewer, mains) {
@@ -109,14 +111,14 @@ impl SubAccountsLoader {
     }
 }
 
-impl Loader<PageKey<SubAccounts>> for SubAccountsLoader {
+impl Load<PageKey<SubAccounts>> for SubAccountsLoader {
     type Value = Paged<account::Model>;
     type Error = LoadError;
 
     async fn load(
         &self,
         keys: &[PageKey<SubAccounts>],
-    ) -> Result<HashMap<PageKey<SubAccounts>, Self::Value>, LoadError> {
+    ) -> Result<Map<PageKey<SubAccounts>, Self::Value>, LoadError> {
         self.pages(keys, &mut []).await
     }
 }

@@ -2,11 +2,10 @@
 //! account's own list with its sub-accounts' (read on its own), through the viewer's scope
 //! of tickets; the tickets read so vouch for their messages' lists ([`Vouched`]).
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ColumnTrait, EntityTrait, QueryFilter,
     sea_query::{Alias, Condition, Query},
 };
 
@@ -16,9 +15,14 @@ use super::{
     LoadError,
     pages::{AnyOf, Nests, OwnedScope, PageKey, Paged, Vouched, load_nested, shared},
 };
-use crate::db::{
-    children::Nest,
-    page::{self, PageRequest, Sort},
+use crate::{
+    Map,
+    db::{
+        children::Nest,
+        page::{self, PageRequest, Sort},
+        reads::Reads,
+    },
+    graphql::batch::Load,
 };
 
 /// An account's tickets by status; a main account's own list also takes in its
@@ -33,7 +37,7 @@ pub struct TicketFilter {
 /// list (which takes in its sub-accounts' tickets) is read on its own: a request has one
 /// such list, the viewer's.
 pub struct TicketsLoader {
-    pub(super) db: DatabaseConnection,
+    pub(super) db: Reads,
     /// [`crate::policy::scope::Owned::Tickets`]: decided on the account's row where a list
     /// of an account's tickets is read with it.
     pub(super) scope: OwnedScope,
@@ -74,14 +78,14 @@ impl TicketsLoader {
     }
 }
 
-impl Loader<PageKey<TicketFilter>> for TicketsLoader {
+impl Load<PageKey<TicketFilter>> for TicketsLoader {
     type Value = Paged<ticket::Model>;
     type Error = LoadError;
 
     async fn load(
         &self,
         keys: &[PageKey<TicketFilter>],
-    ) -> Result<HashMap<PageKey<TicketFilter>, Self::Value>, LoadError> {
+    ) -> Result<Map<PageKey<TicketFilter>, Self::Value>, LoadError> {
         let mut out = load_nested(&self.db, self, keys).await?;
         for key in keys {
             if key.filter.with_sub_accounts {

@@ -2,12 +2,12 @@
 //! filters of the recorded calls and sessions in a range (nested pages, [`super::pages`]),
 //! and the loaders of the daily or monthly figures, one statement per distinct range.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
-use sea_orm::{DatabaseConnection, sea_query::Condition};
+use sea_orm::sea_query::Condition;
 
 use super::{LoadError, pages::ChildFilter};
+use crate::{Map, db::reads::Reads, graphql::batch::Load};
 
 /// A date range `[from, to)` of usage records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,21 +61,21 @@ fn keyed<V>(
 }
 
 /// Internet usage of many accounts: one statement per distinct range.
-pub struct InternetLoader(pub(super) DatabaseConnection);
+pub struct InternetLoader(pub(super) Reads);
 
-impl Loader<UsageKey> for InternetLoader {
+impl Load<UsageKey> for InternetLoader {
     type Value = crate::domain::usage::InternetStats;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[UsageKey]) -> Result<HashMap<UsageKey, Self::Value>, LoadError> {
-        let mut groups: HashMap<(Between, bool), Vec<i64>> = HashMap::new();
+    async fn load(&self, keys: &[UsageKey]) -> Result<Map<UsageKey, Self::Value>, LoadError> {
+        let mut groups: Map<(Between, bool), Vec<i64>> = Map::default();
         for k in keys {
             groups
                 .entry((k.range, k.monthly))
                 .or_default()
                 .push(k.account);
         }
-        let mut out = HashMap::new();
+        let mut out = Map::default();
         for ((range, monthly), accounts) in groups {
             let found = crate::domain::usage::internet_for(
                 &self.0, &accounts, range.from, range.to, monthly,
@@ -89,18 +89,18 @@ impl Loader<UsageKey> for InternetLoader {
 }
 
 /// Voice usage of many accounts: one statement per distinct range.
-pub struct VoiceLoader(pub(super) DatabaseConnection);
+pub struct VoiceLoader(pub(super) Reads);
 
-impl Loader<UsageKey> for VoiceLoader {
+impl Load<UsageKey> for VoiceLoader {
     type Value = crate::domain::usage::VoiceStats;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[UsageKey]) -> Result<HashMap<UsageKey, Self::Value>, LoadError> {
-        let mut groups: HashMap<Between, Vec<i64>> = HashMap::new();
+    async fn load(&self, keys: &[UsageKey]) -> Result<Map<UsageKey, Self::Value>, LoadError> {
+        let mut groups: Map<Between, Vec<i64>> = Map::default();
         for k in keys {
             groups.entry(k.range).or_default().push(k.account);
         }
-        let mut out = HashMap::new();
+        let mut out = Map::default();
         for (range, accounts) in groups {
             let found = crate::domain::usage::voice_for(&self.0, &accounts, range.from, range.to)
                 .await
