@@ -44,8 +44,8 @@ pub async fn connect(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<D
     options
         .max_connections(config.db_max_connections)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(3))
-        .connect_timeout(Duration::from_secs(3))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
         .sqlx_logging(false)
         .test_before_acquire_if_idle_for(PING_AFTER_IDLE)
         .map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
@@ -66,8 +66,13 @@ pub async fn connect(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<D
     Ok(db)
 }
 
-/// How long a pooled connection may sit idle before it is pinged on checkout.
+/// How long a pooled connection may sit idle before it is pinged on checkout (the pool's and
+/// the loaders' own, [`reads`]).
 const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
+/// How long a statement waits for a free connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long opening a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The rows `stmt` reads. Boxed: the driver's future is large, and every future awaiting a
 /// read would otherwise carry (and move) it.

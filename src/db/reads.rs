@@ -20,6 +20,7 @@ use sea_orm::{
 use sea_query_sqlx::SqlxValues;
 use tokio::sync::Semaphore;
 
+use super::{ACQUIRE_TIMEOUT, CONNECT_TIMEOUT, PING_AFTER_IDLE};
 use crate::metrics::Metrics;
 
 /// The loaders' connection: the pool's, with PostgreSQL's queries read on connections of
@@ -47,11 +48,6 @@ impl Reads {
             own,
         }
     }
-
-    /// The pool, for what only it does (transactions).
-    pub fn pool(&self) -> &DatabaseConnection {
-        &self.db
-    }
 }
 
 /// PostgreSQL connections of the reads.
@@ -70,13 +66,9 @@ struct Idle {
     since: Instant,
 }
 
-/// How long a connection may sit idle before it is pinged when leased (what a server, proxy
-/// or firewall drops; the pool's rule, `super::connect`).
-const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
-/// An idle connection older than this is closed instead of leased.
+/// An idle connection older than this is closed instead of leased (one idle
+/// [`PING_AFTER_IDLE`] is pinged first, as the pool's are).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
-/// How long a statement waits for a connection, as the pool's acquire does.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl Own {
     /// `stmt`'s rows, read on a leased connection.
@@ -123,7 +115,7 @@ impl Own {
                 return Ok(conn);
             }
         }
-        tokio::time::timeout(ACQUIRE_TIMEOUT, PgConnection::connect_with(&self.options))
+        tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&self.options))
             .await
             .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
             .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))

@@ -25,8 +25,7 @@ use super::batch::{Batched, Batcher};
 use crate::{
     AppState,
     auth::Viewer,
-    db::page::Page,
-    db::reads::Reads,
+    db::{page::Page, reads::Reads},
     error::AppError,
     graphql::batch::Load,
     policy::scope::{self, Deferred},
@@ -208,8 +207,7 @@ impl Loaders {
             seen_accounts,
             vouched_tickets,
             folds: state.config.folded_lists
-                && sea_orm::ConnectionTrait::get_database_backend(db)
-                    == sea_orm::DatabaseBackend::Postgres,
+                && state.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres,
         });
         Self {
             partner: Lazy::new(&ctx, |c| Batched::new(&c.batcher, ById::new(&c.db))),

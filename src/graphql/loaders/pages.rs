@@ -19,10 +19,10 @@ use entity::{
 use crate::{
     Map,
     auth::Viewer,
-    db::reads::Reads,
     db::{
         children::{ByParentRow, KeyKind, Nest, OnParent, OnParentRow, fetch_children},
         page::{Page, PageRequest, Sort},
+        reads::Reads,
     },
     error::AppError,
     graphql::batch::Load,
