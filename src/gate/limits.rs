@@ -259,6 +259,31 @@ pub fn cost(doc: &ExecutableDocument, operation: Option<&str>, variables: &Varia
         .unwrap_or(0)
 }
 
+/// Whether a page size (`first`, `last`) anywhere in the document is given by a variable:
+/// otherwise its operations' [`cost`]s do not depend on the request's variables.
+pub fn cost_varies(doc: &ExecutableDocument) -> bool {
+    fn set_varies(set: &SelectionSet) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(f) => {
+                f.node.arguments.iter().any(|(name, value)| {
+                    matches!(name.node.as_str(), "first" | "last")
+                        && value.node.clone().into_const().is_none()
+                }) || set_varies(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(i) => set_varies(&i.node.selection_set.node),
+            // The fragment's own selection is walked below.
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    doc.operations
+        .iter()
+        .any(|(_, op)| set_varies(&op.node.selection_set.node))
+        || doc
+            .fragments
+            .values()
+            .any(|f| set_varies(&f.node.selection_set.node))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,5 +305,23 @@ mod tests {
         // No page size: the default (20); fragments count like inline fields.
         let frag = "{ viewer { account { ...F } } } fragment F on Account { subAccounts { nodes { id } } }";
         assert_eq!(cost_of(frag, serde_json::json!({})), 2 + 20 * 2 + 1);
+    }
+
+    #[test]
+    fn a_cost_varies_only_with_a_page_size_given_by_a_variable() {
+        let varies = |q: &str| cost_varies(&async_graphql::parser::parse_query(q).expect("parses"));
+        assert!(!varies(
+            "{ viewer { account { subAccounts(first: 50) { nodes { id } } } } }"
+        ));
+        assert!(!varies("query($id: ID!) { node(id: $id) { id } }"));
+        assert!(varies(
+            "query($n: Int) { viewer { account { subAccounts(last: $n) { nodes { id } } } } }"
+        ));
+        assert!(varies(
+            "query($n: Int) { viewer { account { ...F } } } fragment F on Account { services(first: $n) { nodes { id } } }"
+        ));
+        assert!(varies(
+            "query($n: Int) { viewer { account { ... on Account { services(first: $n) { nodes { id } } } } } }"
+        ));
     }
 }

@@ -312,7 +312,7 @@ impl Gate {
             }
             return refused(Refusal::RateLimited { retry_after: wait }, e);
         }
-        let cost = limits::cost(&prepared.doc, operation_name.as_deref(), &request.variables);
+        let cost = prepared.cost(operation_name.as_deref(), &request.variables);
         let loaders = Loaders::new(&self.state, &viewer);
         let given = operation_name.as_deref().or(trusted_name);
         let span = execute::operation_span(operation, given, &prepared.hash, &request.query);

@@ -1,6 +1,8 @@
 //! Operations a process has seen, prepared once: what portals and apps send is the same
 //! handful of documents over and over, so each is parsed, checked against each role's
-//! limits, and validated once (bounded LRU, keyed by the SHA-256 of its text). A document
+//! limits, and validated once (bounded LRU, keyed by the SHA-256 of its text, and found by
+//! its text without hashing it again: SHA-256 of a page's query was 5% of a small
+//! request's instructions, `bench/ANALYSIS.md`). A document
 //! validated for a role runs with async-graphql's fast validation from then on (complexity
 //! and depth are still computed per request: they depend on the variables). Variable values
 //! are still checked per request: a query whose variables do not fit is a request error.
@@ -47,6 +49,9 @@ pub struct Prepared {
     /// Its operation compiled (`crate::plan`), for any role; none for a document the
     /// catalogue does not know.
     plan: OnceLock<Option<Arc<Plan>>>,
+    /// Its one operation's cost, when no variable sets a page size in it
+    /// ([`limits::cost_varies`]).
+    cost: OnceLock<Option<usize>>,
 }
 
 impl Prepared {
@@ -57,17 +62,42 @@ impl Prepared {
             limits: [OnceLock::new(), OnceLock::new()],
             validated: [AtomicBool::new(false), AtomicBool::new(false)],
             plan: OnceLock::new(),
+            cost: OnceLock::new(),
+        }
+    }
+
+    /// What running `operation` with `variables` costs ([`limits::cost`]), computed once for
+    /// a document of one operation whose page sizes are all written in it.
+    pub fn cost(&self, operation: Option<&str>, variables: &async_graphql::Variables) -> usize {
+        let fixed = self.cost.get_or_init(|| {
+            (self.single() && !limits::cost_varies(&self.doc))
+                .then(|| limits::cost(&self.doc, None, &async_graphql::Variables::default()))
+        });
+        // The operation named is the document's one (another name costs what it did).
+        let named = |name| {
+            self.doc
+                .operations
+                .iter()
+                .any(|(n, _)| n.is_some_and(|n| n.as_str() == name))
+        };
+        match fixed {
+            Some(cost) if operation.is_none_or(named) => *cost,
+            _ => limits::cost(&self.doc, operation, variables),
+        }
+    }
+
+    /// Whether the document holds one operation.
+    fn single(&self) -> bool {
+        match &self.doc.operations {
+            DocumentOperations::Single(_) => true,
+            DocumentOperations::Multiple(ops) => ops.len() == 1,
         }
     }
 
     /// The compiled plan of a document of one operation, compiled the first time it is
     /// asked for (documents of several operations have none).
     pub fn plan(&self, name: Option<&str>) -> Option<Arc<Plan>> {
-        let single = match &self.doc.operations {
-            DocumentOperations::Single(_) => true,
-            DocumentOperations::Multiple(ops) => ops.len() == 1,
-        };
-        if !single {
+        if !self.single() {
             return None;
         }
         self.plan
@@ -177,13 +207,22 @@ pub fn hash_of(text: &str) -> String {
 
 struct Slot {
     prepared: Arc<Prepared>,
+    /// The text it was prepared from (its key in [`Slots::by_text`]).
+    text: Arc<str>,
     used: u64,
+}
+
+/// The documents kept, by hash, and each one's hash by its text.
+#[derive(Default)]
+struct Slots {
+    by_hash: HashMap<String, Slot>,
+    by_text: crate::Map<Arc<str>, String>,
 }
 
 /// The per-process cache.
 pub struct PreparedCache {
     capacity: usize,
-    slots: Mutex<HashMap<String, Slot>>,
+    slots: Mutex<Slots>,
     clock: AtomicU64,
     pub hits: AtomicU64,
     pub misses: AtomicU64,
@@ -194,7 +233,7 @@ impl PreparedCache {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            slots: Mutex::new(HashMap::new()),
+            slots: Mutex::default(),
             clock: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -203,6 +242,13 @@ impl PreparedCache {
 
     /// The prepared document of `text`, parsed now if it was not seen (or was evicted).
     pub fn prepare(&self, text: &str) -> Result<Arc<Prepared>, async_graphql::parser::Error> {
+        {
+            let mut slots = crate::lock(&self.slots);
+            let known = slots.by_text.get(text).cloned();
+            if let Some(found) = known.and_then(|hash| self.used(&mut slots, &hash)) {
+                return Ok(found);
+            }
+        }
         let hash = hash_of(text);
         if let Some(found) = self.get(&hash) {
             return Ok(found);
@@ -210,39 +256,56 @@ impl PreparedCache {
         self.misses.fetch_add(1, Ordering::Relaxed);
         let doc = async_graphql::parser::parse_query(text)?;
         let prepared = Arc::new(Prepared::new(hash, doc));
-        self.insert(prepared.clone());
+        self.insert(prepared.clone(), text);
         Ok(prepared)
     }
 
     /// A document already prepared, by its hash.
     pub fn get(&self, hash: &str) -> Option<Arc<Prepared>> {
-        let mut slots = crate::lock(&self.slots);
-        let slot = slots.get_mut(hash)?;
+        self.used(&mut crate::lock(&self.slots), hash)
+    }
+
+    /// The document kept under `hash`, now its most recently used.
+    fn used(&self, slots: &mut Slots, hash: &str) -> Option<Arc<Prepared>> {
+        let slot = slots.by_hash.get_mut(hash)?;
         slot.used = self.clock.fetch_add(1, Ordering::Relaxed);
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(slot.prepared.clone())
     }
 
-    fn insert(&self, prepared: Arc<Prepared>) {
+    fn insert(&self, prepared: Arc<Prepared>, text: &str) {
         if self.capacity == 0 {
             return;
         }
         let mut slots = crate::lock(&self.slots);
-        if slots.len() >= self.capacity
+        if slots.by_hash.len() >= self.capacity
             && let Some(oldest) = slots
+                .by_hash
                 .iter()
                 .min_by_key(|(_, s)| s.used)
                 .map(|(k, _)| k.clone())
+            && let Some(gone) = slots.by_hash.remove(&oldest)
         {
             // Rare (the set of documents in use is small): a scan beats a linked list.
-            slots.remove(&oldest);
+            slots.by_text.remove(&gone.text);
         }
         let used = self.clock.fetch_add(1, Ordering::Relaxed);
-        slots.insert(prepared.hash.clone(), Slot { prepared, used });
+        let text: Arc<str> = text.into();
+        slots.by_text.insert(text.clone(), prepared.hash.clone());
+        // A text prepared twice at once (two requests): the later replaces the earlier,
+        // under the same hash and text.
+        slots.by_hash.insert(
+            prepared.hash.clone(),
+            Slot {
+                prepared,
+                text,
+                used,
+            },
+        );
     }
 
     pub fn len(&self) -> usize {
-        self.slots.lock().map(|s| s.len()).unwrap_or(0)
+        self.slots.lock().map(|s| s.by_hash.len()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -269,6 +332,16 @@ mod tests {
         );
         assert!(cache.get(&hash_of("{ a }")).is_some());
         assert!(cache.prepare("{ a").is_err(), "a parse error is not cached");
+        // Found by its text, an evicted document is parsed again, and its text forgotten.
+        assert_eq!(crate::lock(&cache.slots).by_text.len(), 2);
+        let misses = cache.misses.load(Ordering::Relaxed);
+        cache.prepare("{ a }").expect("cached");
+        assert_eq!(cache.misses.load(Ordering::Relaxed), misses);
+        cache.prepare("{ b }").expect("parses");
+        assert_eq!(cache.misses.load(Ordering::Relaxed), misses + 1);
+        let slots = crate::lock(&cache.slots);
+        assert_eq!(slots.by_text.len(), 2);
+        assert!(!slots.by_text.contains_key("{ c }"), "c was evicted");
     }
 
     #[test]
