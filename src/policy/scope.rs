@@ -6,7 +6,7 @@
 
 use sea_orm::{
     EntityTrait, IdenStatic,
-    sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
+    sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
 };
 
 use entity::{
@@ -157,10 +157,10 @@ impl Owned {
 
     /// The same scope for the rows of the account whose row is `owner` (the alias of an
     /// `accounts` row in the statement): all of them or none.
-    pub fn on_owner(self, viewer: &Viewer, owner: &str) -> Condition {
+    pub fn on_owner(self, viewer: &Viewer, owner: &'static str) -> Condition {
         scoped(viewer, |c| {
             let opens = self.opens();
-            let col = |column: account::Column| Expr::col((Alias::new(owner), column));
+            let col = |column: account::Column| Expr::col((owner, column));
             // A ticket's own flag still decides beside its owner ([`tickets`]).
             let own = self == Self::Tickets || own_allows(c, &c.account, opens);
             match allowing(c, own, opens, col) {

@@ -169,6 +169,12 @@ fn beside_column(column: &str) -> String {
     format!("b__{column}")
 }
 
+/// A name in a statement of ours ([`sql`], [`windowed`]). sea-query writes a `&'static str`
+/// in one piece, and an owned name (`Alias`, `String`) character by character through an
+/// allocation: most names here are constants, written as they are (an eighth of a small
+/// page's instructions went to writing names: `bench/ANALYSIS.md`).
+type Name = sea_orm::sea_query::DynIden;
+
 /// A condition on a child's parent, its id given as an expression: what a scope that
 /// follows the parent asks (a ticket's messages are seen with their ticket,
 /// `policy::scope::ticket_messages_of`). Decided once per parent where the engine can

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sea_orm::{EntityTrait, IdenStatic, Order, QueryResult, sea_query::Condition};
 
-use super::{Children, KeyKind, Keyed, OnParent, Pages, Rows, finish, sql};
+use super::{Children, KeyKind, Keyed, Name, OnParent, Pages, Rows, finish, sql};
 use crate::{
     Map,
     db::{
@@ -16,14 +16,27 @@ use crate::{
     error::AppResult,
 };
 
-/// The names of list `n`'s columns in a statement of nested lists: the mark after which its
-/// columns come, its total and its sort key.
-pub(super) fn nest_names(n: usize) -> [String; 3] {
-    [
-        format!("nest{n}__"),
-        format!("nest_total{n}__"),
-        format!("nest_key{n}__"),
-    ]
+/// The names of list `n`'s columns and relations in a statement of nested lists: the mark
+/// after which its columns come, its total, its sort key, its page and its count. Constants
+/// for the first lists ([`super::Name`]).
+pub(super) fn nest_names(n: usize) -> [Name; 5] {
+    const FIRST: [[&str; 5]; 4] = [
+        ["nest0__", "nest_total0__", "nest_key0__", "g0__", "h0__"],
+        ["nest1__", "nest_total1__", "nest_key1__", "g1__", "h1__"],
+        ["nest2__", "nest_total2__", "nest_key2__", "g2__", "h2__"],
+        ["nest3__", "nest_total3__", "nest_key3__", "g3__", "h3__"],
+    ];
+    match FIRST.get(n) {
+        Some(names) => names.map(Name::from),
+        None => [
+            format!("nest{n}__"),
+            format!("nest_total{n}__"),
+            format!("nest_key{n}__"),
+            format!("g{n}__"),
+            format!("h{n}__"),
+        ]
+        .map(Name::from),
+    }
 }
 
 /// Whether the rows of a list sorted by `sort` are put in order by its reader
@@ -81,7 +94,7 @@ pub struct ByParentRow {
 
 /// A condition on a list's parent row, given the row's alias in the statement.
 #[derive(Clone)]
-pub struct OnParentRow(pub Arc<dyn Fn(&str) -> Condition + Send + Sync>);
+pub struct OnParentRow(pub Arc<dyn Fn(&'static str) -> Condition + Send + Sync>);
 
 /// A nested list as [`fetch_folded`] reads it, whatever its table: what it reads
 /// ([`sql::Shape`]), and its rows taken from the statement's result, each child's page kept
@@ -164,7 +177,7 @@ where
     }
 
     fn locate(&mut self, names: &[String], n: usize) -> AppResult<()> {
-        let [mark, total, key] = nest_names(n);
+        let [mark, total, key, ..] = nest_names(n).map(|name| name.inner());
         // The list's columns repeat the child's names: they are found after its mark.
         let from = position(names, &mark)? + 1;
         let after = &names[from..];

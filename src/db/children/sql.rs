@@ -10,7 +10,7 @@ use sea_orm::{
     },
 };
 
-use super::{Children, KEY, LIST, OnParent, PARENT, TOTAL};
+use super::{Children, KEY, LIST, Name, OnParent, PARENT, TOTAL};
 use crate::{
     db::{
         page::{PageRequest, Sort},
@@ -22,19 +22,18 @@ use crate::{
 /// Joins `join`'s table to the children's rows (as `child`), after the pages are cut, and
 /// reads its columns as `b__<column>` (SQLite: to the numbered rows; PostgreSQL: inside
 /// each parent's `LATERAL`, [`Lateral::beside`]).
-pub(super) fn join_beside(stmt: &mut SelectStatement, child: &str, join: &super::Join) {
+pub(super) fn join_beside(stmt: &mut SelectStatement, child: &'static str, join: &super::Join) {
     for column in join.columns {
         stmt.expr_as(
-            Expr::col((Alias::new("b__"), Alias::new(*column))),
+            Expr::col(("b__", *column)),
             Alias::new(super::beside_column(column)),
         );
     }
     stmt.join_as(
         JoinType::LeftJoin,
-        Alias::new(join.table),
-        Alias::new("b__"),
-        Expr::col((Alias::new("b__"), Alias::new(join.on.0)))
-            .equals((Alias::new(child), Alias::new(join.on.1))),
+        join.table,
+        "b__",
+        Expr::col(("b__", join.on.0)).equals((child, join.on.1)),
     );
 }
 
@@ -42,14 +41,14 @@ pub(super) fn join_beside(stmt: &mut SelectStatement, child: &str, join: &super:
 /// `on_parent` keeps (and, for a list gated on its number, only on the rows of that number:
 /// `gate`).
 fn of_parent(
-    table: &str,
-    column: &str,
+    table: &'static str,
+    column: &'static str,
     (parent, gate): (SimpleExpr, Option<usize>),
     (filter, on_parent): (&Condition, Option<&OnParent>),
     select: &mut SelectStatement,
 ) {
     let mut cond = Condition::all()
-        .add(Expr::col((Alias::new(table), Alias::new(column))).eq(parent.clone()))
+        .add(Expr::col((table, column)).eq(parent.clone()))
         .add(filter.clone());
     if let Some(on_parent) = on_parent {
         // On the outer row only, as the gate below: checked once per parent.
@@ -60,7 +59,7 @@ fn of_parent(
         // (a one-time filter), so a list's page is read only on its own rows.
         cond = cond.add(Expr::cust(format!("\"l__\".\"{LIST}\" = {n}")));
     }
-    select.from(Alias::new(table)).cond_where(cond);
+    select.from(table).cond_where(cond);
 }
 
 /// The names of the columns a read of `E`'s rows narrowed to `columns` selects (`None`: a
@@ -75,16 +74,16 @@ where
 /// Selects `table`'s `columns` ([`narrowed`]; `None`: all of them).
 pub(super) fn select_columns(
     select: &mut SelectStatement,
-    table: &str,
+    table: &'static str,
     columns: Option<&[&'static str]>,
 ) {
     match columns {
         None => {
-            select.column((Alias::new(table), Asterisk));
+            select.column((table, Asterisk));
         }
         Some(columns) => {
             for column in columns {
-                select.column((Alias::new(table), Alias::new(*column)));
+                select.column((table, *column));
             }
         }
     }
@@ -93,8 +92,8 @@ pub(super) fn select_columns(
 /// One parent's page of `table` (its sort key read as `key_as`) and, when `counted`, its
 /// total (as `total_as`): the two `LATERAL` subqueries of a page.
 struct Lateral<'a> {
-    table: &'a str,
-    column: &'a str,
+    table: &'static str,
+    column: &'static str,
     parent: SimpleExpr,
     /// With more than one nested list, the list number its rows are on ([`nests`]).
     gate: Option<usize>,
@@ -112,7 +111,7 @@ struct Lateral<'a> {
 
 impl Lateral<'_> {
     /// The page: its cursors and limit inside, so an index range per parent.
-    fn page(&self, key_as: &str) -> AppResult<SelectStatement> {
+    fn page(&self, key_as: &Name) -> AppResult<SelectStatement> {
         let order = self.sort.fetch_order(self.page);
         let mut page = Query::select();
         select_columns(&mut page, self.table, self.columns);
@@ -125,7 +124,7 @@ impl Lateral<'_> {
         );
         page.cond_where(self.sort.within(self.page)?);
         if let Some(k) = &self.sort.key {
-            page.expr_as(k.clone(), Alias::new(key_as))
+            page.expr_as(k.clone(), key_as.clone())
                 .order_by_expr(k.clone(), order.clone());
         }
         // The page's size and one more (whether there is a next page), exactly: the
@@ -136,15 +135,14 @@ impl Lateral<'_> {
             return Ok(page);
         };
         let mut cut = Query::select();
-        cut.column((Alias::new("r__"), Asterisk))
-            .from_subquery(page, Alias::new("r__"));
+        cut.column(("r__", Asterisk)).from_subquery(page, "r__");
         join_beside(&mut cut, "r__", join);
         Ok(cut)
     }
 
-    fn count(&self, total_as: &str) -> SelectStatement {
+    fn count(&self, total_as: &Name) -> SelectStatement {
         let mut count = Query::select();
-        count.expr_as(Expr::cust("COUNT(*)"), Alias::new(total_as));
+        count.expr_as(Expr::cust("COUNT(*)"), total_as.clone());
         of_parent(
             self.table,
             self.column,
@@ -161,23 +159,23 @@ impl Lateral<'_> {
     fn join(
         &self,
         stmt: &mut SelectStatement,
-        (alias, key_as): (&str, &str),
-        counted: Option<(&str, &str)>,
+        (alias, key_as): (&Name, &Name),
+        counted: Option<(&Name, &Name)>,
         ordered: bool,
     ) -> AppResult<()> {
         if let Some((count_alias, total_as)) = counted {
-            stmt.column((Alias::new(count_alias), Alias::new(total_as)))
+            stmt.column((count_alias.clone(), total_as.clone()))
                 .join_lateral(
                     JoinType::LeftJoin,
                     self.count(total_as),
-                    Alias::new(count_alias),
+                    count_alias.clone(),
                     Expr::cust("TRUE"),
                 );
         }
-        stmt.column((Alias::new(alias), Asterisk)).join_lateral(
+        stmt.column((alias.clone(), Asterisk)).join_lateral(
             JoinType::LeftJoin,
             self.page(key_as)?,
-            Alias::new(alias),
+            alias.clone(),
             Expr::cust("TRUE"),
         );
         if ordered {
@@ -187,12 +185,12 @@ impl Lateral<'_> {
     }
 
     /// Orders `stmt` by the page's rows (as `alias`), after what it is already ordered by.
-    fn order(&self, stmt: &mut SelectStatement, alias: &str, key_as: &str) {
+    fn order(&self, stmt: &mut SelectStatement, alias: &Name, key_as: &Name) {
         let order = self.sort.fetch_order(self.page);
         if self.sort.key.is_some() {
-            stmt.order_by((Alias::new(alias), Alias::new(key_as)), order.clone());
+            stmt.order_by((alias.clone(), key_as.clone()), order.clone());
         }
-        stmt.order_by((Alias::new(alias), Alias::new("id")), order);
+        stmt.order_by((alias.clone(), "id"), order);
     }
 }
 
@@ -233,19 +231,13 @@ where
     match one {
         Some(_) => one_parent(&mut stmt, &page, of.counted)?,
         None => {
-            stmt.expr_as(
-                Expr::col((Alias::new("p__"), Alias::new("column1"))),
-                Alias::new(PARENT),
-            )
-            .from_values(
-                crate::db::among::parents(of.parents.iter().copied()),
-                Alias::new("p__"),
-            )
-            .order_by((Alias::new("p__"), Alias::new("column1")), Order::Asc);
+            stmt.expr_as(Expr::col(("p__", "column1")), PARENT)
+                .from_values(crate::db::among::parents(of.parents.iter().copied()), "p__")
+                .order_by(("p__", "column1"), Order::Asc);
             page.join(
                 &mut stmt,
-                ("c__", KEY),
-                of.counted.then_some(("k__", TOTAL)),
+                (&"c__".into(), &KEY.into()),
+                of.counted.then_some((&"k__".into(), &TOTAL.into())),
                 true,
             )?;
         }
@@ -262,17 +254,14 @@ where
 /// without cursors (an empty page then means a total of 0); its total, when asked, is a
 /// subquery PostgreSQL runs once.
 fn one_parent(stmt: &mut SelectStatement, page: &Lateral<'_>, counted: bool) -> AppResult<()> {
-    stmt.expr_as(page.parent.clone(), Alias::new(PARENT));
+    stmt.expr_as(page.parent.clone(), PARENT);
     if counted {
-        let count = SubQueryStatement::from(page.count(TOTAL));
-        stmt.expr_as(
-            SimpleExpr::SubQuery(None, Box::new(count)),
-            Alias::new(TOTAL),
-        );
+        let count = SubQueryStatement::from(page.count(&TOTAL.into()));
+        stmt.expr_as(SimpleExpr::SubQuery(None, Box::new(count)), TOTAL);
     }
-    stmt.column((Alias::new("c__"), Asterisk))
-        .from_subquery(page.page(KEY)?, Alias::new("c__"));
-    page.order(stmt, "c__", KEY);
+    stmt.column(("c__", Asterisk))
+        .from_subquery(page.page(&KEY.into())?, "c__");
+    page.order(stmt, &"c__".into(), &KEY.into());
     Ok(())
 }
 
@@ -301,20 +290,18 @@ fn nests(stmt: &mut SelectStatement, nests: &[Shape<'_>]) -> AppResult<()> {
         let mut numbers = Query::select();
         numbers.expr_as(
             Expr::cust(format!("generate_series(0, {})", nests.len() - 1)),
-            Alias::new(LIST),
+            LIST,
         );
-        stmt.column((Alias::new("l__"), Alias::new(LIST)))
-            .join_lateral(
-                JoinType::InnerJoin,
-                numbers,
-                Alias::new("l__"),
-                Expr::cust("TRUE"),
-            );
+        stmt.column(("l__", LIST)).join_lateral(
+            JoinType::InnerJoin,
+            numbers,
+            "l__",
+            Expr::cust("TRUE"),
+        );
     }
     for (n, nest) in nests.iter().enumerate() {
-        let [mark, total, key] = super::nest_names(n);
-        stmt.expr_as(Expr::cust("1"), Alias::new(mark));
-        let count = format!("h{n}__");
+        let [mark, total, key, page, count] = super::nest_names(n);
+        stmt.expr_as(Expr::cust("1"), mark);
         // A one-time filter of each child's `LATERAL`s: it names the child's row only.
         let filter = match nest.on_parent_row {
             Some(on_row) => nest.filter.clone().add((on_row.0)("c__")),
@@ -323,7 +310,7 @@ fn nests(stmt: &mut SelectStatement, nests: &[Shape<'_>]) -> AppResult<()> {
         Lateral {
             table: nest.table,
             column: nest.parent,
-            parent: Expr::col((Alias::new("c__"), Alias::new("id"))),
+            parent: Expr::col(("c__", "id")),
             gate: gated.then_some(n),
             filter: &filter,
             on_parent: nest.on_parent,
@@ -334,8 +321,8 @@ fn nests(stmt: &mut SelectStatement, nests: &[Shape<'_>]) -> AppResult<()> {
         }
         .join(
             stmt,
-            (&format!("g{n}__"), &key),
-            nest.counted.then_some((count.as_str(), total.as_str())),
+            (&page, &key),
+            nest.counted.then_some((&count, &total)),
             !super::nested::sorted_by_reader(nest.sort),
         )?;
     }
@@ -448,9 +435,8 @@ mod tests {
 
     #[test]
     fn a_scope_decided_on_the_parents_row_is_a_condition_on_the_child_row_of_each_lateral() {
-        let on_row = super::super::OnParentRow(std::sync::Arc::new(|row: &str| {
-            Condition::all()
-                .add(Expr::col((Alias::new(row), Alias::new("sub_account_type"))).eq("X"))
+        let on_row = super::super::OnParentRow(std::sync::Arc::new(|row: &'static str| {
+            Condition::all().add(Expr::col((row, "sub_account_type")).eq("X"))
         }));
         let (text, _) = built_with(3, Some(&on_row));
         let services = text.find(r#"FROM "services""#).expect("the services' page");

@@ -3,7 +3,7 @@
 
 use sea_orm::{
     EntityTrait, IdenStatic, Order,
-    sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Query, SelectStatement},
+    sea_query::{Asterisk, Condition, Expr, ExprTrait, Query, SelectStatement},
 };
 
 use super::{Children, KEY, PARENT, TOTAL, sql::narrowed, sql::select_columns};
@@ -20,42 +20,36 @@ pub(super) fn windowed<E: EntityTrait>(of: &Children<'_, E>) -> AppResult<Select
 where
     E::Model: Positional,
 {
-    let table = E::default().table_name().to_string();
-    let parent = of.parent.as_str().to_string();
+    let table = E::default().table_name();
+    let parent = of.parent.as_str();
     let id_col = "id";
     // Innermost: the filtered children (with each parent's total and their sort key).
     let mut inner = Query::select();
-    select_columns(&mut inner, &table, narrowed::<E>(of.columns).as_deref());
+    select_columns(&mut inner, table, narrowed::<E>(of.columns).as_deref());
     inner
-        .expr_as(
-            Expr::col((Alias::new(table.as_str()), Alias::new(parent.as_str()))),
-            Alias::new(PARENT),
-        )
-        .from(Alias::new(table.as_str()))
+        .expr_as(Expr::col((table, parent)), PARENT)
+        .from(table)
         .and_where(crate::db::among::column_among(
             of.parent,
             of.parents.iter().copied(),
         ))
         .cond_where(of.filter.clone());
     if let Some(on_parent) = of.on_parent {
-        inner.cond_where(on_parent.on(Expr::col((
-            Alias::new(table.as_str()),
-            Alias::new(parent.as_str()),
-        ))));
+        inner.cond_where(on_parent.on(Expr::col((table, parent))));
     }
     if of.counted {
         inner.expr_as(
             Expr::cust(format!("COUNT(*) OVER (PARTITION BY \"{parent}\")")),
-            Alias::new(TOTAL),
+            TOTAL,
         );
     }
     if let Some(k) = &of.sort.key {
-        inner.expr_as(k.clone(), Alias::new(KEY));
+        inner.expr_as(k.clone(), KEY);
     }
     // The same order over the subquery's columns.
     let outer_sort = Sort {
-        key: of.sort.key.as_ref().map(|_| Expr::col(Alias::new(KEY))),
-        id: Expr::col(Alias::new(id_col)),
+        key: of.sort.key.as_ref().map(|_| Expr::col(KEY)),
+        id: Expr::col(id_col),
         descending: of.sort.descending,
     };
     // Middle: whether each row lies within the cursors (rows outside still carry the total).
@@ -65,9 +59,9 @@ where
         .column(Asterisk)
         .expr_as(
             Expr::case(window, Expr::cust("1")).finally(Expr::cust("0")),
-            Alias::new("in__"),
+            "in__",
         )
-        .from_subquery(inner, Alias::new("f"));
+        .from_subquery(inner, "f");
     // Then the position of each row in its parent's page.
     let dir = match of.sort.fetch_order(of.page) {
         Order::Asc => "ASC",
@@ -84,27 +78,23 @@ where
             Expr::cust(format!(
                 "ROW_NUMBER() OVER (PARTITION BY \"{PARENT}\", \"in__\" ORDER BY {order})"
             )),
-            Alias::new("rn__"),
+            "rn__",
         )
-        .from_subquery(middle, Alias::new("m"));
+        .from_subquery(middle, "m");
     let mut outer = Query::select();
     outer
-        .column((Alias::new("n"), Asterisk))
-        .from_subquery(numbered, Alias::new("n"))
+        .column(("n", Asterisk))
+        .from_subquery(numbered, "n")
         .cond_where(
             Condition::any()
                 .add(
-                    Expr::col(Alias::new("in__"))
+                    Expr::col("in__")
                         .eq(1)
-                        .and(Expr::col(Alias::new("rn__")).lte(of.page.limit as i64 + 1)),
+                        .and(Expr::col("rn__").lte(of.page.limit as i64 + 1)),
                 )
-                .add(
-                    Expr::col(Alias::new("in__"))
-                        .eq(0)
-                        .and(Expr::col(Alias::new("rn__")).eq(1)),
-                ),
+                .add(Expr::col("in__").eq(0).and(Expr::col("rn__").eq(1))),
         )
-        .order_by(Alias::new(PARENT), Order::Asc)
-        .order_by(Alias::new("rn__"), Order::Asc);
+        .order_by(PARENT, Order::Asc)
+        .order_by("rn__", Order::Asc);
     Ok(outer)
 }

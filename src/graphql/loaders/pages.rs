@@ -7,7 +7,7 @@ use std::{hash::Hash, marker::PhantomData, sync::Arc};
 
 use sea_orm::{
     ColumnTrait, EntityTrait, IdenStatic,
-    sea_query::{Alias, Condition, Expr, ExprTrait, SimpleExpr},
+    sea_query::{Condition, Expr, ExprTrait, SimpleExpr},
 };
 
 use entity::{
@@ -342,7 +342,9 @@ impl OwnedScope {
         let (viewer, owned) = (self.viewer.clone(), self.owned);
         Some(ByParentRow {
             rows: self.rows(),
-            on_row: OnParentRow(Arc::new(move |row: &str| owned.on_owner(&viewer, row))),
+            on_row: OnParentRow(Arc::new(move |row: &'static str| {
+                owned.on_owner(&viewer, row)
+            })),
         })
     }
 }
@@ -429,7 +431,7 @@ where
             on_parent,
             sort: Sort {
                 key: self.key.map(|(column, _)| Expr::col(column)),
-                id: Expr::col(Alias::new("id")),
+                id: Expr::col("id"),
                 descending: self.descending,
             },
             key: self.key.map(|(_, kind)| kind),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sea_orm::{
     ColumnTrait, EntityTrait, QueryFilter,
-    sea_query::{Alias, Condition, Query},
+    sea_query::{Condition, Query},
 };
 
 use entity::{account, enums::TicketStatus, ticket};
@@ -113,7 +113,7 @@ impl Nests<TicketFilter> for TicketsLoader {
                 .scope
                 .by_parent_row::<ticket::Entity>(ticket::Column::AccountId),
             on_parent: None,
-            sort: Sort::by_id(Alias::new("id"), true),
+            sort: Sort::by_id("id", true),
             key: None,
             page: key.page.clone(),
             counted: key.counted,
