@@ -107,9 +107,41 @@ impl std::iter::Sum for Money {
     }
 }
 
+/// The exact decimal value with at least two decimal places ("64.80", "1.2345", "-0.50"):
+/// [`Money::to_decimal`]'s text, written from the minor units without `Decimal`'s
+/// formatting (answers write many amounts).
 impl std::fmt::Display for Money {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.to_decimal())
+        let units = self.0.unsigned_abs();
+        let factor = FACTOR.unsigned_abs();
+        let (mut whole, mut fraction, mut places) = (units / factor, units % factor, SCALE);
+        while places > 2 && fraction % 10 == 0 {
+            fraction /= 10;
+            places -= 1;
+        }
+        // A sign, 20 digits at most, a point and 4 places.
+        let mut text = [0u8; 32];
+        let mut at = text.len();
+        for _ in 0..places {
+            at -= 1;
+            text[at] = b'0' + (fraction % 10) as u8;
+            fraction /= 10;
+        }
+        at -= 1;
+        text[at] = b'.';
+        loop {
+            at -= 1;
+            text[at] = b'0' + (whole % 10) as u8;
+            whole /= 10;
+            if whole == 0 {
+                break;
+            }
+        }
+        if self.0 < 0 {
+            at -= 1;
+            text[at] = b'-';
+        }
+        f.write_str(std::str::from_utf8(&text[at..]).map_err(|_| std::fmt::Error)?)
     }
 }
 
@@ -120,6 +152,38 @@ mod tests {
 
     fn m(s: &str) -> Money {
         Money::from_decimal(Decimal::from_str(s).expect("test literal")).expect("valid amount")
+    }
+
+    #[test]
+    fn an_amount_is_written_as_its_decimal_is() {
+        let mut amounts = vec![
+            0,
+            1,
+            -1,
+            9,
+            10,
+            99,
+            100,
+            5_000,
+            -5_000,
+            10_000,
+            648_000,
+            12_345,
+            i64::MAX,
+            i64::MIN,
+        ];
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..10_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let scale = 10i64.pow((seed % 12) as u32);
+            amounts.push((seed >> 11) as i64 % scale * if seed & 1 == 0 { 1 } else { -1 });
+        }
+        for minor in amounts {
+            let money = Money::from_minor(minor);
+            assert_eq!(money.to_string(), money.to_decimal().to_string(), "{minor}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod compile;
 mod links;
 mod load;
 mod node;
+mod text;
 mod write;
 
 use async_graphql::{ServerError, Variables};

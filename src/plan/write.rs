@@ -19,7 +19,7 @@ use crate::{
         connection::encode_cursor,
         enums,
         ids::{self, Kind as IdKind},
-        scalars::{Date, Decimal},
+        scalars::Date,
     },
     policy::{self, Target},
 };
@@ -235,8 +235,10 @@ impl<'a> Writer<'a> {
     }
 
     fn time(&mut self, at: DateTime<Utc>) {
-        // async-graphql's `DateTime<Utc>`.
-        self.string(&at.to_rfc3339());
+        // async-graphql's `DateTime<Utc>`: no escape in it.
+        self.out.push(b'"');
+        super::text::rfc3339(&mut self.out, at);
+        self.out.push(b'"');
     }
 
     fn opt_time(&mut self, at: Option<DateTime<Utc>>) {
@@ -263,7 +265,8 @@ impl<'a> Writer<'a> {
     }
 
     fn money(&mut self, minor: i64) {
-        self.text(Decimal::from_minor(minor));
+        // `Decimal`'s text, written from the minor units (`Money`'s `Display`).
+        self.text(crate::money::Money::from_minor(minor));
     }
 
     fn id(&mut self, kind: IdKind, pk: i64) {
