@@ -207,10 +207,15 @@ pub fn hash_of(text: &str) -> String {
 
 struct Slot {
     prepared: Arc<Prepared>,
-    /// The text it was prepared from (its key in [`Slots::by_text`]).
-    text: Arc<str>,
+    /// The text it was prepared from (its key in [`Slots::by_text`]), when it is kept.
+    text: Option<Arc<str>>,
     used: u64,
 }
+
+/// The longest text kept to find its document by: a longer one is hashed at every request
+/// (its parse and validation are still kept), so the texts kept stay within a few MiB
+/// however large the documents sent (up to the body limit) are.
+const TEXT_KEPT: usize = 8 * 1024;
 
 /// The documents kept, by hash, and each one's hash by its text.
 #[derive(Default)]
@@ -285,13 +290,16 @@ impl PreparedCache {
                 .min_by_key(|(_, s)| s.used)
                 .map(|(k, _)| k.clone())
             && let Some(gone) = slots.by_hash.remove(&oldest)
+            && let Some(text) = gone.text
         {
             // Rare (the set of documents in use is small): a scan beats a linked list.
-            slots.by_text.remove(&gone.text);
+            slots.by_text.remove(&text);
         }
         let used = self.clock.fetch_add(1, Ordering::Relaxed);
-        let text: Arc<str> = text.into();
-        slots.by_text.insert(text.clone(), prepared.hash.clone());
+        let text = (text.len() <= TEXT_KEPT).then(|| Arc::<str>::from(text));
+        if let Some(text) = &text {
+            slots.by_text.insert(text.clone(), prepared.hash.clone());
+        }
         // A text prepared twice at once (two requests): the later replaces the earlier,
         // under the same hash and text.
         slots.by_hash.insert(
@@ -342,6 +350,16 @@ mod tests {
         let slots = crate::lock(&cache.slots);
         assert_eq!(slots.by_text.len(), 2);
         assert!(!slots.by_text.contains_key("{ c }"), "c was evicted");
+        drop(slots);
+        // A long text is kept by its hash only, and still parsed once.
+        let long = format!("{{ a {} }}", " ".repeat(TEXT_KEPT));
+        let first = cache.prepare(&long).expect("parses");
+        assert!(Arc::ptr_eq(&first, &cache.prepare(&long).expect("cached")));
+        assert!(
+            !crate::lock(&cache.slots)
+                .by_text
+                .contains_key(long.as_str())
+        );
     }
 
     #[test]
