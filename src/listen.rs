@@ -214,10 +214,7 @@ async fn serve(
         // the futures of that wait, sqlx's receive the largest, are made only then (moving
         // them was 8% of a small request's instructions with a sync of its own:
         // bench/ANALYSIS.md).
-        while let Ok(reply) = inbox.try_recv() {
-            batch.push(reply);
-        }
-        if batch.is_empty() {
+        if inbox.is_empty() {
             tokio::select! {
                 waiting = inbox.recv() => match waiting {
                     Some(reply) => batch.push(reply),
@@ -237,10 +234,10 @@ async fn serve(
                 },
                 _ = tokio::time::sleep(KEEPALIVE) => {}
             }
-            // Everyone who asked before this sync starts is served by it.
-            while let Ok(reply) = inbox.try_recv() {
-                batch.push(reply);
-            }
+        }
+        // Everyone who asked before this sync starts is served by it.
+        while let Ok(reply) = inbox.try_recv() {
+            batch.push(reply);
         }
         let synced = tokio::time::timeout(
             SYNC_TIMEOUT,
