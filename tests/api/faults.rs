@@ -114,11 +114,11 @@ async fn the_server_survives_the_database_going_away_and_coming_back() {
 
 #[tokio::test]
 async fn every_postgresql_connection_has_a_five_second_statement_timeout_and_plans_once() {
-    if TestApp::postgres_admin_url().is_none() {
-        eprintln!("skipped: the statement timeout is a PostgreSQL setting (TEST_DATABASE_URL)");
+    let Some(app) =
+        TestApp::spawn_on_postgres("the statement timeout is a PostgreSQL setting").await
+    else {
         return;
-    }
-    let app = TestApp::spawn().await;
+    };
     assert_eq!(setting(&app.state.db, "statement_timeout").await, "5s");
     assert_eq!(
         setting(&app.state.db, "plan_cache_mode").await,

@@ -26,11 +26,10 @@ async fn pid(reads: &Reads) -> String {
 
 #[tokio::test]
 async fn a_read_connection_is_used_again_only_after_a_statement_read_to_its_end() {
-    if TestApp::postgres_admin_url().is_none() {
-        eprintln!("skipped: the reads' own connections are PostgreSQL's (TEST_DATABASE_URL)");
+    let Some(app) = TestApp::spawn_on_postgres("the reads' own connections are PostgreSQL's").await
+    else {
         return;
-    }
-    let app = TestApp::spawn().await;
+    };
     let metrics = Arc::new(Metrics::default());
     let reads = Reads::new(&app.state.db, 1, metrics.clone());
     let first = pid(&reads).await;
@@ -64,11 +63,10 @@ async fn a_read_connection_is_used_again_only_after_a_statement_read_to_its_end(
 
 #[tokio::test]
 async fn read_connections_have_the_pools_settings() {
-    if TestApp::postgres_admin_url().is_none() {
-        eprintln!("skipped: the reads' own connections are PostgreSQL's (TEST_DATABASE_URL)");
+    let Some(app) = TestApp::spawn_on_postgres("the reads' own connections are PostgreSQL's").await
+    else {
         return;
-    }
-    let app = TestApp::spawn().await;
+    };
     let reads = &app.state.reads;
     let show = |name: &'static str| async move {
         one(reads, &format!("SHOW {name}"), name)

@@ -398,6 +398,16 @@ impl TestApp {
             .filter(|u| u.starts_with("postgres"))
     }
 
+    /// An app for a test of what only PostgreSQL has (`why`): `None`, the test skipped and
+    /// saying why, when the tests run on SQLite.
+    pub async fn spawn_on_postgres(why: &str) -> Option<TestApp> {
+        if Self::postgres_admin_url().is_none() {
+            eprintln!("skipped: {why} (TEST_DATABASE_URL)");
+            return None;
+        }
+        Some(Self::spawn().await)
+    }
+
     /// This app's PostgreSQL database name (None on SQLite).
     pub fn postgres_database(&self) -> Option<String> {
         match &self.db {
