@@ -168,7 +168,7 @@ for op, title, ours, peer in rows:
                   f"{fmt(s['syncs'], 3) if s['syncs'] is not None else 'n/a'} |")
 print()
 print("SQL statements / request are counted on the pool, one request at a time; the viewer "
-      "cache's syncs (`SELECT 1` on the listener's own connection, one per batch of requests "
+      "cache's syncs (an empty query on the listener's own connection, one per batch of requests "
       "that arrived while the previous one ran: `auth::cache`) are counted apart, under load.\n")
 print("| operation | requests/s ours ÷ PostGraphile | p99 ours ÷ PostGraphile |")
 print("|---|---:|---:|")

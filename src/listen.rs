@@ -5,14 +5,14 @@
 //! before [`Listener::start`]; whatever must forget what it kept when the connection is
 //! (re)made or lost registers [`Listener::on_reset`].
 //!
-//! **Sync.** [`Listener::sync`] answers once a `SELECT 1` on this connection, started after
-//! the call, has answered: PostgreSQL signals every listening session when a notifying
-//! transaction commits, before the writer hears of the commit, and a signalled session
-//! sends its notifications before it answers its next statement. So when a sync answers
-//! `true`, every notification of a change committed before the call has been handed on.
-//! One sync serves every call that arrived while the previous one ran. While the connection
-//! is away (starting, lost) a sync answers `false` at once. SQLite has no `NOTIFY`: there is
-//! no listener and a sync answers `false`.
+//! **Sync.** [`Listener::sync`] answers once a round trip on this connection (an empty
+//! query), started after the call, has answered: PostgreSQL signals every listening session
+//! when a notifying transaction commits, before the writer hears of the commit, and a
+//! signalled session sends its notifications before it says it is ready for the next
+//! query. So when a sync answers `true`, every notification of a change committed before
+//! the call has been handed on. One sync serves every call that arrived while the previous
+//! one ran. While the connection is away (starting, lost) a sync answers `false` at once.
+//! SQLite has no `NOTIFY`: there is no listener and a sync answers `false`.
 
 use std::{
     sync::{
@@ -22,7 +22,11 @@ use std::{
     time::Duration,
 };
 
-use sea_orm::{DatabaseBackend, sqlx::postgres::PgListener};
+use futures_util::future::BoxFuture;
+use sea_orm::{
+    DatabaseBackend,
+    sqlx::postgres::{PgListener, PgQueryResult},
+};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::lock;
@@ -239,11 +243,7 @@ async fn serve(
         while let Ok(reply) = inbox.try_recv() {
             batch.push(reply);
         }
-        let synced = tokio::time::timeout(
-            SYNC_TIMEOUT,
-            sea_orm::sqlx::query("SELECT 1").execute(&mut *listener),
-        )
-        .await;
+        let synced = tokio::time::timeout(SYNC_TIMEOUT, round_trip(listener)).await;
         let ok = matches!(synced, Ok(Ok(_)));
         shared.syncs.fetch_add(1, Ordering::Relaxed);
         if ok {
@@ -260,4 +260,14 @@ async fn serve(
             return;
         }
     }
+}
+
+/// One round trip on the listener's connection: an empty query in the simple protocol, which
+/// PostgreSQL answers with no statement to parse, plan or run (and, as before any answer,
+/// after sending what it was notified of). Boxed where it is made: the timeout around it
+/// moves a pointer, not sqlx's query state (several KiB).
+fn round_trip(
+    listener: &mut PgListener,
+) -> BoxFuture<'_, Result<PgQueryResult, sea_orm::sqlx::Error>> {
+    Box::pin(sea_orm::sqlx::raw_sql("").execute(listener))
 }

@@ -11,7 +11,7 @@
 //! replica.** A request does not trust the cache until a *sync* of the listener
 //! ([`Listener::sync`]), started after the request arrived, has answered: by then every
 //! change committed before has been applied here. One sync serves every request that
-//! arrived while the previous one ran: under load it is one trivial statement per batch of
+//! arrived while the previous one ran: under load it is one empty round trip per batch of
 //! requests, on a connection of its own, instead of the viewer's statement per request on
 //! the pool.
 //!

@@ -214,16 +214,15 @@ pub(super) fn finish_keyed<E: EntityTrait>(
     if req.backward {
         rows.reverse();
     }
-    let items = rows
-        .into_iter()
-        .map(|(row, key)| {
-            let cursor = Cursor {
-                key,
-                id: model_id::<E>(&row)?,
-            };
-            Ok((cursor, row))
-        })
-        .collect::<AppResult<Vec<_>>>()?;
+    // Sized at once: a collect through `?` grows from empty, copying the rows at each step.
+    let mut items = Vec::with_capacity(rows.len());
+    for (row, key) in rows {
+        let cursor = Cursor {
+            key,
+            id: model_id::<E>(&row)?,
+        };
+        items.push((cursor, row));
+    }
     Ok(if req.backward {
         Page {
             items,

@@ -12,6 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use futures_util::TryStreamExt;
 use sea_orm::{
     ConnAcquireErr, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, ExecResult,
     QueryResult, RuntimeErr, Statement,
@@ -70,6 +71,9 @@ struct Idle {
 /// [`PING_AFTER_IDLE`] is pinged first, as the pool's are).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// The rows a read's vector has room for at first: a short page's without growing.
+const ROWS_ROOM: usize = 16;
+
 impl Own {
     /// `stmt`'s rows, read on a leased connection.
     async fn query(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
@@ -81,7 +85,17 @@ impl Own {
         let started = Instant::now();
         let values = stmt.values.unwrap_or(sea_orm::Values(Vec::new()));
         let query = sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), SqlxValues(values));
-        let rows = query.fetch_all(&mut conn).await;
+        // Each row is wrapped as it is read, into a vector that starts with room for a page
+        // (collected whole, then wrapped, the rows were copied twice and grown into).
+        let rows = async {
+            let mut rows = Vec::with_capacity(ROWS_ROOM);
+            let mut stream = query.fetch(&mut conn);
+            while let Some(row) = stream.try_next().await? {
+                rows.push(QueryResult::from(row));
+            }
+            Ok::<_, sqlx::Error>(rows)
+        }
+        .await;
         self.metrics.record_query(started.elapsed(), rows.is_err());
         match rows {
             Ok(rows) => {
@@ -90,7 +104,7 @@ impl Own {
                     since: Instant::now(),
                 });
                 drop(permit);
-                Ok(rows.into_iter().map(QueryResult::from).collect())
+                Ok(rows)
             }
             Err(e) => {
                 // The connection is closed (dropped); when it was lost, so are the idle ones.

@@ -13,9 +13,9 @@ pub struct Reply {
     /// The response; its `data` is unused when `written` holds the data.
     pub response: Response,
     /// The data as JSON text, which a plan's writer makes valid by construction (each value
-    /// written by serde or as a literal): it is not parsed again on its way out. Builds
-    /// with debug assertions (the tests') check it all the same.
-    written: Option<String>,
+    /// written by serde or as a literal, UTF-8 throughout): it is not parsed or checked
+    /// again on its way out. Builds with debug assertions (the tests') check it all the same.
+    written: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -28,10 +28,12 @@ impl Reply {
     }
 
     /// An answer whose data is JSON text already, with the errors met while writing it.
-    pub fn written(data: String, errors: Vec<ServerError>) -> Self {
+    pub fn written(data: Vec<u8>, errors: Vec<ServerError>) -> Self {
         debug_assert!(
-            serde_json::from_str::<serde::de::IgnoredAny>(&data).is_ok(),
-            "a plan wrote invalid JSON: {data}"
+            std::str::from_utf8(&data).is_ok()
+                && serde_json::from_slice::<serde::de::IgnoredAny>(&data).is_ok(),
+            "a plan wrote invalid JSON: {}",
+            String::from_utf8_lossy(&data)
         );
         Self {
             response: Response::from_errors(errors),
@@ -60,7 +62,7 @@ impl Reply {
         // `Written`'s fields in its order, the data copied as it is.
         let mut out = Vec::with_capacity(data.len() + 512);
         out.extend_from_slice(br#"{"data":"#);
-        out.extend_from_slice(data.as_bytes());
+        out.extend_from_slice(data);
         let (extensions, errors) = (&self.response.extensions, &self.response.errors);
         if !extensions.is_empty() {
             out.extend_from_slice(br#","extensions":"#);
@@ -90,7 +92,7 @@ impl Serialize for Reply {
             None => self.response.serialize(serializer),
             Some(data) => {
                 let data: &RawValue =
-                    serde_json::from_str(data).map_err(serde::ser::Error::custom)?;
+                    serde_json::from_slice(data).map_err(serde::ser::Error::custom)?;
                 Written {
                     data,
                     extensions: &self.response.extensions,
@@ -109,9 +111,9 @@ mod tests {
     #[test]
     fn the_buffered_text_is_the_serialized_answer() {
         let error = ServerError::new("refused", None);
-        let written = Reply::written(r#"{"a":[1,"x"]}"#.into(), vec![error.clone()])
+        let written = Reply::written(br#"{"a":[1,"x"]}"#.to_vec(), vec![error.clone()])
             .extension("cost", Value::from(3));
-        let bare = Reply::written(r#"{"a":null}"#.into(), Vec::new());
+        let bare = Reply::written(br#"{"a":null}"#.to_vec(), Vec::new());
         let resolved = Reply::resolved(Response::from_errors(vec![error]));
         let mut texts = Vec::new();
         for reply in [written, bare, resolved] {

@@ -353,7 +353,6 @@ impl Run<'_> {
         objs: &[Obj],
     ) -> Result<Loaded, Fallback> {
         let mut slots: Vec<Slot> = Vec::with_capacity(objs.len());
-        let mut below: Vec<Obj> = Vec::new();
         let mut allowed: Vec<Option<&Obj>> = Vec::with_capacity(objs.len());
         for obj in objs {
             match guard.map(|a| decide(self.viewer, a, obj)).transpose()? {
@@ -441,6 +440,17 @@ impl Run<'_> {
                 }
             }
         }
+        // The level below, sized once (its objects are moved in, not grown into).
+        let mut below: Vec<Obj> = Vec::with_capacity(
+            reached
+                .iter()
+                .map(|r| match r {
+                    Some(Reached::One(_)) => 1,
+                    Some(Reached::Many(objs)) => objs.len(),
+                    None => 0,
+                })
+                .sum(),
+        );
         for (slot, found) in slots.iter_mut().zip(reached) {
             match found {
                 None => {}

@@ -25,9 +25,10 @@ pub use compile::{Plan, compile};
 
 use crate::{auth::Viewer, graphql::loaders::Loaders};
 
-/// An answer a plan wrote: the `data` JSON text and the guards' errors.
+/// An answer a plan wrote: the `data` JSON text (UTF-8: the writer writes `str`s and ASCII
+/// only, so it is not checked again on its way out) and the guards' errors.
 pub struct Written {
-    pub data: String,
+    pub data: Vec<u8>,
     pub errors: Vec<ServerError>,
 }
 
@@ -58,9 +59,8 @@ pub async fn run(
     let mut writer = write::Writer::new(viewer, language, link_key, room + room / 8);
     writer.object(&plan.root, &level, 0).ok()?;
     plan.written.store(writer.out.len(), Relaxed);
-    let data = String::from_utf8(writer.out).ok()?;
     Some(Written {
-        data,
+        data: writer.out,
         errors: writer.errors,
     })
 }

@@ -321,7 +321,12 @@ where
         let Some(parent) = Option::<i64>::read(&row, at.parent)? else {
             continue;
         };
-        let entry = grouped.entry(parent).or_default();
+        // A page's rows are pushed at their final place: one more than the page (the
+        // row that says there is a next page) at most.
+        let entry = grouped.entry(parent).or_insert_with(|| (Vec::new(), 0));
+        if entry.0.capacity() == 0 {
+            entry.0.reserve_exact(room(of.page));
+        }
         entry.1 = at.rows.total(&row)?;
         // A parent without a row on its page still comes with its total.
         let on_page = match backend {
@@ -394,6 +399,14 @@ where
         .remove(&id)
         .and_then(|(page, _)| page.items.into_iter().next());
     Ok(row.map(|(_, row)| (row, folded.beside.remove(&id))))
+}
+
+/// The rows a page reads at most (its limit and one more), for vectors sized once; bounded,
+/// as a limit is checked before it gets here.
+fn room(page: &PageRequest) -> usize {
+    usize::try_from(page.limit.saturating_add(1))
+        .unwrap_or(usize::MAX)
+        .min(1024)
 }
 
 /// Each parent's rows cut into its page, with its total.
