@@ -54,6 +54,12 @@ impl PageRequest {
         self.after.is_some() || self.before.is_some()
     }
 
+    /// The rows a page reads: its size and one more, which tells whether there is a next
+    /// page.
+    pub fn fetched(&self) -> u64 {
+        self.limit + 1
+    }
+
     pub fn first(limit: u64) -> Self {
         Self {
             limit,
@@ -175,13 +181,13 @@ where
     }
     select = select
         .order_by(sort.id.clone(), order)
-        .limit(super::limit::rows_for(req.limit + 1));
+        .limit(super::limit::rows_for(req.fetched()));
     let stmt = super::limit::build(db.get_database_backend(), select.as_query());
     // The page's size and one more, of the rows its limit's bucket read.
     let rows = super::read_all(db, stmt)
         .await?
         .iter()
-        .take(req.limit as usize + 1)
+        .take(req.fetched() as usize)
         .map(|row| E::Model::from_query_result(row, ""))
         .collect::<Result<Vec<_>, _>>()?;
     finish::<E>(rows, req, key_of)

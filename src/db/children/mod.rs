@@ -321,9 +321,8 @@ where
         let Some(parent) = Option::<i64>::read(&row, at.parent)? else {
             continue;
         };
-        // A page's rows are pushed at their final place: one more than the page (the
-        // row that says there is a next page) at most.
-        let entry = grouped.entry(parent).or_insert_with(|| (Vec::new(), 0));
+        // A page's rows are pushed at their final place (room for all it reads).
+        let entry = grouped.entry(parent).or_default();
         if entry.0.capacity() == 0 {
             entry.0.reserve_exact(room(of.page));
         }
@@ -401,12 +400,10 @@ where
     Ok(row.map(|(_, row)| (row, folded.beside.remove(&id))))
 }
 
-/// The rows a page reads at most (its limit and one more), for vectors sized once; bounded,
-/// as a limit is checked before it gets here.
+/// Room for the rows a page reads ([`PageRequest::fetched`]), up to 1,024: the pages read
+/// whole (a folded list, an export: thousands) grow past it rather than reserve all at once.
 fn room(page: &PageRequest) -> usize {
-    usize::try_from(page.limit.saturating_add(1))
-        .unwrap_or(usize::MAX)
-        .min(1024)
+    usize::try_from(page.fetched()).map_or(1024, |rows| rows.min(1024))
 }
 
 /// Each parent's rows cut into its page, with its total.

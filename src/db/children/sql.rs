@@ -130,7 +130,7 @@ impl Lateral<'_> {
         // The page's size and one more (whether there is a next page), exactly: the
         // statement's limits are parameters (`db::limit::build_bound`).
         page.order_by_expr(self.sort.id.clone(), order)
-            .limit(self.page.limit + 1);
+            .limit(self.page.fetched());
         let Some(join) = self.beside else {
             return Ok(page);
         };
